@@ -1,0 +1,112 @@
+/**
+ * Control-channel messages (TCP, one JSON object per length-prefixed frame; see framing.ts).
+ * Everything here is a plain immutable value. `decodeMessage` (messageCodec.ts) validates every
+ * field of anything that came from the network and returns a typed rejection; nothing here
+ * trusts a peer.
+ *
+ * Flow:  receiver -> Hello;  sender -> Manifest (or Error);  receiver -> Request;
+ *        receiver -> Progress*;  receiver -> Stop(done|aborted)  or  sender -> Stop(aborted);
+ *        Heartbeat both ways whenever a side has sent nothing for `heartbeatIntervalMs`.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+export interface Hello {
+  readonly type: 'hello';
+  readonly version: number;
+  /** Receiver-chosen id (1..64 chars of [A-Za-z0-9._-]) used in logs and summaries. */
+  readonly receiverId: string;
+  /** Codec names the receiver can decode, e.g. ["raptorq"]. */
+  readonly codecs: readonly string[];
+  /** UDP port the receiver listens on for unicast; the sender sends only to the TCP peer's IP. */
+  readonly udpPort: number;
+  /** Largest number of segments the receiver buffers at once; the sender keeps at most this many
+   * segments open (sent but not confirmed complete). */
+  readonly window: number;
+}
+
+export interface Manifest {
+  readonly type: 'manifest';
+  /** Identifies this receiver's stream in every datagram (u32). */
+  readonly sessionId: number;
+  /** Base name only; receivers still confine it to their output directory. */
+  readonly fileName: string;
+  readonly fileSize: number;
+  readonly segmentSize: number;
+  readonly symbolSize: number;
+  /** Codec of every segment; its parameters per segment follow from the layout (segmentLayout.ts). */
+  readonly codec: string;
+  /** SHA-256 of each segment, concatenated (32 bytes per segment), base64. */
+  readonly segmentSha256: string;
+  /** SHA-256 of the whole file, hex. */
+  readonly fileSha256: string;
+  /** Stream rate cap, bytes per second (0 = uncapped). */
+  readonly rateBytesPerSecond: number;
+  /** Integrity tag kind in datagrams (integrity.ts TagKind). */
+  readonly tagKind: number;
+  /** How long (ms) each side waits in silence before dropping the other. */
+  readonly idleTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+}
+
+export interface Request {
+  readonly type: 'request';
+}
+
+/** Per-segment state of a segment the receiver has started but not finished. */
+export interface SegmentProgress {
+  readonly index: number;
+  /** Distinct symbols held for this segment. */
+  readonly received: number;
+  /** Symbols the receiver still needs before it can (re)try decoding; 0 while a decode runs. */
+  readonly needed: number;
+}
+
+export interface Progress {
+  readonly type: 'progress';
+  /** Every segment with index < completeBelow is decoded, verified and written. */
+  readonly completeBelow: number;
+  /** Completed segments with index >= completeBelow (bounded by the window). */
+  readonly completeAbove: readonly number[];
+  /** Open segments (bounded by the window). */
+  readonly open: readonly SegmentProgress[];
+  /** Highest datagram sequence number seen when this report was made (for in-flight accounting). */
+  readonly highestSequence: number;
+  /** Datagrams accepted / lost (gaps in sequence numbers) since the stream started. */
+  readonly datagramsReceived: number;
+  readonly datagramsLost: number;
+}
+
+export type StopOutcome = 'done' | 'aborted';
+
+export interface Stop {
+  readonly type: 'stop';
+  readonly outcome: StopOutcome;
+  /** Human-readable reason, at most 512 chars. */
+  readonly reason?: string;
+}
+
+export interface Heartbeat {
+  readonly type: 'heartbeat';
+}
+
+export const ERROR_CODES = [
+  'version-mismatch',
+  'unsupported-codec',
+  'bad-message',
+  'unexpected-message',
+  'frame-too-large',
+  'refused',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorMessage {
+  readonly type: 'error';
+  readonly code: ErrorCode;
+  /** At most 512 chars. */
+  readonly message: string;
+}
+
+export type ControlMessage = Hello | Manifest | Request | Progress | Stop | Heartbeat | ErrorMessage;
+export type ControlMessageType = ControlMessage['type'];

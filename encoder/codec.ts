@@ -1,0 +1,63 @@
+/**
+ * The coding-scheme seam. The product (and, later, the research harness) talks to RaptorQ, LT,
+ * Reed-Solomon or plain ARQ only through these interfaces; one object ("segment") per codec
+ * instance. Names follow RFC 6330 where it has them.
+ *
+ * Contract for every implementation:
+ * - Symbols are exactly `symbolSize` (T) bytes; the last source symbol is zero-padded.
+ * - Encoding symbol ids (ESI) below `sourceSymbols` (K) are source symbols: symbol i is bytes
+ *   [i*T, (i+1)*T) of the segment. Repair ids start at `firstRepairId` (>= K; K' for RaptorQ).
+ * - Callers validate every symbol (id range, length) BEFORE it reaches a decoder: the wasm
+ *   RaptorQ decoder panics on malformed input and is then dead for good.
+ * - Every encoder/decoder owns native (wasm) memory: call `free()` exactly once.
+ */
+
+export interface EncodedSymbol {
+  readonly encodingSymbolId: number;
+  /** Exactly T bytes. May be a view into a larger buffer owned by the encoder: copy or send it
+   * before the next call that grows the encoder's pool. */
+  readonly data: Uint8Array;
+}
+
+export interface SegmentEncoder {
+  /** K: number of source symbols of this segment. */
+  readonly sourceSymbols: number;
+  /** The first repair encoding symbol id (K' for RaptorQ). */
+  readonly firstRepairId: number;
+  /** Source symbol `esi` (0 <= esi < K), zero-padded to T bytes. Never touches the codec. */
+  sourceSymbol(encodingSymbolId: number): Uint8Array;
+  /** The repair symbol with index `n` (0-based) of this segment's repair sequence, i.e. ESI
+   * firstRepairId + n. Deterministic: the same n gives the same symbol. Implementations grow a
+   * pool (doubling) as n rises, so asking in increasing order is cheap. */
+  repairSymbol(repairIndex: number): EncodedSymbol;
+  free(): void;
+}
+
+export interface SegmentDecoder {
+  /** Feed one validated symbol. Returns true once the segment is decoded. Duplicate ids are
+   * ignored. Throws `CodecError` only for caller bugs (id/length out of range). */
+  add(encodingSymbolId: number, data: Uint8Array): boolean;
+  /** Number of distinct symbols accepted so far. */
+  readonly received: number;
+  /** The decoded segment (exactly transferLength bytes), once `add` returned true. */
+  result(): Uint8Array | undefined;
+  free(): void;
+}
+
+export interface CodecParameters {
+  /** Segment length in bytes (RFC 6330 F, the transfer length of this object). */
+  readonly transferLength: number;
+  /** Symbol size T in bytes. */
+  readonly symbolSize: number;
+}
+
+export interface Codec {
+  /** Stable scheme name as it appears in Hello/Manifest ("raptorq", later "lt", "rs", "arq"). */
+  readonly name: string;
+  /** Largest encoding symbol id the scheme can name (exclusive bound); 2^24 for RaptorQ. */
+  readonly encodingSymbolIdLimit: number;
+  /** Largest K one segment may have for this scheme (RaptorQ: 56403, i.e. one source block). */
+  readonly maxSourceSymbols: number;
+  createEncoder(data: Uint8Array, params: CodecParameters): SegmentEncoder;
+  createDecoder(params: CodecParameters): SegmentDecoder;
+}
