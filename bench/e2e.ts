@@ -1,0 +1,180 @@
+/**
+ * End-to-end loopback benchmark: a 256 MiB file to 1 and 4 unicast receivers (separate
+ * processes) at 0 % and 5 % simulated loss, with the raw node:dgram ceiling and the standalone
+ * codec decode rate measured in the same run as baselines. One line per configuration; results
+ * returned for bench/run.ts to write as JSON.
+ */
+import { fork } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { datagramLength } from '../encoder/datagram.js';
+import { crc32Scheme } from '../encoder/integrity.js';
+import { raptorqCodec } from '../encoder/raptorq.js';
+import { segmentRange, planSegments } from '../encoder/segmentLayout.js';
+import { SeededRandom } from '../util/random.js';
+import { runRawBlast, type BlastResult } from './rawBlast.js';
+
+export interface E2EResult {
+  receivers: number;
+  loss: number;
+  sizeMiB: number;
+  wallSeconds: number;
+  goodputMBps: number;
+  receptionOverhead: number;
+  senderCpuSeconds: number;
+  receiverCpuSeconds: number[];
+  senderPeakRssMiB: number;
+  receiverPeakRssMiB: number[];
+  allIdentical: boolean;
+}
+
+interface ChildReport {
+  type: string;
+  result?: { symbolsReceived?: number; symbolsNeeded?: number; path?: string };
+  cpuSeconds: number;
+  maxRssMiB: number;
+  message?: string;
+  port?: number;
+}
+
+const child = fileURLToPath(new URL('./e2eChild.js', import.meta.url));
+
+function spawnRole(args: string[], onMessage?: (m: ChildReport) => void): Promise<ChildReport> {
+  return new Promise((resolve, reject) => {
+    const p = fork(child, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let final: ChildReport | undefined;
+    p.on('message', (m: ChildReport) => {
+      if (m.type === 'done' || m.type === 'failed') final = m;
+      else onMessage?.(m);
+    });
+    p.on('exit', (code) => {
+      if (final?.type === 'done') resolve(final);
+      else reject(new Error(`${args[0]} process failed (exit ${code}): ${final?.message ?? 'no report'}`));
+    });
+  });
+}
+
+async function sha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(path)) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+export async function makeFile(dir: string, sizeMiB: number): Promise<string> {
+  const path = join(dir, `src-${sizeMiB}MiB.bin`);
+  const fh = await open(path, 'w');
+  const r = new SeededRandom(1234);
+  const chunk = new Uint8Array(1 << 20);
+  for (let i = 0; i < sizeMiB; i++) await fh.write(r.fill(chunk), 0, chunk.length, i << 20);
+  await fh.close();
+  return path;
+}
+
+export async function runTransfer(file: string, dir: string, sizeMiB: number, receivers: number, loss: number, sourceHash: string): Promise<E2EResult> {
+  let resolvePort!: (p: number) => void;
+  const port = new Promise<number>((r) => (resolvePort = r));
+  const start = performance.now();
+  const sender = spawnRole(['send', file, String(receivers)], (m) => m.type === 'listening' && resolvePort(m.port!));
+  const p = await Promise.race([port, sender.then(() => 0)]);
+  const outs = await Promise.all(
+    Array.from({ length: receivers }, async (_, i) => {
+      const out = join(dir, `out-${receivers}-${loss}-${i}`);
+      await mkdir(out, { recursive: true });
+      return out;
+    }),
+  );
+  const rx = await Promise.all(outs.map((out, i) => spawnRole(['receive', String(p), out, String(loss), String(100 + i)])));
+  const wallSeconds = (performance.now() - start) / 1000;
+  const tx = await sender;
+  const hashes = await Promise.all(rx.map((r) => sha256(r.result!.path!)));
+  await Promise.all(outs.map((o) => rm(o, { recursive: true, force: true })));
+  const overheads = rx.map((r) => r.result!.symbolsReceived! / r.result!.symbolsNeeded! - 1);
+  return {
+    receivers,
+    loss,
+    sizeMiB,
+    wallSeconds,
+    goodputMBps: (sizeMiB * 1.048576) / wallSeconds,
+    receptionOverhead: Math.max(...overheads),
+    senderCpuSeconds: tx.cpuSeconds,
+    receiverCpuSeconds: rx.map((r) => r.cpuSeconds),
+    senderPeakRssMiB: tx.maxRssMiB,
+    receiverPeakRssMiB: rx.map((r) => r.maxRssMiB),
+    allIdentical: hashes.every((h) => h === sourceHash),
+  };
+}
+
+/** Standalone decode rate (MB/s) of the codec at `loss`, for 4 MiB segments, T=1392. */
+export function codecDecodeRate(loss: number): number {
+  const codec = raptorqCodec();
+  const layout = planSegments(4 << 20);
+  const range = segmentRange(layout, 0);
+  const data = new SeededRandom(5).fill(new Uint8Array(range.length));
+  const enc = codec.createEncoder(data, { transferLength: range.length, symbolSize: layout.symbolSize });
+  const rnd = new SeededRandom(9);
+  const symbols: { encodingSymbolId: number; data: Uint8Array }[] = [];
+  for (let esi = 0; esi < range.sourceSymbols; esi++) if (rnd.next() >= loss) symbols.push({ encodingSymbolId: esi, data: enc.sourceSymbol(esi).slice() });
+  for (let n = 0; symbols.length < range.sourceSymbols + 4; n++) {
+    const s = enc.repairSymbol(n);
+    if (rnd.next() >= loss) symbols.push({ encodingSymbolId: s.encodingSymbolId, data: s.data.slice() });
+  }
+  enc.free();
+  const rounds = 5;
+  const t0 = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    const dec = codec.createDecoder({ transferLength: range.length, symbolSize: layout.symbolSize });
+    for (const s of symbols) if (dec.add(s.encodingSymbolId, s.data)) break;
+    if (!dec.result()) throw new Error('benchmark decode failed');
+    dec.free();
+  }
+  return (range.length * rounds) / 1e6 / ((performance.now() - t0) / 1000);
+}
+
+export interface E2EReport {
+  ceiling: Record<string, BlastResult>;
+  codecDecodeMBps: Record<string, number>;
+  transfers: E2EResult[];
+}
+
+export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: number[]; losses?: number[] } = {}): Promise<E2EReport> {
+  const sizeMiB = opts.sizeMiB ?? 256;
+  const dir = await mkdtemp('/dev/shm/fountcast-bench-');
+  try {
+    const file = await makeFile(dir, sizeMiB);
+    const sourceHash = await sha256(file);
+    const datagrams = Math.ceil((sizeMiB << 20) / 1392);
+    const size = datagramLength(1392, crc32Scheme);
+    const report: E2EReport = { ceiling: {}, codecDecodeMBps: {}, transfers: [] };
+    for (const loss of opts.losses ?? [0, 0.05]) {
+      const rate = codecDecodeRate(loss);
+      report.codecDecodeMBps[String(loss)] = rate;
+      console.log(`bench=codec op=decode segment_mib=4 loss=${loss} mb_per_s=${rate.toFixed(1)}`);
+    }
+    for (const receivers of opts.receivers ?? [1, 4]) {
+      const blast = await runRawBlast(receivers, datagrams, size);
+      report.ceiling[String(receivers)] = blast;
+      console.log(
+        `bench=raw-dgram receivers=${receivers} datagrams=${datagrams} bytes=${size} seconds=${blast.seconds.toFixed(3)} ` +
+          `worst_received=${(blast.worstReceivedFraction * 100).toFixed(1)}% goodput_mb_per_s=${blast.goodputMBps.toFixed(1)}`,
+      );
+      for (const loss of opts.losses ?? [0, 0.05]) {
+        const r = await runTransfer(file, dir, sizeMiB, receivers, loss, sourceHash);
+        report.transfers.push(r);
+        const vsCeiling = r.goodputMBps / blast.goodputMBps;
+        const vsCodec = r.goodputMBps / report.codecDecodeMBps[String(loss)]!;
+        console.log(
+          `bench=e2e receivers=${receivers} loss=${loss} size_mib=${sizeMiB} wall_s=${r.wallSeconds.toFixed(2)} goodput_mb_per_s=${r.goodputMBps.toFixed(1)} ` +
+            `vs_raw=${vsCeiling.toFixed(2)} vs_codec_decode=${vsCodec.toFixed(2)} overhead=${(r.receptionOverhead * 100).toFixed(2)}% ` +
+            `sender_cpu_s=${r.senderCpuSeconds.toFixed(2)} receiver_cpu_s=${r.receiverCpuSeconds.map((c) => c.toFixed(2)).join('/')} ` +
+            `sender_rss_mib=${r.senderPeakRssMiB.toFixed(0)} receiver_rss_mib=${Math.max(...r.receiverPeakRssMiB).toFixed(0)} identical=${r.allIdentical}`,
+        );
+      }
+    }
+    return report;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * One process of the end-to-end benchmark: `send FILE N` or `receive PORT OUTDIR LOSS SEED`.
+ * Runs the library call and, at exit, reports its own CPU seconds and peak RSS (all threads)
+ * over IPC, so the parent can attribute cost to sender and receivers separately.
+ */
+import { receive } from '../receiver/receive.js';
+import { send } from '../sender/send.js';
+
+async function main(): Promise<void> {
+  const [role, ...args] = process.argv.slice(2);
+  let result: unknown;
+  if (role === 'send') {
+    const [file, receivers, rate] = args;
+    result = await send({
+      file: file!,
+      host: '127.0.0.1',
+      port: 0,
+      receivers: Number(receivers),
+      rateBitsPerSecond: Number(rate ?? 0),
+      onListening: (a) => process.send!({ type: 'listening', port: a.port }),
+    });
+  } else if (role === 'receive') {
+    const [port, out, loss, seed] = args;
+    result = await receive({ host: '127.0.0.1', port: Number(port), out: out!, simulateLoss: Number(loss), seed: Number(seed) });
+  } else {
+    throw new Error(`unknown role ${role}`);
+  }
+  const cpu = process.cpuUsage();
+  const usage = process.resourceUsage();
+  process.send!({
+    type: 'done',
+    result,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    maxRssMiB: usage.maxRSS / 1024,
+  });
+  process.disconnect();
+}
+
+main().catch((e: Error) => {
+  process.send?.({ type: 'failed', message: e.message });
+  process.exitCode = 1;
+  process.disconnect?.();
+});

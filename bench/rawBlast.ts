@@ -1,0 +1,118 @@
+/**
+ * The physical ceiling for the end-to-end benchmark: a raw node:dgram blast of the same number
+ * of datagrams of the same size, sender thread -> receiver process(es), no coding, no checks, no
+ * pacing beyond the socket's own backpressure. Goodput = bytes the slowest receiver got / time.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+export interface BlastResult {
+  datagramsPerReceiver: number;
+  datagramBytes: number;
+  seconds: number;
+  worstReceivedFraction: number;
+  goodputMBps: number;
+}
+
+/** Child role: count datagrams on a port until told to report. */
+function receiverMain(): void {
+  const socket = createSocket('udp4');
+  let count = 0;
+  let bytes = 0;
+  let last = 0;
+  socket.on('message', (m) => {
+    count++;
+    bytes += m.length;
+    last = performance.now() + performance.timeOrigin;
+  });
+  socket.bind(0, '127.0.0.1', () => {
+    socket.setRecvBufferSize(8 << 20);
+    process.send!({ type: 'port', port: socket.address().port });
+  });
+  process.on('message', (msg: { type: string }) => {
+    if (msg.type === 'report') {
+      process.send!({ type: 'report', count, bytes, last });
+      socket.close();
+      process.disconnect();
+    }
+  });
+}
+
+/** Worker role: blast `count` datagrams of `size` bytes at a port. */
+async function blasterMain(port: number, count: number, size: number): Promise<void> {
+  const { parentPort } = await import('node:worker_threads');
+  const socket = createSocket('udp4');
+  socket.bind(0, '127.0.0.1');
+  await new Promise((r) => socket.once('listening', r));
+  socket.setSendBufferSize(4 << 20);
+  const buf = Buffer.alloc(size, 7);
+  let sent = 0;
+  let inFlight = 0;
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      while (sent < count && inFlight < 256) {
+        inFlight++;
+        sent++;
+        socket.send(buf, port, '127.0.0.1', () => {
+          inFlight--;
+          if (sent === count && inFlight === 0) resolve();
+          else if (inFlight < 64) pump();
+        });
+      }
+    };
+    pump();
+  });
+  socket.close();
+  parentPort!.postMessage('done');
+}
+
+export async function runRawBlast(receivers: number, datagrams: number, size: number): Promise<BlastResult> {
+  const self = fileURLToPath(import.meta.url);
+  const children: ChildProcess[] = [];
+  const ports: number[] = [];
+  for (let i = 0; i < receivers; i++) {
+    const child = fork(self, ['blast-receiver'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(child);
+    ports.push(await new Promise<number>((r) => child.once('message', (m: { port: number }) => r(m.port))));
+  }
+  const start = performance.now() + performance.timeOrigin;
+  await Promise.all(
+    ports.map(
+      (port) =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(self, { argv: ['blast-sender', String(port), String(datagrams), String(size)] });
+          w.once('message', () => resolve());
+          w.once('error', reject);
+        }),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 300)); // let the kernel queues drain
+  const reports = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<{ count: number; bytes: number; last: number }>((r) => {
+          child.once('message', (m: { count: number; bytes: number; last: number }) => r(m));
+          child.send({ type: 'report' });
+        }),
+    ),
+  );
+  const end = Math.max(...reports.map((r) => r.last));
+  const seconds = (end - start) / 1000;
+  const worst = Math.min(...reports.map((r) => r.bytes));
+  return {
+    datagramsPerReceiver: datagrams,
+    datagramBytes: size,
+    seconds,
+    worstReceivedFraction: Math.min(...reports.map((r) => r.count)) / datagrams,
+    goodputMBps: worst / 1e6 / seconds,
+  };
+}
+
+const { isMainThread, workerData } = await import('node:worker_threads');
+void workerData;
+if (process.argv[2] === 'blast-receiver' && isMainThread) receiverMain();
+if (!isMainThread && process.argv[2] === 'blast-sender') {
+  await blasterMain(Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]));
+}

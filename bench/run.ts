@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: micro-benchmarks (benchmark.js) then the end-to-end loopback benchmark.
+ * Prints one line per configuration; writes everything to bench/results/bench-<timestamp>.json.
+ * Flags: --quick (small sizes, for a smoke run), --micro-only, --e2e-only, --size MiB.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runMicroBenchmarks } from './micro.js';
+import { runE2EBenchmarks } from './e2e.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const sizeArg = args.indexOf('--size');
+const sizeMiB = sizeArg >= 0 ? Number(args[sizeArg + 1]) : quick ? 32 : 256;
+
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+  quick,
+};
+if (!args.includes('--e2e-only')) results.micro = await runMicroBenchmarks({ quick });
+if (!args.includes('--micro-only')) results.e2e = await runE2EBenchmarks({ sizeMiB });
+
+const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bench', 'results');
+await mkdir(dir, { recursive: true });
+const file = join(dir, `bench-${String(results.date).replace(/[:.]/g, '-')}.json`);
+await writeFile(file, JSON.stringify(results, null, 2));
+console.log(`results written to ${file}`);

@@ -1,0 +1,195 @@
+/**
+ * The commands: send, receive, demo. Each validates its options (units, ranges), builds a logger
+ * and calls the library; failures become one clear line on stderr and a non-zero exit code.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Logger } from 'pino';
+import { send, type SendSummary } from '../sender/send.js';
+import { receive } from '../receiver/receive.js';
+import { runDemo } from './demo.js';
+import { createLogger } from './logger.js';
+import { createProgressView } from './progressBar.js';
+import { parseDuration, parseInteger, parseRate, parseSize, UnitError } from './units.js';
+
+function arg<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+}
+
+const size = arg(parseSize);
+const rate = arg(parseRate);
+const duration = arg(parseDuration);
+const int = (what: string, min: number, max: number) => arg((t) => parseInteger(t, what, min, max));
+const probability = arg((t) => {
+  const p = Number(t);
+  if (!/^\s*[0-9.]+\s*$/.test(t) || !(p >= 0 && p < 1)) throw new UnitError(`loss must be in [0, 1), not "${t}"`);
+  return p;
+});
+
+/** Ends a run on SIGINT/SIGTERM through an AbortSignal so the library can shut down cleanly. */
+function abortOnSignals(log: Logger): AbortController {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      log.warn({ signal: sig }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    log.info({ signal: sig }, 'interrupted: stopping');
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return controller;
+}
+
+function fail(log: Logger, e: unknown): number {
+  const err = e as Error;
+  log.error({ err: { name: err?.name, message: err?.message } }, err?.message ?? String(e));
+  return 1;
+}
+
+function parseEndpoint(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
+  if (!m) throw new InvalidArgumentError(`expected HOST:PORT, not "${text}"`);
+  const port = Number(m[3]);
+  if (!(port >= 1 && port <= 65535)) throw new InvalidArgumentError(`port must be 1..65535, not ${m[3]}`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+function logOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--json', 'log JSON lines (one event per line) instead of human-readable text'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'));
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command()
+    .name('fountcast')
+    .description('File distribution over UDP with RaptorQ fountain codes.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  logOptions(
+    program
+      .command('send')
+      .description('serve one file to every receiver that connects')
+      .argument('<file>', 'the file to send')
+      .option('--host <address>', 'address to listen on for control connections', '0.0.0.0')
+      .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), 7070)
+      .option('--rate <bits/s>', 'rate cap per stream, bits per second (400M, 1G; 0 = no cap)', rate, 0)
+      .option('--receivers <n>', 'exit 0 once this many receivers have the file (default: serve until interrupted)', int('receivers', 1, 100_000))
+      .option('--max-receivers <n>', 'receivers served at once; more are refused', int('max receivers', 1, 10_000), 64)
+      .option('--segment-size <bytes>', 'bytes per independently coded segment (e.g. 4M)', size, 4 * 1024 * 1024)
+      .option('--symbol-size <bytes>', 'bytes of file data per datagram (multiple of 8)', size, 1392)
+      .option('--idle-timeout <duration>', 'drop a receiver silent this long', duration, 5000)
+      .option('--heartbeat <duration>', 'heartbeat interval', duration, 1000)
+      .option('--handshake-timeout <duration>', 'drop a connection that has not said Hello by then', duration, 5000),
+  ).action(async (file: string, o) => {
+    const log = createLogger({ json: o.json, level: o.logLevel });
+    const controller = abortOnSignals(log);
+    try {
+      const summary: SendSummary = await send({
+        file,
+        host: o.host,
+        port: o.port,
+        rateBitsPerSecond: o.rate,
+        receivers: o.receivers,
+        maxReceivers: o.maxReceivers,
+        segmentSize: o.segmentSize,
+        symbolSize: o.symbolSize,
+        idleTimeoutMs: o.idleTimeout,
+        heartbeatIntervalMs: o.heartbeat,
+        handshakeTimeoutMs: o.handshakeTimeout,
+        signal: controller.signal,
+        logger: log,
+      });
+      code = o.receivers !== undefined && summary.completed < o.receivers ? 1 : 0;
+    } catch (e) {
+      code = fail(log, e);
+    }
+  });
+
+  logOptions(
+    program
+      .command('receive')
+      .description('receive one file from a sender and write it under --out')
+      .argument('<host:port>', "the sender's control address")
+      .option('--out <path>', 'directory to write into, or the exact file path', '.')
+      .option('--id <name>', 'receiver id shown in the sender’s logs (default: hostname-pid)')
+      .option('--window <segments>', 'segments buffered at once (memory ≈ window × segment size × 1.5)', int('window', 1, 1024), 8)
+      .option('--decode-workers <n>', 'decode worker threads (default: cores − 1, at least 1)', int('decode workers', 1, 64))
+      .option('--connect-timeout <duration>', 'give up if the sender does not answer', duration, 10_000)
+      .option('--simulate-loss <p>', 'TEST/BENCH ONLY: drop this fraction of datagrams at intake (seeded)', probability, 0)
+      .option('--seed <n>', 'TEST/BENCH ONLY: seed for --simulate-loss', int('seed', 0, 2 ** 32 - 1), 1),
+  ).action(async (endpoint: string, o) => {
+    const log = createLogger({ json: o.json, level: o.logLevel });
+    const controller = abortOnSignals(log);
+    const bar = createProgressView('receiving', Boolean(process.stderr.isTTY) && !o.json);
+    try {
+      const { host, port } = parseEndpoint(endpoint);
+      await receive({
+        host,
+        port,
+        out: o.out,
+        receiverId: o.id,
+        window: o.window,
+        decodeWorkers: o.decodeWorkers,
+        connectTimeoutMs: o.connectTimeout,
+        simulateLoss: o.simulateLoss,
+        seed: o.seed,
+        signal: controller.signal,
+        logger: log,
+        onProgress: (done, total) => bar.update(done, total),
+      });
+      bar.stop();
+    } catch (e) {
+      bar.stop();
+      code = fail(log, e);
+    }
+  });
+
+  logOptions(
+    program
+      .command('demo')
+      .description('self-contained demo: a generated file sent to local receivers over 127.0.0.1, verified')
+      .option('--size <bytes>', 'size of the generated file', size, 32 * 1024 * 1024)
+      .option('--receivers <n>', 'local receivers', int('receivers', 1, 32), 3)
+      .option('--loss <p>', 'simulated loss at the last receiver (the others: none and half of it)', probability, 0.1)
+      .option('--rate <bits/s>', 'rate cap per stream (0 = no cap)', rate, 0)
+      .option('--seed <n>', 'seed for the file contents and the simulated loss', int('seed', 0, 2 ** 32 - 1), 42),
+  ).action(async (o) => {
+    const log = createLogger({ json: o.json, level: o.logLevel });
+    const controller = abortOnSignals(log);
+    try {
+      const ok = await runDemo({
+        sizeBytes: o.size,
+        receivers: o.receivers,
+        loss: o.loss,
+        rateBitsPerSecond: o.rate,
+        seed: o.seed,
+        signal: controller.signal,
+        logger: log,
+        json: Boolean(o.json),
+      });
+      code = ok ? 0 : 1;
+    } catch (e) {
+      code = fail(log, e);
+    }
+  });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (typeof err.exitCode === 'number') return err.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  return code;
+}

@@ -1,0 +1,199 @@
+/**
+ * What both ends of a control connection share (sans-IO): framing, message validation, the
+ * outgoing frame queue, the event queue, heartbeats and the idle/handshake timers. Subclasses
+ * (SenderConnection, ReceiverConnection) add the per-role state table in `onMessage`.
+ *
+ * Time comes in through handleBytes/handleTimeout (`now`, ms); actions the application calls
+ * between them use the latest `now` seen.
+ */
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  MAX_FRAME_BYTES,
+  MAX_HANDSHAKE_FRAME_BYTES,
+  MAX_TEXT_LENGTH,
+} from './constants.js';
+import { encodeFrame, FrameDecoder } from './framing.js';
+import { decodeMessage, encodeMessage } from './messageCodec.js';
+import type { ControlMessage, ErrorCode, ErrorMessage, Hello, Manifest, Progress, Stop } from './messages.js';
+
+export type ControlEvent =
+  | { readonly type: 'hello'; readonly hello: Hello }
+  | { readonly type: 'manifest'; readonly manifest: Manifest }
+  | { readonly type: 'request' }
+  | { readonly type: 'progress'; readonly progress: Progress }
+  | { readonly type: 'stop'; readonly stop: Stop }
+  | { readonly type: 'error'; readonly error: ErrorMessage }
+  | { readonly type: 'closed'; readonly reason: string; readonly byPeer: boolean };
+
+export interface ConnectionInit {
+  now: number;
+  /** @default 1000 */
+  heartbeatIntervalMs?: number;
+  /** @default 5000 */
+  idleTimeoutMs?: number;
+  /** @default 5000 */
+  handshakeTimeoutMs?: number;
+}
+
+export abstract class ControlConnection {
+  protected readonly frames = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES);
+  private readonly out: Uint8Array[] = [];
+  private readonly events: ControlEvent[] = [];
+  protected now: number;
+  private lastSent: number;
+  private lastReceived: number;
+  protected heartbeatIntervalMs: number;
+  protected idleTimeoutMs: number;
+  protected readonly handshakeTimeoutMs: number;
+  /** Set while the handshake runs; cleared by the subclass when it completes. */
+  protected handshakeDeadline: number | undefined;
+  private _closed = false;
+  private _closeReason = '';
+
+  constructor(init: ConnectionInit) {
+    this.now = init.now;
+    this.lastSent = init.now;
+    this.lastReceived = init.now;
+    this.heartbeatIntervalMs = init.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    this.idleTimeoutMs = init.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.handshakeTimeoutMs = init.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.handshakeDeadline = init.now + this.handshakeTimeoutMs;
+  }
+
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  get closeReason(): string {
+    return this._closeReason;
+  }
+
+  /** Handshake done: heartbeats and the idle timeout take over from the handshake timer. */
+  protected get established(): boolean {
+    return this.handshakeDeadline === undefined;
+  }
+
+  protected abstract onMessage(message: ControlMessage): void;
+  protected abstract handshakeTimeoutReason(): string;
+
+  handleBytes(now: number, chunk: Uint8Array): void {
+    this.now = now;
+    if (this._closed) return;
+    this.frames.push(chunk);
+    for (let r = this.frames.next(); r && !this._closed; r = this.frames.next()) {
+      if (!r.ok) {
+        const detail =
+          r.reason === 'frame-too-large'
+            ? `frame of ${r.declaredLength} bytes exceeds the ${this.frames.maxFrameBytes}-byte limit in this state`
+            : 'empty frame';
+        this.fail(r.reason === 'frame-too-large' ? 'frame-too-large' : 'bad-message', detail);
+        return;
+      }
+      this.lastReceived = now;
+      const decoded = decodeMessage(r.frame);
+      if (!decoded.ok) {
+        this.fail(decoded.code, decoded.detail);
+        return;
+      }
+      if (decoded.message.type === 'heartbeat') continue;
+      this.onMessage(decoded.message);
+    }
+  }
+
+  /** The TCP stream ended or broke. */
+  handleEof(now: number, reason = 'peer closed the connection'): void {
+    this.now = now;
+    if (!this._closed) this.closeWith(reason, true);
+  }
+
+  handleTimeout(now: number): void {
+    this.now = now;
+    if (this._closed) return;
+    if (this.handshakeDeadline !== undefined) {
+      if (now >= this.handshakeDeadline) this.closeWith(this.handshakeTimeoutReason(), false);
+      return;
+    }
+    if (now - this.lastReceived >= this.idleTimeoutMs) {
+      this.closeWith(`peer silent for ${Math.round(now - this.lastReceived)} ms (idle timeout ${this.idleTimeoutMs} ms)`, false);
+      return;
+    }
+    if (now - this.lastSent >= this.heartbeatIntervalMs) this.send({ type: 'heartbeat' });
+  }
+
+  pollTimeout(): number | undefined {
+    if (this._closed) return undefined;
+    if (this.handshakeDeadline !== undefined) return this.handshakeDeadline;
+    return Math.min(this.lastReceived + this.idleTimeoutMs, this.lastSent + this.heartbeatIntervalMs);
+  }
+
+  pollTransmit(): Uint8Array | undefined {
+    return this.out.shift();
+  }
+
+  pollEvent(): ControlEvent | undefined {
+    return this.events.shift();
+  }
+
+  /** Closed and every queued frame handed out: the adapter may end the socket. */
+  get wantsSocketClose(): boolean {
+    return this._closed && this.out.length === 0;
+  }
+
+  /** Closes locally without telling the peer anything (the adapter is shutting down). */
+  close(reason: string): void {
+    if (!this._closed) this.closeWith(reason, false);
+  }
+
+  protected send(m: ControlMessage): void {
+    if (this._closed) return;
+    this.out.push(encodeFrame(encodeMessage(m)));
+    this.lastSent = this.now;
+  }
+
+  protected emit(e: ControlEvent): void {
+    this.events.push(e);
+  }
+
+  protected closeWith(reason: string, byPeer: boolean): void {
+    if (this._closed) return;
+    this._closed = true;
+    this._closeReason = reason;
+    this.handshakeDeadline = undefined;
+    this.events.push({ type: 'closed', reason, byPeer });
+  }
+
+  /** Tells the peer what it did wrong (Error frame), then closes. */
+  protected fail(code: ErrorCode, detail: string): void {
+    this.send({ type: 'error', code, message: detail.slice(0, MAX_TEXT_LENGTH) });
+    this.closeWith(`protocol error (${code}): ${detail}`, false);
+  }
+
+  /** The peer sent Error: report it and close with its words. */
+  protected peerError(error: ErrorMessage, prefix: string): void {
+    this.emit({ type: 'error', error });
+    this.closeWith(`${prefix}: ${error.message} (${error.code})`, true);
+  }
+
+  protected peerStop(stop: Stop): void {
+    this.emit({ type: 'stop', stop });
+    this.closeWith(`peer stopped (${stop.outcome})${stop.reason ? `: ${stop.reason}` : ''}`, true);
+  }
+
+  protected unexpected(m: ControlMessage, state: string): void {
+    this.fail('unexpected-message', `${m.type} is not valid in state ${state}`);
+  }
+
+  /** Sends Stop and closes once it is flushed. */
+  sendStop(outcome: Stop['outcome'], reason?: string): void {
+    if (this._closed) return;
+    const r = reason?.slice(0, MAX_TEXT_LENGTH);
+    this.send(r === undefined ? { type: 'stop', outcome } : { type: 'stop', outcome, reason: r });
+    this.closeWith(`stopped (${outcome})${r ? `: ${r}` : ''}`, false);
+  }
+
+  protected setFrameLimit(bytes: number = MAX_FRAME_BYTES): void {
+    this.frames.maxFrameBytes = bytes;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The sender's end of one control connection. State table:
+ *
+ *   awaiting-hello --Hello(ok)--> hello-received --acceptHello--> manifest-sent --Request--> streaming
+ *        |                              '--refuse--> closed (Error sent)
+ *        '-- Hello(version != ours) --> closed (Error version-mismatch)
+ *   streaming: Progress -> event; Stop -> event + closed.
+ *   any state: Error from peer -> event + closed; anything else unexpected -> Error + closed.
+ * The handshake (Hello ... Request) must finish within handshakeTimeoutMs of the accept.
+ */
+import { MAX_FRAME_BYTES } from './constants.js';
+import { ControlConnection, type ConnectionInit } from './connection.js';
+import { LocalProtocolError } from './errors.js';
+import { PROTOCOL_VERSION, type ControlMessage, type ErrorCode, type Manifest } from './messages.js';
+
+export type SenderConnectionState = 'awaiting-hello' | 'hello-received' | 'manifest-sent' | 'streaming' | 'closed';
+
+export class SenderConnection extends ControlConnection {
+  private _state: SenderConnectionState = 'awaiting-hello';
+
+  constructor(init: ConnectionInit) {
+    super(init);
+  }
+
+  get state(): SenderConnectionState {
+    return this.closed ? 'closed' : this._state;
+  }
+
+  protected handshakeTimeoutReason(): string {
+    return `handshake not finished within ${this.handshakeTimeoutMs} ms (state ${this._state})`;
+  }
+
+  /** Answers the Hello with the manifest. */
+  acceptHello(manifest: Manifest): void {
+    if (this.closed) return;
+    if (this._state !== 'hello-received') throw new LocalProtocolError(`acceptHello in state ${this._state}`);
+    this.heartbeatIntervalMs = manifest.heartbeatIntervalMs;
+    this.idleTimeoutMs = manifest.idleTimeoutMs;
+    this.send(manifest);
+    this._state = 'manifest-sent';
+  }
+
+  /** Refuses the receiver with an Error frame and closes. */
+  refuse(code: ErrorCode, message: string): void {
+    if (this.closed) return;
+    this.fail(code, message);
+  }
+
+  protected onMessage(m: ControlMessage): void {
+    if (m.type === 'error') return this.peerError(m, 'receiver reported an error');
+    switch (this._state) {
+      case 'awaiting-hello':
+        if (m.type !== 'hello') return this.unexpected(m, this._state);
+        if (m.version !== PROTOCOL_VERSION) {
+          return this.fail('version-mismatch', `protocol version mismatch: sender speaks ${PROTOCOL_VERSION}, receiver ${m.version}`);
+        }
+        this._state = 'hello-received';
+        this.setFrameLimit(MAX_FRAME_BYTES);
+        return this.emit({ type: 'hello', hello: m });
+      case 'manifest-sent':
+        if (m.type === 'request') {
+          this._state = 'streaming';
+          this.handshakeDeadline = undefined;
+          return this.emit({ type: 'request' });
+        }
+        if (m.type === 'stop') return this.peerStop(m);
+        return this.unexpected(m, this._state);
+      case 'streaming':
+        if (m.type === 'progress') return this.emit({ type: 'progress', progress: m });
+        if (m.type === 'stop') return this.peerStop(m);
+        return this.unexpected(m, this._state);
+      default:
+        // hello-received: the application has not answered yet; the receiver must wait.
+        if (m.type === 'stop') return this.peerStop(m);
+        return this.unexpected(m, this._state);
+    }
+  }
+}

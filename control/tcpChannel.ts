@@ -1,0 +1,92 @@
+/**
+ * Thin adapter: drives a ControlConnection core over a net.Socket. Feeds bytes and timeouts in
+ * with `now = performance.now()`, writes the core's frames, keeps one timer armed for the
+ * core's next deadline, delivers events to the callback, and ends the socket once the core has
+ * closed and its last frames are written.
+ */
+import type { Socket } from 'node:net';
+import type { ControlConnection, ControlEvent } from './connection.js';
+
+export class ControlChannel<C extends ControlConnection> {
+  private timer: NodeJS.Timeout | undefined;
+  private flushing = false;
+  private again = false;
+  private ended = false;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly core: C,
+    private readonly onEvent: (event: ControlEvent) => void,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.act((c) => c.handleBytes(performance.now(), chunk)));
+    socket.on('end', () => this.act((c) => c.handleEof(performance.now())));
+    socket.on('error', (e) => this.act((c) => c.handleEof(performance.now(), `connection error: ${e.message}`)));
+    socket.on('close', () => this.act((c) => c.handleEof(performance.now())));
+    this.flush();
+  }
+
+  /** Runs an action on the core, then writes what it produced and re-arms the timer. */
+  act(action: (core: C) => void): void {
+    action(this.core);
+    this.flush();
+  }
+
+  /** Resolves once everything written so far has left the process (or the socket is gone). */
+  drained(): Promise<void> {
+    if (this.socket.destroyed || this.socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  /** Closes the core (if still open) and the socket at once. */
+  close(reason = 'closed locally'): void {
+    this.core.close(reason);
+    this.flush();
+    clearTimeout(this.timer);
+    this.socket.destroy();
+  }
+
+  private flush(): void {
+    // Event handlers may call act() again: loop instead of recursing.
+    if (this.flushing) {
+      this.again = true;
+      return;
+    }
+    this.flushing = true;
+    try {
+      do {
+        this.again = false;
+        for (let f = this.core.pollTransmit(); f; f = this.core.pollTransmit()) {
+          if (!this.socket.destroyed && this.socket.writable) this.socket.write(f);
+        }
+        for (let e = this.core.pollEvent(); e; e = this.core.pollEvent()) this.onEvent(e);
+      } while (this.again);
+    } finally {
+      this.flushing = false;
+    }
+    if (this.core.wantsSocketClose && !this.ended) {
+      this.ended = true;
+      clearTimeout(this.timer);
+      this.socket.end();
+      // A peer that never closes its side must not keep us around.
+      setTimeout(() => this.socket.destroy(), 2000).unref();
+      return;
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    const at = this.core.pollTimeout();
+    if (at === undefined) return;
+    this.timer = setTimeout(() => this.act((c) => c.handleTimeout(performance.now())), Math.max(0, at - performance.now()) + 1);
+  }
+}

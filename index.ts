@@ -1,0 +1,15 @@
+/** fountcast's public library surface. Internals stay behind their folders. */
+export { send, type SendOptions, type SendSummary, type ReceiverSummary } from './sender/send.js';
+export { receive, ReceiveError, type ReceiveOptions, type ReceiveSummary } from './receiver/receive.js';
+export {
+  DiskError,
+  HashMismatchError,
+  ManifestRejectedError,
+  TransferAbortedError,
+  UnsafeOutputPathError,
+} from './receiver/errors.js';
+export { SourceFileError } from './sender/preparedFile.js';
+export { CodecError, LayoutError } from './encoder/errors.js';
+export type { Codec, SegmentDecoder, SegmentEncoder, CodecParameters, EncodedSymbol } from './encoder/codec.js';
+export { raptorqCodec } from './encoder/raptorq.js';
+export { PROTOCOL_VERSION, type Manifest, type Progress } from './control/messages.js';

@@ -1,0 +1,306 @@
+/**
+ * The library's `receive()` (adapter): connects the control channel, listens for datagrams,
+ * drives the ReceiverCore, runs decode jobs in the worker pool, writes segments through the
+ * FileAssembler, and on completion commits the file atomically and says Stop. Any failure ends
+ * with a typed error whose message is the one line the CLI prints, and no file under the final
+ * name.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { connect, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import type { ControlEvent } from '../control/connection.js';
+import { PROTOCOL_VERSION, type Manifest } from '../control/messages.js';
+import { ReceiverConnection } from '../control/receiverConnection.js';
+import { ControlChannel } from '../control/tcpChannel.js';
+import { crc32Scheme } from '../encoder/integrity.js';
+import { compileRaptorQModule, loadRaptorQ, RAPTORQ_CODEC_NAME } from '../encoder/raptorq.js';
+import { DecodePool } from './decodePool.js';
+import { HashMismatchError, TransferAbortedError } from './errors.js';
+import { FileAssembler } from './fileAssembler.js';
+import { LossSimulator } from './lossSimulator.js';
+import { resolveOutputPath } from './outputPath.js';
+import { ReceiverCore } from './receiverCore.js';
+
+export interface ReceiveOptions {
+  host: string;
+  port: number;
+  /** Directory to write into, or the exact file path. @default '.' */
+  out?: string;
+  /** @default `${hostname}-${pid}` */
+  receiverId?: string;
+  /** Segments buffered at once. @default 8 */
+  window?: number;
+  /** Decode worker threads. @default cores - 1, at least 1 */
+  decodeWorkers?: number;
+  /** @default 10000 */
+  connectTimeoutMs?: number;
+  /** TEST/BENCH ONLY: fraction of datagrams dropped at intake (seeded). @default 0 */
+  simulateLoss?: number;
+  /** @default 1 */
+  seed?: number;
+  signal?: AbortSignal;
+  logger?: Logger;
+  onManifest?: (manifest: Manifest) => void;
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
+}
+
+export interface ReceiveSummary {
+  path: string;
+  bytes: number;
+  seconds: number;
+  sha256: string;
+  /** Distinct symbols received (accepted by decoders) over all segments. */
+  symbolsReceived: number;
+  /** Sum of K over all segments. */
+  symbolsNeeded: number;
+  datagramsReceived: number;
+  datagramsLost: number;
+  drops: Record<string, number>;
+  decodeFailures: number;
+}
+
+export class ReceiveError extends Error {
+  override readonly name = 'ReceiveError';
+}
+
+export async function receive(options: ReceiveOptions): Promise<ReceiveSummary> {
+  const run = new ReceiveRun(options);
+  try {
+    return await run.result;
+  } finally {
+    await run.cleanup();
+  }
+}
+
+class ReceiveRun {
+  private readonly log: Logger;
+  private readonly receiverId: string;
+  private readonly window: number;
+  private udp?: UdpSocket;
+  private channel?: ControlChannel<ReceiverConnection>;
+  private pool?: DecodePool;
+  private assembler?: FileAssembler;
+  private core?: ReceiverCore;
+  private manifest?: Manifest;
+  private finalPath = '';
+  private startedAt = 0;
+  private pumpScheduled = false;
+  private timer?: NodeJS.Timeout;
+  private finishing = false;
+  private settled = false;
+  private pendingIo = 0;
+  private resolve!: (s: ReceiveSummary) => void;
+  private reject!: (e: Error) => void;
+  readonly result = new Promise<ReceiveSummary>((res, rej) => {
+    this.resolve = res;
+    this.reject = rej;
+  });
+
+  constructor(private readonly o: ReceiveOptions) {
+    this.log = o.logger ?? pino({ level: 'silent' });
+    this.receiverId = o.receiverId ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+    this.window = o.window ?? 8;
+    if (o.signal?.aborted) this.fail(new TransferAbortedError('aborted before start'));
+    o.signal?.addEventListener('abort', this.onAbort, { once: true });
+    void this.start().catch((e) => this.fail(e as Error));
+  }
+
+  private readonly onAbort = () => {
+    const why = (this.o.signal?.reason as Error)?.message ?? 'aborted';
+    this.channel?.act((c) => c.sendStop('aborted', why));
+    this.fail(new TransferAbortedError(`transfer aborted: ${why}`));
+  };
+
+  private async start(): Promise<void> {
+    const udp = createSocket({ type: 'udp4', recvBufferSize: 8 << 20 });
+    this.udp = udp;
+    udp.on('error', (e) => this.fail(new ReceiveError(`UDP socket error: ${e.message}`)));
+    udp.on('message', (msg) => this.onDatagram(msg));
+    await new Promise<void>((r) => udp.bind(0, r));
+    const socket = await this.connect();
+    const core = new ReceiverConnection({ now: performance.now(), handshakeTimeoutMs: this.o.connectTimeoutMs ?? 10_000 });
+    this.channel = new ControlChannel(socket, core, (e) => this.onControl(e));
+    this.channel.act((c) =>
+      c.start(performance.now(), {
+        type: 'hello',
+        version: PROTOCOL_VERSION,
+        receiverId: this.receiverId,
+        codecs: [RAPTORQ_CODEC_NAME],
+        udpPort: udp.address().port,
+        window: this.window,
+      }),
+    );
+  }
+
+  private connect(): Promise<Socket> {
+    const timeoutMs = this.o.connectTimeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: this.o.host, port: this.o.port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new ReceiveError(`no answer from ${this.o.host}:${this.o.port} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve(socket);
+      });
+      socket.once('error', (e) => {
+        clearTimeout(timer);
+        reject(new ReceiveError(`cannot connect to ${this.o.host}:${this.o.port}: ${e.message}`));
+      });
+    });
+  }
+
+  private onControl(e: ControlEvent): void {
+    switch (e.type) {
+      case 'manifest':
+        return void this.onManifest(e.manifest).catch((err) => {
+          this.channel?.act((c) => c.sendStop('aborted', (err as Error).message));
+          this.fail(err as Error);
+        });
+      case 'stop':
+        return this.fail(new ReceiveError(`sender stopped the transfer: ${e.stop.reason ?? e.stop.outcome}`));
+      case 'error':
+        return this.fail(new ReceiveError(`sender refused: ${e.error.message} (${e.error.code})`));
+      case 'closed':
+        if (!this.settled && !this.finishing) this.fail(new ReceiveError(`sender vanished: ${e.reason}`));
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async onManifest(m: Manifest): Promise<void> {
+    this.o.onManifest?.(m);
+    const wasmModule = compileRaptorQModule();
+    const codec = loadRaptorQ(wasmModule);
+    this.core = new ReceiverCore({
+      manifest: m,
+      codec,
+      integrity: crc32Scheme,
+      window: this.window,
+      now: performance.now(),
+      lossSimulator: this.o.simulateLoss ? new LossSimulator(this.o.simulateLoss, this.o.seed ?? 1) : undefined,
+    });
+    const paths = resolveOutputPath(this.o.out ?? '.', m.fileName);
+    this.finalPath = paths.finalPath;
+    this.assembler = await FileAssembler.open(paths.tempPath, m.fileSize);
+    this.pool = new DecodePool({ size: this.o.decodeWorkers, wasmModule });
+    this.manifest = m;
+    this.log.info(
+      { file: m.fileName, bytes: m.fileSize, segments: Math.ceil(m.fileSize / m.segmentSize), to: this.finalPath },
+      `receiving ${m.fileName} (${m.fileSize} bytes) into ${this.finalPath}`,
+    );
+    this.startedAt = performance.now();
+    this.channel!.act((c) => c.request());
+    this.schedulePump();
+  }
+
+  private onDatagram(msg: Buffer): void {
+    const core = this.core;
+    if (!core || this.settled) return;
+    core.handleDatagram(performance.now(), msg);
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.settled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Moves everything the core wants done: decode jobs, writes, progress, completion. */
+  private pump(): void {
+    const core = this.core;
+    if (!core || this.settled) return;
+    const now = performance.now();
+    for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) {
+      this.pendingIo++;
+      this.pool!.submit(job).then(
+        (outcome) => {
+          this.pendingIo--;
+          core.handleDecodeOutcome(performance.now(), outcome);
+          this.schedulePump();
+        },
+        (err) => this.fail(err as Error),
+      );
+    }
+    for (let w = core.pollWrite(); w; w = core.pollWrite()) {
+      const { segmentIndex, offset, data } = w;
+      this.pendingIo++;
+      this.assembler!.write(offset, data).then(
+        () => {
+          this.pendingIo--;
+          core.handleWriteDone(performance.now(), segmentIndex);
+          this.o.onProgress?.(core.stats.bytesWritten, this.manifest!.fileSize);
+          this.schedulePump();
+        },
+        (err) => {
+          this.channel?.act((c) => c.sendStop('aborted', (err as Error).message));
+          this.fail(err as Error);
+        },
+      );
+    }
+    const progress = core.pollProgress(now);
+    if (progress) this.channel?.act((c) => c.sendProgress(progress));
+    if (core.complete && !this.finishing) {
+      void this.finish().catch((e) => this.fail(e as Error));
+      return;
+    }
+    clearTimeout(this.timer);
+    const next = core.pollTimeout();
+    if (next !== undefined) this.timer = setTimeout(() => this.pump(), Math.max(0, next - performance.now()));
+  }
+
+  private async finish(): Promise<void> {
+    this.finishing = true;
+    const core = this.core!;
+    const m = this.manifest!;
+    if (!core.fileHashMatches()) {
+      this.channel?.act((c) => c.sendStop('aborted', 'whole-file SHA-256 mismatch'));
+      throw new HashMismatchError(`whole-file SHA-256 of ${m.fileName} does not match the manifest; nothing was written`);
+    }
+    await this.assembler!.commit(this.finalPath);
+    this.assembler = undefined;
+    this.channel!.act((c) => c.sendStop('done', 'verified and stored'));
+    await this.channel!.drained();
+    const s = core.stats;
+    const summary: ReceiveSummary = {
+      path: this.finalPath,
+      bytes: m.fileSize,
+      seconds: (performance.now() - this.startedAt) / 1000,
+      sha256: m.fileSha256,
+      symbolsReceived: s.symbolsReceived,
+      symbolsNeeded: s.symbolsNeeded,
+      datagramsReceived: s.datagramsReceived,
+      datagramsLost: s.datagramsLost,
+      drops: { ...s.drops },
+      decodeFailures: s.decodeFailures,
+    };
+    this.log.info({ event: 'receive-summary', ...summary }, `stored ${this.finalPath}: ${m.fileSize} bytes in ${summary.seconds.toFixed(2)} s, SHA-256 verified`);
+    this.settled = true;
+    this.resolve(summary);
+  }
+
+  private fail(e: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(e);
+  }
+
+  async cleanup(): Promise<void> {
+    this.settled = true;
+    this.o.signal?.removeEventListener('abort', this.onAbort);
+    clearTimeout(this.timer);
+    this.udp?.close();
+    this.udp = undefined;
+    if (this.assembler) await this.assembler.abort().catch(() => undefined);
+    this.channel?.close();
+    await this.pool?.close();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The library's `send()`: prepares the file (hashes), listens for control connections and serves
+ * every receiver that connects with its own stream worker, until `receivers` have completed or
+ * the signal aborts. See server.ts for the per-connection logic.
+ */
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import { compileRaptorQModule } from '../encoder/raptorq.js';
+import { prepareFile } from './preparedFile.js';
+import { SenderServer, type SendSummary } from './server.js';
+
+export type { SendSummary, ReceiverSummary } from './server.js';
+
+export interface SendOptions {
+  /** Path of the file to serve. */
+  file: string;
+  /** Address to listen on. @default '0.0.0.0' */
+  host?: string;
+  /** TCP control port; 0 picks a free one (see onListening). @default 7070 */
+  port?: number;
+  /** Rate cap per stream in bits per second; 0 = no cap. @default 0 */
+  rateBitsPerSecond?: number;
+  /** Resolve once this many receivers have completed; undefined = serve until aborted. */
+  receivers?: number;
+  /** Receivers served at once; further Hellos are refused. @default 64 */
+  maxReceivers?: number;
+  /** @default 4 MiB */
+  segmentSize?: number;
+  /** @default 1392 */
+  symbolSize?: number;
+  /** @default 5000 */
+  idleTimeoutMs?: number;
+  /** @default 1000 */
+  heartbeatIntervalMs?: number;
+  /** @default 5000 */
+  handshakeTimeoutMs?: number;
+  /** Aborting stops every stream, closes every socket and resolves with the summary so far. */
+  signal?: AbortSignal;
+  logger?: Logger;
+  onListening?: (address: { address: string; port: number }) => void;
+}
+
+export async function send(options: SendOptions): Promise<SendSummary> {
+  const log = options.logger ?? pino({ level: 'silent' });
+  const file = await prepareFile(options.file, { segmentSize: options.segmentSize, symbolSize: options.symbolSize });
+  log.info(
+    { file: file.path, bytes: file.layout.fileSize, segments: file.layout.segmentCount, sha256: file.fileSha256 },
+    `serving ${file.fileName} (${file.layout.fileSize} bytes, ${file.layout.segmentCount} segments)`,
+  );
+  const server = await SenderServer.listen({
+    file,
+    host: options.host ?? '0.0.0.0',
+    port: options.port ?? 7070,
+    rateBytesPerSecond: Math.floor((options.rateBitsPerSecond ?? 0) / 8),
+    expectedReceivers: options.receivers,
+    maxReceivers: options.maxReceivers ?? 64,
+    idleTimeoutMs: options.idleTimeoutMs ?? 5000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5000,
+    wasmModule: compileRaptorQModule(),
+    logger: log,
+  });
+  const address = server.address();
+  log.info(address, `listening on ${address.address}:${address.port}`);
+  options.onListening?.(address);
+  const onAbort = () => void server.close(`stopped: ${(options.signal?.reason as Error)?.message ?? 'aborted'}`);
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const summary = await server.done;
+    log.info({ event: 'send-summary', ...summary }, `done: ${summary.completed} receiver(s) completed, ${summary.failed} failed`);
+    return summary;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}

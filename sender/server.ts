@@ -1,0 +1,251 @@
+/**
+ * The sender's TCP side (adapter): accepts control connections, runs a SenderConnection core per
+ * connection through a ControlChannel, answers Hello with the manifest, starts a stream worker on
+ * Request, forwards Progress to it, and keeps the per-receiver outcome for the summary.
+ */
+import { randomInt } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { SenderConnection } from '../control/senderConnection.js';
+import { ControlChannel } from '../control/tcpChannel.js';
+import type { ControlEvent } from '../control/connection.js';
+import type { Hello } from '../control/messages.js';
+import { RAPTORQ_CODEC_NAME, type RaptorQWasmModule } from '../encoder/raptorq.js';
+import { TagKind } from '../encoder/integrity.js';
+import { manifestFor, type PreparedFile } from './preparedFile.js';
+import { startStreamWorker, type StreamWorkerHandle } from './streamWorkerHandle.js';
+
+export interface SenderServerInit {
+  file: PreparedFile;
+  host: string;
+  port: number;
+  rateBytesPerSecond: number;
+  expectedReceivers?: number;
+  maxReceivers: number;
+  idleTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  handshakeTimeoutMs: number;
+  wasmModule: RaptorQWasmModule;
+  logger: Logger;
+}
+
+export interface ReceiverSummary {
+  receiverId: string;
+  address: string;
+  outcome: 'completed' | 'failed';
+  reason: string;
+  seconds: number;
+  datagramsSent: number;
+  repairSymbolsSent: number;
+  lossEstimate: number;
+}
+
+export interface SendSummary {
+  completed: number;
+  failed: number;
+  receivers: ReceiverSummary[];
+}
+
+let nextConnection = 1;
+
+export class SenderServer {
+  private readonly sessions = new Set<ReceiverSession>();
+  private readonly summaries: ReceiverSummary[] = [];
+  private completed = 0;
+  private closing = false;
+  private resolveDone!: (s: SendSummary) => void;
+  readonly done = new Promise<SendSummary>((r) => (this.resolveDone = r));
+
+  private constructor(
+    private readonly init: SenderServerInit,
+    private readonly server: Server,
+  ) {}
+
+  static async listen(init: SenderServerInit): Promise<SenderServer> {
+    const server = createServer({ noDelay: true });
+    const self = new SenderServer(init, server);
+    server.on('connection', (socket) => self.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(init.port, init.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (e) => init.logger.error({ err: e }, `control listener error: ${e.message}`));
+    return self;
+  }
+
+  address(): { address: string; port: number } {
+    const a = this.server.address();
+    if (a === null || typeof a === 'string') throw new Error('server is not listening');
+    return { address: a.address, port: a.port };
+  }
+
+  /** Stops every stream, tells every receiver why, closes the listener; resolves `done`. */
+  async close(reason: string): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.server.close();
+    for (const s of this.sessions) s.abort(reason);
+    await Promise.all([...this.sessions].map((s) => s.ended));
+    this.resolveDone(this.summary());
+  }
+
+  private summary(): SendSummary {
+    return { completed: this.completed, failed: this.summaries.length - this.completed, receivers: [...this.summaries] };
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const session = new ReceiverSession(this.init, socket, `c${nextConnection++}`, () => this.sessions.size);
+    this.sessions.add(session);
+    void session.ended.then((summary) => {
+      this.sessions.delete(session);
+      if (!summary) return; // never got past the handshake: nothing to report
+      this.summaries.push(summary);
+      if (summary.outcome === 'completed') this.completed++;
+      const log = this.init.logger;
+      (summary.outcome === 'completed' ? log.info.bind(log) : log.warn.bind(log))(
+        { event: 'receiver-summary', ...summary },
+        `${summary.receiverId} ${summary.outcome}: ${summary.reason} (${summary.seconds.toFixed(2)} s)`,
+      );
+      const want = this.init.expectedReceivers;
+      if (want !== undefined && this.completed >= want) void this.close(`${want} receiver(s) completed`);
+    });
+  }
+}
+
+/** One control connection and, after Request, its stream worker. */
+class ReceiverSession {
+  private readonly channel: ControlChannel<SenderConnection>;
+  private readonly log: Logger;
+  private hello?: Hello;
+  private worker?: StreamWorkerHandle;
+  private startedAt = performance.now();
+  private stats = { datagramsSent: 0, repairSymbolsSent: 0, lossEstimate: 0 };
+  private finishedStream = false;
+  private receiverDone = false;
+  private resolveEnded!: (s: ReceiverSummary | undefined) => void;
+  readonly ended = new Promise<ReceiverSummary | undefined>((r) => (this.resolveEnded = r));
+
+  constructor(
+    private readonly init: SenderServerInit,
+    private readonly socket: Socket,
+    private readonly id: string,
+    private readonly activeCount: () => number,
+  ) {
+    this.log = init.logger.child({ conn: id, peer: socket.remoteAddress });
+    const core = new SenderConnection({
+      now: performance.now(),
+      handshakeTimeoutMs: init.handshakeTimeoutMs,
+      idleTimeoutMs: init.idleTimeoutMs,
+      heartbeatIntervalMs: init.heartbeatIntervalMs,
+    });
+    this.channel = new ControlChannel(socket, core, (event) => this.onEvent(event));
+  }
+
+  abort(reason: string): void {
+    this.channel.act((core) => core.sendStop('aborted', reason));
+  }
+
+  private onEvent(event: ControlEvent): void {
+    switch (event.type) {
+      case 'hello':
+        return this.onHello(event.hello);
+      case 'request':
+        return this.onRequest();
+      case 'progress':
+        this.worker?.progress(event.progress);
+        return;
+      case 'stop':
+        this.receiverDone = event.stop.outcome === 'done';
+        if (!this.receiverDone) this.log.warn({ stop: event.stop }, `receiver aborted: ${event.stop.reason ?? 'no reason given'}`);
+        return;
+      case 'error':
+        this.log.warn({ error: event.error }, `receiver sent error: ${event.error.message}`);
+        return;
+      case 'closed':
+        return void this.onClosed(event.reason, this.receiverDone);
+      default:
+        return;
+    }
+  }
+
+  private onHello(hello: Hello): void {
+    this.hello = hello;
+    this.log.info({ receiverId: hello.receiverId, udpPort: hello.udpPort, window: hello.window }, `hello from ${hello.receiverId}`);
+    if (!hello.codecs.includes(RAPTORQ_CODEC_NAME)) {
+      this.channel.act((core) => core.refuse('unsupported-codec', `this sender offers ${RAPTORQ_CODEC_NAME}; receiver has ${hello.codecs.join(', ')}`));
+      return;
+    }
+    if (this.activeCount() > this.init.maxReceivers) {
+      this.channel.act((core) => core.refuse('refused', `sender is serving its maximum of ${this.init.maxReceivers} receivers`));
+      return;
+    }
+    const manifest = manifestFor(this.init.file, {
+      sessionId: randomInt(0, 2 ** 32 - 1),
+      codec: RAPTORQ_CODEC_NAME,
+      rateBytesPerSecond: this.init.rateBytesPerSecond,
+      tagKind: TagKind.Crc32,
+      idleTimeoutMs: this.init.idleTimeoutMs,
+      heartbeatIntervalMs: this.init.heartbeatIntervalMs,
+    });
+    this.sessionId = manifest.sessionId;
+    this.channel.act((core) => core.acceptHello(manifest));
+  }
+
+  private sessionId = 0;
+
+  private onRequest(): void {
+    const hello = this.hello!;
+    const address = this.socket.remoteAddress!.replace(/^::ffff:/, '');
+    this.startedAt = performance.now();
+    this.log.info({ destination: `${address}:${hello.udpPort}` }, `streaming to ${hello.receiverId}`);
+    this.worker = startStreamWorker({
+      wasmModule: this.init.wasmModule,
+      filePath: this.init.file.path,
+      layout: this.init.file.layout,
+      sessionId: this.sessionId,
+      rateBytesPerSecond: this.init.rateBytesPerSecond,
+      window: hello.window,
+      tagKind: TagKind.Crc32,
+      codecName: RAPTORQ_CODEC_NAME,
+      destination: { address, port: hello.udpPort },
+    });
+    this.worker.onStats((s) => (this.stats = pickStats(s)));
+    void this.worker.finished.then((f) => {
+      this.stats = pickStats(f.stats);
+      this.finishedStream = true;
+      if (f.reason === 'error') {
+        this.log.error({ message: f.message }, `stream to ${hello.receiverId} failed: ${f.message}`);
+        this.channel.act((core) => core.sendStop('aborted', `sender stream failed: ${f.message ?? 'unknown error'}`));
+      }
+    });
+  }
+
+  private async onClosed(reason: string, receiverDone: boolean): Promise<void> {
+    if (this.worker && !this.finishedStream) this.worker.stop(reason);
+    if (this.worker) await this.worker.finished;
+    if (!this.hello) {
+      this.log.debug({ reason }, `connection closed before hello: ${reason}`);
+      this.resolveEnded(undefined);
+      return;
+    }
+    this.resolveEnded({
+      receiverId: this.hello.receiverId,
+      address: this.socket.remoteAddress ?? '?',
+      outcome: receiverDone ? 'completed' : 'failed',
+      reason: receiverDone ? 'verified and stored by the receiver' : reason,
+      seconds: (performance.now() - this.startedAt) / 1000,
+      ...this.stats,
+    });
+  }
+}
+
+function pickStats(s: { datagramsSent: number; repairSymbolsSent: number; lossEstimate: number }) {
+  return { datagramsSent: s.datagramsSent, repairSymbolsSent: s.repairSymbolsSent, lossEstimate: s.lossEstimate };
+}
