@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import type { ControlConnection, ControlEvent } from '../../control/connection.js';
+import { encodeFrame } from '../../control/framing.js';
+import { encodeMessage } from '../../control/messageCodec.js';
+import type { Hello, Manifest, Progress } from '../../control/messages.js';
+import { ReceiverConnection } from '../../control/receiverConnection.js';
+import { SenderConnection } from '../../control/senderConnection.js';
+
+const hello: Hello = { type: 'hello', version: 1, receiverId: 'r1', codecs: ['raptorq'], udpPort: 5000, window: 8 };
+const manifest: Manifest = {
+  type: 'manifest',
+  sessionId: 7,
+  fileName: 'f.bin',
+  fileSize: 100,
+  segmentSize: 1392,
+  symbolSize: 1392,
+  codec: 'raptorq',
+  segmentSha256: Buffer.alloc(32).toString('base64'),
+  fileSha256: '0'.repeat(64),
+  rateBytesPerSecond: 0,
+  tagKind: 1,
+  idleTimeoutMs: 3000,
+  heartbeatIntervalMs: 500,
+};
+const progress: Progress = { type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 };
+
+/** Two cores joined by an in-memory link that can drop everything. */
+class Pair {
+  now = 0;
+  dropAll = false;
+  readonly s = new SenderConnection({ now: 0, handshakeTimeoutMs: 2000 });
+  readonly r = new ReceiverConnection({ now: 0, handshakeTimeoutMs: 2000 });
+  readonly sEvents: ControlEvent[] = [];
+  readonly rEvents: ControlEvent[] = [];
+  frames = { s: 0, r: 0 };
+
+  pump(): void {
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (let f = this.s.pollTransmit(); f; f = this.s.pollTransmit()) {
+        moved = true;
+        this.frames.s++;
+        if (!this.dropAll) this.r.handleBytes(this.now, f);
+      }
+      for (let f = this.r.pollTransmit(); f; f = this.r.pollTransmit()) {
+        moved = true;
+        this.frames.r++;
+        if (!this.dropAll) this.s.handleBytes(this.now, f);
+      }
+      for (let e = this.s.pollEvent(); e; e = this.s.pollEvent()) this.sEvents.push(e);
+      for (let e = this.r.pollEvent(); e; e = this.r.pollEvent()) this.rEvents.push(e);
+    }
+  }
+
+  /** Advances virtual time to each deadline in turn until `until`. */
+  runUntil(until: number): void {
+    for (;;) {
+      const next = Math.min(this.s.pollTimeout() ?? Infinity, this.r.pollTimeout() ?? Infinity);
+      if (next > until) break;
+      this.now = next;
+      this.s.handleTimeout(this.now);
+      this.r.handleTimeout(this.now);
+      this.pump();
+    }
+    this.now = until;
+  }
+
+  handshake(): void {
+    this.r.start(0, hello);
+    this.pump();
+    expect(this.sEvents.at(-1)).toEqual({ type: 'hello', hello });
+    this.s.acceptHello(manifest);
+    this.pump();
+    expect(this.rEvents.at(-1)).toEqual({ type: 'manifest', manifest });
+    this.r.request();
+    this.pump();
+    expect(this.sEvents.at(-1)).toEqual({ type: 'request' });
+  }
+}
+
+function closed(events: ControlEvent[]) {
+  return events.find((e) => e.type === 'closed') as Extract<ControlEvent, { type: 'closed' }> | undefined;
+}
+
+describe('control protocol state machines', () => {
+  it('runs the handshake, carries progress and ends on the receiver Stop', () => {
+    const p = new Pair();
+    p.handshake();
+    expect(p.s.state).toBe('streaming');
+    expect(p.r.state).toBe('requested');
+    p.r.sendProgress(progress);
+    p.pump();
+    expect(p.sEvents.at(-1)).toEqual({ type: 'progress', progress });
+    p.r.sendStop('done', 'ok');
+    p.pump();
+    expect(p.sEvents.slice(-2)).toEqual([
+      { type: 'stop', stop: { type: 'stop', outcome: 'done', reason: 'ok' } },
+      { type: 'closed', reason: 'peer stopped (done): ok', byPeer: true },
+    ]);
+    expect(p.r.wantsSocketClose).toBe(true);
+  });
+
+  it('sends heartbeats at the manifest interval and stays up while both talk', () => {
+    const p = new Pair();
+    p.handshake();
+    const before = { ...p.frames };
+    p.runUntil(10_000);
+    // 500 ms interval over 10 s: about 20 heartbeats each way, and nobody timed out.
+    expect(p.frames.s - before.s).toBeGreaterThanOrEqual(19);
+    expect(p.frames.r - before.r).toBeGreaterThanOrEqual(19);
+    expect(closed(p.sEvents)).toBeUndefined();
+    expect(closed(p.rEvents)).toBeUndefined();
+  });
+
+  it('fires the idle timeout exactly when all traffic is dropped', () => {
+    const p = new Pair();
+    p.handshake();
+    p.dropAll = true;
+    p.runUntil(2999);
+    expect(closed(p.sEvents)).toBeUndefined();
+    p.runUntil(3000);
+    expect(closed(p.sEvents)?.reason).toMatch(/peer silent for 3000 ms \(idle timeout 3000 ms\)/);
+    expect(closed(p.rEvents)?.reason).toMatch(/idle timeout/);
+    expect(p.s.pollTimeout()).toBeUndefined();
+  });
+
+  it('drops a client that never says Hello after the handshake timeout', () => {
+    const s = new SenderConnection({ now: 100, handshakeTimeoutMs: 2000 });
+    expect(s.pollTimeout()).toBe(2100);
+    s.handleTimeout(2099);
+    expect(s.closed).toBe(false);
+    s.handleTimeout(2100);
+    expect(s.pollEvent()).toMatchObject({ type: 'closed', reason: expect.stringMatching(/handshake not finished within 2000 ms/) });
+  });
+
+  it('gives up when the sender never sends a manifest', () => {
+    const r = new ReceiverConnection({ now: 0, handshakeTimeoutMs: 1500 });
+    r.start(0, hello);
+    r.handleTimeout(1500);
+    expect(r.pollEvent()).toMatchObject({ type: 'closed', reason: 'no manifest from the sender within 1500 ms' });
+  });
+
+  it('answers a version mismatch with a clear Error on both sides', () => {
+    const p = new Pair();
+    p.r.start(0, { ...hello, version: 2 });
+    p.pump();
+    expect(p.sEvents.some((e) => e.type === 'hello')).toBe(false);
+    expect(closed(p.sEvents)?.reason).toMatch(/version mismatch: sender speaks 1, receiver 2/);
+    expect(p.rEvents[0]).toMatchObject({ type: 'error', error: { code: 'version-mismatch' } });
+    expect(closed(p.rEvents)?.reason).toMatch(/^sender refused: protocol version mismatch: sender speaks 1, receiver 2/);
+  });
+
+  it('answers a garbage frame with bad-message and closes', () => {
+    const s = new SenderConnection({ now: 0 });
+    s.handleBytes(1, encodeFrame(new TextEncoder().encode('not json at all')));
+    const err = s.pollTransmit()!;
+    expect(new TextDecoder().decode(err.subarray(4))).toMatch(/"type":"error","code":"bad-message"/);
+    expect(s.pollEvent()).toMatchObject({ type: 'closed', reason: expect.stringMatching(/bad-message/) });
+    // After close, input is ignored and nothing more is emitted.
+    s.handleBytes(2, encodeFrame(encodeMessage(hello)));
+    expect(s.pollEvent()).toBeUndefined();
+  });
+
+  it('rejects a frame over the pre-handshake cap from its header alone', () => {
+    const s = new SenderConnection({ now: 0 });
+    s.handleBytes(1, new Uint8Array([0, 0x10, 0, 0])); // declares 1 MiB before any Hello
+    expect(new TextDecoder().decode(s.pollTransmit()!.subarray(4))).toMatch(/frame-too-large/);
+    expect(s.closed).toBe(true);
+  });
+
+  it('answers a message that is valid JSON but wrong for the state with unexpected-message', () => {
+    const table: [string, (c: ControlConnection) => void][] = [
+      ['request before hello', (c) => c.handleBytes(1, encodeFrame(encodeMessage({ type: 'request' })))],
+      ['progress before request', (c) => c.handleBytes(1, encodeFrame(encodeMessage(progress)))],
+      ['manifest to a sender', (c) => c.handleBytes(1, encodeFrame(encodeMessage(manifest)))],
+    ];
+    for (const [name, act] of table) {
+      const s = new SenderConnection({ now: 0 });
+      act(s);
+      expect(new TextDecoder().decode(s.pollTransmit()!.subarray(4)), name).toMatch(/unexpected-message/);
+      expect(s.closed, name).toBe(true);
+    }
+  });
+
+  it('lets the sender refuse and abort with reasons the receiver sees', () => {
+    const p = new Pair();
+    p.r.start(0, hello);
+    p.pump();
+    p.s.refuse('refused', 'sender is full');
+    p.pump();
+    expect(closed(p.rEvents)?.reason).toBe('sender refused: sender is full (refused)');
+
+    const q = new Pair();
+    q.handshake();
+    q.s.sendStop('aborted', 'server shutting down');
+    q.pump();
+    expect(q.rEvents.at(-2)).toEqual({ type: 'stop', stop: { type: 'stop', outcome: 'aborted', reason: 'server shutting down' } });
+    expect(q.s.wantsSocketClose).toBe(true);
+  });
+});

@@ -1,0 +1,152 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeFrame, FrameDecoder } from '../../control/framing.js';
+import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
+import type { ControlMessage, Manifest } from '../../control/messages.js';
+
+const manifest: Manifest = {
+  type: 'manifest',
+  sessionId: 0xdeadbeef,
+  fileName: 'image.iso',
+  fileSize: 10 * 1024 * 1024 + 5,
+  segmentSize: 4 * 1024 * 1024,
+  symbolSize: 1392,
+  codec: 'raptorq',
+  segmentSha256: Buffer.alloc(32 * 3, 7).toString('base64'),
+  fileSha256: 'a'.repeat(64),
+  rateBytesPerSecond: 50_000_000,
+  tagKind: 1,
+  idleTimeoutMs: 5000,
+  heartbeatIntervalMs: 1000,
+};
+
+const samples: ControlMessage[] = [
+  { type: 'hello', version: 1, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8 },
+  manifest,
+  { type: 'request' },
+  {
+    type: 'progress',
+    completeBelow: 3,
+    completeAbove: [5],
+    open: [{ index: 4, received: 10, needed: 3004 }],
+    highestSequence: 123456,
+    datagramsReceived: 120000,
+    datagramsLost: 3456,
+  },
+  { type: 'stop', outcome: 'done', reason: 'verified' },
+  { type: 'stop', outcome: 'aborted' },
+  { type: 'heartbeat' },
+  { type: 'error', code: 'version-mismatch', message: 'sender 1, receiver 2' },
+];
+
+function encodeJson(v: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(v));
+}
+
+describe('framing', () => {
+  it('reassembles frames split at every byte and coalesced', () => {
+    const frames = samples.map((m) => encodeFrame(encodeMessage(m)));
+    const all = Buffer.concat(frames);
+    const d = new FrameDecoder(1 << 20);
+    const got: Uint8Array[] = [];
+    for (let i = 0; i < all.length; i++) {
+      d.push(all.subarray(i, i + 1));
+      for (let r = d.next(); r; r = d.next()) {
+        expect(r.ok).toBe(true);
+        if (r.ok) got.push(r.frame);
+      }
+    }
+    expect(got.map((f) => decodeMessage(f))).toEqual(samples.map((m) => ({ ok: true, message: m })));
+    const d2 = new FrameDecoder(1 << 20);
+    d2.push(all);
+    let n = 0;
+    for (let r = d2.next(); r; r = d2.next()) n++;
+    expect(n).toBe(samples.length);
+  });
+
+  it('accepts a frame exactly at the cap and rejects one byte over from the header alone', () => {
+    const d = new FrameDecoder(10);
+    d.push(encodeFrame(new Uint8Array(10)));
+    expect(d.next()).toMatchObject({ ok: true });
+    const over = new FrameDecoder(10);
+    // Only the 4-byte header of a 4 GiB frame: rejected before any payload is buffered.
+    over.push(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
+    expect(over.next()).toEqual({ ok: false, reason: 'frame-too-large', declaredLength: 0xffffffff });
+    expect(over.bufferedBytes).toBe(0);
+    over.push(new Uint8Array(100));
+    expect(over.next()).toBeUndefined();
+  });
+
+  it('rejects an empty frame', () => {
+    const d = new FrameDecoder(10);
+    d.push(new Uint8Array(4));
+    expect(d.next()).toMatchObject({ ok: false, reason: 'empty-frame' });
+  });
+});
+
+describe('message codec', () => {
+  it('round-trips every message type', () => {
+    for (const m of samples) expect(decodeMessage(encodeMessage(m))).toEqual({ ok: true, message: m });
+  });
+
+  const bad: [string, unknown, string][] = [
+    ['not an object', [1, 2], 'bad-message'],
+    ['unknown type', { type: 'exec', cmd: 'rm -rf /' }, 'unexpected-message'],
+    ['hello without port', { type: 'hello', version: 1, receiverId: 'a', codecs: [], window: 8 }, 'bad-message'],
+    ['hello bad id', { type: 'hello', version: 1, receiverId: 'a b', codecs: [], udpPort: 1, window: 8 }, 'bad-message'],
+    ['hello window 0', { type: 'hello', version: 1, receiverId: 'a', codecs: [], udpPort: 1, window: 0 }, 'bad-message'],
+    ['hello 17 codecs', { type: 'hello', version: 1, receiverId: 'a', codecs: Array(17).fill('x'), udpPort: 1, window: 1 }, 'bad-message'],
+    ['manifest path traversal', { ...manifest, fileName: '../../etc/passwd' }, 'bad-message'],
+    ['manifest absolute path', { ...manifest, fileName: '/etc/passwd' }, 'bad-message'],
+    ['manifest dot-dot', { ...manifest, fileName: '..' }, 'bad-message'],
+    ['manifest huge file', { ...manifest, fileSize: 2 ** 53 }, 'bad-message'],
+    ['manifest negative size', { ...manifest, fileSize: -1 }, 'bad-message'],
+    ['manifest fractional size', { ...manifest, fileSize: 1.5 }, 'bad-message'],
+    ['manifest symbol size not /8', { ...manifest, symbolSize: 1391 }, 'bad-message'],
+    ['manifest K over 56403', { ...manifest, segmentSize: 56404 * 1392 }, 'bad-message'],
+    ['manifest hash list short', { ...manifest, segmentSha256: Buffer.alloc(64).toString('base64') }, 'bad-message'],
+    ['manifest file hash not hex', { ...manifest, fileSha256: 'z'.repeat(64) }, 'bad-message'],
+    ['manifest session over u32', { ...manifest, sessionId: 2 ** 32 }, 'bad-message'],
+    ['progress negative', { type: 'progress', completeBelow: -1, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
+    ['progress huge list', { type: 'progress', completeBelow: 0, completeAbove: Array(5000).fill(1), open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
+    ['progress open entry not object', { type: 'progress', completeBelow: 0, completeAbove: [], open: [7], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
+    ['stop bad outcome', { type: 'stop', outcome: 'maybe' }, 'bad-message'],
+    ['stop long reason', { type: 'stop', outcome: 'done', reason: 'x'.repeat(513) }, 'bad-message'],
+    ['error unknown code', { type: 'error', code: 'teapot', message: '' }, 'bad-message'],
+  ];
+  it.each(bad)('rejects %s', (_name, value, code) => {
+    const r = decodeMessage(encodeJson(value));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.code).toBe(code);
+  });
+
+  it('rejects invalid UTF-8 and invalid JSON', () => {
+    expect(decodeMessage(new Uint8Array([0xff, 0xfe]))).toMatchObject({ ok: false, code: 'bad-message' });
+    expect(decodeMessage(new TextEncoder().encode('{"type":'))).toMatchObject({ ok: false, code: 'bad-message' });
+  });
+
+  it('ignores unknown fields, including __proto__, without polluting anything', () => {
+    const r = decodeMessage(new TextEncoder().encode('{"type":"request","__proto__":{"polluted":true},"extra":1}'));
+    expect(r).toEqual({ ok: true, message: { type: 'request' } });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('never throws on arbitrary bytes or arbitrary JSON (seeded property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const r = decodeMessage(bytes);
+        expect(typeof r.ok).toBe('boolean');
+      }),
+      { seed: 42, numRuns: 20_000 },
+    );
+    const types = fc.constantFrom('hello', 'manifest', 'request', 'progress', 'stop', 'heartbeat', 'error', 'other');
+    fc.assert(
+      fc.property(types, fc.dictionary(fc.string({ maxLength: 20 }), fc.jsonValue({ maxDepth: 3 })), (type, rest) => {
+        const r = decodeMessage(encodeJson({ ...rest, type }));
+        if (r.ok) expect(r.message.type).toBe(type);
+        else expect(r.detail.length).toBeGreaterThan(0);
+      }),
+      { seed: 43, numRuns: 20_000 },
+    );
+  });
+});
