@@ -1,0 +1,283 @@
+/**
+ * SenderStream: the sans-IO core of one receiver's symbol stream.
+ *
+ * Scheduling (what goes next):
+ *  1. Repair owed to open segments (oldest first): fresh repair symbols, never a repeated ESI.
+ *  2. Source symbols of open segments not yet fully sent (systematic: no coding work at all).
+ *  3. Opening the next segment, when fewer than `window` are open and its bytes are loaded.
+ *     A new segment is owed ceil(K·p/(1−p)) + 1 + ceil(K/500) proactive repair symbols, where p
+ *     is the loss estimate; none while p = 0, so a lossless stream never touches the codec.
+ *  4. Stall guard: when nothing is owed, segments are open and no Progress came for
+ *     `stallTimeoutMs`, the oldest open segment is owed a few more symbols (feedback may be
+ *     stale or lost with the receiver's socket buffer); then it waits again.
+ *
+ * Feedback (handleProgress): segments the receiver reports complete are freed. For each open
+ * segment reported as needing n more symbols, the symbols sent after the report's
+ * highestSequence (in flight) and the source symbols not yet sent will bring about
+ * (inflight + unsent)·(1−p); only the shortfall is owed as repair. p is an EWMA of the
+ * receiver's lost/(received+lost) deltas.
+ *
+ * Pacing: a token bucket; pollTransmit returns nothing before its time and pollTimeout says when.
+ */
+import type { Codec } from '../encoder/codec.js';
+import { datagramLength, writeDatagram } from '../encoder/datagram.js';
+import type { IntegrityScheme } from '../encoder/integrity.js';
+import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
+import type { Progress } from '../control/messages.js';
+import { OpenSegment } from './openSegment.js';
+import { TokenBucket } from './tokenBucket.js';
+
+export interface SenderStreamInit {
+  sessionId: number;
+  layout: SegmentLayout;
+  codec: Codec;
+  integrity: IntegrityScheme;
+  /** 0 = no cap. */
+  rateBytesPerSecond: number;
+  /** Segments open at once (the receiver's Hello.window). */
+  window: number;
+  now: number;
+  /** @default 200 */
+  stallTimeoutMs?: number;
+  /** First sequence number (tests start near 2^32 to exercise the wrap). @default 0 */
+  firstSequence?: number;
+}
+
+export interface SenderStreamStats {
+  datagramsSent: number;
+  bytesSent: number;
+  sourceSymbolsSent: number;
+  repairSymbolsSent: number;
+  segmentsCompleted: number;
+  stallBursts: number;
+  lossEstimate: number;
+}
+
+const U32 = 2 ** 32;
+
+export class SenderStream {
+  private readonly open = new Map<number, OpenSegment>();
+  private readonly loaded = new Map<number, Uint8Array>();
+  private readonly loadRequested = new Set<number>();
+  private readonly completeAbove = new Set<number>();
+  private completeBelow = 0;
+  private nextToOpen = 0;
+  private nextToLoad = 0;
+  private sequence: number;
+  private readonly bucket: TokenBucket;
+  private readonly datagramBytes: number;
+  private readonly stallTimeoutMs: number;
+  private lastFeedbackAt: number;
+  private lastReport = { received: 0, lost: 0 };
+  private now: number;
+  private _finished = false;
+  private _finishReason = '';
+  readonly stats: SenderStreamStats = {
+    datagramsSent: 0,
+    bytesSent: 0,
+    sourceSymbolsSent: 0,
+    repairSymbolsSent: 0,
+    segmentsCompleted: 0,
+    stallBursts: 0,
+    lossEstimate: 0,
+  };
+
+  constructor(private readonly init: SenderStreamInit) {
+    this.now = init.now;
+    this.sequence = init.firstSequence ?? 0;
+    this.bucket = new TokenBucket({ rateBytesPerSecond: init.rateBytesPerSecond, now: init.now });
+    this.datagramBytes = datagramLength(init.layout.symbolSize, init.integrity);
+    this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
+    this.lastFeedbackAt = init.now;
+    if (init.layout.segmentCount === 0) this.finish('complete');
+  }
+
+  get finished(): boolean {
+    return this._finished;
+  }
+
+  get finishReason(): string {
+    return this._finishReason;
+  }
+
+  get openSegments(): number {
+    return this.open.size;
+  }
+
+  private isComplete(i: number): boolean {
+    return i < this.completeBelow || this.completeAbove.has(i);
+  }
+
+  /** A segment whose bytes the adapter should read next (keeps the reader ahead of the sender). */
+  pollSegmentLoad(): number | undefined {
+    if (this._finished) return undefined;
+    const count = this.init.layout.segmentCount;
+    while (this.nextToLoad < count && this.isComplete(this.nextToLoad)) this.nextToLoad++;
+    if (this.nextToLoad >= count) return undefined;
+    const held = this.open.size + this.loaded.size + this.loadRequested.size;
+    if (held >= this.init.window + 2) return undefined;
+    const i = this.nextToLoad++;
+    this.loadRequested.add(i);
+    return i;
+  }
+
+  provideSegment(now: number, index: number, data: Uint8Array): void {
+    this.now = now;
+    if (!this.loadRequested.delete(index) || this._finished || this.isComplete(index)) return;
+    this.loaded.set(index, data);
+  }
+
+  handleProgress(now: number, p: Progress): void {
+    this.now = now;
+    if (this._finished) return;
+    this.lastFeedbackAt = now;
+    const dr = p.datagramsReceived - this.lastReport.received;
+    const dl = p.datagramsLost - this.lastReport.lost;
+    if (dr >= 0 && dl >= 0 && dr + dl > 0) {
+      const sample = dl / (dr + dl);
+      const alpha = Math.min(0.5, (dr + dl) / (dr + dl + 2000));
+      this.stats.lossEstimate = Math.min(0.9, this.stats.lossEstimate * (1 - alpha) + sample * alpha);
+      this.lastReport = { received: p.datagramsReceived, lost: p.datagramsLost };
+    }
+    const count = this.init.layout.segmentCount;
+    this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, count));
+    for (const i of p.completeAbove) if (i < count) this.completeAbove.add(i);
+    for (const i of [...this.completeAbove]) if (i < this.completeBelow) this.completeAbove.delete(i);
+    for (const [i, seg] of this.open) if (this.isComplete(i)) this.close(seg, true);
+    for (const i of [...this.loaded.keys()]) if (this.isComplete(i)) this.loaded.delete(i);
+    if (this.completeBelow >= count) {
+      this.finish('complete');
+      return;
+    }
+    const survive = 1 - this.stats.lossEstimate;
+    const highest = this.unwrap(p.highestSequence);
+    for (const entry of p.open) {
+      const seg = this.open.get(entry.index);
+      if (!seg) continue;
+      const coming = (seg.sentAfter(highest) + seg.pendingSource) * survive;
+      const shortfall = entry.needed - coming;
+      seg.repairCredit = shortfall > 0 ? Math.ceil(shortfall / survive) : 0;
+    }
+  }
+
+  /** The next datagram if one is due at `now`; undefined when paced, idle or waiting for data. */
+  pollTransmit(now: number): Uint8Array | undefined {
+    this.now = now;
+    if (this._finished) return undefined;
+    if (this.bucket.nextSendTime(now, this.datagramBytes) > now) return undefined;
+    let next = this.pick();
+    if (!next && this.stallDue(now)) {
+      const oldest = this.oldestOpen();
+      if (oldest) {
+        oldest.repairCredit = Math.max(4, Math.ceil(oldest.sourceSymbols / 200));
+        this.stats.stallBursts++;
+        this.lastFeedbackAt = now;
+        next = oldest;
+      }
+    }
+    if (!next) return undefined;
+    return this.emit(now, next);
+  }
+
+  /** When pollTransmit may next yield something (undefined: waiting for feedback or data). */
+  pollTimeout(): number | undefined {
+    if (this._finished) return undefined;
+    if (this.pick()) return this.bucket.nextSendTime(this.now, this.datagramBytes);
+    if (this.open.size > 0) return Math.max(this.now, this.lastFeedbackAt + this.stallTimeoutMs);
+    return undefined;
+  }
+
+  stop(now: number, reason: string): void {
+    this.now = now;
+    this.finish(reason);
+  }
+
+  private finish(reason: string): void {
+    if (this._finished) return;
+    this._finished = true;
+    this._finishReason = reason;
+    for (const seg of this.open.values()) this.close(seg, false);
+    this.loaded.clear();
+    this.loadRequested.clear();
+  }
+
+  private close(seg: OpenSegment, completed: boolean): void {
+    seg.encoder.free();
+    this.open.delete(seg.index);
+    if (completed) this.stats.segmentsCompleted++;
+  }
+
+  private stallDue(now: number): boolean {
+    return this.open.size > 0 && now - this.lastFeedbackAt >= this.stallTimeoutMs;
+  }
+
+  private oldestOpen(): OpenSegment | undefined {
+    let oldest: OpenSegment | undefined;
+    for (const seg of this.open.values()) if (!oldest || seg.index < oldest.index) oldest = seg;
+    return oldest;
+  }
+
+  /** The segment whose symbol goes next, opening a new one if that is what is due. */
+  private pick(): OpenSegment | undefined {
+    let repair: OpenSegment | undefined;
+    let source: OpenSegment | undefined;
+    for (const seg of this.open.values()) {
+      if (seg.repairCredit > 0 && (!repair || seg.index < repair.index)) repair = seg;
+      if (seg.pendingSource > 0 && (!source || seg.index < source.index)) source = seg;
+    }
+    if (repair) return repair;
+    if (source) return source;
+    return this.openNext();
+  }
+
+  private openNext(): OpenSegment | undefined {
+    const count = this.init.layout.segmentCount;
+    while (this.nextToOpen < count && this.isComplete(this.nextToOpen)) this.nextToOpen++;
+    // The receiver drops segments at or beyond its completeBelow + window: never open those.
+    if (this.open.size >= this.init.window || this.nextToOpen >= count) return undefined;
+    if (this.nextToOpen >= this.completeBelow + this.init.window) return undefined;
+    const data = this.loaded.get(this.nextToOpen);
+    if (!data) return undefined;
+    this.loaded.delete(this.nextToOpen);
+    const range = segmentRange(this.init.layout, this.nextToOpen++);
+    const encoder = this.init.codec.createEncoder(data, { transferLength: range.length, symbolSize: this.init.layout.symbolSize });
+    const seg = new OpenSegment(range.index, range.sourceSymbols, encoder);
+    const p = this.stats.lossEstimate;
+    if (p > 0) seg.repairCredit = Math.ceil((seg.sourceSymbols * p) / (1 - p)) + 1 + Math.ceil(seg.sourceSymbols / 500);
+    this.open.set(seg.index, seg);
+    return seg;
+  }
+
+  private emit(now: number, seg: OpenSegment): Uint8Array {
+    let esi: number;
+    let symbol: Uint8Array;
+    // Source symbols first within a segment (systematic); then owed repair.
+    if (seg.pendingSource > 0) {
+      esi = seg.nextSource++;
+      symbol = seg.encoder.sourceSymbol(esi);
+      this.stats.sourceSymbolsSent++;
+    } else {
+      const r = seg.encoder.repairSymbol(seg.nextRepair++);
+      esi = r.encodingSymbolId;
+      symbol = r.data;
+      seg.repairCredit = Math.max(0, seg.repairCredit - 1);
+      this.stats.repairSymbolsSent++;
+    }
+    const seq = this.sequence++;
+    const out = new Uint8Array(this.datagramBytes);
+    writeDatagram(out, { sessionId: this.init.sessionId, sequenceNumber: seq % U32, segmentIndex: seg.index, encodingSymbolId: esi }, symbol, this.init.integrity);
+    seg.recordSent(seq);
+    this.bucket.consume(now, this.datagramBytes);
+    this.stats.datagramsSent++;
+    this.stats.bytesSent += this.datagramBytes;
+    return out;
+  }
+
+  /** Maps a wire (u32) sequence number to the stream's unwrapped numbering. */
+  private unwrap(wire: number): number {
+    const last = this.sequence - 1;
+    if (last < 0) return -1;
+    const back = ((last % U32) - wire + U32) % U32;
+    return last - back;
+  }
+}

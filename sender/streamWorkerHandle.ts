@@ -1,0 +1,63 @@
+/** Main-thread side of a stream worker: start it, feed it Progress/Stop, learn how it ended. */
+import { Worker } from 'node:worker_threads';
+import type { Progress } from '../control/messages.js';
+import { workerScriptUrl } from '../util/workerUrl.js';
+import type { SenderStreamStats } from './streamCore.js';
+import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './workerMessages.js';
+
+export interface StreamFinished {
+  reason: StreamFinishReason;
+  message?: string;
+  stats: SenderStreamStats;
+}
+
+export interface StreamWorkerHandle {
+  progress(p: Progress): void;
+  stop(reason: string): void;
+  onStats(cb: (s: SenderStreamStats) => void): void;
+  readonly finished: Promise<StreamFinished>;
+}
+
+const EMPTY_STATS: SenderStreamStats = {
+  datagramsSent: 0,
+  bytesSent: 0,
+  sourceSymbolsSent: 0,
+  repairSymbolsSent: 0,
+  segmentsCompleted: 0,
+  stallBursts: 0,
+  lossEstimate: 0,
+};
+
+export function startStreamWorker(init: StreamWorkerData): StreamWorkerHandle {
+  const worker = new Worker(workerScriptUrl('sender/streamWorker'), { workerData: init });
+  let statsCb: ((s: SenderStreamStats) => void) | undefined;
+  let last = EMPTY_STATS;
+  let ended = false;
+  let resolve!: (f: StreamFinished) => void;
+  const finished = new Promise<StreamFinished>((r) => (resolve = r));
+  const end = (f: StreamFinished) => {
+    if (ended) return;
+    ended = true;
+    resolve(f);
+  };
+  worker.on('message', (m: FromStreamWorker) => {
+    if (m.type === 'stats') {
+      last = m.stats;
+      statsCb?.(m.stats);
+    } else {
+      last = m.stats;
+      end({ reason: m.reason, message: m.message, stats: m.stats });
+    }
+  });
+  worker.on('error', (e) => end({ reason: 'error', message: `stream worker crashed: ${e.message}`, stats: last }));
+  worker.on('exit', (code) => end({ reason: 'error', message: `stream worker exited with code ${code}`, stats: last }));
+  const send = (m: ToStreamWorker) => {
+    if (!ended) worker.postMessage(m);
+  };
+  return {
+    progress: (p) => send({ type: 'progress', progress: p }),
+    stop: (reason) => send({ type: 'stop', reason }),
+    onStats: (cb) => (statsCb = cb),
+    finished,
+  };
+}

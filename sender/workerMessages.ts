@@ -1,0 +1,26 @@
+/** Typed messages between the main thread and a stream worker (sender/streamWorker.ts). */
+import type { Progress } from '../control/messages.js';
+import type { RaptorQWasmModule } from '../encoder/raptorq.js';
+import type { SegmentLayout } from '../encoder/segmentLayout.js';
+import type { SenderStreamStats } from './streamCore.js';
+
+export interface StreamWorkerData {
+  wasmModule: RaptorQWasmModule;
+  filePath: string;
+  layout: SegmentLayout;
+  sessionId: number;
+  rateBytesPerSecond: number;
+  window: number;
+  tagKind: number;
+  codecName: string;
+  destination: { address: string; port: number };
+  stallTimeoutMs?: number;
+}
+
+export type ToStreamWorker = { type: 'progress'; progress: Progress } | { type: 'stop'; reason: string };
+
+export type StreamFinishReason = 'complete' | 'stopped' | 'error';
+
+export type FromStreamWorker =
+  | { type: 'stats'; stats: SenderStreamStats }
+  | { type: 'finished'; reason: StreamFinishReason; message?: string; stats: SenderStreamStats };
