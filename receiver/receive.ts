@@ -43,6 +43,8 @@ export interface ReceiveOptions {
   signal?: AbortSignal;
   logger?: Logger;
   onManifest?: (manifest: Manifest) => void;
+  /** Called with the local UDP port once bound (tests aim hostile datagrams at it). */
+  onDataPort?: (port: number) => void;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
@@ -119,6 +121,7 @@ class ReceiveRun {
     udp.on('error', (e) => this.fail(new ReceiveError(`UDP socket error: ${e.message}`)));
     udp.on('message', (msg) => this.onDatagram(msg));
     await new Promise<void>((r) => udp.bind(0, r));
+    this.o.onDataPort?.(udp.address().port);
     const socket = await this.connect();
     const core = new ReceiverConnection({ now: performance.now(), handshakeTimeoutMs: this.o.connectTimeoutMs ?? 10_000 });
     this.channel = new ControlChannel(socket, core, (e) => this.onControl(e));

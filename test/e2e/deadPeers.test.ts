@@ -1,0 +1,142 @@
+/**
+ * Dead peers on real sockets: a receiver process killed mid-transfer, a receiver that goes
+ * silent with its socket open (caught by the idle timeout, i.e. missing heartbeats), and a
+ * sender that goes silent after the manifest (the receiver fails cleanly, leaves no file).
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readdir } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFrame, FrameDecoder } from '../../control/framing.js';
+import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
+import type { ControlMessage, Manifest } from '../../control/messages.js';
+import { receive } from '../../receiver/receive.js';
+import { send } from '../../sender/send.js';
+import { quiet, seededFile, sha256Of, tempDir } from './helpers.js';
+
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+function frame(m: ControlMessage): Buffer {
+  return Buffer.from(encodeFrame(encodeMessage(m)));
+}
+
+describe('dead peers', () => {
+  it('drops a receiver killed mid-transfer and still serves the next one', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const file = join(t.dir, 'big.bin');
+    const hash = await seededFile(file, 4 << 20, 3);
+    let onPort!: (p: number) => void;
+    const portP = new Promise<number>((r) => (onPort = r));
+    // 16 Mbit/s: the 4 MiB transfer takes ~2 s, plenty of time to kill the first receiver.
+    const done = send({ file, host: '127.0.0.1', port: 0, receivers: 1, rateBitsPerSecond: 16e6, segmentSize: 1 << 20, idleTimeoutMs: 2000, logger: quiet, onListening: (a) => onPort(a.port) });
+    const port = await portP;
+
+    const out1 = join(t.dir, 'victim');
+    await mkdir(out1);
+    const victim = spawn(process.execPath, [cli, 'receive', `127.0.0.1:${port}`, '--out', out1, '--json', '--log-level', 'debug'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Kill it as soon as it logs that data is arriving.
+    await new Promise<void>((resolve) => {
+      victim.stderr.on('data', (d: Buffer) => {
+        if (/receiving big\.bin/.test(d.toString())) setTimeout(() => resolve(), 300);
+      });
+    });
+    victim.kill('SIGKILL');
+    await new Promise((r) => victim.once('exit', r));
+    // The killed receiver left no file under the final name.
+    expect((await readdir(out1)).filter((n) => n === 'big.bin')).toEqual([]);
+
+    const out2 = join(t.dir, 'ok');
+    await mkdir(out2);
+    const r = await receive({ host: '127.0.0.1', port, out: out2, logger: quiet });
+    expect(await sha256Of(r.path)).toBe(hash);
+    const summary = await done;
+    expect(summary.completed).toBe(1);
+    expect(summary.failed).toBe(1);
+    const dead = summary.receivers.find((x) => x.outcome === 'failed')!;
+    expect(dead.reason).toMatch(/peer closed the connection|connection error/);
+  }, 30_000);
+
+  it('drops a receiver that stops sending heartbeats (idle timeout) without stalling the sender', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const file = join(t.dir, 'f.bin');
+    await seededFile(file, 1 << 20, 4);
+    let onPort!: (p: number) => void;
+    const portP = new Promise<number>((r) => (onPort = r));
+    const controller = new AbortController();
+    const done = send({ file, host: '127.0.0.1', port: 0, idleTimeoutMs: 600, heartbeatIntervalMs: 150, logger: quiet, signal: controller.signal, onListening: (a) => onPort(a.port) });
+    const port = await portP;
+    const zombie = connect({ host: '127.0.0.1', port });
+    const frames = new FrameDecoder(1 << 20);
+    let manifest: Manifest | undefined;
+    const closedAt = new Promise<number>((resolve) => zombie.on('close', () => resolve(performance.now())));
+    zombie.on('data', (d) => {
+      frames.push(d);
+      for (let f = frames.next(); f; f = frames.next()) {
+        const m = f.ok ? decodeMessage(f.frame) : undefined;
+        if (m?.ok && m.message.type === 'manifest' && !manifest) {
+          manifest = m.message;
+          zombie.write(frame({ type: 'request' }));
+        }
+      }
+    });
+    zombie.on('error', () => undefined);
+    zombie.write(frame({ type: 'hello', version: 1, receiverId: 'zombie', codecs: ['raptorq'], udpPort: 9, window: 4 }));
+    const start = performance.now();
+    const end = await closedAt;
+    expect(manifest).toBeDefined();
+    // Closed by the idle timeout (600 ms of silence), not instantly and not never.
+    expect(end - start).toBeGreaterThanOrEqual(550);
+    expect(end - start).toBeLessThan(5000);
+    controller.abort();
+    const summary = await done;
+    expect(summary.receivers).toHaveLength(1);
+    expect(summary.receivers[0]).toMatchObject({ receiverId: 'zombie', outcome: 'failed' });
+    expect(summary.receivers[0]!.reason).toMatch(/idle timeout/);
+  }, 15_000);
+
+  it('fails cleanly when the sender goes silent after the manifest, leaving no file', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const server = createServer((s) => {
+      s.once('data', () =>
+        s.write(
+          frame({
+            type: 'manifest',
+            sessionId: 1,
+            fileName: 'ghost.bin',
+            fileSize: 10_000,
+            segmentSize: 1 << 20,
+            symbolSize: 1392,
+            codec: 'raptorq',
+            segmentSha256: Buffer.alloc(32).toString('base64'),
+            fileSha256: '0'.repeat(64),
+            rateBytesPerSecond: 0,
+            tagKind: 1,
+            idleTimeoutMs: 500,
+            heartbeatIntervalMs: 100,
+          }),
+        ),
+      );
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const out = join(t.dir, 'out');
+    await mkdir(out);
+    try {
+      await expect(receive({ host: '127.0.0.1', port, out, logger: quiet })).rejects.toThrow(/sender vanished: peer silent .*idle timeout/);
+      expect(await readdir(out)).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Real sockets on 127.0.0.1, port 0: one sender, three concurrent receivers behind seeded loss,
+ * and hostile traffic (garbage control frames, random and forged datagrams) during the transfer.
+ */
+import { createSocket } from 'node:dgram';
+import { mkdir, readdir } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../control/messages.js';
+import { writeDatagram } from '../../encoder/datagram.js';
+import { crc32Scheme } from '../../encoder/integrity.js';
+import { receive, type ReceiveSummary } from '../../receiver/receive.js';
+import { send } from '../../sender/send.js';
+import { SeededRandom } from '../../util/random.js';
+import { quiet, seededFile, sha256Of, tempDir } from './helpers.js';
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+async function startSender(file: string, receivers: number, extra: Partial<Parameters<typeof send>[0]> = {}) {
+  let onPort!: (p: number) => void;
+  const port = new Promise<number>((r) => (onPort = r));
+  const done = send({ file, host: '127.0.0.1', port: 0, receivers, segmentSize: 1 << 20, logger: quiet, onListening: (a) => onPort(a.port), ...extra });
+  return { port: await Promise.race([port, done.then(() => -1)]), done };
+}
+
+describe('unicast end to end over loopback', () => {
+  it('delivers a multi-segment file byte-identical to 3 concurrent receivers at 10 % loss', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const file = join(t.dir, 'payload.bin');
+    const size = 5 * (1 << 20) + 12_345; // 6 segments of 1 MiB, the last one short
+    const hash = await seededFile(file, size, 42);
+    const { port, done } = await startSender(file, 3);
+    const results = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        const out = join(t.dir, `r${i}`);
+        await mkdir(out);
+        return receive({ host: '127.0.0.1', port, out, receiverId: `r${i}`, simulateLoss: 0.1, seed: 7 + i, logger: quiet, decodeWorkers: 1 });
+      }),
+    );
+    for (const [i, r] of results.entries()) {
+      expect(r.path).toBe(join(t.dir, `r${i}`, 'payload.bin'));
+      expect(await sha256Of(r.path)).toBe(hash);
+      expect(r.drops['simulated-loss']).toBeGreaterThan(0);
+      // Fountain code: about K symbols suffice whatever was lost.
+      expect(r.symbolsReceived / r.symbolsNeeded).toBeLessThan(1.02);
+      // No temporary file left next to the result.
+      expect(await readdir(join(t.dir, `r${i}`))).toEqual(['payload.bin']);
+    }
+    const summary = await done;
+    expect(summary.completed).toBe(3);
+    expect(summary.failed).toBe(0);
+    expect(summary.receivers.every((r) => r.repairSymbolsSent > 0)).toBe(true);
+  });
+
+  it('completes unharmed while a hostile client sends garbage frames and forged datagrams', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const file = join(t.dir, 'payload.bin');
+    const hash = await seededFile(file, 3 * (1 << 20) + 7, 9);
+    // A rate cap keeps the transfer running long enough for the attack to overlap it.
+    const { port, done } = await startSender(file, 1, { rateBitsPerSecond: 40e6 });
+    const random = new SeededRandom(1234);
+
+    // 1. Control-channel garbage: several connections, each with a different kind of junk.
+    const junk = [
+      Buffer.from([0xff, 0xff, 0xff, 0xff]), // declares a 4 GiB frame
+      Buffer.concat([Buffer.from([0, 0, 0, 4]), Buffer.from('{"ty')]), // a complete frame of broken JSON
+      Buffer.from(random.fill(new Uint8Array(3000))),
+      Buffer.concat([Buffer.from([0, 0, 0, 30]), Buffer.from('{"type":"exec","cmd":"reboot"}')]),
+    ];
+    const hostileControl = Promise.all(
+      junk.map(
+        (bytes) =>
+          new Promise<string>((resolve) => {
+            const s = connect({ host: '127.0.0.1', port }, () => s.write(bytes));
+            let answer = '';
+            s.on('data', (d) => (answer += d.toString('latin1')));
+            s.on('close', () => resolve(answer));
+            s.on('error', () => undefined);
+          }),
+      ),
+    );
+
+    // 2. Data-plane junk at the receiver's UDP port: random bytes, and well-formed datagrams of
+    //    its own session with a bad tag, an out-of-range segment and garbage symbols re-sealed.
+    let manifest!: Manifest;
+    let dataPort = 0;
+    const blaster = createSocket('udp4');
+    let blasting = true;
+    const blast = async () => {
+      while (!dataPort) await new Promise((r) => setTimeout(r, 5));
+      while (blasting) {
+        const junkDatagrams: Uint8Array[] = [random.fill(new Uint8Array(random.nextInt(1500)))];
+        if (manifest) {
+          const d = new Uint8Array(24 + manifest.symbolSize + 4);
+          writeDatagram(d, { sessionId: manifest.sessionId, sequenceNumber: 0, segmentIndex: 99, encodingSymbolId: 1 }, new Uint8Array(manifest.symbolSize), crc32Scheme);
+          junkDatagrams.push(d); // segment out of range
+          const bad = new Uint8Array(24 + manifest.symbolSize + 4);
+          writeDatagram(bad, { sessionId: manifest.sessionId, sequenceNumber: 0, segmentIndex: 0, encodingSymbolId: 3 }, random.fill(new Uint8Array(manifest.symbolSize)), crc32Scheme);
+          bad[30] ^= 1; // corrupt after sealing: bad tag
+          junkDatagrams.push(bad);
+        }
+        for (const d of junkDatagrams) blaster.send(d, dataPort, '127.0.0.1');
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    };
+    const blasting$ = blast();
+
+    const out = join(t.dir, 'out');
+    await mkdir(out);
+    let r: ReceiveSummary;
+    try {
+      r = await receive({
+        host: '127.0.0.1',
+        port,
+        out,
+        logger: quiet,
+        onManifest: (m) => (manifest = m),
+        onDataPort: (p) => (dataPort = p),
+      });
+    } finally {
+      blasting = false;
+      await blasting$;
+      blaster.close();
+    }
+    expect(await sha256Of(r.path)).toBe(hash);
+    const drops = r.drops;
+    expect(drops['segment-out-of-range']).toBeGreaterThan(0);
+    expect(drops['bad-tag']).toBeGreaterThan(0);
+    expect(Object.values(drops).reduce((a, b) => a + b, 0)).toBeGreaterThan(drops['segment-out-of-range']!);
+
+    const answers = await hostileControl;
+    expect(answers[0]).toMatch(/frame-too-large/);
+    expect(answers[1]).toMatch(/bad-message/);
+    expect(answers[3]).toMatch(/unexpected-message/);
+    const summary = await done;
+    expect(summary.completed).toBe(1);
+  });
+});
