@@ -1,0 +1,45 @@
+/**
+ * Errors raised by the receiver. Stable `name`s: the CLI, the adapters and tests switch on them.
+ * Network input never throws (it is counted as drops); these are for decisions that end a
+ * transfer or refuse to start one.
+ */
+
+/** The manifest's file name (or the --out path) would write outside the intended place. */
+export class UnsafeOutputPathError extends Error {
+  override readonly name = 'UnsafeOutputPathError';
+}
+
+/** The sender's manifest asks for more than this receiver accepts, or is inconsistent. */
+export class ManifestRejectedError extends Error {
+  override readonly name = 'ManifestRejectedError';
+}
+
+/** The whole file's SHA-256 differs from the manifest's (every segment verified on its own). */
+export class HashMismatchError extends Error {
+  override readonly name = 'HashMismatchError';
+}
+
+/** A filesystem failure while assembling the output (disk full, quota, I/O error, ...). */
+export class DiskError extends Error {
+  override readonly name = 'DiskError';
+  constructor(
+    message: string,
+    /** errno code of the cause when there was one ("ENOSPC", "EIO", ...). */
+    readonly code: string | undefined,
+    /** The file the failing operation was about. */
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The transfer ended before completion: a Stop(aborted), a local abort, an idle timeout. */
+export class TransferAbortedError extends Error {
+  override readonly name = 'TransferAbortedError';
+}
+
+/** A decode worker died (crash, out of memory, exit) while it held a job. */
+export class DecodeWorkerError extends Error {
+  override readonly name = 'DecodeWorkerError';
+}

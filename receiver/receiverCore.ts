@@ -1,0 +1,407 @@
+/**
+ * The receiver of one transfer as a sans-IO state machine: datagrams in, decode jobs, writes and
+ * Progress reports out. No sockets, no clock, no timers, no workers: the adapter feeds `now`,
+ * runs decode jobs (decodePool), performs writes (fileAssembler) and sends Progress.
+ *
+ *   handleDatagram ──> intake (validate, count) ──> window checks ──> SegmentCollector
+ *   pollDecodeJob  <── ready collector             handleDecodeOutcome ──> write queue
+ *   pollWrite / handleWriteDone ──> completeBelow advances ──> window moves on
+ *
+ * Window: symbols are taken only for segments in [completeBelow, completeBelow + window), where
+ * completeBelow is the first segment not yet written; every buffer the receiver holds (collectors
+ * and decoded-but-unwritten or not-yet-hashed data) belongs to such a segment, so memory is
+ * bounded by `window` segments whatever the file size. Decoded segments are fed to the whole-file
+ * SHA-256 in file order (out-of-order ones wait, inside the window), so the file is never re-read.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { Manifest, Progress, SegmentProgress } from '../control/messages.js';
+import type { Codec } from '../encoder/codec.js';
+import type { DatagramExpectations } from '../encoder/datagram.js';
+import type { IntegrityScheme } from '../encoder/integrity.js';
+import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
+import type { DecodeJob, DecodeOutcome } from './decodeJob.js';
+import { DatagramIntake, type ReceiverDropReason, type SequenceStats } from './intake.js';
+import type { LossSimulator } from './lossSimulator.js';
+import { checkManifest } from './manifestCheck.js';
+import { SegmentCollector } from './segmentCollector.js';
+
+export const DEFAULT_PROGRESS_INTERVAL_MS = 50;
+/** Most segments a receiver may buffer at once (a local setting, still bounded). */
+export const MAX_WINDOW = 4096;
+
+export interface ReceiverCoreInit {
+  readonly manifest: Manifest;
+  readonly codec: Codec;
+  /** Must match the manifest's tagKind. */
+  readonly integrity: IntegrityScheme;
+  /** Segments buffered at once (what the Hello announced), 1..MAX_WINDOW. */
+  readonly window: number;
+  readonly now: number;
+  /** @default 50 */
+  readonly progressIntervalMs?: number;
+  /** @default 2^50 */
+  readonly maxFileSize?: number;
+  /** @default 256 MiB */
+  readonly maxSegmentSize?: number;
+  /** Bound on window x segmentSize (source buffers the peer can make us allocate). @default 1 GiB */
+  readonly maxBufferBytes?: number;
+  /** TEST/BENCH ONLY: drops datagrams before anything else. */
+  readonly lossSimulator?: LossSimulator;
+}
+
+export interface SegmentWrite {
+  readonly segmentIndex: number;
+  /** Byte offset in the file. */
+  readonly offset: number;
+  /** Do not modify: the whole-file hash may still read it. */
+  readonly data: Uint8Array;
+}
+
+export interface ReceiverStats {
+  readonly datagramsAccepted: number;
+  readonly datagramsDropped: number;
+  readonly drops: Readonly<Record<ReceiverDropReason, number>>;
+  readonly sequence: SequenceStats;
+  /** Distinct datagram sequence numbers received (as in Progress). */
+  readonly datagramsReceived: number;
+  /** Sequence numbers skipped and not filled late (as in Progress). */
+  readonly datagramsLost: number;
+  /** Distinct symbols taken by collectors, summed over segments (and over restarts). */
+  readonly symbolsReceived: number;
+  /** Sum of K over all segments: the least any decoder needs. */
+  readonly symbolsNeeded: number;
+  readonly duplicates: number;
+  readonly decodeJobs: number;
+  /** Attempts that needed more symbols. */
+  readonly decodeFailures: number;
+  /** Attempts where the codec threw, or the job was lost with its worker. */
+  readonly decodeErrors: number;
+  readonly hashMismatches: number;
+  readonly segmentsWritten: number;
+  readonly segmentCount: number;
+  readonly bytesWritten: number;
+}
+
+interface SegmentSlot {
+  readonly index: number;
+  /** Present while symbols are being collected (or a decode job is out). */
+  collector: SegmentCollector | undefined;
+  /** Decoded, verified bytes until both written and hashed. */
+  data: Uint8Array | undefined;
+  /** Symbols held when the segment decoded (for Progress while it waits to be written). */
+  receivedAtDecode: number;
+  queued: boolean;
+  writing: boolean;
+  written: boolean;
+  hashed: boolean;
+}
+
+export class ReceiverCore {
+  readonly layout: SegmentLayout;
+  readonly window: number;
+  private readonly codec: Codec;
+  private readonly segmentSha256: Uint8Array;
+  private readonly expectedFileSha256: string;
+  private readonly intake: DatagramIntake;
+  private readonly lossSimulator: LossSimulator | undefined;
+  private readonly progressIntervalMs: number;
+
+  private readonly slots = new Map<number, SegmentSlot>();
+  private readonly decodedBits: Uint8Array;
+  private readonly writtenBits: Uint8Array;
+  private readonly readyQueue: number[] = [];
+  private readonly writeQueue: number[] = [];
+  private completeBelow = 0;
+  private hashedBelow = 0;
+  private readonly fileHash: Hash = createHash('sha256');
+  private fileDigest: string | undefined;
+
+  private lastProgressAt = -Infinity;
+  private progressDueAt: number | undefined;
+
+  private symbolsReceived = 0;
+  private decodeJobs = 0;
+  private decodeFailures = 0;
+  private decodeErrors = 0;
+  private hashMismatches = 0;
+  private segmentsWritten = 0;
+  private bytesWritten = 0;
+  /** The last codec/worker failure message, for logs. */
+  lastDecodeError: string | undefined;
+
+  constructor(init: ReceiverCoreInit) {
+    if (!Number.isInteger(init.window) || init.window < 1 || init.window > MAX_WINDOW) {
+      throw new RangeError(`window must be an integer in 1..${MAX_WINDOW}, not ${init.window}`);
+    }
+    const interval = init.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+    if (!(interval >= 0) || !Number.isFinite(interval)) throw new RangeError(`progress interval ${interval} ms`);
+    // Everything sized by the peer is checked here, before the first allocation below.
+    const accepted = checkManifest(init.manifest, init);
+    this.layout = accepted.layout;
+    this.segmentSha256 = accepted.segmentSha256;
+    this.expectedFileSha256 = accepted.fileSha256;
+    this.window = init.window;
+    this.codec = init.codec;
+    this.lossSimulator = init.lossSimulator;
+    this.progressIntervalMs = interval;
+    const expect: DatagramExpectations = {
+      sessionId: init.manifest.sessionId,
+      symbolSize: this.layout.symbolSize,
+      segmentCount: this.layout.segmentCount,
+      encodingSymbolIdLimit: init.codec.encodingSymbolIdLimit,
+      integrity: init.integrity,
+    };
+    this.intake = new DatagramIntake(expect);
+    this.decodedBits = new Uint8Array(Math.ceil(this.layout.segmentCount / 8));
+    this.writtenBits = new Uint8Array(Math.ceil(this.layout.segmentCount / 8));
+    this.checkCompletion(init.now);
+  }
+
+  /** All segments written and the whole-file SHA-256 computed (see fileHashMatches). */
+  get complete(): boolean {
+    return this.fileDigest !== undefined;
+  }
+
+  /** Only meaningful once complete. */
+  fileHashMatches(): boolean {
+    return this.fileDigest !== undefined && this.fileDigest === this.expectedFileSha256;
+  }
+
+  /** Hex SHA-256 of the received file, once complete. */
+  get fileSha256(): string | undefined {
+    return this.fileDigest;
+  }
+
+  /** One datagram off the socket. Never throws on network input: drops are counted. */
+  handleDatagram(now: number, bytes: Uint8Array): void {
+    if (this.lossSimulator?.drop()) {
+      this.intake.countDrop('simulated-loss');
+      return;
+    }
+    const d = this.intake.accept(bytes);
+    if (d === undefined) return;
+    this.noteData(now);
+    const s = d.segmentIndex;
+    if (s < this.completeBelow || isSet(this.decodedBits, s)) return this.intake.countDrop('segment-complete');
+    if (s >= this.completeBelow + this.window) return this.intake.countDrop('window-full');
+    let slot = this.slots.get(s);
+    if (slot === undefined) {
+      if (this.slots.size >= this.window) return this.intake.countDrop('window-full');
+      slot = this.openSlot(s);
+    }
+    const collector = slot.collector;
+    if (collector === undefined) return this.intake.countDrop('segment-complete');
+    const result = collector.add(d.encodingSymbolId, d.symbol);
+    if (result !== 'added') return this.intake.countDrop(result);
+    this.symbolsReceived++;
+    if (!slot.queued && collector.ready) {
+      slot.queued = true;
+      this.readyQueue.push(s);
+    }
+  }
+
+  /** A segment ready to decode: its collector's buffers move into the job. */
+  pollDecodeJob(): DecodeJob | undefined {
+    while (this.readyQueue.length > 0) {
+      const s = this.readyQueue.shift()!;
+      const slot = this.slots.get(s);
+      if (slot === undefined) continue;
+      slot.queued = false;
+      if (slot.collector === undefined || !slot.collector.ready) continue;
+      this.decodeJobs++;
+      return slot.collector.takeJob();
+    }
+    return undefined;
+  }
+
+  handleDecodeOutcome(now: number, outcome: DecodeOutcome): void {
+    const slot = this.slots.get(outcome.segmentIndex);
+    const collector = slot?.collector;
+    // Not ours (any more): ignore rather than corrupt state.
+    if (slot === undefined || collector === undefined || !collector.decoding) return;
+    switch (outcome.type) {
+      case 'decoded': {
+        const expected = segmentRange(this.layout, slot.index).length;
+        if (outcome.data.length !== expected) {
+          this.decodeErrors++;
+          this.lastDecodeError = `segment ${slot.index} decoded to ${outcome.data.length} bytes, expected ${expected}`;
+          collector.reset(undefined);
+          break;
+        }
+        slot.receivedAtDecode = collector.received;
+        collector.release();
+        slot.collector = undefined;
+        slot.data = outcome.data;
+        setBit(this.decodedBits, slot.index);
+        this.writeQueue.push(slot.index);
+        this.feedFileHash();
+        this.progressDueAt = Math.min(this.progressDueAt ?? now, now);
+        break;
+      }
+      case 'need-more':
+        this.decodeFailures++;
+        collector.handleNeedMore(outcome.buffers);
+        break;
+      case 'hash-mismatch':
+        this.hashMismatches++;
+        collector.reset(outcome.buffers);
+        break;
+      case 'failed':
+        this.decodeErrors++;
+        this.lastDecodeError = outcome.reason;
+        collector.reset(outcome.buffers);
+        break;
+    }
+    if (slot.collector !== undefined && !slot.queued && slot.collector.ready) {
+      slot.queued = true;
+      this.readyQueue.push(slot.index);
+    }
+  }
+
+  /** The next decoded segment to write (each handed out once). */
+  pollWrite(): SegmentWrite | undefined {
+    const s = this.writeQueue.shift();
+    if (s === undefined) return undefined;
+    const slot = this.slots.get(s)!;
+    slot.writing = true;
+    return { segmentIndex: s, offset: segmentRange(this.layout, s).offset, data: slot.data! };
+  }
+
+  handleWriteDone(now: number, segmentIndex: number): void {
+    const slot = this.slots.get(segmentIndex);
+    if (slot === undefined || !slot.writing || slot.written) return;
+    slot.written = true;
+    slot.writing = false;
+    setBit(this.writtenBits, segmentIndex);
+    this.segmentsWritten++;
+    this.bytesWritten += slot.data!.length;
+    this.maybeRetire(slot);
+    while (this.completeBelow < this.layout.segmentCount && isSet(this.writtenBits, this.completeBelow)) this.completeBelow++;
+    this.progressDueAt = Math.min(this.progressDueAt ?? now, now);
+    this.checkCompletion(now);
+  }
+
+  /** A Progress report when one is due: every progressIntervalMs while data flows, at once on completions. */
+  pollProgress(now: number): Progress | undefined {
+    if (this.progressDueAt === undefined || now < this.progressDueAt) return undefined;
+    this.progressDueAt = undefined;
+    this.lastProgressAt = now;
+    return this.buildProgress();
+  }
+
+  /** When pollProgress will next have something (undefined: nothing pending). */
+  pollTimeout(): number | undefined {
+    return this.progressDueAt;
+  }
+
+  get stats(): ReceiverStats {
+    return {
+      datagramsAccepted: this.intake.accepted,
+      datagramsDropped: this.intake.dropped,
+      drops: { ...this.intake.drops },
+      sequence: this.intake.sequence.snapshot(),
+      datagramsReceived: this.intake.sequence.received,
+      datagramsLost: this.intake.sequence.lost,
+      symbolsReceived: this.symbolsReceived,
+      symbolsNeeded: this.symbolsNeeded(),
+      duplicates: this.intake.drops.duplicate,
+      decodeJobs: this.decodeJobs,
+      decodeFailures: this.decodeFailures,
+      decodeErrors: this.decodeErrors,
+      hashMismatches: this.hashMismatches,
+      segmentsWritten: this.segmentsWritten,
+      segmentCount: this.layout.segmentCount,
+      bytesWritten: this.bytesWritten,
+    };
+  }
+
+  /** Number of segments holding buffers (bounded by the window). */
+  get openSegments(): number {
+    return this.slots.size;
+  }
+
+  private buildProgress(): Progress {
+    const completeAbove: number[] = [];
+    const open: SegmentProgress[] = [];
+    const end = Math.min(this.layout.segmentCount, this.completeBelow + this.window);
+    for (let s = this.completeBelow + 1; s < end; s++) if (isSet(this.writtenBits, s)) completeAbove.push(s);
+    for (const slot of this.slots.values()) {
+      if (slot.written) continue;
+      const c = slot.collector;
+      open.push({ index: slot.index, received: c?.received ?? slot.receivedAtDecode, needed: c?.needed ?? 0 });
+    }
+    open.sort((a, b) => a.index - b.index);
+    const seq = this.intake.sequence;
+    return {
+      type: 'progress',
+      completeBelow: this.completeBelow,
+      completeAbove,
+      open,
+      highestSequence: seq.highestSequence,
+      datagramsReceived: seq.received,
+      datagramsLost: seq.lost,
+    };
+  }
+
+  private noteData(now: number): void {
+    if (this.progressDueAt === undefined) this.progressDueAt = Math.max(this.lastProgressAt + this.progressIntervalMs, now);
+  }
+
+  private openSlot(s: number): SegmentSlot {
+    const range = segmentRange(this.layout, s);
+    const collector = new SegmentCollector({
+      segmentIndex: s,
+      transferLength: range.length,
+      symbolSize: this.layout.symbolSize,
+      sourceSymbols: range.sourceSymbols,
+      expectedSha256: this.segmentSha256.subarray(32 * s, 32 * s + 32),
+      encodingSymbolIdLimit: this.codec.encodingSymbolIdLimit,
+    });
+    const slot: SegmentSlot = { index: s, collector, data: undefined, receivedAtDecode: 0, queued: false, writing: false, written: false, hashed: false };
+    this.slots.set(s, slot);
+    return slot;
+  }
+
+  /** Feeds decoded segments to the whole-file hash while the prefix is contiguous. */
+  private feedFileHash(): void {
+    for (;;) {
+      const slot = this.slots.get(this.hashedBelow);
+      if (slot?.data === undefined || slot.hashed) return;
+      this.fileHash.update(slot.data);
+      slot.hashed = true;
+      this.hashedBelow++;
+      this.maybeRetire(slot);
+    }
+  }
+
+  private maybeRetire(slot: SegmentSlot): void {
+    if (slot.written && slot.hashed) {
+      slot.data = undefined;
+      this.slots.delete(slot.index);
+    }
+  }
+
+  private checkCompletion(now: number): void {
+    if (this.fileDigest !== undefined) return;
+    const n = this.layout.segmentCount;
+    if (this.completeBelow < n || this.hashedBelow < n) return;
+    this.fileDigest = this.fileHash.digest('hex');
+    this.progressDueAt = Math.min(this.progressDueAt ?? now, now);
+  }
+
+  private symbolsNeeded(): number {
+    const { fileSize, segmentSize, symbolSize, segmentCount } = this.layout;
+    if (segmentCount === 0) return 0;
+    const full = Math.ceil(segmentSize / symbolSize);
+    const last = Math.ceil((fileSize - (segmentCount - 1) * segmentSize) / symbolSize);
+    return full * (segmentCount - 1) + last;
+  }
+}
+
+function isSet(bits: Uint8Array, i: number): boolean {
+  return (bits[i >>> 3]! & (1 << (i & 7))) !== 0;
+}
+
+function setBit(bits: Uint8Array, i: number): void {
+  bits[i >>> 3]! |= 1 << (i & 7);
+}
