@@ -25,7 +25,7 @@ import type { LossSimulator } from './lossSimulator.js';
 import { checkManifest } from './manifestCheck.js';
 import { SegmentCollector } from './segmentCollector.js';
 
-export const DEFAULT_PROGRESS_INTERVAL_MS = 50;
+export const DEFAULT_PROGRESS_INTERVAL_MS = 20;
 /** Most segments a receiver may buffer at once (a local setting, still bounded). */
 export const MAX_WINDOW = 4096;
 
@@ -283,7 +283,8 @@ export class ReceiverCore {
 
   /** A Progress report when one is due: every progressIntervalMs while data flows, at once on completions. */
   pollProgress(now: number): Progress | undefined {
-    if (this.progressDueAt === undefined || now < this.progressDueAt) return undefined;
+    const due = this.pollTimeout();
+    if (due === undefined || now < due) return undefined;
     this.progressDueAt = undefined;
     this.lastProgressAt = now;
     return this.buildProgress();
@@ -291,7 +292,15 @@ export class ReceiverCore {
 
   /** When pollProgress will next have something (undefined: nothing pending). */
   pollTimeout(): number | undefined {
-    return this.progressDueAt;
+    if (this.progressDueAt !== undefined) return this.progressDueAt;
+    // Keep-alive report while a segment still needs symbols but none arrive: the sender may
+    // believe enough are in flight, and only a fresh report tells it otherwise.
+    return this.waitingForSymbols() ? this.lastProgressAt + 2 * this.progressIntervalMs : undefined;
+  }
+
+  private waitingForSymbols(): boolean {
+    for (const slot of this.slots.values()) if (!slot.written && slot.collector && slot.collector.needed > 0) return true;
+    return false;
   }
 
   get stats(): ReceiverStats {

@@ -11,6 +11,7 @@ export class OpenSegment {
   nextRepair = 0;
   repairCredit = 0;
   private seqs = new Float64Array(256);
+  private times = new Float64Array(256);
   private sent = 0;
 
   constructor(
@@ -27,25 +28,48 @@ export class OpenSegment {
     return this.sent;
   }
 
-  /** Records that a symbol of this segment went out with (unwrapped) sequence number `seq`. */
-  recordSent(seq: number): void {
+  /** Records that a symbol of this segment went out at `now` with (unwrapped) number `seq`. */
+  recordSent(seq: number, now: number): void {
     if (this.sent === this.seqs.length) {
-      const grown = new Float64Array(this.seqs.length * 2);
-      grown.set(this.seqs);
-      this.seqs = grown;
+      const seqs = new Float64Array(this.seqs.length * 2);
+      seqs.set(this.seqs);
+      this.seqs = seqs;
+      const times = new Float64Array(this.times.length * 2);
+      times.set(this.times);
+      this.times = times;
     }
+    this.times[this.sent] = now;
     this.seqs[this.sent++] = seq;
   }
 
-  /** Symbols of this segment sent with a sequence number above `seq` (sequence numbers rise). */
-  sentAfter(seq: number): number {
-    let lo = 0;
-    let hi = this.sent;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.seqs[mid]! <= seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return this.sent - lo;
+  /**
+   * Symbols of this segment still possibly in flight for a report: sent with a sequence number
+   * above `seq` and not before `since` (older ones would have shown up in the report had they
+   * arrived, so they are lost). Both arrays rise, so two binary searches do.
+   */
+  inFlight(seq: number, since: number): number {
+    return this.sent - Math.max(firstAbove(this.seqs, this.sent, seq), firstAtOrAfter(this.times, this.sent, since));
   }
+}
+
+function firstAbove(a: Float64Array, n: number, v: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function firstAtOrAfter(a: Float64Array, n: number, v: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -5,16 +5,18 @@
  *  1. Repair owed to open segments (oldest first): fresh repair symbols, never a repeated ESI.
  *  2. Source symbols of open segments not yet fully sent (systematic: no coding work at all).
  *  3. Opening the next segment, when fewer than `window` are open and its bytes are loaded.
- *     A new segment is owed ceil(K·p/(1−p)) + 1 + ceil(K/500) proactive repair symbols, where p
- *     is the loss estimate; none while p = 0, so a lossless stream never touches the codec.
+ *     A new segment is owed repairFor(K, p) − K proactive repair symbols (mean plus two standard
+ *     deviations of the binomial loss), where p is the loss estimate; none while p = 0, so a
+ *     lossless stream never touches the codec.
  *  4. Stall guard: when nothing is owed, segments are open and no Progress came for
  *     `stallTimeoutMs`, the oldest open segment is owed a few more symbols (feedback may be
  *     stale or lost with the receiver's socket buffer); then it waits again.
  *
  * Feedback (handleProgress): segments the receiver reports complete are freed. For each open
  * segment reported as needing n more symbols, the symbols sent after the report's
- * highestSequence (in flight) and the source symbols not yet sent will bring about
- * (inflight + unsent)·(1−p); only the shortfall is owed as repair. p is an EWMA of the
+ * highestSequence and within the last inFlightHorizonMs (in flight) and the source symbols not
+ * yet sent will bring about
+ * (inflight + unsent)·(1−p); only repairFor(shortfall) is owed as repair. p is an EWMA of the
  * receiver's lost/(received+lost) deltas.
  *
  * Pacing: a token bucket; pollTransmit returns nothing before its time and pollTimeout says when.
@@ -39,6 +41,12 @@ export interface SenderStreamInit {
   now: number;
   /** @default 200 */
   stallTimeoutMs?: number;
+  /**
+   * A symbol sent longer ago than this before a report arrived, and not covered by the report's
+   * highestSequence, counts as lost rather than in flight: receivers report at least every
+   * 20 ms while data flows, so 50 ms covers that plus a LAN round trip. @default 50
+   */
+  inFlightHorizonMs?: number;
   /** First sequence number (tests start near 2^32 to exercise the wrap). @default 0 */
   firstSequence?: number;
 }
@@ -55,6 +63,16 @@ export interface SenderStreamStats {
 
 const U32 = 2 ** 32;
 
+/**
+ * Symbols to send so that about `needed` arrive at loss p with high probability: the mean
+ * needed/(1-p) plus two standard deviations of the binomial shortfall, plus one. An extra
+ * feedback round costs far more time than a few spare symbols cost bandwidth.
+ */
+export function repairFor(needed: number, p: number): number {
+  const survive = 1 - p;
+  return Math.ceil((needed + 2 * Math.sqrt(needed * p) + 1) / survive);
+}
+
 export class SenderStream {
   private readonly open = new Map<number, OpenSegment>();
   private readonly loaded = new Map<number, Uint8Array>();
@@ -67,6 +85,7 @@ export class SenderStream {
   private readonly bucket: TokenBucket;
   private readonly datagramBytes: number;
   private readonly stallTimeoutMs: number;
+  private readonly inFlightHorizonMs: number;
   private lastFeedbackAt: number;
   private lastReport = { received: 0, lost: 0 };
   private now: number;
@@ -88,6 +107,7 @@ export class SenderStream {
     this.bucket = new TokenBucket({ rateBytesPerSecond: init.rateBytesPerSecond, now: init.now });
     this.datagramBytes = datagramLength(init.layout.symbolSize, init.integrity);
     this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
+    this.inFlightHorizonMs = init.inFlightHorizonMs ?? 50;
     this.lastFeedbackAt = init.now;
     if (init.layout.segmentCount === 0) this.finish('complete');
   }
@@ -154,9 +174,9 @@ export class SenderStream {
     for (const entry of p.open) {
       const seg = this.open.get(entry.index);
       if (!seg) continue;
-      const coming = (seg.sentAfter(highest) + seg.pendingSource) * survive;
+      const coming = (seg.inFlight(highest, now - this.inFlightHorizonMs) + seg.pendingSource) * survive;
       const shortfall = entry.needed - coming;
-      seg.repairCredit = shortfall > 0 ? Math.ceil(shortfall / survive) : 0;
+      seg.repairCredit = shortfall > 0 ? repairFor(shortfall, this.stats.lossEstimate) : 0;
     }
   }
 
@@ -183,7 +203,8 @@ export class SenderStream {
   pollTimeout(): number | undefined {
     if (this._finished) return undefined;
     if (this.pick()) return this.bucket.nextSendTime(this.now, this.datagramBytes);
-    if (this.open.size > 0) return Math.max(this.now, this.lastFeedbackAt + this.stallTimeoutMs);
+    // The stall burst is paced like everything else.
+    if (this.open.size > 0) return Math.max(this.lastFeedbackAt + this.stallTimeoutMs, this.bucket.nextSendTime(this.now, this.datagramBytes));
     return undefined;
   }
 
@@ -243,7 +264,7 @@ export class SenderStream {
     const encoder = this.init.codec.createEncoder(data, { transferLength: range.length, symbolSize: this.init.layout.symbolSize });
     const seg = new OpenSegment(range.index, range.sourceSymbols, encoder);
     const p = this.stats.lossEstimate;
-    if (p > 0) seg.repairCredit = Math.ceil((seg.sourceSymbols * p) / (1 - p)) + 1 + Math.ceil(seg.sourceSymbols / 500);
+    if (p > 0) seg.repairCredit = Math.max(0, repairFor(seg.sourceSymbols, p) - seg.sourceSymbols);
     this.open.set(seg.index, seg);
     return seg;
   }
@@ -266,7 +287,7 @@ export class SenderStream {
     const seq = this.sequence++;
     const out = new Uint8Array(this.datagramBytes);
     writeDatagram(out, { sessionId: this.init.sessionId, sequenceNumber: seq % U32, segmentIndex: seg.index, encodingSymbolId: esi }, symbol, this.init.integrity);
-    seg.recordSent(seq);
+    seg.recordSent(seq, now);
     this.bucket.consume(now, this.datagramBytes);
     this.stats.datagramsSent++;
     this.stats.bytesSent += this.datagramBytes;

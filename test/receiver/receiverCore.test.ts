@@ -257,9 +257,12 @@ describe('ReceiverCore progress cadence (fake clock)', () => {
       { index: 1, received: 1, needed: 31 },
     ]);
     expect(second.highestSequence).toBe(sender.sequence - 1);
-    // no data: nothing due
-    expect(core.pollTimeout()).toBeUndefined();
-    expect(core.pollProgress(5000)).toBeUndefined();
+    // No data, but segments still need symbols: a keep-alive report every 2 intervals, so a
+    // sender that wrongly believes enough symbols are in flight learns otherwise.
+    expect(core.pollTimeout()).toBe(1150);
+    expect(core.pollProgress(1149)).toBeUndefined();
+    expect(core.pollProgress(1150)!.open).toEqual(second.open);
+    expect(core.pollTimeout()).toBe(1250);
     // segment 1 completes before 0: immediate report, completeAbove lists it
     for (let i = 1; i < 32; i++) core.handleDatagram(5001, sender.source(1, i));
     expect(core.pollProgress(5001)).toBeDefined(); // first data after a quiet spell goes at once

@@ -1,0 +1,200 @@
+/**
+ * A whole unicast transfer on virtual time: the real SenderConnection + SenderStream and
+ * ReceiverConnection + ReceiverCore, joined by a simulated link (fixed one-way delay, seeded
+ * Bernoulli loss on the data plane, a switch that drops everything). Decode jobs run inline.
+ * No sockets, no timers, no sleeping: each step jumps to the next deadline.
+ */
+import { createHash } from 'node:crypto';
+import type { ControlEvent } from '../../control/connection.js';
+import type { Manifest } from '../../control/messages.js';
+import { ReceiverConnection } from '../../control/receiverConnection.js';
+import { SenderConnection } from '../../control/senderConnection.js';
+import type { Codec } from '../../encoder/codec.js';
+import { crc32Scheme, TagKind } from '../../encoder/integrity.js';
+import { planSegments, segmentRange } from '../../encoder/segmentLayout.js';
+import { runDecodeJob } from '../../receiver/decodeJob.js';
+import { ReceiverCore } from '../../receiver/receiverCore.js';
+import { SenderStream } from '../../sender/streamCore.js';
+import { SeededRandom } from '../../util/random.js';
+
+export interface SimOptions {
+  data: Uint8Array;
+  codec: Codec;
+  segmentSize: number;
+  symbolSize?: number;
+  loss: number;
+  seed: number;
+  rateBytesPerSecond: number;
+  oneWayDelayMs?: number;
+  window?: number;
+  idleTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Virtual time at which the link starts dropping everything (both planes). */
+  blackoutAt?: number;
+  maxVirtualMs?: number;
+}
+
+interface InFlight {
+  at: number;
+  bytes: Uint8Array;
+}
+
+export class SimulatedTransfer {
+  now = 0;
+  readonly sConn: SenderConnection;
+  readonly rConn: ReceiverConnection;
+  stream?: SenderStream;
+  core?: ReceiverCore;
+  readonly output: Uint8Array;
+  readonly sEvents: ControlEvent[] = [];
+  readonly rEvents: ControlEvent[] = [];
+  completedAt?: number;
+  private readonly toReceiver: InFlight[] = [];
+  private readonly toSender: InFlight[] = [];
+  private readonly dataToReceiver: InFlight[] = [];
+  private readonly random: SeededRandom;
+  private readonly delay: number;
+  private readonly manifest: Manifest;
+  dataSent = 0;
+  dataLost = 0;
+
+  constructor(private readonly o: SimOptions) {
+    this.random = new SeededRandom(o.seed);
+    this.delay = o.oneWayDelayMs ?? 0.25;
+    this.output = new Uint8Array(o.data.length);
+    const layout = planSegments(o.data.length, { segmentSize: o.segmentSize, symbolSize: o.symbolSize });
+    const hashes = Buffer.alloc(32 * layout.segmentCount);
+    for (let i = 0; i < layout.segmentCount; i++) {
+      const r = segmentRange(layout, i);
+      createHash('sha256').update(o.data.subarray(r.offset, r.offset + r.length)).digest().copy(hashes, 32 * i);
+    }
+    this.manifest = {
+      type: 'manifest',
+      sessionId: 0x51a1,
+      fileName: 'sim.bin',
+      fileSize: o.data.length,
+      segmentSize: layout.segmentSize,
+      symbolSize: layout.symbolSize,
+      codec: o.codec.name,
+      segmentSha256: hashes.toString('base64'),
+      fileSha256: createHash('sha256').update(o.data).digest('hex'),
+      rateBytesPerSecond: o.rateBytesPerSecond,
+      tagKind: TagKind.Crc32,
+      idleTimeoutMs: o.idleTimeoutMs ?? 5000,
+      heartbeatIntervalMs: o.heartbeatIntervalMs ?? 1000,
+    };
+    this.sConn = new SenderConnection({ now: 0 });
+    this.rConn = new ReceiverConnection({ now: 0 });
+    this.rConn.start(0, { type: 'hello', version: 1, receiverId: 'sim', codecs: [o.codec.name], udpPort: 9, window: o.window ?? 8 });
+  }
+
+  private get blackout(): boolean {
+    return this.o.blackoutAt !== undefined && this.now >= this.o.blackoutAt;
+  }
+
+  /** Runs until both control connections closed (or the virtual time limit). */
+  run(): this {
+    const limit = this.o.maxVirtualMs ?? 600_000;
+    for (let guard = 0; guard < 5_000_000; guard++) {
+      this.step();
+      if (this.sConn.closed && this.rConn.closed) return this;
+      const next = this.nextDeadline();
+      if (next === undefined || next > limit) return this;
+      this.now = Math.max(this.now, next);
+    }
+    throw new Error(
+      `simulation did not settle (virtual time ${this.now} ms, sender ${this.sConn.state}, receiver ${this.rConn.state}, ` +
+        `deadlines ${JSON.stringify([this.sConn.pollTimeout(), this.rConn.pollTimeout(), this.stream?.pollTimeout(), this.core?.pollTimeout()])})`,
+    );
+  }
+
+  private nextDeadline(): number | undefined {
+    const c = [
+      this.sConn.pollTimeout(),
+      this.rConn.pollTimeout(),
+      this.stream?.finished ? undefined : this.stream?.pollTimeout(),
+      this.rConn.closed ? undefined : this.core?.pollTimeout(),
+      this.toReceiver[0]?.at,
+      this.toSender[0]?.at,
+      this.dataToReceiver[0]?.at,
+    ].filter((x): x is number => x !== undefined);
+    return c.length ? Math.min(...c) : undefined;
+  }
+
+  private step(): void {
+    const now = this.now;
+    this.sConn.handleTimeout(now);
+    this.rConn.handleTimeout(now);
+    while (this.toSender[0] && this.toSender[0].at <= now) this.sConn.handleBytes(now, this.toSender.shift()!.bytes);
+    while (this.toReceiver[0] && this.toReceiver[0].at <= now) this.rConn.handleBytes(now, this.toReceiver.shift()!.bytes);
+    while (this.dataToReceiver[0] && this.dataToReceiver[0].at <= now) this.core?.handleDatagram(now, this.dataToReceiver.shift()!.bytes);
+    this.senderEvents();
+    this.receiverEvents();
+    this.pumpStream();
+    this.pumpReceiver();
+    this.senderEvents();
+    this.receiverEvents();
+    for (let f = this.sConn.pollTransmit(); f; f = this.sConn.pollTransmit()) if (!this.blackout) this.toReceiver.push({ at: now + this.delay, bytes: f });
+    for (let f = this.rConn.pollTransmit(); f; f = this.rConn.pollTransmit()) if (!this.blackout) this.toSender.push({ at: now + this.delay, bytes: f });
+  }
+
+  private senderEvents(): void {
+    for (let e = this.sConn.pollEvent(); e; e = this.sConn.pollEvent()) {
+      this.sEvents.push(e);
+      if (e.type === 'hello') this.sConn.acceptHello(this.manifest);
+      else if (e.type === 'request')
+        this.stream = new SenderStream({
+          sessionId: this.manifest.sessionId,
+          layout: planSegments(this.o.data.length, { segmentSize: this.o.segmentSize, symbolSize: this.o.symbolSize }),
+          codec: this.o.codec,
+          integrity: crc32Scheme,
+          rateBytesPerSecond: this.o.rateBytesPerSecond,
+          window: this.o.window ?? 8,
+          now: this.now,
+        });
+      else if (e.type === 'progress') this.stream?.handleProgress(this.now, e.progress);
+      else if (e.type === 'closed') this.stream?.stop(this.now, e.reason);
+    }
+  }
+
+  private receiverEvents(): void {
+    for (let e = this.rConn.pollEvent(); e; e = this.rConn.pollEvent()) {
+      this.rEvents.push(e);
+      if (e.type === 'manifest') {
+        this.core = new ReceiverCore({ manifest: e.manifest, codec: this.o.codec, integrity: crc32Scheme, window: this.o.window ?? 8, now: this.now });
+        this.rConn.request();
+      }
+    }
+  }
+
+  private pumpStream(): void {
+    const s = this.stream;
+    if (!s || s.finished) return;
+    const layout = planSegments(this.o.data.length, { segmentSize: this.o.segmentSize, symbolSize: this.o.symbolSize });
+    for (let i = s.pollSegmentLoad(); i !== undefined; i = s.pollSegmentLoad()) {
+      const r = segmentRange(layout, i);
+      s.provideSegment(this.now, i, this.o.data.slice(r.offset, r.offset + r.length));
+    }
+    for (let d = s.pollTransmit(this.now); d; d = s.pollTransmit(this.now)) {
+      this.dataSent++;
+      if (this.blackout || this.random.next() < this.o.loss) this.dataLost++;
+      else this.dataToReceiver.push({ at: this.now + this.delay, bytes: d });
+    }
+  }
+
+  private pumpReceiver(): void {
+    const core = this.core;
+    if (!core || this.rConn.closed) return;
+    for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) core.handleDecodeOutcome(this.now, runDecodeJob(job, this.o.codec));
+    for (let w = core.pollWrite(); w; w = core.pollWrite()) {
+      this.output.set(w.data, w.offset);
+      core.handleWriteDone(this.now, w.segmentIndex);
+    }
+    const p = core.pollProgress(this.now);
+    if (p && this.rConn.state === 'requested') this.rConn.sendProgress(p);
+    if (core.complete && this.completedAt === undefined) {
+      this.completedAt = this.now;
+      this.rConn.sendStop(core.fileHashMatches() ? 'done' : 'aborted', core.fileHashMatches() ? 'verified' : 'hash mismatch');
+    }
+  }
+}

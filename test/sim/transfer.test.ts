@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { raptorqCodec } from '../../encoder/raptorq.js';
+import { SeededRandom } from '../../util/random.js';
+import { SimulatedTransfer } from './simulatedTransfer.js';
+
+const codec = raptorqCodec();
+const data = new SeededRandom(77).fill(new Uint8Array(3 * (1 << 20) + 999));
+
+function run(loss: number, seed = 5, extra: Partial<ConstructorParameters<typeof SimulatedTransfer>[0]> = {}) {
+  return new SimulatedTransfer({ data, codec, segmentSize: 1 << 20, loss, seed, rateBytesPerSecond: 50e6, ...extra }).run();
+}
+
+describe('simulated unicast transfer (sender and receiver cores, virtual time, lossy link)', () => {
+  it.each([0, 0.1, 0.3, 0.5])('delivers the file intact at %s loss with little reception overhead', (loss) => {
+    const sim = run(loss);
+    const seed = 5;
+    expect(sim.completedAt, `seed ${seed}`).toBeDefined();
+    expect(Buffer.compare(Buffer.from(sim.output), Buffer.from(data)), `seed ${seed}`).toBe(0);
+    const stats = sim.core!.stats;
+    expect(stats.symbolsReceived / stats.symbolsNeeded).toBeLessThan(1.01);
+    // The sender ended the stream because the receiver said so, and both sides closed cleanly.
+    expect(sim.stream!.finishReason).toBe('complete');
+    expect(sim.sEvents.at(-1)).toMatchObject({ type: 'closed', reason: 'peer stopped (done): verified' });
+    // Virtual completion time tracks size / rate / (1 - loss): the pipeline adds little.
+    const ideal = ((data.length / 1392) * 1420) / 50e6 / (1 - loss) * 1000;
+    expect(sim.completedAt!).toBeGreaterThan(ideal * 0.95);
+    expect(sim.completedAt!).toBeLessThan(ideal * 1.5 + 20);
+    if (loss === 0) expect(sim.stream!.stats.repairSymbolsSent).toBe(0);
+    else expect(sim.stream!.stats.repairSymbolsSent).toBeGreaterThan(0);
+  });
+
+  it('is deterministic: the same seed gives the same run', () => {
+    const a = run(0.2, 11);
+    const b = run(0.2, 11);
+    expect(a.completedAt).toBe(b.completedAt);
+    expect(a.stream!.stats).toEqual(b.stream!.stats);
+    expect(a.core!.stats.symbolsReceived).toBe(b.core!.stats.symbolsReceived);
+  });
+
+  it('fires the idle timeout on both sides when the link drops everything mid-transfer', () => {
+    const sim = run(0, 3, { blackoutAt: 20, idleTimeoutMs: 2000, heartbeatIntervalMs: 250, rateBytesPerSecond: 10e6 });
+    expect(sim.completedAt).toBeUndefined();
+    const s = sim.sEvents.find((e) => e.type === 'closed');
+    const r = sim.rEvents.find((e) => e.type === 'closed');
+    expect(s).toMatchObject({ reason: expect.stringMatching(/idle timeout 2000 ms/) });
+    expect(r).toMatchObject({ reason: expect.stringMatching(/idle timeout 2000 ms/) });
+    // The last frame got through just before 20 ms; silence of 2000 ms ends it by ~2020 ms.
+    expect(sim.now).toBeGreaterThanOrEqual(2000);
+    expect(sim.now).toBeLessThanOrEqual(2021);
+    expect(sim.stream!.finished).toBe(true);
+  });
+});
