@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import type { Progress } from '../../control/messages.js';
+import type { Codec, SegmentEncoder } from '../../encoder/codec.js';
+import { datagramLength, parseDatagram } from '../../encoder/datagram.js';
+import { crc32Scheme } from '../../encoder/integrity.js';
+import { planSegments, segmentRange } from '../../encoder/segmentLayout.js';
+import { repairFor, SenderStream } from '../../sender/streamCore.js';
+
+/** A codec whose repair symbol n is n repeated; counts encoders created and freed. */
+class FakeCodec implements Codec {
+  readonly name = 'fake';
+  readonly encodingSymbolIdLimit = 2 ** 24;
+  readonly maxSourceSymbols = 56403;
+  created = 0;
+  freed = 0;
+  createEncoder(data: Uint8Array, params: { transferLength: number; symbolSize: number }): SegmentEncoder {
+    this.created++;
+    const k = Math.ceil(params.transferLength / params.symbolSize);
+    const t = params.symbolSize;
+    let live = true;
+    return {
+      sourceSymbols: k,
+      firstRepairId: k + 3,
+      sourceSymbol: (esi) => {
+        const out = new Uint8Array(t);
+        out.set(data.subarray(esi * t, Math.min(data.length, (esi + 1) * t)));
+        return out;
+      },
+      repairSymbol: (n) => ({ encodingSymbolId: k + 3 + n, data: new Uint8Array(t).fill(n & 0xff) }),
+      free: () => {
+        if (!live) throw new Error('double free');
+        live = false;
+        this.freed++;
+      },
+    };
+  }
+  createDecoder(): never {
+    throw new Error('not used');
+  }
+}
+
+const T = 64;
+const layout = planSegments(10 * 100 * T, { segmentSize: 100 * T, symbolSize: T }); // 10 segments, K = 100
+const DG = datagramLength(T, crc32Scheme);
+const expect_ = { sessionId: 9, symbolSize: T, segmentCount: layout.segmentCount, encodingSymbolIdLimit: 2 ** 24, integrity: crc32Scheme };
+
+function stream(codec: Codec, over: Partial<ConstructorParameters<typeof SenderStream>[0]> = {}) {
+  return new SenderStream({ sessionId: 9, layout, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, window: 3, now: 0, ...over });
+}
+
+function feed(s: SenderStream, now: number): void {
+  for (let i = s.pollSegmentLoad(); i !== undefined; i = s.pollSegmentLoad()) s.provideSegment(now, i, new Uint8Array(segmentRange(layout, i).length).fill(i));
+}
+
+function drain(s: SenderStream, now: number, max = 100_000) {
+  const out = [];
+  feed(s, now);
+  for (let d = s.pollTransmit(now); d && out.length < max; d = s.pollTransmit(now)) {
+    const v = parseDatagram(d, expect_);
+    if (!v.ok) throw new Error(v.reason);
+    out.push(v);
+    feed(s, now);
+  }
+  return out;
+}
+
+const progress = (over: Partial<Progress>): Progress => ({ type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0, ...over });
+
+describe('SenderStream', () => {
+  it('sends exactly K source symbols per segment, no repair, and respects the window', () => {
+    const codec = new FakeCodec();
+    const s = stream(codec);
+    const first = drain(s, 0);
+    // Window 3: segments 0..2 fully, then it waits for the receiver.
+    expect(first).toHaveLength(300);
+    expect(new Set(first.map((d) => d.segmentIndex))).toEqual(new Set([0, 1, 2]));
+    expect(first.filter((d) => d.segmentIndex === 1).map((d) => d.encodingSymbolId)).toEqual([...Array(100).keys()]);
+    expect(first.map((d) => d.sequenceNumber)).toEqual([...Array(300).keys()]);
+    expect(s.stats.repairSymbolsSent).toBe(0);
+    // The receiver confirms 0..2: the next three segments go out.
+    s.handleProgress(1, progress({ completeBelow: 3, highestSequence: 299, datagramsReceived: 300 }));
+    const next = drain(s, 1);
+    expect(new Set(next.map((d) => d.segmentIndex))).toEqual(new Set([3, 4, 5]));
+    expect(codec.freed).toBe(3);
+  });
+
+  it('never opens a segment at or past completeBelow + window even if later ones are done', () => {
+    const s = stream(new FakeCodec());
+    drain(s, 0);
+    s.handleProgress(1, progress({ completeBelow: 0, completeAbove: [1, 2], open: [{ index: 0, received: 99, needed: 0 }], highestSequence: 299, datagramsReceived: 299 }));
+    const next = drain(s, 1);
+    expect(next.every((d) => d.segmentIndex < 3)).toBe(true);
+  });
+
+  it('owes only the shortfall after in-flight symbols, sized at mean + 2 sd', () => {
+    const s = stream(new FakeCodec());
+    drain(s, 0); // seq 0..299
+    // Report written after seq 149 (segment 1 half through): segment 0 is short by 10,
+    // segment 1 has 50 in flight and needs 60.
+    s.handleProgress(1, progress({ open: [{ index: 0, received: 90, needed: 10 }, { index: 1, received: 40, needed: 60 }], highestSequence: 149, datagramsReceived: 130, datagramsLost: 20 }));
+    const p = s.stats.lossEstimate;
+    expect(p).toBeGreaterThan(0);
+    const sent = drain(s, 1);
+    const per = (i: number) => sent.filter((d) => d.segmentIndex === i).length;
+    expect(per(0)).toBe(repairFor(10, p));
+    // Segment 1: 50 in flight bring 50(1-p); only the rest is owed.
+    const shortfall = 60 - 50 * (1 - p);
+    expect(per(1)).toBe(repairFor(shortfall, p));
+    // Repair ids never repeat and start at K' (fake: K + 3).
+    const ids0 = sent.filter((d) => d.segmentIndex === 0).map((d) => d.encodingSymbolId);
+    expect(ids0[0]).toBe(103);
+    expect(new Set(ids0).size).toBe(ids0.length);
+  });
+
+  it('treats unreported symbols older than the horizon as lost, not in flight', () => {
+    const s = stream(new FakeCodec(), { inFlightHorizonMs: 50 });
+    drain(s, 0);
+    // At t=100 a report still only covers seq 149: the 150 later symbols are long overdue.
+    s.handleProgress(100, progress({ open: [{ index: 1, received: 50, needed: 50 }], highestSequence: 149, datagramsReceived: 150 }));
+    expect(drain(s, 100).filter((d) => d.segmentIndex === 1)).toHaveLength(repairFor(50, 0));
+  });
+
+  it('fires the stall guard after stallTimeoutMs exactly, paced and bounded', () => {
+    const s = stream(new FakeCodec(), { stallTimeoutMs: 200 });
+    drain(s, 0);
+    expect(s.pollTimeout()).toBe(200);
+    expect(s.pollTransmit(199.9)).toBeUndefined();
+    const burst = drain(s, 200);
+    expect(burst.length).toBeGreaterThan(0);
+    expect(burst.length).toBeLessThanOrEqual(10);
+    expect(burst.every((d) => d.segmentIndex === 0)).toBe(true);
+    expect(s.stats.stallBursts).toBe(1);
+    expect(s.pollTimeout()).toBe(400);
+  });
+
+  it('paces at the configured rate', () => {
+    const rate = 1_000_000;
+    const s = stream(new FakeCodec(), { rateBytesPerSecond: rate, window: 10 });
+    feed(s, 0);
+    let now = 0;
+    let n = 0;
+    let last = 0;
+    while (n < 1000) {
+      const d = s.pollTransmit(now);
+      if (d) {
+        n++;
+        last = now;
+      } else now = s.pollTimeout()!;
+      feed(s, now);
+    }
+    // 1000 datagrams minus the initial burst take (1000·DG − burst)/rate seconds, to a datagram.
+    const expectedMs = ((1000 * DG - 6000) / rate) * 1000;
+    expect(Math.abs(last - expectedMs)).toBeLessThanOrEqual((DG / rate) * 1000);
+  });
+
+  it('wraps sequence numbers at 2^32', () => {
+    const s = stream(new FakeCodec(), { firstSequence: 2 ** 32 - 2 });
+    const d = drain(s, 0).slice(0, 4).map((x) => x.sequenceNumber);
+    expect(d).toEqual([2 ** 32 - 2, 2 ** 32 - 1, 0, 1]);
+    // A report naming wire sequence 1 is understood as the 4th datagram.
+    s.handleProgress(1, progress({ open: [{ index: 0, received: 4, needed: 96 }], highestSequence: 1, datagramsReceived: 4 }));
+    // 96 symbols after it are in flight with no loss: nothing more owed for segment 0.
+    expect(drain(s, 1).filter((x) => x.segmentIndex === 0)).toHaveLength(0);
+  });
+
+  it('finishes when every segment is confirmed, and on stop, freeing each encoder once', () => {
+    const codec = new FakeCodec();
+    const s = stream(codec);
+    drain(s, 0);
+    s.handleProgress(1, progress({ completeBelow: 10 }));
+    expect(s.finished).toBe(true);
+    expect(s.finishReason).toBe('complete');
+    expect(codec.freed).toBe(codec.created);
+    const c2 = new FakeCodec();
+    const s2 = stream(c2);
+    drain(s2, 0);
+    s2.stop(5, 'receiver left');
+    expect(s2.pollTransmit(6)).toBeUndefined();
+    expect(s2.pollTimeout()).toBeUndefined();
+    expect(c2.freed).toBe(c2.created);
+    expect(c2.created).toBe(3);
+  });
+});
