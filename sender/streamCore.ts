@@ -27,6 +27,7 @@ import type { IntegrityScheme } from '../encoder/integrity.js';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import type { Progress } from '../control/messages.js';
 import { OpenSegment } from './openSegment.js';
+import { RateController } from './rateController.js';
 import { TokenBucket } from './tokenBucket.js';
 
 export interface SenderStreamInit {
@@ -34,8 +35,10 @@ export interface SenderStreamInit {
   layout: SegmentLayout;
   codec: Codec;
   integrity: IntegrityScheme;
-  /** 0 = no cap. */
+  /** Rate ceiling in bytes/s; 0 = no cap. The pace adapts below it (rateController.ts). */
   rateBytesPerSecond: number;
+  /** Pace at exactly rateBytesPerSecond, never adapting (tests, fixed-rate links). @default false */
+  fixedRate?: boolean;
   /** Segments open at once (the receiver's Hello.window). */
   window: number;
   now: number;
@@ -59,6 +62,9 @@ export interface SenderStreamStats {
   segmentsCompleted: number;
   stallBursts: number;
   lossEstimate: number;
+  /** Current pacing rate, bytes/s (0 = unpaced). */
+  rateBytesPerSecond: number;
+  congestionEvents: number;
 }
 
 const U32 = 2 ** 32;
@@ -83,6 +89,7 @@ export class SenderStream {
   private nextToLoad = 0;
   private sequence: number;
   private readonly bucket: TokenBucket;
+  private readonly rate: RateController | undefined;
   private readonly datagramBytes: number;
   private readonly stallTimeoutMs: number;
   private readonly inFlightHorizonMs: number;
@@ -99,12 +106,15 @@ export class SenderStream {
     segmentsCompleted: 0,
     stallBursts: 0,
     lossEstimate: 0,
+    rateBytesPerSecond: 0,
+    congestionEvents: 0,
   };
 
   constructor(private readonly init: SenderStreamInit) {
     this.now = init.now;
     this.sequence = init.firstSequence ?? 0;
-    this.bucket = new TokenBucket({ rateBytesPerSecond: init.rateBytesPerSecond, now: init.now });
+    this.rate = init.fixedRate ? undefined : new RateController({ capBytesPerSecond: init.rateBytesPerSecond, now: init.now });
+    this.bucket = new TokenBucket({ rateBytesPerSecond: this.rate?.bytesPerSecond ?? init.rateBytesPerSecond, now: init.now });
     this.datagramBytes = datagramLength(init.layout.symbolSize, init.integrity);
     this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
     this.inFlightHorizonMs = init.inFlightHorizonMs ?? 50;
@@ -158,7 +168,12 @@ export class SenderStream {
       const alpha = Math.min(0.5, (dr + dl) / (dr + dl + 2000));
       this.stats.lossEstimate = Math.min(0.9, this.stats.lossEstimate * (1 - alpha) + sample * alpha);
       this.lastReport = { received: p.datagramsReceived, lost: p.datagramsLost };
+      if (this.rate) {
+        this.bucket.setRate(now, this.rate.onReport(now, dr, dl));
+        this.stats.congestionEvents = this.rate.congestionEvents;
+      }
     }
+    this.stats.rateBytesPerSecond = this.bucket.rateBytesPerSecond;
     const count = this.init.layout.segmentCount;
     this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, count));
     for (const i of p.completeAbove) if (i < count) this.completeAbove.add(i);

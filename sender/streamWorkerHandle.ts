@@ -26,6 +26,8 @@ const EMPTY_STATS: SenderStreamStats = {
   segmentsCompleted: 0,
   stallBursts: 0,
   lossEstimate: 0,
+  rateBytesPerSecond: 0,
+  congestionEvents: 0,
 };
 
 export function startStreamWorker(init: StreamWorkerData): StreamWorkerHandle {

@@ -45,7 +45,7 @@ const DG = datagramLength(T, crc32Scheme);
 const expect_ = { sessionId: 9, symbolSize: T, segmentCount: layout.segmentCount, encodingSymbolIdLimit: 2 ** 24, integrity: crc32Scheme };
 
 function stream(codec: Codec, over: Partial<ConstructorParameters<typeof SenderStream>[0]> = {}) {
-  return new SenderStream({ sessionId: 9, layout, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, window: 3, now: 0, ...over });
+  return new SenderStream({ sessionId: 9, layout, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, fixedRate: true, window: 3, now: 0, ...over });
 }
 
 function feed(s: SenderStream, now: number): void {

@@ -1,0 +1,84 @@
+/**
+ * Adaptive pacing rate for one stream (sans-IO), fed by the receiver's Progress counters.
+ *
+ * Rule (documented in README): the stream starts at `initial` (the user's cap if given, else
+ * 40 MB/s) and, until the first congestion signal, multiplies its rate by 1.5 per report
+ * (slow start); afterwards it adds 4 % per report. A report whose loss exceeds the stream's
+ * long-run loss by a margin — `baseline + 0.03 + 0.25·baseline` — is congestion (a receiver or
+ * link queue overflowing): the rate drops by 20 %, at most once per 50 ms. The baseline is a
+ * slow EWMA of per-report loss, so steady random loss on a lossy link (5 %, 20 %) is learned and
+ * does not throttle the stream, while a jump above it does (the baseline is capped at 50 %:
+ * a link losing more than that is treated as congested). The rate never exceeds the user's
+ * cap and never drops below `floor` (1 MB/s), so no receiver can stall a stream to zero; a
+ * receiver that cannot keep up is dropped by the control channel's timeouts instead.
+ *
+ * Reports with fewer than 64 new datagrams are pooled with the next ones.
+ */
+
+/** Loss above this is never taken as a link's normal state (total loss must throttle). */
+const MAX_BASELINE = 0.5;
+
+export interface RateControllerInit {
+  /** User cap in bytes/s; 0 = none. */
+  capBytesPerSecond: number;
+  now: number;
+  /** @default 40e6 when uncapped */
+  initialBytesPerSecond?: number;
+  /** @default 1e6 */
+  floorBytesPerSecond?: number;
+  /** Ceiling when the user gave none. @default 1.25e9 */
+  maxBytesPerSecond?: number;
+}
+
+export class RateController {
+  private rate: number;
+  private readonly cap: number;
+  private readonly floor: number;
+  private slowStart = true;
+  private baseline = -1;
+  private pendingReceived = 0;
+  private pendingLost = 0;
+  private lastDecrease = -Infinity;
+  congestionEvents = 0;
+
+  constructor(init: RateControllerInit) {
+    this.cap = init.capBytesPerSecond > 0 ? init.capBytesPerSecond : (init.maxBytesPerSecond ?? 1.25e9);
+    this.floor = Math.min(init.floorBytesPerSecond ?? 1e6, this.cap);
+    this.rate = Math.min(this.cap, init.initialBytesPerSecond ?? (init.capBytesPerSecond > 0 ? init.capBytesPerSecond : 40e6));
+  }
+
+  get bytesPerSecond(): number {
+    return this.rate;
+  }
+
+  get baselineLoss(): number {
+    return Math.max(0, this.baseline);
+  }
+
+  /** Counts new since the previous report. Returns the (possibly changed) rate. */
+  onReport(now: number, newReceived: number, newLost: number): number {
+    this.pendingReceived += Math.max(0, newReceived);
+    this.pendingLost += Math.max(0, newLost);
+    const n = this.pendingReceived + this.pendingLost;
+    if (n < 64) return this.rate;
+    const loss = this.pendingLost / n;
+    this.pendingReceived = 0;
+    this.pendingLost = 0;
+    if (this.baseline < 0) this.baseline = Math.min(loss, MAX_BASELINE);
+    const threshold = this.baseline + 0.03 + 0.25 * this.baseline;
+    if (loss > threshold) {
+      if (now - this.lastDecrease >= 50) {
+        this.rate = Math.max(this.floor, this.rate * 0.8);
+        this.lastDecrease = now;
+        this.slowStart = false;
+        this.congestionEvents++;
+      }
+      // Congested samples teach the baseline only slowly.
+      this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.01);
+    } else {
+      this.rate = Math.min(this.cap, this.rate * (this.slowStart ? 1.5 : 1.04));
+      this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.1);
+    }
+    return this.rate;
+  }
+}
