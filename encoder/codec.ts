@@ -5,8 +5,11 @@
  *
  * Contract for every implementation:
  * - Symbols are exactly `symbolSize` (T) bytes; the last source symbol is zero-padded.
- * - Encoding symbol ids (ESI) below `sourceSymbols` (K) are source symbols: symbol i is bytes
- *   [i*T, (i+1)*T) of the segment. Repair ids start at `firstRepairId` (>= K; K' for RaptorQ).
+ * - Encoding symbol ids (ESI) below `sourceSymbols` (K) are source symbols. Repair ids start at
+ *   `firstRepairId` (>= K; K' for RaptorQ). Source symbol i is bytes [i*T, (i+1)*T) of the
+ *   segment only when the scheme does not interleave: RaptorQ sub-blocks segments above ~10 MiB
+ *   (RFC 6330 N > 1), and then a source symbol mixes bytes from N places. Always take source
+ *   symbols from `sourceSymbol()` and decoded bytes from `result()`; never slice them yourself.
  * - Callers validate every symbol (id range, length) BEFORE it reaches a decoder: the wasm
  *   RaptorQ decoder panics on malformed input and is then dead for good.
  * - Every encoder/decoder owns native (wasm) memory: call `free()` exactly once.
@@ -30,6 +33,9 @@ export interface SegmentEncoder {
    * firstRepairId + n. Deterministic: the same n gives the same symbol. Implementations grow a
    * pool (doubling) as n rises, so asking in increasing order is cheap. */
   repairSymbol(repairIndex: number): EncodedSymbol;
+  /** Optional memory hint: repair indices below `repairIndex` will not be asked for again, so a
+   * pool may drop them (asking anyway must still work, possibly slowly). */
+  releaseRepairBelow?(repairIndex: number): void;
   free(): void;
 }
 
@@ -60,4 +66,11 @@ export interface Codec {
   readonly maxSourceSymbols: number;
   createEncoder(data: Uint8Array, params: CodecParameters): SegmentEncoder;
   createDecoder(params: CodecParameters): SegmentDecoder;
+  /**
+   * Optional systematic shortcut (added for the receiver): the segment's transferLength bytes
+   * from ALL K source symbols (`sourceSymbols` holds K*T bytes, symbol i at [i*T, (i+1)*T)),
+   * without a decoder. Undoes any interleaving (RaptorQ sub-blocks); may return a view into
+   * `sourceSymbols`. Absent: the receiver decodes even when no source symbol was lost.
+   */
+  segmentFromSourceSymbols?(sourceSymbols: Uint8Array, params: CodecParameters): Uint8Array;
 }

@@ -5,8 +5,10 @@
  *
  * Every segment but the last is `segmentSize` bytes; the last holds the rest. Segment i's
  * RaptorQ ObjectTransmissionInformation is fully determined by (its length, symbolSize): with
- * K = ceil(length / T) <= 56403 the raptorq crate always picks one source block (Z = 1, N = 1,
- * Al = 8), which is why the manifest carries only the layout and not an OTI per segment.
+ * K = ceil(length / T) <= 56403 the raptorq crate always picks one source block (Z = 1, Al = 8),
+ * which is why the manifest carries only the layout and not an OTI per segment. The number of
+ * sub-blocks N is derived too: N = 1 up to ~10 MiB per segment, N > 1 above (then source symbols
+ * interleave sub-blocks; see encoder/raptorqParameters.ts).
  */
 import { LayoutError } from './errors.js';
 
@@ -18,9 +20,17 @@ export const SYMBOL_ALIGNMENT = 8;
 export const DEFAULT_SYMBOL_SIZE = 1392;
 /** Default segment size: decode is fastest for 1-8 MiB objects (measured, raptorq 1.7.24). */
 export const DEFAULT_SEGMENT_SIZE = 4 * 1024 * 1024;
-/** Symbol size bounds: u16 in the codec (it wraps above), and a datagram must fit 65507 bytes. */
-export const MIN_SYMBOL_SIZE = 8;
+/**
+ * Symbol size bounds: u16 in the codec (it wraps above), and a datagram must fit 65507 bytes.
+ * Below 64 the raptorq crate's parameter derivation panics (N_max = floor(T / 64) = 0): measured.
+ */
+export const MIN_SYMBOL_SIZE = 64;
 export const MAX_SYMBOL_SIZE = 65_000 - (65_000 % SYMBOL_ALIGNMENT);
+/**
+ * Largest segment: the wasm codec peaks at ~6x the object in a 32-bit heap that never shrinks
+ * (388 MiB measured for 64 MiB), and a receiver sizes decoders from the peer's manifest.
+ */
+export const MAX_SEGMENT_SIZE = 256 * 1024 * 1024;
 /** Files up to 2^50 bytes (1 PiB): keeps every offset an exact JS number. */
 export const MAX_FILE_SIZE = 2 ** 50;
 
@@ -56,8 +66,8 @@ export function validateLayoutParameters(fileSize: number, segmentSize: number, 
       `symbol size ${symbolSize} must be a multiple of ${SYMBOL_ALIGNMENT} between ${MIN_SYMBOL_SIZE} and ${MAX_SYMBOL_SIZE}`,
     );
   }
-  if (!isWhole(segmentSize) || segmentSize < symbolSize) {
-    throw new LayoutError(`segment size ${segmentSize} must be at least the symbol size ${symbolSize}`);
+  if (!isWhole(segmentSize) || segmentSize < symbolSize || segmentSize > MAX_SEGMENT_SIZE) {
+    throw new LayoutError(`segment size ${segmentSize} must be between the symbol size ${symbolSize} and ${MAX_SEGMENT_SIZE}`);
   }
   const k = Math.ceil(segmentSize / symbolSize);
   if (k > MAX_SOURCE_SYMBOLS_PER_SEGMENT) {
