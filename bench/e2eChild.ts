@@ -16,7 +16,7 @@ async function main(): Promise<void> {
       host: '127.0.0.1',
       port: 0,
       receivers: Number(receivers),
-      rateBitsPerSecond: Number(rate ?? 0),
+      rateBitsPerSecond: rate === undefined ? undefined : Number(rate),
       onListening: (a) => process.send!({ type: 'listening', port: a.port }),
     });
   } else if (role === 'receive') {

@@ -47,9 +47,12 @@ function abortOnSignals(log: Logger): AbortController {
   return controller;
 }
 
-function fail(log: Logger, e: unknown): number {
+/** One clear line (plus the error's name as a field in JSON mode); exit code 1. */
+function fail(log: Logger, e: unknown, json: boolean): number {
   const err = e as Error;
-  log.error({ err: { name: err?.name, message: err?.message } }, err?.message ?? String(e));
+  const message = err?.message ?? String(e);
+  if (json) log.error({ event: 'failed', error: err?.name }, message);
+  else log.error(message);
   return 1;
 }
 
@@ -82,7 +85,8 @@ export async function runCli(argv: string[]): Promise<number> {
       .argument('<file>', 'the file to send')
       .option('--host <address>', 'address to listen on for control connections', '0.0.0.0')
       .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), 7070)
-      .option('--rate <bits/s>', 'rate cap per stream, bits per second (400M, 1G; 0 = no cap)', rate, 0)
+      .option('--rate <bits/s>', 'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback', rate, 1e9)
+      .option('--fixed-rate', 'pace every stream at exactly --rate instead of adapting below it to receiver feedback')
       .option('--receivers <n>', 'exit 0 once this many receivers have the file (default: serve until interrupted)', int('receivers', 1, 100_000))
       .option('--max-receivers <n>', 'receivers served at once; more are refused', int('max receivers', 1, 10_000), 64)
       .option('--segment-size <bytes>', 'bytes per independently coded segment (e.g. 4M)', size, 4 * 1024 * 1024)
@@ -99,6 +103,7 @@ export async function runCli(argv: string[]): Promise<number> {
         host: o.host,
         port: o.port,
         rateBitsPerSecond: o.rate,
+        fixedRate: Boolean(o.fixedRate),
         receivers: o.receivers,
         maxReceivers: o.maxReceivers,
         segmentSize: o.segmentSize,
@@ -111,7 +116,7 @@ export async function runCli(argv: string[]): Promise<number> {
       });
       code = o.receivers !== undefined && summary.completed < o.receivers ? 1 : 0;
     } catch (e) {
-      code = fail(log, e);
+      code = fail(log, e, Boolean(o.json));
     }
   });
 
@@ -150,7 +155,7 @@ export async function runCli(argv: string[]): Promise<number> {
       bar.stop();
     } catch (e) {
       bar.stop();
-      code = fail(log, e);
+      code = fail(log, e, Boolean(o.json));
     }
   });
 
@@ -161,7 +166,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--size <bytes>', 'size of the generated file', size, 32 * 1024 * 1024)
       .option('--receivers <n>', 'local receivers', int('receivers', 1, 32), 3)
       .option('--loss <p>', 'simulated loss at the last receiver (the others: none and half of it)', probability, 0.1)
-      .option('--rate <bits/s>', 'rate cap per stream (0 = no cap)', rate, 0)
+      .option('--rate <bits/s>', 'rate ceiling per stream (0 = none)', rate, 1e9)
       .option('--seed <n>', 'seed for the file contents and the simulated loss', int('seed', 0, 2 ** 32 - 1), 42),
   ).action(async (o) => {
     const log = createLogger({ json: o.json, level: o.logLevel });
@@ -179,7 +184,7 @@ export async function runCli(argv: string[]): Promise<number> {
       });
       code = ok ? 0 : 1;
     } catch (e) {
-      code = fail(log, e);
+      code = fail(log, e, Boolean(o.json));
     }
   });
 

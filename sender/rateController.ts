@@ -12,11 +12,14 @@
  * cap and never drops below `floor` (1 MB/s), so no receiver can stall a stream to zero; a
  * receiver that cannot keep up is dropped by the control channel's timeouts instead.
  *
- * Reports with fewer than 64 new datagrams are pooled with the next ones.
+ * Growth is also capped at 1.25 × the highest delivery rate (bytes the receiver got per second)
+ * of the last second, divided by (1 − baseline loss), so the rate stays near what really arrives. Reports with fewer than 64
+ * new datagrams are pooled with the next ones.
  */
 
 /** Loss above this is never taken as a link's normal state (total loss must throttle). */
 const MAX_BASELINE = 0.5;
+const MIN_SPAN_MS = 15;
 
 export interface RateControllerInit {
   /** User cap in bytes/s; 0 = none. */
@@ -40,6 +43,20 @@ export class RateController {
   private pendingLost = 0;
   private lastDecrease = -Infinity;
   congestionEvents = 0;
+  private pendingSince: number | undefined;
+  /** Delivery-rate samples (bytes/s) of recent reports, for a windowed maximum. */
+  private readonly delivered: { at: number; rate: number }[] = [];
+
+  private noteDelivery(now: number, rate: number): void {
+    this.delivered.push({ at: now, rate });
+    while (this.delivered.length > 0 && now - this.delivered[0]!.at > 1000) this.delivered.shift();
+  }
+
+  private maxDelivered(): number {
+    let m = 0;
+    for (const d of this.delivered) if (d.rate > m) m = d.rate;
+    return m;
+  }
 
   constructor(init: RateControllerInit) {
     this.cap = init.capBytesPerSecond > 0 ? init.capBytesPerSecond : (init.maxBytesPerSecond ?? 1.25e9);
@@ -55,13 +72,21 @@ export class RateController {
     return Math.max(0, this.baseline);
   }
 
-  /** Counts new since the previous report. Returns the (possibly changed) rate. */
-  onReport(now: number, newReceived: number, newLost: number): number {
+  /**
+   * Counts new since the previous report, and the size of a datagram (to turn counts into a
+   * delivery rate). Returns the (possibly changed) rate.
+   */
+  onReport(now: number, newReceived: number, newLost: number, datagramBytes = 1420): number {
     this.pendingReceived += Math.max(0, newReceived);
     this.pendingLost += Math.max(0, newLost);
     const n = this.pendingReceived + this.pendingLost;
-    if (n < 64) return this.rate;
+    // Decide on at least 64 datagrams and 15 ms: reports can arrive bunched up, and a delivery
+    // rate over a sub-millisecond span means nothing.
+    if (this.pendingSince === undefined) this.pendingSince = now;
+    if (n < 64 || now - this.pendingSince < MIN_SPAN_MS) return this.rate;
     const loss = this.pendingLost / n;
+    this.noteDelivery(now, (this.pendingReceived * datagramBytes * 1000) / (now - this.pendingSince));
+    this.pendingSince = now;
     this.pendingReceived = 0;
     this.pendingLost = 0;
     if (this.baseline < 0) this.baseline = Math.min(loss, MAX_BASELINE);
@@ -76,7 +101,12 @@ export class RateController {
       // Congested samples teach the baseline only slowly.
       this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.01);
     } else {
-      this.rate = Math.min(this.cap, this.rate * (this.slowStart ? 1.5 : 1.04));
+      // Grow, but never far past what actually arrives: a sender that cannot reach its nominal
+      // rate (CPU-bound) must not believe it paces at it.
+      // Delivery on a lossy link is (1 − baseline) of what was sent: scale that back out.
+      const delivered = this.maxDelivered() / (1 - this.baselineLoss);
+      const ceiling = delivered > 0 ? Math.max(this.floor, 1.25 * delivered) : this.cap;
+      this.rate = Math.min(this.cap, ceiling, this.rate * (this.slowStart ? 1.5 : 1.04));
       this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.1);
     }
     return this.rate;

@@ -18,8 +18,13 @@ export interface SendOptions {
   host?: string;
   /** TCP control port; 0 picks a free one (see onListening). @default 7070 */
   port?: number;
-  /** Rate cap per stream in bits per second; 0 = no cap. @default 0 */
+  /**
+   * Rate ceiling per stream in bits per second; the pace adapts below it to loss feedback
+   * (rateController.ts); 0 = no ceiling. @default 1e9 (a gigabit LAN)
+   */
   rateBitsPerSecond?: number;
+  /** Pace at exactly the rate instead of adapting below it (needs a rate). @default false */
+  fixedRate?: boolean;
   /** Resolve once this many receivers have completed; undefined = serve until aborted. */
   receivers?: number;
   /** Receivers served at once; further Hellos are refused. @default 64 */
@@ -51,7 +56,8 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     file,
     host: options.host ?? '0.0.0.0',
     port: options.port ?? 7070,
-    rateBytesPerSecond: Math.floor((options.rateBitsPerSecond ?? 0) / 8),
+    rateBytesPerSecond: Math.floor((options.rateBitsPerSecond ?? 1e9) / 8),
+    fixedRate: Boolean(options.fixedRate) && (options.rateBitsPerSecond ?? 1e9) > 0,
     expectedReceivers: options.receivers,
     maxReceivers: options.maxReceivers ?? 64,
     idleTimeoutMs: options.idleTimeoutMs ?? 5000,

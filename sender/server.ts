@@ -13,6 +13,7 @@ import type { Hello } from '../control/messages.js';
 import { RAPTORQ_CODEC_NAME, type RaptorQWasmModule } from '../encoder/raptorq.js';
 import { TagKind } from '../encoder/integrity.js';
 import { manifestFor, type PreparedFile } from './preparedFile.js';
+import type { SenderStreamStats } from './streamCore.js';
 import { startStreamWorker, type StreamWorkerHandle } from './streamWorkerHandle.js';
 
 export interface SenderServerInit {
@@ -20,6 +21,7 @@ export interface SenderServerInit {
   host: string;
   port: number;
   rateBytesPerSecond: number;
+  fixedRate: boolean;
   expectedReceivers?: number;
   maxReceivers: number;
   idleTimeoutMs: number;
@@ -38,6 +40,10 @@ export interface ReceiverSummary {
   datagramsSent: number;
   repairSymbolsSent: number;
   lossEstimate: number;
+  /** Pacing rate when the stream ended, bytes/s. */
+  rateBytesPerSecond: number;
+  congestionEvents: number;
+  stallBursts: number;
 }
 
 export interface SendSummary {
@@ -126,7 +132,7 @@ class ReceiverSession {
   private hello?: Hello;
   private worker?: StreamWorkerHandle;
   private startedAt = performance.now();
-  private stats = { datagramsSent: 0, repairSymbolsSent: 0, lossEstimate: 0 };
+  private stats = pickStats({ datagramsSent: 0, repairSymbolsSent: 0, lossEstimate: 0, rateBytesPerSecond: 0, congestionEvents: 0, stallBursts: 0 });
   private finishedStream = false;
   private receiverDone = false;
   private resolveEnded!: (s: ReceiverSummary | undefined) => void;
@@ -211,6 +217,7 @@ class ReceiverSession {
       layout: this.init.file.layout,
       sessionId: this.sessionId,
       rateBytesPerSecond: this.init.rateBytesPerSecond,
+      fixedRate: this.init.fixedRate,
       window: hello.window,
       tagKind: TagKind.Crc32,
       codecName: RAPTORQ_CODEC_NAME,
@@ -246,6 +253,7 @@ class ReceiverSession {
   }
 }
 
-function pickStats(s: { datagramsSent: number; repairSymbolsSent: number; lossEstimate: number }) {
-  return { datagramsSent: s.datagramsSent, repairSymbolsSent: s.repairSymbolsSent, lossEstimate: s.lossEstimate };
+function pickStats(s: Pick<SenderStreamStats, 'datagramsSent' | 'repairSymbolsSent' | 'lossEstimate' | 'rateBytesPerSecond' | 'congestionEvents' | 'stallBursts'>) {
+  const { datagramsSent, repairSymbolsSent, lossEstimate, rateBytesPerSecond, congestionEvents, stallBursts } = s;
+  return { datagramsSent, repairSymbolsSent, lossEstimate, rateBytesPerSecond, congestionEvents, stallBursts };
 }

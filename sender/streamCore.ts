@@ -47,7 +47,8 @@ export interface SenderStreamInit {
   /**
    * A symbol sent longer ago than this before a report arrived, and not covered by the report's
    * highestSequence, counts as lost rather than in flight: receivers report at least every
-   * 20 ms while data flows, so 50 ms covers that plus a LAN round trip. @default 50
+   * 20 ms while data flows, so 50 ms covers that plus a LAN round trip. The horizon widens to
+   * twice the observed report delay when socket buffers queue longer. @default 50
    */
   inFlightHorizonMs?: number;
   /** First sequence number (tests start near 2^32 to exercise the wrap). @default 0 */
@@ -68,6 +69,7 @@ export interface SenderStreamStats {
 }
 
 const U32 = 2 ** 32;
+const SEND_TIME_HISTORY = 1 << 16;
 
 /**
  * Symbols to send so that about `needed` arrive at loss p with high probability: the mean
@@ -93,6 +95,11 @@ export class SenderStream {
   private readonly datagramBytes: number;
   private readonly stallTimeoutMs: number;
   private readonly inFlightHorizonMs: number;
+  /** Send time of the last SEND_TIME_HISTORY datagrams, indexed by sequence number. */
+  private readonly sendTimes = new Float64Array(SEND_TIME_HISTORY);
+  /** Decaying maximum of "report arrival − send time of its highestSequence" (queueing delay). */
+  private reportDelayMs = 0;
+  private highestReported = -1;
   private lastFeedbackAt: number;
   private lastReport = { received: 0, lost: 0 };
   private now: number;
@@ -169,7 +176,7 @@ export class SenderStream {
       this.stats.lossEstimate = Math.min(0.9, this.stats.lossEstimate * (1 - alpha) + sample * alpha);
       this.lastReport = { received: p.datagramsReceived, lost: p.datagramsLost };
       if (this.rate) {
-        this.bucket.setRate(now, this.rate.onReport(now, dr, dl));
+        this.bucket.setRate(now, this.rate.onReport(now, dr, dl, this.datagramBytes));
         this.stats.congestionEvents = this.rate.congestionEvents;
       }
     }
@@ -186,17 +193,31 @@ export class SenderStream {
     }
     const survive = 1 - this.stats.lossEstimate;
     const highest = this.unwrap(p.highestSequence);
+    // Symbols queue in socket buffers for a while (8 MiB at 100 MB/s is 80 ms): learn how old
+    // the newest symbol a report covers is, and do not call younger unreported symbols lost.
+    // Only a report that advances highestSequence measures delay: a keep-alive repeating an old
+    // one says the later symbols did not come, not that they are slow.
+    if (highest > this.highestReported && this.sequence - highest <= SEND_TIME_HISTORY) {
+      this.highestReported = highest;
+      const delay = now - this.sendTimes[highest % SEND_TIME_HISTORY]!;
+      this.reportDelayMs = Math.max(delay, this.reportDelayMs * 0.95);
+    }
+    const horizon = Math.max(this.inFlightHorizonMs, 2 * this.reportDelayMs + 10);
     for (const entry of p.open) {
       const seg = this.open.get(entry.index);
       if (!seg) continue;
-      const coming = (seg.inFlight(highest, now - this.inFlightHorizonMs) + seg.pendingSource) * survive;
+      const coming = (seg.inFlight(highest, now - horizon) + seg.pendingSource) * survive;
       const shortfall = entry.needed - coming;
       seg.repairCredit = shortfall > 0 ? repairFor(shortfall, this.stats.lossEstimate) : 0;
     }
   }
 
-  /** The next datagram if one is due at `now`; undefined when paced, idle or waiting for data. */
-  pollTransmit(now: number): Uint8Array | undefined {
+  /**
+   * The next datagram if one is due at `now`; undefined when paced, idle or waiting for data.
+   * With `out` (at least datagramBytes long) the datagram is written there and a view returned,
+   * so the adapter can recycle buffers instead of allocating one per datagram.
+   */
+  pollTransmit(now: number, out?: Uint8Array): Uint8Array | undefined {
     this.now = now;
     if (this._finished) return undefined;
     if (this.bucket.nextSendTime(now, this.datagramBytes) > now) return undefined;
@@ -211,7 +232,12 @@ export class SenderStream {
       }
     }
     if (!next) return undefined;
-    return this.emit(now, next);
+    return this.emit(now, next, out);
+  }
+
+  /** Bytes of every datagram of this stream. */
+  get datagramLength(): number {
+    return this.datagramBytes;
   }
 
   /** When pollTransmit may next yield something (undefined: waiting for feedback or data). */
@@ -284,7 +310,7 @@ export class SenderStream {
     return seg;
   }
 
-  private emit(now: number, seg: OpenSegment): Uint8Array {
+  private emit(now: number, seg: OpenSegment, into?: Uint8Array): Uint8Array {
     let esi: number;
     let symbol: Uint8Array;
     // Source symbols first within a segment (systematic); then owed repair.
@@ -300,7 +326,8 @@ export class SenderStream {
       this.stats.repairSymbolsSent++;
     }
     const seq = this.sequence++;
-    const out = new Uint8Array(this.datagramBytes);
+    this.sendTimes[seq % SEND_TIME_HISTORY] = now;
+    const out = into && into.length >= this.datagramBytes ? into.subarray(0, this.datagramBytes) : new Uint8Array(this.datagramBytes);
     writeDatagram(out, { sessionId: this.init.sessionId, sequenceNumber: seq % U32, segmentIndex: seg.index, encodingSymbolId: esi }, symbol, this.init.integrity);
     seg.recordSent(seq, now);
     this.bucket.consume(now, this.datagramBytes);

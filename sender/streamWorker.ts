@@ -28,6 +28,7 @@ const core = new SenderStream({
   codec,
   integrity: crc32Scheme,
   rateBytesPerSecond: data.rateBytesPerSecond,
+  fixedRate: data.fixedRate,
   window: data.window,
   now: performance.now(),
   stallTimeoutMs: data.stallTimeoutMs,
@@ -85,10 +86,15 @@ function run(): void {
   }
   const now = performance.now();
   while (inFlightSends < MAX_SEND_QUEUE) {
-    const d = core.pollTransmit(now);
-    if (!d) break;
+    const buf = freeBuffers.pop() ?? Buffer.allocUnsafe(core.datagramLength);
+    const d = core.pollTransmit(now, buf);
+    if (!d) {
+      freeBuffers.push(buf);
+      break;
+    }
     inFlightSends++;
-    socket.send(d, data.destination.port, data.destination.address, onSent);
+    // A connected socket skips the per-send address handling (measurably faster).
+    socket.send(buf, onSent.bind(buf));
   }
   if (core.finished) {
     // Let queued datagrams leave before closing.
@@ -105,8 +111,12 @@ function run(): void {
   }
 }
 
-function onSent(err: Error | null): void {
+/** Datagram buffers come back here when their send completes (no per-datagram allocation). */
+const freeBuffers: Buffer[] = [];
+
+function onSent(this: Buffer, err: Error | null): void {
   inFlightSends--;
+  freeBuffers.push(this);
   // ICMP port unreachable etc. are expected while a receiver goes away; the control channel
   // decides its fate. Other errors end the stream.
   if (err && !/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOBUFS/.test(err.message)) {
@@ -129,6 +139,13 @@ socket.on('error', (e) => finish('error', `UDP socket error: ${e.message}`));
 try {
   file = await open(data.filePath, 'r');
   await new Promise<void>((resolve) => socket.bind(0, resolve));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.connect(data.destination.port, data.destination.address, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
   schedule();
 } catch (e) {
   finish('error', (e as Error).message);

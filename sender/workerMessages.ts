@@ -10,6 +10,7 @@ export interface StreamWorkerData {
   layout: SegmentLayout;
   sessionId: number;
   rateBytesPerSecond: number;
+  fixedRate: boolean;
   window: number;
   tagKind: number;
   codecName: string;

@@ -115,6 +115,8 @@ describe('SenderStream', () => {
   it('treats unreported symbols older than the horizon as lost, not in flight', () => {
     const s = stream(new FakeCodec(), { inFlightHorizonMs: 50 });
     drain(s, 0);
+    s.handleProgress(1, progress({ open: [{ index: 1, received: 50, needed: 50 }], highestSequence: 149, datagramsReceived: 150 }));
+    expect(drain(s, 1)).toHaveLength(0); // 150 symbols in flight cover the need
     // At t=100 a report still only covers seq 149: the 150 later symbols are long overdue.
     s.handleProgress(100, progress({ open: [{ index: 1, received: 50, needed: 50 }], highestSequence: 149, datagramsReceived: 150 }));
     expect(drain(s, 100).filter((d) => d.segmentIndex === 1)).toHaveLength(repairFor(50, 0));
