@@ -7,6 +7,7 @@ import { validateLayoutParameters } from '../encoder/segmentLayout.js';
 import { MAX_TEXT_LENGTH } from './constants.js';
 import {
   ERROR_CODES,
+  MAX_MISSING_LISTED,
   type ControlMessage,
   type ErrorCode,
   type Manifest,
@@ -119,7 +120,9 @@ function manifest(o: Obj): Manifest {
 
 function segmentProgress(v: unknown): SegmentProgress {
   const o = obj(v, 'open[]');
-  return { index: int(o, 'index', 0, U32), received: int(o, 'received', 0, U32), needed: int(o, 'needed', 0, U32) };
+  const base = { index: int(o, 'index', 0, U32), received: int(o, 'received', 0, U32), needed: int(o, 'needed', 0, U32) };
+  if (own(o, 'missing') === undefined) return base;
+  return { ...base, missing: arr(o, 'missing', MAX_MISSING_LISTED).map((x) => intValue(x, 'missing[]', 0, 2 ** 24 - 1)) };
 }
 
 function progress(o: Obj): Progress {

@@ -60,7 +60,15 @@ export interface SegmentProgress {
   readonly received: number;
   /** Symbols the receiver still needs before it can (re)try decoding; 0 while a decode runs. */
   readonly needed: number;
+  /**
+   * Source symbol ids known lost (below the highest source id received, or all once the sender
+   * has moved on to repair), listed only when there are at most MAX_MISSING_LISTED. A unicast
+   * sender resends these instead of building the segment's RaptorQ encoder for a few losses.
+   */
+  readonly missing?: readonly number[];
 }
+
+export const MAX_MISSING_LISTED = 64;
 
 export interface Progress {
   readonly type: 'progress';

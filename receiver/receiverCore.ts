@@ -14,7 +14,7 @@
  * SHA-256 in file order (out-of-order ones wait, inside the window), so the file is never re-read.
  */
 import { createHash, type Hash } from 'node:crypto';
-import type { Manifest, Progress, SegmentProgress } from '../control/messages.js';
+import { MAX_MISSING_LISTED, type Manifest, type Progress, type SegmentProgress } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
 import type { DatagramExpectations } from '../encoder/datagram.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
@@ -337,7 +337,9 @@ export class ReceiverCore {
     for (const slot of this.slots.values()) {
       if (slot.written) continue;
       const c = slot.collector;
-      open.push({ index: slot.index, received: c?.received ?? slot.receivedAtDecode, needed: c?.needed ?? 0 });
+      const missing = c?.missingSource(MAX_MISSING_LISTED);
+      const entry = { index: slot.index, received: c?.received ?? slot.receivedAtDecode, needed: c?.needed ?? 0 };
+      open.push(missing ? { ...entry, missing } : entry);
     }
     open.sort((a, b) => a.index - b.index);
     const seq = this.intake.sequence;

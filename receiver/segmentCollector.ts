@@ -60,6 +60,9 @@ export class SegmentCollector {
   private pendingCount = 0;
   private pendingRepair = 0;
 
+  /** Highest source id received, and whether any repair symbol came (the sender moved on). */
+  private highestSource = -1;
+  private sawRepair = false;
   private _threshold: number;
   private jobOut = false;
   private receivedAtJob = 0;
@@ -109,12 +112,30 @@ export class SegmentCollector {
     return this.jobOut ? 0 : Math.max(0, this._threshold - this.received);
   }
 
+  /**
+   * Source ids known lost — below the highest source id received, or all missing ones once a
+   * repair symbol arrived (sources go first) — when there are at most `limit`; else undefined.
+   */
+  missingSource(limit: number): number[] | undefined {
+    if (this.jobOut || this.needed === 0) return undefined;
+    const bound = this.sawRepair ? this.sourceSymbols : this.highestSource;
+    const out: number[] = [];
+    for (let esi = 0; esi < bound; esi++) {
+      if (this.present[esi] === 0) {
+        if (out.length === limit) return undefined;
+        out.push(esi);
+      }
+    }
+    return out.length > 0 ? out : undefined;
+  }
+
   /** Takes one validated symbol (`data` is exactly T bytes; it is copied). */
   add(encodingSymbolId: number, data: Uint8Array): AddResult {
     const k = this.sourceSymbols;
     if (encodingSymbolId < k) {
       if (this.present[encodingSymbolId] !== 0) return 'duplicate';
       this.present[encodingSymbolId] = 1;
+      if (encodingSymbolId > this.highestSource) this.highestSource = encodingSymbolId;
       if (this.jobOut) this.addPending(encodingSymbolId, data);
       else {
         this.source!.set(data, encodingSymbolId * this.symbolSize);
@@ -122,6 +143,7 @@ export class SegmentCollector {
       }
       return 'added';
     }
+    this.sawRepair = true;
     const rel = encodingSymbolId - k;
     const byte = rel >>> 3;
     const bit = 1 << (rel & 7);

@@ -10,6 +10,10 @@ export class OpenSegment {
   nextSource = 0;
   nextRepair = 0;
   repairCredit = 0;
+  /** Source ids the receiver reported lost, to resend before any repair symbol. */
+  readonly retransmit: number[] = [];
+  /** Unwrapped sequence number of each source id's latest resend. */
+  readonly resentAt = new Map<number, number>();
   private seqs = new Float64Array(256);
   private times = new Float64Array(256);
   private sent = 0;

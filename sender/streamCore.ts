@@ -2,7 +2,9 @@
  * SenderStream: the sans-IO core of one receiver's symbol stream.
  *
  * Scheduling (what goes next):
- *  1. Repair owed to open segments (oldest first): fresh repair symbols, never a repeated ESI.
+ *  1. Repair owed to open segments (oldest first): first the source symbols the receiver listed
+ *     as lost (a unicast shortcut: no encoder needed for a handful of losses), then fresh repair
+ *     symbols, never a repeated repair ESI.
  *  2. Source symbols of open segments not yet fully sent (systematic: no coding work at all).
  *  3. Opening the next segment, when fewer than `window` are open and its bytes are loaded.
  *     A new segment is owed repairFor(K, p) − K proactive repair symbols (mean plus two standard
@@ -62,6 +64,8 @@ export interface SenderStreamStats {
   repairSymbolsSent: number;
   segmentsCompleted: number;
   stallBursts: number;
+  /** Reported-lost source symbols sent again (unicast; no codec work). */
+  sourceRetransmits: number;
   lossEstimate: number;
   /** Current pacing rate, bytes/s (0 = unpaced). */
   rateBytesPerSecond: number;
@@ -112,6 +116,7 @@ export class SenderStream {
     repairSymbolsSent: 0,
     segmentsCompleted: 0,
     stallBursts: 0,
+    sourceRetransmits: 0,
     lossEstimate: 0,
     rateBytesPerSecond: 0,
     congestionEvents: 0,
@@ -208,7 +213,12 @@ export class SenderStream {
       if (!seg) continue;
       const coming = (seg.inFlight(highest, now - horizon) + seg.pendingSource) * survive;
       const shortfall = entry.needed - coming;
-      seg.repairCredit = shortfall > 0 ? repairFor(shortfall, this.stats.lossEstimate) : 0;
+      const queued = this.queueRetransmits(seg, entry.missing, highest);
+      // When the listed losses explain the whole shortfall, resending them is exact and cheap;
+      // otherwise owe repair sized for the loss (resends are used first within that credit).
+      if (shortfall <= 0) seg.repairCredit = 0;
+      else if (entry.missing && entry.missing.length >= shortfall) seg.repairCredit = Math.min(queued, Math.ceil(shortfall));
+      else seg.repairCredit = repairFor(shortfall, this.stats.lossEstimate);
     }
   }
 
@@ -261,6 +271,25 @@ export class SenderStream {
     for (const seg of this.open.values()) this.close(seg, false);
     this.loaded.clear();
     this.loadRequested.clear();
+  }
+
+  /**
+   * Queues reported-lost source ids that were sent and whose last resend (if any) the report has
+   * already passed; returns how many are queued.
+   */
+  private queueRetransmits(seg: OpenSegment, missing: readonly number[] | undefined, highest: number): number {
+    // Keep only ids the receiver still lists (it may have decoded or got them meanwhile).
+    const listed = new Set(missing ?? []);
+    for (let i = seg.retransmit.length - 1; i >= 0; i--) if (!listed.has(seg.retransmit[i]!)) seg.retransmit.splice(i, 1);
+    if (missing) {
+      for (const esi of missing) {
+        if (esi >= seg.nextSource || seg.retransmit.includes(esi)) continue;
+        const last = seg.resentAt.get(esi);
+        if (last !== undefined && last > highest) continue; // the resend may still arrive
+        seg.retransmit.push(esi);
+      }
+    }
+    return seg.retransmit.length;
   }
 
   private close(seg: OpenSegment, completed: boolean): void {
@@ -318,6 +347,12 @@ export class SenderStream {
       esi = seg.nextSource++;
       symbol = seg.encoder.sourceSymbol(esi);
       this.stats.sourceSymbolsSent++;
+    } else if (seg.retransmit.length > 0) {
+      esi = seg.retransmit.shift()!;
+      symbol = seg.encoder.sourceSymbol(esi);
+      seg.resentAt.set(esi, this.sequence);
+      seg.repairCredit = Math.max(0, seg.repairCredit - 1);
+      this.stats.sourceRetransmits++;
     } else {
       const r = seg.encoder.repairSymbol(seg.nextRepair++);
       esi = r.encodingSymbolId;

@@ -25,6 +25,7 @@ const EMPTY_STATS: SenderStreamStats = {
   repairSymbolsSent: 0,
   segmentsCompleted: 0,
   stallBursts: 0,
+  sourceRetransmits: 0,
   lossEstimate: 0,
   rateBytesPerSecond: 0,
   congestionEvents: 0,

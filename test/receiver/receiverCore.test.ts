@@ -207,7 +207,8 @@ describe('ReceiverCore', () => {
     core.handleDecodeOutcome(3, { type: 'need-more', segmentIndex: 0, buffers: jobBuffers(job) });
     expect(core.stats.decodeFailures).toBe(1);
     expect(core.pollDecodeJob()).toBeUndefined();
-    expect(core.pollProgress(60)!.open).toEqual([{ index: 0, received: k + 1, needed: 1 }]);
+    // Source k-1 never came and repair did: it is listed as lost for a cheap resend.
+    expect(core.pollProgress(60)!.open).toEqual([{ index: 0, received: k + 1, needed: 1, missing: [k - 1] }]);
     core.handleDatagram(61, sender.repair(0));
     const retry = core.pollDecodeJob()!;
     expect(retry.repairIds.length).toBe(3);

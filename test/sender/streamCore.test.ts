@@ -183,3 +183,29 @@ describe('SenderStream', () => {
     expect(c2.created).toBe(3);
   });
 });
+
+describe('SenderStream source resends (unicast shortcut)', () => {
+  it('resends exactly the listed lost source symbols, without building a repair encoder', () => {
+    const codec = new FakeCodec();
+    let repairsAsked = 0;
+    const create = codec.createEncoder.bind(codec);
+    codec.createEncoder = (d, p) => {
+      const e = create(d, p);
+      const repair = e.repairSymbol;
+      return { ...e, repairSymbol: (n: number) => (repairsAsked++, repair(n)) };
+    };
+    const s = stream(codec);
+    drain(s, 0);
+    s.handleProgress(1, progress({ open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }], highestSequence: 299, datagramsReceived: 297, datagramsLost: 3 }));
+    const resent = drain(s, 1);
+    expect(resent.map((d) => [d.segmentIndex, d.encodingSymbolId])).toEqual([[0, 5], [0, 17], [0, 99]]);
+    expect(repairsAsked).toBe(0);
+    expect(s.stats.sourceRetransmits).toBe(3);
+    // A report that has not yet passed the resends does not resend them again.
+    s.handleProgress(2, progress({ open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }], highestSequence: 299, datagramsReceived: 297, datagramsLost: 3 }));
+    expect(drain(s, 2)).toHaveLength(0);
+    // Once a report passed them and 17 is still missing, 17 goes again.
+    s.handleProgress(3, progress({ open: [{ index: 0, received: 99, needed: 1, missing: [17] }], highestSequence: 302, datagramsReceived: 299, datagramsLost: 4 }));
+    expect(drain(s, 3).map((d) => d.encodingSymbolId)).toEqual([17]);
+  });
+});
