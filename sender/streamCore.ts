@@ -73,6 +73,21 @@ export interface SenderStreamStats {
 }
 
 const U32 = 2 ** 32;
+
+export function emptyStreamStats(): SenderStreamStats {
+  return {
+    datagramsSent: 0,
+    bytesSent: 0,
+    sourceSymbolsSent: 0,
+    repairSymbolsSent: 0,
+    segmentsCompleted: 0,
+    stallBursts: 0,
+    sourceRetransmits: 0,
+    lossEstimate: 0,
+    rateBytesPerSecond: 0,
+    congestionEvents: 0,
+  };
+}
 const SEND_TIME_HISTORY = 1 << 16;
 
 /**
@@ -109,18 +124,7 @@ export class SenderStream {
   private now: number;
   private _finished = false;
   private _finishReason = '';
-  readonly stats: SenderStreamStats = {
-    datagramsSent: 0,
-    bytesSent: 0,
-    sourceSymbolsSent: 0,
-    repairSymbolsSent: 0,
-    segmentsCompleted: 0,
-    stallBursts: 0,
-    sourceRetransmits: 0,
-    lossEstimate: 0,
-    rateBytesPerSecond: 0,
-    congestionEvents: 0,
-  };
+  readonly stats: SenderStreamStats = emptyStreamStats();
 
   constructor(private readonly init: SenderStreamInit) {
     this.now = init.now;

@@ -119,7 +119,7 @@ function onSent(this: Buffer, err: Error | null): void {
   freeBuffers.push(this);
   // ICMP port unreachable etc. are expected while a receiver goes away; the control channel
   // decides its fate. Other errors end the stream.
-  if (err && !/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOBUFS/.test(err.message)) {
+  if (err && !TRANSIENT.test(err.message)) {
     finish('error', `UDP send failed: ${err.message}`);
     return;
   }
@@ -135,7 +135,12 @@ port.on('message', (m: ToStreamWorker) => {
   schedule();
 });
 
-socket.on('error', (e) => finish('error', `UDP socket error: ${e.message}`));
+// On a connected socket, ICMP "port unreachable" (receiver gone or not yet bound) arrives as an
+// error event: transient, the control channel decides that receiver's fate.
+const TRANSIENT = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOBUFS/;
+socket.on('error', (e) => {
+  if (!TRANSIENT.test(e.message)) finish('error', `UDP socket error: ${e.message}`);
+});
 try {
   file = await open(data.filePath, 'r');
   await new Promise<void>((resolve) => socket.bind(0, resolve));

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Progress } from '../control/messages.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
-import type { SenderStreamStats } from './streamCore.js';
+import { emptyStreamStats, type SenderStreamStats } from './streamCore.js';
 import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './workerMessages.js';
 
 export interface StreamFinished {
@@ -18,23 +18,11 @@ export interface StreamWorkerHandle {
   readonly finished: Promise<StreamFinished>;
 }
 
-const EMPTY_STATS: SenderStreamStats = {
-  datagramsSent: 0,
-  bytesSent: 0,
-  sourceSymbolsSent: 0,
-  repairSymbolsSent: 0,
-  segmentsCompleted: 0,
-  stallBursts: 0,
-  sourceRetransmits: 0,
-  lossEstimate: 0,
-  rateBytesPerSecond: 0,
-  congestionEvents: 0,
-};
 
 export function startStreamWorker(init: StreamWorkerData): StreamWorkerHandle {
   const worker = new Worker(workerScriptUrl('sender/streamWorker'), { workerData: init });
   let statsCb: ((s: SenderStreamStats) => void) | undefined;
-  let last = EMPTY_STATS;
+  let last = emptyStreamStats();
   let ended = false;
   let resolve!: (f: StreamFinished) => void;
   const finished = new Promise<StreamFinished>((r) => (resolve = r));
