@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runE2EBenchmarks } from './e2e.js';
+import { runMicroBenchmarks } from './micro.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -21,12 +22,7 @@ const results: Record<string, unknown> = {
   cores: cpus().length,
   quick,
 };
-if (!args.includes('--e2e-only')) {
-  // bench/micro.ts (benchmark.js micro-benchmarks) is loaded only if present: it is being written.
-  const micro = await import('./micro.js' as string).catch(() => undefined);
-  if (micro) results.micro = await micro.runMicroBenchmarks({ quick });
-  else console.log('bench=micro status=missing (bench/micro.ts not written yet)');
-}
+if (!args.includes('--e2e-only')) results.micro = await runMicroBenchmarks({ quick });
 if (!args.includes('--micro-only')) results.e2e = await runE2EBenchmarks({ sizeMiB });
 
 const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bench', 'results');

@@ -361,6 +361,8 @@ export class SenderStream {
       const r = seg.encoder.repairSymbol(seg.nextRepair++);
       esi = r.encodingSymbolId;
       symbol = r.data;
+      // Repair ids only move forward: let the pool drop what was sent (bounded memory).
+      seg.encoder.releaseRepairBelow?.(seg.nextRepair);
       seg.repairCredit = Math.max(0, seg.repairCredit - 1);
       this.stats.repairSymbolsSent++;
     }

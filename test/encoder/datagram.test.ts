@@ -80,10 +80,13 @@ describe('datagram format', () => {
           expect(v.sessionId).toBe(expect_.sessionId);
           expect(v.segmentIndex).toBeLessThan(expect_.segmentCount);
           expect(v.encodingSymbolId).toBeLessThan(2 ** 24);
+          expect(v.sequenceNumber >= 0 && v.sequenceNumber < 2 ** 32).toBe(true);
           expect(v.symbol.length).toBe(T);
+          // Accepted means untouched where it matters: magic, version, type, tag kind, flags, SBN.
+          expect([d[0], d[1], d[2], d[3], d[4], d[5], d[20]]).toEqual([0xfc, 0x57, 1, 1, 1, 0, 0]);
         }
       }),
-      { seed: 43, numRuns: 20_000 },
+      { seed: 42, numRuns: 20_000 },
     );
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { crc32Scheme } from '../../encoder/integrity.js';
-import { MAX_SOURCE_SYMBOLS_PER_SEGMENT, planSegments, segmentRange } from '../../encoder/segmentLayout.js';
+import {
+  DEFAULT_SEGMENT_SIZE,
+  DEFAULT_SYMBOL_SIZE,
+  MAX_SEGMENT_SIZE,
+  MAX_SOURCE_SYMBOLS_PER_SEGMENT,
+  MAX_SYMBOL_SIZE,
+  MIN_SYMBOL_SIZE,
+  planSegments,
+  segmentRange,
+  sourceSymbolCount,
+} from '../../encoder/segmentLayout.js';
 
 describe('segment layout', () => {
   it('cuts a file into full segments and a shorter last one', () => {
@@ -31,14 +40,46 @@ describe('segment layout', () => {
     expect(() => segmentRange(planSegments(10), 1)).toThrow(expect.objectContaining({ name: 'LayoutError' }));
   });
 
-  it('detects every single-bit flip with the CRC-32 tag', () => {
-    const d = new Uint8Array(100).map((_, i) => i * 7);
-    crc32Scheme.seal(d, 96);
-    expect(crc32Scheme.check(d, 96)).toBe(true);
-    for (let bit = 0; bit < 96 * 8; bit++) {
-      d[bit >> 3]! ^= 1 << (bit & 7);
-      expect(crc32Scheme.check(d, 96)).toBe(false);
-      d[bit >> 3]! ^= 1 << (bit & 7);
+  it('uses the defaults and accepts the exact limits', () => {
+    const l = planSegments(1);
+    expect(l).toEqual({ fileSize: 1, segmentSize: DEFAULT_SEGMENT_SIZE, symbolSize: DEFAULT_SYMBOL_SIZE, segmentCount: 1 });
+    expect(segmentRange(l, 0)).toEqual({ index: 0, offset: 0, length: 1, sourceSymbols: 1 });
+    // K exactly 56403 is one source block; one byte more is not.
+    const atLimit = MAX_SOURCE_SYMBOLS_PER_SEGMENT * 1392;
+    expect(planSegments(atLimit, { segmentSize: atLimit }).segmentCount).toBe(1);
+    expect(() => planSegments(atLimit, { segmentSize: atLimit + 1 })).toThrow(expect.objectContaining({ name: 'LayoutError' }));
+    expect(planSegments(100, { symbolSize: MIN_SYMBOL_SIZE, segmentSize: MIN_SYMBOL_SIZE }).segmentCount).toBe(2);
+    expect(planSegments(100, { symbolSize: MAX_SYMBOL_SIZE, segmentSize: MAX_SYMBOL_SIZE }).segmentCount).toBe(1);
+    expect(planSegments(2 ** 30, { symbolSize: 8192, segmentSize: MAX_SEGMENT_SIZE }).segmentCount).toBe(4);
+  });
+
+  it('rejects symbol sizes the codec cannot use and oversized segments', () => {
+    // Below 64 the raptorq wasm panics; 65008 no longer fits the datagram / u16 budget.
+    for (const symbolSize of [8, 56, MIN_SYMBOL_SIZE - 8, MAX_SYMBOL_SIZE + 8, 1000.5, Number.NaN]) {
+      expect(() => planSegments(100, { symbolSize, segmentSize: 65_536 }), String(symbolSize)).toThrow(
+        expect.objectContaining({ name: 'LayoutError' }),
+      );
+    }
+    expect(() => planSegments(2 ** 30, { symbolSize: 8192, segmentSize: MAX_SEGMENT_SIZE + 8192 })).toThrow(
+      expect.objectContaining({ name: 'LayoutError' }),
+    );
+  });
+
+  it('segment ranges tile the file exactly, with a one-byte last segment', () => {
+    const fileSize = 3 * 65_536 + 1;
+    const l = planSegments(fileSize, { symbolSize: 1024, segmentSize: 65_536 });
+    expect(l.segmentCount).toBe(4);
+    let next = 0;
+    for (let i = 0; i < l.segmentCount; i++) {
+      const r = segmentRange(l, i);
+      expect(r.offset).toBe(next);
+      expect(r.sourceSymbols).toBe(sourceSymbolCount(r.length, 1024));
+      next += r.length;
+    }
+    expect(next).toBe(fileSize);
+    expect(segmentRange(l, 3)).toEqual({ index: 3, offset: 3 * 65_536, length: 1, sourceSymbols: 1 });
+    for (const bad of [-1, 4, 0.5, Number.NaN]) {
+      expect(() => segmentRange(l, bad)).toThrow(expect.objectContaining({ name: 'LayoutError' }));
     }
   });
 });
