@@ -12,10 +12,12 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   MAX_FRAME_BYTES,
   MAX_HANDSHAKE_FRAME_BYTES,
+  MAX_MANIFEST_FRAME_BYTES,
   MAX_TEXT_LENGTH,
 } from './constants.js';
+import { LocalProtocolError } from './errors.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
-import { decodeMessage, encodeMessage } from './messageCodec.js';
+import { decodeMessage, encodeMessage, validateMessage } from './messageCodec.js';
 import type { ControlMessage, ErrorCode, ErrorMessage, Hello, Manifest, Progress, Stop } from './messages.js';
 
 export type ControlEvent =
@@ -146,9 +148,19 @@ export abstract class ControlConnection {
     if (!this._closed) this.closeWith(reason, false);
   }
 
+  /**
+   * Throws LocalProtocolError (or FrameTooLargeError) for a message the peer would reject:
+   * the same validation as inbound, so a bad option fails here with a clear error instead.
+   */
   protected send(m: ControlMessage): void {
     if (this._closed) return;
-    this.out.push(encodeFrame(encodeMessage(m)));
+    const checked = validateMessage(m);
+    // A Hello of another version is legal to send (tests, future versions); the peer refuses it.
+    if (!checked.ok && checked.code !== 'version-mismatch') {
+      throw new LocalProtocolError(`refusing to send an invalid ${m.type}: ${checked.detail}`);
+    }
+    const limit = m.type === 'manifest' ? MAX_MANIFEST_FRAME_BYTES : m.type === 'hello' ? MAX_HANDSHAKE_FRAME_BYTES : MAX_FRAME_BYTES;
+    this.out.push(encodeFrame(encodeMessage(checked.ok ? checked.message : m), limit));
     this.lastSent = this.now;
   }
 

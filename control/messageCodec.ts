@@ -1,38 +1,93 @@
 /**
  * JSON <-> ControlMessage. `decodeMessage` checks every field of peer input and returns a typed
- * rejection (an ErrorCode and a detail for the Error frame); it never throws. Decoded messages
- * are rebuilt from validated fields only, so unknown keys (including `__proto__`) go nowhere.
+ * rejection (an ErrorCode and a detail for the Error frame); it never throws. Messages are
+ * rebuilt from validated fields only (unknown keys, `__proto__` included, go nowhere) and frozen.
+ * The same checks guard what we send (`validateMessage`), so a bug here cannot emit a message
+ * the peer would reject.
  */
+import { TagKind } from '../encoder/integrity.js';
 import { validateLayoutParameters } from '../encoder/segmentLayout.js';
-import { MAX_TEXT_LENGTH } from './constants.js';
+import {
+  MAX_CODEC_NAME_LENGTH,
+  MAX_CODECS,
+  MAX_IDLE_TIMEOUT_MS,
+  MAX_LIST_ENTRIES,
+  MAX_TEXT_LENGTH,
+  MAX_WINDOW,
+  MIN_HEARTBEAT_INTERVAL_MS,
+  MIN_IDLE_TIMEOUT_MS,
+} from './constants.js';
 import {
   ERROR_CODES,
   MAX_MISSING_LISTED,
+  PROTOCOL_VERSION,
   type ControlMessage,
   type ErrorCode,
+  type Hello,
   type Manifest,
   type Progress,
   type SegmentProgress,
 } from './messages.js';
 
-export type DecodeResult = { ok: true; message: ControlMessage } | { ok: false; code: ErrorCode; detail: string };
+export type DecodeResult =
+  | { readonly ok: true; readonly message: ControlMessage }
+  | { readonly ok: false; readonly code: ErrorCode; readonly detail: string };
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** No validation: use `validateMessage` first for anything built from outside input. */
 export function encodeMessage(m: ControlMessage): Uint8Array {
-  return encoder.encode(JSON.stringify(m));
+  return utf8Encoder.encode(JSON.stringify(m));
 }
 
-/** Thrown only inside this module and converted to a rejection at `decodeMessage`. */
+export function decodeMessage(bytes: Uint8Array): DecodeResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8Decoder.decode(bytes));
+  } catch {
+    return { ok: false, code: 'bad-message', detail: 'frame is not UTF-8 JSON' };
+  }
+  return validateMessage(value);
+}
+
+/** Validates a parsed JSON value (or a message about to be sent) and returns a clean, frozen copy. */
+export function validateMessage(value: unknown): DecodeResult {
+  try {
+    return { ok: true, message: message(obj(value, 'message')) };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, code: e.code, detail: e.message };
+    return { ok: false, code: 'bad-message', detail: 'malformed message' };
+  }
+}
+
+/** Thrown only inside this module and converted to a rejection by `validateMessage`. */
 class Invalid extends Error {
-  constructor(readonly code: ErrorCode, detail: string) {
+  constructor(
+    readonly code: ErrorCode,
+    detail: string,
+  ) {
     super(detail);
   }
 }
 
 type Obj = Record<string, unknown>;
+// Own properties only: a plain read could reach Object.prototype for a missing key.
 const own = (o: Obj, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
+
+const U32 = 0xffff_ffff;
+const RECEIVER_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const CODEC_NAME = /^[a-z0-9-]{1,32}$/;
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+// C0 controls and DEL (log and terminal injection) and lone surrogates (not representable on disk).
+const BAD_NAME_CHARS = /[\u0000-\u001f\u007f/\\]|\p{Surrogate}/u;
+const TAG_KINDS: readonly number[] = Object.values(TagKind);
+
+function obj(v: unknown, what: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Invalid('bad-message', `${what} must be an object`);
+  return v as Obj;
+}
 
 function intValue(v: unknown, what: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
@@ -41,9 +96,7 @@ function intValue(v: unknown, what: string, min: number, max: number): number {
   return v;
 }
 
-function int(o: Obj, k: string, min: number, max: number): number {
-  return intValue(own(o, k), k, min, max);
-}
+const int = (o: Obj, k: string, min: number, max: number): number => intValue(own(o, k), k, min, max);
 
 function strValue(v: unknown, what: string, maxLength: number, pattern?: RegExp): string {
   if (typeof v !== 'string' || v.length > maxLength || (pattern && !pattern.test(v))) {
@@ -52,55 +105,66 @@ function strValue(v: unknown, what: string, maxLength: number, pattern?: RegExp)
   return v;
 }
 
-function str(o: Obj, k: string, maxLength: number, pattern?: RegExp): string {
-  return strValue(own(o, k), k, maxLength, pattern);
-}
+const str = (o: Obj, k: string, maxLength: number, pattern?: RegExp): string => strValue(own(o, k), k, maxLength, pattern);
 
-function optionalStr(o: Obj, k: string, maxLength: number): string | undefined {
-  return own(o, k) === undefined ? undefined : str(o, k, maxLength);
-}
-
-function arr(o: Obj, k: string, maxLength: number): unknown[] {
+function list<T>(o: Obj, k: string, maxLength: number, item: (v: unknown) => T): readonly T[] {
   const v = own(o, k);
   if (!Array.isArray(v) || v.length > maxLength) throw new Invalid('bad-message', `${k} must be an array of at most ${maxLength} entries`);
-  return v;
+  return Object.freeze(v.map(item));
 }
 
-function obj(v: unknown, what: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Invalid('bad-message', `${what} must be an object`);
-  return v as Obj;
+function hello(o: Obj): Hello {
+  // Version first: a Hello from another protocol version may differ in every other field.
+  const version = int(o, 'version', 0, U32);
+  if (version !== PROTOCOL_VERSION) {
+    throw new Invalid('version-mismatch', `protocol version mismatch: sender speaks ${PROTOCOL_VERSION}, receiver ${version}`);
+  }
+  return {
+    type: 'hello',
+    version,
+    receiverId: str(o, 'receiverId', 64, RECEIVER_ID),
+    codecs: list(o, 'codecs', MAX_CODECS, (v) => strValue(v, 'codecs[]', MAX_CODEC_NAME_LENGTH, CODEC_NAME)),
+    udpPort: int(o, 'udpPort', 1, 65_535),
+    window: int(o, 'window', 1, MAX_WINDOW),
+  };
 }
-
-const U32 = 2 ** 32 - 1;
-const MAX_LIST = 4096;
-const RECEIVER_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const CODEC_NAME = /^[a-z0-9-]{1,32}$/;
-const HEX_SHA256 = /^[0-9a-f]{64}$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function fileName(o: Obj): string {
-  const name = str(o, 'fileName', 1024);
-  const bytes = encoder.encode(name).length;
-  if (bytes < 1 || bytes > 255 || /[/\\\0]/.test(name) || name === '.' || name === '..') {
-    throw new Invalid('bad-message', 'fileName must be a plain base name of 1..255 bytes');
+  const name = str(o, 'fileName', 255);
+  const bytes = utf8Encoder.encode(name).length;
+  if (bytes < 1 || bytes > 255 || BAD_NAME_CHARS.test(name) || name === '.' || name === '..') {
+    throw new Invalid('bad-message', 'fileName must be a plain base name of 1..255 UTF-8 bytes without /, \\ or control characters');
   }
   return name;
 }
 
+/** Base64 of exactly `bytes` bytes: the exact length and padding, so the decoded length is exact too. */
+function base64Of(o: Obj, k: string, bytes: number): string {
+  const v = own(o, k);
+  const padding = (3 - (bytes % 3)) % 3;
+  // BASE64 allows '=' only at the end, so counting the trailing ones is enough.
+  const trailing = typeof v === 'string' ? (v.endsWith('==') ? 2 : v.endsWith('=') ? 1 : 0) : -1;
+  if (typeof v !== 'string' || v.length !== Math.ceil(bytes / 3) * 4 || trailing !== padding || !BASE64.test(v)) {
+    throw new Invalid('bad-message', `${k} must be base64 of exactly ${bytes} bytes`);
+  }
+  return v;
+}
+
 function manifest(o: Obj): Manifest {
-  const fileSize = int(o, 'fileSize', 0, 2 ** 50);
-  const segmentSize = int(o, 'segmentSize', 1, 2 ** 40);
-  const symbolSize = int(o, 'symbolSize', 1, 65_535);
+  const fileSize = int(o, 'fileSize', 0, Number.MAX_SAFE_INTEGER);
+  const segmentSize = int(o, 'segmentSize', 1, Number.MAX_SAFE_INTEGER);
+  const symbolSize = int(o, 'symbolSize', 1, Number.MAX_SAFE_INTEGER);
   try {
     validateLayoutParameters(fileSize, segmentSize, symbolSize);
   } catch (e) {
     throw new Invalid('bad-message', `manifest layout: ${(e as Error).message}`);
   }
   const segmentCount = Math.ceil(fileSize / segmentSize);
-  const segmentSha256 = str(o, 'segmentSha256', Math.ceil((32 * segmentCount) / 3) * 4, BASE64);
-  if (segmentSha256.length !== Math.ceil((32 * segmentCount) / 3) * 4) {
-    throw new Invalid('bad-message', `segmentSha256 must hold 32 bytes for each of ${segmentCount} segments`);
-  }
+  const tagKind = int(o, 'tagKind', 0, 255);
+  if (!TAG_KINDS.includes(tagKind)) throw new Invalid('bad-message', `tagKind ${tagKind} is not one of ${TAG_KINDS.join(', ')}`);
+  const idleTimeoutMs = int(o, 'idleTimeoutMs', MIN_IDLE_TIMEOUT_MS, MAX_IDLE_TIMEOUT_MS);
+  // Heartbeats must come more often than the idle timeout or the peer would drop a live link.
+  const heartbeatIntervalMs = int(o, 'heartbeatIntervalMs', MIN_HEARTBEAT_INTERVAL_MS, idleTimeoutMs - 1);
   return {
     type: 'manifest',
     sessionId: int(o, 'sessionId', 0, U32),
@@ -108,29 +172,30 @@ function manifest(o: Obj): Manifest {
     fileSize,
     segmentSize,
     symbolSize,
-    codec: str(o, 'codec', 32, CODEC_NAME),
-    segmentSha256,
+    codec: str(o, 'codec', MAX_CODEC_NAME_LENGTH, CODEC_NAME),
+    segmentSha256: base64Of(o, 'segmentSha256', 32 * segmentCount),
     fileSha256: str(o, 'fileSha256', 64, HEX_SHA256),
-    rateBytesPerSecond: int(o, 'rateBytesPerSecond', 0, 2 ** 40),
-    tagKind: int(o, 'tagKind', 0, 255),
-    idleTimeoutMs: int(o, 'idleTimeoutMs', 100, 3_600_000),
-    heartbeatIntervalMs: int(o, 'heartbeatIntervalMs', 10, 600_000),
+    rateBytesPerSecond: int(o, 'rateBytesPerSecond', 0, Number.MAX_SAFE_INTEGER),
+    tagKind,
+    idleTimeoutMs,
+    heartbeatIntervalMs,
   };
 }
 
 function segmentProgress(v: unknown): SegmentProgress {
   const o = obj(v, 'open[]');
   const base = { index: int(o, 'index', 0, U32), received: int(o, 'received', 0, U32), needed: int(o, 'needed', 0, U32) };
-  if (own(o, 'missing') === undefined) return base;
-  return { ...base, missing: arr(o, 'missing', MAX_MISSING_LISTED).map((x) => intValue(x, 'missing[]', 0, 2 ** 24 - 1)) };
+  if (own(o, 'missing') === undefined) return Object.freeze(base);
+  // ESIs are 24-bit (RFC 6330 FEC Payload ID).
+  return Object.freeze({ ...base, missing: list(o, 'missing', MAX_MISSING_LISTED, (x) => intValue(x, 'missing[]', 0, 0xff_ffff)) });
 }
 
 function progress(o: Obj): Progress {
   return {
     type: 'progress',
-    completeBelow: int(o, 'completeBelow', 0, U32),
-    completeAbove: arr(o, 'completeAbove', MAX_LIST).map((v) => intValue(v, 'completeAbove[]', 0, U32)),
-    open: arr(o, 'open', MAX_LIST).map(segmentProgress),
+    completeBelow: int(o, 'completeBelow', 0, U32 + 1),
+    completeAbove: list(o, 'completeAbove', MAX_LIST_ENTRIES, (v) => intValue(v, 'completeAbove[]', 0, U32)),
+    open: list(o, 'open', MAX_LIST_ENTRIES, segmentProgress),
     highestSequence: int(o, 'highestSequence', 0, U32),
     datagramsReceived: int(o, 'datagramsReceived', 0, Number.MAX_SAFE_INTEGER),
     datagramsLost: int(o, 'datagramsLost', 0, Number.MAX_SAFE_INTEGER),
@@ -140,52 +205,31 @@ function progress(o: Obj): Progress {
 function message(o: Obj): ControlMessage {
   const type = own(o, 'type');
   switch (type) {
-    case 'hello': {
-      const codecs = arr(o, 'codecs', 16).map((v) => strValue(v, 'codecs[]', 32, CODEC_NAME));
-      return {
-        type,
-        version: int(o, 'version', 0, U32),
-        receiverId: str(o, 'receiverId', 64, RECEIVER_ID),
-        codecs,
-        udpPort: int(o, 'udpPort', 1, 65_535),
-        window: int(o, 'window', 1, 1024),
-      };
-    }
+    case 'hello':
+      return Object.freeze(hello(o));
     case 'manifest':
-      return manifest(o);
+      return Object.freeze(manifest(o));
     case 'request':
-      return { type };
+    case 'heartbeat':
+      return Object.freeze({ type });
     case 'progress':
-      return progress(o);
+      return Object.freeze(progress(o));
     case 'stop': {
       const outcome = own(o, 'outcome');
       if (outcome !== 'done' && outcome !== 'aborted') throw new Invalid('bad-message', 'outcome must be "done" or "aborted"');
-      const reason = optionalStr(o, 'reason', MAX_TEXT_LENGTH);
-      return reason === undefined ? { type, outcome } : { type, outcome, reason };
+      if (own(o, 'reason') === undefined) return Object.freeze({ type, outcome });
+      return Object.freeze({ type, outcome, reason: str(o, 'reason', MAX_TEXT_LENGTH) });
     }
-    case 'heartbeat':
-      return { type };
     case 'error': {
       const code = own(o, 'code');
-      if (!ERROR_CODES.includes(code as ErrorCode)) throw new Invalid('bad-message', 'unknown error code');
-      return { type, code: code as ErrorCode, message: str(o, 'message', MAX_TEXT_LENGTH) };
+      if (typeof code !== 'string' || !(ERROR_CODES as readonly string[]).includes(code)) {
+        throw new Invalid('bad-message', `error code must be one of ${ERROR_CODES.join(', ')}`);
+      }
+      return Object.freeze({ type, code: code as ErrorCode, message: str(o, 'message', MAX_TEXT_LENGTH) });
     }
-    default:
-      throw new Invalid('unexpected-message', `unknown message type ${JSON.stringify(String(type)).slice(0, 40)}`);
-  }
-}
-
-export function decodeMessage(bytes: Uint8Array): DecodeResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(decoder.decode(bytes));
-  } catch {
-    return { ok: false, code: 'bad-message', detail: 'frame is not UTF-8 JSON' };
-  }
-  try {
-    return { ok: true, message: message(obj(value, 'message')) };
-  } catch (e) {
-    if (e instanceof Invalid) return { ok: false, code: e.code, detail: e.message };
-    return { ok: false, code: 'bad-message', detail: 'malformed message' };
+    default: {
+      if (typeof type !== 'string') throw new Invalid('bad-message', 'type must be a string');
+      throw new Invalid('unexpected-message', `unknown message type ${JSON.stringify(type.slice(0, 32))}`);
+    }
   }
 }

@@ -150,3 +150,38 @@ describe('message codec', () => {
     );
   });
 });
+
+describe('stricter message checks', () => {
+  const cases: [string, unknown, string][] = [
+    ['hello of another version', { type: 'hello', version: 2, receiverId: 'a', codecs: [], udpPort: 1, window: 1 }, 'version-mismatch'],
+    ['manifest unknown tag kind', { ...manifest, tagKind: 200 }, 'bad-message'],
+    ['manifest heartbeat not below idle timeout', { ...manifest, heartbeatIntervalMs: 5000 }, 'bad-message'],
+    ['manifest idle timeout below 100 ms', { ...manifest, idleTimeoutMs: 99, heartbeatIntervalMs: 10 }, 'bad-message'],
+    ['manifest hash list with wrong padding', { ...manifest, segmentSha256: `${manifest.segmentSha256.slice(0, -1)}=` }, 'bad-message'],
+    ['manifest file name with a newline', { ...manifest, fileName: 'a\nb.iso' }, 'bad-message'],
+    ['manifest file name with a backslash', { ...manifest, fileName: '..\\x' }, 'bad-message'],
+    ['manifest file name with DEL', { ...manifest, fileName: 'a\u007f' }, 'bad-message'],
+    ['progress missing ESI over 24 bits', { type: 'progress', completeBelow: 0, completeAbove: [], open: [{ index: 0, received: 0, needed: 1, missing: [2 ** 24] }], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
+    ['type not a string', { type: 7 }, 'bad-message'],
+  ];
+  it.each(cases)('rejects %s', (_name, value, code) => {
+    const r = decodeMessage(encodeJson(value));
+    expect(r).toMatchObject({ ok: false, code });
+  });
+
+  it('accepts a 255-byte UTF-8 file name and hands back frozen messages', () => {
+    const name = 'é'.repeat(127) + 'x';
+    const r = decodeMessage(encodeJson({ ...manifest, fileName: name }));
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(Object.isFrozen(r.message)).toBe(true);
+      expect((r.message as Manifest).fileName).toBe(name);
+    }
+    expect(decodeMessage(encodeJson({ ...manifest, fileName: `${name}x` })).ok).toBe(false);
+  });
+
+  it('encodeFrame refuses a payload over the limit with FrameTooLargeError', () => {
+    expect(() => encodeFrame(new Uint8Array(11), 10)).toThrow(expect.objectContaining({ name: 'FrameTooLargeError', frameBytes: 11 }));
+    expect(encodeFrame(new Uint8Array(10), 10).length).toBe(14);
+  });
+});
