@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { send, type SendSummary } from '../sender/send.js';
+import { RECOVERY_MODES } from '../sender/streamCore.js';
 import { receive } from '../receiver/receive.js';
 import { runDemo } from './demo.js';
 import { createLogger } from './logger.js';
@@ -87,6 +88,11 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), 7070)
       .option('--rate <bits/s>', 'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback', rate, 1e9)
       .option('--fixed-rate', 'pace every stream at exactly --rate instead of adapting below it to receiver feedback')
+      .addOption(
+        new Option('--recovery <mode>', 'how losses are made good: resend the source symbols a receiver lists as lost (no codec work), fountain (fresh RaptorQ repair symbols), or auto (resend up to 10 % loss, repair above)')
+          .choices([...RECOVERY_MODES])
+          .default('auto'),
+      )
       .option('--receivers <n>', 'exit 0 once this many receivers have the file (default: serve until interrupted)', int('receivers', 1, 100_000))
       .option('--max-receivers <n>', 'receivers served at once; more are refused', int('max receivers', 1, 10_000), 64)
       .option('--segment-size <bytes>', 'bytes per independently coded segment (e.g. 4M)', size, 4 * 1024 * 1024)
@@ -104,6 +110,7 @@ export async function runCli(argv: string[]): Promise<number> {
         port: o.port,
         rateBitsPerSecond: o.rate,
         fixedRate: Boolean(o.fixedRate),
+        recovery: o.recovery,
         receivers: o.receivers,
         maxReceivers: o.maxReceivers,
         segmentSize: o.segmentSize,

@@ -20,6 +20,7 @@ import {
 import {
   ERROR_CODES,
   MAX_MISSING_LISTED,
+  MAX_MISSING_PER_PROGRESS,
   PROTOCOL_VERSION,
   type ControlMessage,
   type ErrorCode,
@@ -191,11 +192,15 @@ function segmentProgress(v: unknown): SegmentProgress {
 }
 
 function progress(o: Obj): Progress {
+  const open = list(o, 'open', MAX_LIST_ENTRIES, segmentProgress);
+  let listed = 0;
+  for (const e of open) listed += e.missing?.length ?? 0;
+  if (listed > MAX_MISSING_PER_PROGRESS) throw new Invalid('bad-message', `missing lists hold ${listed} ids, more than ${MAX_MISSING_PER_PROGRESS}`);
   return {
     type: 'progress',
     completeBelow: int(o, 'completeBelow', 0, U32 + 1),
     completeAbove: list(o, 'completeAbove', MAX_LIST_ENTRIES, (v) => intValue(v, 'completeAbove[]', 0, U32)),
-    open: list(o, 'open', MAX_LIST_ENTRIES, segmentProgress),
+    open,
     highestSequence: int(o, 'highestSequence', 0, U32),
     datagramsReceived: int(o, 'datagramsReceived', 0, Number.MAX_SAFE_INTEGER),
     datagramsLost: int(o, 'datagramsLost', 0, Number.MAX_SAFE_INTEGER),

@@ -62,13 +62,17 @@ export interface SegmentProgress {
   readonly needed: number;
   /**
    * Source symbol ids known lost (below the highest source id received, or all once the sender
-   * has moved on to repair), listed only when there are at most MAX_MISSING_LISTED. A unicast
-   * sender resends these instead of building the segment's RaptorQ encoder for a few losses.
+   * has moved on to a later segment or to repair), listed only when there are at most
+   * MAX_MISSING_LISTED and the report's MAX_MISSING_PER_PROGRESS budget allows. A sender in
+   * `resend` recovery resends these instead of building the segment's RaptorQ encoder.
    */
   readonly missing?: readonly number[];
 }
 
-export const MAX_MISSING_LISTED = 64;
+/** Longest `missing` list of one segment: beyond that loss is heavy and repair symbols win. */
+export const MAX_MISSING_LISTED = 1024;
+/** All `missing` lists of one Progress together (keeps a frame near 80 KB whatever the window). */
+export const MAX_MISSING_PER_PROGRESS = 8192;
 
 export interface Progress {
   readonly type: 'progress';

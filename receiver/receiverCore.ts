@@ -14,7 +14,7 @@
  * SHA-256 in file order (out-of-order ones wait, inside the window), so the file is never re-read.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { MAX_MISSING_LISTED, type Manifest, type Progress, type SegmentProgress } from '../control/messages.js';
+import { MAX_MISSING_LISTED, MAX_MISSING_PER_PROGRESS, type Manifest, type Progress, type SegmentProgress } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
 import type { DatagramExpectations } from '../encoder/datagram.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
@@ -112,6 +112,8 @@ export class ReceiverCore {
   private readonly readyQueue: number[] = [];
   private readonly writeQueue: number[] = [];
   private completeBelow = 0;
+  /** Highest segment index any valid datagram carried: every earlier segment's sources were sent. */
+  private highestSegmentSeen = -1;
   private hashedBelow = 0;
   private readonly fileHash: Hash = createHash('sha256');
   private fileDigest: string | undefined;
@@ -182,6 +184,7 @@ export class ReceiverCore {
     if (d === undefined) return;
     this.noteData(now);
     const s = d.segmentIndex;
+    if (s > this.highestSegmentSeen) this.highestSegmentSeen = s;
     if (s < this.completeBelow || isSet(this.decodedBits, s)) return this.intake.countDrop('segment-complete');
     if (s >= this.completeBelow + this.window) return this.intake.countDrop('window-full');
     let slot = this.slots.get(s);
@@ -334,14 +337,17 @@ export class ReceiverCore {
     const open: SegmentProgress[] = [];
     const end = Math.min(this.layout.segmentCount, this.completeBelow + this.window);
     for (let s = this.completeBelow + 1; s < end; s++) if (isSet(this.writtenBits, s)) completeAbove.push(s);
-    for (const slot of this.slots.values()) {
+    // Oldest first, so the listing budget goes to the segments that hold the window back.
+    const slots = [...this.slots.values()].sort((a, b) => a.index - b.index);
+    let budget = MAX_MISSING_PER_PROGRESS;
+    for (const slot of slots) {
       if (slot.written) continue;
       const c = slot.collector;
-      const missing = c?.missingSource(MAX_MISSING_LISTED);
+      const missing = c?.missingSource(Math.min(MAX_MISSING_LISTED, budget), slot.index < this.highestSegmentSeen);
+      if (missing) budget -= missing.length;
       const entry = { index: slot.index, received: c?.received ?? slot.receivedAtDecode, needed: c?.needed ?? 0 };
       open.push(missing ? { ...entry, missing } : entry);
     }
-    open.sort((a, b) => a.index - b.index);
     const seq = this.intake.sequence;
     return {
       type: 'progress',

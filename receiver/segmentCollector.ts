@@ -114,11 +114,12 @@ export class SegmentCollector {
 
   /**
    * Source ids known lost — below the highest source id received, or all missing ones once a
-   * repair symbol arrived (sources go first) — when there are at most `limit`; else undefined.
+   * repair symbol arrived or `sourcesAllSent` (the sender sends a segment's sources in order and
+   * before any later segment's) — when there are at most `limit`; else undefined.
    */
-  missingSource(limit: number): number[] | undefined {
-    if (this.jobOut || this.needed === 0) return undefined;
-    const bound = this.sawRepair ? this.sourceSymbols : this.highestSource;
+  missingSource(limit: number, sourcesAllSent = false): number[] | undefined {
+    if (this.jobOut || this.needed === 0 || limit <= 0) return undefined;
+    const bound = this.sawRepair || sourcesAllSent ? this.sourceSymbols : this.highestSource;
     const out: number[] = [];
     for (let esi = 0; esi < bound; esi++) {
       if (this.present[esi] === 0) {

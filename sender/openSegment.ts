@@ -9,11 +9,26 @@ import type { SegmentEncoder } from '../encoder/codec.js';
 export class OpenSegment {
   nextSource = 0;
   nextRepair = 0;
+  /** Symbols owed beyond the sources: resends of `resendQueue` first, then repair (or more resends). */
   repairCredit = 0;
-  /** Source ids the receiver reported lost, to resend before any repair symbol. */
-  readonly retransmit: number[] = [];
+  /**
+   * Source ids the receiver reported lost, rebuilt from each report; sent from `resendHead`.
+   * With `resendOnly`, credit left after the queue is spent cycles through it again (redundant
+   * copies against loss of the resends) instead of calling for the RaptorQ encoder.
+   */
+  resendQueue: number[] = [];
+  resendHead = 0;
+  resendOnly = false;
   /** Unwrapped sequence number of each source id's latest resend. */
   readonly resentAt = new Map<number, number>();
+
+  /** The next source id to resend, if the credit goes to resends. */
+  nextResend(): number | undefined {
+    if (this.resendHead < this.resendQueue.length) return this.resendQueue[this.resendHead++];
+    if (!this.resendOnly || this.resendQueue.length === 0) return undefined;
+    this.resendHead = 1;
+    return this.resendQueue[0];
+  }
   private seqs = new Float64Array(256);
   private times = new Float64Array(256);
   private sent = 0;

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { prepareFile } from './preparedFile.js';
 import { SenderServer, type SendSummary } from './server.js';
+import type { RecoveryMode } from './streamCore.js';
 
 export type { SendSummary, ReceiverSummary } from './server.js';
 
@@ -25,6 +26,12 @@ export interface SendOptions {
   rateBitsPerSecond?: number;
   /** Pace at exactly the rate instead of adapting below it (needs a rate). @default false */
   fixedRate?: boolean;
+  /**
+   * How losses are made good: `resend` the source symbols receivers list as lost (no codec work),
+   * `fountain` sends fresh RaptorQ repair symbols, `auto` resends up to 10 % loss and uses repair
+   * above. @default 'auto'
+   */
+  recovery?: RecoveryMode;
   /** Resolve once this many receivers have completed; undefined = serve until aborted. */
   receivers?: number;
   /** Receivers served at once; further Hellos are refused. @default 64 */
@@ -58,6 +65,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     port: options.port ?? 7070,
     rateBytesPerSecond: Math.floor((options.rateBitsPerSecond ?? 1e9) / 8),
     fixedRate: Boolean(options.fixedRate) && (options.rateBitsPerSecond ?? 1e9) > 0,
+    recovery: options.recovery ?? 'auto',
     expectedReceivers: options.receivers,
     maxReceivers: options.maxReceivers ?? 64,
     idleTimeoutMs: options.idleTimeoutMs ?? 5000,

@@ -13,7 +13,7 @@ import type { Hello } from '../control/messages.js';
 import { RAPTORQ_CODEC_NAME, type RaptorQWasmModule } from '../encoder/raptorq.js';
 import { TagKind } from '../encoder/integrity.js';
 import { manifestFor, type PreparedFile } from './preparedFile.js';
-import type { SenderStreamStats } from './streamCore.js';
+import type { RecoveryMode, SenderStreamStats } from './streamCore.js';
 import { startStreamWorker, type StreamWorkerHandle } from './streamWorkerHandle.js';
 
 export interface SenderServerInit {
@@ -22,6 +22,7 @@ export interface SenderServerInit {
   port: number;
   rateBytesPerSecond: number;
   fixedRate: boolean;
+  recovery: RecoveryMode;
   expectedReceivers?: number;
   maxReceivers: number;
   idleTimeoutMs: number;
@@ -39,6 +40,8 @@ export interface ReceiverSummary {
   seconds: number;
   datagramsSent: number;
   repairSymbolsSent: number;
+  /** Listed-lost source symbols sent again (resend recovery). */
+  sourceRetransmits: number;
   lossEstimate: number;
   /** Pacing rate when the stream ended, bytes/s. */
   rateBytesPerSecond: number;
@@ -132,7 +135,7 @@ class ReceiverSession {
   private hello?: Hello;
   private worker?: StreamWorkerHandle;
   private startedAt = performance.now();
-  private stats = pickStats({ datagramsSent: 0, repairSymbolsSent: 0, lossEstimate: 0, rateBytesPerSecond: 0, congestionEvents: 0, stallBursts: 0 });
+  private stats = pickStats({ datagramsSent: 0, repairSymbolsSent: 0, sourceRetransmits: 0, lossEstimate: 0, rateBytesPerSecond: 0, congestionEvents: 0, stallBursts: 0 });
   private finishedStream = false;
   private receiverDone = false;
   private resolveEnded!: (s: ReceiverSummary | undefined) => void;
@@ -218,6 +221,7 @@ class ReceiverSession {
       sessionId: this.sessionId,
       rateBytesPerSecond: this.init.rateBytesPerSecond,
       fixedRate: this.init.fixedRate,
+      recovery: this.init.recovery,
       window: hello.window,
       tagKind: TagKind.Crc32,
       codecName: RAPTORQ_CODEC_NAME,
@@ -253,7 +257,7 @@ class ReceiverSession {
   }
 }
 
-function pickStats(s: Pick<SenderStreamStats, 'datagramsSent' | 'repairSymbolsSent' | 'lossEstimate' | 'rateBytesPerSecond' | 'congestionEvents' | 'stallBursts'>) {
-  const { datagramsSent, repairSymbolsSent, lossEstimate, rateBytesPerSecond, congestionEvents, stallBursts } = s;
-  return { datagramsSent, repairSymbolsSent, lossEstimate, rateBytesPerSecond, congestionEvents, stallBursts };
+function pickStats(s: Pick<SenderStreamStats, 'datagramsSent' | 'repairSymbolsSent' | 'sourceRetransmits' | 'lossEstimate' | 'rateBytesPerSecond' | 'congestionEvents' | 'stallBursts'>) {
+  const { datagramsSent, repairSymbolsSent, sourceRetransmits, lossEstimate, rateBytesPerSecond, congestionEvents, stallBursts } = s;
+  return { datagramsSent, repairSymbolsSent, sourceRetransmits, lossEstimate, rateBytesPerSecond, congestionEvents, stallBursts };
 }

@@ -7,9 +7,10 @@
  *     symbols, never a repeated repair ESI.
  *  2. Source symbols of open segments not yet fully sent (systematic: no coding work at all).
  *  3. Opening the next segment, when fewer than `window` are open and its bytes are loaded.
- *     A new segment is owed repairFor(K, p) − K proactive repair symbols (mean plus two standard
- *     deviations of the binomial loss), where p is the loss estimate; none while p = 0, so a
- *     lossless stream never touches the codec.
+ *     In `fountain` recovery a new segment is owed repairFor(K, p) − K proactive repair symbols
+ *     (mean plus two standard deviations of the binomial loss), where p is the loss estimate;
+ *     none while p = 0, so a lossless stream never touches the codec. In `resend` recovery
+ *     (the unicast default) nothing is owed up front: see Recovery.
  *  4. Stall guard: when nothing is owed, segments are open and no Progress came for
  *     `stallTimeoutMs`, the oldest open segment is owed a few more symbols (feedback may be
  *     stale or lost with the receiver's socket buffer); then it waits again.
@@ -20,6 +21,14 @@
  * yet sent will bring about
  * (inflight + unsent)·(1−p); only repairFor(shortfall) is owed as repair. p is an EWMA of the
  * receiver's lost/(received+lost) deltas.
+ *
+ * Recovery. Building a segment's RaptorQ encoder costs ~47 ms per 4 MiB on the sending thread
+ * and decoding with repair costs the receiver as much again, while a resent source symbol costs
+ * neither side anything beyond the datagram. One receiver that lists its losses exactly is best
+ * served by resending them (`resend`, the default): repair symbols are then used only where the
+ * list cannot explain the shortfall (heavy loss beyond MAX_MISSING_LISTED, a lost tail of the
+ * last segment, stalls). `fountain` sends only repair after the sources, proactively, which is
+ * what many receivers with different losses need and what the research harness compares.
  *
  * Pacing: a token bucket; pollTransmit returns nothing before its time and pollTimeout says when.
  */
@@ -55,7 +64,14 @@ export interface SenderStreamInit {
   inFlightHorizonMs?: number;
   /** First sequence number (tests start near 2^32 to exercise the wrap). @default 0 */
   firstSequence?: number;
+  /** How losses are made good (see Recovery above). @default 'auto' */
+  recovery?: RecoveryMode;
 }
+
+export type RecoveryMode = 'auto' | 'resend' | 'fountain';
+export const RECOVERY_MODES: readonly RecoveryMode[] = ['auto', 'resend', 'fountain'];
+/** `auto` resends listed losses up to this loss rate and turns to repair symbols above it. */
+export const AUTO_RESEND_MAX_LOSS = 0.1;
 
 export interface SenderStreamStats {
   datagramsSent: number;
@@ -114,6 +130,7 @@ export class SenderStream {
   private readonly datagramBytes: number;
   private readonly stallTimeoutMs: number;
   private readonly inFlightHorizonMs: number;
+  private readonly recovery: RecoveryMode;
   /** Send time of the last SEND_TIME_HISTORY datagrams, indexed by sequence number. */
   private readonly sendTimes = new Float64Array(SEND_TIME_HISTORY);
   /** Decaying maximum of "report arrival − send time of its highestSequence" (queueing delay). */
@@ -134,6 +151,7 @@ export class SenderStream {
     this.datagramBytes = datagramLength(init.layout.symbolSize, init.integrity);
     this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
     this.inFlightHorizonMs = init.inFlightHorizonMs ?? 50;
+    this.recovery = init.recovery ?? 'auto';
     this.lastFeedbackAt = init.now;
     if (init.layout.segmentCount === 0) this.finish('complete');
   }
@@ -217,12 +235,24 @@ export class SenderStream {
       if (!seg) continue;
       const coming = (seg.inFlight(highest, now - horizon) + seg.pendingSource) * survive;
       const shortfall = entry.needed - coming;
-      const queued = this.queueRetransmits(seg, entry.missing, highest);
-      // When the listed losses explain the whole shortfall, resending them is exact and cheap;
-      // otherwise owe repair sized for the loss (resends are used first within that credit).
+      const p = this.stats.lossEstimate;
+      seg.resendOnly = false;
+      if (!this.resends()) {
+        seg.resendQueue = [];
+        seg.repairCredit = shortfall <= 0 ? 0 : repairFor(shortfall, p);
+        continue;
+      }
+      const queued = this.queueResends(seg, entry.missing, highest, now - horizon);
       if (shortfall <= 0) seg.repairCredit = 0;
-      else if (entry.missing && entry.missing.length >= shortfall) seg.repairCredit = Math.min(queued, Math.ceil(shortfall));
-      else seg.repairCredit = repairFor(shortfall, this.stats.lossEstimate);
+      else if (queued > 0) {
+        // Resend what the receiver listed, with as many extra copies as the loss calls for
+        // (mean plus two standard deviations): an extra feedback round costs more than copies.
+        // What the list does not explain yet (a tail the receiver cannot know is lost) it
+        // will list once a later segment arrives, or the in-flight horizon passes.
+        seg.resendOnly = true;
+        seg.repairCredit = repairFor(Math.min(queued, Math.ceil(shortfall)), p);
+      } else if (entry.missing) seg.repairCredit = 0; // all listed resends are still in flight
+      else seg.repairCredit = repairFor(shortfall, p);
     }
   }
 
@@ -277,23 +307,29 @@ export class SenderStream {
     this.loadRequested.clear();
   }
 
+  /** Resend listed losses in this mode at the current loss estimate (see Recovery). */
+  private resends(): boolean {
+    if (this.recovery === 'resend') return true;
+    if (this.recovery === 'fountain') return false;
+    return this.stats.lossEstimate <= AUTO_RESEND_MAX_LOSS;
+  }
+
   /**
-   * Queues reported-lost source ids that were sent and whose last resend (if any) the report has
-   * already passed; returns how many are queued.
+   * Rebuilds the resend queue from a report's list: ids already sent whose last resend (if any)
+   * the report has passed or that is older than the in-flight horizon (`lostBefore`: nothing may
+   * follow a lost resend to move highestSequence past it). Returns how many are queued.
    */
-  private queueRetransmits(seg: OpenSegment, missing: readonly number[] | undefined, highest: number): number {
-    // Keep only ids the receiver still lists (it may have decoded or got them meanwhile).
-    const listed = new Set(missing ?? []);
-    for (let i = seg.retransmit.length - 1; i >= 0; i--) if (!listed.has(seg.retransmit[i]!)) seg.retransmit.splice(i, 1);
-    if (missing) {
-      for (const esi of missing) {
-        if (esi >= seg.nextSource || seg.retransmit.includes(esi)) continue;
-        const last = seg.resentAt.get(esi);
-        if (last !== undefined && last > highest) continue; // the resend may still arrive
-        seg.retransmit.push(esi);
-      }
+  private queueResends(seg: OpenSegment, missing: readonly number[] | undefined, highest: number, lostBefore: number): number {
+    const queue: number[] = [];
+    for (const esi of missing ?? []) {
+      if (esi >= seg.nextSource) continue;
+      const last = seg.resentAt.get(esi);
+      const mayArrive = last !== undefined && last > highest && this.sequence - last <= SEND_TIME_HISTORY && this.sendTimes[last % SEND_TIME_HISTORY]! >= lostBefore;
+      if (!mayArrive) queue.push(esi);
     }
-    return seg.retransmit.length;
+    seg.resendQueue = queue;
+    seg.resendHead = 0;
+    return queue.length;
   }
 
   private close(seg: OpenSegment, completed: boolean): void {
@@ -338,7 +374,7 @@ export class SenderStream {
     const encoder = this.init.codec.createEncoder(data, { transferLength: range.length, symbolSize: this.init.layout.symbolSize });
     const seg = new OpenSegment(range.index, range.sourceSymbols, encoder);
     const p = this.stats.lossEstimate;
-    if (p > 0) seg.repairCredit = Math.max(0, repairFor(seg.sourceSymbols, p) - seg.sourceSymbols);
+    if (p > 0 && !this.resends()) seg.repairCredit = Math.max(0, repairFor(seg.sourceSymbols, p) - seg.sourceSymbols);
     this.open.set(seg.index, seg);
     return seg;
   }
@@ -346,13 +382,14 @@ export class SenderStream {
   private emit(now: number, seg: OpenSegment, into?: Uint8Array): Uint8Array {
     let esi: number;
     let symbol: Uint8Array;
+    let resend: number | undefined;
     // Source symbols first within a segment (systematic); then owed repair.
     if (seg.pendingSource > 0) {
       esi = seg.nextSource++;
       symbol = seg.encoder.sourceSymbol(esi);
       this.stats.sourceSymbolsSent++;
-    } else if (seg.retransmit.length > 0) {
-      esi = seg.retransmit.shift()!;
+    } else if ((resend = seg.nextResend()) !== undefined) {
+      esi = resend;
       symbol = seg.encoder.sourceSymbol(esi);
       seg.resentAt.set(esi, this.sequence);
       seg.repairCredit = Math.max(0, seg.repairCredit - 1);

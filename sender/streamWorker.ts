@@ -29,6 +29,7 @@ const core = new SenderStream({
   integrity: crc32Scheme,
   rateBytesPerSecond: data.rateBytesPerSecond,
   fixedRate: data.fixedRate,
+  recovery: data.recovery,
   window: data.window,
   now: performance.now(),
   stallTimeoutMs: data.stallTimeoutMs,

@@ -2,7 +2,7 @@
 import type { Progress } from '../control/messages.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import type { SegmentLayout } from '../encoder/segmentLayout.js';
-import type { SenderStreamStats } from './streamCore.js';
+import type { RecoveryMode, SenderStreamStats } from './streamCore.js';
 
 export interface StreamWorkerData {
   wasmModule: RaptorQWasmModule;
@@ -11,6 +11,7 @@ export interface StreamWorkerData {
   sessionId: number;
   rateBytesPerSecond: number;
   fixedRate: boolean;
+  recovery: RecoveryMode;
   window: number;
   tagKind: number;
   codecName: string;

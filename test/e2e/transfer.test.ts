@@ -29,13 +29,13 @@ async function startSender(file: string, receivers: number, extra: Partial<Param
 }
 
 describe('unicast end to end over loopback', () => {
-  it('delivers a multi-segment file byte-identical to 3 concurrent receivers at 10 % loss', async () => {
+  it('delivers a multi-segment file byte-identical to 3 concurrent receivers at 10 % loss (fountain recovery: repair symbols, wasm on both ends)', async () => {
     const t = await tempDir();
     cleanup = t.cleanup;
     const file = join(t.dir, 'payload.bin');
     const size = 5 * (1 << 20) + 12_345; // 6 segments of 1 MiB, the last one short
     const hash = await seededFile(file, size, 42);
-    const { port, done } = await startSender(file, 3);
+    const { port, done } = await startSender(file, 3, { recovery: 'fountain' });
     const results = await Promise.all(
       [0, 1, 2].map(async (i) => {
         const out = join(t.dir, `r${i}`);
@@ -55,7 +55,7 @@ describe('unicast end to end over loopback', () => {
     const summary = await done;
     expect(summary.completed).toBe(3);
     expect(summary.failed).toBe(0);
-    expect(summary.receivers.every((r) => r.repairSymbolsSent > 0)).toBe(true);
+    expect(summary.receivers.every((r) => r.repairSymbolsSent > 0 && r.sourceRetransmits === 0)).toBe(true);
   });
 
   it('completes unharmed while a hostile client sends garbage frames and forged datagrams', async () => {

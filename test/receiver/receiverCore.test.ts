@@ -253,8 +253,9 @@ describe('ReceiverCore progress cadence (fake clock)', () => {
     expect(core.pollTimeout()).toBe(1050);
     expect(core.pollProgress(1049)).toBeUndefined();
     const second = core.pollProgress(1050)!;
+    // Segment 1 has begun, so every source of segment 0 was sent: the rest of it is listed lost.
     expect(second.open).toEqual([
-      { index: 0, received: 2, needed: 30 },
+      { index: 0, received: 2, needed: 30, missing: Array.from({ length: 30 }, (_, i) => i + 2) },
       { index: 1, received: 1, needed: 31 },
     ]);
     expect(second.highestSequence).toBe(sender.sequence - 1);
@@ -274,7 +275,7 @@ describe('ReceiverCore progress cadence (fake clock)', () => {
     const done1 = core.pollProgress(5003)!;
     expect(done1.completeBelow).toBe(0);
     expect(done1.completeAbove).toEqual([1]);
-    expect(done1.open).toEqual([{ index: 0, received: 3, needed: 29 }]);
+    expect(done1.open).toEqual([{ index: 0, received: 3, needed: 29, missing: Array.from({ length: 29 }, (_, i) => i + 3) }]);
   });
 
   it('a report right after completion says everything is done', () => {

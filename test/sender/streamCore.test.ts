@@ -185,7 +185,7 @@ describe('SenderStream', () => {
 });
 
 describe('SenderStream source resends (unicast shortcut)', () => {
-  it('resends exactly the listed lost source symbols, without building a repair encoder', () => {
+  it('resends the listed lost source symbols (with copies sized for the loss), without building a repair encoder', () => {
     const codec = new FakeCodec();
     let repairsAsked = 0;
     const create = codec.createEncoder.bind(codec);
@@ -198,14 +198,20 @@ describe('SenderStream source resends (unicast shortcut)', () => {
     drain(s, 0);
     s.handleProgress(1, progress({ open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }], highestSequence: 299, datagramsReceived: 297, datagramsLost: 3 }));
     const resent = drain(s, 1);
-    expect(resent.map((d) => [d.segmentIndex, d.encodingSymbolId])).toEqual([[0, 5], [0, 17], [0, 99]]);
+    // The listed ids in order, then extra copies cycling through them: mean + 2 sd at the loss.
+    const copies = repairFor(3, s.stats.lossEstimate);
+    expect(copies).toBeGreaterThan(3);
+    expect(resent.map((d) => [d.segmentIndex, d.encodingSymbolId])).toEqual(Array.from({ length: copies }, (_, i) => [0, [5, 17, 99][i % 3]]));
     expect(repairsAsked).toBe(0);
-    expect(s.stats.sourceRetransmits).toBe(3);
+    expect(s.stats.sourceRetransmits).toBe(copies);
     // A report that has not yet passed the resends does not resend them again.
     s.handleProgress(2, progress({ open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }], highestSequence: 299, datagramsReceived: 297, datagramsLost: 3 }));
     expect(drain(s, 2)).toHaveLength(0);
     // Once a report passed them and 17 is still missing, 17 goes again.
-    s.handleProgress(3, progress({ open: [{ index: 0, received: 99, needed: 1, missing: [17] }], highestSequence: 302, datagramsReceived: 299, datagramsLost: 4 }));
-    expect(drain(s, 3).map((d) => d.encodingSymbolId)).toEqual([17]);
+    s.handleProgress(3, progress({ open: [{ index: 0, received: 99, needed: 1, missing: [17] }], highestSequence: 299 + copies, datagramsReceived: 299, datagramsLost: 4 }));
+    const again = drain(s, 3).map((d) => d.encodingSymbolId);
+    expect(again.length).toBe(repairFor(1, s.stats.lossEstimate));
+    expect(new Set(again)).toEqual(new Set([17]));
+    expect(repairsAsked).toBe(0);
   });
 });

@@ -14,7 +14,7 @@ import { crc32Scheme, TagKind } from '../../encoder/integrity.js';
 import { planSegments, segmentRange } from '../../encoder/segmentLayout.js';
 import { runDecodeJob } from '../../receiver/decodeJob.js';
 import { ReceiverCore } from '../../receiver/receiverCore.js';
-import { SenderStream } from '../../sender/streamCore.js';
+import { SenderStream, type RecoveryMode } from '../../sender/streamCore.js';
 import { SeededRandom } from '../../util/random.js';
 
 export interface SimOptions {
@@ -27,6 +27,8 @@ export interface SimOptions {
   rateBytesPerSecond: number;
   oneWayDelayMs?: number;
   window?: number;
+  /** Sender recovery mode. @default the sender's default */
+  recovery?: RecoveryMode;
   idleTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   /** Virtual time at which the link starts dropping everything (both planes). */
@@ -151,6 +153,7 @@ export class SimulatedTransfer {
           rateBytesPerSecond: this.o.rateBytesPerSecond,
           window: this.o.window ?? 8,
           now: this.now,
+          recovery: this.o.recovery,
         });
       else if (e.type === 'progress') this.stream?.handleProgress(this.now, e.progress);
       else if (e.type === 'closed') this.stream?.stop(this.now, e.reason);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { raptorqCodec } from '../../encoder/raptorq.js';
 import { SeededRandom } from '../../util/random.js';
+import { AUTO_RESEND_MAX_LOSS } from '../../sender/streamCore.js';
 import { SimulatedTransfer } from './simulatedTransfer.js';
 
 const codec = raptorqCodec();
@@ -25,8 +26,33 @@ describe('simulated unicast transfer (sender and receiver cores, virtual time, l
     const ideal = ((data.length / 1392) * 1420) / 50e6 / (1 - loss) * 1000;
     expect(sim.completedAt!).toBeGreaterThan(ideal * 0.95);
     expect(sim.completedAt!).toBeLessThan(ideal * 1.5 + 20);
-    if (loss === 0) expect(sim.stream!.stats.repairSymbolsSent).toBe(0);
-    else expect(sim.stream!.stats.repairSymbolsSent).toBeGreaterThan(0);
+    const tx = sim.stream!.stats;
+    if (loss === 0) expect(tx.repairSymbolsSent + tx.sourceRetransmits).toBe(0);
+    // auto: listed losses are resent up to 10 % loss; above that repair symbols do the work.
+    else if (loss <= AUTO_RESEND_MAX_LOSS) expect(tx.sourceRetransmits).toBeGreaterThan(0);
+    else expect(tx.repairSymbolsSent).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['resend', 0.05],
+    ['resend', 0.3],
+    ['fountain', 0.05],
+    ['fountain', 0.3],
+  ] as const)('%s recovery at %s loss: intact, and only that kind of recovery symbol', (recovery, loss) => {
+    const sim = run(loss, 9, { recovery });
+    expect(sim.completedAt).toBeDefined();
+    expect(Buffer.compare(Buffer.from(sim.output), Buffer.from(data))).toBe(0);
+    const tx = sim.stream!.stats;
+    if (recovery === 'fountain') {
+      expect(tx.sourceRetransmits).toBe(0);
+      expect(tx.repairSymbolsSent).toBeGreaterThan(0);
+    } else {
+      expect(tx.sourceRetransmits).toBeGreaterThan(0);
+      // Repair only where no list explains a shortfall (the last segment's lost tail).
+      expect(tx.repairSymbolsSent).toBeLessThan(tx.sourceRetransmits);
+    }
+    const ideal = ((data.length / 1392) * 1420) / 50e6 / (1 - loss) * 1000;
+    expect(sim.completedAt!).toBeLessThan(ideal * 2 + 40);
   });
 
   it('is deterministic: the same seed gives the same run', () => {
