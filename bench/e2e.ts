@@ -14,12 +14,14 @@ import { datagramLength } from '../encoder/datagram.js';
 import { crc32Scheme } from '../encoder/integrity.js';
 import { raptorqCodec } from '../encoder/raptorq.js';
 import { segmentRange, planSegments } from '../encoder/segmentLayout.js';
+import type { RecoveryMode } from '../sender/streamCore.js';
 import { SeededRandom } from '../util/random.js';
 import { runRawBlast, type BlastResult } from './rawBlast.js';
 
 export interface E2EResult {
   receivers: number;
   loss: number;
+  recovery: RecoveryMode;
   sizeMiB: number;
   wallSeconds: number;
   goodputMBps: number;
@@ -73,11 +75,11 @@ export async function makeFile(dir: string, sizeMiB: number): Promise<string> {
   return path;
 }
 
-export async function runTransfer(file: string, dir: string, sizeMiB: number, receivers: number, loss: number, sourceHash: string): Promise<E2EResult> {
+export async function runTransfer(file: string, dir: string, sizeMiB: number, receivers: number, loss: number, sourceHash: string, recovery: RecoveryMode = 'auto'): Promise<E2EResult> {
   let resolvePort!: (p: number) => void;
   const port = new Promise<number>((r) => (resolvePort = r));
   const start = performance.now();
-  const sender = spawnRole(['send', file, String(receivers)], (m) => m.type === 'listening' && resolvePort(m.port!));
+  const sender = spawnRole(['send', file, String(receivers), recovery], (m) => m.type === 'listening' && resolvePort(m.port!));
   const p = await Promise.race([port, sender.then(() => 0)]);
   const outs = await Promise.all(
     Array.from({ length: receivers }, async (_, i) => {
@@ -95,6 +97,7 @@ export async function runTransfer(file: string, dir: string, sizeMiB: number, re
   return {
     receivers,
     loss,
+    recovery,
     sizeMiB,
     wallSeconds,
     goodputMBps: (sizeMiB * 1.048576) / wallSeconds,
@@ -139,7 +142,7 @@ export interface E2EReport {
   transfers: E2EResult[];
 }
 
-export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: number[]; losses?: number[] } = {}): Promise<E2EReport> {
+export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: number[]; losses?: number[]; recoveries?: RecoveryMode[] } = {}): Promise<E2EReport> {
   const sizeMiB = opts.sizeMiB ?? 256;
   const dir = await mkdtemp('/dev/shm/fountcast-bench-');
   try {
@@ -160,13 +163,14 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
         `bench=raw-dgram receivers=${receivers} datagrams=${datagrams} bytes=${size} seconds=${blast.seconds.toFixed(3)} ` +
           `worst_received=${(blast.worstReceivedFraction * 100).toFixed(1)}% goodput_mb_per_s=${blast.goodputMBps.toFixed(1)}`,
       );
-      for (const loss of opts.losses ?? [0, 0.05]) {
-        const r = await runTransfer(file, dir, sizeMiB, receivers, loss, sourceHash);
+      const runs = (opts.losses ?? [0, 0.05]).flatMap((loss) => (loss === 0 ? [{ loss, recovery: 'auto' as const }] : (opts.recoveries ?? ['auto', 'fountain']).map((recovery) => ({ loss, recovery }))));
+      for (const { loss, recovery } of runs) {
+        const r = await runTransfer(file, dir, sizeMiB, receivers, loss, sourceHash, recovery);
         report.transfers.push(r);
         const vsCeiling = r.goodputMBps / blast.goodputMBps;
         const vsCodec = r.goodputMBps / report.codecDecodeMBps[String(loss)]!;
         console.log(
-          `bench=e2e receivers=${receivers} loss=${loss} size_mib=${sizeMiB} wall_s=${r.wallSeconds.toFixed(2)} goodput_mb_per_s=${r.goodputMBps.toFixed(1)} ` +
+          `bench=e2e receivers=${receivers} loss=${loss} recovery=${recovery} size_mib=${sizeMiB} wall_s=${r.wallSeconds.toFixed(2)} goodput_mb_per_s=${r.goodputMBps.toFixed(1)} ` +
             `vs_raw=${vsCeiling.toFixed(2)} vs_codec_decode=${vsCodec.toFixed(2)} overhead=${(r.receptionOverhead * 100).toFixed(2)}% ` +
             `sender_cpu_s=${r.senderCpuSeconds.toFixed(2)} receiver_cpu_s=${r.receiverCpuSeconds.map((c) => c.toFixed(2)).join('/')} ` +
             `sender_rss_mib=${r.senderPeakRssMiB.toFixed(0)} receiver_rss_mib=${Math.max(...r.receiverPeakRssMiB).toFixed(0)} identical=${r.allIdentical}`,

@@ -5,17 +5,19 @@
  */
 import { receive } from '../receiver/receive.js';
 import { send } from '../sender/send.js';
+import type { RecoveryMode } from '../sender/streamCore.js';
 
 async function main(): Promise<void> {
   const [role, ...args] = process.argv.slice(2);
   let result: unknown;
   if (role === 'send') {
-    const [file, receivers, rate] = args;
+    const [file, receivers, recovery, rate] = args;
     result = await send({
       file: file!,
       host: '127.0.0.1',
       port: 0,
       receivers: Number(receivers),
+      recovery: recovery as RecoveryMode,
       rateBitsPerSecond: rate === undefined ? undefined : Number(rate),
       onListening: (a) => process.send!({ type: 'listening', port: a.port }),
     });

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: micro-benchmarks (benchmark.js) then the end-to-end loopback benchmark.
  * Prints one line per configuration; writes everything to bench/results/bench-<timestamp>.json.
- * Flags: --quick (small sizes, for a smoke run), --micro-only, --e2e-only, --size MiB.
+ * Flags: --quick (small sizes, for a smoke run), --micro-only, --e2e-only, --size MiB,
+ * --receivers 1,4, --recovery auto,fountain (modes raced at each lossy configuration).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -9,11 +10,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runE2EBenchmarks } from './e2e.js';
 import { runMicroBenchmarks } from './micro.js';
+import type { RecoveryMode } from '../sender/streamCore.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const sizeArg = args.indexOf('--size');
 const sizeMiB = sizeArg >= 0 ? Number(args[sizeArg + 1]) : quick ? 32 : 256;
+const listArg = (name: string): string[] | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1]!.split(',') : undefined;
+};
+const receivers = listArg('--receivers')?.map(Number);
+const recoveries = listArg('--recovery') as RecoveryMode[] | undefined;
 
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
@@ -23,7 +31,7 @@ const results: Record<string, unknown> = {
   quick,
 };
 if (!args.includes('--e2e-only')) results.micro = await runMicroBenchmarks({ quick });
-if (!args.includes('--micro-only')) results.e2e = await runE2EBenchmarks({ sizeMiB });
+if (!args.includes('--micro-only')) results.e2e = await runE2EBenchmarks({ sizeMiB, receivers, recoveries });
 
 const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bench', 'results');
 await mkdir(dir, { recursive: true });

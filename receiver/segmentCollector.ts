@@ -115,7 +115,8 @@ export class SegmentCollector {
   /**
    * Source ids known lost — below the highest source id received, or all missing ones once a
    * repair symbol arrived or `sourcesAllSent` (the sender sends a segment's sources in order and
-   * before any later segment's) — when there are at most `limit`; else undefined.
+   * before any later segment's) — when there are at most `limit`; else undefined. An empty list
+   * says there is no hole, so whatever is still missing are the highest source ids.
    */
   missingSource(limit: number, sourcesAllSent = false): number[] | undefined {
     if (this.jobOut || this.needed === 0 || limit <= 0) return undefined;
@@ -127,7 +128,7 @@ export class SegmentCollector {
         out.push(esi);
       }
     }
-    return out.length > 0 ? out : undefined;
+    return out;
   }
 
   /** Takes one validated symbol (`data` is exactly T bytes; it is copied). */

@@ -36,7 +36,7 @@ import type { Codec } from '../encoder/codec.js';
 import { datagramLength, writeDatagram } from '../encoder/datagram.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
-import type { Progress } from '../control/messages.js';
+import type { Progress, SegmentProgress } from '../control/messages.js';
 import { OpenSegment } from './openSegment.js';
 import { RateController } from './rateController.js';
 import { TokenBucket } from './tokenBucket.js';
@@ -242,7 +242,7 @@ export class SenderStream {
         seg.repairCredit = shortfall <= 0 ? 0 : repairFor(shortfall, p);
         continue;
       }
-      const queued = this.queueResends(seg, entry.missing, highest, now - horizon);
+      const queued = this.queueResends(seg, entry.missing, this.lostTail(seg, entry, shortfall), highest, now - horizon);
       if (shortfall <= 0) seg.repairCredit = 0;
       else if (queued > 0) {
         // Resend what the receiver listed, with as many extra copies as the loss calls for
@@ -251,7 +251,7 @@ export class SenderStream {
         // will list once a later segment arrives, or the in-flight horizon passes.
         seg.resendOnly = true;
         seg.repairCredit = repairFor(Math.min(queued, Math.ceil(shortfall)), p);
-      } else if (entry.missing) seg.repairCredit = 0; // all listed resends are still in flight
+      } else if (entry.missing) seg.repairCredit = 0; // nothing lost yet, or resends in flight
       else seg.repairCredit = repairFor(shortfall, p);
     }
   }
@@ -307,6 +307,18 @@ export class SenderStream {
     this.loadRequested.clear();
   }
 
+  /**
+   * How many of the segment's highest source ids are lost beyond its list: the receiver lists
+   * holes below the highest source id it has, so once every source was sent and the shortfall
+   * outgrows the list, the rest are the top ids (at most `needed − listed` of them).
+   */
+  private lostTail(seg: OpenSegment, entry: SegmentProgress, shortfall: number): number {
+    if (!entry.missing || seg.pendingSource > 0) return 0;
+    const listed = entry.missing.length;
+    if (shortfall <= listed) return 0;
+    return Math.max(0, Math.min(Math.ceil(shortfall - listed), entry.needed - listed));
+  }
+
   /** Resend listed losses in this mode at the current loss estimate (see Recovery). */
   private resends(): boolean {
     if (this.recovery === 'resend') return true;
@@ -319,9 +331,10 @@ export class SenderStream {
    * the report has passed or that is older than the in-flight horizon (`lostBefore`: nothing may
    * follow a lost resend to move highestSequence past it). Returns how many are queued.
    */
-  private queueResends(seg: OpenSegment, missing: readonly number[] | undefined, highest: number, lostBefore: number): number {
+  private queueResends(seg: OpenSegment, missing: readonly number[] | undefined, tail: number, highest: number, lostBefore: number): number {
     const queue: number[] = [];
-    for (const esi of missing ?? []) {
+    const ids = tail > 0 ? [...(missing ?? []), ...Array.from({ length: tail }, (_, i) => seg.sourceSymbols - tail + i)] : (missing ?? []);
+    for (const esi of ids) {
       if (esi >= seg.nextSource) continue;
       const last = seg.resentAt.get(esi);
       const mayArrive = last !== undefined && last > highest && this.sequence - last <= SEND_TIME_HISTORY && this.sendTimes[last % SEND_TIME_HISTORY]! >= lostBefore;

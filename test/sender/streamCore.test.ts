@@ -214,4 +214,28 @@ describe('SenderStream source resends (unicast shortcut)', () => {
     expect(new Set(again)).toEqual(new Set([17]));
     expect(repairsAsked).toBe(0);
   });
+
+  it('resends the top source ids when the list has no hole but the last segment still falls short (lost tail)', () => {
+    const codec = new FakeCodec();
+    let repairsAsked = 0;
+    const create = codec.createEncoder.bind(codec);
+    codec.createEncoder = (d, p) => {
+      const e = create(d, p);
+      const repair = e.repairSymbol;
+      return { ...e, repairSymbol: (n: number) => (repairsAsked++, repair(n)) };
+    };
+    const s = stream(codec);
+    const sent = drain(s, 0);
+    const last = sent.at(-1)!;
+    const k = last.encodingSymbolId + 1;
+    // The receiver has ids 0..k-3 of the last segment, no hole. At 5 ms the last two may be in
+    // flight; a keep-alive at 100 ms, past the 50 ms horizon, shows they are lost.
+    const report = progress({ open: [{ index: last.segmentIndex, received: k - 2, needed: 2, missing: [] }], highestSequence: sent.length - 3, datagramsReceived: sent.length - 2, datagramsLost: 0 });
+    s.handleProgress(5, report);
+    expect(drain(s, 5)).toHaveLength(0);
+    s.handleProgress(100, report);
+    const resent = drain(s, 100).map((d) => d.encodingSymbolId);
+    expect(new Set(resent)).toEqual(new Set([k - 2, k - 1]));
+    expect(repairsAsked).toBe(0);
+  });
 });
