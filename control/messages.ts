@@ -69,10 +69,11 @@ export interface SegmentProgress {
   readonly missing?: readonly number[];
 }
 
-/** Longest `missing` list of one segment: beyond that loss is heavy and repair symbols win. */
-export const MAX_MISSING_LISTED = 1024;
-/** All `missing` lists of one Progress together (keeps a frame near 80 KB whatever the window). */
-export const MAX_MISSING_PER_PROGRESS = 8192;
+/** Longest `missing` list of one segment (a 4 MiB segment has 3013 source symbols, so a whole
+ * burst fits): beyond that repair symbols take over. */
+export const MAX_MISSING_LISTED = 4096;
+/** All `missing` lists of one Progress together (keeps a frame under ~150 KB whatever the window). */
+export const MAX_MISSING_PER_PROGRESS = 16384;
 
 export interface Progress {
   readonly type: 'progress';

@@ -72,6 +72,8 @@ export type RecoveryMode = 'auto' | 'resend' | 'fountain';
 export const RECOVERY_MODES: readonly RecoveryMode[] = ['auto', 'resend', 'fountain'];
 /** `auto` resends listed losses up to this loss rate and turns to repair symbols above it. */
 export const AUTO_RESEND_MAX_LOSS = 0.1;
+/** Datagrams reported before `auto` trusts the long-run loss rate. */
+const AUTO_MIN_SAMPLES = 1000;
 
 export interface SenderStreamStats {
   datagramsSent: number;
@@ -323,7 +325,10 @@ export class SenderStream {
   private resends(): boolean {
     if (this.recovery === 'resend') return true;
     if (this.recovery === 'fountain') return false;
-    return this.stats.lossEstimate <= AUTO_RESEND_MAX_LOSS;
+    // The long-run rate, not the EWMA: a burst of socket-buffer overflow must not flip the mode
+    // (and build encoders) for a link that loses 1 % on average.
+    const { received, lost } = this.lastReport;
+    return received + lost < AUTO_MIN_SAMPLES || lost / (received + lost) <= AUTO_RESEND_MAX_LOSS;
   }
 
   /**

@@ -163,10 +163,10 @@ describe('stricter message checks', () => {
     ['manifest file name with DEL', { ...manifest, fileName: 'a\u007f' }, 'bad-message'],
     ['progress missing ESI over 24 bits', { type: 'progress', completeBelow: 0, completeAbove: [], open: [{ index: 0, received: 0, needed: 1, missing: [2 ** 24] }], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
     ['type not a string', { type: 7 }, 'bad-message'],
-    ['progress missing list over 1024 ids', { type: 'progress', completeBelow: 0, completeAbove: [], open: [{ index: 0, received: 0, needed: 1, missing: Array(1025).fill(1) }], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
+    ['progress missing list over 4096 ids', { type: 'progress', completeBelow: 0, completeAbove: [], open: [{ index: 0, received: 0, needed: 1, missing: Array(4097).fill(1) }], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
     [
-      'progress missing lists over 8192 ids together',
-      { type: 'progress', completeBelow: 0, completeAbove: [], open: Array.from({ length: 9 }, (_, index) => ({ index, received: 0, needed: 1, missing: Array(1000).fill(1) })), highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 },
+      'progress missing lists over 16384 ids together',
+      { type: 'progress', completeBelow: 0, completeAbove: [], open: Array.from({ length: 5 }, (_, index) => ({ index, received: 0, needed: 1, missing: Array(4000).fill(1) })), highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 },
       'bad-message',
     ],
   ];
