@@ -98,3 +98,11 @@ export function segmentRange(layout: SegmentLayout, index: number): SegmentRange
   const length = Math.min(layout.segmentSize, layout.fileSize - offset);
   return { index, offset, length, sourceSymbols: sourceSymbolCount(length, layout.symbolSize) };
 }
+
+/** Sum of K over all segments: the fewest symbols any receiver must take. */
+export function totalSourceSymbols(layout: SegmentLayout): number {
+  const { fileSize, segmentSize, symbolSize, segmentCount } = layout;
+  if (segmentCount === 0) return 0;
+  const last = fileSize - (segmentCount - 1) * segmentSize;
+  return sourceSymbolCount(segmentSize, symbolSize) * (segmentCount - 1) + sourceSymbolCount(last, symbolSize);
+}

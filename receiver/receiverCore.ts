@@ -18,14 +18,18 @@ import { MAX_MISSING_LISTED, MAX_MISSING_PER_PROGRESS, type Manifest, type Progr
 import type { Codec } from '../encoder/codec.js';
 import type { DatagramExpectations } from '../encoder/datagram.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
-import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
+import { segmentRange, totalSourceSymbols, type SegmentLayout } from '../encoder/segmentLayout.js';
 import type { DecodeJob, DecodeOutcome } from './decodeJob.js';
-import { DatagramIntake, type ReceiverDropReason, type SequenceStats } from './intake.js';
+import { DatagramIntake } from './intake.js';
 import type { LossSimulator } from './lossSimulator.js';
 import { checkManifest } from './manifestCheck.js';
+import { DEFAULT_PROGRESS_INTERVAL_MS, ProgressSchedule } from './progressSchedule.js';
+import type { ReceiverStats } from './receiverStats.js';
 import { SegmentCollector } from './segmentCollector.js';
+import { BitSet } from '../util/bitset.js';
 
-export const DEFAULT_PROGRESS_INTERVAL_MS = 20;
+export { DEFAULT_PROGRESS_INTERVAL_MS };
+export type { ReceiverStats };
 /** Most segments a receiver may buffer at once (a local setting, still bounded). */
 export const MAX_WINDOW = 4096;
 
@@ -57,31 +61,6 @@ export interface SegmentWrite {
   readonly data: Uint8Array;
 }
 
-export interface ReceiverStats {
-  readonly datagramsAccepted: number;
-  readonly datagramsDropped: number;
-  readonly drops: Readonly<Record<ReceiverDropReason, number>>;
-  readonly sequence: SequenceStats;
-  /** Distinct datagram sequence numbers received (as in Progress). */
-  readonly datagramsReceived: number;
-  /** Sequence numbers skipped and not filled late (as in Progress). */
-  readonly datagramsLost: number;
-  /** Distinct symbols taken by collectors, summed over segments (and over restarts). */
-  readonly symbolsReceived: number;
-  /** Sum of K over all segments: the least any decoder needs. */
-  readonly symbolsNeeded: number;
-  readonly duplicates: number;
-  readonly decodeJobs: number;
-  /** Attempts that needed more symbols. */
-  readonly decodeFailures: number;
-  /** Attempts where the codec threw, or the job was lost with its worker. */
-  readonly decodeErrors: number;
-  readonly hashMismatches: number;
-  readonly segmentsWritten: number;
-  readonly segmentCount: number;
-  readonly bytesWritten: number;
-}
-
 interface SegmentSlot {
   readonly index: number;
   /** Present while symbols are being collected (or a decode job is out). */
@@ -104,11 +83,11 @@ export class ReceiverCore {
   private readonly expectedFileSha256: string;
   private readonly intake: DatagramIntake;
   private readonly lossSimulator: LossSimulator | undefined;
-  private readonly progressIntervalMs: number;
+  private readonly schedule: ProgressSchedule;
 
   private readonly slots = new Map<number, SegmentSlot>();
-  private readonly decodedBits: Uint8Array;
-  private readonly writtenBits: Uint8Array;
+  private readonly decoded: BitSet;
+  private readonly written: BitSet;
   private readonly readyQueue: number[] = [];
   private readonly writeQueue: number[] = [];
   private completeBelow = 0;
@@ -117,9 +96,6 @@ export class ReceiverCore {
   private hashedBelow = 0;
   private readonly fileHash: Hash = createHash('sha256');
   private fileDigest: string | undefined;
-
-  private lastProgressAt = -Infinity;
-  private progressDueAt: number | undefined;
 
   private symbolsReceived = 0;
   private decodeJobs = 0;
@@ -135,8 +111,7 @@ export class ReceiverCore {
     if (!Number.isInteger(init.window) || init.window < 1 || init.window > MAX_WINDOW) {
       throw new RangeError(`window must be an integer in 1..${MAX_WINDOW}, not ${init.window}`);
     }
-    const interval = init.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
-    if (!(interval >= 0) || !Number.isFinite(interval)) throw new RangeError(`progress interval ${interval} ms`);
+    this.schedule = new ProgressSchedule(init.progressIntervalMs);
     // Everything sized by the peer is checked here, before the first allocation below.
     const accepted = checkManifest(init.manifest, init);
     this.layout = accepted.layout;
@@ -145,7 +120,6 @@ export class ReceiverCore {
     this.window = init.window;
     this.codec = init.codec;
     this.lossSimulator = init.lossSimulator;
-    this.progressIntervalMs = interval;
     const expect: DatagramExpectations = {
       sessionId: init.manifest.sessionId,
       symbolSize: this.layout.symbolSize,
@@ -154,8 +128,8 @@ export class ReceiverCore {
       integrity: init.integrity,
     };
     this.intake = new DatagramIntake(expect);
-    this.decodedBits = new Uint8Array(Math.ceil(this.layout.segmentCount / 8));
-    this.writtenBits = new Uint8Array(Math.ceil(this.layout.segmentCount / 8));
+    this.decoded = new BitSet(this.layout.segmentCount);
+    this.written = new BitSet(this.layout.segmentCount);
     this.checkCompletion(init.now);
   }
 
@@ -182,10 +156,10 @@ export class ReceiverCore {
     }
     const d = this.intake.accept(bytes);
     if (d === undefined) return;
-    this.noteData(now);
+    this.schedule.noteData(now);
     const s = d.segmentIndex;
     if (s > this.highestSegmentSeen) this.highestSegmentSeen = s;
-    if (s < this.completeBelow || isSet(this.decodedBits, s)) return this.intake.countDrop('segment-complete');
+    if (s < this.completeBelow || this.decoded.has(s)) return this.intake.countDrop('segment-complete');
     if (s >= this.completeBelow + this.window) return this.intake.countDrop('window-full');
     let slot = this.slots.get(s);
     if (slot === undefined) {
@@ -235,10 +209,10 @@ export class ReceiverCore {
         collector.release();
         slot.collector = undefined;
         slot.data = outcome.data;
-        setBit(this.decodedBits, slot.index);
+        this.decoded.add(slot.index);
         this.writeQueue.push(slot.index);
         this.feedFileHash();
-        this.progressDueAt = Math.min(this.progressDueAt ?? now, now);
+        this.schedule.urgent(now);
         break;
       }
       case 'need-more':
@@ -275,12 +249,12 @@ export class ReceiverCore {
     if (slot === undefined || !slot.writing || slot.written) return;
     slot.written = true;
     slot.writing = false;
-    setBit(this.writtenBits, segmentIndex);
+    this.written.add(segmentIndex);
     this.segmentsWritten++;
     this.bytesWritten += slot.data!.length;
     this.maybeRetire(slot);
-    while (this.completeBelow < this.layout.segmentCount && isSet(this.writtenBits, this.completeBelow)) this.completeBelow++;
-    this.progressDueAt = Math.min(this.progressDueAt ?? now, now);
+    while (this.completeBelow < this.layout.segmentCount && this.written.has(this.completeBelow)) this.completeBelow++;
+    this.schedule.urgent(now);
     this.checkCompletion(now);
   }
 
@@ -288,17 +262,13 @@ export class ReceiverCore {
   pollProgress(now: number): Progress | undefined {
     const due = this.pollTimeout();
     if (due === undefined || now < due) return undefined;
-    this.progressDueAt = undefined;
-    this.lastProgressAt = now;
+    this.schedule.sent(now);
     return this.buildProgress();
   }
 
   /** When pollProgress will next have something (undefined: nothing pending). */
   pollTimeout(): number | undefined {
-    if (this.progressDueAt !== undefined) return this.progressDueAt;
-    // Keep-alive report while a segment still needs symbols but none arrive: the sender may
-    // believe enough are in flight, and only a fresh report tells it otherwise.
-    return this.waitingForSymbols() ? this.lastProgressAt + 2 * this.progressIntervalMs : undefined;
+    return this.schedule.due(this.waitingForSymbols());
   }
 
   private waitingForSymbols(): boolean {
@@ -315,7 +285,7 @@ export class ReceiverCore {
       datagramsReceived: this.intake.sequence.received,
       datagramsLost: this.intake.sequence.lost,
       symbolsReceived: this.symbolsReceived,
-      symbolsNeeded: this.symbolsNeeded(),
+      symbolsNeeded: totalSourceSymbols(this.layout),
       duplicates: this.intake.drops.duplicate,
       decodeJobs: this.decodeJobs,
       decodeFailures: this.decodeFailures,
@@ -336,7 +306,7 @@ export class ReceiverCore {
     const completeAbove: number[] = [];
     const open: SegmentProgress[] = [];
     const end = Math.min(this.layout.segmentCount, this.completeBelow + this.window);
-    for (let s = this.completeBelow + 1; s < end; s++) if (isSet(this.writtenBits, s)) completeAbove.push(s);
+    for (let s = this.completeBelow + 1; s < end; s++) if (this.written.has(s)) completeAbove.push(s);
     // Oldest first, so the listing budget goes to the segments that hold the window back.
     const slots = [...this.slots.values()].sort((a, b) => a.index - b.index);
     let budget = MAX_MISSING_PER_PROGRESS;
@@ -358,10 +328,6 @@ export class ReceiverCore {
       datagramsReceived: seq.received,
       datagramsLost: seq.lost,
     };
-  }
-
-  private noteData(now: number): void {
-    if (this.progressDueAt === undefined) this.progressDueAt = Math.max(this.lastProgressAt + this.progressIntervalMs, now);
   }
 
   private openSlot(s: number): SegmentSlot {
@@ -403,22 +369,7 @@ export class ReceiverCore {
     const n = this.layout.segmentCount;
     if (this.completeBelow < n || this.hashedBelow < n) return;
     this.fileDigest = this.fileHash.digest('hex');
-    this.progressDueAt = Math.min(this.progressDueAt ?? now, now);
+    this.schedule.urgent(now);
   }
 
-  private symbolsNeeded(): number {
-    const { fileSize, segmentSize, symbolSize, segmentCount } = this.layout;
-    if (segmentCount === 0) return 0;
-    const full = Math.ceil(segmentSize / symbolSize);
-    const last = Math.ceil((fileSize - (segmentCount - 1) * segmentSize) / symbolSize);
-    return full * (segmentCount - 1) + last;
-  }
-}
-
-function isSet(bits: Uint8Array, i: number): boolean {
-  return (bits[i >>> 3]! & (1 << (i & 7))) !== 0;
-}
-
-function setBit(bits: Uint8Array, i: number): void {
-  bits[i >>> 3]! |= 1 << (i & 7);
 }
