@@ -95,7 +95,9 @@ export function runDecodeJob(job: DecodeJob, codec: Codec): DecodeOutcome {
   return { type: 'decoded', segmentIndex, data };
 }
 
-function allSourcePresent(job: DecodeJob): boolean {
+/** Every source symbol is in the job: no decoding needed, only reassembly and the hash. */
+export function allSourcePresent(job: DecodeJob): boolean {
+  if (job.sourcePresent.length < job.sourceSymbols) return false;
   const present = job.sourcePresent;
   for (let i = 0; i < job.sourceSymbols; i++) if (present[i] === 0) return false;
   return true;

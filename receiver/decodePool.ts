@@ -5,13 +5,18 @@
  * becoming ready three times in a row mark the pool broken (no respawn loop).
  *
  * `inline: true` runs jobs on the calling thread instead (simulated tests, no dist/ needed).
+ *
+ * A job holding every source symbol needs no decoding, only its SHA-256 (~3 ms per 4 MiB): with
+ * a `fastPathCodec` it runs on the calling thread, and workers (each instantiating the wasm) are
+ * only started for the first job that really decodes. A lossless or resend-recovered transfer
+ * then starts none, saving their start-up and the buffer transfers on the two shared cores.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Codec } from '../encoder/codec.js';
 import { compileRaptorQModule, raptorqCodec, type RaptorQWasmModule } from '../encoder/raptorq.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
-import { runDecodeJob, type DecodeJob, type DecodeOutcome } from './decodeJob.js';
+import { allSourcePresent, runDecodeJob, type DecodeJob, type DecodeOutcome } from './decodeJob.js';
 import { jobTransferList, type DecodeReply, type DecodeRequest, type DecodeWorkerData } from './decodeMessages.js';
 import { DecodeWorkerError } from './errors.js';
 
@@ -26,6 +31,8 @@ export interface DecodePoolInit {
   readonly workerUrl?: URL;
   /** Compiled raptorq wasm for the workers. @default compileRaptorQModule() */
   readonly wasmModule?: RaptorQWasmModule;
+  /** Codec whose `segmentFromSourceSymbols` serves complete-source jobs on this thread. */
+  readonly fastPathCodec?: Codec;
 }
 
 /** Consecutive workers dying before "ready" after which the pool gives up. */
@@ -55,6 +62,10 @@ export class DecodePool {
   private readonly codec: Codec | undefined;
   private readonly workerUrl: URL | undefined;
   private readonly workerData: DecodeWorkerData | undefined;
+  private readonly fastPathCodec: Codec | undefined;
+  private started = false;
+  /** Jobs served on this thread without a worker (complete source). */
+  fastPathJobs = 0;
   private readonly workers = new Set<WorkerSlot>();
   private readonly queue: QueuedJob[] = [];
   private nextJobId = 1;
@@ -75,7 +86,19 @@ export class DecodePool {
     }
     this.workerUrl = init.workerUrl ?? workerScriptUrl('receiver/decodeWorker');
     this.workerData = { raptorqModule: init.wasmModule ?? compileRaptorQModule() };
-    for (let i = 0; i < size; i++) this.spawn();
+    this.fastPathCodec = init.fastPathCodec?.segmentFromSourceSymbols ? init.fastPathCodec : undefined;
+    if (this.fastPathCodec === undefined) this.start();
+  }
+
+  /** Workers running or starting (0 until a job needs one when a fast path is set). */
+  get workerCount(): number {
+    return this.workers.size;
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (let i = 0; i < this.size; i++) this.spawn();
   }
 
   /** Jobs queued or running. */
@@ -92,13 +115,16 @@ export class DecodePool {
   submit(job: DecodeJob): Promise<DecodeOutcome> {
     if (this.closed) return Promise.reject(new DecodeWorkerError('decode pool is closed'));
     if (this.broken !== undefined) return Promise.reject(this.broken);
-    if (this.inline) {
+    const here = this.inline ? this.codec : this.fastPathCodec && allSourcePresent(job) ? this.fastPathCodec : undefined;
+    if (here !== undefined) {
+      if (!this.inline) this.fastPathJobs++;
       try {
-        return Promise.resolve(runDecodeJob(job, this.codec!));
+        return Promise.resolve(runDecodeJob(job, here));
       } catch (e) {
         return Promise.reject(e as Error);
       }
     }
+    this.start();
     return new Promise<DecodeOutcome>((resolve, reject) => {
       this.queue.push({ jobId: this.nextJobId++, job, resolve, reject });
       this.dispatch();

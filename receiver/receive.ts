@@ -190,7 +190,8 @@ class ReceiveRun {
     const paths = resolveOutputPath(this.o.out ?? '.', m.fileName);
     this.finalPath = paths.finalPath;
     this.assembler = await FileAssembler.open(paths.tempPath, m.fileSize);
-    this.pool = new DecodePool({ size: this.o.decodeWorkers, wasmModule });
+    // Complete-source segments are only hashed, here; workers start with the first real decode.
+    this.pool = new DecodePool({ size: this.o.decodeWorkers, wasmModule, fastPathCodec: codec });
     this.manifest = m;
     this.log.info(
       { file: m.fileName, bytes: m.fileSize, segments: Math.ceil(m.fileSize / m.segmentSize), to: this.finalPath },

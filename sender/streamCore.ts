@@ -36,7 +36,7 @@ import type { Codec } from '../encoder/codec.js';
 import { datagramLength, writeDatagram } from '../encoder/datagram.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
-import type { Progress, SegmentProgress } from '../control/messages.js';
+import { MAX_MISSING_LISTED, type Progress, type SegmentProgress } from '../control/messages.js';
 import { OpenSegment } from './openSegment.js';
 import { RateController } from './rateController.js';
 import { TokenBucket } from './tokenBucket.js';
@@ -254,6 +254,9 @@ export class SenderStream {
         seg.resendOnly = true;
         seg.repairCredit = repairFor(Math.min(queued, Math.ceil(shortfall)), p);
       } else if (entry.missing) seg.repairCredit = 0; // nothing lost yet, or resends in flight
+      // No list though one would fit: the report's listing budget went to older segments, and
+      // this one is listed once they are done. Only a loss too large to list calls for repair.
+      else if (entry.needed <= MAX_MISSING_LISTED) seg.repairCredit = 0;
       else seg.repairCredit = repairFor(shortfall, p);
     }
   }

@@ -99,6 +99,27 @@ describe('DecodePool', () => {
     expect(out.buffers.repairIds.length).toBe(3);
   });
 
+  it('with a fast-path codec, serves complete-source jobs here and starts workers only for a real decode', async () => {
+    const p = pool({ size: 2, workerUrl: echoWorker, fastPathCodec: raptorqCodec() });
+    expect(p.workerCount).toBe(0);
+    const { job, data } = lossyJob(1, 21);
+    // Fill in the one missing source symbol: nothing left to decode.
+    const enc = raptorqCodec().createEncoder(data, { transferLength: data.length, symbolSize: 512 });
+    job.source.set(enc.sourceSymbol(0), 0);
+    job.sourcePresent[0] = 1;
+    enc.free();
+    const out = await p.submit(job);
+    expect(out.type).toBe('decoded');
+    if (out.type === 'decoded') expect(Buffer.from(out.data).equals(data)).toBe(true);
+    expect(p.fastPathJobs).toBe(1);
+    expect(p.workerCount).toBe(0);
+    // A job that needs RaptorQ goes to a worker (the echo worker answers need-more).
+    const lossy = await p.submit(lossyJob(2, 22).job);
+    expect(lossy.type).toBe('need-more');
+    expect(p.workerCount).toBe(2);
+    expect(p.fastPathJobs).toBe(1);
+  });
+
   it('queues more jobs than workers and answers each', async () => {
     const p = pool({ size: 2, workerUrl: echoWorker });
     const outs = await Promise.all([1, 2, 3, 4, 5].map((i) => p.submit(lossyJob(i, 10 + i).job)));

@@ -92,8 +92,8 @@ describe('SenderStream', () => {
     expect(next.every((d) => d.segmentIndex < 3)).toBe(true);
   });
 
-  it('owes only the shortfall after in-flight symbols, sized at mean + 2 sd', () => {
-    const s = stream(new FakeCodec());
+  it('owes only the shortfall after in-flight symbols, sized at mean + 2 sd (fountain)', () => {
+    const s = stream(new FakeCodec(), { recovery: 'fountain' });
     drain(s, 0); // seq 0..299
     // Report written after seq 149 (segment 1 half through): segment 0 is short by 10,
     // segment 1 has 50 in flight and needs 60.
@@ -113,7 +113,7 @@ describe('SenderStream', () => {
   });
 
   it('treats unreported symbols older than the horizon as lost, not in flight', () => {
-    const s = stream(new FakeCodec(), { inFlightHorizonMs: 50 });
+    const s = stream(new FakeCodec(), { inFlightHorizonMs: 50, recovery: 'fountain' });
     drain(s, 0);
     s.handleProgress(1, progress({ open: [{ index: 1, received: 50, needed: 50 }], highestSequence: 149, datagramsReceived: 150 }));
     expect(drain(s, 1)).toHaveLength(0); // 150 symbols in flight cover the need
@@ -213,6 +213,18 @@ describe('SenderStream source resends (unicast shortcut)', () => {
     expect(again.length).toBe(repairFor(1, s.stats.lossEstimate));
     expect(new Set(again)).toEqual(new Set([17]));
     expect(repairsAsked).toBe(0);
+  });
+
+  it('waits for a list that did not fit the report, but repairs a loss too large to list', () => {
+    const s = stream(new FakeCodec(), { inFlightHorizonMs: 50 });
+    drain(s, 0);
+    // Segment 1 unlisted with 50 needed (the budget went elsewhere): nothing is owed yet.
+    s.handleProgress(100, progress({ open: [{ index: 1, received: 50, needed: 50 }], highestSequence: 299, datagramsReceived: 250, datagramsLost: 50 }));
+    expect(drain(s, 100)).toHaveLength(0);
+    // A report claiming more than a list can hold gets repair symbols instead.
+    s.handleProgress(101, progress({ open: [{ index: 1, received: 0, needed: 5000 }], highestSequence: 299, datagramsReceived: 250, datagramsLost: 50 }));
+    expect(drain(s, 101).length).toBeGreaterThan(0);
+    expect(s.stats.repairSymbolsSent).toBeGreaterThan(0);
   });
 
   it('resends the top source ids when the list has no hole but the last segment still falls short (lost tail)', () => {
