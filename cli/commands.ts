@@ -89,7 +89,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--rate <bits/s>', 'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback', rate, 1e9)
       .option('--fixed-rate', 'pace every stream at exactly --rate instead of adapting below it to receiver feedback')
       .addOption(
-        new Option('--recovery <mode>', 'how losses are made good: resend the source symbols a receiver lists as lost (no codec work), fountain (fresh RaptorQ repair symbols), or auto (resend up to 10 % loss, repair above)')
+        new Option('--recovery <mode>', 'how losses are made good: resend the source symbols a receiver lists as lost (no codec work), fountain (fresh RaptorQ repair symbols), or auto (resend unless loss, long-run and recent, exceeds 20 %; repair above)')
           .choices([...RECOVERY_MODES])
           .default('auto'),
       )

@@ -28,7 +28,7 @@ export interface SendOptions {
   fixedRate?: boolean;
   /**
    * How losses are made good: `resend` the source symbols receivers list as lost (no codec work),
-   * `fountain` sends fresh RaptorQ repair symbols, `auto` resends up to 10 % loss and uses repair
+   * `fountain` sends fresh RaptorQ repair symbols, `auto` resends unless loss (long-run and recent) exceeds 20 % and uses repair
    * above. @default 'auto'
    */
   recovery?: RecoveryMode;

@@ -71,7 +71,7 @@ export interface SenderStreamInit {
 export type RecoveryMode = 'auto' | 'resend' | 'fountain';
 export const RECOVERY_MODES: readonly RecoveryMode[] = ['auto', 'resend', 'fountain'];
 /** `auto` resends listed losses up to this loss rate and turns to repair symbols above it. */
-export const AUTO_RESEND_MAX_LOSS = 0.1;
+export const AUTO_RESEND_MAX_LOSS = 0.2;
 /** Datagrams reported before `auto` trusts the long-run loss rate. */
 const AUTO_MIN_SAMPLES = 1000;
 
@@ -328,10 +328,12 @@ export class SenderStream {
   private resends(): boolean {
     if (this.recovery === 'resend') return true;
     if (this.recovery === 'fountain') return false;
-    // The long-run rate, not the EWMA: a burst of socket-buffer overflow must not flip the mode
-    // (and build encoders) for a link that loses 1 % on average.
+    // Both the long-run rate and the recent (EWMA) one must be high: a burst of socket-buffer
+    // overflow (at start-up, say) must not flip a link that loses a few % to repair symbols and
+    // their encoder builds.
     const { received, lost } = this.lastReport;
-    return received + lost < AUTO_MIN_SAMPLES || lost / (received + lost) <= AUTO_RESEND_MAX_LOSS;
+    if (received + lost < AUTO_MIN_SAMPLES) return true;
+    return lost / (received + lost) <= AUTO_RESEND_MAX_LOSS || this.stats.lossEstimate <= AUTO_RESEND_MAX_LOSS;
   }
 
   /**
