@@ -362,7 +362,8 @@ export class SenderStream {
   }
 
   private stallDue(now: number): boolean {
-    return this.open.size > 0 && now - this.lastFeedbackAt >= this.stallTimeoutMs;
+    // The same sum as pollTimeout's, so that deadline is never a float's width short.
+    return this.open.size > 0 && now >= this.lastFeedbackAt + this.stallTimeoutMs;
   }
 
   private oldestOpen(): OpenSegment | undefined {

@@ -155,6 +155,17 @@ describe('SenderStream', () => {
     expect(Math.abs(last - expectedMs)).toBeLessThanOrEqual((DG / rate) * 1000);
   });
 
+  it('fires the stall burst exactly at the deadline pollTimeout gave (no float livelock)', () => {
+    const s = stream(new FakeCodec(), { stallTimeoutMs: 200 });
+    drain(s, 0);
+    // 361.1468 - 161.1468 is 199.99999999999997 in doubles: the check must use the same sum.
+    s.handleProgress(161.1468, progress({ open: [{ index: 0, received: 100, needed: 0 }], highestSequence: 299, datagramsReceived: 300 }));
+    const due = s.pollTimeout()!;
+    expect(due).toBe(361.1468);
+    expect(s.pollTransmit(due)).toBeDefined();
+    expect(s.stats.stallBursts).toBe(1);
+  });
+
   it('wraps sequence numbers at 2^32', () => {
     const s = stream(new FakeCodec(), { firstSequence: 2 ** 32 - 2 });
     const d = drain(s, 0).slice(0, 4).map((x) => x.sequenceNumber);

@@ -1,0 +1,150 @@
+/**
+ * The receivers of a shared (multicast/broadcast) stream as the sender knows them from their
+ * Progress reports: which segments each still needs, which it has started, its loss and report
+ * delay, and whether it is active (reported within `inactiveAfterMs`).
+ */
+import type { Progress } from '../control/messages.js';
+
+export class Member {
+  completeBelow = 0;
+  readonly completeAbove = new Set<number>();
+  /** Segments reported open with at least one symbol (re-sending sources would be duplicates). */
+  private readonly startedSegments = new Set<number>();
+  lossEstimate = 0;
+  lastReportAt: number;
+  private counts: { received: number; lost: number } | undefined;
+  private highestReported = -1;
+  private delayMs = 0;
+
+  constructor(
+    readonly id: string,
+    readonly window: number,
+    readonly segmentCount: number,
+    readonly joinedAt: number,
+  ) {
+    this.lastReportAt = joinedAt;
+  }
+
+  needs(s: number): boolean {
+    return s >= 0 && s < this.segmentCount && s >= this.completeBelow && !this.completeAbove.has(s);
+  }
+
+  /** The receiver drops symbols of segments at or past completeBelow + window. */
+  inWindow(s: number): boolean {
+    return s < this.completeBelow + this.window;
+  }
+
+  started(s: number): boolean {
+    return this.startedSegments.has(s);
+  }
+
+  get complete(): boolean {
+    return this.completeBelow >= this.segmentCount;
+  }
+
+  update(now: number, p: Progress): void {
+    this.lastReportAt = now;
+    this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, this.segmentCount));
+    for (const i of p.completeAbove) if (i < this.segmentCount) this.completeAbove.add(i);
+    for (const i of this.completeAbove) if (i < this.completeBelow) this.completeAbove.delete(i);
+    for (const i of this.startedSegments) if (!this.needs(i)) this.startedSegments.delete(i);
+    for (const e of p.open) if (e.received > 0 && this.needs(e.index)) this.startedSegments.add(e.index);
+    const last = this.counts;
+    this.counts = { received: p.datagramsReceived, lost: p.datagramsLost };
+    if (!last) return;
+    const dr = p.datagramsReceived - last.received;
+    const dl = p.datagramsLost - last.lost;
+    if (dr < 0 || dl < 0 || dr + dl === 0) return;
+    const alpha = Math.min(0.5, (dr + dl) / (dr + dl + 2000));
+    this.lossEstimate = Math.min(0.9, this.lossEstimate * (1 - alpha) + (dl / (dr + dl)) * alpha);
+  }
+
+  /**
+   * Decaying maximum of "report arrival − send time of its highestSequence": symbols queue in
+   * socket buffers, and younger unreported ones are in flight, not lost. Measured only when the
+   * report's highest sequence advances.
+   */
+  reportDelayMs(now: number, highest: number, sendTimes: Float64Array, sequence: number, history: number): number {
+    if (highest > this.highestReported && highest >= 0 && sequence - highest <= history) {
+      this.highestReported = highest;
+      this.delayMs = Math.max(now - sendTimes[highest % history]!, this.delayMs * 0.95);
+    }
+    return this.delayMs;
+  }
+}
+
+export class Membership {
+  private readonly members = new Map<string, Member>();
+
+  constructor(
+    private readonly segmentCount: number,
+    private readonly inactiveAfterMs: number,
+  ) {}
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  add(id: string, window: number, now: number): Member {
+    const m = new Member(id, window, this.segmentCount, now);
+    this.members.set(id, m);
+    return m;
+  }
+
+  remove(id: string): void {
+    this.members.delete(id);
+  }
+
+  get(id: string): Member | undefined {
+    return this.members.get(id);
+  }
+
+  report(id: string, now: number, p: Progress): Member | undefined {
+    const m = this.members.get(id);
+    m?.update(now, p);
+    return m;
+  }
+
+  isActive(m: Member, now: number): boolean {
+    return now - m.lastReportAt <= this.inactiveAfterMs;
+  }
+
+  *active(now: number): Generator<Member> {
+    for (const m of this.members.values()) if (this.isActive(m, now)) yield m;
+  }
+
+  activeIds(now: number): string[] {
+    return [...this.active(now)].map((m) => m.id);
+  }
+
+  anyActiveNeeds(now: number): boolean {
+    for (const m of this.active(now)) if (!m.complete) return true;
+    return false;
+  }
+
+  anyActiveNeedsSegment(s: number, now: number): boolean {
+    for (const m of this.active(now)) if (m.needs(s)) return true;
+    return false;
+  }
+
+  /** Some active member needing `s` already holds symbols of it. */
+  anyStarted(s: number, now: number): boolean {
+    for (const m of this.active(now)) if (m.needs(s) && m.started(s)) return true;
+    return false;
+  }
+
+  /** The lowest segment an active member needs inside its window, skipping `skip` ones. */
+  lowestWanted(now: number, skip: (s: number) => boolean): number | undefined {
+    let best: number | undefined;
+    for (const m of this.active(now)) {
+      const end = Math.min(this.segmentCount, m.completeBelow + m.window, best ?? Infinity);
+      for (let s = m.completeBelow; s < end; s++) {
+        if (m.needs(s) && !skip(s)) {
+          best = s;
+          break;
+        }
+      }
+    }
+    return best;
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * SharedStream: the sans-IO core of one multicast/broadcast symbol stream that serves many
+ * receivers at once (one sequence space, one token bucket).
+ *
+ * Members. A receiver becomes a member when it sends Request (`addMember`) and leaves on Stop or
+ * when its control connection dies (`removeMember`). A member that has not reported for
+ * `inactiveAfterMs` is inactive: its needs neither keep segments open nor call for symbols, so a
+ * stalled or dying receiver holds nobody hostage; when it reports again it catches up like a
+ * late joiner.
+ *
+ * Which segment (the order adapts to what members need):
+ *  - A new segment opens when fewer than `window` are open and every open one has sent its
+ *    sources (receivers rely on that order to tell a lost tail). It is the lowest segment some
+ *    active member still needs inside that member's window: the next new segment for members at
+ *    the front, the first missing one for a late joiner. A segment nobody needs is closed.
+ *  - A (re)opened segment sends its source symbols when no member needing it holds any symbol of
+ *    it (new, or every needer joined late): systematic and free. Otherwise it sends repair only.
+ *  - Open segments with work take turns (round robin), so a late joiner's catch-up and the
+ *    front's new sources share the stream.
+ *
+ * How much (feedback as counts). For each open segment and active member needing it, a report
+ * gives `needed` (K when the member has not started the segment). Symbols of that segment sent
+ * after the report's highestSequence and within the in-flight horizon will bring
+ * (inflight + unsent sources)·(1 − p_member); the member is owed repairFor(shortfall, p_member).
+ * The segment sends fresh repair symbols (never a repeated ESI, even across re-opening) while
+ * the largest amount owed to any member is positive: every symbol counts for every member, so
+ * one repair symbol helps each receiver that lacks the segment, whatever it lost.
+ *
+ * Pacing: a token bucket at the session rate (the session adapter may change it).
+ */
+import type { Progress } from '../control/messages.js';
+import type { Codec } from '../encoder/codec.js';
+import { datagramLength, writeDatagram } from '../encoder/datagram.js';
+import type { IntegrityScheme } from '../encoder/integrity.js';
+import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
+import { Membership } from './membership.js';
+import { OpenSegment } from './openSegment.js';
+import { repairFor } from './streamCore.js';
+import { TokenBucket } from './tokenBucket.js';
+
+export interface SharedStreamInit {
+  sessionId: number;
+  layout: SegmentLayout;
+  codec: Codec;
+  integrity: IntegrityScheme;
+  /** Bytes/s; 0 = unpaced. */
+  rateBytesPerSecond: number;
+  now: number;
+  /** Segments open at once. @default 8 */
+  window?: number;
+  /** See SenderStreamInit.inFlightHorizonMs. @default 50 */
+  inFlightHorizonMs?: number;
+  /** A member silent this long stops counting until it reports again. @default 500 */
+  inactiveAfterMs?: number;
+  /** Without any report for this long, the oldest open segment gets a few symbols. @default 200 */
+  stallTimeoutMs?: number;
+  firstSequence?: number;
+}
+
+export interface SharedStreamStats {
+  datagramsSent: number;
+  bytesSent: number;
+  sourceSymbolsSent: number;
+  repairSymbolsSent: number;
+  segmentsOpened: number;
+  stallBursts: number;
+}
+
+const U32 = 2 ** 32;
+const SEND_TIME_HISTORY = 1 << 16;
+
+class SharedSegment extends OpenSegment {
+  /** Symbols owed to each active member that needs this segment. */
+  readonly owedBy = new Map<string, number>();
+
+  get owed(): number {
+    let max = 0;
+    for (const v of this.owedBy.values()) if (v > max) max = v;
+    return max;
+  }
+}
+
+export class SharedStream {
+  readonly members: Membership;
+  readonly stats: SharedStreamStats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0 };
+  private readonly open = new Map<number, SharedSegment>();
+  private readonly loaded = new Map<number, Uint8Array>();
+  private readonly loadRequested = new Set<number>();
+  /** Next repair ESI offset per segment, kept across re-opening (no repeated ESI). */
+  private readonly repairCursor = new Map<number, number>();
+  private readonly bucket: TokenBucket;
+  private readonly datagramBytes: number;
+  private readonly window: number;
+  private readonly horizonMs: number;
+  private readonly stallTimeoutMs: number;
+  private readonly sendTimes = new Float64Array(SEND_TIME_HISTORY);
+  private sequence: number;
+  private lastServed = -1;
+  private lastFeedbackAt: number;
+  private now: number;
+
+  constructor(private readonly init: SharedStreamInit) {
+    this.now = init.now;
+    this.sequence = init.firstSequence ?? 0;
+    this.bucket = new TokenBucket({ rateBytesPerSecond: init.rateBytesPerSecond, now: init.now });
+    this.datagramBytes = datagramLength(init.layout.symbolSize, init.integrity);
+    this.window = init.window ?? 8;
+    this.horizonMs = init.inFlightHorizonMs ?? 50;
+    this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
+    this.members = new Membership(init.layout.segmentCount, init.inactiveAfterMs ?? 500);
+    this.lastFeedbackAt = init.now;
+  }
+
+  get datagramLength(): number {
+    return this.datagramBytes;
+  }
+
+  get openSegments(): number {
+    return this.open.size;
+  }
+
+  setRate(now: number, bytesPerSecond: number): void {
+    this.bucket.setRate(now, bytesPerSecond);
+  }
+
+  addMember(now: number, id: string, window: number): void {
+    this.now = now;
+    this.members.add(id, window, now);
+    for (const seg of this.open.values()) this.oweUnstarted(seg, id);
+  }
+
+  removeMember(now: number, id: string): void {
+    this.now = now;
+    this.members.remove(id);
+    for (const seg of this.open.values()) seg.owedBy.delete(id);
+    this.closeUnneeded();
+  }
+
+  /** No active member needs anything more (all done, or none left). */
+  get idle(): boolean {
+    return !this.members.anyActiveNeeds(this.now);
+  }
+
+  handleProgress(now: number, id: string, p: Progress): void {
+    this.now = now;
+    const m = this.members.report(id, now, p);
+    if (!m) return;
+    this.lastFeedbackAt = now;
+    const highest = this.unwrap(p.highestSequence);
+    const horizon = Math.max(this.horizonMs, 2 * m.reportDelayMs(now, highest, this.sendTimes, this.sequence, SEND_TIME_HISTORY) + 10);
+    const survive = 1 - m.lossEstimate;
+    for (const seg of this.open.values()) {
+      if (!m.needs(seg.index) || !m.inWindow(seg.index)) {
+        seg.owedBy.delete(id);
+        continue;
+      }
+      const entry = p.open.find((e) => e.index === seg.index);
+      const needed = entry ? entry.needed : seg.sourceSymbols;
+      const coming = (seg.inFlight(highest, now - horizon) + seg.pendingSource) * survive;
+      const shortfall = needed - coming;
+      seg.owedBy.set(id, shortfall > 0 ? repairFor(shortfall, m.lossEstimate) : 0);
+    }
+    this.closeUnneeded();
+    for (const i of [...this.loaded.keys()]) if (!this.members.anyActiveNeedsSegment(i, now)) this.loaded.delete(i);
+  }
+
+  /** A segment whose bytes the adapter should read next. */
+  pollSegmentLoad(): number | undefined {
+    if (this.open.size + this.loaded.size + this.loadRequested.size >= this.window + 2) return undefined;
+    const skip = (i: number) => this.open.has(i) || this.loaded.has(i) || this.loadRequested.has(i);
+    const i = this.members.lowestWanted(this.now, skip);
+    if (i === undefined) return undefined;
+    this.loadRequested.add(i);
+    return i;
+  }
+
+  provideSegment(now: number, index: number, data: Uint8Array): void {
+    this.now = now;
+    if (this.loadRequested.delete(index)) this.loaded.set(index, data);
+  }
+
+  pollTransmit(now: number, out?: Uint8Array): Uint8Array | undefined {
+    this.now = now;
+    if (this.bucket.nextSendTime(now, this.datagramBytes) > now) return undefined;
+    let seg = this.pick();
+    // The same sum as pollTimeout's, so that deadline is never a float's width short.
+    if (!seg && this.open.size > 0 && now >= this.lastFeedbackAt + this.stallTimeoutMs) {
+      // Members may have gone quiet: what only inactive ones need is closed.
+      this.closeUnneeded();
+      if (this.open.size === 0) return undefined;
+      // Reports may be lost or stale: a few symbols for the oldest open segment, then wait again.
+      seg = [...this.open.values()].sort((a, b) => a.index - b.index)[0]!;
+      for (const id of this.members.activeIds(now)) if (this.members.get(id)!.needs(seg.index)) seg.owedBy.set(id, Math.max(seg.owedBy.get(id) ?? 0, 4));
+      this.stats.stallBursts++;
+      this.lastFeedbackAt = now;
+      if (seg.owed === 0) return undefined;
+    }
+    return seg ? this.emit(now, seg, out) : undefined;
+  }
+
+  pollTimeout(): number | undefined {
+    if (this.pick()) return this.bucket.nextSendTime(this.now, this.datagramBytes);
+    if (this.open.size > 0) return Math.max(this.lastFeedbackAt + this.stallTimeoutMs, this.bucket.nextSendTime(this.now, this.datagramBytes));
+    return undefined;
+  }
+
+  /** Round robin over open segments with sources left or symbols owed; opens one if due. */
+  private pick(): SharedSegment | undefined {
+    const busy = [...this.open.values()].filter((s) => s.pendingSource > 0 || s.owed > 0).sort((a, b) => a.index - b.index);
+    if (busy.length > 0) return busy.find((s) => s.index > this.lastServed) ?? busy[0];
+    return this.openNext();
+  }
+
+  private openNext(): SharedSegment | undefined {
+    if (this.open.size >= this.window) return undefined;
+    for (const seg of this.open.values()) if (seg.pendingSource > 0) return undefined;
+    const i = this.members.lowestWanted(this.now, (s) => this.open.has(s));
+    if (i === undefined) return undefined;
+    const data = this.loaded.get(i);
+    if (!data) return undefined;
+    this.loaded.delete(i);
+    const range = segmentRange(this.init.layout, i);
+    const encoder = this.init.codec.createEncoder(data, { transferLength: range.length, symbolSize: this.init.layout.symbolSize });
+    const seg = new SharedSegment(i, range.sourceSymbols, encoder);
+    seg.nextRepair = this.repairCursor.get(i) ?? 0;
+    // Sources again only if nobody who needs it holds a symbol of it (they would be duplicates).
+    if (this.members.anyStarted(i, this.now)) seg.nextSource = seg.sourceSymbols;
+    this.open.set(i, seg);
+    this.stats.segmentsOpened++;
+    for (const id of this.members.activeIds(this.now)) this.oweUnstarted(seg, id);
+    return seg.pendingSource > 0 || seg.owed > 0 ? seg : undefined;
+  }
+
+  /** A member that needs `seg` and has reported nothing of it is owed all of it (if no sources come). */
+  private oweUnstarted(seg: SharedSegment, id: string): void {
+    const m = this.members.get(id);
+    if (!m || !m.needs(seg.index) || !m.inWindow(seg.index) || m.started(seg.index)) return;
+    const shortfall = seg.sourceSymbols - seg.pendingSource * (1 - m.lossEstimate);
+    seg.owedBy.set(id, shortfall > 0 ? repairFor(shortfall, m.lossEstimate) : 0);
+  }
+
+  private closeUnneeded(): void {
+    for (const [i, seg] of this.open) {
+      if (this.members.anyActiveNeedsSegment(i, this.now)) continue;
+      this.repairCursor.set(i, seg.nextRepair);
+      seg.encoder.free();
+      this.open.delete(i);
+    }
+  }
+
+  private emit(now: number, seg: SharedSegment, into?: Uint8Array): Uint8Array {
+    let esi: number;
+    let symbol: Uint8Array;
+    if (seg.pendingSource > 0) {
+      esi = seg.nextSource++;
+      symbol = seg.encoder.sourceSymbol(esi);
+      this.stats.sourceSymbolsSent++;
+    } else {
+      const r = seg.encoder.repairSymbol(seg.nextRepair++);
+      esi = r.encodingSymbolId;
+      symbol = r.data;
+      seg.encoder.releaseRepairBelow?.(seg.nextRepair);
+      for (const [id, v] of seg.owedBy) seg.owedBy.set(id, Math.max(0, v - 1));
+      this.stats.repairSymbolsSent++;
+    }
+    this.lastServed = seg.index;
+    const seq = this.sequence++;
+    this.sendTimes[seq % SEND_TIME_HISTORY] = now;
+    const out = into && into.length >= this.datagramBytes ? into.subarray(0, this.datagramBytes) : new Uint8Array(this.datagramBytes);
+    writeDatagram(out, { sessionId: this.init.sessionId, sequenceNumber: seq % U32, segmentIndex: seg.index, encodingSymbolId: esi }, symbol, this.init.integrity);
+    seg.recordSent(seq, now);
+    this.bucket.consume(now, this.datagramBytes);
+    this.stats.datagramsSent++;
+    this.stats.bytesSent += this.datagramBytes;
+    return out;
+  }
+
+  private unwrap(wire: number): number {
+    const last = this.sequence - 1;
+    if (last < 0) return -1;
+    return last - (((last % U32) - wire + U32) % U32);
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * One shared (multicast) stream on virtual time: the real SharedStream and one real ReceiverCore
+ * per receiver, each behind its own seeded lossy link with a fixed one-way delay. Progress goes
+ * straight to the stream after the delay (the control plane is tested elsewhere); Stop is a
+ * removal. Receivers may join late or die (stop receiving and reporting; removed after
+ * `removeAfterMs`, as an idle timeout would). Decode jobs run inline. No sockets, no sleeping.
+ */
+import { createHash } from 'node:crypto';
+import type { Manifest, Progress } from '../../control/messages.js';
+import type { Codec } from '../../encoder/codec.js';
+import { parseDatagram } from '../../encoder/datagram.js';
+import { crc32Scheme, TagKind } from '../../encoder/integrity.js';
+import { planSegments, segmentRange, type SegmentLayout } from '../../encoder/segmentLayout.js';
+import { runDecodeJob } from '../../receiver/decodeJob.js';
+import { ReceiverCore } from '../../receiver/receiverCore.js';
+import { SharedStream } from '../../sender/sharedStreamCore.js';
+import { SeededRandom } from '../../util/random.js';
+
+export interface SharedSimReceiver {
+  id: string;
+  loss: number;
+  /** Virtual ms at which it sends Request. @default 0 */
+  joinAt?: number;
+  /** Virtual ms at which it dies. */
+  killAt?: number;
+  window?: number;
+}
+
+export interface SharedSimOptions {
+  data: Uint8Array;
+  codec: Codec;
+  segmentSize: number;
+  rateBytesPerSecond: number;
+  seed: number;
+  receivers: SharedSimReceiver[];
+  oneWayDelayMs?: number;
+  /** A dead receiver is removed this long after it died. @default 2000 */
+  removeAfterMs?: number;
+  maxVirtualMs?: number;
+}
+
+interface Timed<T> {
+  at: number;
+  value: T;
+}
+
+export class SimReceiver {
+  core?: ReceiverCore;
+  readonly output: Uint8Array;
+  completedAt?: number;
+  joined = false;
+  dead = false;
+  removed = false;
+  readonly inbox: Timed<Uint8Array>[] = [];
+  readonly random: SeededRandom;
+  constructor(
+    readonly cfg: SharedSimReceiver,
+    size: number,
+    seed: number,
+  ) {
+    this.output = new Uint8Array(size);
+    this.random = new SeededRandom(seed);
+  }
+}
+
+export class SharedSimulation {
+  now = 0;
+  readonly stream: SharedStream;
+  readonly receivers: SimReceiver[];
+  /** Repair ESIs sent per segment, to check none repeats. */
+  readonly repairIds = new Map<number, Set<number>>();
+  repeatedRepairIds = 0;
+  private readonly toSender: Timed<{ id: string; p: Progress | 'stop' }>[] = [];
+  private readonly layout: SegmentLayout;
+  private readonly manifest: Manifest;
+  private readonly delay: number;
+
+  constructor(private readonly o: SharedSimOptions) {
+    this.delay = o.oneWayDelayMs ?? 0.25;
+    this.layout = planSegments(o.data.length, { segmentSize: o.segmentSize });
+    const hashes = Buffer.alloc(32 * this.layout.segmentCount);
+    for (let i = 0; i < this.layout.segmentCount; i++) {
+      const r = segmentRange(this.layout, i);
+      createHash('sha256').update(o.data.subarray(r.offset, r.offset + r.length)).digest().copy(hashes, 32 * i);
+    }
+    this.manifest = {
+      type: 'manifest',
+      sessionId: 0x5a5a,
+      fileName: 'shared.bin',
+      fileSize: o.data.length,
+      segmentSize: this.layout.segmentSize,
+      symbolSize: this.layout.symbolSize,
+      codec: o.codec.name,
+      segmentSha256: hashes.toString('base64'),
+      fileSha256: createHash('sha256').update(o.data).digest('hex'),
+      rateBytesPerSecond: o.rateBytesPerSecond,
+      tagKind: TagKind.Crc32,
+      idleTimeoutMs: 5000,
+      heartbeatIntervalMs: 1000,
+    };
+    this.stream = new SharedStream({ sessionId: 0x5a5a, layout: this.layout, codec: o.codec, integrity: crc32Scheme, rateBytesPerSecond: o.rateBytesPerSecond, now: 0 });
+    this.receivers = o.receivers.map((r, i) => new SimReceiver(r, o.data.length, o.seed * 1000 + i));
+  }
+
+  /** Runs until every receiver completed or was removed (or the virtual time limit). */
+  run(): this {
+    const limit = this.o.maxVirtualMs ?? 120_000;
+    for (let guard = 0; guard < 5_000_000; guard++) {
+      this.step();
+      if (this.receivers.every((r) => r.removed) && this.toSender.length === 0) return this;
+      const next = this.nextDeadline();
+      if (next === undefined || next > limit) return this;
+      this.now = Math.max(this.now, next);
+    }
+    throw new Error(`shared simulation did not settle at ${this.now} ms`);
+  }
+
+  private removeAt(r: SimReceiver): number | undefined {
+    return r.cfg.killAt === undefined ? undefined : r.cfg.killAt + (this.o.removeAfterMs ?? 2000);
+  }
+
+  private nextDeadline(): number | undefined {
+    const c: (number | undefined)[] = [this.stream.pollTimeout(), this.toSender[0]?.at];
+    for (const r of this.receivers) {
+      if (r.removed) continue;
+      if (!r.joined) c.push(r.cfg.joinAt ?? 0);
+      else if (!r.dead) c.push(r.cfg.killAt, r.core?.pollTimeout(), r.inbox[0]?.at);
+      else c.push(this.removeAt(r));
+    }
+    const t = c.filter((x): x is number => x !== undefined);
+    return t.length ? Math.min(...t) : undefined;
+  }
+
+  private step(): void {
+    const now = this.now;
+    for (const r of this.receivers) this.lifecycle(r, now);
+    while (this.toSender[0] && this.toSender[0].at <= now) {
+      const { id, p } = this.toSender.shift()!.value;
+      if (p === 'stop') this.stream.removeMember(now, id);
+      else this.stream.handleProgress(now, id, p);
+    }
+    for (const r of this.receivers) {
+      if (!r.joined || r.dead || r.removed) continue;
+      while (r.inbox[0] && r.inbox[0].at <= now) r.core!.handleDatagram(now, r.inbox.shift()!.value);
+      this.pumpReceiver(r, now);
+    }
+    for (let i = this.stream.pollSegmentLoad(); i !== undefined; i = this.stream.pollSegmentLoad()) {
+      const range = segmentRange(this.layout, i);
+      this.stream.provideSegment(now, i, this.o.data.slice(range.offset, range.offset + range.length));
+    }
+    for (let d = this.stream.pollTransmit(now); d; d = this.stream.pollTransmit(now)) {
+      this.noteRepair(d);
+      for (const r of this.receivers) {
+        if (!r.joined || r.dead || r.removed) continue;
+        if (r.random.next() >= r.cfg.loss) r.inbox.push({ at: now + this.delay, value: d });
+      }
+    }
+  }
+
+  private lifecycle(r: SimReceiver, now: number): void {
+    if (!r.joined && now >= (r.cfg.joinAt ?? 0)) {
+      r.joined = true;
+      r.core = new ReceiverCore({ manifest: this.manifest, codec: this.o.codec, integrity: crc32Scheme, window: r.cfg.window ?? 8, now });
+      this.stream.addMember(now, r.cfg.id, r.cfg.window ?? 8);
+    }
+    if (r.joined && !r.dead && r.cfg.killAt !== undefined && now >= r.cfg.killAt) {
+      r.dead = true;
+      r.inbox.length = 0;
+    }
+    if (r.dead && !r.removed && now >= this.removeAt(r)!) {
+      r.removed = true;
+      this.stream.removeMember(now, r.cfg.id);
+    }
+  }
+
+  private pumpReceiver(r: SimReceiver, now: number): void {
+    const core = r.core!;
+    for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) core.handleDecodeOutcome(now, runDecodeJob(job, this.o.codec));
+    for (let w = core.pollWrite(); w; w = core.pollWrite()) {
+      r.output.set(w.data, w.offset);
+      core.handleWriteDone(now, w.segmentIndex);
+    }
+    const p = core.pollProgress(now);
+    if (p) this.toSender.push({ at: now + this.delay, value: { id: r.cfg.id, p } });
+    if (core.complete && r.completedAt === undefined) {
+      r.completedAt = now;
+      r.removed = true;
+      this.toSender.push({ at: now + this.delay, value: { id: r.cfg.id, p: 'stop' } });
+    }
+  }
+
+  private noteRepair(d: Uint8Array): void {
+    const parsed = parseDatagram(d, { sessionId: 0x5a5a, symbolSize: this.layout.symbolSize, segmentCount: this.layout.segmentCount, encodingSymbolIdLimit: this.o.codec.encodingSymbolIdLimit, integrity: crc32Scheme });
+    if (!parsed.ok) throw new Error(`stream emitted an invalid datagram: ${parsed.reason}`);
+    const { segmentIndex, encodingSymbolId } = parsed;
+    if (encodingSymbolId < segmentRange(this.layout, segmentIndex).sourceSymbols) return;
+    const seen = this.repairIds.get(segmentIndex) ?? new Set<number>();
+    if (seen.has(encodingSymbolId)) this.repeatedRepairIds++;
+    seen.add(encodingSymbolId);
+    this.repairIds.set(segmentIndex, seen);
+  }
+}
