@@ -99,7 +99,14 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--symbol-size <bytes>', 'bytes of file data per datagram (multiple of 8)', size, 1392)
       .option('--idle-timeout <duration>', 'drop a receiver silent this long', duration, 5000)
       .option('--heartbeat <duration>', 'heartbeat interval', duration, 1000)
-      .option('--handshake-timeout <duration>', 'drop a connection that has not said Hello by then', duration, 5000),
+      .option('--handshake-timeout <duration>', 'drop a connection that has not said Hello by then', duration, 5000)
+      .option('--multicast <group:port>', 'one shared stream to this IPv4 multicast group (224.0.0.0/4) instead of a stream per receiver', arg(parseEndpoint))
+      .option('--broadcast <port>', 'one shared stream as LAN broadcast to this UDP port', int('broadcast port', 1, 65535))
+      .option('--broadcast-address <address>', 'broadcast destination (e.g. the subnet broadcast 10.0.0.255)', '255.255.255.255')
+      .option('--interface <address>', 'local address of the NIC that carries the shared stream')
+      .option('--ttl <hops>', 'multicast TTL', int('ttl', 1, 255), 1)
+      .option('--min-receivers <n>', 'shared stream: start once this many receivers have asked (late joiners are always accepted)', int('min receivers', 1, 100_000))
+      .option('--wait <duration>', 'shared stream: start this long after listening, with whoever has joined', duration),
   ).action(async (file: string, o) => {
     const log = createLogger({ json: o.json, level: o.logLevel });
     const controller = abortOnSignals(log);
@@ -118,6 +125,12 @@ export async function runCli(argv: string[]): Promise<number> {
         idleTimeoutMs: o.idleTimeout,
         heartbeatIntervalMs: o.heartbeat,
         handshakeTimeoutMs: o.handshakeTimeout,
+        multicast: o.multicast && { group: o.multicast.host, port: o.multicast.port },
+        broadcast: o.broadcast === undefined ? undefined : { port: o.broadcast, address: o.broadcastAddress },
+        interfaceAddress: o.interface,
+        ttl: o.ttl,
+        minReceivers: o.minReceivers,
+        waitMs: o.wait,
         signal: controller.signal,
         logger: log,
       });
@@ -138,7 +151,8 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--decode-workers <n>', 'decode worker threads (default: cores − 1, at least 1)', int('decode workers', 1, 64))
       .option('--connect-timeout <duration>', 'give up if the sender does not answer', duration, 10_000)
       .option('--simulate-loss <p>', 'TEST/BENCH ONLY: drop this fraction of datagrams at intake (seeded)', probability, 0)
-      .option('--seed <n>', 'TEST/BENCH ONLY: seed for --simulate-loss', int('seed', 0, 2 ** 32 - 1), 1),
+      .option('--seed <n>', 'TEST/BENCH ONLY: seed for --simulate-loss', int('seed', 0, 2 ** 32 - 1), 1)
+      .option('--interface <address>', 'local address of the NIC to join a multicast stream on (the manifest says whether there is one)'),
   ).action(async (endpoint: string, o) => {
     const log = createLogger({ json: o.json, level: o.logLevel });
     const controller = abortOnSignals(log);
@@ -155,6 +169,7 @@ export async function runCli(argv: string[]): Promise<number> {
         connectTimeoutMs: o.connectTimeout,
         simulateLoss: o.simulateLoss,
         seed: o.seed,
+        interfaceAddress: o.interface,
         signal: controller.signal,
         logger: log,
         onProgress: (done, total) => bar.update(done, total),

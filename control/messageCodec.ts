@@ -23,6 +23,7 @@ import {
   MAX_MISSING_PER_PROGRESS,
   PROTOCOL_VERSION,
   type ControlMessage,
+  type DataPlane,
   type ErrorCode,
   type Hello,
   type Manifest,
@@ -180,7 +181,32 @@ function manifest(o: Obj): Manifest {
     tagKind,
     idleTimeoutMs,
     heartbeatIntervalMs,
+    ...(own(o, 'dataPlane') === undefined ? {} : { dataPlane: dataPlane(obj(own(o, 'dataPlane'), 'dataPlane')) }),
   };
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Why a data plane would be refused by receivers, or undefined when it is valid. */
+export function dataPlaneProblem(plane: unknown): string | undefined {
+  try {
+    dataPlane(obj(plane, 'dataPlane'));
+    return undefined;
+  } catch (e) {
+    return e instanceof Invalid ? e.message : 'invalid dataPlane';
+  }
+}
+
+function dataPlane(o: Obj): DataPlane {
+  const mode = own(o, 'mode');
+  const port = int(o, 'port', 1, 65_535);
+  if (mode === 'broadcast') return Object.freeze({ mode, port });
+  if (mode !== 'multicast') throw new Invalid('bad-message', 'dataPlane.mode must be "multicast" or "broadcast"');
+  const group = str(o, 'group', 15, IPV4);
+  const first = Number(group.split('.')[0]);
+  // 224.0.0.0/4 only: addMembership with anything else fails late and obscurely.
+  if (first < 224 || first > 239) throw new Invalid('bad-message', `dataPlane.group ${group} is not an IPv4 multicast address`);
+  return Object.freeze({ mode, group, port });
 }
 
 function segmentProgress(v: unknown): SegmentProgress {

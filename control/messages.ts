@@ -47,7 +47,17 @@ export interface Manifest {
   /** How long (ms) each side waits in silence before dropping the other. */
   readonly idleTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
+  /**
+   * Where the symbols come from when they are shared: absent, the sender streams to this
+   * receiver's Hello.udpPort (unicast); otherwise the receiver binds `port` (address reuse, so
+   * several receivers on one host work) and, for multicast, joins `group`.
+   */
+  readonly dataPlane?: DataPlane;
 }
+
+export type DataPlane =
+  | { readonly mode: 'multicast'; readonly group: string; readonly port: number }
+  | { readonly mode: 'broadcast'; readonly port: number };
 
 export interface Request {
   readonly type: 'request';

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { ControlEvent } from '../control/connection.js';
-import { PROTOCOL_VERSION, type Manifest } from '../control/messages.js';
+import { PROTOCOL_VERSION, type DataPlane, type Manifest } from '../control/messages.js';
 import { ReceiverConnection } from '../control/receiverConnection.js';
 import { ControlChannel } from '../control/tcpChannel.js';
 import { crc32Scheme } from '../encoder/integrity.js';
@@ -46,6 +46,8 @@ export interface ReceiveOptions {
   /** Called with the local UDP port once bound (tests aim hostile datagrams at it). */
   onDataPort?: (port: number) => void;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Local address of the interface to join a multicast stream on. @default the system's choice */
+  interfaceAddress?: string;
 }
 
 export interface ReceiveSummary {
@@ -81,6 +83,8 @@ class ReceiveRun {
   private readonly receiverId: string;
   private readonly window: number;
   private udp?: UdpSocket;
+  /** The shared stream's socket (multicast group or broadcast port), when the manifest names one. */
+  private sharedUdp?: UdpSocket;
   private channel?: ControlChannel<ReceiverConnection>;
   private pool?: DecodePool;
   private assembler?: FileAssembler;
@@ -197,9 +201,38 @@ class ReceiveRun {
       { file: m.fileName, bytes: m.fileSize, segments: Math.ceil(m.fileSize / m.segmentSize), to: this.finalPath },
       `receiving ${m.fileName} (${m.fileSize} bytes) into ${this.finalPath}`,
     );
+    if (m.dataPlane) await this.listenShared(m.dataPlane);
     this.startedAt = performance.now();
     this.channel!.act((c) => c.request());
     this.schedulePump();
+  }
+
+  /**
+   * Binds the shared stream's port with address reuse (several receivers on one host) and joins
+   * the group. Datagrams of other sessions on that port fail the session check and are counted.
+   */
+  private async listenShared(plane: DataPlane): Promise<void> {
+    const udp = createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 8 << 20 });
+    this.sharedUdp = udp;
+    udp.on('message', (msg) => this.onDatagram(msg));
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(plane.port, () => {
+        udp.off('error', reject);
+        resolve();
+      });
+    }).catch((e: Error) => {
+      throw new ReceiveError(`cannot listen on the shared stream's port ${plane.port}: ${e.message}`);
+    });
+    udp.on('error', (e) => this.fail(new ReceiveError(`shared stream socket error: ${e.message}`)));
+    if (plane.mode === 'multicast') {
+      try {
+        udp.addMembership(plane.group, this.o.interfaceAddress);
+      } catch (e) {
+        throw new ReceiveError(`cannot join multicast group ${plane.group}: ${(e as Error).message}`);
+      }
+    }
+    this.log.info({ dataPlane: plane }, plane.mode === 'multicast' ? `joined multicast ${plane.group}:${plane.port}` : `listening for broadcast on port ${plane.port}`);
   }
 
   private onDatagram(msg: Buffer): void {
@@ -303,6 +336,8 @@ class ReceiveRun {
     clearTimeout(this.timer);
     this.udp?.close();
     this.udp = undefined;
+    this.sharedUdp?.close();
+    this.sharedUdp = undefined;
     if (this.assembler) await this.assembler.abort().catch(() => undefined);
     this.channel?.close();
     await this.pool?.close();

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Manifest } from '../control/messages.js';
+import type { DataPlane, Manifest } from '../control/messages.js';
 import { planSegments, type SegmentLayout } from '../encoder/segmentLayout.js';
 
 export class SourceFileError extends Error {
@@ -89,6 +89,8 @@ export interface ManifestParameters {
   tagKind: number;
   idleTimeoutMs: number;
   heartbeatIntervalMs: number;
+  /** Shared stream (multicast/broadcast); absent for unicast. */
+  dataPlane?: DataPlane;
 }
 
 export function manifestFor(file: PreparedFile, p: ManifestParameters): Manifest {
@@ -106,5 +108,6 @@ export function manifestFor(file: PreparedFile, p: ManifestParameters): Manifest
     tagKind: p.tagKind,
     idleTimeoutMs: p.idleTimeoutMs,
     heartbeatIntervalMs: p.heartbeatIntervalMs,
+    ...(p.dataPlane ? { dataPlane: p.dataPlane } : {}),
   };
 }

@@ -7,7 +7,9 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { prepareFile } from './preparedFile.js';
-import { SenderServer, type SendSummary } from './server.js';
+import { SenderServer, type SenderServerInit, type SendSummary } from './server.js';
+import type { DataPlane } from '../control/messages.js';
+import { dataPlaneProblem } from '../control/messageCodec.js';
 import type { RecoveryMode } from './streamCore.js';
 
 export type { SendSummary, ReceiverSummary } from './server.js';
@@ -46,6 +48,21 @@ export interface SendOptions {
   heartbeatIntervalMs?: number;
   /** @default 5000 */
   handshakeTimeoutMs?: number;
+  /**
+   * One shared stream for every receiver: to a multicast group (`{ group, port }`, group in
+   * 224.0.0.0/4) or as LAN broadcast (`{ port }`). Receivers learn it from the manifest.
+   * The stream is paced at exactly the rate (no per-receiver adaptation yet). @default unicast
+   */
+  multicast?: { group: string; port: number };
+  broadcast?: { port: number; address?: string };
+  /** Local address of the NIC that carries the shared stream. */
+  interfaceAddress?: string;
+  /** Multicast TTL. @default 1 */
+  ttl?: number;
+  /** Shared stream: start once this many receivers have asked. */
+  minReceivers?: number;
+  /** Shared stream: start this long after listening, with whoever has joined. */
+  waitMs?: number;
   /** Aborting stops every stream, closes every socket and resolves with the summary so far. */
   signal?: AbortSignal;
   logger?: Logger;
@@ -54,6 +71,7 @@ export interface SendOptions {
 
 export async function send(options: SendOptions): Promise<SendSummary> {
   const log = options.logger ?? pino({ level: 'silent' });
+  const shared = sharedOptions(options); // before reading the file: a bad option fails at once
   const file = await prepareFile(options.file, { segmentSize: options.segmentSize, symbolSize: options.symbolSize });
   log.info(
     { file: file.path, bytes: file.layout.fileSize, segments: file.layout.segmentCount, sha256: file.fileSha256 },
@@ -73,6 +91,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5000,
     wasmModule: compileRaptorQModule(),
     logger: log,
+    shared,
   });
   const address = server.address();
   log.info(address, `listening on ${address.address}:${address.port}`);
@@ -87,4 +106,28 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+export class SendOptionsError extends Error {
+  override readonly name = 'SendOptionsError';
+}
+
+/** The shared-stream part of the server's options, checked here so a bad one fails at once. */
+function sharedOptions(o: SendOptions): SenderServerInit['shared'] {
+  if (o.multicast && o.broadcast) throw new SendOptionsError('choose multicast or broadcast, not both');
+  if (!o.multicast && !o.broadcast) {
+    if (o.minReceivers !== undefined || o.waitMs !== undefined) throw new SendOptionsError('minReceivers and waitMs apply to a multicast or broadcast stream');
+    return undefined;
+  }
+  const dataPlane: DataPlane = o.multicast ? { mode: 'multicast', group: o.multicast.group, port: o.multicast.port } : { mode: 'broadcast', port: o.broadcast!.port };
+  const problem = dataPlaneProblem(dataPlane);
+  if (problem) throw new SendOptionsError(problem);
+  return {
+    dataPlane,
+    interfaceAddress: o.interfaceAddress,
+    ttl: o.ttl,
+    broadcastAddress: o.broadcast?.address,
+    minReceivers: o.minReceivers,
+    waitMs: o.waitMs,
+  };
 }

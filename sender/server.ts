@@ -9,12 +9,13 @@ import type { Logger } from 'pino';
 import { SenderConnection } from '../control/senderConnection.js';
 import { ControlChannel } from '../control/tcpChannel.js';
 import type { ControlEvent } from '../control/connection.js';
-import type { Hello } from '../control/messages.js';
+import type { Hello, Manifest } from '../control/messages.js';
 import { RAPTORQ_CODEC_NAME, type RaptorQWasmModule } from '../encoder/raptorq.js';
 import { TagKind } from '../encoder/integrity.js';
 import { manifestFor, type PreparedFile } from './preparedFile.js';
 import type { RecoveryMode, SenderStreamStats } from './streamCore.js';
 import { startStreamWorker, type StreamWorkerHandle } from './streamWorkerHandle.js';
+import { SharedSession, type SharedSessionInit } from './sharedSession.js';
 
 export interface SenderServerInit {
   file: PreparedFile;
@@ -30,6 +31,8 @@ export interface SenderServerInit {
   handshakeTimeoutMs: number;
   wasmModule: RaptorQWasmModule;
   logger: Logger;
+  /** One multicast/broadcast stream for every receiver instead of a unicast stream each. */
+  shared?: Omit<SharedSessionInit, 'file' | 'sessionId' | 'rateBytesPerSecond' | 'wasmModule' | 'logger'>;
 }
 
 export interface ReceiverSummary {
@@ -65,10 +68,28 @@ export class SenderServer {
   private resolveDone!: (s: SendSummary) => void;
   readonly done = new Promise<SendSummary>((r) => (this.resolveDone = r));
 
+  /** Present in multicast/broadcast mode: the one stream all sessions share. */
+  private readonly shared?: SharedSession;
+  private readonly sharedSessionId = randomInt(0, 2 ** 32 - 1);
+
   private constructor(
     private readonly init: SenderServerInit,
     private readonly server: Server,
-  ) {}
+  ) {
+    if (init.shared) {
+      this.shared = new SharedSession({
+        ...init.shared,
+        file: init.file,
+        sessionId: this.sharedSessionId,
+        rateBytesPerSecond: init.rateBytesPerSecond,
+        wasmModule: init.wasmModule,
+        logger: init.logger,
+      });
+      this.shared.onFailed = (message) => {
+        for (const s of this.sessions) s.abort(`sender stream failed: ${message}`);
+      };
+    }
+  }
 
   static async listen(init: SenderServerInit): Promise<SenderServer> {
     const server = createServer({ noDelay: true });
@@ -98,6 +119,7 @@ export class SenderServer {
     this.server.close();
     for (const s of this.sessions) s.abort(reason);
     await Promise.all([...this.sessions].map((s) => s.ended));
+    await this.shared?.stop(reason);
     this.resolveDone(this.summary());
   }
 
@@ -110,7 +132,7 @@ export class SenderServer {
       socket.destroy();
       return;
     }
-    const session = new ReceiverSession(this.init, socket, `c${nextConnection++}`, () => this.sessions.size);
+    const session = new ReceiverSession(this.init, socket, `c${nextConnection++}`, () => this.sessions.size, this.shared && { session: this.shared, sessionId: this.sharedSessionId });
     this.sessions.add(session);
     void session.ended.then((summary) => {
       this.sessions.delete(session);
@@ -146,6 +168,7 @@ class ReceiverSession {
     private readonly socket: Socket,
     private readonly id: string,
     private readonly activeCount: () => number,
+    private readonly shared?: { session: SharedSession; sessionId: number },
   ) {
     this.log = init.logger.child({ conn: id, peer: socket.remoteAddress });
     const core = new SenderConnection({
@@ -168,7 +191,8 @@ class ReceiverSession {
       case 'request':
         return this.onRequest();
       case 'progress':
-        this.worker?.progress(event.progress);
+        if (this.shared && this.joined) this.shared.session.progress(this.id, event.progress);
+        else this.worker?.progress(event.progress);
         return;
       case 'stop':
         this.receiverDone = event.stop.outcome === 'done';
@@ -195,13 +219,15 @@ class ReceiverSession {
       this.channel.act((core) => core.refuse('refused', `sender is serving its maximum of ${this.init.maxReceivers} receivers`));
       return;
     }
-    const manifest = manifestFor(this.init.file, {
-      sessionId: randomInt(0, 2 ** 32 - 1),
+    const manifest: Manifest = manifestFor(this.init.file, {
+      // Shared: one session id for the one stream; unicast: a fresh one per receiver.
+      sessionId: this.shared?.sessionId ?? randomInt(0, 2 ** 32 - 1),
       codec: RAPTORQ_CODEC_NAME,
       rateBytesPerSecond: this.init.rateBytesPerSecond,
       tagKind: TagKind.Crc32,
       idleTimeoutMs: this.init.idleTimeoutMs,
       heartbeatIntervalMs: this.init.heartbeatIntervalMs,
+      dataPlane: this.init.shared?.dataPlane,
     });
     this.sessionId = manifest.sessionId;
     this.channel.act((core) => core.acceptHello(manifest));
@@ -209,8 +235,17 @@ class ReceiverSession {
 
   private sessionId = 0;
 
+  private joined = false;
+
   private onRequest(): void {
     const hello = this.hello!;
+    if (this.shared) {
+      this.startedAt = performance.now();
+      this.joined = true;
+      this.log.info(`${hello.receiverId} joined the shared stream`);
+      this.shared.session.join(this.id, hello.window);
+      return;
+    }
     const address = this.socket.remoteAddress!.replace(/^::ffff:/, '');
     this.startedAt = performance.now();
     this.log.info({ destination: `${address}:${hello.udpPort}` }, `streaming to ${hello.receiverId}`);
@@ -239,6 +274,12 @@ class ReceiverSession {
   }
 
   private async onClosed(reason: string, receiverDone: boolean): Promise<void> {
+    if (this.shared && this.joined) {
+      this.shared.session.leave(this.id);
+      const s = this.shared.session.stats;
+      // Stream-wide counts: every member saw the same stream.
+      if (s) this.stats = { ...this.stats, datagramsSent: s.datagramsSent, repairSymbolsSent: s.repairSymbolsSent, stallBursts: s.stallBursts };
+    }
     if (this.worker && !this.finishedStream) this.worker.stop(reason);
     if (this.worker) await this.worker.finished;
     if (!this.hello) {

@@ -163,6 +163,10 @@ describe('stricter message checks', () => {
     ['manifest file name with DEL', { ...manifest, fileName: 'a\u007f' }, 'bad-message'],
     ['progress missing ESI over 24 bits', { type: 'progress', completeBelow: 0, completeAbove: [], open: [{ index: 0, received: 0, needed: 1, missing: [2 ** 24] }], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
     ['type not a string', { type: 7 }, 'bad-message'],
+    ['manifest multicast to a unicast address', { ...manifest, dataPlane: { mode: 'multicast', group: '10.0.0.1', port: 7071 } }, 'bad-message'],
+    ['manifest multicast group not dotted quad', { ...manifest, dataPlane: { mode: 'multicast', group: '239.1.1', port: 7071 } }, 'bad-message'],
+    ['manifest data plane port 0', { ...manifest, dataPlane: { mode: 'broadcast', port: 0 } }, 'bad-message'],
+    ['manifest unknown data plane mode', { ...manifest, dataPlane: { mode: 'anycast', port: 7071 } }, 'bad-message'],
     ['progress missing list over 4096 ids', { type: 'progress', completeBelow: 0, completeAbove: [], open: [{ index: 0, received: 0, needed: 1, missing: Array(4097).fill(1) }], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
     [
       'progress missing lists over 16384 ids together',
@@ -173,6 +177,12 @@ describe('stricter message checks', () => {
   it.each(cases)('rejects %s', (_name, value, code) => {
     const r = decodeMessage(encodeJson(value));
     expect(r).toMatchObject({ ok: false, code });
+  });
+
+  it('accepts multicast and broadcast data planes', () => {
+    for (const dataPlane of [{ mode: 'multicast', group: '239.255.42.1', port: 7071 }, { mode: 'broadcast', port: 7071 }]) {
+      expect(decodeMessage(encodeJson({ ...manifest, dataPlane }))).toEqual({ ok: true, message: { ...manifest, dataPlane } });
+    }
   });
 
   it('accepts a 255-byte UTF-8 file name and hands back frozen messages', () => {

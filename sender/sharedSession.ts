@@ -1,0 +1,110 @@
+/**
+ * The sender's shared (multicast/broadcast) session on the main thread: one stream worker for
+ * every receiver, started by the start policy, with members joining on Request and leaving on
+ * Stop or a dead connection. Late joiners are always accepted; the stream catches them up.
+ *
+ * Start policy: at the first Request, unless `minReceivers` is set (start once that many have
+ * asked) or `waitMs` is set (start that long after the session opened, with whoever is there;
+ * with both, whichever comes first).
+ */
+import type { Logger } from 'pino';
+import type { DataPlane, Progress } from '../control/messages.js';
+import type { RaptorQWasmModule } from '../encoder/raptorq.js';
+import type { PreparedFile } from './preparedFile.js';
+import type { SharedStreamStats } from './sharedStreamCore.js';
+import { SharedStreamHandle } from './sharedStreamHandle.js';
+
+export interface SharedSessionInit {
+  file: PreparedFile;
+  sessionId: number;
+  dataPlane: DataPlane;
+  rateBytesPerSecond: number;
+  wasmModule: RaptorQWasmModule;
+  interfaceAddress?: string;
+  ttl?: number;
+  broadcastAddress?: string;
+  minReceivers?: number;
+  waitMs?: number;
+  logger: Logger;
+}
+
+export class SharedSession {
+  private handle?: SharedStreamHandle;
+  private readonly waiting = new Map<string, number>();
+  private readonly waitTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private waitElapsed = false;
+  /** Called once if the stream worker fails: the server aborts every member. */
+  onFailed?: (message: string) => void;
+
+  constructor(private readonly init: SharedSessionInit) {
+    if (init.waitMs !== undefined) {
+      this.waitTimer = setTimeout(() => {
+        this.waitElapsed = true;
+        this.start(`--wait ${init.waitMs} ms elapsed`);
+      }, init.waitMs);
+      this.waitTimer.unref();
+    }
+  }
+
+  get started(): boolean {
+    return this.handle !== undefined;
+  }
+
+  get stats(): SharedStreamStats | undefined {
+    return this.handle?.stats;
+  }
+
+  join(id: string, window: number): void {
+    if (this.stopped) return;
+    if (this.handle) return this.handle.join(id, window);
+    this.waiting.set(id, window);
+    const min = this.init.minReceivers;
+    const ready = this.waitElapsed || (min !== undefined ? this.waiting.size >= min : this.init.waitMs === undefined);
+    if (ready) this.start(`${this.waiting.size} receiver(s) ready`);
+    else this.init.logger.info({ waiting: this.waiting.size, minReceivers: min }, `waiting to start: ${this.waiting.size}${min ? `/${min}` : ''} receiver(s)`);
+  }
+
+  leave(id: string): void {
+    this.waiting.delete(id);
+    this.handle?.leave(id);
+  }
+
+  progress(id: string, p: Progress): void {
+    this.handle?.progress(id, p);
+  }
+
+  async stop(reason: string): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.waitTimer);
+    if (!this.handle) return;
+    this.handle.stop(reason);
+    await this.handle.finished;
+  }
+
+  private start(why: string): void {
+    if (this.handle || this.stopped || this.waiting.size === 0) return;
+    clearTimeout(this.waitTimer);
+    const { dataPlane } = this.init;
+    const where = dataPlane.mode === 'multicast' ? `multicast ${dataPlane.group}:${dataPlane.port}` : `broadcast port ${dataPlane.port}`;
+    this.init.logger.info({ event: 'shared-stream-start', dataPlane, receivers: this.waiting.size }, `starting the shared stream (${where}): ${why}`);
+    this.handle = new SharedStreamHandle({
+      wasmModule: this.init.wasmModule,
+      filePath: this.init.file.path,
+      layout: this.init.file.layout,
+      sessionId: this.init.sessionId,
+      rateBytesPerSecond: this.init.rateBytesPerSecond,
+      dataPlane,
+      interfaceAddress: this.init.interfaceAddress,
+      ttl: this.init.ttl,
+      broadcastAddress: this.init.broadcastAddress,
+    });
+    for (const [id, window] of this.waiting) this.handle.join(id, window);
+    this.waiting.clear();
+    void this.handle.finished.then((f) => {
+      if (f.reason !== 'error' || this.stopped) return;
+      this.init.logger.error({ message: f.message }, `shared stream failed: ${f.message}`);
+      this.onFailed?.(f.message ?? 'shared stream failed');
+    });
+  }
+}

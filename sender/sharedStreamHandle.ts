@@ -1,0 +1,56 @@
+/** Main-thread side of the shared-stream worker: members in, stats and the end out. */
+import { Worker } from 'node:worker_threads';
+import type { Progress } from '../control/messages.js';
+import { workerScriptUrl } from '../util/workerUrl.js';
+import type { SharedStreamStats } from './sharedStreamCore.js';
+import type { FromSharedWorker, SharedWorkerData, ToSharedWorker } from './sharedWorkerMessages.js';
+
+export interface SharedStreamFinished {
+  reason: 'stopped' | 'error';
+  message?: string;
+  stats: SharedStreamStats;
+}
+
+export class SharedStreamHandle {
+  private readonly worker: Worker;
+  private ended = false;
+  stats: SharedStreamStats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0 };
+  private resolve!: (f: SharedStreamFinished) => void;
+  readonly finished = new Promise<SharedStreamFinished>((r) => (this.resolve = r));
+
+  constructor(init: SharedWorkerData) {
+    this.worker = new Worker(workerScriptUrl('sender/sharedStreamWorker'), { workerData: init });
+    this.worker.on('message', (m: FromSharedWorker) => {
+      this.stats = m.stats;
+      if (m.type === 'finished') this.end({ reason: m.reason, message: m.message, stats: m.stats });
+    });
+    this.worker.on('error', (e) => this.end({ reason: 'error', message: `shared stream worker crashed: ${e.message}`, stats: this.stats }));
+    this.worker.on('exit', (code) => this.end({ reason: 'error', message: `shared stream worker exited with code ${code}`, stats: this.stats }));
+  }
+
+  join(id: string, window: number): void {
+    this.send({ type: 'join', id, window });
+  }
+
+  leave(id: string): void {
+    this.send({ type: 'leave', id });
+  }
+
+  progress(id: string, progress: Progress): void {
+    this.send({ type: 'progress', id, progress });
+  }
+
+  stop(reason: string): void {
+    this.send({ type: 'stop', reason });
+  }
+
+  private send(m: ToSharedWorker): void {
+    if (!this.ended) this.worker.postMessage(m);
+  }
+
+  private end(f: SharedStreamFinished): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.resolve(f);
+  }
+}

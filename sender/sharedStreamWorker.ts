@@ -1,0 +1,130 @@
+/**
+ * Worker thread entry (adapter): the one shared multicast/broadcast stream. Runs a SharedStream
+ * core, reads the segments it asks for (again, for late joiners), sends its datagrams to the
+ * group or broadcast address, and sleeps until the core's next deadline. Members come and go
+ * as messages from the main thread, which owns the control connections.
+ */
+import { createSocket } from 'node:dgram';
+import { open, type FileHandle } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { crc32Scheme } from '../encoder/integrity.js';
+import { loadRaptorQ } from '../encoder/raptorq.js';
+import { segmentRange } from '../encoder/segmentLayout.js';
+import { SharedStream } from './sharedStreamCore.js';
+import type { FromSharedWorker, SharedWorkerData, ToSharedWorker } from './sharedWorkerMessages.js';
+
+const MAX_SEND_QUEUE = 512;
+const data = workerData as SharedWorkerData;
+const port = parentPort!;
+const post = (m: FromSharedWorker) => port.postMessage(m);
+
+const core = new SharedStream({
+  sessionId: data.sessionId,
+  layout: data.layout,
+  codec: loadRaptorQ(data.wasmModule),
+  integrity: crc32Scheme,
+  rateBytesPerSecond: data.rateBytesPerSecond,
+  now: performance.now(),
+});
+const destination = data.dataPlane.mode === 'multicast' ? data.dataPlane.group : (data.broadcastAddress ?? '255.255.255.255');
+const socket = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
+let file: FileHandle | undefined;
+let timer: NodeJS.Timeout | undefined;
+let scheduled = false;
+let done = false;
+/** Members may join before the file and socket are open; nothing runs until then. */
+let ready = false;
+let inFlightSends = 0;
+const freeBuffers: Buffer[] = [];
+
+function finish(reason: 'stopped' | 'error', message?: string): void {
+  if (done) return;
+  done = true;
+  clearTimeout(timer);
+  clearInterval(statsTimer);
+  post({ type: 'finished', reason, message, stats: core.stats });
+  socket.close();
+  void file?.close().catch(() => undefined);
+  port.close();
+}
+
+function schedule(): void {
+  if (scheduled || done || !ready) return;
+  scheduled = true;
+  setImmediate(run);
+}
+
+async function load(index: number): Promise<void> {
+  const range = segmentRange(data.layout, index);
+  const buf = new Uint8Array(range.length);
+  for (let at = 0; at < range.length; ) {
+    const { bytesRead } = await file!.read(buf, at, range.length - at, range.offset + at);
+    if (bytesRead === 0) throw new Error(`${data.filePath} is shorter than announced (segment ${index})`);
+    at += bytesRead;
+  }
+  core.provideSegment(performance.now(), index, buf);
+}
+
+function onSent(this: Buffer, err: Error | null): void {
+  inFlightSends--;
+  freeBuffers.push(this);
+  // A multicast send has no peer to refuse it; anything else is a real socket problem.
+  if (err && !/ENOBUFS/.test(err.message)) return finish('error', `UDP send failed: ${err.message}`);
+  if (inFlightSends < MAX_SEND_QUEUE / 2) schedule();
+}
+
+function run(): void {
+  scheduled = false;
+  if (done) return;
+  for (let i = core.pollSegmentLoad(); i !== undefined; i = core.pollSegmentLoad()) {
+    load(i).then(schedule, (e: Error) => finish('error', `reading ${data.filePath}: ${e.message}`));
+  }
+  const now = performance.now();
+  while (inFlightSends < MAX_SEND_QUEUE) {
+    const buf = freeBuffers.pop() ?? Buffer.allocUnsafe(core.datagramLength);
+    const d = core.pollTransmit(now, buf);
+    if (!d) {
+      freeBuffers.push(buf);
+      break;
+    }
+    inFlightSends++;
+    socket.send(buf, data.dataPlane.port, destination, onSent.bind(buf));
+  }
+  if (inFlightSends >= MAX_SEND_QUEUE) return;
+  clearTimeout(timer);
+  const at = core.pollTimeout();
+  if (at !== undefined) {
+    const wait = at - performance.now();
+    if (wait <= 0) schedule();
+    else timer = setTimeout(run, wait);
+  }
+}
+
+const statsTimer = setInterval(() => post({ type: 'stats', stats: core.stats }), 250);
+
+port.on('message', (m: ToSharedWorker) => {
+  if (done) return;
+  const now = performance.now();
+  if (m.type === 'join') core.addMember(now, m.id, m.window);
+  else if (m.type === 'leave') core.removeMember(now, m.id);
+  else if (m.type === 'progress') core.handleProgress(now, m.id, m.progress);
+  else return finish('stopped', m.reason);
+  schedule();
+});
+
+socket.on('error', (e) => finish('error', `UDP socket error: ${e.message}`));
+try {
+  file = await open(data.filePath, 'r');
+  await new Promise<void>((resolve) => socket.bind(0, data.interfaceAddress, resolve));
+  if (data.dataPlane.mode === 'multicast') {
+    socket.setMulticastTTL(data.ttl ?? 1);
+    socket.setMulticastLoopback(true); // receivers on the sender's own host
+    if (data.interfaceAddress) socket.setMulticastInterface(data.interfaceAddress);
+  } else {
+    socket.setBroadcast(true);
+  }
+  ready = true;
+  schedule();
+} catch (e) {
+  finish('error', (e as Error).message);
+}

@@ -1,0 +1,30 @@
+/** Typed messages between the main thread and the shared-stream worker (sharedStreamWorker.ts). */
+import type { DataPlane, Progress } from '../control/messages.js';
+import type { RaptorQWasmModule } from '../encoder/raptorq.js';
+import type { SegmentLayout } from '../encoder/segmentLayout.js';
+import type { SharedStreamStats } from './sharedStreamCore.js';
+
+export interface SharedWorkerData {
+  wasmModule: RaptorQWasmModule;
+  filePath: string;
+  layout: SegmentLayout;
+  sessionId: number;
+  rateBytesPerSecond: number;
+  dataPlane: DataPlane;
+  /** Local address whose interface carries the multicast stream (IP_MULTICAST_IF). */
+  interfaceAddress?: string;
+  /** Multicast TTL. @default 1 (this LAN) */
+  ttl?: number;
+  /** Broadcast destination. @default 255.255.255.255 */
+  broadcastAddress?: string;
+}
+
+export type ToSharedWorker =
+  | { type: 'join'; id: string; window: number }
+  | { type: 'leave'; id: string }
+  | { type: 'progress'; id: string; progress: Progress }
+  | { type: 'stop'; reason: string };
+
+export type FromSharedWorker =
+  | { type: 'stats'; stats: SharedStreamStats }
+  | { type: 'finished'; reason: 'stopped' | 'error'; message?: string; stats: SharedStreamStats };
