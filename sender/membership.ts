@@ -4,6 +4,7 @@
  * delay, and whether it is active (reported within `inactiveAfterMs`).
  */
 import type { Progress } from '../control/messages.js';
+import type { RateController } from './rateController.js';
 
 export class Member {
   completeBelow = 0;
@@ -21,6 +22,9 @@ export class Member {
     readonly window: number,
     readonly segmentCount: number,
     readonly joinedAt: number,
+    /** This member's view of a good pace (adaptive rate); the stream takes the slowest. */
+    readonly rate?: RateController,
+    private readonly datagramBytes = 1420,
   ) {
     this.lastReportAt = joinedAt;
   }
@@ -55,6 +59,7 @@ export class Member {
     const dr = p.datagramsReceived - last.received;
     const dl = p.datagramsLost - last.lost;
     if (dr < 0 || dl < 0 || dr + dl === 0) return;
+    this.rate?.onReport(now, dr, dl, this.datagramBytes);
     const alpha = Math.min(0.5, (dr + dl) / (dr + dl + 2000));
     this.lossEstimate = Math.min(0.9, this.lossEstimate * (1 - alpha) + (dl / (dr + dl)) * alpha);
   }
@@ -79,6 +84,9 @@ export class Membership {
   constructor(
     private readonly segmentCount: number,
     private readonly inactiveAfterMs: number,
+    /** A rate controller per member (adaptive rate), or none (fixed rate). */
+    private readonly newRate?: (now: number) => RateController,
+    private readonly datagramBytes = 1420,
   ) {}
 
   get size(): number {
@@ -86,7 +94,7 @@ export class Membership {
   }
 
   add(id: string, window: number, now: number): Member {
-    const m = new Member(id, window, this.segmentCount, now);
+    const m = new Member(id, window, this.segmentCount, now, this.newRate?.(now), this.datagramBytes);
     this.members.set(id, m);
     return m;
   }
@@ -115,6 +123,13 @@ export class Membership {
 
   activeIds(now: number): string[] {
     return [...this.active(now)].map((m) => m.id);
+  }
+
+  /** The slowest active member's rate (adaptive mode), undefined when there is none. */
+  slowestRate(now: number): number | undefined {
+    let r: number | undefined;
+    for (const m of this.active(now)) if (m.rate && !m.complete) r = Math.min(r ?? Infinity, m.rate.bytesPerSecond);
+    return r;
   }
 
   anyActiveNeeds(now: number): boolean {

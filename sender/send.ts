@@ -51,7 +51,8 @@ export interface SendOptions {
   /**
    * One shared stream for every receiver: to a multicast group (`{ group, port }`, group in
    * 224.0.0.0/4) or as LAN broadcast (`{ port }`). Receivers learn it from the manifest.
-   * The stream is paced at exactly the rate (no per-receiver adaptation yet). @default unicast
+   * Its pace follows the slowest receiver's rate controller below the rate (or exactly the rate
+   * with fixedRate). @default unicast
    */
   multicast?: { group: string; port: number };
   broadcast?: { port: number; address?: string };

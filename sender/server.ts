@@ -32,7 +32,7 @@ export interface SenderServerInit {
   wasmModule: RaptorQWasmModule;
   logger: Logger;
   /** One multicast/broadcast stream for every receiver instead of a unicast stream each. */
-  shared?: Omit<SharedSessionInit, 'file' | 'sessionId' | 'rateBytesPerSecond' | 'wasmModule' | 'logger'>;
+  shared?: Omit<SharedSessionInit, 'file' | 'sessionId' | 'rateBytesPerSecond' | 'fixedRate' | 'wasmModule' | 'logger'>;
 }
 
 export interface ReceiverSummary {
@@ -82,6 +82,7 @@ export class SenderServer {
         file: init.file,
         sessionId: this.sharedSessionId,
         rateBytesPerSecond: init.rateBytesPerSecond,
+        fixedRate: init.fixedRate,
         wasmModule: init.wasmModule,
         logger: init.logger,
       });

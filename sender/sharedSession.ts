@@ -19,6 +19,7 @@ export interface SharedSessionInit {
   sessionId: number;
   dataPlane: DataPlane;
   rateBytesPerSecond: number;
+  fixedRate: boolean;
   wasmModule: RaptorQWasmModule;
   interfaceAddress?: string;
   ttl?: number;
@@ -94,6 +95,7 @@ export class SharedSession {
       layout: this.init.file.layout,
       sessionId: this.init.sessionId,
       rateBytesPerSecond: this.init.rateBytesPerSecond,
+      fixedRate: this.init.fixedRate,
       dataPlane,
       interfaceAddress: this.init.interfaceAddress,
       ttl: this.init.ttl,

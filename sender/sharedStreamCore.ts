@@ -35,6 +35,7 @@ import type { IntegrityScheme } from '../encoder/integrity.js';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { Membership } from './membership.js';
 import { OpenSegment } from './openSegment.js';
+import { RateController } from './rateController.js';
 import { repairFor } from './streamCore.js';
 import { TokenBucket } from './tokenBucket.js';
 
@@ -43,8 +44,17 @@ export interface SharedStreamInit {
   layout: SegmentLayout;
   codec: Codec;
   integrity: IntegrityScheme;
-  /** Bytes/s; 0 = unpaced. */
+  /** Bytes/s; 0 = unpaced. A ceiling, unless fixedRate. */
   rateBytesPerSecond: number;
+  /**
+   * Pace at exactly rateBytesPerSecond. Otherwise (`--rate auto` for a shared stream) every
+   * member runs the unicast rate controller on its own reports and the stream goes at the
+   * slowest active member's rate: loss above a member's learned baseline cuts it by 20 %, loss-free
+   * reports raise it. It never goes below `floorBytesPerSecond`. @default false
+   */
+  fixedRate?: boolean;
+  /** @default max(1 MB/s, 5 % of the rate) */
+  floorBytesPerSecond?: number;
   now: number;
   /** Segments open at once. @default 8 */
   window?: number;
@@ -64,6 +74,8 @@ export interface SharedStreamStats {
   repairSymbolsSent: number;
   segmentsOpened: number;
   stallBursts: number;
+  /** Current pace, bytes/s. */
+  rateBytesPerSecond: number;
 }
 
 const U32 = 2 ** 32;
@@ -82,7 +94,7 @@ class SharedSegment extends OpenSegment {
 
 export class SharedStream {
   readonly members: Membership;
-  readonly stats: SharedStreamStats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0 };
+  readonly stats: SharedStreamStats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, rateBytesPerSecond: 0 };
   private readonly open = new Map<number, SharedSegment>();
   private readonly loaded = new Map<number, Uint8Array>();
   private readonly loadRequested = new Set<number>();
@@ -107,7 +119,10 @@ export class SharedStream {
     this.window = init.window ?? 8;
     this.horizonMs = init.inFlightHorizonMs ?? 50;
     this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
-    this.members = new Membership(init.layout.segmentCount, init.inactiveAfterMs ?? 500);
+    const floor = init.floorBytesPerSecond ?? Math.max(1e6, 0.05 * init.rateBytesPerSecond);
+    const cap = init.rateBytesPerSecond;
+    const newRate = init.fixedRate ? undefined : (now: number) => new RateController({ capBytesPerSecond: cap, now, floorBytesPerSecond: floor });
+    this.members = new Membership(init.layout.segmentCount, init.inactiveAfterMs ?? 500, newRate, this.datagramBytes);
     this.lastFeedbackAt = init.now;
   }
 
@@ -146,6 +161,7 @@ export class SharedStream {
     const m = this.members.report(id, now, p);
     if (!m) return;
     this.lastFeedbackAt = now;
+    if (!this.init.fixedRate) this.bucket.setRate(now, this.members.slowestRate(now) ?? this.init.rateBytesPerSecond);
     const highest = this.unwrap(p.highestSequence);
     const horizon = Math.max(this.horizonMs, 2 * m.reportDelayMs(now, highest, this.sendTimes, this.sequence, SEND_TIME_HISTORY) + 10);
     const survive = 1 - m.lossEstimate;
@@ -272,6 +288,7 @@ export class SharedStream {
     this.bucket.consume(now, this.datagramBytes);
     this.stats.datagramsSent++;
     this.stats.bytesSent += this.datagramBytes;
+    this.stats.rateBytesPerSecond = this.bucket.rateBytesPerSecond;
     return out;
   }
 

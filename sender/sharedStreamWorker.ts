@@ -24,6 +24,7 @@ const core = new SharedStream({
   codec: loadRaptorQ(data.wasmModule),
   integrity: crc32Scheme,
   rateBytesPerSecond: data.rateBytesPerSecond,
+  fixedRate: data.fixedRate,
   now: performance.now(),
 });
 const destination = data.dataPlane.mode === 'multicast' ? data.dataPlane.group : (data.broadcastAddress ?? '255.255.255.255');

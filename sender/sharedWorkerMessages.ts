@@ -10,6 +10,8 @@ export interface SharedWorkerData {
   layout: SegmentLayout;
   sessionId: number;
   rateBytesPerSecond: number;
+  /** Pace at exactly the rate instead of following the slowest member's controller. */
+  fixedRate: boolean;
   dataPlane: DataPlane;
   /** Local address whose interface carries the multicast stream (IP_MULTICAST_IF). */
   interfaceAddress?: string;

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# fountcast.sh - one fountcast transfer in the peers harness (../shared/peers, lib.sh): the
+# sender in its namespace, N receivers each in theirs on the veth bridge, file on tmpfs,
+# sha256-verified, one result line in the same format as udpcast.sh / uftp.sh.
+#
+# Usage: fountcast.sh [-n RECEIVERS] [-s SIZE_MIB] [-l LOSS_PCT] [-t LIMIT_S] [SEND OPTIONS...]
+#   Anything else goes to `fountcast send`, e.g. --rate 600M, --recovery fountain.
+#   Default data plane: multicast 239.255.42.1:7071 on the bridge (use --unicast for one
+#   stream per receiver).
+# wall_s runs from the start of the sender (which first reads and hashes the file) until every
+# receiver has exited. Needs the peers scripts: PEERS_DIR (default ../shared/peers from the repo).
+set -u
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
+[ -f "$PEERS_DIR/lib.sh" ] || { echo "ERROR: peers harness not found at $PEERS_DIR (set PEERS_DIR)" >&2; exit 1; }
+. "$PEERS_DIR/lib.sh"
+pb_unpriv "$@"
+pb_parse_common "$@"
+pb_require node
+[ -f "$ROOT/dist/cli.js" ] || pb_die "build first: npm ci (or npm run build) in $ROOT"
+pb_begin fountcast
+
+PB_SRC=$(pb_src "$PB_SIZE")
+pb_netns_up "$PB_N"
+
+unicast=0 tx_extra=()
+for a in "${PB_EXTRA[@]}"; do
+	if [ "$a" = --unicast ]; then unicast=1; else tx_extra+=("$a"); fi
+done
+tx_opts=(--host "$PB_SIP" --port 7070 --receivers "$PB_N" --json --log-level warn)
+[ $unicast = 0 ] && tx_opts+=(--multicast 239.255.42.1:7071 --interface "$PB_SIP" --min-receivers "$PB_N")
+
+pb_wait_idle
+pb_mark_start
+pb_start sender "$PB_SNS" node "$ROOT/dist/cli.js" send "$PB_SRC" "${tx_opts[@]}" "${tx_extra[@]}"
+spid=$PB_LAST_PID
+# The receivers connect over TCP: give the sender time to hash the file and listen.
+for _ in $(seq 1 600); do
+	ip netns exec "$PB_SNS" ss -ltn 2>/dev/null | grep -q ":7070 " && break
+	sleep 0.05
+done
+rpids=() outs=()
+for ((i = 1; i <= PB_N; i++)); do
+	pb_loss "$(pb_rns "$i")" "$PB_LOSS"
+	mkdir -p "$PB_RUN/r$i"
+	outs+=("$PB_RUN/r$i/$(basename "$PB_SRC")")
+	pb_start "recv$i" "$(pb_rns "$i")" node "$ROOT/dist/cli.js" receive "$PB_SIP:7070" --out "$PB_RUN/r$i/" --interface "$(pb_rip "$i")" --json --log-level warn
+	rpids+=("$PB_LAST_PID")
+done
+pb_wait_all "$PB_LIMIT" "$spid" "${rpids[@]}" || echo "timeout after ${PB_LIMIT}s" >&2
+pb_mark_end
+
+if ! pb_verify "${outs[@]}"; then
+	tail -n 3 "$PB_RUN"/*.log >&2
+	exit 1
+fi
+drops=0
+for ((i = 1; i <= PB_N; i++)); do d=$(pb_loss_counter "$(pb_rns "$i")"); drops=$((drops + ${d:-0})); done
+mode=multicast
+[ $unicast = 1 ] && mode=unicast
+opts=$(IFS=_; echo "${tx_extra[*]:-default}" | tr -d ' ')
+pb_report fountcast "$PB_N" "$PB_SIZE" "$PB_LOSS" "$(pb_wall)" "dropped_pkts=$drops" "mode=$mode" "opts=$opts"
