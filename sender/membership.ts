@@ -13,6 +13,8 @@ export class Member {
   private readonly startedSegments = new Set<number>();
   lossEstimate = 0;
   lastReportAt: number;
+  /** Source ids the latest report listed as lost, per open segment (when it listed them). */
+  readonly missing = new Map<number, readonly number[]>();
   private counts: { received: number; lost: number } | undefined;
   private highestReported = -1;
   private delayMs = 0;
@@ -53,6 +55,8 @@ export class Member {
     for (const i of this.completeAbove) if (i < this.completeBelow) this.completeAbove.delete(i);
     for (const i of this.startedSegments) if (!this.needs(i)) this.startedSegments.delete(i);
     for (const e of p.open) if (e.received > 0 && this.needs(e.index)) this.startedSegments.add(e.index);
+    this.missing.clear();
+    for (const e of p.open) if (e.missing) this.missing.set(e.index, e.missing);
     const last = this.counts;
     this.counts = { received: p.datagramsReceived, lost: p.datagramsLost };
     if (!last) return;

@@ -33,7 +33,7 @@ import type { Codec } from '../encoder/codec.js';
 import { datagramLength, writeDatagram } from '../encoder/datagram.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
-import { Membership } from './membership.js';
+import { Membership, type Member } from './membership.js';
 import { OpenSegment } from './openSegment.js';
 import { RateController } from './rateController.js';
 import { repairFor } from './streamCore.js';
@@ -74,16 +74,30 @@ export interface SharedStreamStats {
   repairSymbolsSent: number;
   segmentsOpened: number;
   stallBursts: number;
+  /** Listed-lost source symbols sent again. */
+  sourceResends: number;
   /** Current pace, bytes/s. */
   rateBytesPerSecond: number;
 }
 
 const U32 = 2 ** 32;
+/** A member's listed losses above this fraction of K get repair symbols instead of resends. */
+const RESEND_MAX_FRACTION = 0.25;
+/** Resends only while at most this many members need the segment ... */
+const RESEND_MAX_MEMBERS = 4;
+/** ... and the member's loss estimate is at most this. */
+const RESEND_MAX_LOSS = 0.1;
 const SEND_TIME_HISTORY = 1 << 16;
 
 class SharedSegment extends OpenSegment {
-  /** Symbols owed to each active member that needs this segment. */
+  /** Repair symbols owed to each active member that needs this segment. */
   readonly owedBy = new Map<string, number>();
+  /** Ids in resendQueue not yet sent again. */
+  readonly queued = new Set<number>();
+
+  get resendsPending(): boolean {
+    return this.resendHead < this.resendQueue.length;
+  }
 
   get owed(): number {
     let max = 0;
@@ -94,7 +108,7 @@ class SharedSegment extends OpenSegment {
 
 export class SharedStream {
   readonly members: Membership;
-  readonly stats: SharedStreamStats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, rateBytesPerSecond: 0 };
+  readonly stats: SharedStreamStats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, sourceResends: 0, rateBytesPerSecond: 0 };
   private readonly open = new Map<number, SharedSegment>();
   private readonly loaded = new Map<number, Uint8Array>();
   private readonly loadRequested = new Set<number>();
@@ -174,7 +188,7 @@ export class SharedStream {
       const needed = entry ? entry.needed : seg.sourceSymbols;
       const coming = (seg.inFlight(highest, now - horizon) + seg.pendingSource) * survive;
       const shortfall = needed - coming;
-      seg.owedBy.set(id, shortfall > 0 ? repairFor(shortfall, m.lossEstimate) : 0);
+      seg.owedBy.set(id, this.owedRepair(seg, m, entry !== undefined, needed, shortfall, highest, now - horizon));
     }
     this.closeUnneeded();
     for (const i of [...this.loaded.keys()]) if (!this.members.anyActiveNeedsSegment(i, now)) this.loaded.delete(i);
@@ -222,7 +236,7 @@ export class SharedStream {
 
   /** Round robin over open segments with sources left or symbols owed; opens one if due. */
   private pick(): SharedSegment | undefined {
-    const busy = [...this.open.values()].filter((s) => s.pendingSource > 0 || s.owed > 0).sort((a, b) => a.index - b.index);
+    const busy = [...this.open.values()].filter((s) => s.pendingSource > 0 || s.resendsPending || s.owed > 0).sort((a, b) => a.index - b.index);
     if (busy.length > 0) return busy.find((s) => s.index > this.lastServed) ?? busy[0];
     return this.openNext();
   }
@@ -245,6 +259,59 @@ export class SharedStream {
     this.stats.segmentsOpened++;
     for (const id of this.members.activeIds(this.now)) this.oweUnstarted(seg, id);
     return seg.pendingSource > 0 || seg.owed > 0 ? seg : undefined;
+  }
+
+  /**
+   * Repair symbols `m` is owed for `seg`, after queueing resends where they do instead. A member
+   * whose losses are known and few gets those source symbols again (the union over members,
+   * each id once per round): no encoder here and no decoding there, where repair costs ~50 ms
+   * of CPU per 4 MiB at each end. As in unicast, an empty list means the rest are the top ids,
+   * and a started segment without a list (the report's budget went to older ones) waits for
+   * it. Repair is for losses too many to list cheaply, and segments the member never started.
+   */
+  private owedRepair(seg: SharedSegment, m: Member, started: boolean, needed: number, shortfall: number, highest: number, lostBefore: number): number {
+    if (shortfall <= 0) return 0;
+    if (!this.resendsPay(seg, m)) return repairFor(shortfall, m.lossEstimate);
+    const listed = m.missing.get(seg.index);
+    if (seg.pendingSource > 0) {
+      // Sources still going out: resend what is listed lost so far, owe nothing yet.
+      if (listed) this.queueResends(seg, listed.filter((esi) => esi < seg.nextSource), highest, lostBefore);
+      return 0;
+    }
+    if (needed > seg.sourceSymbols * RESEND_MAX_FRACTION) return repairFor(shortfall, m.lossEstimate);
+    if (!listed) return started ? 0 : repairFor(shortfall, m.lossEstimate);
+    const tail = shortfall > listed.length ? Math.max(0, Math.min(Math.ceil(shortfall - listed.length), needed - listed.length)) : 0;
+    this.queueResends(seg, listed, highest, lostBefore);
+    if (tail > 0) this.queueResends(seg, Array.from({ length: tail }, (_, i) => seg.sourceSymbols - tail + i), highest, lostBefore);
+    return 0;
+  }
+
+  /**
+   * Resends beat repair while the union of the members' losses stays small: few members, each
+   * losing little (independent losses of n members at p cover about n·p of K). Beyond that one
+   * repair symbol serves everyone and the codec's CPU is the better price. A first heuristic;
+   * the research harness is where to tune it.
+   */
+  private resendsPay(seg: SharedSegment, m: Member): boolean {
+    if (m.lossEstimate > RESEND_MAX_LOSS) return false;
+    let needers = 0;
+    for (const other of this.members.active(this.now)) if (other.needs(seg.index)) needers++;
+    return needers <= RESEND_MAX_MEMBERS;
+  }
+
+  /** Queues listed ids unless already queued or resent so recently that the resend may still arrive. */
+  private queueResends(seg: SharedSegment, ids: readonly number[], highest: number, lostBefore: number): void {
+    for (const esi of ids) {
+      if (esi >= seg.sourceSymbols || seg.queued.has(esi)) continue;
+      const last = seg.resentAt.get(esi);
+      if (last !== undefined && last > highest && this.sequence - last <= SEND_TIME_HISTORY && this.sendTimes[last % SEND_TIME_HISTORY]! >= lostBefore) continue;
+      if (seg.resendHead === seg.resendQueue.length) {
+        seg.resendQueue = [];
+        seg.resendHead = 0;
+      }
+      seg.resendQueue.push(esi);
+      seg.queued.add(esi);
+    }
   }
 
   /** A member that needs `seg` and has reported nothing of it is owed all of it (if no sources come). */
@@ -271,6 +338,12 @@ export class SharedStream {
       esi = seg.nextSource++;
       symbol = seg.encoder.sourceSymbol(esi);
       this.stats.sourceSymbolsSent++;
+    } else if (seg.resendsPending) {
+      esi = seg.resendQueue[seg.resendHead++]!;
+      seg.queued.delete(esi);
+      seg.resentAt.set(esi, this.sequence);
+      symbol = seg.encoder.sourceSymbol(esi);
+      this.stats.sourceResends++;
     } else {
       const r = seg.encoder.repairSymbol(seg.nextRepair++);
       esi = r.encodingSymbolId;

@@ -14,7 +14,7 @@ export interface SharedStreamFinished {
 export class SharedStreamHandle {
   private readonly worker: Worker;
   private ended = false;
-  stats: SharedStreamStats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, rateBytesPerSecond: 0 };
+  stats: SharedStreamStats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, sourceResends: 0, rateBytesPerSecond: 0 };
   private resolve!: (f: SharedStreamFinished) => void;
   readonly finished = new Promise<SharedStreamFinished>((r) => (this.resolve = r));
 

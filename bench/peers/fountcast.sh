@@ -27,7 +27,7 @@ unicast=0 tx_extra=()
 for a in "${PB_EXTRA[@]}"; do
 	if [ "$a" = --unicast ]; then unicast=1; else tx_extra+=("$a"); fi
 done
-tx_opts=(--host "$PB_SIP" --port 7070 --receivers "$PB_N" --json --log-level warn)
+tx_opts=(--host "$PB_SIP" --port 7070 --receivers "$PB_N" --json --log-level ${FC_LOG:-warn})
 [ $unicast = 0 ] && tx_opts+=(--multicast 239.255.42.1:7071 --interface "$PB_SIP" --min-receivers "$PB_N")
 
 pb_wait_idle

@@ -42,6 +42,20 @@ describe('shared (multicast) stream on virtual time', () => {
     expect(sim.stream.openSegments).toBe(0);
   });
 
+  it('a small group at low loss gets its listed losses resent, not repair (no codec work at either end)', () => {
+    const sim = run([
+      { id: 'a', loss: 0.05 },
+      { id: 'b', loss: 0.05 },
+      { id: 'c', loss: 0.03 },
+    ]);
+    expectIntact(sim);
+    const s = sim.stream.stats;
+    expect(s.sourceResends).toBeGreaterThan(0);
+    expect(s.repairSymbolsSent).toBeLessThan(s.sourceResends / 10);
+    // Every receiver took about K distinct symbols: resends are not counted twice.
+    for (const r of sim.receivers) expect(r.core!.stats.symbolsReceived / r.core!.stats.symbolsNeeded).toBeLessThan(1.01);
+  });
+
   it('a receiver that joins after half the stream catches up from the same stream', () => {
     const half = ((K_TOTAL * 1420) / RATE / 2) * 1000;
     const sim = run([
