@@ -195,16 +195,22 @@ describe('SenderStream', () => {
   });
 });
 
+/** A FakeCodec whose encoders count repairSymbol calls (a resend must not need one). */
+function countingRepairs() {
+  const codec = new FakeCodec();
+  const repairs = { asked: 0 };
+  const create = codec.createEncoder.bind(codec);
+  codec.createEncoder = (d, p) => {
+    const e = create(d, p);
+    const repair = e.repairSymbol;
+    return { ...e, repairSymbol: (n: number) => (repairs.asked++, repair(n)) };
+  };
+  return { codec, repairs };
+}
+
 describe('SenderStream source resends (unicast shortcut)', () => {
   it('resends the listed lost source symbols (with copies sized for the loss), without building a repair encoder', () => {
-    const codec = new FakeCodec();
-    let repairsAsked = 0;
-    const create = codec.createEncoder.bind(codec);
-    codec.createEncoder = (d, p) => {
-      const e = create(d, p);
-      const repair = e.repairSymbol;
-      return { ...e, repairSymbol: (n: number) => (repairsAsked++, repair(n)) };
-    };
+    const { codec, repairs } = countingRepairs();
     const s = stream(codec);
     drain(s, 0);
     s.handleProgress(1, progress({ open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }], highestSequence: 299, datagramsReceived: 297, datagramsLost: 3 }));
@@ -213,7 +219,7 @@ describe('SenderStream source resends (unicast shortcut)', () => {
     const copies = repairFor(3, s.stats.lossEstimate);
     expect(copies).toBeGreaterThan(3);
     expect(resent.map((d) => [d.segmentIndex, d.encodingSymbolId])).toEqual(Array.from({ length: copies }, (_, i) => [0, [5, 17, 99][i % 3]]));
-    expect(repairsAsked).toBe(0);
+    expect(repairs.asked).toBe(0);
     expect(s.stats.sourceRetransmits).toBe(copies);
     // A report that has not yet passed the resends does not resend them again.
     s.handleProgress(2, progress({ open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }], highestSequence: 299, datagramsReceived: 297, datagramsLost: 3 }));
@@ -223,7 +229,7 @@ describe('SenderStream source resends (unicast shortcut)', () => {
     const again = drain(s, 3).map((d) => d.encodingSymbolId);
     expect(again.length).toBe(repairFor(1, s.stats.lossEstimate));
     expect(new Set(again)).toEqual(new Set([17]));
-    expect(repairsAsked).toBe(0);
+    expect(repairs.asked).toBe(0);
   });
 
   it('waits for a list that did not fit the report, but repairs a loss too large to list', () => {
@@ -239,14 +245,7 @@ describe('SenderStream source resends (unicast shortcut)', () => {
   });
 
   it('resends the top source ids when the list has no hole but the last segment still falls short (lost tail)', () => {
-    const codec = new FakeCodec();
-    let repairsAsked = 0;
-    const create = codec.createEncoder.bind(codec);
-    codec.createEncoder = (d, p) => {
-      const e = create(d, p);
-      const repair = e.repairSymbol;
-      return { ...e, repairSymbol: (n: number) => (repairsAsked++, repair(n)) };
-    };
+    const { codec, repairs } = countingRepairs();
     const s = stream(codec);
     const sent = drain(s, 0);
     const last = sent.at(-1)!;
@@ -259,6 +258,6 @@ describe('SenderStream source resends (unicast shortcut)', () => {
     s.handleProgress(100, report);
     const resent = drain(s, 100).map((d) => d.encodingSymbolId);
     expect(new Set(resent)).toEqual(new Set([k - 2, k - 1]));
-    expect(repairsAsked).toBe(0);
+    expect(repairs.asked).toBe(0);
   });
 });

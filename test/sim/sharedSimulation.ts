@@ -5,16 +5,16 @@
  * removal. Receivers may join late or die (stop receiving and reporting; removed after
  * `removeAfterMs`, as an idle timeout would). Decode jobs run inline. No sockets, no sleeping.
  */
-import { createHash } from 'node:crypto';
 import type { Manifest, Progress } from '../../control/messages.js';
 import type { Codec } from '../../encoder/codec.js';
 import { parseDatagram } from '../../encoder/datagram.js';
-import { crc32Scheme, TagKind } from '../../encoder/integrity.js';
+import { crc32Scheme } from '../../encoder/integrity.js';
 import { planSegments, segmentRange, type SegmentLayout } from '../../encoder/segmentLayout.js';
 import { runDecodeJob } from '../../receiver/decodeJob.js';
 import { ReceiverCore } from '../../receiver/receiverCore.js';
 import { SharedStream } from '../../sender/sharedStreamCore.js';
 import { SeededRandom } from '../../util/random.js';
+import { simManifest } from './simManifest.js';
 
 export interface SharedSimReceiver {
   id: string;
@@ -78,26 +78,7 @@ export class SharedSimulation {
   constructor(private readonly o: SharedSimOptions) {
     this.delay = o.oneWayDelayMs ?? 0.25;
     this.layout = planSegments(o.data.length, { segmentSize: o.segmentSize });
-    const hashes = Buffer.alloc(32 * this.layout.segmentCount);
-    for (let i = 0; i < this.layout.segmentCount; i++) {
-      const r = segmentRange(this.layout, i);
-      createHash('sha256').update(o.data.subarray(r.offset, r.offset + r.length)).digest().copy(hashes, 32 * i);
-    }
-    this.manifest = {
-      type: 'manifest',
-      sessionId: 0x5a5a,
-      fileName: 'shared.bin',
-      fileSize: o.data.length,
-      segmentSize: this.layout.segmentSize,
-      symbolSize: this.layout.symbolSize,
-      codec: o.codec.name,
-      segmentSha256: hashes.toString('base64'),
-      fileSha256: createHash('sha256').update(o.data).digest('hex'),
-      rateBytesPerSecond: o.rateBytesPerSecond,
-      tagKind: TagKind.Crc32,
-      idleTimeoutMs: 5000,
-      heartbeatIntervalMs: 1000,
-    };
+    this.manifest = simManifest(o.data, this.layout, { sessionId: 0x5a5a, fileName: 'shared.bin', codec: o.codec.name, rateBytesPerSecond: o.rateBytesPerSecond });
     this.stream = new SharedStream({ sessionId: 0x5a5a, layout: this.layout, codec: o.codec, integrity: crc32Scheme, rateBytesPerSecond: o.rateBytesPerSecond, now: 0 });
     this.receivers = o.receivers.map((r, i) => new SimReceiver(r, o.data.length, o.seed * 1000 + i));
   }

@@ -4,18 +4,18 @@
  * Bernoulli loss on the data plane, a switch that drops everything). Decode jobs run inline.
  * No sockets, no timers, no sleeping: each step jumps to the next deadline.
  */
-import { createHash } from 'node:crypto';
 import type { ControlEvent } from '../../control/connection.js';
 import type { Manifest } from '../../control/messages.js';
 import { ReceiverConnection } from '../../control/receiverConnection.js';
 import { SenderConnection } from '../../control/senderConnection.js';
 import type { Codec } from '../../encoder/codec.js';
-import { crc32Scheme, TagKind } from '../../encoder/integrity.js';
+import { crc32Scheme } from '../../encoder/integrity.js';
 import { planSegments, segmentRange } from '../../encoder/segmentLayout.js';
 import { runDecodeJob } from '../../receiver/decodeJob.js';
 import { ReceiverCore } from '../../receiver/receiverCore.js';
 import { SenderStream, type RecoveryMode } from '../../sender/streamCore.js';
 import { SeededRandom } from '../../util/random.js';
+import { simManifest } from './simManifest.js';
 
 export interface SimOptions {
   data: Uint8Array;
@@ -65,26 +65,14 @@ export class SimulatedTransfer {
     this.delay = o.oneWayDelayMs ?? 0.25;
     this.output = new Uint8Array(o.data.length);
     const layout = planSegments(o.data.length, { segmentSize: o.segmentSize, symbolSize: o.symbolSize });
-    const hashes = Buffer.alloc(32 * layout.segmentCount);
-    for (let i = 0; i < layout.segmentCount; i++) {
-      const r = segmentRange(layout, i);
-      createHash('sha256').update(o.data.subarray(r.offset, r.offset + r.length)).digest().copy(hashes, 32 * i);
-    }
-    this.manifest = {
-      type: 'manifest',
+    this.manifest = simManifest(o.data, layout, {
       sessionId: 0x51a1,
       fileName: 'sim.bin',
-      fileSize: o.data.length,
-      segmentSize: layout.segmentSize,
-      symbolSize: layout.symbolSize,
       codec: o.codec.name,
-      segmentSha256: hashes.toString('base64'),
-      fileSha256: createHash('sha256').update(o.data).digest('hex'),
       rateBytesPerSecond: o.rateBytesPerSecond,
-      tagKind: TagKind.Crc32,
-      idleTimeoutMs: o.idleTimeoutMs ?? 5000,
-      heartbeatIntervalMs: o.heartbeatIntervalMs ?? 1000,
-    };
+      idleTimeoutMs: o.idleTimeoutMs,
+      heartbeatIntervalMs: o.heartbeatIntervalMs,
+    });
     this.sConn = new SenderConnection({ now: 0 });
     this.rConn = new ReceiverConnection({ now: 0 });
     this.rConn.start(0, { type: 'hello', version: 1, receiverId: 'sim', codecs: [o.codec.name], udpPort: 9, window: o.window ?? 8 });
