@@ -9,7 +9,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { crc32Scheme } from '../encoder/integrity.js';
 import { loadRaptorQ } from '../encoder/raptorq.js';
-import { segmentRange } from '../encoder/segmentLayout.js';
+import { readSegment } from './segmentReader.js';
 import { SharedStream } from './sharedStreamCore.js';
 import type { FromSharedWorker, SharedWorkerData, ToSharedWorker } from './sharedWorkerMessages.js';
 
@@ -56,14 +56,7 @@ function schedule(): void {
 }
 
 async function load(index: number): Promise<void> {
-  const range = segmentRange(data.layout, index);
-  const buf = new Uint8Array(range.length);
-  for (let at = 0; at < range.length; ) {
-    const { bytesRead } = await file!.read(buf, at, range.length - at, range.offset + at);
-    if (bytesRead === 0) throw new Error(`${data.filePath} is shorter than announced (segment ${index})`);
-    at += bytesRead;
-  }
-  core.provideSegment(performance.now(), index, buf);
+  core.provideSegment(performance.now(), index, await readSegment(file!, data.filePath, data.layout, index));
 }
 
 function onSent(this: Buffer, err: Error | null): void {

@@ -9,7 +9,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { crc32Scheme } from '../encoder/integrity.js';
 import { loadRaptorQ } from '../encoder/raptorq.js';
-import { segmentRange } from '../encoder/segmentLayout.js';
+import { readSegment } from './segmentReader.js';
 import { SenderStream } from './streamCore.js';
 import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './workerMessages.js';
 
@@ -61,15 +61,7 @@ function schedule(): void {
 }
 
 async function load(index: number): Promise<void> {
-  const range = segmentRange(data.layout, index);
-  const buf = new Uint8Array(range.length);
-  let at = 0;
-  while (at < range.length) {
-    const { bytesRead } = await file!.read(buf, at, range.length - at, range.offset + at);
-    if (bytesRead === 0) throw new Error(`${data.filePath} is shorter than announced (segment ${index})`);
-    at += bytesRead;
-  }
-  core.provideSegment(performance.now(), index, buf);
+  core.provideSegment(performance.now(), index, await readSegment(file!, data.filePath, data.layout, index));
 }
 
 function run(): void {
