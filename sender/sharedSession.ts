@@ -13,6 +13,7 @@ import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import type { PreparedFile } from './preparedFile.js';
 import type { SharedStreamStats } from './sharedStreamCore.js';
 import { SharedStreamHandle } from './sharedStreamHandle.js';
+import type { SharedWorkerData } from './sharedWorkerMessages.js';
 
 export interface SharedSessionInit {
   file: PreparedFile;
@@ -27,10 +28,22 @@ export interface SharedSessionInit {
   minReceivers?: number;
   waitMs?: number;
   logger: Logger;
+  /** Starts the stream worker (tests pass a fake). @default a SharedStreamHandle */
+  startStream?: (data: SharedWorkerData) => SharedStreamLike;
+}
+
+/** What the session needs of a running shared stream. */
+export interface SharedStreamLike {
+  readonly stats: SharedStreamStats;
+  readonly finished: Promise<{ reason: 'stopped' | 'error'; message?: string }>;
+  join(id: string, window: number): void;
+  leave(id: string): void;
+  progress(id: string, p: Progress): void;
+  stop(reason: string): void;
 }
 
 export class SharedSession {
-  private handle?: SharedStreamHandle;
+  private handle?: SharedStreamLike;
   private readonly waiting = new Map<string, number>();
   private readonly waitTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -89,7 +102,8 @@ export class SharedSession {
     const { dataPlane } = this.init;
     const where = dataPlane.mode === 'multicast' ? `multicast ${dataPlane.group}:${dataPlane.port}` : `broadcast port ${dataPlane.port}`;
     this.init.logger.info({ event: 'shared-stream-start', dataPlane, receivers: this.waiting.size }, `starting the shared stream (${where}): ${why}`);
-    this.handle = new SharedStreamHandle({
+    const start = this.init.startStream ?? ((data: SharedWorkerData) => new SharedStreamHandle(data));
+    this.handle = start({
       wasmModule: this.init.wasmModule,
       filePath: this.init.file.path,
       layout: this.init.file.layout,

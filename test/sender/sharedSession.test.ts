@@ -1,0 +1,107 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { planSegments } from '../../encoder/segmentLayout.js';
+import type { PreparedFile } from '../../sender/preparedFile.js';
+import { SharedSession, type SharedSessionInit, type SharedStreamLike } from '../../sender/sharedSession.js';
+import type { SharedWorkerData } from '../../sender/sharedWorkerMessages.js';
+
+/** A stand-in for the stream worker that records what the session tells it. */
+class FakeStream implements SharedStreamLike {
+  readonly calls: string[] = [];
+  stats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, sourceResends: 0, rateBytesPerSecond: 0 };
+  private resolve!: (f: { reason: 'stopped' | 'error'; message?: string }) => void;
+  readonly finished = new Promise<{ reason: 'stopped' | 'error'; message?: string }>((r) => (this.resolve = r));
+  constructor(readonly data: SharedWorkerData) {}
+  join(id: string, window: number) {
+    this.calls.push(`join ${id} ${window}`);
+  }
+  leave(id: string) {
+    this.calls.push(`leave ${id}`);
+  }
+  progress(id: string) {
+    this.calls.push(`progress ${id}`);
+  }
+  stop(reason: string) {
+    this.calls.push(`stop ${reason}`);
+    this.resolve({ reason: 'stopped' });
+  }
+  fail(message: string) {
+    this.resolve({ reason: 'error', message });
+  }
+}
+
+const file = { path: '/nonexistent', fileName: 'f', layout: planSegments(1000), segmentSha256: new Uint8Array(32), fileSha256: '0'.repeat(64) } as unknown as PreparedFile;
+
+function session(extra: Partial<SharedSessionInit> = {}) {
+  const started: FakeStream[] = [];
+  const s = new SharedSession({
+    file,
+    sessionId: 7,
+    dataPlane: { mode: 'multicast', group: '239.255.42.1', port: 7071 },
+    rateBytesPerSecond: 1e6,
+    fixedRate: false,
+    wasmModule: {} as never,
+    logger: pino({ level: 'silent' }),
+    startStream: (data) => {
+      const f = new FakeStream(data);
+      started.push(f);
+      return f;
+    },
+    ...extra,
+  });
+  return { s, started };
+}
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+describe('SharedSession start policy', () => {
+  it('starts at the first request when no policy is given, and passes later joins through', () => {
+    const { s, started } = session();
+    expect(s.started).toBe(false);
+    s.join('c1', 8);
+    expect(started).toHaveLength(1);
+    expect(started[0]!.data).toMatchObject({ sessionId: 7, dataPlane: { mode: 'multicast', group: '239.255.42.1', port: 7071 }, fixedRate: false });
+    s.join('c2', 4);
+    s.leave('c1');
+    expect(started[0]!.calls).toEqual(['join c1 8', 'join c2 4', 'leave c1']);
+  });
+
+  it('waits for --min-receivers, forgetting those who left meanwhile', () => {
+    const { s, started } = session({ minReceivers: 3 });
+    s.join('a', 8);
+    s.join('b', 8);
+    s.leave('a');
+    s.join('c', 8);
+    expect(started).toHaveLength(0);
+    s.join('d', 8);
+    expect(started).toHaveLength(1);
+    expect(started[0]!.calls).toEqual(['join b 8', 'join c 8', 'join d 8']);
+  });
+
+  it('starts after --wait with whoever is there, or with the first to come after it', () => {
+    const { s, started } = session({ waitMs: 30_000, minReceivers: 5 });
+    s.join('a', 8);
+    vi.advanceTimersByTime(29_999);
+    expect(started).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(started).toHaveLength(1);
+    const empty = session({ waitMs: 1000 });
+    vi.advanceTimersByTime(1000);
+    expect(empty.started).toHaveLength(0); // nobody to send to yet
+    empty.s.join('late', 8);
+    expect(empty.started).toHaveLength(1);
+  });
+
+  it('tells the server when the stream fails, and stop() ends it', async () => {
+    const { s, started } = session();
+    const failed = new Promise<string>((r) => (s.onFailed = r));
+    s.join('a', 8);
+    started[0]!.fail('socket gone');
+    await expect(failed).resolves.toBe('socket gone');
+    const other = session();
+    other.s.join('a', 8);
+    await other.s.stop('done');
+    expect(other.started[0]!.calls.at(-1)).toBe('stop done');
+  });
+});
