@@ -50,6 +50,9 @@ export interface ReceiverSummary {
   rateBytesPerSecond: number;
   congestionEvents: number;
   stallBursts: number;
+  /** From the receiver's last Progress: datagrams it got, and those it saw lost (loss seen). */
+  datagramsReceived: number;
+  datagramsLost: number;
 }
 
 export interface SendSummary {
@@ -143,7 +146,7 @@ export class SenderServer {
       const log = this.init.logger;
       (summary.outcome === 'completed' ? log.info.bind(log) : log.warn.bind(log))(
         { event: 'receiver-summary', ...summary },
-        `${summary.receiverId} ${summary.outcome}: ${summary.reason} (${summary.seconds.toFixed(2)} s)`,
+        `${summary.receiverId} ${summary.outcome}: ${summary.reason} (${summary.seconds.toFixed(2)} s, loss seen ${lossPercent(summary)})`,
       );
       const want = this.init.expectedReceivers;
       if (want !== undefined && this.completed >= want) void this.close(`${want} receiver(s) completed`);
@@ -192,6 +195,7 @@ class ReceiverSession {
       case 'request':
         return this.onRequest();
       case 'progress':
+        this.seen = { datagramsReceived: event.progress.datagramsReceived, datagramsLost: event.progress.datagramsLost };
         if (this.shared && this.joined) this.shared.session.progress(this.id, event.progress);
         else this.worker?.progress(event.progress);
         return;
@@ -237,6 +241,7 @@ class ReceiverSession {
   private sessionId = 0;
 
   private joined = false;
+  private seen = { datagramsReceived: 0, datagramsLost: 0 };
 
   private onRequest(): void {
     const hello = this.hello!;
@@ -295,6 +300,7 @@ class ReceiverSession {
       reason: receiverDone ? 'verified and stored by the receiver' : reason,
       seconds: (performance.now() - this.startedAt) / 1000,
       ...this.stats,
+      ...this.seen,
     });
   }
 }
@@ -302,4 +308,9 @@ class ReceiverSession {
 function pickStats(s: Pick<SenderStreamStats, 'datagramsSent' | 'repairSymbolsSent' | 'sourceRetransmits' | 'lossEstimate' | 'rateBytesPerSecond' | 'congestionEvents' | 'stallBursts'>) {
   const { datagramsSent, repairSymbolsSent, sourceRetransmits, lossEstimate, rateBytesPerSecond, congestionEvents, stallBursts } = s;
   return { datagramsSent, repairSymbolsSent, sourceRetransmits, lossEstimate, rateBytesPerSecond, congestionEvents, stallBursts };
+}
+
+function lossPercent(s: ReceiverSummary): string {
+  const n = s.datagramsReceived + s.datagramsLost;
+  return n === 0 ? 'n/a' : `${((100 * s.datagramsLost) / n).toFixed(1)} %`;
 }

@@ -56,6 +56,12 @@ describe('unicast end to end over loopback', () => {
     expect(summary.completed).toBe(3);
     expect(summary.failed).toBe(0);
     expect(summary.receivers.every((r) => r.repairSymbolsSent > 0 && r.sourceRetransmits === 0)).toBe(true);
+    // The summary carries the loss each receiver saw (10 % simulated, plus any real drops).
+    for (const r of summary.receivers) {
+      const seen = r.datagramsLost / (r.datagramsReceived + r.datagramsLost);
+      expect(seen).toBeGreaterThan(0.05);
+      expect(seen).toBeLessThan(0.3);
+    }
   });
 
   it('completes unharmed while a hostile client sends garbage frames and forged datagrams', async () => {
