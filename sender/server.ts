@@ -92,6 +92,9 @@ export class SenderServer {
       this.shared.onFailed = (message) => {
         for (const s of this.sessions) s.abort(`sender stream failed: ${message}`);
       };
+      this.shared.onDropped = (id, reason) => {
+        for (const s of this.sessions) if (s.id === id) s.abort(reason);
+      };
     }
   }
 
@@ -170,7 +173,7 @@ class ReceiverSession {
   constructor(
     private readonly init: SenderServerInit,
     private readonly socket: Socket,
-    private readonly id: string,
+    readonly id: string,
     private readonly activeCount: () => number,
     private readonly shared?: { session: SharedSession; sessionId: number },
   ) {

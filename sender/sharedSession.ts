@@ -35,6 +35,7 @@ export interface SharedSessionInit {
 /** What the session needs of a running shared stream. */
 export interface SharedStreamLike {
   readonly stats: SharedStreamStats;
+  onDrop?: (id: string, reason: string) => void;
   readonly finished: Promise<{ reason: 'stopped' | 'error'; message?: string }>;
   join(id: string, window: number): void;
   leave(id: string): void;
@@ -50,6 +51,8 @@ export class SharedSession {
   private waitElapsed = false;
   /** Called once if the stream worker fails: the server aborts every member. */
   onFailed?: (message: string) => void;
+  /** Called when the stream drops a member (too slow); the server tells that receiver why. */
+  onDropped?: (id: string, reason: string) => void;
 
   constructor(private readonly init: SharedSessionInit) {
     if (init.waitMs !== undefined) {
@@ -115,6 +118,10 @@ export class SharedSession {
       ttl: this.init.ttl,
       broadcastAddress: this.init.broadcastAddress,
     });
+    this.handle.onDrop = (id, reason) => {
+      this.init.logger.warn({ member: id, reason }, `dropping ${id}: ${reason}`);
+      this.onDropped?.(id, reason);
+    };
     for (const [id, window] of this.waiting) this.handle.join(id, window);
     this.waiting.clear();
     void this.handle.finished.then((f) => {

@@ -55,6 +55,11 @@ export interface SharedStreamInit {
   fixedRate?: boolean;
   /** @default max(1 MB/s, 5 % of the rate) */
   floorBytesPerSecond?: number;
+  /**
+   * A member whose own rate has sat at the floor this long is dropped (pollDropped says why):
+   * one slow receiver must not hold everyone at the floor for ever. @default 10000
+   */
+  slowDropAfterMs?: number;
   now: number;
   /** Segments open at once. @default 8 */
   window?: number;
@@ -122,6 +127,9 @@ export class SharedStream {
   private readonly sendTimes = new Float64Array(SEND_TIME_HISTORY);
   private sequence: number;
   private lastServed = -1;
+  private readonly floor: number;
+  private readonly atFloorSince = new Map<string, number>();
+  private readonly dropped: { id: string; reason: string }[] = [];
   private lastFeedbackAt: number;
   private now: number;
 
@@ -134,6 +142,7 @@ export class SharedStream {
     this.horizonMs = init.inFlightHorizonMs ?? 50;
     this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
     const floor = init.floorBytesPerSecond ?? Math.max(1e6, 0.05 * init.rateBytesPerSecond);
+    this.floor = floor;
     const cap = init.rateBytesPerSecond;
     const newRate = init.fixedRate ? undefined : (now: number) => new RateController({ capBytesPerSecond: cap, now, floorBytesPerSecond: floor });
     this.members = new Membership(init.layout.segmentCount, init.inactiveAfterMs ?? 500, newRate, this.datagramBytes);
@@ -161,6 +170,7 @@ export class SharedStream {
   removeMember(now: number, id: string): void {
     this.now = now;
     this.members.remove(id);
+    this.atFloorSince.delete(id);
     for (const seg of this.open.values()) seg.owedBy.delete(id);
     this.closeUnneeded();
   }
@@ -175,6 +185,7 @@ export class SharedStream {
     const m = this.members.report(id, now, p);
     if (!m) return;
     this.lastFeedbackAt = now;
+    if (m.rate && this.tooSlow(now, id, m.rate.bytesPerSecond)) return;
     if (!this.init.fixedRate) this.bucket.setRate(now, this.members.slowestRate(now) ?? this.init.rateBytesPerSecond);
     const highest = this.unwrap(p.highestSequence);
     const horizon = Math.max(this.horizonMs, 2 * m.reportDelayMs(now, highest, this.sendTimes, this.sequence, SEND_TIME_HISTORY) + 10);
@@ -192,6 +203,27 @@ export class SharedStream {
     }
     this.closeUnneeded();
     for (const i of [...this.loaded.keys()]) if (!this.members.anyActiveNeedsSegment(i, now)) this.loaded.delete(i);
+  }
+
+  /** Members dropped for being too slow since the last call, with the reason to tell them. */
+  pollDropped(): { id: string; reason: string }[] {
+    return this.dropped.splice(0);
+  }
+
+  private tooSlow(now: number, id: string, rate: number): boolean {
+    if (rate > this.floor * 1.0001) {
+      this.atFloorSince.delete(id);
+      return false;
+    }
+    const since = this.atFloorSince.get(id) ?? now;
+    this.atFloorSince.set(id, since);
+    const limit = this.init.slowDropAfterMs ?? 10_000;
+    if (now - since < limit) return false;
+    this.atFloorSince.delete(id);
+    this.removeMember(now, id);
+    this.dropped.push({ id, reason: `too slow: its loss kept the shared stream at the ${(this.floor / 1e6).toFixed(1)} MB/s floor for ${limit} ms` });
+    if (!this.init.fixedRate) this.bucket.setRate(now, this.members.slowestRate(now) ?? this.init.rateBytesPerSecond);
+    return true;
   }
 
   /** A segment whose bytes the adapter should read next. */

@@ -14,6 +14,8 @@ export interface SharedStreamFinished {
 export class SharedStreamHandle {
   private readonly worker: Worker;
   private ended = false;
+  /** The stream dropped a member (too slow): the server ends its connection with `reason`. */
+  onDrop?: (id: string, reason: string) => void;
   stats: SharedStreamStats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, sourceResends: 0, rateBytesPerSecond: 0 };
   private resolve!: (f: SharedStreamFinished) => void;
   readonly finished = new Promise<SharedStreamFinished>((r) => (this.resolve = r));
@@ -21,6 +23,7 @@ export class SharedStreamHandle {
   constructor(init: SharedWorkerData) {
     this.worker = new Worker(workerScriptUrl('sender/sharedStreamWorker'), { workerData: init });
     this.worker.on('message', (m: FromSharedWorker) => {
+      if (m.type === 'drop') return this.onDrop?.(m.id, m.reason);
       this.stats = m.stats;
       if (m.type === 'finished') this.end({ reason: m.reason, message: m.message, stats: m.stats });
     });

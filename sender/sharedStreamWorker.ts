@@ -103,6 +103,7 @@ port.on('message', (m: ToSharedWorker) => {
   else if (m.type === 'leave') core.removeMember(now, m.id);
   else if (m.type === 'progress') core.handleProgress(now, m.id, m.progress);
   else return finish('stopped', m.reason);
+  for (const d of core.pollDropped()) post({ type: 'drop', id: d.id, reason: d.reason });
   schedule();
 });
 

@@ -29,4 +29,5 @@ export type ToSharedWorker =
 
 export type FromSharedWorker =
   | { type: 'stats'; stats: SharedStreamStats }
+  | { type: 'drop'; id: string; reason: string }
   | { type: 'finished'; reason: 'stopped' | 'error'; message?: string; stats: SharedStreamStats };

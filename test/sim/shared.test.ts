@@ -93,6 +93,27 @@ describe('shared (multicast) stream on virtual time', () => {
     expect(sim.stream.members.size).toBe(0);
   });
 
+  it('drops a receiver whose loss keeps the stream at its rate floor, and tells why; the others finish', () => {
+    const sim = new SharedSimulation({
+      data,
+      codec,
+      segmentSize: SEGMENT,
+      rateBytesPerSecond: RATE,
+      seed: 5,
+      stream: { slowDropAfterMs: 100 },
+      receivers: [
+        { id: 'a', loss: 0.02 },
+        { id: 'b', loss: 0.02 },
+        { id: 'slow', loss: 0.75 },
+      ],
+    }).run();
+    expectIntact(sim, ['a', 'b']);
+    const slow = sim.receivers[2]!;
+    expect(slow.completedAt).toBeUndefined();
+    expect(slow.droppedFor).toBe('too slow: its loss kept the shared stream at the 2.5 MB/s floor for 100 ms');
+    expect(sim.stream.members.size).toBe(0);
+  });
+
   it('is deterministic for a seed', () => {
     const cfg = [
       { id: 'x', loss: 0.1 },

@@ -12,7 +12,7 @@ import { crc32Scheme } from '../../encoder/integrity.js';
 import { planSegments, segmentRange, type SegmentLayout } from '../../encoder/segmentLayout.js';
 import { runDecodeJob } from '../../receiver/decodeJob.js';
 import { ReceiverCore } from '../../receiver/receiverCore.js';
-import { SharedStream } from '../../sender/sharedStreamCore.js';
+import { SharedStream, type SharedStreamInit } from '../../sender/sharedStreamCore.js';
 import { SeededRandom } from '../../util/random.js';
 import { simManifest } from './simManifest.js';
 
@@ -37,6 +37,8 @@ export interface SharedSimOptions {
   /** A dead receiver is removed this long after it died. @default 2000 */
   removeAfterMs?: number;
   maxVirtualMs?: number;
+  /** Extra SharedStream settings (e.g. slowDropAfterMs). */
+  stream?: Partial<SharedStreamInit>;
 }
 
 interface Timed<T> {
@@ -50,6 +52,8 @@ export class SimReceiver {
   completedAt?: number;
   joined = false;
   dead = false;
+  /** Why the stream dropped it, if it did. */
+  droppedFor?: string;
   removed = false;
   readonly inbox: Timed<Uint8Array>[] = [];
   readonly random: SeededRandom;
@@ -79,7 +83,7 @@ export class SharedSimulation {
     this.delay = o.oneWayDelayMs ?? 0.25;
     this.layout = planSegments(o.data.length, { segmentSize: o.segmentSize });
     this.manifest = simManifest(o.data, this.layout, { sessionId: 0x5a5a, fileName: 'shared.bin', codec: o.codec.name, rateBytesPerSecond: o.rateBytesPerSecond });
-    this.stream = new SharedStream({ sessionId: 0x5a5a, layout: this.layout, codec: o.codec, integrity: crc32Scheme, rateBytesPerSecond: o.rateBytesPerSecond, now: 0 });
+    this.stream = new SharedStream({ sessionId: 0x5a5a, layout: this.layout, codec: o.codec, integrity: crc32Scheme, rateBytesPerSecond: o.rateBytesPerSecond, now: 0, ...o.stream });
     this.receivers = o.receivers.map((r, i) => new SimReceiver(r, o.data.length, o.seed * 1000 + i));
   }
 
@@ -124,6 +128,11 @@ export class SharedSimulation {
       if (!r.joined || r.dead || r.removed) continue;
       while (r.inbox[0] && r.inbox[0].at <= now) r.core!.handleDatagram(now, r.inbox.shift()!.value);
       this.pumpReceiver(r, now);
+    }
+    for (const d of this.stream.pollDropped()) {
+      const r = this.receivers.find((x) => x.cfg.id === d.id)!;
+      r.droppedFor = d.reason;
+      r.removed = true;
     }
     for (let i = this.stream.pollSegmentLoad(); i !== undefined; i = this.stream.pollSegmentLoad()) {
       const range = segmentRange(this.layout, i);
