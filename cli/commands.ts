@@ -106,7 +106,8 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--interface <address>', 'local address of the NIC that carries the shared stream')
       .option('--ttl <hops>', 'multicast TTL', int('ttl', 1, 255), 1)
       .option('--min-receivers <n>', 'shared stream: start once this many receivers have asked (late joiners are always accepted)', int('min receivers', 1, 100_000))
-      .option('--wait <duration>', 'shared stream: start this long after listening, with whoever has joined', duration),
+      .option('--wait <duration>', 'shared stream: start this long after listening, with whoever has joined', duration)
+      .option('--carousel', 'shared stream: start at once and keep cycling through the file for late joiners until interrupted'),
   ).action(async (file: string, o) => {
     const log = createLogger({ json: o.json, level: o.logLevel });
     const controller = abortOnSignals(log);
@@ -131,6 +132,7 @@ export async function runCli(argv: string[]): Promise<number> {
         ttl: o.ttl,
         minReceivers: o.minReceivers,
         waitMs: o.wait,
+        carousel: Boolean(o.carousel),
         signal: controller.signal,
         logger: log,
       });

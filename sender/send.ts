@@ -64,6 +64,8 @@ export interface SendOptions {
   minReceivers?: number;
   /** Shared stream: start this long after listening, with whoever has joined. */
   waitMs?: number;
+  /** Shared stream: start at once and keep cycling through the file for late joiners until aborted. */
+  carousel?: boolean;
   /** Aborting stops every stream, closes every socket and resolves with the summary so far. */
   signal?: AbortSignal;
   logger?: Logger;
@@ -117,12 +119,13 @@ export class SendOptionsError extends Error {
 function sharedOptions(o: SendOptions): SenderServerInit['shared'] {
   if (o.multicast && o.broadcast) throw new SendOptionsError('choose multicast or broadcast, not both');
   if (!o.multicast && !o.broadcast) {
-    if (o.minReceivers !== undefined || o.waitMs !== undefined) throw new SendOptionsError('minReceivers and waitMs apply to a multicast or broadcast stream');
+    if (o.minReceivers !== undefined || o.waitMs !== undefined || o.carousel) throw new SendOptionsError('minReceivers, waitMs and carousel apply to a multicast or broadcast stream');
     return undefined;
   }
   const dataPlane: DataPlane = o.multicast ? { mode: 'multicast', group: o.multicast.group, port: o.multicast.port } : { mode: 'broadcast', port: o.broadcast!.port };
   const problem = dataPlaneProblem(dataPlane);
   if (problem) throw new SendOptionsError(problem);
+  if (o.carousel && o.receivers !== undefined) throw new SendOptionsError('a carousel runs until stopped: drop receivers (--receivers)');
   return {
     dataPlane,
     interfaceAddress: o.interfaceAddress,
@@ -130,5 +133,6 @@ function sharedOptions(o: SendOptions): SenderServerInit['shared'] {
     broadcastAddress: o.broadcast?.address,
     minReceivers: o.minReceivers,
     waitMs: o.waitMs,
+    carousel: o.carousel,
   };
 }

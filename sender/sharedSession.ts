@@ -5,7 +5,7 @@
  *
  * Start policy: at the first Request, unless `minReceivers` is set (start once that many have
  * asked) or `waitMs` is set (start that long after the session opened, with whoever is there;
- * with both, whichever comes first).
+ * with both, whichever comes first). A carousel starts at once, with nobody.
  */
 import type { Logger } from 'pino';
 import type { DataPlane, Progress } from '../control/messages.js';
@@ -27,6 +27,8 @@ export interface SharedSessionInit {
   broadcastAddress?: string;
   minReceivers?: number;
   waitMs?: number;
+  /** Stream from the start, cycling through the file, until stopped. */
+  carousel?: boolean;
   logger: Logger;
   /** Starts the stream worker (tests pass a fake). @default a SharedStreamHandle */
   startStream?: (data: SharedWorkerData) => SharedStreamLike;
@@ -62,6 +64,7 @@ export class SharedSession {
       }, init.waitMs);
       this.waitTimer.unref();
     }
+    if (init.carousel) queueMicrotask(() => this.start('carousel'));
   }
 
   get started(): boolean {
@@ -100,7 +103,7 @@ export class SharedSession {
   }
 
   private start(why: string): void {
-    if (this.handle || this.stopped || this.waiting.size === 0) return;
+    if (this.handle || this.stopped || (this.waiting.size === 0 && !this.init.carousel)) return;
     clearTimeout(this.waitTimer);
     const { dataPlane } = this.init;
     const where = dataPlane.mode === 'multicast' ? `multicast ${dataPlane.group}:${dataPlane.port}` : `broadcast port ${dataPlane.port}`;
@@ -113,6 +116,7 @@ export class SharedSession {
       sessionId: this.init.sessionId,
       rateBytesPerSecond: this.init.rateBytesPerSecond,
       fixedRate: this.init.fixedRate,
+      carousel: this.init.carousel,
       dataPlane,
       interfaceAddress: this.init.interfaceAddress,
       ttl: this.init.ttl,

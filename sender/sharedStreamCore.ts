@@ -60,6 +60,11 @@ export interface SharedStreamInit {
    * one slow receiver must not hold everyone at the floor for ever. @default 10000
    */
   slowDropAfterMs?: number;
+  /**
+   * Keep cycling through the file (source symbols, segment after segment) while no member needs
+   * anything, so receivers that join later find the stream running. @default false
+   */
+  carousel?: boolean;
   now: number;
   /** Segments open at once. @default 8 */
   window?: number;
@@ -95,6 +100,8 @@ const RESEND_MAX_LOSS = 0.1;
 const SEND_TIME_HISTORY = 1 << 16;
 
 class SharedSegment extends OpenSegment {
+  /** Opened by the carousel: kept until its sources are out, whoever needs it. */
+  carousel = false;
   /** Repair symbols owed to each active member that needs this segment. */
   readonly owedBy = new Map<string, number>();
   /** Ids in resendQueue not yet sent again. */
@@ -127,6 +134,7 @@ export class SharedStream {
   private readonly sendTimes = new Float64Array(SEND_TIME_HISTORY);
   private sequence: number;
   private lastServed = -1;
+  private carouselNext = 0;
   private readonly floor: number;
   private readonly atFloorSince = new Map<string, number>();
   private readonly dropped: { id: string; reason: string }[] = [];
@@ -202,7 +210,7 @@ export class SharedStream {
       seg.owedBy.set(id, this.owedRepair(seg, m, entry !== undefined, needed, shortfall, highest, now - horizon));
     }
     this.closeUnneeded();
-    for (const i of [...this.loaded.keys()]) if (!this.members.anyActiveNeedsSegment(i, now)) this.loaded.delete(i);
+    for (const i of [...this.loaded.keys()]) if (!this.members.anyActiveNeedsSegment(i, now) && !(this.init.carousel && i === this.carouselNext)) this.loaded.delete(i);
   }
 
   /** Members dropped for being too slow since the last call, with the reason to tell them. */
@@ -230,7 +238,7 @@ export class SharedStream {
   pollSegmentLoad(): number | undefined {
     if (this.open.size + this.loaded.size + this.loadRequested.size >= this.window + 2) return undefined;
     const skip = (i: number) => this.open.has(i) || this.loaded.has(i) || this.loadRequested.has(i);
-    const i = this.members.lowestWanted(this.now, skip);
+    const i = this.wanted(skip);
     if (i === undefined) return undefined;
     this.loadRequested.add(i);
     return i;
@@ -273,10 +281,19 @@ export class SharedStream {
     return this.openNext();
   }
 
+  /** The lowest segment a member wants, else (carousel) the next one round the file. */
+  private wanted(skip: (s: number) => boolean): number | undefined {
+    const i = this.members.lowestWanted(this.now, skip);
+    if (i !== undefined || !this.init.carousel || this.init.layout.segmentCount === 0) return i;
+    return skip(this.carouselNext) ? undefined : this.carouselNext;
+  }
+
   private openNext(): SharedSegment | undefined {
+    if (this.init.carousel) this.closeUnneeded(); // nobody may report to trigger it
     if (this.open.size >= this.window) return undefined;
     for (const seg of this.open.values()) if (seg.pendingSource > 0) return undefined;
-    const i = this.members.lowestWanted(this.now, (s) => this.open.has(s));
+    const byMembers = this.members.lowestWanted(this.now, (s) => this.open.has(s));
+    const i = this.wanted((s) => this.open.has(s));
     if (i === undefined) return undefined;
     const data = this.loaded.get(i);
     if (!data) return undefined;
@@ -287,6 +304,10 @@ export class SharedStream {
     seg.nextRepair = this.repairCursor.get(i) ?? 0;
     // Sources again only if nobody who needs it holds a symbol of it (they would be duplicates).
     if (this.members.anyStarted(i, this.now)) seg.nextSource = seg.sourceSymbols;
+    if (byMembers === undefined) {
+      seg.carousel = true;
+      this.carouselNext = (i + 1) % this.init.layout.segmentCount;
+    }
     this.open.set(i, seg);
     this.stats.segmentsOpened++;
     for (const id of this.members.activeIds(this.now)) this.oweUnstarted(seg, id);
@@ -356,7 +377,7 @@ export class SharedStream {
 
   private closeUnneeded(): void {
     for (const [i, seg] of this.open) {
-      if (this.members.anyActiveNeedsSegment(i, this.now)) continue;
+      if (this.members.anyActiveNeedsSegment(i, this.now) || (seg.carousel && seg.pendingSource > 0)) continue;
       this.repairCursor.set(i, seg.nextRepair);
       seg.encoder.free();
       this.open.delete(i);

@@ -25,6 +25,7 @@ const core = new SharedStream({
   integrity: crc32Scheme,
   rateBytesPerSecond: data.rateBytesPerSecond,
   fixedRate: data.fixedRate,
+  carousel: data.carousel,
   now: performance.now(),
 });
 const destination = data.dataPlane.mode === 'multicast' ? data.dataPlane.group : (data.broadcastAddress ?? '255.255.255.255');

@@ -12,6 +12,8 @@ export interface SharedWorkerData {
   rateBytesPerSecond: number;
   /** Pace at exactly the rate instead of following the slowest member's controller. */
   fixedRate: boolean;
+  /** Cycle through the file while nobody needs anything. */
+  carousel?: boolean;
   dataPlane: DataPlane;
   /** Local address whose interface carries the multicast stream (IP_MULTICAST_IF). */
   interfaceAddress?: string;

@@ -93,6 +93,15 @@ describe('SharedSession start policy', () => {
     expect(empty.started).toHaveLength(1);
   });
 
+  it('a carousel starts at once with nobody and keeps its data settings', async () => {
+    const { s, started } = session({ carousel: true });
+    await Promise.resolve();
+    expect(s.started).toBe(true);
+    expect(started[0]!.data.carousel).toBe(true);
+    s.join('walk-in', 8);
+    expect(started[0]!.calls).toEqual(['join walk-in 8']);
+  });
+
   it('tells the server when the stream fails, and stop() ends it', async () => {
     const { s, started } = session();
     const failed = new Promise<string>((r) => (s.onFailed = r));

@@ -114,6 +114,23 @@ describe('shared (multicast) stream on virtual time', () => {
     expect(sim.stream.members.size).toBe(0);
   });
 
+  it('carousel: streams with nobody listening, and a receiver joining mid-cycle completes from it', () => {
+    const cycleMs = ((K_TOTAL * 1420) / RATE) * 1000;
+    const sim = new SharedSimulation({
+      data,
+      codec,
+      segmentSize: SEGMENT,
+      rateBytesPerSecond: RATE,
+      seed: 4,
+      stream: { carousel: true },
+      receivers: [{ id: 'walk-in', loss: 0.05, joinAt: cycleMs * 1.5 }],
+    }).run();
+    expectIntact(sim);
+    // A cycle and a half went out before anyone joined.
+    expect(sim.stream.stats.sourceSymbolsSent).toBeGreaterThan(K_TOTAL * 1.4);
+    expect(sim.repeatedRepairIds).toBe(0);
+  });
+
   it('is deterministic for a seed', () => {
     const cfg = [
       { id: 'x', loss: 0.1 },
