@@ -37,6 +37,7 @@ import { Membership, type Member } from './membership.js';
 import { OpenSegment } from './openSegment.js';
 import { RateController } from './rateController.js';
 import { repairFor } from './streamCore.js';
+import { SEND_TIME_HISTORY, U32, unwrapSequence } from './sequence.js';
 import { TokenBucket } from './tokenBucket.js';
 
 export interface SharedStreamInit {
@@ -90,14 +91,12 @@ export interface SharedStreamStats {
   rateBytesPerSecond: number;
 }
 
-const U32 = 2 ** 32;
 /** A member's listed losses above this fraction of K get repair symbols instead of resends. */
 const RESEND_MAX_FRACTION = 0.25;
 /** Resends only while at most this many members need the segment ... */
 const RESEND_MAX_MEMBERS = 4;
 /** ... and the member's loss estimate is at most this. */
 const RESEND_MAX_LOSS = 0.1;
-const SEND_TIME_HISTORY = 1 << 16;
 
 class SharedSegment extends OpenSegment {
   /** Opened by the carousel: kept until its sources are out, whoever needs it. */
@@ -419,8 +418,7 @@ export class SharedStream {
   }
 
   private unwrap(wire: number): number {
-    const last = this.sequence - 1;
-    if (last < 0) return -1;
-    return last - (((last % U32) - wire + U32) % U32);
+    return unwrapSequence(this.sequence - 1, wire);
   }
+
 }

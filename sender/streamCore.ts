@@ -39,6 +39,7 @@ import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { MAX_MISSING_LISTED, type Progress, type SegmentProgress } from '../control/messages.js';
 import { OpenSegment } from './openSegment.js';
 import { RateController } from './rateController.js';
+import { SEND_TIME_HISTORY, U32, unwrapSequence } from './sequence.js';
 import { TokenBucket } from './tokenBucket.js';
 
 export interface SenderStreamInit {
@@ -90,7 +91,6 @@ export interface SenderStreamStats {
   congestionEvents: number;
 }
 
-const U32 = 2 ** 32;
 
 export function emptyStreamStats(): SenderStreamStats {
   return {
@@ -106,7 +106,6 @@ export function emptyStreamStats(): SenderStreamStats {
     congestionEvents: 0,
   };
 }
-const SEND_TIME_HISTORY = 1 << 16;
 
 /**
  * Symbols to send so that about `needed` arrive at loss p with high probability: the mean
@@ -440,9 +439,7 @@ export class SenderStream {
 
   /** Maps a wire (u32) sequence number to the stream's unwrapped numbering. */
   private unwrap(wire: number): number {
-    const last = this.sequence - 1;
-    if (last < 0) return -1;
-    const back = ((last % U32) - wire + U32) % U32;
-    return last - back;
+    return unwrapSequence(this.sequence - 1, wire);
   }
+
 }
