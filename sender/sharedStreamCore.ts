@@ -275,9 +275,16 @@ export class SharedStream {
 
   /** Round robin over open segments with sources left or symbols owed; opens one if due. */
   private pick(): SharedSegment | undefined {
-    const busy = [...this.open.values()].filter((s) => s.pendingSource > 0 || s.resendsPending || s.owed > 0).sort((a, b) => a.index - b.index);
-    if (busy.length > 0) return busy.find((s) => s.index > this.lastServed) ?? busy[0];
-    return this.openNext();
+    // Called for every datagram: one pass, no allocation. The next busy segment after the last
+    // one served, else the lowest busy one (wrap around).
+    let next: SharedSegment | undefined;
+    let lowest: SharedSegment | undefined;
+    for (const s of this.open.values()) {
+      if (s.pendingSource === 0 && !s.resendsPending && s.owed === 0) continue;
+      if (!lowest || s.index < lowest.index) lowest = s;
+      if (s.index > this.lastServed && (!next || s.index < next.index)) next = s;
+    }
+    return next ?? lowest ?? this.openNext();
   }
 
   /** The lowest segment a member wants, else (carousel) the next one round the file. */
