@@ -2,7 +2,8 @@
  * `npm run bench`: micro-benchmarks (benchmark.js) then the end-to-end loopback benchmark.
  * Prints one line per configuration; writes everything to bench/results/bench-<timestamp>.json.
  * Flags: --quick (small sizes, for a smoke run), --micro-only, --e2e-only, --size MiB,
- * --receivers 1,4, --recovery auto,fountain (modes raced at each lossy configuration).
+ * --receivers 1,4, --loss 0,0.05, --recovery auto,fountain (modes raced at each lossy
+ * configuration), --repeat N (runs per one-receiver configuration; the median is kept).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -22,6 +23,9 @@ const listArg = (name: string): string[] | undefined => {
 };
 const receivers = listArg('--receivers')?.map(Number);
 const recoveries = listArg('--recovery') as RecoveryMode[] | undefined;
+const losses = listArg('--loss')?.map(Number);
+const repeatArg = args.indexOf('--repeat');
+const repeat = repeatArg >= 0 ? Number(args[repeatArg + 1]) : undefined;
 
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
@@ -31,7 +35,7 @@ const results: Record<string, unknown> = {
   quick,
 };
 if (!args.includes('--e2e-only')) results.micro = await runMicroBenchmarks({ quick });
-if (!args.includes('--micro-only')) results.e2e = await runE2EBenchmarks({ sizeMiB, receivers, recoveries });
+if (!args.includes('--micro-only')) results.e2e = await runE2EBenchmarks({ sizeMiB, receivers, losses, recoveries, repeat });
 
 const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bench', 'results');
 await mkdir(dir, { recursive: true });

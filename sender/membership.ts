@@ -48,8 +48,21 @@ export class Member {
     return this.completeBelow >= this.segmentCount;
   }
 
-  update(now: number, p: Progress): void {
+  /**
+   * `highest`: the report's highestSequence unwrapped; `sentAt`: when that datagram was sent (if
+   * still remembered). Together they give the report delay, which the rate controller reads as
+   * queueing.
+   */
+  update(now: number, p: Progress, highest = -1, sentAt?: number): void {
     this.lastReportAt = now;
+    // Only a report that advances highestSequence measures delay: a keep-alive repeating an old
+    // one says the later symbols did not come, not that they are slow.
+    let delaySample: number | undefined;
+    if (highest > this.highestReported && sentAt !== undefined) {
+      this.highestReported = highest;
+      delaySample = now - sentAt;
+      this.delayMs = Math.max(delaySample, this.delayMs * 0.95);
+    }
     this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, this.segmentCount));
     for (const i of p.completeAbove) if (i < this.segmentCount) this.completeAbove.add(i);
     for (const i of this.completeAbove) if (i < this.completeBelow) this.completeAbove.delete(i);
@@ -63,21 +76,16 @@ export class Member {
     const dr = p.datagramsReceived - last.received;
     const dl = p.datagramsLost - last.lost;
     if (dr < 0 || dl < 0 || dr + dl === 0) return;
-    this.rate?.onReport(now, dr, dl, this.datagramBytes);
+    this.rate?.onReport(now, dr, dl, this.datagramBytes, delaySample);
     const alpha = Math.min(0.5, (dr + dl) / (dr + dl + 2000));
     this.lossEstimate = Math.min(0.9, this.lossEstimate * (1 - alpha) + (dl / (dr + dl)) * alpha);
   }
 
   /**
    * Decaying maximum of "report arrival − send time of its highestSequence": symbols queue in
-   * socket buffers, and younger unreported ones are in flight, not lost. Measured only when the
-   * report's highest sequence advances.
+   * socket buffers, and younger unreported ones are in flight, not lost.
    */
-  reportDelayMs(now: number, highest: number, sendTimes: Float64Array, sequence: number, history: number): number {
-    if (highest > this.highestReported && highest >= 0 && sequence - highest <= history) {
-      this.highestReported = highest;
-      this.delayMs = Math.max(now - sendTimes[highest % history]!, this.delayMs * 0.95);
-    }
+  get reportDelayMs(): number {
     return this.delayMs;
   }
 }
@@ -111,9 +119,9 @@ export class Membership {
     return this.members.get(id);
   }
 
-  report(id: string, now: number, p: Progress): Member | undefined {
+  report(id: string, now: number, p: Progress, highest?: number, sentAt?: number): Member | undefined {
     const m = this.members.get(id);
-    m?.update(now, p);
+    m?.update(now, p, highest, sentAt);
     return m;
   }
 

@@ -15,11 +15,27 @@
  * Growth is also capped at 1.25 × the highest delivery rate (bytes the receiver got per second)
  * of the last second, divided by (1 − baseline loss), so the rate stays near what really arrives. Reports with fewer than 64
  * new datagrams are pooled with the next ones.
+ *
+ * Queueing delay, when the caller measures it (report arrival − send time of the newest datagram
+ * the report covers), is read before loss: a receiver that cannot keep up first fills its socket
+ * buffer (8 MiB is ~80 ms at 100 MB/s) and only then drops, and every drop costs a resend. The
+ * delay above its lowest value of the last 10 s is the queue; a decision reads the smallest
+ * sample since the previous one, so a receiver's brief pause (hashing a segment, a GC) is not
+ * taken for a queue. Above 10 ms the rate stops growing; above 30 ms in two decisions in a
+ * row it drops by 15 % (the queue then drains), at most once per max(50 ms, queue): a cut shows
+ * in the delay only a queue later. (The delivery rate is not used for this cut: it is measured
+ * on report arrival times, and reports arrive bunched.)
  */
 
 /** Loss above this is never taken as a link's normal state (total loss must throttle). */
 const MAX_BASELINE = 0.5;
 const MIN_SPAN_MS = 15;
+/** Queueing delay (ms) at which the rate stops growing. */
+export const QUEUE_HOLD_MS = 10;
+/** Queueing delay (ms) at which the rate drops below the delivery rate so the queue drains. */
+export const QUEUE_DRAIN_MS = 30;
+/** The lowest delay of this window is the path's own (no queue). */
+const MIN_DELAY_WINDOW_MS = 10_000;
 
 export interface RateControllerInit {
   /** User cap in bytes/s; 0 = none. */
@@ -42,7 +58,17 @@ export class RateController {
   private pendingReceived = 0;
   private pendingLost = 0;
   private lastDecrease = -Infinity;
+  /** Rate cuts, for loss or for a queue. */
   congestionEvents = 0;
+  /** Of congestionEvents, those caused by queueing delay. */
+  queueEvents = 0;
+  /** Rising minima of recent delay samples: the front is the window's lowest. */
+  private readonly delayFloor: { at: number; delay: number }[] = [];
+  /** Lowest delay sample since the last decision (reports are pooled). */
+  private pendingDelay: number | undefined;
+  /** The previous decision saw a queue above QUEUE_DRAIN_MS. */
+  private queuedBefore = false;
+  private lastQueueCut = -Infinity;
   private pendingSince: number | undefined;
   /** Delivery-rate samples (bytes/s) of recent reports, for a windowed maximum. */
   private readonly delivered: { at: number; rate: number }[] = [];
@@ -76,7 +102,11 @@ export class RateController {
    * Counts new since the previous report, and the size of a datagram (to turn counts into a
    * delivery rate). Returns the (possibly changed) rate.
    */
-  onReport(now: number, newReceived: number, newLost: number, datagramBytes = 1420): number {
+  onReport(now: number, newReceived: number, newLost: number, datagramBytes = 1420, delayMs?: number): number {
+    if (delayMs !== undefined && Number.isFinite(delayMs) && delayMs >= 0) {
+      this.noteDelay(now, delayMs);
+      this.pendingDelay = Math.min(this.pendingDelay ?? Infinity, delayMs);
+    }
     this.pendingReceived += Math.max(0, newReceived);
     this.pendingLost += Math.max(0, newLost);
     const n = this.pendingReceived + this.pendingLost;
@@ -89,6 +119,11 @@ export class RateController {
     this.pendingSince = now;
     this.pendingReceived = 0;
     this.pendingLost = 0;
+    const queue = this.pendingDelay === undefined ? 0 : this.pendingDelay - this.delayFloor[0]!.delay;
+    this.pendingDelay = undefined;
+    const queued = queue > QUEUE_DRAIN_MS;
+    const persistentQueue = queued && this.queuedBefore;
+    this.queuedBefore = queued;
     if (this.baseline < 0) this.baseline = Math.min(loss, MAX_BASELINE);
     const threshold = this.baseline + 0.03 + 0.25 * this.baseline;
     if (loss > threshold) {
@@ -100,6 +135,17 @@ export class RateController {
       }
       // Congested samples teach the baseline only slowly.
       this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.01);
+    } else if (persistentQueue) {
+      if (now - this.lastQueueCut >= Math.max(50, queue)) {
+        this.rate = Math.max(this.floor, this.rate * 0.85);
+        this.lastQueueCut = now;
+        this.slowStart = false;
+        this.congestionEvents++;
+        this.queueEvents++;
+      }
+      this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.1);
+    } else if (queue > QUEUE_HOLD_MS) {
+      this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.1);
     } else {
       // Grow, but never far past what actually arrives: a sender that cannot reach its nominal
       // rate (CPU-bound) must not believe it paces at it.
@@ -110,5 +156,12 @@ export class RateController {
       this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.1);
     }
     return this.rate;
+  }
+
+  private noteDelay(now: number, delay: number): void {
+    const f = this.delayFloor;
+    while (f.length > 0 && f[f.length - 1]!.delay >= delay) f.pop();
+    f.push({ at: now, delay });
+    while (f.length > 1 && now - f[0]!.at > MIN_DELAY_WINDOW_MS) f.shift();
   }
 }

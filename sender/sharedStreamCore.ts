@@ -189,13 +189,14 @@ export class SharedStream {
 
   handleProgress(now: number, id: string, p: Progress): void {
     this.now = now;
-    const m = this.members.report(id, now, p);
+    const highest = this.unwrap(p.highestSequence);
+    const remembered = highest >= 0 && highest < this.sequence && this.sequence - highest <= SEND_TIME_HISTORY;
+    const m = this.members.report(id, now, p, highest, remembered ? this.sendTimes[highest % SEND_TIME_HISTORY] : undefined);
     if (!m) return;
     this.lastFeedbackAt = now;
     if (m.rate && this.tooSlow(now, id, m.rate.bytesPerSecond)) return;
     if (!this.init.fixedRate) this.bucket.setRate(now, this.members.slowestRate(now) ?? this.init.rateBytesPerSecond);
-    const highest = this.unwrap(p.highestSequence);
-    const horizon = Math.max(this.horizonMs, 2 * m.reportDelayMs(now, highest, this.sendTimes, this.sequence, SEND_TIME_HISTORY) + 10);
+    const horizon = Math.max(this.horizonMs, 2 * m.reportDelayMs + 10);
     const survive = 1 - m.lossEstimate;
     for (const seg of this.open.values()) {
       if (!m.needs(seg.index) || !m.inWindow(seg.index)) {

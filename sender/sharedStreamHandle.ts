@@ -12,7 +12,7 @@ export interface SharedStreamFinished {
 }
 
 export class SharedStreamHandle {
-  private readonly worker: Worker;
+  private readonly worker?: Worker;
   private ended = false;
   /** The stream dropped a member (too slow): the server ends its connection with `reason`. */
   onDrop?: (id: string, reason: string) => void;
@@ -20,8 +20,14 @@ export class SharedStreamHandle {
   private resolve!: (f: SharedStreamFinished) => void;
   readonly finished = new Promise<SharedStreamFinished>((r) => (this.resolve = r));
 
-  constructor(init: SharedWorkerData) {
-    this.worker = new Worker(workerScriptUrl('sender/sharedStreamWorker'), { workerData: init });
+  /** Never throws: a worker that cannot start is a stream that finished with an error. */
+  constructor(init: SharedWorkerData, scriptUrl?: () => URL) {
+    try {
+      this.worker = new Worker((scriptUrl ?? (() => workerScriptUrl('sender/sharedStreamWorker')))(), { workerData: init });
+    } catch (e) {
+      this.end({ reason: 'error', message: `cannot start the shared stream worker: ${(e as Error).message}`, stats: this.stats });
+      return;
+    }
     this.worker.on('message', (m: FromSharedWorker) => {
       if (m.type === 'drop') return this.onDrop?.(m.id, m.reason);
       this.stats = m.stats;
@@ -48,7 +54,7 @@ export class SharedStreamHandle {
   }
 
   private send(m: ToSharedWorker): void {
-    if (!this.ended) this.worker.postMessage(m);
+    if (!this.ended) this.worker?.postMessage(m);
   }
 
   private end(f: SharedStreamFinished): void {

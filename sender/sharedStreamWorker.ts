@@ -9,11 +9,11 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { crc32Scheme } from '../encoder/integrity.js';
 import { loadRaptorQ } from '../encoder/raptorq.js';
+import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
 import { SharedStream } from './sharedStreamCore.js';
 import type { FromSharedWorker, SharedWorkerData, ToSharedWorker } from './sharedWorkerMessages.js';
 
-const MAX_SEND_QUEUE = 512;
 const data = workerData as SharedWorkerData;
 const port = parentPort!;
 const post = (m: FromSharedWorker) => port.postMessage(m);
@@ -36,14 +36,22 @@ let scheduled = false;
 let done = false;
 /** Members may join before the file and socket are open; nothing runs until then. */
 let ready = false;
-let inFlightSends = 0;
-const freeBuffers: Buffer[] = [];
+const pump = new DatagramPump(socket, {
+  send: (buf, callback) =>
+    callback ? socket.send(buf, data.dataPlane.port, destination, callback) : socket.send(buf, data.dataPlane.port, destination),
+  // A multicast send has no peer to refuse it; anything but a full buffer is a real socket problem.
+  onError: (err) => {
+    if (!/ENOBUFS/.test(err.message)) finish('error', `UDP send failed: ${err.message}`);
+  },
+  onDrained: () => schedule(),
+});
 
 function finish(reason: 'stopped' | 'error', message?: string): void {
   if (done) return;
   done = true;
   clearTimeout(timer);
   clearInterval(statsTimer);
+  pump.close();
   post({ type: 'finished', reason, message, stats: core.stats });
   socket.close();
   void file?.close().catch(() => undefined);
@@ -60,32 +68,13 @@ async function load(index: number): Promise<void> {
   core.provideSegment(performance.now(), index, await readSegment(file!, data.filePath, data.layout, index));
 }
 
-function onSent(this: Buffer, err: Error | null): void {
-  inFlightSends--;
-  freeBuffers.push(this);
-  // A multicast send has no peer to refuse it; anything else is a real socket problem.
-  if (err && !/ENOBUFS/.test(err.message)) return finish('error', `UDP send failed: ${err.message}`);
-  if (inFlightSends < MAX_SEND_QUEUE / 2) schedule();
-}
-
 function run(): void {
   scheduled = false;
   if (done) return;
   for (let i = core.pollSegmentLoad(); i !== undefined; i = core.pollSegmentLoad()) {
     load(i).then(schedule, (e: Error) => finish('error', `reading ${data.filePath}: ${e.message}`));
   }
-  const now = performance.now();
-  while (inFlightSends < MAX_SEND_QUEUE) {
-    const buf = freeBuffers.pop() ?? Buffer.allocUnsafe(core.datagramLength);
-    const d = core.pollTransmit(now, buf);
-    if (!d) {
-      freeBuffers.push(buf);
-      break;
-    }
-    inFlightSends++;
-    socket.send(buf, data.dataPlane.port, destination, onSent.bind(buf));
-  }
-  if (inFlightSends >= MAX_SEND_QUEUE) return;
+  if (!pump.pump(performance.now(), core)) return; // paused on a full socket queue: onDrained reschedules
   clearTimeout(timer);
   const at = core.pollTimeout();
   if (at !== undefined) {

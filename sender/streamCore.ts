@@ -196,6 +196,18 @@ export class SenderStream {
     this.now = now;
     if (this._finished) return;
     this.lastFeedbackAt = now;
+    const highest = this.unwrap(p.highestSequence);
+    // Symbols queue in socket buffers for a while (8 MiB at 100 MB/s is 80 ms): learn how old
+    // the newest symbol a report covers is, and do not call younger unreported symbols lost; the
+    // rate controller reads the same sample as queueing delay. Only a report that advances
+    // highestSequence measures delay: a keep-alive repeating an old one says the later symbols
+    // did not come, not that they are slow.
+    let delaySample: number | undefined;
+    if (highest > this.highestReported && highest < this.sequence && this.sequence - highest <= SEND_TIME_HISTORY) {
+      this.highestReported = highest;
+      delaySample = now - this.sendTimes[highest % SEND_TIME_HISTORY]!;
+      this.reportDelayMs = Math.max(delaySample, this.reportDelayMs * 0.95);
+    }
     const dr = p.datagramsReceived - this.lastReport.received;
     const dl = p.datagramsLost - this.lastReport.lost;
     if (dr >= 0 && dl >= 0 && dr + dl > 0) {
@@ -204,7 +216,7 @@ export class SenderStream {
       this.stats.lossEstimate = Math.min(0.9, this.stats.lossEstimate * (1 - alpha) + sample * alpha);
       this.lastReport = { received: p.datagramsReceived, lost: p.datagramsLost };
       if (this.rate) {
-        this.bucket.setRate(now, this.rate.onReport(now, dr, dl, this.datagramBytes));
+        this.bucket.setRate(now, this.rate.onReport(now, dr, dl, this.datagramBytes, delaySample));
         this.stats.congestionEvents = this.rate.congestionEvents;
       }
     }
@@ -220,16 +232,6 @@ export class SenderStream {
       return;
     }
     const survive = 1 - this.stats.lossEstimate;
-    const highest = this.unwrap(p.highestSequence);
-    // Symbols queue in socket buffers for a while (8 MiB at 100 MB/s is 80 ms): learn how old
-    // the newest symbol a report covers is, and do not call younger unreported symbols lost.
-    // Only a report that advances highestSequence measures delay: a keep-alive repeating an old
-    // one says the later symbols did not come, not that they are slow.
-    if (highest > this.highestReported && this.sequence - highest <= SEND_TIME_HISTORY) {
-      this.highestReported = highest;
-      const delay = now - this.sendTimes[highest % SEND_TIME_HISTORY]!;
-      this.reportDelayMs = Math.max(delay, this.reportDelayMs * 0.95);
-    }
     const horizon = Math.max(this.inFlightHorizonMs, 2 * this.reportDelayMs + 10);
     for (const entry of p.open) {
       const seg = this.open.get(entry.index);
@@ -428,7 +430,7 @@ export class SenderStream {
     }
     const seq = this.sequence++;
     this.sendTimes[seq % SEND_TIME_HISTORY] = now;
-    const out = into && into.length >= this.datagramBytes ? into.subarray(0, this.datagramBytes) : new Uint8Array(this.datagramBytes);
+    const out = into === undefined || into.length < this.datagramBytes ? new Uint8Array(this.datagramBytes) : into.length === this.datagramBytes ? into : into.subarray(0, this.datagramBytes);
     writeDatagram(out, { sessionId: this.init.sessionId, sequenceNumber: seq % U32, segmentIndex: seg.index, encodingSymbolId: esi }, symbol, this.init.integrity);
     seg.recordSent(seq, now);
     this.bucket.consume(now, this.datagramBytes);

@@ -1,19 +1,18 @@
 /**
  * Worker thread entry (adapter): one receiver's stream. Runs a SenderStream core, reads the
  * segments it asks for from the file, sends its datagrams on a UDP socket, and sleeps until the
- * core's next deadline. The socket's send queue is bounded so a slow kernel path cannot make
- * memory grow.
+ * core's next deadline. The send loop is the shared DatagramPump.
  */
 import { createSocket } from 'node:dgram';
 import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { crc32Scheme } from '../encoder/integrity.js';
 import { loadRaptorQ } from '../encoder/raptorq.js';
+import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
 import { SenderStream } from './streamCore.js';
 import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './workerMessages.js';
 
-const MAX_SEND_QUEUE = 512;
 const data = workerData as StreamWorkerData;
 const port = parentPort!;
 
@@ -39,14 +38,25 @@ let file: FileHandle | undefined;
 let timer: NodeJS.Timeout | undefined;
 let scheduled = false;
 let done = false;
-let inFlightSends = 0;
 let loads = 0;
+// On a connected socket, ICMP "port unreachable" (receiver gone or not yet bound) comes back as
+// a send or socket error: transient, the control channel decides that receiver's fate.
+const TRANSIENT = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOBUFS/;
+const pump = new DatagramPump(socket, {
+  // A connected socket skips the per-send address handling (measurably faster).
+  send: (buf, callback) => (callback ? socket.send(buf, callback) : socket.send(buf)),
+  onError: (err) => {
+    if (!TRANSIENT.test(err.message)) finish('error', `UDP send failed: ${err.message}`);
+  },
+  onDrained: () => schedule(),
+});
 
 function finish(reason: StreamFinishReason, message?: string): void {
   if (done) return;
   done = true;
   clearTimeout(timer);
   clearInterval(statsTimer);
+  pump.close();
   if (!core.finished) core.stop(performance.now(), message ?? reason);
   post({ type: 'finished', reason, message, stats: core.stats });
   socket.close();
@@ -77,24 +87,11 @@ function run(): void {
       (e: Error) => finish('error', `reading ${data.filePath}: ${e.message}`),
     );
   }
-  const now = performance.now();
-  while (inFlightSends < MAX_SEND_QUEUE) {
-    const buf = freeBuffers.pop() ?? Buffer.allocUnsafe(core.datagramLength);
-    const d = core.pollTransmit(now, buf);
-    if (!d) {
-      freeBuffers.push(buf);
-      break;
-    }
-    inFlightSends++;
-    // A connected socket skips the per-send address handling (measurably faster).
-    socket.send(buf, onSent.bind(buf));
-  }
+  if (!pump.pump(performance.now(), core)) return; // paused on a full socket queue: onDrained reschedules
   if (core.finished) {
-    // Let queued datagrams leave before closing.
-    if (inFlightSends === 0) finish(core.finishReason === 'complete' ? 'complete' : 'stopped', core.finishReason);
+    if (pump.idle) finish(core.finishReason === 'complete' ? 'complete' : 'stopped', core.finishReason);
     return;
   }
-  if (inFlightSends >= MAX_SEND_QUEUE) return; // onSent reschedules
   clearTimeout(timer);
   const at = core.pollTimeout();
   if (at !== undefined) {
@@ -102,21 +99,6 @@ function run(): void {
     if (wait <= 0) schedule();
     else timer = setTimeout(run, wait);
   }
-}
-
-/** Datagram buffers come back here when their send completes (no per-datagram allocation). */
-const freeBuffers: Buffer[] = [];
-
-function onSent(this: Buffer, err: Error | null): void {
-  inFlightSends--;
-  freeBuffers.push(this);
-  // ICMP port unreachable etc. are expected while a receiver goes away; the control channel
-  // decides its fate. Other errors end the stream.
-  if (err && !TRANSIENT.test(err.message)) {
-    finish('error', `UDP send failed: ${err.message}`);
-    return;
-  }
-  if (inFlightSends < MAX_SEND_QUEUE / 2 || core.finished) schedule();
 }
 
 const statsTimer = setInterval(() => post({ type: 'stats', stats: core.stats }), 250);
@@ -128,9 +110,6 @@ port.on('message', (m: ToStreamWorker) => {
   schedule();
 });
 
-// On a connected socket, ICMP "port unreachable" (receiver gone or not yet bound) arrives as an
-// error event: transient, the control channel decides that receiver's fate.
-const TRANSIENT = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOBUFS/;
 socket.on('error', (e) => {
   if (!TRANSIENT.test(e.message)) finish('error', `UDP socket error: ${e.message}`);
 });

@@ -18,9 +18,22 @@ export interface StreamWorkerHandle {
   readonly finished: Promise<StreamFinished>;
 }
 
-
-export function startStreamWorker(init: StreamWorkerData): StreamWorkerHandle {
-  const worker = new Worker(workerScriptUrl('sender/streamWorker'), { workerData: init });
+/**
+ * Starts the worker. Never throws: a worker that cannot start (script missing, out of memory)
+ * is a stream that finished with an error, which the caller reports to that receiver.
+ */
+export function startStreamWorker(init: StreamWorkerData, scriptUrl?: () => URL): StreamWorkerHandle {
+  let worker: Worker;
+  try {
+    worker = new Worker((scriptUrl ?? (() => workerScriptUrl('sender/streamWorker')))(), { workerData: init });
+  } catch (e) {
+    return {
+      progress: () => undefined,
+      stop: () => undefined,
+      onStats: () => undefined,
+      finished: Promise.resolve({ reason: 'error', message: `cannot start the stream worker: ${(e as Error).message}`, stats: emptyStreamStats() }),
+    };
+  }
   let statsCb: ((s: SenderStreamStats) => void) | undefined;
   let last = emptyStreamStats();
   let ended = false;

@@ -58,4 +58,51 @@ describe('RateController', () => {
     expect(r1).toBeLessThan(60e6);
     expect(r2).toBe(r1);
   });
+
+  /**
+   * A receiver that drains `capacity` datagrams per 20 ms from a socket buffer of `buffer`
+   * datagrams: what does not fit is lost, and a report's delay is 2 ms plus the queue ahead of it.
+   */
+  function queueingLink(c: RateController, capacity: number, buffer: number, reports: number, withDelay: boolean) {
+    let queue = 0;
+    let lostTotal = 0;
+    const rates: number[] = [];
+    for (let i = 0; i < reports; i++) {
+      queue += Math.round((c.bytesPerSecond * 0.02) / 1420);
+      const lost = Math.max(0, queue - buffer);
+      queue -= lost;
+      const received = Math.min(queue, capacity);
+      queue -= received;
+      lostTotal += lost;
+      const delay = 2 + (queue / capacity) * 20;
+      rates.push(c.onReport(i * 20, received, lost, 1420, withDelay ? delay : undefined));
+    }
+    return { rates, lostTotal };
+  }
+
+  it('reads queueing delay before loss: a receiver that cannot keep up loses far less, at a similar pace', () => {
+    // ~71 MB/s of capacity behind an 8 MiB-ish socket buffer (about 80 ms of queue).
+    const run = (withDelay: boolean) => queueingLink(new RateController({ capBytesPerSecond: 125e6, now: 0 }), 1000, 4000, 1500, withDelay);
+    const byLoss = run(false);
+    const byDelay = run(true);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const capacity = (1000 * 1420) / 0.02;
+    expect(byDelay.lostTotal).toBeLessThan(byLoss.lostTotal / 4);
+    expect(mean(byDelay.rates.slice(-500))).toBeGreaterThan(0.8 * capacity);
+    expect(mean(byDelay.rates.slice(-500))).toBeLessThan(1.1 * capacity);
+  });
+
+  it('takes the lowest delay of the last 10 s as the path and ignores single spikes', () => {
+    const c = new RateController({ capBytesPerSecond: 0, now: 0, initialBytesPerSecond: 10e6 });
+    let t = 0;
+    // A path with 40 ms of base delay is no queue; one 200 ms spike (a receiver's pause) cuts nothing.
+    for (let i = 0; i < 50; i++) c.onReport((t += 20), 200, 0, 1420, i === 25 ? 240 : 40);
+    expect(c.queueEvents).toBe(0);
+    const before = c.bytesPerSecond;
+    // A standing queue (two decisions in a row above 30 ms) does cut.
+    c.onReport((t += 20), 200, 0, 1420, 80);
+    c.onReport((t += 20), 200, 0, 1420, 80);
+    expect(c.queueEvents).toBe(1);
+    expect(c.bytesPerSecond).toBeCloseTo(before * 0.85, 0);
+  });
 });
