@@ -1,0 +1,88 @@
+/**
+ * "No coding" as a `Codec`, the udpcast/UFTP-style baseline: only source symbols exist. Repair
+ * index n is source symbol n mod K sent again under its own id, so a sender that keeps asking
+ * for repair runs a blind carousel, and one driven by receivers' missing lists (the sender
+ * cores' `resend` recovery) runs selective-repeat ARQ. A decoder is done when it holds all K.
+ */
+import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder, SegmentEncoder } from './codec.js';
+import { CodecError } from './errors.js';
+import { checkSymbol, paddedSource, sourceShape, type SourceShape } from './sourceBlock.js';
+
+export const ARQ_CODEC_NAME = 'arq';
+export const ARQ_MAX_SOURCE_SYMBOLS = 65536;
+
+class ArqEncoder implements SegmentEncoder {
+  readonly sourceSymbols: number;
+  readonly firstRepairId: number;
+  private readonly source: Uint8Array;
+
+  constructor(
+    data: Uint8Array,
+    private readonly shape: SourceShape,
+  ) {
+    this.sourceSymbols = shape.sourceSymbols;
+    this.firstRepairId = shape.sourceSymbols;
+    this.source = paddedSource(data, shape, ARQ_CODEC_NAME);
+  }
+
+  sourceSymbol(esi: number): Uint8Array {
+    if (!Number.isInteger(esi) || esi < 0 || esi >= this.sourceSymbols) throw new CodecError(`arq: source symbol ${esi} is outside 0..${this.sourceSymbols - 1}`);
+    const t = this.shape.symbolSize;
+    return this.source.subarray(esi * t, (esi + 1) * t);
+  }
+
+  repairSymbol(n: number): EncodedSymbol {
+    if (!Number.isInteger(n) || n < 0) throw new CodecError(`arq: repair index ${n} is out of range`);
+    const esi = n % this.sourceSymbols;
+    return { encodingSymbolId: esi, data: this.sourceSymbol(esi) };
+  }
+
+  free(): void {}
+}
+
+class ArqDecoder implements SegmentDecoder {
+  private readonly source: Uint8Array;
+  private readonly have: Uint8Array;
+  private count = 0;
+
+  constructor(private readonly shape: SourceShape) {
+    this.source = new Uint8Array(shape.sourceSymbols * shape.symbolSize);
+    this.have = new Uint8Array(shape.sourceSymbols);
+  }
+
+  get received(): number {
+    return this.count;
+  }
+
+  add(esi: number, data: Uint8Array): boolean {
+    checkSymbol(ARQ_CODEC_NAME, esi, this.shape.sourceSymbols, data, this.shape.symbolSize);
+    if (!this.have[esi]) {
+      this.have[esi] = 1;
+      this.count++;
+      this.source.set(data, esi * this.shape.symbolSize);
+    }
+    return this.count === this.shape.sourceSymbols;
+  }
+
+  result(): Uint8Array | undefined {
+    return this.count === this.shape.sourceSymbols ? this.source.subarray(0, this.shape.transferLength) : undefined;
+  }
+
+  free(): void {}
+}
+
+export function arqCodec(): Codec {
+  const shape = (p: CodecParameters) => sourceShape(p, ARQ_MAX_SOURCE_SYMBOLS, ARQ_CODEC_NAME);
+  return {
+    name: ARQ_CODEC_NAME,
+    encodingSymbolIdLimit: ARQ_MAX_SOURCE_SYMBOLS,
+    maxSourceSymbols: ARQ_MAX_SOURCE_SYMBOLS,
+    createEncoder: (data, params) => new ArqEncoder(data, shape(params)),
+    createDecoder: (params) => new ArqDecoder(shape(params)),
+    segmentFromSourceSymbols(sourceSymbols, params) {
+      const s = shape(params);
+      if (sourceSymbols.length !== s.sourceSymbols * s.symbolSize) throw new CodecError(`arq: source block has ${sourceSymbols.length} bytes`);
+      return sourceSymbols.subarray(0, s.transferLength);
+    },
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * A systematic LT code written here (a research baseline; the product uses RaptorQ).
+ *
+ * Source symbols are sent as they are (ESI < K). Repair symbol n (ESI K + n) is the XOR of d
+ * distinct source symbols, d drawn from the robust soliton distribution over K
+ * (robustSoliton.ts) and the symbols chosen uniformly, both from a generator seeded by n alone,
+ * so the decoder rebuilds every symbol's neighbours from its id.
+ *
+ * Decoder: belief propagation ("peeling") only, no Gaussian-elimination fallback. A known source
+ * symbol is XORed out of every repair equation that holds it; an equation left with one unknown
+ * solves it, and so on. When peeling stalls the decoder simply needs more symbols, which is the
+ * honest cost of LT without inactivation decoding — RaptorQ's advantage shows exactly there.
+ */
+import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder, SegmentEncoder } from './codec.js';
+import { CodecError } from './errors.js';
+import { cumulative, DEFAULT_LT_C, DEFAULT_LT_DELTA, robustSolitonPmf, sampleDegree } from './robustSoliton.js';
+import { checkSymbol, paddedSource, sourceShape, xorInto, type SourceShape } from './sourceBlock.js';
+import { SeededRandom } from '../util/random.js';
+
+export const LT_CODEC_NAME = 'lt';
+/** The 24-bit ESI of the RFC 6330 payload id, as for RaptorQ. */
+export const LT_ENCODING_SYMBOL_ID_LIMIT = 1 << 24;
+export const LT_MAX_SOURCE_SYMBOLS = 65536;
+
+export interface LtOptions {
+  /** Robust soliton c. @default DEFAULT_LT_C */
+  c?: number;
+  /** Robust soliton δ. @default DEFAULT_LT_DELTA */
+  delta?: number;
+}
+
+/** Neighbour generator shared by encoder and decoder (same K, c, δ → same neighbours). */
+export class LtGraph {
+  private readonly cdf: Float64Array;
+
+  constructor(
+    readonly sourceSymbols: number,
+    options: LtOptions = {},
+  ) {
+    this.cdf = cumulative(robustSolitonPmf({ sourceSymbols, c: options.c ?? DEFAULT_LT_C, delta: options.delta ?? DEFAULT_LT_DELTA }));
+  }
+
+  /** The distinct source indices repair symbol `repairIndex` XORs together. */
+  neighbours(repairIndex: number): Uint32Array {
+    const k = this.sourceSymbols;
+    const rng = new SeededRandom((Math.imul(repairIndex + 1, 0x9e3779b1) ^ 0x7f4a7c15) >>> 0);
+    const d = sampleDegree(this.cdf, rng.next());
+    const out = new Uint32Array(d);
+    if (d === k) {
+      for (let i = 0; i < k; i++) out[i] = i;
+      return out;
+    }
+    const seen = new Set<number>();
+    for (let n = 0; n < d; ) {
+      const i = rng.nextInt(k);
+      if (seen.has(i)) continue;
+      seen.add(i);
+      out[n++] = i;
+    }
+    return out;
+  }
+}
+
+class LtEncoder implements SegmentEncoder {
+  readonly sourceSymbols: number;
+  readonly firstRepairId: number;
+  private readonly source: Uint8Array;
+
+  constructor(
+    data: Uint8Array,
+    private readonly shape: SourceShape,
+    private readonly graph: LtGraph,
+  ) {
+    this.sourceSymbols = shape.sourceSymbols;
+    this.firstRepairId = shape.sourceSymbols;
+    this.source = paddedSource(data, shape, LT_CODEC_NAME);
+  }
+
+  sourceSymbol(esi: number): Uint8Array {
+    if (!Number.isInteger(esi) || esi < 0 || esi >= this.sourceSymbols) throw new CodecError(`lt: source symbol ${esi} is outside 0..${this.sourceSymbols - 1}`);
+    const t = this.shape.symbolSize;
+    return this.source.subarray(esi * t, (esi + 1) * t);
+  }
+
+  repairSymbol(n: number): EncodedSymbol {
+    const esi = this.firstRepairId + n;
+    if (!Number.isInteger(n) || n < 0 || esi >= LT_ENCODING_SYMBOL_ID_LIMIT) throw new CodecError(`lt: repair index ${n} is out of range`);
+    const out = new Uint8Array(this.shape.symbolSize);
+    for (const i of this.graph.neighbours(n)) xorInto(out, this.sourceSymbol(i));
+    return { encodingSymbolId: esi, data: out };
+  }
+
+  free(): void {}
+}
+
+/** A repair symbol still waiting for more than one of its source symbols. */
+interface Equation {
+  readonly data: Uint8Array;
+  readonly neighbours: Uint32Array;
+  unknown: number;
+  done: boolean;
+}
+
+class LtDecoder implements SegmentDecoder {
+  private readonly k: number;
+  private readonly t: number;
+  private readonly source: Uint8Array;
+  private readonly known: Uint8Array;
+  /** Source symbols received (distinct), for `received`. */
+  private readonly got: Uint8Array;
+  private knownCount = 0;
+  private readonly repairSeen = new Set<number>();
+  private readonly waiting: Equation[][];
+  private sourceReceived = 0;
+
+  constructor(
+    private readonly shape: SourceShape,
+    private readonly graph: LtGraph,
+  ) {
+    this.k = shape.sourceSymbols;
+    this.t = shape.symbolSize;
+    this.source = new Uint8Array(this.k * this.t);
+    this.known = new Uint8Array(this.k);
+    this.got = new Uint8Array(this.k);
+    this.waiting = Array.from({ length: this.k }, () => []);
+  }
+
+  get received(): number {
+    return this.sourceReceived + this.repairSeen.size;
+  }
+
+  add(esi: number, data: Uint8Array): boolean {
+    checkSymbol(LT_CODEC_NAME, esi, LT_ENCODING_SYMBOL_ID_LIMIT, data, this.t);
+    if (this.knownCount === this.k) return true;
+    if (esi < this.k) {
+      // A source symbol can arrive after peeling already found it: still one distinct symbol.
+      if (this.got[esi]) return false;
+      this.got[esi] = 1;
+      this.sourceReceived++;
+      if (!this.known[esi]) this.learn(esi, data);
+      return this.knownCount === this.k;
+    }
+    if (this.repairSeen.has(esi)) return false;
+    this.repairSeen.add(esi);
+    const neighbours = this.graph.neighbours(esi - this.k);
+    const eq: Equation = { data: data.slice(), neighbours, unknown: 0, done: false };
+    for (const i of neighbours) {
+      if (this.known[i]) xorInto(eq.data, this.symbol(i));
+      else eq.unknown++;
+    }
+    if (eq.unknown === 1) this.solve(eq);
+    else if (eq.unknown > 1) for (const i of neighbours) if (!this.known[i]) this.waiting[i]!.push(eq);
+    return this.knownCount === this.k;
+  }
+
+  result(): Uint8Array | undefined {
+    return this.knownCount === this.k ? this.source.subarray(0, this.shape.transferLength) : undefined;
+  }
+
+  free(): void {}
+
+  private symbol(i: number): Uint8Array {
+    return this.source.subarray(i * this.t, (i + 1) * this.t);
+  }
+
+  private solve(eq: Equation): void {
+    eq.done = true;
+    for (const i of eq.neighbours) {
+      if (!this.known[i]) return this.learn(i, eq.data);
+    }
+  }
+
+  /** Source symbol `first` is now `data`; peel every equation it unlocks (iteratively). */
+  private learn(first: number, data: Uint8Array): void {
+    const pending: [number, Uint8Array][] = [[first, data]];
+    while (pending.length > 0) {
+      const [i, bytes] = pending.pop()!;
+      if (this.known[i]) continue;
+      this.known[i] = 1;
+      this.knownCount++;
+      const sym = this.symbol(i);
+      sym.set(bytes);
+      const eqs = this.waiting[i]!;
+      this.waiting[i] = [];
+      for (const eq of eqs) {
+        if (eq.done) continue;
+        xorInto(eq.data, sym);
+        if (--eq.unknown === 1) {
+          eq.done = true;
+          for (const j of eq.neighbours) {
+            if (!this.known[j]) {
+              pending.push([j, eq.data]);
+              break;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The LT `Codec`. `options` fix c and δ for both ends. */
+export function ltCodec(options: LtOptions = {}): Codec {
+  const graphs = new Map<number, LtGraph>();
+  const graph = (k: number) => {
+    let g = graphs.get(k);
+    if (!g) graphs.set(k, (g = new LtGraph(k, options)));
+    return g;
+  };
+  const shape = (p: CodecParameters) => sourceShape(p, LT_MAX_SOURCE_SYMBOLS, LT_CODEC_NAME);
+  return {
+    name: LT_CODEC_NAME,
+    encodingSymbolIdLimit: LT_ENCODING_SYMBOL_ID_LIMIT,
+    maxSourceSymbols: LT_MAX_SOURCE_SYMBOLS,
+    createEncoder(data, params) {
+      const s = shape(params);
+      return new LtEncoder(data, s, graph(s.sourceSymbols));
+    },
+    createDecoder(params) {
+      const s = shape(params);
+      return new LtDecoder(s, graph(s.sourceSymbols));
+    },
+    segmentFromSourceSymbols(sourceSymbols, params) {
+      const s = shape(params);
+      if (sourceSymbols.length !== s.sourceSymbols * s.symbolSize) throw new CodecError(`lt: source block has ${sourceSymbols.length} bytes`);
+      return sourceSymbols.subarray(0, s.transferLength);
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import type { Codec } from '../../encoder/codec.js';
+import { arqCodec } from '../../encoder/arq.js';
+import { gfInv, gfInvert, gfMul } from '../../encoder/gf256.js';
+import { LtGraph, ltCodec } from '../../encoder/lt.js';
+import { rsCodec } from '../../encoder/reedSolomon.js';
+import { cumulative, robustSolitonPmf, sampleDegree } from '../../encoder/robustSoliton.js';
+import { SeededRandom } from '../../util/random.js';
+
+const T = 64;
+
+/** Sends sources then repair through a seeded lossy link until the decoder is done. */
+function transfer(codec: Codec, bytes: number, loss: number, seed: number, repairBudget = 20) {
+  const rng = new SeededRandom(seed);
+  const data = rng.fill(new Uint8Array(bytes));
+  const params = { transferLength: bytes, symbolSize: T };
+  const enc = codec.createEncoder(data, params);
+  const dec = codec.createDecoder(params);
+  const k = enc.sourceSymbols;
+  let sent = 0;
+  let done = false;
+  for (let esi = 0; esi < k && !done; esi++, sent++) if (rng.next() >= loss) done = dec.add(esi, enc.sourceSymbol(esi));
+  for (let n = 0; !done && n < repairBudget * k; n++, sent++) {
+    const r = enc.repairSymbol(n);
+    if (rng.next() >= loss) done = dec.add(r.encodingSymbolId, r.data);
+  }
+  return { done, k, sent, received: dec.received, ok: done && Buffer.from(dec.result()!).equals(data) };
+}
+
+describe('coding schemes round-trip under seeded loss', () => {
+  const schemes: [string, Codec][] = [
+    ['lt', ltCodec()],
+    ['rs', rsCodec()],
+    ['arq', arqCodec()],
+  ];
+  for (const [name, codec] of schemes) {
+    for (const loss of [0, 0.05, 0.2, 0.5]) {
+      it(`${name} at ${loss * 100} % loss`, () => {
+        for (const seed of [1, 2, 3]) {
+          const r = transfer(codec, 700 * T - 13, loss, seed);
+          expect(r.ok, `seed ${seed}`).toBe(true);
+          expect(r.received).toBeGreaterThanOrEqual(r.k);
+        }
+      });
+    }
+  }
+
+  it('rs is MDS: one block decodes from any K distinct symbols', () => {
+    const codec = rsCodec();
+    for (const seed of [4, 5, 6, 7]) {
+      const r = transfer(codec, 90 * T, 0.3, seed);
+      expect(r.ok).toBe(true);
+      expect(r.received).toBe(r.k); // exactly K: no reception overhead
+    }
+  });
+
+  it('rs interleaves: a burst of lost sources spreads over the blocks', () => {
+    const codec = rsCodec({ blockSource: 50 });
+    const data = new SeededRandom(9).fill(new Uint8Array(400 * T));
+    const params = { transferLength: data.length, symbolSize: T };
+    const enc = codec.createEncoder(data, params);
+    const dec = codec.createDecoder(params);
+    for (let esi = 0; esi < 400; esi++) if (esi < 100 || esi >= 140) dec.add(esi, enc.sourceSymbol(esi)); // 40 in a row lost
+    // 8 blocks each lost 5 sources: 40 repair symbols (5 rows of each block) exactly suffice.
+    let done = false;
+    for (let n = 0; n < 40; n++) done = dec.add(enc.repairSymbol(n).encodingSymbolId, enc.repairSymbol(n).data);
+    expect(done).toBe(true);
+    expect(Buffer.from(dec.result()!).equals(data)).toBe(true);
+  });
+
+  it('lt peels from repair symbols alone at modest overhead (K = 1000, every source lost)', () => {
+    const overheads: number[] = [];
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const data = new SeededRandom(seed).fill(new Uint8Array(1000 * T));
+      const params = { transferLength: data.length, symbolSize: T };
+      const codec = ltCodec();
+      const enc = codec.createEncoder(data, params);
+      const dec = codec.createDecoder(params);
+      // Different seeds take different stretches of the repair sequence.
+      let n = seed * 10_000;
+      while (!dec.add(enc.firstRepairId + n, enc.repairSymbol(n).data)) n++;
+      expect(Buffer.from(dec.result()!).equals(data)).toBe(true);
+      overheads.push(dec.received / 1000 - 1);
+    }
+    const mean = overheads.reduce((a, b) => a + b, 0) / overheads.length;
+    expect(mean).toBeGreaterThan(0); // LT needs more than K...
+    expect(mean).toBeLessThan(0.5); // ...but not absurdly more
+  });
+
+  it('arq only completes with every source symbol, and its repair is a carousel of sources', () => {
+    const enc = arqCodec().createEncoder(new Uint8Array(10 * T), { transferLength: 10 * T, symbolSize: T });
+    expect(enc.repairSymbol(13).encodingSymbolId).toBe(3);
+  });
+
+  it('rejects out-of-range ids and wrong lengths as CodecError (caller bugs), before touching state', () => {
+    for (const codec of [ltCodec(), rsCodec(), arqCodec()]) {
+      const dec = codec.createDecoder({ transferLength: 10 * T, symbolSize: T });
+      expect(() => dec.add(-1, new Uint8Array(T))).toThrow(expect.objectContaining({ name: 'CodecError' }));
+      expect(() => dec.add(0, new Uint8Array(T - 1))).toThrow(expect.objectContaining({ name: 'CodecError' }));
+      expect(() => dec.add(1 << 24, new Uint8Array(T))).toThrow(expect.objectContaining({ name: 'CodecError' }));
+      expect(dec.received).toBe(0);
+      expect(() => codec.createDecoder({ transferLength: 0, symbolSize: T })).toThrow(expect.objectContaining({ name: 'CodecError' }));
+    }
+  });
+});
+
+describe('GF(256)', () => {
+  it('multiplies, inverts and inverts matrices consistently', () => {
+    for (let a = 1; a < 256; a++) expect(gfMul(a, gfInv(a))).toBe(1);
+    expect(gfMul(0x53, 0xca)).toBe(gfMul(0xca, 0x53));
+    const rng = new SeededRandom(3);
+    const n = 6;
+    const m = new Uint8Array(n * n).map(() => rng.nextInt(256));
+    const inv = gfInvert(m, n)!;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let x = 0; x < n; x++) acc ^= gfMul(m[i * n + x]!, inv[x * n + j]!);
+        expect(acc).toBe(i === j ? 1 : 0);
+      }
+    }
+    expect(gfInvert(new Uint8Array([1, 2, 1, 2]), 2)).toBeUndefined();
+  });
+});
+
+describe('robust soliton', () => {
+  it('matches its formula (K = 1000, c = 0.03, δ = 0.05)', () => {
+    const k = 1000;
+    const mu = robustSolitonPmf({ sourceSymbols: k, c: 0.03, delta: 0.05 });
+    const r = 0.03 * Math.log(k / 0.05) * Math.sqrt(k);
+    const spike = Math.round(k / r);
+    const raw = (d: number) => (d === 1 ? 1 / k : 1 / (d * (d - 1))) + (d < spike ? r / (d * k) : d === spike ? (r * Math.log(r / 0.05)) / k : 0);
+    let beta = 0;
+    for (let d = 1; d <= k; d++) beta += raw(d);
+    for (const d of [1, 2, 3, 10, spike - 1, spike, spike + 1, k]) expect(mu[d]).toBeCloseTo(raw(d) / beta, 12);
+    expect(mu.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+  });
+
+  it('sampling follows it (seeded, 200k draws, each checked degree within 4 sigma)', () => {
+    const k = 1000;
+    const mu = robustSolitonPmf({ sourceSymbols: k });
+    const cdf = cumulative(mu);
+    const rng = new SeededRandom(11);
+    const n = 200_000;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const d = sampleDegree(cdf, rng.next());
+      counts.set(d, (counts.get(d) ?? 0) + 1);
+    }
+    for (let d = 1; d <= 5; d++) {
+      const p = mu[d]!;
+      const sigma = Math.sqrt(n * p * (1 - p));
+      expect(Math.abs((counts.get(d) ?? 0) - n * p), `degree ${d}`).toBeLessThan(4 * sigma);
+    }
+  });
+
+  it('LT neighbours are distinct, in range and the same for the same repair index', () => {
+    const g = new LtGraph(500);
+    for (let n = 0; n < 2000; n++) {
+      const a = g.neighbours(n);
+      expect(new Set(a).size).toBe(a.length);
+      for (const i of a) expect(i).toBeLessThan(500);
+      expect([...g.neighbours(n)]).toEqual([...a]);
+    }
+  });
+});
