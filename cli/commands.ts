@@ -212,6 +212,34 @@ export async function runCli(argv: string[]): Promise<number> {
     }
   });
 
+  logOptions(
+    program
+      .command('experiment')
+      .description('research harness: compare coding schemes on a simulated multicast stream (virtual time, the real sender and receiver cores)')
+      .option('--config <file>', 'JSON file with any of these options (camelCase keys); the command line wins')
+      .option('--schemes <list>', 'coding schemes: raptorq, lt, rs, arq (default raptorq,lt,rs,arq)')
+      .option('--loss <list>', 'independent (Bernoulli) loss rates, one configuration each (default 0,0.01,0.05,0.2)')
+      .option('--burst <spec>', 'add a Gilbert–Elliott configuration gilbert:P,R[,lossGood,lossBad] (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+      .option('--size <bytes>', 'file size (default 16M)')
+      .option('--symbol-size <bytes>', 'symbol size T (default 1392)')
+      .option('--segment-size <bytes>', 'segment size (default 4M)')
+      .option('--receivers <list>', 'receiver counts, one configuration each (default 1,10)')
+      .option('--trials <n>', 'trials per configuration (default 5)')
+      .option('--seed <n>', 'experiment seed; the same command and seed give an identical trials.csv (default 7)')
+      .option('--loss-spread <s>', 'heterogeneous receivers: receiver i of n loses rate × (1 − s + 2s·i/(n−1)) (default 0)')
+      .option('--reorder <p>', 'probability a datagram is held back by up to 2 ms (default 0)')
+      .option('--duplicate <p>', 'probability a datagram is delivered twice (default 0)')
+      .option('--out <dir>', 'results directory (default results/experiment-<time>)'),
+  ).action(async (o) => {
+    const log = createLogger({ json: o.json, level: o.logLevel });
+    try {
+      const { runExperimentCli } = await import('./experiment.js');
+      await runExperimentCli(o, log);
+    } catch (e) {
+      code = fail(log, e, Boolean(o.json));
+    }
+  });
+
   try {
     await program.parseAsync(argv);
   } catch (e) {

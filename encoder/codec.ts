@@ -73,4 +73,11 @@ export interface Codec {
    * `sourceSymbols`. Absent: the receiver decodes even when no source symbol was lost.
    */
   segmentFromSourceSymbols?(sourceSymbols: Uint8Array, params: CodecParameters): Uint8Array;
+  /**
+   * Optional: how many more symbols a receiver collects before trying again after a decode
+   * attempt with `sourceSymbols` K needed more. RaptorQ fails rarely and by a symbol or two
+   * (absent: 2); peeling LT or interleaved RS may need a few percent of K more, and stepping
+   * by 2 would re-decode from scratch dozens of times.
+   */
+  decodeRetryStep?(sourceSymbols: number): number;
 }

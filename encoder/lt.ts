@@ -220,6 +220,8 @@ export function ltCodec(options: LtOptions = {}): Codec {
       const s = shape(params);
       return new LtDecoder(s, graph(s.sourceSymbols));
     },
+    // Peeling stalls by a few percent of K, not by a symbol or two.
+    decodeRetryStep: (k) => Math.max(2, Math.ceil(0.02 * k)),
     segmentFromSourceSymbols(sourceSymbols, params) {
       const s = shape(params);
       if (sourceSymbols.length !== s.sourceSymbols * s.symbolSize) throw new CodecError(`lt: source block has ${sourceSymbols.length} bytes`);

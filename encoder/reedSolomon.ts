@@ -206,6 +206,8 @@ export function rsCodec(options: RsOptions = {}): Codec {
       const s = shape(params);
       return new RsDecoder(s, new RsLayout(s.sourceSymbols, blockSource));
     },
+    // A short block needs its own rows, which arrive one in B repair symbols.
+    decodeRetryStep: (k) => Math.max(2, Math.ceil(0.01 * k)),
     segmentFromSourceSymbols(sourceSymbols, params) {
       const s = shape(params);
       if (sourceSymbols.length !== s.sourceSymbols * s.symbolSize) throw new CodecError(`rs: source block has ${sourceSymbols.length} bytes`);

@@ -339,6 +339,7 @@ export class ReceiverCore {
       sourceSymbols: range.sourceSymbols,
       expectedSha256: this.segmentSha256.subarray(32 * s, 32 * s + 32),
       encodingSymbolIdLimit: this.codec.encodingSymbolIdLimit,
+      retryStep: this.codec.decodeRetryStep?.(range.sourceSymbols),
     });
     const slot: SegmentSlot = { index: s, collector, data: undefined, receivedAtDecode: 0, queued: false, writing: false, written: false, hashed: false };
     this.slots.set(s, slot);

@@ -26,6 +26,8 @@ export interface SegmentCollectorInit {
   readonly encodingSymbolIdLimit?: number;
   /** Repair symbols kept at most. @default K + floor(K / 2) + 64 */
   readonly maxRepairSymbols?: number;
+  /** Extra symbols before the next attempt after one that needed more. @default RETRY_EXTRA_SYMBOLS */
+  readonly retryStep?: number;
 }
 
 /** Threshold increase after each decode attempt that needed more symbols. */
@@ -73,6 +75,8 @@ export class SegmentCollector {
   /** Decode attempts that needed more symbols. */
   failedAttempts = 0;
 
+  private readonly retryStep: number;
+
   constructor(init: SegmentCollectorInit) {
     const k = init.sourceSymbols;
     this.segmentIndex = init.segmentIndex;
@@ -80,6 +84,7 @@ export class SegmentCollector {
     this.symbolSize = init.symbolSize;
     this.sourceSymbols = k;
     this.maxRepairSymbols = init.maxRepairSymbols ?? defaultMaxRepairSymbols(k);
+    this.retryStep = Math.max(1, Math.floor(init.retryStep ?? RETRY_EXTRA_SYMBOLS));
     this.expectedSha256 = init.expectedSha256.slice();
     this.repairIdSpan = Math.max(0, (init.encodingSymbolIdLimit ?? 2 ** 24) - k);
     this.source = new Uint8Array(k * init.symbolSize);
@@ -209,7 +214,7 @@ export class SegmentCollector {
     }
     this.pendingCount = 0;
     this.pendingRepair = 0;
-    this._threshold = Math.max(this._threshold, this.receivedAtJob) + RETRY_EXTRA_SYMBOLS;
+    this._threshold = Math.max(this._threshold, this.receivedAtJob) + this.retryStep;
     if (this._threshold > this.sourceSymbols + this.maxRepairSymbols) this.reset(undefined);
   }
 

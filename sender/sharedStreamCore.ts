@@ -36,7 +36,7 @@ import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { Membership, type Member } from './membership.js';
 import { OpenSegment } from './openSegment.js';
 import { RateController } from './rateController.js';
-import { repairFor } from './streamCore.js';
+import { repairFor, type RecoveryMode } from './streamCore.js';
 import { SEND_TIME_HISTORY, U32, unwrapSequence } from './sequence.js';
 import { TokenBucket } from './tokenBucket.js';
 
@@ -76,6 +76,13 @@ export interface SharedStreamInit {
   /** Without any report for this long, the oldest open segment gets a few symbols. @default 200 */
   stallTimeoutMs?: number;
   firstSequence?: number;
+  /**
+   * How losses are made good: `auto` resends listed losses to small, mildly lossy groups and
+   * sends repair otherwise (resendsPay); `resend` always resends listed losses and never asks the
+   * codec for repair (selective-repeat ARQ: the research baseline); `fountain` always repairs.
+   * @default 'auto'
+   */
+  recovery?: RecoveryMode;
 }
 
 export interface SharedStreamStats {
@@ -338,8 +345,10 @@ export class SharedStream {
       if (listed) this.queueResends(seg, listed.filter((esi) => esi < seg.nextSource), highest, lostBefore);
       return 0;
     }
-    if (needed > seg.sourceSymbols * RESEND_MAX_FRACTION) return repairFor(shortfall, m.lossEstimate);
-    if (!listed) return started ? 0 : repairFor(shortfall, m.lossEstimate);
+    const arq = this.init.recovery === 'resend';
+    if (!arq && needed > seg.sourceSymbols * RESEND_MAX_FRACTION) return repairFor(shortfall, m.lossEstimate);
+    // ARQ: a member that never started the segment gets its sources again (oweUnstarted).
+    if (!listed) return started || arq ? 0 : repairFor(shortfall, m.lossEstimate);
     const tail = shortfall > listed.length ? Math.max(0, Math.min(Math.ceil(shortfall - listed.length), needed - listed.length)) : 0;
     this.queueResends(seg, listed, highest, lostBefore);
     if (tail > 0) this.queueResends(seg, Array.from({ length: tail }, (_, i) => seg.sourceSymbols - tail + i), highest, lostBefore);
@@ -353,7 +362,8 @@ export class SharedStream {
    * the research harness is where to tune it.
    */
   private resendsPay(seg: SharedSegment, m: Member): boolean {
-    if (m.lossEstimate > RESEND_MAX_LOSS) return false;
+    if (this.init.recovery === 'resend') return true;
+    if (this.init.recovery === 'fountain' || m.lossEstimate > RESEND_MAX_LOSS) return false;
     let needers = 0;
     for (const other of this.members.active(this.now)) if (other.needs(seg.index)) needers++;
     return needers <= RESEND_MAX_MEMBERS;

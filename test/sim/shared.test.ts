@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { raptorqCodec } from '../../encoder/raptorq.js';
 import { planSegments, totalSourceSymbols } from '../../encoder/segmentLayout.js';
 import { SeededRandom } from '../../util/random.js';
-import { SharedSimulation, type SharedSimReceiver } from './sharedSimulation.js';
+import { SharedSimulation, type SharedSimReceiver } from '../../bench/research/multicastSim.js';
 
 const codec = raptorqCodec();
 const data = new SeededRandom(91).fill(new Uint8Array(6 * (1 << 20) + 4321));

@@ -15,7 +15,7 @@ import { runDecodeJob } from '../../receiver/decodeJob.js';
 import { ReceiverCore } from '../../receiver/receiverCore.js';
 import { SenderStream, type RecoveryMode } from '../../sender/streamCore.js';
 import { SeededRandom } from '../../util/random.js';
-import { simManifest } from './simManifest.js';
+import { simManifest } from '../../bench/research/simManifest.js';
 
 export interface SimOptions {
   data: Uint8Array;

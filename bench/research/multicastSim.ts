@@ -1,9 +1,12 @@
 /**
  * One shared (multicast) stream on virtual time: the real SharedStream and one real ReceiverCore
- * per receiver, each behind its own seeded lossy link with a fixed one-way delay. Progress goes
- * straight to the stream after the delay (the control plane is tested elsewhere); Stop is a
- * removal. Receivers may join late or die (stop receiving and reporting; removed after
- * `removeAfterMs`, as an idle timeout would). Decode jobs run inline. No sockets, no sleeping.
+ * per receiver, each behind its own seeded channel (loss model, delay, reordering, duplication;
+ * by default Bernoulli loss at `loss` with a fixed one-way delay). Progress goes straight to the
+ * stream after the delay (the control plane is tested elsewhere); Stop is a removal. Receivers
+ * may join late or die (stop receiving and reporting; removed after `removeAfterMs`, as an idle
+ * timeout would). Decode jobs run inline and are timed. No sockets, no sleeping.
+ *
+ * Used by the simulated tests (test/sim) and by the research harness (bench/research).
  */
 import type { Manifest, Progress } from '../../control/messages.js';
 import type { Codec } from '../../encoder/codec.js';
@@ -14,11 +17,15 @@ import { runDecodeJob } from '../../receiver/decodeJob.js';
 import { ReceiverCore } from '../../receiver/receiverCore.js';
 import { SharedStream, type SharedStreamInit } from '../../sender/sharedStreamCore.js';
 import { SeededRandom } from '../../util/random.js';
+import type { Channel } from './lossModels.js';
 import { simManifest } from './simManifest.js';
 
 export interface SharedSimReceiver {
   id: string;
+  /** Bernoulli loss when no `channel` is given. */
   loss: number;
+  /** This receiver's path (overrides `loss` and the one-way delay). */
+  channel?: Channel;
   /** Virtual ms at which it sends Request. @default 0 */
   joinAt?: number;
   /** Virtual ms at which it dies. */
@@ -37,8 +44,11 @@ export interface SharedSimOptions {
   /** A dead receiver is removed this long after it died. @default 2000 */
   removeAfterMs?: number;
   maxVirtualMs?: number;
-  /** Extra SharedStream settings (e.g. slowDropAfterMs). */
+  /** Extra SharedStream settings (e.g. slowDropAfterMs, recovery). */
   stream?: Partial<SharedStreamInit>;
+  /** Keep each receiver's output bytes (tests compare them). Experiments rely on the cores'
+   * SHA-256 checks instead and save the memory. @default true */
+  storeOutput?: boolean;
 }
 
 interface Timed<T> {
@@ -50,6 +60,8 @@ export class SimReceiver {
   core?: ReceiverCore;
   readonly output: Uint8Array;
   completedAt?: number;
+  /** Wall ms spent in this receiver's decode jobs (codec work and hashing). */
+  decodeMs = 0;
   joined = false;
   dead = false;
   /** Why the stream dropped it, if it did. */
@@ -62,7 +74,7 @@ export class SimReceiver {
     size: number,
     seed: number,
   ) {
-    this.output = new Uint8Array(size);
+    this.output = new Uint8Array(size); // size 0 when outputs are not stored
     this.random = new SeededRandom(seed);
   }
 }
@@ -74,6 +86,8 @@ export class SharedSimulation {
   /** Repair ESIs sent per segment, to check none repeats. */
   readonly repairIds = new Map<number, Set<number>>();
   repeatedRepairIds = 0;
+  /** Wall ms the stream spent producing datagrams (encoding included). */
+  senderMs = 0;
   private readonly toSender: Timed<{ id: string; p: Progress | 'stop' }>[] = [];
   private readonly layout: SegmentLayout;
   private readonly manifest: Manifest;
@@ -84,7 +98,7 @@ export class SharedSimulation {
     this.layout = planSegments(o.data.length, { segmentSize: o.segmentSize });
     this.manifest = simManifest(o.data, this.layout, { sessionId: 0x5a5a, fileName: 'shared.bin', codec: o.codec.name, rateBytesPerSecond: o.rateBytesPerSecond });
     this.stream = new SharedStream({ sessionId: 0x5a5a, layout: this.layout, codec: o.codec, integrity: crc32Scheme, rateBytesPerSecond: o.rateBytesPerSecond, now: 0, ...o.stream });
-    this.receivers = o.receivers.map((r, i) => new SimReceiver(r, o.data.length, o.seed * 1000 + i));
+    this.receivers = o.receivers.map((r, i) => new SimReceiver(r, o.storeOutput === false ? 0 : o.data.length, o.seed * 1000 + i));
   }
 
   /** Runs until every receiver completed or was removed (or the virtual time limit). */
@@ -138,11 +152,16 @@ export class SharedSimulation {
       const range = segmentRange(this.layout, i);
       this.stream.provideSegment(now, i, this.o.data.slice(range.offset, range.offset + range.length));
     }
-    for (let d = this.stream.pollTransmit(now); d; d = this.stream.pollTransmit(now)) {
+    for (;;) {
+      const t0 = performance.now();
+      const d = this.stream.pollTransmit(now);
+      this.senderMs += performance.now() - t0;
+      if (!d) break;
       this.noteRepair(d);
       for (const r of this.receivers) {
         if (!r.joined || r.dead || r.removed) continue;
-        if (r.random.next() >= r.cfg.loss) r.inbox.push({ at: now + this.delay, value: d });
+        if (r.cfg.channel) for (const at of r.cfg.channel.deliver(now)) insertByTime(r.inbox, { at, value: d });
+        else if (r.random.next() >= r.cfg.loss) r.inbox.push({ at: now + this.delay, value: d });
       }
     }
   }
@@ -165,9 +184,14 @@ export class SharedSimulation {
 
   private pumpReceiver(r: SimReceiver, now: number): void {
     const core = r.core!;
-    for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) core.handleDecodeOutcome(now, runDecodeJob(job, this.o.codec));
+    for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) {
+      const t0 = performance.now();
+      const outcome = runDecodeJob(job, this.o.codec);
+      r.decodeMs += performance.now() - t0;
+      core.handleDecodeOutcome(now, outcome);
+    }
     for (let w = core.pollWrite(); w; w = core.pollWrite()) {
-      r.output.set(w.data, w.offset);
+      if (r.output.length > 0) r.output.set(w.data, w.offset);
       core.handleWriteDone(now, w.segmentIndex);
     }
     const p = core.pollProgress(now);
@@ -189,4 +213,11 @@ export class SharedSimulation {
     seen.add(encodingSymbolId);
     this.repairIds.set(segmentIndex, seen);
   }
+}
+
+/** Inserts keeping `at` order (reordered datagrams arrive after later-sent ones). */
+function insertByTime<T>(queue: Timed<T>[], item: Timed<T>): void {
+  let i = queue.length;
+  while (i > 0 && queue[i - 1]!.at > item.at) i--;
+  queue.splice(i, 0, item);
 }

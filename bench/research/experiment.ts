@@ -1,0 +1,214 @@
+/**
+ * The research harness: every combination of scheme × loss × receiver count, `trials` times,
+ * each a MulticastSimulation of the real SharedStream and ReceiverCores on virtual time. Seeds
+ * derive from the experiment seed, the trial and the receiver only, so the same configuration
+ * gives the same trial rows whatever else the run contains.
+ *
+ * Two kinds of numbers come out, kept apart:
+ * - trial rows: symbols sent, symbols received / K, decode failures, virtual completion time,
+ *   bytes on the wire — deterministic, identical across runs of the same command and seed;
+ * - timings: wall milliseconds of encoding and decoding — machine-dependent, never in the
+ *   reproducible table.
+ */
+import { SeededRandom } from '../../util/random.js';
+import { Channel, describeLoss, lossModel, type LossSpec } from './lossModels.js';
+import { SharedSimulation } from './multicastSim.js';
+import { schemeCodec, schemeRecovery, type SchemeName } from './schemes.js';
+import { summarize, type Summary } from './statistics.js';
+
+export interface ExperimentConfig {
+  schemes: SchemeName[];
+  /** Each is one channel configuration: a Bernoulli rate or a Gilbert–Elliott chain. */
+  losses: LossSpec[];
+  receivers: number[];
+  sizeBytes: number;
+  /** @default 1392 */
+  symbolSize?: number;
+  /** @default 4 MiB */
+  segmentSize?: number;
+  trials: number;
+  seed: number;
+  /** Simulated link rate, bytes/s (fixed pacing). @default 125e6 (1 Gbit/s) */
+  rateBytesPerSecond?: number;
+  /**
+   * Heterogeneous receivers: receiver i of n gets the Bernoulli rate × (1 − s + 2s·i/(n−1)),
+   * so the mean stays the configured rate. 0 = all alike. @default 0
+   */
+  lossSpread?: number;
+  /** @default 0.25 */
+  delayMs?: number;
+  /** Probability a datagram is held back by up to reorderMs. @default 0 */
+  reorder?: number;
+  reorderMs?: number;
+  /** Probability a datagram is delivered twice. @default 0 */
+  duplicate?: number;
+  /** Virtual-time limit per trial. @default 600000 */
+  maxVirtualMs?: number;
+}
+
+export interface TrialRow {
+  scheme: SchemeName;
+  loss: string;
+  receivers: number;
+  trial: number;
+  seed: number;
+  /** K summed over segments. */
+  sourceSymbols: number;
+  symbolsSent: number;
+  bytesOnWire: number;
+  /** Mean and max over receivers of symbols received / K − 1. */
+  overheadMean: number;
+  overheadMax: number;
+  decodeFailures: number;
+  completed: number;
+  /** Virtual ms until the last receiver completed (the session's length). */
+  completionMs: number;
+  completionMeanMs: number;
+}
+
+export interface TrialTiming {
+  scheme: SchemeName;
+  loss: string;
+  receivers: number;
+  trial: number;
+  encodeMs: number;
+  decodeMs: number;
+  wallMs: number;
+}
+
+export interface ConfigSummary {
+  scheme: SchemeName;
+  loss: string;
+  receivers: number;
+  overhead: Summary;
+  sentPerK: Summary;
+  completionMs: Summary;
+  decodeFailures: number;
+  incomplete: number;
+}
+
+export interface ExperimentResult {
+  config: ExperimentConfig;
+  rows: TrialRow[];
+  timings: TrialTiming[];
+  summaries: ConfigSummary[];
+}
+
+/** Seed of one trial's data and channels: depends on the experiment seed and trial only. */
+function trialSeed(seed: number, trial: number): number {
+  return (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(trial + 1, 0x85ebca6b)) >>> 0;
+}
+
+function receiverLoss(spec: LossSpec, spread: number, i: number, n: number): LossSpec {
+  if (spec.kind !== 'bernoulli' || spread === 0 || n < 2) return spec;
+  return { kind: 'bernoulli', loss: Math.min(1, spec.loss * (1 - spread + (2 * spread * i) / (n - 1))) };
+}
+
+export function runTrial(config: ExperimentConfig, scheme: SchemeName, loss: LossSpec, receivers: number, trial: number): { row: TrialRow; timing: TrialTiming } {
+  const wall0 = performance.now();
+  const seed = trialSeed(config.seed, trial);
+  const data = new SeededRandom(seed).fill(new Uint8Array(config.sizeBytes));
+  const codec = schemeCodec(scheme);
+  const spread = config.lossSpread ?? 0;
+  const sim = new SharedSimulation({
+    data,
+    codec,
+    segmentSize: config.segmentSize ?? 4 << 20,
+    rateBytesPerSecond: config.rateBytesPerSecond ?? 125e6,
+    seed,
+    maxVirtualMs: config.maxVirtualMs ?? 600_000,
+    storeOutput: false,
+    stream: { fixedRate: true, recovery: schemeRecovery(scheme) },
+    receivers: Array.from({ length: receivers }, (_, i) => {
+      const rSeed = (seed ^ Math.imul(i + 1, 0xc2b2ae35)) >>> 0;
+      const spec = receiverLoss(loss, spread, i, receivers);
+      const channel = new Channel(lossModel(spec, new SeededRandom(rSeed)), { delayMs: config.delayMs, reorder: config.reorder, reorderMs: config.reorderMs, duplicate: config.duplicate }, new SeededRandom(rSeed ^ 0x5bd1e995));
+      return { id: `r${i}`, loss: spec.kind === 'bernoulli' ? spec.loss : channel.loss.meanLoss, channel };
+    }),
+  }).run();
+  const k = sim.receivers[0]?.core?.stats.symbolsNeeded ?? 0;
+  const overheads: number[] = [];
+  const completions: number[] = [];
+  let failures = 0;
+  let decodeMs = 0;
+  for (const r of sim.receivers) {
+    const st = r.core?.stats;
+    failures += st?.decodeFailures ?? 0;
+    decodeMs += r.decodeMs;
+    if (r.completedAt !== undefined && st) {
+      overheads.push(st.symbolsReceived / st.symbolsNeeded - 1);
+      completions.push(r.completedAt);
+    }
+  }
+  const stats = sim.stream.stats;
+  const lossName = describeLoss(loss);
+  return {
+    row: {
+      scheme,
+      loss: lossName,
+      receivers,
+      trial,
+      seed,
+      sourceSymbols: k,
+      symbolsSent: stats.datagramsSent,
+      bytesOnWire: stats.bytesSent,
+      overheadMean: overheads.length ? overheads.reduce((a, b) => a + b, 0) / overheads.length : NaN,
+      overheadMax: overheads.length ? Math.max(...overheads) : NaN,
+      decodeFailures: failures,
+      completed: completions.length,
+      completionMs: completions.length === receivers ? Math.max(...completions) : NaN,
+      completionMeanMs: completions.length ? completions.reduce((a, b) => a + b, 0) / completions.length : NaN,
+    },
+    timing: { scheme, loss: lossName, receivers, trial, encodeMs: sim.senderMs, decodeMs, wallMs: performance.now() - wall0 },
+  };
+}
+
+export function runExperiment(config: ExperimentConfig, onTrial?: (row: TrialRow, timing: TrialTiming) => void): ExperimentResult {
+  validateConfig(config);
+  const rows: TrialRow[] = [];
+  const timings: TrialTiming[] = [];
+  const summaries: ConfigSummary[] = [];
+  for (const scheme of config.schemes) {
+    for (const loss of config.losses) {
+      for (const receivers of config.receivers) {
+        const mine: TrialRow[] = [];
+        for (let trial = 0; trial < config.trials; trial++) {
+          const { row, timing } = runTrial(config, scheme, loss, receivers, trial);
+          mine.push(row);
+          timings.push(timing);
+          onTrial?.(row, timing);
+        }
+        rows.push(...mine);
+        summaries.push({
+          scheme,
+          loss: describeLoss(loss),
+          receivers,
+          overhead: summarize(mine.map((r) => r.overheadMean)),
+          sentPerK: summarize(mine.map((r) => r.symbolsSent / r.sourceSymbols)),
+          completionMs: summarize(mine.map((r) => r.completionMs)),
+          decodeFailures: mine.reduce((a, r) => a + r.decodeFailures, 0),
+          incomplete: mine.reduce((a, r) => a + (receivers - r.completed), 0),
+        });
+      }
+    }
+  }
+  return { config, rows, timings, summaries };
+}
+
+export class ExperimentConfigError extends Error {
+  override readonly name = 'ExperimentConfigError';
+}
+
+export function validateConfig(c: ExperimentConfig): void {
+  const bad = (why: string) => {
+    throw new ExperimentConfigError(why);
+  };
+  if (!Array.isArray(c.schemes) || c.schemes.length === 0) bad('no schemes');
+  if (!Array.isArray(c.losses) || c.losses.length === 0) bad('no loss configurations');
+  if (!Array.isArray(c.receivers) || c.receivers.length === 0 || c.receivers.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000)) bad(`receivers ${c.receivers} must be integers in 1..100000`);
+  if (!Number.isInteger(c.sizeBytes) || c.sizeBytes < 1 || c.sizeBytes > 1 << 30) bad(`size ${c.sizeBytes} must be 1 B..1 GiB`);
+  if (!Number.isInteger(c.trials) || c.trials < 1) bad(`trials ${c.trials} must be a positive integer`);
+  if (!Number.isInteger(c.seed)) bad(`seed ${c.seed} must be an integer`);
+  if (c.lossSpread !== undefined && !(c.lossSpread >= 0 && c.lossSpread <= 1)) bad(`loss spread ${c.lossSpread} must be in [0, 1]`);
+  for (const [name, v] of [['reorder', c.reorder], ['duplicate', c.duplicate]] as const) if (v !== undefined && !(v >= 0 && v <= 1)) bad(`${name} ${v} must be in [0, 1]`);
+}

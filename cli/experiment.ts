@@ -1,0 +1,103 @@
+/**
+ * `fountcast experiment`: options (and an optional JSON config file whose keys are the options'
+ * camelCase names) → an ExperimentConfig → the research harness (bench/research, loaded only
+ * when this command runs: the product's library never imports bench code) → results on disk
+ * and a summary table on stdout.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { ExperimentConfig } from '../bench/research/experiment.js';
+import { parseInteger, parseSize, UnitError } from './units.js';
+
+export interface ExperimentCliOptions {
+  config?: string;
+  schemes?: string;
+  loss?: string;
+  burst?: string[];
+  size?: string;
+  symbolSize?: string;
+  segmentSize?: string;
+  receivers?: string;
+  trials?: string;
+  seed?: string;
+  lossSpread?: string;
+  reorder?: string;
+  duplicate?: string;
+  out?: string;
+}
+
+const DEFAULTS = { schemes: 'raptorq,lt,rs,arq', loss: '0,0.01,0.05,0.2', size: '16M', symbolSize: '1392', segmentSize: '4M', receivers: '1,10', trials: '5', seed: '7' };
+
+function fraction(text: string, what: string): number {
+  const v = Number(text);
+  if (!(v >= 0 && v <= 1)) throw new UnitError(`${what} must be in [0, 1], not "${text}"`);
+  return v;
+}
+
+/** Merges file and command-line options (the command line wins) into a validated config. */
+export async function experimentConfig(o: ExperimentCliOptions): Promise<{ config: ExperimentConfig; out: string }> {
+  const { isScheme } = await import('../bench/research/schemes.js');
+  const { parseLossSpec } = await import('../bench/research/lossModels.js');
+  const { validateConfig } = await import('../bench/research/experiment.js');
+  let file: Record<string, unknown> = {};
+  if (o.config) {
+    try {
+      file = JSON.parse(await readFile(o.config, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new UnitError(`cannot read experiment config ${o.config}: ${(e as Error).message}`);
+    }
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new UnitError(`experiment config ${o.config} must be a JSON object`);
+  }
+  const pick = (key: keyof typeof DEFAULTS | 'lossSpread' | 'reorder' | 'duplicate' | 'out'): string | undefined => {
+    const cli = o[key];
+    if (cli !== undefined) return cli;
+    const v = file[key];
+    if (v === undefined) return (DEFAULTS as Record<string, string>)[key];
+    return Array.isArray(v) ? v.join(',') : String(v);
+  };
+  const list = (text: string) => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const schemes = list(pick('schemes')!);
+  for (const s of schemes) if (!isScheme(s)) throw new UnitError(`unknown scheme "${s}" (raptorq, lt, rs, arq)`);
+  const bursts = o.burst ?? (Array.isArray(file.burst) ? (file.burst as unknown[]).map(String) : typeof file.burst === 'string' ? [file.burst] : []);
+  const losses = [...list(pick('loss')!), ...bursts].map((t) => {
+    try {
+      return parseLossSpec(t);
+    } catch (e) {
+      throw new UnitError((e as Error).message);
+    }
+  });
+  const int = (key: Parameters<typeof pick>[0], min: number, max: number) => parseInteger(pick(key)!, key, min, max);
+  const optional = (key: 'lossSpread' | 'reorder' | 'duplicate') => {
+    const v = pick(key);
+    return v === undefined ? undefined : fraction(v, key);
+  };
+  const config: ExperimentConfig = {
+    schemes: schemes as ExperimentConfig['schemes'],
+    losses,
+    receivers: list(pick('receivers')!).map((t) => parseInteger(t, 'receivers', 1, 100_000)),
+    sizeBytes: parseSize(pick('size')!),
+    symbolSize: int('symbolSize', 8, 65528),
+    segmentSize: parseSize(pick('segmentSize')!),
+    trials: int('trials', 1, 100_000),
+    seed: int('seed', 0, 2 ** 32 - 1),
+    lossSpread: optional('lossSpread'),
+    reorder: optional('reorder'),
+    duplicate: optional('duplicate'),
+  };
+  validateConfig(config);
+  return { config, out: pick('out') ?? `results/experiment-${new Date().toISOString().replace(/[:.]/g, '-')}` };
+}
+
+export async function runExperimentCli(o: ExperimentCliOptions, log: Logger): Promise<void> {
+  const { config, out } = await experimentConfig(o);
+  const { runExperiment } = await import('../bench/research/experiment.js');
+  const { summaryTable, writeResults } = await import('../bench/research/report.js');
+  const configs = config.schemes.length * config.losses.length * config.receivers.length;
+  log.info({ event: 'experiment-start', configurations: configs, trials: config.trials, seed: config.seed }, `${configs} configurations × ${config.trials} trials, seed ${config.seed} (decode: real)`);
+  const result = runExperiment(config, (row, timing) =>
+    log.debug({ event: 'trial', ...row, wallMs: timing.wallMs }, `${row.scheme} loss ${row.loss} rx ${row.receivers} trial ${row.trial}: ${row.completed}/${row.receivers} done`),
+  );
+  const files = await writeResults(out, result);
+  process.stdout.write(summaryTable(result) + '\n');
+  log.info({ event: 'experiment-done', files }, `results in ${out}/ (trials.csv is reproducible; timings.csv is wall-clock)`);
+}

@@ -1,0 +1,73 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runExperiment, validateConfig, type ExperimentConfig } from '../../bench/research/experiment.js';
+import { parseLossSpec } from '../../bench/research/lossModels.js';
+import { summaryTable, writeResults } from '../../bench/research/report.js';
+import { summarize } from '../../bench/research/statistics.js';
+
+const small: ExperimentConfig = {
+  schemes: ['rs', 'arq'],
+  losses: ['0.1', 'gilbert:0.02,0.3'].map(parseLossSpec),
+  receivers: [1, 4],
+  sizeBytes: 300_000,
+  segmentSize: 1 << 20,
+  trials: 2,
+  seed: 7,
+  lossSpread: 0.5,
+  reorder: 0.01,
+  duplicate: 0.01,
+};
+
+describe('research experiments', () => {
+  it('write the same trials.csv for the same configuration and seed, and a different one for another seed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fountcast-exp-'));
+    try {
+      await writeResults(join(dir, 'a'), runExperiment(small));
+      await writeResults(join(dir, 'b'), runExperiment(small));
+      await writeResults(join(dir, 'c'), runExperiment({ ...small, seed: 8 }));
+      const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((d) => readFile(join(dir, d, 'trials.csv'), 'utf8')));
+      expect(a.split('\n')).toHaveLength(2 * 2 * 2 * 2 + 2); // header, 16 rows, trailing newline
+      expect(b).toBe(a);
+      expect(c).not.toBe(a);
+      const json = JSON.parse(await readFile(join(dir, 'a', 'results.json'), 'utf8'));
+      expect(json.config.seed).toBe(7);
+      expect(json.rows).toHaveLength(16);
+      expect(await readFile(join(dir, 'a', 'timings.csv'), 'utf8')).toMatch(/^scheme,loss,receivers,trial,encodeMs,decodeMs,wallMs\n/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('every receiver completes, and one repair serves many where ARQ must resend per loss', () => {
+    const r = runExperiment({ schemes: ['raptorq', 'arq'], losses: [parseLossSpec('0.2')], receivers: [8], sizeBytes: 400_000, trials: 1, seed: 3 });
+    for (const row of r.rows) expect(row.completed, row.scheme).toBe(8);
+    const [rq, arq] = r.rows;
+    // With 8 receivers each losing 20 % independently, ARQ resends the union of their losses.
+    expect(arq!.symbolsSent / arq!.sourceSymbols).toBeGreaterThan(1.5);
+    expect(rq!.symbolsSent / rq!.sourceSymbols).toBeLessThan(1.4);
+    expect(summaryTable(r)).toMatch(/raptorq\s+0\.2\s+8/);
+  });
+
+  it('simulates 200 receivers on one stream', () => {
+    const r = runExperiment({ schemes: ['arq'], losses: [parseLossSpec('0.05')], receivers: [200], sizeBytes: 100_000, trials: 1, seed: 1 });
+    expect(r.rows[0]!.completed).toBe(200);
+    expect(r.rows[0]!.decodeFailures).toBe(0);
+  });
+
+  it('rejects bad configurations with a named error', () => {
+    for (const bad of [{ schemes: [] }, { receivers: [0] }, { trials: 0 }, { sizeBytes: -1 }, { lossSpread: 2 }, { duplicate: -0.1 }]) {
+      expect(() => validateConfig({ ...small, ...bad } as ExperimentConfig), JSON.stringify(bad)).toThrow(expect.objectContaining({ name: 'ExperimentConfigError' }));
+    }
+  });
+
+  it('summaries give mean, median, p95 and a 95 % interval', () => {
+    const s = summarize([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, NaN]);
+    expect(s.n).toBe(10);
+    expect(s.mean).toBe(5.5);
+    expect(s.median).toBe(5.5);
+    expect(s.p95).toBeCloseTo(9.55, 10);
+    expect(s.ci95).toBeCloseTo((1.96 * Math.sqrt(55 / 6)) / Math.sqrt(10), 10);
+  });
+});
