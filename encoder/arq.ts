@@ -4,31 +4,16 @@
  * for repair runs a blind carousel, and one driven by receivers' missing lists (the sender
  * cores' `resend` recovery) runs selective-repeat ARQ. A decoder is done when it holds all K.
  */
-import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder, SegmentEncoder } from './codec.js';
+import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder } from './codec.js';
 import { CodecError } from './errors.js';
-import { checkSymbol, paddedSource, sourceShape, type SourceShape } from './sourceBlock.js';
+import { checkSymbol, segmentFromSourceInOrder, sourceShape, SystematicEncoder, type SourceShape } from './sourceBlock.js';
 
 export const ARQ_CODEC_NAME = 'arq';
 export const ARQ_MAX_SOURCE_SYMBOLS = 65536;
 
-class ArqEncoder implements SegmentEncoder {
-  readonly sourceSymbols: number;
-  readonly firstRepairId: number;
-  private readonly source: Uint8Array;
-
-  constructor(
-    data: Uint8Array,
-    private readonly shape: SourceShape,
-  ) {
-    this.sourceSymbols = shape.sourceSymbols;
-    this.firstRepairId = shape.sourceSymbols;
-    this.source = paddedSource(data, shape, ARQ_CODEC_NAME);
-  }
-
-  sourceSymbol(esi: number): Uint8Array {
-    if (!Number.isInteger(esi) || esi < 0 || esi >= this.sourceSymbols) throw new CodecError(`arq: source symbol ${esi} is outside 0..${this.sourceSymbols - 1}`);
-    const t = this.shape.symbolSize;
-    return this.source.subarray(esi * t, (esi + 1) * t);
+class ArqEncoder extends SystematicEncoder {
+  constructor(data: Uint8Array, shape: SourceShape) {
+    super(data, shape, ARQ_CODEC_NAME);
   }
 
   repairSymbol(n: number): EncodedSymbol {
@@ -36,8 +21,6 @@ class ArqEncoder implements SegmentEncoder {
     const esi = n % this.sourceSymbols;
     return { encodingSymbolId: esi, data: this.sourceSymbol(esi) };
   }
-
-  free(): void {}
 }
 
 class ArqDecoder implements SegmentDecoder {
@@ -79,10 +62,6 @@ export function arqCodec(): Codec {
     maxSourceSymbols: ARQ_MAX_SOURCE_SYMBOLS,
     createEncoder: (data, params) => new ArqEncoder(data, shape(params)),
     createDecoder: (params) => new ArqDecoder(shape(params)),
-    segmentFromSourceSymbols(sourceSymbols, params) {
-      const s = shape(params);
-      if (sourceSymbols.length !== s.sourceSymbols * s.symbolSize) throw new CodecError(`arq: source block has ${sourceSymbols.length} bytes`);
-      return sourceSymbols.subarray(0, s.transferLength);
-    },
+    segmentFromSourceSymbols: (sourceSymbols, params) => segmentFromSourceInOrder(sourceSymbols, shape(params), ARQ_CODEC_NAME),
   };
 }

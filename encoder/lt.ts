@@ -11,10 +11,10 @@
  * solves it, and so on. When peeling stalls the decoder simply needs more symbols, which is the
  * honest cost of LT without inactivation decoding — RaptorQ's advantage shows exactly there.
  */
-import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder, SegmentEncoder } from './codec.js';
+import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder } from './codec.js';
 import { CodecError } from './errors.js';
 import { cumulative, DEFAULT_LT_C, DEFAULT_LT_DELTA, robustSolitonPmf, sampleDegree } from './robustSoliton.js';
-import { checkSymbol, paddedSource, sourceShape, xorInto, type SourceShape } from './sourceBlock.js';
+import { checkSymbol, segmentFromSourceInOrder, sourceShape, SystematicEncoder, xorInto, type SourceShape } from './sourceBlock.js';
 import { SeededRandom } from '../util/random.js';
 
 export const LT_CODEC_NAME = 'lt';
@@ -61,36 +61,21 @@ export class LtGraph {
   }
 }
 
-class LtEncoder implements SegmentEncoder {
-  readonly sourceSymbols: number;
-  readonly firstRepairId: number;
-  private readonly source: Uint8Array;
-
+class LtEncoder extends SystematicEncoder {
   constructor(
     data: Uint8Array,
-    private readonly shape: SourceShape,
+    shape: SourceShape,
     private readonly graph: LtGraph,
   ) {
-    this.sourceSymbols = shape.sourceSymbols;
-    this.firstRepairId = shape.sourceSymbols;
-    this.source = paddedSource(data, shape, LT_CODEC_NAME);
-  }
-
-  sourceSymbol(esi: number): Uint8Array {
-    if (!Number.isInteger(esi) || esi < 0 || esi >= this.sourceSymbols) throw new CodecError(`lt: source symbol ${esi} is outside 0..${this.sourceSymbols - 1}`);
-    const t = this.shape.symbolSize;
-    return this.source.subarray(esi * t, (esi + 1) * t);
+    super(data, shape, LT_CODEC_NAME);
   }
 
   repairSymbol(n: number): EncodedSymbol {
-    const esi = this.firstRepairId + n;
-    if (!Number.isInteger(n) || n < 0 || esi >= LT_ENCODING_SYMBOL_ID_LIMIT) throw new CodecError(`lt: repair index ${n} is out of range`);
+    const esi = this.repairEsi(n, LT_ENCODING_SYMBOL_ID_LIMIT);
     const out = new Uint8Array(this.shape.symbolSize);
     for (const i of this.graph.neighbours(n)) xorInto(out, this.sourceSymbol(i));
     return { encodingSymbolId: esi, data: out };
   }
-
-  free(): void {}
 }
 
 /** A repair symbol still waiting for more than one of its source symbols. */
@@ -222,10 +207,6 @@ export function ltCodec(options: LtOptions = {}): Codec {
     },
     // Peeling stalls by a few percent of K, not by a symbol or two.
     decodeRetryStep: (k) => Math.max(2, Math.ceil(0.02 * k)),
-    segmentFromSourceSymbols(sourceSymbols, params) {
-      const s = shape(params);
-      if (sourceSymbols.length !== s.sourceSymbols * s.symbolSize) throw new CodecError(`lt: source block has ${sourceSymbols.length} bytes`);
-      return sourceSymbols.subarray(0, s.transferLength);
-    },
+    segmentFromSourceSymbols: (sourceSymbols, params) => segmentFromSourceInOrder(sourceSymbols, shape(params), LT_CODEC_NAME),
   };
 }

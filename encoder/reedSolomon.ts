@@ -14,10 +14,10 @@
  * last row a block's rows repeat (the decoder counts the repeat as a duplicate), which is the
  * honest behaviour of a fixed-rate code asked for more than it has.
  */
-import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder, SegmentEncoder } from './codec.js';
+import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder } from './codec.js';
 import { CodecError } from './errors.js';
 import { gfInv, gfInvert, gfMulAddInto } from './gf256.js';
-import { checkSymbol, paddedSource, sourceShape, type SourceShape } from './sourceBlock.js';
+import { checkSymbol, segmentFromSourceInOrder, sourceShape, SystematicEncoder, type SourceShape } from './sourceBlock.js';
 
 export const RS_CODEC_NAME = 'rs';
 export const RS_ENCODING_SYMBOL_ID_LIMIT = 1 << 24;
@@ -59,38 +59,23 @@ class RsLayout {
   }
 }
 
-class RsEncoder implements SegmentEncoder {
-  readonly sourceSymbols: number;
-  readonly firstRepairId: number;
-  private readonly source: Uint8Array;
-
+class RsEncoder extends SystematicEncoder {
   constructor(
     data: Uint8Array,
-    private readonly shape: SourceShape,
+    shape: SourceShape,
     private readonly layout: RsLayout,
   ) {
-    this.sourceSymbols = shape.sourceSymbols;
-    this.firstRepairId = shape.sourceSymbols;
-    this.source = paddedSource(data, shape, RS_CODEC_NAME);
-  }
-
-  sourceSymbol(esi: number): Uint8Array {
-    if (!Number.isInteger(esi) || esi < 0 || esi >= this.sourceSymbols) throw new CodecError(`rs: source symbol ${esi} is outside 0..${this.sourceSymbols - 1}`);
-    const t = this.shape.symbolSize;
-    return this.source.subarray(esi * t, (esi + 1) * t);
+    super(data, shape, RS_CODEC_NAME);
   }
 
   repairSymbol(n: number): EncodedSymbol {
-    const esi = this.firstRepairId + n;
-    if (!Number.isInteger(n) || n < 0 || esi >= RS_ENCODING_SYMBOL_ID_LIMIT) throw new CodecError(`rs: repair index ${n} is out of range`);
+    const esi = this.repairEsi(n, RS_ENCODING_SYMBOL_ID_LIMIT);
     const { block, row } = this.layout.repairRow(n);
     const out = new Uint8Array(this.shape.symbolSize);
     const kb = this.layout.blockSize(block);
     for (let p = 0; p < kb; p++) gfMulAddInto(out, this.sourceSymbol(p * this.layout.blocks + block), this.layout.coefficient(block, row, p));
     return { encodingSymbolId: esi, data: out };
   }
-
-  free(): void {}
 }
 
 class RsDecoder implements SegmentDecoder {
@@ -208,10 +193,6 @@ export function rsCodec(options: RsOptions = {}): Codec {
     },
     // A short block needs its own rows, which arrive one in B repair symbols.
     decodeRetryStep: (k) => Math.max(2, Math.ceil(0.01 * k)),
-    segmentFromSourceSymbols(sourceSymbols, params) {
-      const s = shape(params);
-      if (sourceSymbols.length !== s.sourceSymbols * s.symbolSize) throw new CodecError(`rs: source block has ${sourceSymbols.length} bytes`);
-      return sourceSymbols.subarray(0, s.transferLength);
-    },
+    segmentFromSourceSymbols: (sourceSymbols, params) => segmentFromSourceInOrder(sourceSymbols, shape(params), RS_CODEC_NAME),
   };
 }

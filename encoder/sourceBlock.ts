@@ -3,7 +3,7 @@
  * bytes cut into K = ceil(F / T) source symbols of T bytes, the last zero-padded. Source symbol i
  * is bytes [i·T, (i+1)·T) of the padded segment; these schemes do not interleave bytes.
  */
-import type { CodecParameters } from './codec.js';
+import type { CodecParameters, EncodedSymbol, SegmentEncoder } from './codec.js';
 import { CodecError } from './errors.js';
 
 /** Largest segment these schemes accept (the product's segments are far smaller). */
@@ -61,4 +61,44 @@ export function xorInto(dst: Uint8Array, src: Uint8Array): void {
     return;
   }
   for (let i = 0; i < n; i++) dst[i]! ^= src[i]!;
+}
+
+/** The source half every systematic encoder here shares; subclasses add `repairSymbol`. */
+export abstract class SystematicEncoder implements SegmentEncoder {
+  readonly sourceSymbols: number;
+  readonly firstRepairId: number;
+  protected readonly source: Uint8Array;
+
+  constructor(
+    data: Uint8Array,
+    protected readonly shape: SourceShape,
+    protected readonly scheme: string,
+  ) {
+    this.sourceSymbols = shape.sourceSymbols;
+    this.firstRepairId = shape.sourceSymbols;
+    this.source = paddedSource(data, shape, scheme);
+  }
+
+  sourceSymbol(esi: number): Uint8Array {
+    if (!Number.isInteger(esi) || esi < 0 || esi >= this.sourceSymbols) throw new CodecError(`${this.scheme}: source symbol ${esi} is outside 0..${this.sourceSymbols - 1}`);
+    const t = this.shape.symbolSize;
+    return this.source.subarray(esi * t, (esi + 1) * t);
+  }
+
+  abstract repairSymbol(repairIndex: number): EncodedSymbol;
+
+  /** ESI of repair index `n`, checked against the scheme's id limit (CodecError otherwise). */
+  protected repairEsi(n: number, limit: number): number {
+    const esi = this.firstRepairId + n;
+    if (!Number.isInteger(n) || n < 0 || esi >= limit) throw new CodecError(`${this.scheme}: repair index ${n} is out of range`);
+    return esi;
+  }
+
+  free(): void {}
+}
+
+/** `Codec.segmentFromSourceSymbols` for schemes whose source symbols are the segment in order. */
+export function segmentFromSourceInOrder(sourceSymbols: Uint8Array, shape: SourceShape, scheme: string): Uint8Array {
+  if (sourceSymbols.length !== shape.sourceSymbols * shape.symbolSize) throw new CodecError(`${scheme}: source block has ${sourceSymbols.length} bytes`);
+  return sourceSymbols.subarray(0, shape.transferLength);
 }
