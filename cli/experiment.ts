@@ -97,7 +97,8 @@ export async function runExperimentCli(o: ExperimentCliOptions, log: Logger): Pr
   const result = runExperiment(config, (row, timing) =>
     log.debug({ event: 'trial', ...row, wallMs: timing.wallMs }, `${row.scheme} loss ${row.loss} rx ${row.receivers} trial ${row.trial}: ${row.completed}/${row.receivers} done`),
   );
-  const files = await writeResults(out, result);
+  const { writePlots } = await import('../bench/research/plots.js');
+  const files = [...(await writeResults(out, result)), ...(await writePlots(out, result))];
   process.stdout.write(summaryTable(result) + '\n');
   log.info({ event: 'experiment-done', files }, `results in ${out}/ (trials.csv is reproducible; timings.csv is wall-clock)`);
 }

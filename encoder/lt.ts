@@ -12,7 +12,6 @@
  * honest cost of LT without inactivation decoding — RaptorQ's advantage shows exactly there.
  */
 import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder } from './codec.js';
-import { CodecError } from './errors.js';
 import { cumulative, DEFAULT_LT_C, DEFAULT_LT_DELTA, robustSolitonPmf, sampleDegree } from './robustSoliton.js';
 import { checkSymbol, segmentFromSourceInOrder, sourceShape, SystematicEncoder, xorInto, type SourceShape } from './sourceBlock.js';
 import { SeededRandom } from '../util/random.js';

@@ -6,6 +6,7 @@ import { runExperiment, validateConfig, type ExperimentConfig } from '../../benc
 import { parseLossSpec } from '../../bench/research/lossModels.js';
 import { summaryTable, writeResults } from '../../bench/research/report.js';
 import { summarize } from '../../bench/research/statistics.js';
+import { writePlots } from '../../bench/research/plots.js';
 
 const small: ExperimentConfig = {
   schemes: ['rs', 'arq'],
@@ -35,6 +36,19 @@ describe('research experiments', () => {
       expect(json.config.seed).toBe(7);
       expect(json.rows).toHaveLength(16);
       expect(await readFile(join(dir, 'a', 'timings.csv'), 'utf8')).toMatch(/^scheme,loss,receivers,trial,encodeMs,decodeMs,wallMs\n/);
+      // Plots: SVG with the chart's marks, PNG with the PNG signature and real content.
+      const plots = await writePlots(join(dir, 'a'), runExperiment(small));
+      expect(plots.filter((f) => f.endsWith('.svg'))).toHaveLength(4);
+      for (const f of plots) {
+        const bytes = await readFile(f);
+        if (f.endsWith('.svg')) {
+          expect(bytes.toString()).toMatch(/^<svg/);
+          expect(bytes.toString()).toMatch(/class="mark-(line|symbol)/);
+        } else {
+          expect(bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
+          expect(bytes.length).toBeGreaterThan(5000);
+        }
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
