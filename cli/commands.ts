@@ -229,6 +229,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--loss-spread <s>', 'heterogeneous receivers: receiver i of n loses rate × (1 − s + 2s·i/(n−1)) (default 0)')
       .option('--reorder <p>', 'probability a datagram is held back by up to 2 ms (default 0)')
       .option('--duplicate <p>', 'probability a datagram is delivered twice (default 0)')
+      .option('--decode <mode>', 'real: decode every receiver\'s data; model: predict decode success from the symbols held (RaptorQ: RFC 6330 1 − 1/256^(h+1); LT/RS/ARQ: their decoders on 1-byte symbols) — for large runs; labelled in every output (default real)')
       .option('--out <dir>', 'results directory (default results/experiment-<time>)'),
   ).action(async (o) => {
     const log = createLogger({ json: o.json, level: o.logLevel });

@@ -23,6 +23,7 @@ export interface ExperimentCliOptions {
   lossSpread?: string;
   reorder?: string;
   duplicate?: string;
+  decode?: string;
   out?: string;
 }
 
@@ -48,7 +49,7 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
     }
     if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new UnitError(`experiment config ${o.config} must be a JSON object`);
   }
-  const pick = (key: keyof typeof DEFAULTS | 'lossSpread' | 'reorder' | 'duplicate' | 'out'): string | undefined => {
+  const pick = (key: keyof typeof DEFAULTS | 'lossSpread' | 'reorder' | 'duplicate' | 'decode' | 'out'): string | undefined => {
     const cli = o[key];
     if (cli !== undefined) return cli;
     const v = file[key];
@@ -83,6 +84,7 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
     lossSpread: optional('lossSpread'),
     reorder: optional('reorder'),
     duplicate: optional('duplicate'),
+    decode: pick('decode') as ExperimentConfig['decode'],
   };
   validateConfig(config);
   return { config, out: pick('out') ?? `results/experiment-${new Date().toISOString().replace(/[:.]/g, '-')}` };
@@ -93,7 +95,7 @@ export async function runExperimentCli(o: ExperimentCliOptions, log: Logger): Pr
   const { runExperiment } = await import('../bench/research/experiment.js');
   const { summaryTable, writeResults } = await import('../bench/research/report.js');
   const configs = config.schemes.length * config.losses.length * config.receivers.length;
-  log.info({ event: 'experiment-start', configurations: configs, trials: config.trials, seed: config.seed }, `${configs} configurations × ${config.trials} trials, seed ${config.seed} (decode: real)`);
+  log.info({ event: 'experiment-start', configurations: configs, trials: config.trials, seed: config.seed }, `${configs} configurations × ${config.trials} trials, seed ${config.seed} (decode: ${config.decode ?? 'real'})`);
   const result = runExperiment(config, (row, timing) =>
     log.debug({ event: 'trial', ...row, wallMs: timing.wallMs }, `${row.scheme} loss ${row.loss} rx ${row.receivers} trial ${row.trial}: ${row.completed}/${row.receivers} done`),
   );

@@ -12,6 +12,7 @@
  */
 import { SeededRandom } from '../../util/random.js';
 import { Channel, describeLoss, lossModel, type LossSpec } from './lossModels.js';
+import { ModelReceiver } from './modelReceiver.js';
 import { SharedSimulation } from './multicastSim.js';
 import { schemeCodec, schemeRecovery, type SchemeName } from './schemes.js';
 import { summarize, type Summary } from './statistics.js';
@@ -44,9 +45,20 @@ export interface ExperimentConfig {
   duplicate?: number;
   /** Virtual-time limit per trial. @default 600000 */
   maxVirtualMs?: number;
+  /**
+   * `real`: every receiver runs a ReceiverCore and really decodes and hashes. `model`: receivers
+   * are ModelReceivers whose decode success is predicted (decodeModels.ts) — for runs too large
+   * to decode. @default 'real'
+   */
+  decode?: DecodeMode;
+  /** Simulation time step (see SharedSimOptions.quantumMs). @default 0.25 */
+  quantumMs?: number;
 }
 
+export type DecodeMode = 'real' | 'model';
+
 export interface TrialRow {
+  decode: DecodeMode;
   scheme: SchemeName;
   loss: string;
   receivers: number;
@@ -117,8 +129,10 @@ export function runTrial(config: ExperimentConfig, scheme: SchemeName, loss: Los
     rateBytesPerSecond: config.rateBytesPerSecond ?? 125e6,
     seed,
     maxVirtualMs: config.maxVirtualMs ?? 600_000,
+    quantumMs: config.quantumMs ?? 0.25,
     storeOutput: false,
     stream: { fixedRate: true, recovery: schemeRecovery(scheme) },
+    modelReceiver: config.decode === 'model' ? (layout, window, rSeed) => new ModelReceiver(layout, scheme, codec, window, new SeededRandom(rSeed)) : undefined,
     receivers: Array.from({ length: receivers }, (_, i) => {
       const rSeed = (seed ^ Math.imul(i + 1, 0xc2b2ae35)) >>> 0;
       const spec = receiverLoss(loss, spread, i, receivers);
@@ -144,6 +158,7 @@ export function runTrial(config: ExperimentConfig, scheme: SchemeName, loss: Los
   const lossName = describeLoss(loss);
   return {
     row: {
+      decode: config.decode ?? 'real',
       scheme,
       loss: lossName,
       receivers,
@@ -209,6 +224,7 @@ export function validateConfig(c: ExperimentConfig): void {
   if (!Number.isInteger(c.sizeBytes) || c.sizeBytes < 1 || c.sizeBytes > 1 << 30) bad(`size ${c.sizeBytes} must be 1 B..1 GiB`);
   if (!Number.isInteger(c.trials) || c.trials < 1) bad(`trials ${c.trials} must be a positive integer`);
   if (!Number.isInteger(c.seed)) bad(`seed ${c.seed} must be an integer`);
+  if (c.decode !== undefined && c.decode !== 'real' && c.decode !== 'model') bad(`decode "${c.decode}" must be real or model`);
   if (c.lossSpread !== undefined && !(c.lossSpread >= 0 && c.lossSpread <= 1)) bad(`loss spread ${c.lossSpread} must be in [0, 1]`);
   for (const [name, v] of [['reorder', c.reorder], ['duplicate', c.duplicate]] as const) if (v !== undefined && !(v >= 0 && v <= 1)) bad(`${name} ${v} must be in [0, 1]`);
 }

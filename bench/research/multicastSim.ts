@@ -18,6 +18,7 @@ import { ReceiverCore } from '../../receiver/receiverCore.js';
 import { SharedStream, type SharedStreamInit } from '../../sender/sharedStreamCore.js';
 import { SeededRandom } from '../../util/random.js';
 import type { Channel } from './lossModels.js';
+import type { ModelReceiver } from './modelReceiver.js';
 import { simManifest } from './simManifest.js';
 
 export interface SharedSimReceiver {
@@ -49,6 +50,15 @@ export interface SharedSimOptions {
   /** Keep each receiver's output bytes (tests compare them). Experiments rely on the cores'
    * SHA-256 checks instead and save the memory. @default true */
   storeOutput?: boolean;
+  /** `--decode model`: a ModelReceiver per receiver instead of a ReceiverCore (no data path). */
+  modelReceiver?: (layout: SegmentLayout, window: number, seed: number) => ModelReceiver;
+  /**
+   * Advance virtual time by at least this much per step (events due meanwhile are handled
+   * together, up to this late). 0 = exact. A step costs O(receivers), so with thousands of
+   * receivers a quantum of ~0.25 ms (about 20 datagrams at 1 Gbit/s; the token bucket holds
+   * 2 ms) is what keeps a run to seconds. @default 0
+   */
+  quantumMs?: number;
 }
 
 interface Timed<T> {
@@ -57,7 +67,7 @@ interface Timed<T> {
 }
 
 export class SimReceiver {
-  core?: ReceiverCore;
+  core?: ReceiverCore | ModelReceiver;
   readonly output: Uint8Array;
   completedAt?: number;
   /** Wall ms spent in this receiver's decode jobs (codec work and hashing). */
@@ -109,7 +119,7 @@ export class SharedSimulation {
       if (this.receivers.every((r) => r.removed) && this.toSender.length === 0) return this;
       const next = this.nextDeadline();
       if (next === undefined || next > limit) return this;
-      this.now = Math.max(this.now, next);
+      this.now = Math.max(this.now + (this.o.quantumMs ?? 0), next);
     }
     throw new Error(`shared simulation did not settle at ${this.now} ms`);
   }
@@ -119,15 +129,22 @@ export class SharedSimulation {
   }
 
   private nextDeadline(): number | undefined {
-    const c: (number | undefined)[] = [this.stream.pollTimeout(), this.toSender[0]?.at];
+    let next = Infinity;
+    const consider = (t: number | undefined) => {
+      if (t !== undefined && t < next) next = t;
+    };
+    consider(this.stream.pollTimeout());
+    consider(this.toSender[0]?.at);
     for (const r of this.receivers) {
       if (r.removed) continue;
-      if (!r.joined) c.push(r.cfg.joinAt ?? 0);
-      else if (!r.dead) c.push(r.cfg.killAt, r.core?.pollTimeout(), r.inbox[0]?.at);
-      else c.push(this.removeAt(r));
+      if (!r.joined) consider(r.cfg.joinAt ?? 0);
+      else if (!r.dead) {
+        consider(r.cfg.killAt);
+        consider(r.core?.pollTimeout());
+        consider(r.inbox[0]?.at);
+      } else consider(this.removeAt(r));
     }
-    const t = c.filter((x): x is number => x !== undefined);
-    return t.length ? Math.min(...t) : undefined;
+    return next === Infinity ? undefined : next;
   }
 
   private step(): void {
@@ -140,7 +157,13 @@ export class SharedSimulation {
     }
     for (const r of this.receivers) {
       if (!r.joined || r.dead || r.removed) continue;
-      while (r.inbox[0] && r.inbox[0].at <= now) r.core!.handleDatagram(now, r.inbox.shift()!.value);
+      const core = r.core!;
+      while (r.inbox[0] && r.inbox[0].at <= now) {
+        core.handleDatagram(now, r.inbox.shift()!.value);
+        // Decode as soon as a segment is ready, not at the end of the step: symbols that arrive
+        // in the same step would otherwise count as reception overhead.
+        if (core instanceof ReceiverCore) this.pumpDecodes(r, core, now);
+      }
       this.pumpReceiver(r, now);
     }
     for (const d of this.stream.pollDropped()) {
@@ -169,7 +192,10 @@ export class SharedSimulation {
   private lifecycle(r: SimReceiver, now: number): void {
     if (!r.joined && now >= (r.cfg.joinAt ?? 0)) {
       r.joined = true;
-      r.core = new ReceiverCore({ manifest: this.manifest, codec: this.o.codec, integrity: crc32Scheme, window: r.cfg.window ?? 8, now });
+      const window = r.cfg.window ?? 8;
+      r.core = this.o.modelReceiver
+        ? this.o.modelReceiver(this.layout, window, r.random.seed ^ 0x2545f491)
+        : new ReceiverCore({ manifest: this.manifest, codec: this.o.codec, integrity: crc32Scheme, window, now });
       this.stream.addMember(now, r.cfg.id, r.cfg.window ?? 8);
     }
     if (r.joined && !r.dead && r.cfg.killAt !== undefined && now >= r.cfg.killAt) {
@@ -184,6 +210,18 @@ export class SharedSimulation {
 
   private pumpReceiver(r: SimReceiver, now: number): void {
     const core = r.core!;
+    if (core instanceof ReceiverCore) this.pumpDecodes(r, core, now);
+    const p = core.pollProgress(now);
+    if (p) this.toSender.push({ at: now + this.delay, value: { id: r.cfg.id, p } });
+    if (core.complete && r.completedAt === undefined) {
+      r.completedAt = now;
+      r.removed = true;
+      this.toSender.push({ at: now + this.delay, value: { id: r.cfg.id, p: 'stop' } });
+    }
+  }
+
+  /** Decode jobs inline (timed) and writes into the output. */
+  private pumpDecodes(r: SimReceiver, core: ReceiverCore, now: number): void {
     for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) {
       const t0 = performance.now();
       const outcome = runDecodeJob(job, this.o.codec);
@@ -193,13 +231,6 @@ export class SharedSimulation {
     for (let w = core.pollWrite(); w; w = core.pollWrite()) {
       if (r.output.length > 0) r.output.set(w.data, w.offset);
       core.handleWriteDone(now, w.segmentIndex);
-    }
-    const p = core.pollProgress(now);
-    if (p) this.toSender.push({ at: now + this.delay, value: { id: r.cfg.id, p } });
-    if (core.complete && r.completedAt === undefined) {
-      r.completedAt = now;
-      r.removed = true;
-      this.toSender.push({ at: now + this.delay, value: { id: r.cfg.id, p: 'stop' } });
     }
   }
 

@@ -15,7 +15,7 @@ import type { ExperimentResult } from './experiment.js';
 type Spec = vl.TopLevelSpec;
 
 function charts(result: ExperimentResult): Record<string, Spec> {
-  const decode = 'decode: real';
+  const decode = `decode: ${result.config.decode ?? 'real'}`;
   const rows = result.rows.map((r) => ({
     ...r,
     overheadPct: Number.isFinite(r.overheadMean) ? r.overheadMean * 100 : null,

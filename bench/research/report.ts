@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ExperimentResult, TrialRow, TrialTiming } from './experiment.js';
 import type { Summary } from './statistics.js';
 
-const ROW_COLUMNS: (keyof TrialRow)[] = ['scheme', 'loss', 'receivers', 'trial', 'seed', 'sourceSymbols', 'symbolsSent', 'bytesOnWire', 'overheadMean', 'overheadMax', 'decodeFailures', 'completed', 'completionMs', 'completionMeanMs'];
+const ROW_COLUMNS: (keyof TrialRow)[] = ['decode', 'scheme', 'loss', 'receivers', 'trial', 'seed', 'sourceSymbols', 'symbolsSent', 'bytesOnWire', 'overheadMean', 'overheadMax', 'decodeFailures', 'completed', 'completionMs', 'completionMeanMs'];
 const TIMING_COLUMNS: (keyof TrialTiming)[] = ['scheme', 'loss', 'receivers', 'trial', 'encodeMs', 'decodeMs', 'wallMs'];
 
 function cell(v: unknown): string {
@@ -26,7 +26,7 @@ export async function writeResults(dir: string, result: ExperimentResult): Promi
   const files = [join(dir, 'trials.csv'), join(dir, 'timings.csv'), join(dir, 'results.json')];
   await writeFile(files[0]!, toCsv(result.rows, ROW_COLUMNS));
   await writeFile(files[1]!, toCsv(result.timings, TIMING_COLUMNS));
-  await writeFile(files[2]!, JSON.stringify({ decode: 'real', ...result }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+  await writeFile(files[2]!, JSON.stringify({ decode: result.config.decode ?? 'real', ...result }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
   return files;
 }
 
@@ -39,5 +39,5 @@ export function summaryTable(result: ExperimentResult): string {
   const lines = result.summaries.map((s) => [s.scheme, s.loss, String(s.receivers), fmt(s.overhead, 100), fmt(s.sentPerK, 1, 3), fmt(s.completionMs, 1, 0), String(s.decodeFailures), String(s.incomplete)]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const row = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [row(head), row(widths.map((w) => '-'.repeat(w))), ...lines.map(row)].join('\n');
+  return [`decode: ${result.config.decode ?? 'real'}`, row(head), row(widths.map((w) => '-'.repeat(w))), ...lines.map(row)].join('\n');
 }

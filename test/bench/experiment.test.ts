@@ -85,3 +85,35 @@ describe('research experiments', () => {
     expect(s.ci95).toBeCloseTo((1.96 * Math.sqrt(55 / 6)) / Math.sqrt(10), 10);
   });
 });
+
+describe('--decode model', () => {
+  it('predicts what real decoding gives on small runs (every scheme, same seeds)', () => {
+    const cfg: ExperimentConfig = { schemes: ['raptorq', 'lt', 'rs', 'arq'], losses: ['0.1', 'gilbert:0.02,0.3'].map(parseLossSpec), receivers: [3], sizeBytes: 600_000, trials: 4, seed: 11 };
+    const real = runExperiment(cfg);
+    const model = runExperiment({ ...cfg, decode: 'model' });
+    expect(model.rows.every((r) => r.decode === 'model')).toBe(true);
+    for (let i = 0; i < real.summaries.length; i++) {
+      const a = real.summaries[i]!;
+      const b = model.summaries[i]!;
+      const what = `${a.scheme} ${a.loss}`;
+      expect(b.incomplete, what).toBe(0);
+      if (a.scheme === 'raptorq') {
+        // A probability model: agreement in distribution, not trial by trial.
+        expect(Math.abs(a.overhead.mean - b.overhead.mean), what).toBeLessThan(0.01);
+        expect(Math.abs(a.sentPerK.mean - b.sentPerK.mean) / a.sentPerK.mean, what).toBeLessThan(0.02);
+      } else {
+        // LT, RS, ARQ: their decoders on 1-byte symbols decide exactly as on real data, and the
+        // ModelReceiver reports exactly as ReceiverCore does, so the trials are identical.
+        expect(b.overhead.mean, what).toBe(a.overhead.mean);
+        expect(b.sentPerK.mean, what).toBe(a.sentPerK.mean);
+        expect(b.decodeFailures, what).toBe(a.decodeFailures);
+      }
+    }
+  });
+
+  it('runs 1,000 receivers on one stream', () => {
+    const r = runExperiment({ schemes: ['raptorq'], losses: [parseLossSpec('0.05')], receivers: [1000], sizeBytes: 1 << 20, trials: 1, seed: 2, decode: 'model' });
+    expect(r.rows[0]!.completed).toBe(1000);
+    expect(r.rows[0]!.overheadMax).toBeLessThan(0.05);
+  });
+});
