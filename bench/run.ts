@@ -3,7 +3,9 @@
  * Prints one line per configuration; writes everything to bench/results/bench-<timestamp>.json.
  * Flags: --quick (small sizes, for a smoke run), --micro-only, --e2e-only, --size MiB,
  * --receivers 1,4, --loss 0,0.05, --recovery auto,fountain (modes raced at each lossy
- * configuration), --repeat N (runs per one-receiver configuration; the median is kept).
+ * configuration), --repeat N (runs per one-receiver configuration; the median is kept),
+ * --research-only (scheme encode/decode rates and the 1,000-receiver simulation; also part of a
+ * full run).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runE2EBenchmarks } from './e2e.js';
 import { runMicroBenchmarks } from './micro.js';
+import { runResearchBench } from './schemeBench.js';
 import type { RecoveryMode } from '../sender/streamCore.js';
 
 const args = process.argv.slice(2);
@@ -34,8 +37,10 @@ const results: Record<string, unknown> = {
   cores: cpus().length,
   quick,
 };
-if (!args.includes('--e2e-only')) results.micro = await runMicroBenchmarks({ quick });
-if (!args.includes('--micro-only')) results.e2e = await runE2EBenchmarks({ sizeMiB, receivers, losses, recoveries, repeat });
+const only = ['--micro-only', '--e2e-only', '--research-only'].find((f) => args.includes(f));
+if (!only || only === '--micro-only') results.micro = await runMicroBenchmarks({ quick });
+if (!only || only === '--research-only') results.research = runResearchBench({ quick });
+if (!only || only === '--e2e-only') results.e2e = await runE2EBenchmarks({ sizeMiB, receivers, losses, recoveries, repeat });
 
 const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bench', 'results');
 await mkdir(dir, { recursive: true });
