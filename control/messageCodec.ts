@@ -230,6 +230,7 @@ function progress(o: Obj): Progress {
     highestSequence: int(o, 'highestSequence', 0, U32),
     datagramsReceived: int(o, 'datagramsReceived', 0, Number.MAX_SAFE_INTEGER),
     datagramsLost: int(o, 'datagramsLost', 0, Number.MAX_SAFE_INTEGER),
+    ...(own(o, 'heldMs') === undefined ? {} : { heldMs: int(o, 'heldMs', 0, 3_600_000) }),
   };
 }
 

@@ -98,6 +98,12 @@ export interface Progress {
   /** Datagrams accepted / lost (gaps in sequence numbers) since the stream started. */
   readonly datagramsReceived: number;
   readonly datagramsLost: number;
+  /**
+   * Milliseconds between the arrival of the highestSequence datagram and this report (the
+   * receiver held it that long before reporting). The sender subtracts it from the report's
+   * age to get the queueing delay; absent from older receivers (then taken as 0).
+   */
+  readonly heldMs?: number;
 }
 
 export type StopOutcome = 'done' | 'aborted';

@@ -100,6 +100,8 @@ export class ReceiverCore {
   private symbolsReceived = 0;
   private decodeJobs = 0;
   private decodeFailures = 0;
+  /** When the datagram with the highest sequence number so far arrived (for Progress.heldMs). */
+  private highestArrivedAt: number | undefined;
   private decodeErrors = 0;
   private hashMismatches = 0;
   private segmentsWritten = 0;
@@ -154,7 +156,9 @@ export class ReceiverCore {
       this.intake.countDrop('simulated-loss');
       return;
     }
+    const before = this.intake.sequence.highestSequence;
     const d = this.intake.accept(bytes);
+    if (this.intake.sequence.highestSequence !== before || this.highestArrivedAt === undefined) this.highestArrivedAt = now;
     if (d === undefined) return;
     this.schedule.noteData(now);
     const s = d.segmentIndex;
@@ -263,7 +267,8 @@ export class ReceiverCore {
     const due = this.pollTimeout();
     if (due === undefined || now < due) return undefined;
     this.schedule.sent(now);
-    return this.buildProgress();
+    const p = this.buildProgress();
+    return this.highestArrivedAt === undefined ? p : { ...p, heldMs: Math.max(0, Math.round(now - this.highestArrivedAt)) };
   }
 
   /** When pollProgress will next have something (undefined: nothing pending). */

@@ -60,8 +60,10 @@ export class Member {
     let delaySample: number | undefined;
     if (highest > this.highestReported && sentAt !== undefined) {
       this.highestReported = highest;
-      delaySample = now - sentAt;
-      this.delayMs = Math.max(delaySample, this.delayMs * 0.95);
+      const age = now - sentAt;
+      this.delayMs = Math.max(age, this.delayMs * 0.95);
+      // The receiver held that datagram heldMs before reporting: not a queue.
+      delaySample = Math.max(0, age - (p.heldMs ?? 0));
     }
     this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, this.segmentCount));
     for (const i of p.completeAbove) if (i < this.segmentCount) this.completeAbove.add(i);

@@ -205,8 +205,10 @@ export class SenderStream {
     let delaySample: number | undefined;
     if (highest > this.highestReported && highest < this.sequence && this.sequence - highest <= SEND_TIME_HISTORY) {
       this.highestReported = highest;
-      delaySample = now - this.sendTimes[highest % SEND_TIME_HISTORY]!;
-      this.reportDelayMs = Math.max(delaySample, this.reportDelayMs * 0.95);
+      const age = now - this.sendTimes[highest % SEND_TIME_HISTORY]!;
+      this.reportDelayMs = Math.max(age, this.reportDelayMs * 0.95);
+      // The receiver held that datagram heldMs before reporting: not a queue.
+      delaySample = Math.max(0, age - (p.heldMs ?? 0));
     }
     const dr = p.datagramsReceived - this.lastReport.received;
     const dl = p.datagramsLost - this.lastReport.lost;

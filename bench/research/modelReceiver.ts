@@ -37,6 +37,7 @@ export class ModelReceiver {
   private highestSegmentSeen = -1;
   private symbolsReceived = 0;
   private decodeFailures = 0;
+  private highestArrivedAt: number | undefined;
 
   constructor(
     private readonly layout: SegmentLayout,
@@ -56,7 +57,9 @@ export class ModelReceiver {
 
   handleDatagram(now: number, d: Uint8Array): void {
     const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const before = this.sequence.highestSequence;
     this.sequence.record(view.getUint32(12));
+    if (this.sequence.highestSequence !== before || this.highestArrivedAt === undefined) this.highestArrivedAt = now;
     const s = view.getUint32(16);
     const esi = view.getUint32(20) & 0xffffff;
     if (s >= this.layout.segmentCount || s < this.completeBelow || this.done.has(s) || s >= this.completeBelow + this.window) return;
@@ -88,7 +91,8 @@ export class ModelReceiver {
     const due = this.pollTimeout();
     if (due === undefined || now < due) return undefined;
     this.schedule.sent(now);
-    return this.buildProgress();
+    const p = this.buildProgress();
+    return this.highestArrivedAt === undefined ? p : { ...p, heldMs: Math.max(0, Math.round(now - this.highestArrivedAt)) };
   }
 
   pollTimeout(): number | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Progress } from '../../control/messages.js';
-import { Membership } from '../../sender/membership.js';
+import { Member, Membership } from '../../sender/membership.js';
 import { RateController } from '../../sender/rateController.js';
 
 const report = (p: Partial<Progress>): Progress => ({ type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0, ...p });
@@ -55,5 +55,26 @@ describe('Membership (shared stream receivers)', () => {
     expect(lossy).toBeLessThan(clean);
     expect(ms.slowestRate(t)).toBe(lossy);
     expect(lossy).toBeGreaterThanOrEqual(5e6); // never below the floor
+  });
+
+  it('subtracts the receiver\'s heldMs from a report\'s age before the rate controller reads it as queue', () => {
+    const run = (held: (age: number) => number) => {
+      const rate = new RateController({ capBytesPerSecond: 0, now: 0, initialBytesPerSecond: 10e6 });
+      const m = new Member('r', 8, 100, 0, rate);
+      let seq = 0;
+      // 2 ms of path for 5 s, then every report is 60 ms old (a receiver holding its report, or a queue).
+      for (let t = 20; t <= 10_000; t += 20) {
+        const age = t < 5000 ? 2 : 60;
+        seq += 100;
+        m.update(t, report({ highestSequence: seq, datagramsReceived: seq, heldMs: held(age) }), seq, t - age);
+      }
+      return { queueEvents: rate.queueEvents, delay: m.reportDelayMs };
+    };
+    // Without heldMs the 58 ms rise is a standing queue and cuts the rate; with it, nothing.
+    expect(run(() => 0).queueEvents).toBeGreaterThan(0);
+    const held = run((age) => age - 2);
+    expect(held.queueEvents).toBe(0);
+    // The in-flight horizon still uses the raw age: those symbols did take 60 ms to be reported.
+    expect(held.delay).toBeGreaterThanOrEqual(60);
   });
 });
