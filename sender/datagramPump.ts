@@ -10,6 +10,10 @@
  * drained, as sending more would only grow the queue. One send in PROBE_EVERY carries a callback,
  * so a persistent error (a firewall's EPERM, a vanished interface) still ends the stream; the
  * transient ones (ICMP port unreachable on a connected socket) are the caller's to ignore.
+ *
+ * The socket must be connected: a send that names an address goes through an asynchronous
+ * lookup first, returns before the datagram is queued anywhere, and its buffer would be
+ * overwritten by the next datagram before it left.
  */
 import type { Socket } from 'node:dgram';
 

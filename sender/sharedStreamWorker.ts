@@ -37,8 +37,9 @@ let done = false;
 /** Members may join before the file and socket are open; nothing runs until then. */
 let ready = false;
 const pump = new DatagramPump(socket, {
-  send: (buf, callback) =>
-    callback ? socket.send(buf, data.dataPlane.port, destination, callback) : socket.send(buf, data.dataPlane.port, destination),
+  // Connected to the group or broadcast address (below): a send with an address would go
+  // through an asynchronous lookup, and the pump would reuse the buffer before it left.
+  send: (buf, callback) => (callback ? socket.send(buf, callback) : socket.send(buf)),
   // A multicast send has no peer to refuse it; anything but a full buffer is a real socket problem.
   onError: (err) => {
     if (!/ENOBUFS/.test(err.message)) finish('error', `UDP send failed: ${err.message}`);
@@ -108,6 +109,13 @@ try {
   } else {
     socket.setBroadcast(true);
   }
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.connect(data.dataPlane.port, destination, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
   ready = true;
   schedule();
 } catch (e) {

@@ -50,6 +50,8 @@ try {
     identical: hashes,
     killed: cfg.killIndex === undefined ? undefined : settled[cfg.killIndex],
     drops: settled.filter((s) => typeof s === 'object').map((s) => s.drops['simulated-loss']),
+    badTags: settled.filter((s) => typeof s === 'object').map((s) => s.drops['bad-tag']),
+    lossSeen: settled.filter((s) => typeof s === 'object').map((s) => s.datagramsLost / (s.datagramsLost + s.datagramsReceived)),
     overhead: settled.filter((s) => typeof s === 'object').map((s) => s.symbolsReceived / s.symbolsNeeded),
     doneAtMs: doneAt,
     completed: summary.completed,
