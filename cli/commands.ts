@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { send, type SendSummary } from '../sender/send.js';
 import { RECOVERY_MODES } from '../sender/streamCore.js';
+import { CODEC_NAMES } from '../encoder/codecs.js';
 import { receive } from '../receiver/receive.js';
 import { runDemo } from './demo.js';
 import { createLogger } from './logger.js';
@@ -93,6 +94,11 @@ export async function runCli(argv: string[]): Promise<number> {
           .choices([...RECOVERY_MODES])
           .default('auto'),
       )
+      .addOption(
+        new Option('--codec <scheme>', 'coding scheme on the wire (research): raptorq, or the baselines lt, rs and arq (arq: no coding, resends only); receivers follow the manifest')
+          .choices([...CODEC_NAMES])
+          .default('raptorq'),
+      )
       .option('--receivers <n>', 'exit 0 once this many receivers have the file (default: serve until interrupted)', int('receivers', 1, 100_000))
       .option('--max-receivers <n>', 'receivers served at once; more are refused', int('max receivers', 1, 10_000), 64)
       .option('--segment-size <bytes>', 'bytes per independently coded segment (e.g. 4M)', size, 4 * 1024 * 1024)
@@ -119,6 +125,7 @@ export async function runCli(argv: string[]): Promise<number> {
         rateBitsPerSecond: o.rate,
         fixedRate: Boolean(o.fixedRate),
         recovery: o.recovery,
+        codec: o.codec,
         receivers: o.receivers,
         maxReceivers: o.maxReceivers,
         segmentSize: o.segmentSize,

@@ -4,12 +4,15 @@
  * inside the outcome (or as the decoded data).
  */
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
+import type { CodecName } from '../encoder/codecs.js';
 import type { DecodeBuffers, DecodeJob, DecodeOutcome } from './decodeJob.js';
 
 /** workerData of a decode worker. */
 export interface DecodeWorkerData {
   /** The compiled raptorq wasm (structured-cloneable): the worker instantiates it, no recompile. */
   readonly raptorqModule: RaptorQWasmModule;
+  /** The segment's scheme (Manifest.codec). @default 'raptorq' */
+  readonly codecName?: CodecName;
 }
 
 export interface DecodeRequest {

@@ -14,6 +14,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Codec } from '../encoder/codec.js';
+import type { CodecName } from '../encoder/codecs.js';
 import { compileRaptorQModule, raptorqCodec, type RaptorQWasmModule } from '../encoder/raptorq.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
 import { allSourcePresent, runDecodeJob, type DecodeJob, type DecodeOutcome } from './decodeJob.js';
@@ -33,6 +34,8 @@ export interface DecodePoolInit {
   readonly wasmModule?: RaptorQWasmModule;
   /** Codec whose `segmentFromSourceSymbols` serves complete-source jobs on this thread. */
   readonly fastPathCodec?: Codec;
+  /** The scheme the workers decode. @default 'raptorq' */
+  readonly codecName?: CodecName;
 }
 
 /** Consecutive workers dying before "ready" after which the pool gives up. */
@@ -85,7 +88,7 @@ export class DecodePool {
       return;
     }
     this.workerUrl = init.workerUrl ?? workerScriptUrl('receiver/decodeWorker');
-    this.workerData = { raptorqModule: init.wasmModule ?? compileRaptorQModule() };
+    this.workerData = { raptorqModule: init.wasmModule ?? compileRaptorQModule(), codecName: init.codecName };
     this.fastPathCodec = init.fastPathCodec?.segmentFromSourceSymbols ? init.fastPathCodec : undefined;
     if (this.fastPathCodec === undefined) this.start();
   }

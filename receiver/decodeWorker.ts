@@ -3,14 +3,15 @@
  * wasm from the Module the pool compiled (no recompile per worker) and says "ready".
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadRaptorQ } from '../encoder/raptorq.js';
+import { codecByName } from '../encoder/codecs.js';
 import { runDecodeJob } from './decodeJob.js';
 import { outcomeTransferList, type DecodeReply, type DecodeRequest, type DecodeWorkerData } from './decodeMessages.js';
 
 const port = parentPort;
 if (port === null) throw new Error('decodeWorker.js must run in a worker thread');
 
-const codec = loadRaptorQ((workerData as DecodeWorkerData).raptorqModule);
+const data = workerData as DecodeWorkerData;
+const codec = codecByName(data.codecName ?? 'raptorq', data.raptorqModule);
 
 port.on('message', (request: DecodeRequest) => {
   let reply: DecodeReply;

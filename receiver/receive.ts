@@ -15,9 +15,10 @@ import { PROTOCOL_VERSION, type DataPlane, type Manifest } from '../control/mess
 import { ReceiverConnection } from '../control/receiverConnection.js';
 import { ControlChannel } from '../control/tcpChannel.js';
 import { crc32Scheme } from '../encoder/integrity.js';
-import { compileRaptorQModule, loadRaptorQ, RAPTORQ_CODEC_NAME } from '../encoder/raptorq.js';
+import { CODEC_NAMES, codecByName, isCodecName } from '../encoder/codecs.js';
+import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { DecodePool } from './decodePool.js';
-import { HashMismatchError, TransferAbortedError } from './errors.js';
+import { HashMismatchError, ManifestRejectedError, TransferAbortedError } from './errors.js';
 import { FileAssembler } from './fileAssembler.js';
 import { LossSimulator } from './lossSimulator.js';
 import { resolveOutputPath } from './outputPath.js';
@@ -134,7 +135,7 @@ class ReceiveRun {
         type: 'hello',
         version: PROTOCOL_VERSION,
         receiverId: this.receiverId,
-        codecs: [RAPTORQ_CODEC_NAME],
+        codecs: [...CODEC_NAMES],
         udpPort: udp.address().port,
         window: this.window,
       }),
@@ -164,8 +165,10 @@ class ReceiveRun {
     switch (e.type) {
       case 'manifest':
         return void this.onManifest(e.manifest).catch((err) => {
-          this.channel?.act((c) => c.sendStop('aborted', (err as Error).message));
+          // Fail first: sending Stop closes the channel, whose 'closed' would otherwise win
+          // and report "sender vanished" instead of the real reason (a refused manifest, a full disk).
           this.fail(err as Error);
+          this.channel?.act((c) => c.sendStop('aborted', (err as Error).message));
         });
       case 'stop':
         return this.fail(new ReceiveError(`sender stopped the transfer: ${e.stop.reason ?? e.stop.outcome}`));
@@ -181,8 +184,9 @@ class ReceiveRun {
 
   private async onManifest(m: Manifest): Promise<void> {
     this.o.onManifest?.(m);
+    if (!isCodecName(m.codec)) throw new ManifestRejectedError(`manifest names codec ${JSON.stringify(m.codec)}, which this receiver does not have (${CODEC_NAMES.join(', ')})`);
     const wasmModule = compileRaptorQModule();
-    const codec = loadRaptorQ(wasmModule);
+    const codec = codecByName(m.codec, wasmModule);
     this.core = new ReceiverCore({
       manifest: m,
       codec,
@@ -195,7 +199,7 @@ class ReceiveRun {
     this.finalPath = paths.finalPath;
     this.assembler = await FileAssembler.open(paths.tempPath, m.fileSize);
     // Complete-source segments are only hashed, here; workers start with the first real decode.
-    this.pool = new DecodePool({ size: this.o.decodeWorkers, wasmModule, fastPathCodec: codec });
+    this.pool = new DecodePool({ size: this.o.decodeWorkers, wasmModule, fastPathCodec: codec, codecName: m.codec });
     this.manifest = m;
     this.log.info(
       { file: m.fileName, bytes: m.fileSize, segments: Math.ceil(m.fileSize / m.segmentSize), to: this.finalPath },
@@ -278,8 +282,10 @@ class ReceiveRun {
           this.schedulePump();
         },
         (err) => {
-          this.channel?.act((c) => c.sendStop('aborted', (err as Error).message));
+          // Fail first: sending Stop closes the channel, whose 'closed' would otherwise win
+          // and report "sender vanished" instead of the real reason (a refused manifest, a full disk).
           this.fail(err as Error);
+          this.channel?.act((c) => c.sendStop('aborted', (err as Error).message));
         },
       );
     }

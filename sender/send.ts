@@ -4,6 +4,7 @@
  * the signal aborts. See server.ts for the per-connection logic.
  */
 import type { Logger } from 'pino';
+import type { CodecName } from '../encoder/codecs.js';
 import { pino } from 'pino';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { prepareFile } from './preparedFile.js';
@@ -34,6 +35,11 @@ export interface SendOptions {
    * above. @default 'auto'
    */
   recovery?: RecoveryMode;
+  /**
+   * Coding scheme on the wire (research): raptorq (the product), lt, rs or arq. `arq` sends
+   * no repair at all and always resends listed losses. @default 'raptorq'
+   */
+  codec?: CodecName;
   /** Resolve once this many receivers have completed; undefined = serve until aborted. */
   receivers?: number;
   /** Receivers served at once; further Hellos are refused. @default 64 */
@@ -86,7 +92,8 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     port: options.port ?? 7070,
     rateBytesPerSecond: Math.floor((options.rateBitsPerSecond ?? 1e9) / 8),
     fixedRate: Boolean(options.fixedRate) && (options.rateBitsPerSecond ?? 1e9) > 0,
-    recovery: options.recovery ?? 'auto',
+    recovery: options.codec === 'arq' ? 'resend' : (options.recovery ?? 'auto'),
+    codecName: options.codec ?? 'raptorq',
     expectedReceivers: options.receivers,
     maxReceivers: options.maxReceivers ?? 64,
     idleTimeoutMs: options.idleTimeoutMs ?? 5000,

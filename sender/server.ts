@@ -4,13 +4,14 @@
  * Request, forwards Progress to it, and keeps the per-receiver outcome for the summary.
  */
 import { randomInt } from 'node:crypto';
+import type { CodecName } from '../encoder/codecs.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { SenderConnection } from '../control/senderConnection.js';
 import { ControlChannel } from '../control/tcpChannel.js';
 import type { ControlEvent } from '../control/connection.js';
 import type { Hello, Manifest } from '../control/messages.js';
-import { RAPTORQ_CODEC_NAME, type RaptorQWasmModule } from '../encoder/raptorq.js';
+import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import { TagKind } from '../encoder/integrity.js';
 import { manifestFor, type PreparedFile } from './preparedFile.js';
 import type { RecoveryMode, SenderStreamStats } from './streamCore.js';
@@ -24,6 +25,8 @@ export interface SenderServerInit {
   rateBytesPerSecond: number;
   fixedRate: boolean;
   recovery: RecoveryMode;
+  /** The scheme every stream uses (Manifest.codec). */
+  codecName: CodecName;
   expectedReceivers?: number;
   maxReceivers: number;
   idleTimeoutMs: number;
@@ -32,7 +35,7 @@ export interface SenderServerInit {
   wasmModule: RaptorQWasmModule;
   logger: Logger;
   /** One multicast/broadcast stream for every receiver instead of a unicast stream each. */
-  shared?: Omit<SharedSessionInit, 'file' | 'sessionId' | 'rateBytesPerSecond' | 'fixedRate' | 'wasmModule' | 'logger'>;
+  shared?: Omit<SharedSessionInit, 'file' | 'sessionId' | 'rateBytesPerSecond' | 'fixedRate' | 'recovery' | 'codecName' | 'wasmModule' | 'logger'>;
 }
 
 export interface ReceiverSummary {
@@ -86,6 +89,8 @@ export class SenderServer {
         sessionId: this.sharedSessionId,
         rateBytesPerSecond: init.rateBytesPerSecond,
         fixedRate: init.fixedRate,
+        recovery: init.recovery,
+        codecName: init.codecName,
         wasmModule: init.wasmModule,
         logger: init.logger,
       });
@@ -219,8 +224,9 @@ class ReceiverSession {
   private onHello(hello: Hello): void {
     this.hello = hello;
     this.log.info({ receiverId: hello.receiverId, udpPort: hello.udpPort, window: hello.window }, `hello from ${hello.receiverId}`);
-    if (!hello.codecs.includes(RAPTORQ_CODEC_NAME)) {
-      this.channel.act((core) => core.refuse('unsupported-codec', `this sender offers ${RAPTORQ_CODEC_NAME}; receiver has ${hello.codecs.join(', ')}`));
+    const codecName = this.init.codecName;
+    if (!hello.codecs.includes(codecName)) {
+      this.channel.act((core) => core.refuse('unsupported-codec', `this sender offers ${codecName}; receiver has ${hello.codecs.join(', ')}`));
       return;
     }
     if (this.activeCount() > this.init.maxReceivers) {
@@ -230,7 +236,7 @@ class ReceiverSession {
     const manifest: Manifest = manifestFor(this.init.file, {
       // Shared: one session id for the one stream; unicast: a fresh one per receiver.
       sessionId: this.shared?.sessionId ?? randomInt(0, 2 ** 32 - 1),
-      codec: RAPTORQ_CODEC_NAME,
+      codec: this.init.codecName,
       rateBytesPerSecond: this.init.rateBytesPerSecond,
       tagKind: TagKind.Crc32,
       idleTimeoutMs: this.init.idleTimeoutMs,
@@ -268,7 +274,7 @@ class ReceiverSession {
       recovery: this.init.recovery,
       window: hello.window,
       tagKind: TagKind.Crc32,
-      codecName: RAPTORQ_CODEC_NAME,
+      codecName: this.init.codecName,
       destination: { address, port: hello.udpPort },
     });
     this.worker.onStats((s) => (this.stats = pickStats(s)));

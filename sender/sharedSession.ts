@@ -8,6 +8,8 @@
  * with both, whichever comes first). A carousel starts at once, with nobody.
  */
 import type { Logger } from 'pino';
+import type { CodecName } from '../encoder/codecs.js';
+import type { RecoveryMode } from './streamCore.js';
 import type { DataPlane, Progress } from '../control/messages.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import type { PreparedFile } from './preparedFile.js';
@@ -21,6 +23,10 @@ export interface SharedSessionInit {
   dataPlane: DataPlane;
   rateBytesPerSecond: number;
   fixedRate: boolean;
+  /** @default 'auto' */
+  recovery?: RecoveryMode;
+  /** @default 'raptorq' */
+  codecName?: CodecName;
   wasmModule: RaptorQWasmModule;
   interfaceAddress?: string;
   ttl?: number;
@@ -116,6 +122,8 @@ export class SharedSession {
       sessionId: this.init.sessionId,
       rateBytesPerSecond: this.init.rateBytesPerSecond,
       fixedRate: this.init.fixedRate,
+      recovery: this.init.recovery,
+      codecName: this.init.codecName,
       carousel: this.init.carousel,
       dataPlane,
       interfaceAddress: this.init.interfaceAddress,

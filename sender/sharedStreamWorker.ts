@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { crc32Scheme } from '../encoder/integrity.js';
-import { loadRaptorQ } from '../encoder/raptorq.js';
+import { codecByName } from '../encoder/codecs.js';
 import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
 import { SharedStream } from './sharedStreamCore.js';
@@ -21,7 +21,8 @@ const post = (m: FromSharedWorker) => port.postMessage(m);
 const core = new SharedStream({
   sessionId: data.sessionId,
   layout: data.layout,
-  codec: loadRaptorQ(data.wasmModule),
+  codec: codecByName(data.codecName ?? 'raptorq', data.wasmModule),
+  recovery: data.recovery,
   integrity: crc32Scheme,
   rateBytesPerSecond: data.rateBytesPerSecond,
   fixedRate: data.fixedRate,

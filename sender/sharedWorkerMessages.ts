@@ -1,5 +1,7 @@
 /** Typed messages between the main thread and the shared-stream worker (sharedStreamWorker.ts). */
 import type { DataPlane, Progress } from '../control/messages.js';
+import type { CodecName } from '../encoder/codecs.js';
+import type { RecoveryMode } from './streamCore.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import type { SegmentLayout } from '../encoder/segmentLayout.js';
 import type { SharedStreamStats } from './sharedStreamCore.js';
@@ -12,6 +14,10 @@ export interface SharedWorkerData {
   rateBytesPerSecond: number;
   /** Pace at exactly the rate instead of following the slowest member's controller. */
   fixedRate: boolean;
+  /** @default 'auto' */
+  recovery?: RecoveryMode;
+  /** @default 'raptorq' */
+  codecName?: CodecName;
   /** Cycle through the file while nobody needs anything. */
   carousel?: boolean;
   dataPlane: DataPlane;

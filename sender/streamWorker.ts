@@ -7,7 +7,7 @@ import { createSocket } from 'node:dgram';
 import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { crc32Scheme } from '../encoder/integrity.js';
-import { loadRaptorQ } from '../encoder/raptorq.js';
+import { codecByName } from '../encoder/codecs.js';
 import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
 import { SenderStream } from './streamCore.js';
@@ -20,7 +20,7 @@ function post(m: FromStreamWorker): void {
   port.postMessage(m);
 }
 
-const codec = loadRaptorQ(data.wasmModule);
+const codec = codecByName(data.codecName, data.wasmModule);
 const core = new SenderStream({
   sessionId: data.sessionId,
   layout: data.layout,

@@ -1,5 +1,6 @@
 /** Typed messages between the main thread and a stream worker (sender/streamWorker.ts). */
 import type { Progress } from '../control/messages.js';
+import type { CodecName } from '../encoder/codecs.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import type { SegmentLayout } from '../encoder/segmentLayout.js';
 import type { RecoveryMode, SenderStreamStats } from './streamCore.js';
@@ -14,7 +15,7 @@ export interface StreamWorkerData {
   recovery: RecoveryMode;
   window: number;
   tagKind: number;
-  codecName: string;
+  codecName: CodecName;
   destination: { address: string; port: number };
   stallTimeoutMs?: number;
 }

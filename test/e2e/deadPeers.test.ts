@@ -106,37 +106,56 @@ describe('dead peers', () => {
   it('fails cleanly when the sender goes silent after the manifest, leaving no file', async () => {
     const t = await tempDir();
     cleanup = t.cleanup;
-    const server = createServer((s) => {
-      s.once('data', () =>
-        s.write(
-          frame({
-            type: 'manifest',
-            sessionId: 1,
-            fileName: 'ghost.bin',
-            fileSize: 10_000,
-            segmentSize: 1 << 20,
-            symbolSize: 1392,
-            codec: 'raptorq',
-            segmentSha256: Buffer.alloc(32).toString('base64'),
-            fileSha256: '0'.repeat(64),
-            rateBytesPerSecond: 0,
-            tagKind: 1,
-            idleTimeoutMs: 500,
-            heartbeatIntervalMs: 100,
-          }),
-        ),
-      );
-      s.on('error', () => undefined);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
+    const port = await fakeSender({});
     const out = join(t.dir, 'out');
     await mkdir(out);
-    try {
-      await expect(receive({ host: '127.0.0.1', port, out, logger: quiet })).rejects.toThrow(/sender vanished: peer silent .*idle timeout/);
-      expect(await readdir(out)).toEqual([]);
-    } finally {
-      server.close();
-    }
+    await expect(receive({ host: '127.0.0.1', port, out, logger: quiet })).rejects.toThrow(/sender vanished: peer silent .*idle timeout/);
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it('refuses a manifest naming a coding scheme it does not have, before allocating anything', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const port = await fakeSender({ codec: 'raptorq-2' });
+    const out = join(t.dir, 'out');
+    await mkdir(out);
+    const err = await receive({ host: '127.0.0.1', port, out, logger: quiet }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'ManifestRejectedError' });
+    expect(String((err as Error).message)).toMatch(/codec "raptorq-2".*raptorq, lt, rs, arq/);
+    expect(await readdir(out)).toEqual([]);
   });
 });
+
+/** A TCP server that answers any Hello with one manifest (fields overridable) and then says nothing. */
+async function fakeSender(over: Record<string, unknown>): Promise<number> {
+  const server = createServer((s) => {
+    s.once('data', () =>
+      s.write(
+        frame({
+          type: 'manifest',
+          sessionId: 1,
+          fileName: 'ghost.bin',
+          fileSize: 10_000,
+          segmentSize: 1 << 20,
+          symbolSize: 1392,
+          codec: 'raptorq',
+          segmentSha256: Buffer.alloc(32).toString('base64'),
+          fileSha256: '0'.repeat(64),
+          rateBytesPerSecond: 0,
+          tagKind: 1,
+          idleTimeoutMs: 500,
+          heartbeatIntervalMs: 100,
+          ...over,
+        } as unknown as ControlMessage),
+      ),
+    );
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const previous = cleanup;
+  cleanup = async () => {
+    server.close();
+    await previous?.();
+  };
+  return (server.address() as { port: number }).port;
+}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Codec } from '../../encoder/codec.js';
 import { arqCodec } from '../../encoder/arq.js';
+import { CODEC_NAMES, codecByName, isCodecName } from '../../encoder/codecs.js';
+import { compileRaptorQModule } from '../../encoder/raptorq.js';
 import { gfInv, gfInvert, gfMul } from '../../encoder/gf256.js';
 import { LtGraph, ltCodec } from '../../encoder/lt.js';
 import { rsCodec } from '../../encoder/reedSolomon.js';
@@ -162,5 +164,19 @@ describe('robust soliton', () => {
       for (const i of a) expect(i).toBeLessThan(500);
       expect([...g.neighbours(n)]).toEqual([...a]);
     }
+  });
+});
+
+describe('codec registry (names on the wire)', () => {
+  it('builds every named scheme, each round-tripping at 20 % loss, and knows no other name', () => {
+    const wasm = compileRaptorQModule();
+    for (const name of CODEC_NAMES) {
+      const codec = codecByName(name, wasm);
+      expect(codec.name).toBe(name);
+      expect(isCodecName(name)).toBe(true);
+      const r = transfer(codec, 50 * T + 3, 0.2, 5);
+      expect(r.ok).toBe(true);
+    }
+    for (const other of ['', 'RaptorQ', 'raptorq ', 'toString', '__proto__']) expect(isCodecName(other)).toBe(false);
   });
 });
