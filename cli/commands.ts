@@ -222,7 +222,7 @@ export async function runCli(argv: string[]): Promise<number> {
   logOptions(
     program
       .command('experiment')
-      .description('research harness: compare coding schemes on a simulated multicast stream (virtual time, the real sender and receiver cores)')
+      .description('research harness: compare coding schemes on a simulated multicast stream (virtual time, the real sender and receiver cores), or with --real as real transfers over loopback')
       .option('--config <file>', 'JSON file with any of these options (camelCase keys); the command line wins')
       .option('--schemes <list>', 'coding schemes: raptorq, lt, rs, arq (default raptorq,lt,rs,arq)')
       .option('--loss <list>', 'independent (Bernoulli) loss rates, one configuration each (default 0,0.01,0.05,0.2)')
@@ -237,6 +237,8 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--reorder <p>', 'probability a datagram is held back by up to 2 ms (default 0)')
       .option('--duplicate <p>', 'probability a datagram is delivered twice (default 0)')
       .option('--decode <mode>', 'real: decode every receiver\'s data; model: predict decode success from the symbols held (RaptorQ: RFC 6330 1 − 1/256^(h+1); LT/RS/ARQ: their decoders on 1-byte symbols) — for large runs; labelled in every output (default real)')
+      .option('--rate <bits>', 'fixed stream pace in bit/s, e.g. 400M (default: simulated 1G; --real 200M, less for more than 2 receivers)')
+      .option('--real', 'sanity check: run each trial as a real transfer (send + receive over loopback sockets, one broadcast stream to 127.255.255.255, the same seeded loss models at intake); wall-clock, not reproducible; at most 20 receivers')
       .option('--out <dir>', 'results directory (default results/experiment-<time>)'),
   ).action(async (o) => {
     const log = createLogger({ json: o.json, level: o.logLevel });

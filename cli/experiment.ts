@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ExperimentConfig } from '../bench/research/experiment.js';
-import { parseInteger, parseSize, UnitError } from './units.js';
+import { parseInteger, parseRate, parseSize, UnitError } from './units.js';
 
 export interface ExperimentCliOptions {
   config?: string;
@@ -24,6 +24,8 @@ export interface ExperimentCliOptions {
   reorder?: string;
   duplicate?: string;
   decode?: string;
+  rate?: string;
+  real?: boolean;
   out?: string;
 }
 
@@ -49,7 +51,7 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
     }
     if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new UnitError(`experiment config ${o.config} must be a JSON object`);
   }
-  const pick = (key: keyof typeof DEFAULTS | 'lossSpread' | 'reorder' | 'duplicate' | 'decode' | 'out'): string | undefined => {
+  const pick = (key: keyof typeof DEFAULTS | 'lossSpread' | 'reorder' | 'duplicate' | 'decode' | 'rate' | 'out'): string | undefined => {
     const cli = o[key];
     if (cli !== undefined) return cli;
     const v = file[key];
@@ -85,6 +87,8 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
     reorder: optional('reorder'),
     duplicate: optional('duplicate'),
     decode: pick('decode') as ExperimentConfig['decode'],
+    rateBytesPerSecond: pick('rate') === undefined ? undefined : parseRate(pick('rate')!) / 8,
+    mode: (o.real ?? file.real === true) ? 'real' : 'sim',
   };
   validateConfig(config);
   return { config, out: pick('out') ?? `results/experiment-${new Date().toISOString().replace(/[:.]/g, '-')}` };
@@ -92,15 +96,19 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
 
 export async function runExperimentCli(o: ExperimentCliOptions, log: Logger): Promise<void> {
   const { config, out } = await experimentConfig(o);
-  const { runExperiment } = await import('../bench/research/experiment.js');
+  const { runExperimentAsync } = await import('../bench/research/experiment.js');
   const { summaryTable, writeResults } = await import('../bench/research/report.js');
   const configs = config.schemes.length * config.losses.length * config.receivers.length;
-  log.info({ event: 'experiment-start', configurations: configs, trials: config.trials, seed: config.seed }, `${configs} configurations × ${config.trials} trials, seed ${config.seed} (decode: ${config.decode ?? 'real'})`);
-  const result = runExperiment(config, (row, timing) =>
+  log.info(
+    { event: 'experiment-start', configurations: configs, trials: config.trials, seed: config.seed, mode: config.mode },
+    `${configs} configurations × ${config.trials} trials, seed ${config.seed} (${config.mode === 'real' ? 'real transfers over loopback' : 'simulated'}; decode: ${config.decode ?? 'real'})`,
+  );
+  const result = await runExperimentAsync(config, (row, timing) =>
     log.debug({ event: 'trial', ...row, wallMs: timing.wallMs }, `${row.scheme} loss ${row.loss} rx ${row.receivers} trial ${row.trial}: ${row.completed}/${row.receivers} done`),
   );
   const { writePlots } = await import('../bench/research/plots.js');
   const files = [...(await writeResults(out, result)), ...(await writePlots(out, result))];
   process.stdout.write(summaryTable(result) + '\n');
-  log.info({ event: 'experiment-done', files }, `results in ${out}/ (trials.csv is reproducible; timings.csv is wall-clock)`);
+  const note = config.mode === 'real' ? 'real transfers: every number is wall-clock, not reproducible' : 'trials.csv is reproducible; timings.csv is wall-clock';
+  log.info({ event: 'experiment-done', files }, `results in ${out}/ (${note})`);
 }

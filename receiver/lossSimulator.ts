@@ -5,7 +5,16 @@
  */
 import { SeededRandom } from '../util/random.js';
 
-export class LossSimulator {
+/**
+ * TEST/RESEARCH ONLY: anything that decides, datagram by datagram, whether intake drops it. The
+ * research harness's `--real` mode passes its channel models (Gilbert–Elliott, ...) through it.
+ */
+export interface IntakeLoss {
+  /** True when this datagram is to be dropped. */
+  drop(): boolean;
+}
+
+export class LossSimulator implements IntakeLoss {
   private readonly random: SeededRandom;
   /** Drop when the next u32 is below this: one integer compare per datagram. */
   private readonly threshold: number;

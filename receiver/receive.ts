@@ -20,7 +20,7 @@ import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { DecodePool } from './decodePool.js';
 import { HashMismatchError, ManifestRejectedError, TransferAbortedError } from './errors.js';
 import { FileAssembler } from './fileAssembler.js';
-import { LossSimulator } from './lossSimulator.js';
+import { LossSimulator, type IntakeLoss } from './lossSimulator.js';
 import { resolveOutputPath } from './outputPath.js';
 import { ReceiverCore } from './receiverCore.js';
 
@@ -41,6 +41,8 @@ export interface ReceiveOptions {
   simulateLoss?: number;
   /** @default 1 */
   seed?: number;
+  /** TEST/RESEARCH ONLY: a drop decision per datagram at intake (e.g. bursty loss); overrides simulateLoss. */
+  intakeLoss?: IntakeLoss;
   signal?: AbortSignal;
   logger?: Logger;
   onManifest?: (manifest: Manifest) => void;
@@ -193,7 +195,7 @@ class ReceiveRun {
       integrity: crc32Scheme,
       window: this.window,
       now: performance.now(),
-      lossSimulator: this.o.simulateLoss ? new LossSimulator(this.o.simulateLoss, this.o.seed ?? 1) : undefined,
+      lossSimulator: this.o.intakeLoss ?? (this.o.simulateLoss ? new LossSimulator(this.o.simulateLoss, this.o.seed ?? 1) : undefined),
     });
     const paths = resolveOutputPath(this.o.out ?? '.', m.fileName);
     this.finalPath = paths.finalPath;

@@ -21,7 +21,7 @@ import type { IntegrityScheme } from '../encoder/integrity.js';
 import { segmentRange, totalSourceSymbols, type SegmentLayout } from '../encoder/segmentLayout.js';
 import type { DecodeJob, DecodeOutcome } from './decodeJob.js';
 import { DatagramIntake } from './intake.js';
-import type { LossSimulator } from './lossSimulator.js';
+import type { IntakeLoss } from './lossSimulator.js';
 import { checkManifest } from './manifestCheck.js';
 import { DEFAULT_PROGRESS_INTERVAL_MS, ProgressSchedule } from './progressSchedule.js';
 import type { ReceiverStats } from './receiverStats.js';
@@ -50,7 +50,7 @@ export interface ReceiverCoreInit {
   /** Bound on window x segmentSize (source buffers the peer can make us allocate). @default 1 GiB */
   readonly maxBufferBytes?: number;
   /** TEST/BENCH ONLY: drops datagrams before anything else. */
-  readonly lossSimulator?: LossSimulator;
+  readonly lossSimulator?: IntakeLoss;
 }
 
 export interface SegmentWrite {
@@ -82,7 +82,7 @@ export class ReceiverCore {
   private readonly segmentSha256: Uint8Array;
   private readonly expectedFileSha256: string;
   private readonly intake: DatagramIntake;
-  private readonly lossSimulator: LossSimulator | undefined;
+  private readonly lossSimulator: IntakeLoss | undefined;
   private readonly schedule: ProgressSchedule;
 
   private readonly slots = new Map<number, SegmentSlot>();

@@ -17,6 +17,7 @@ import { manifestFor, type PreparedFile } from './preparedFile.js';
 import type { RecoveryMode, SenderStreamStats } from './streamCore.js';
 import { startStreamWorker, type StreamWorkerHandle } from './streamWorkerHandle.js';
 import { SharedSession, type SharedSessionInit } from './sharedSession.js';
+import type { SharedStreamStats } from './sharedStreamCore.js';
 
 export interface SenderServerInit {
   file: PreparedFile;
@@ -62,6 +63,8 @@ export interface SendSummary {
   completed: number;
   failed: number;
   receivers: ReceiverSummary[];
+  /** Multicast/broadcast: the one stream's totals when it ended (every receiver shared them). */
+  sharedStream?: SharedStreamStats;
 }
 
 let nextConnection = 1;
@@ -136,7 +139,8 @@ export class SenderServer {
   }
 
   private summary(): SendSummary {
-    return { completed: this.completed, failed: this.summaries.length - this.completed, receivers: [...this.summaries] };
+    const stream = this.shared?.stats;
+    return { completed: this.completed, failed: this.summaries.length - this.completed, receivers: [...this.summaries], ...(stream ? { sharedStream: { ...stream } } : {}) };
   }
 
   private accept(socket: Socket): void {

@@ -4,6 +4,10 @@
  * derive from the experiment seed, the trial and the receiver only, so the same configuration
  * gives the same trial rows whatever else the run contains.
  *
+ * `mode: 'real'` (the `--real` sanity check) runs each trial as a real transfer instead: the
+ * product's send() and receive() over loopback sockets (realTrial.ts). Its rows are wall-clock
+ * and not reproducible; compare them with the simulated rows of the same configuration.
+ *
  * Two kinds of numbers come out, kept apart:
  * - trial rows: symbols sent, symbols received / K, decode failures, virtual completion time,
  *   bytes on the wire — deterministic, identical across runs of the same command and seed;
@@ -53,11 +57,23 @@ export interface ExperimentConfig {
   decode?: DecodeMode;
   /** Simulation time step (see SharedSimOptions.quantumMs). @default 0.25 */
   quantumMs?: number;
+  /**
+   * `sim`: virtual time, reproducible. `real`: real transfers over loopback sockets (one
+   * broadcast stream on 127.255.255.255), wall-clock; at most REAL_MAX_RECEIVERS receivers.
+   * @default 'sim'
+   */
+  mode?: ExperimentMode;
 }
 
 export type DecodeMode = 'real' | 'model';
+export type ExperimentMode = 'sim' | 'real';
+/** Real receivers run in this process, each parsing every datagram: more would measure the CPU. */
+export const REAL_MAX_RECEIVERS = 20;
+/** Real mode runs the whole object through the kernel and the disk. */
+export const REAL_MAX_BYTES = 256 << 20;
 
 export interface TrialRow {
+  mode: ExperimentMode;
   decode: DecodeMode;
   scheme: SchemeName;
   loss: string;
@@ -73,7 +89,7 @@ export interface TrialRow {
   overheadMax: number;
   decodeFailures: number;
   completed: number;
-  /** Virtual ms until the last receiver completed (the session's length). */
+  /** Ms until the last receiver completed (the session's length): virtual in sim, wall in real. */
   completionMs: number;
   completionMeanMs: number;
 }
@@ -83,9 +99,14 @@ export interface TrialTiming {
   loss: string;
   receivers: number;
   trial: number;
+  /** Sim: wall ms spent in the sender core and in decoding (NaN in real mode: threads overlap). */
   encodeMs: number;
   decodeMs: number;
   wallMs: number;
+  /** Real mode: this process's CPU ms (user + system, every thread) over the trial. */
+  cpuMs: number;
+  /** Real mode: mean over receivers of the loss the kernel added to the simulated loss. */
+  unsimulatedLoss: number;
 }
 
 export interface ConfigSummary {
@@ -107,11 +128,16 @@ export interface ExperimentResult {
 }
 
 /** Seed of one trial's data and channels: depends on the experiment seed and trial only. */
-function trialSeed(seed: number, trial: number): number {
+export function trialSeed(seed: number, trial: number): number {
   return (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(trial + 1, 0x85ebca6b)) >>> 0;
 }
 
-function receiverLoss(spec: LossSpec, spread: number, i: number, n: number): LossSpec {
+/** Receiver i's seed for its channel (the same in sim and real mode). */
+export function receiverSeed(trialSeed: number, i: number): number {
+  return (trialSeed ^ Math.imul(i + 1, 0xc2b2ae35)) >>> 0;
+}
+
+export function receiverLoss(spec: LossSpec, spread: number, i: number, n: number): LossSpec {
   if (spec.kind !== 'bernoulli' || spread === 0 || n < 2) return spec;
   return { kind: 'bernoulli', loss: Math.min(1, spec.loss * (1 - spread + (2 * spread * i) / (n - 1))) };
 }
@@ -134,7 +160,7 @@ export function runTrial(config: ExperimentConfig, scheme: SchemeName, loss: Los
     stream: { fixedRate: true, recovery: schemeRecovery(scheme) },
     modelReceiver: config.decode === 'model' ? (layout, window, rSeed) => new ModelReceiver(layout, scheme, codec, window, new SeededRandom(rSeed)) : undefined,
     receivers: Array.from({ length: receivers }, (_, i) => {
-      const rSeed = (seed ^ Math.imul(i + 1, 0xc2b2ae35)) >>> 0;
+      const rSeed = receiverSeed(seed, i);
       const spec = receiverLoss(loss, spread, i, receivers);
       const channel = new Channel(lossModel(spec, new SeededRandom(rSeed)), { delayMs: config.delayMs, reorder: config.reorder, reorderMs: config.reorderMs, duplicate: config.duplicate }, new SeededRandom(rSeed ^ 0x5bd1e995));
       return { id: `r${i}`, loss: spec.kind === 'bernoulli' ? spec.loss : channel.loss.meanLoss, channel };
@@ -158,6 +184,7 @@ export function runTrial(config: ExperimentConfig, scheme: SchemeName, loss: Los
   const lossName = describeLoss(loss);
   return {
     row: {
+      mode: 'sim',
       decode: config.decode ?? 'real',
       scheme,
       loss: lossName,
@@ -174,40 +201,69 @@ export function runTrial(config: ExperimentConfig, scheme: SchemeName, loss: Los
       completionMs: completions.length === receivers ? Math.max(...completions) : NaN,
       completionMeanMs: completions.length ? completions.reduce((a, b) => a + b, 0) / completions.length : NaN,
     },
-    timing: { scheme, loss: lossName, receivers, trial, encodeMs: sim.senderMs, decodeMs, wallMs: performance.now() - wall0 },
+    timing: { scheme, loss: lossName, receivers, trial, encodeMs: sim.senderMs, decodeMs, wallMs: performance.now() - wall0, cpuMs: NaN, unsimulatedLoss: NaN },
   };
 }
 
+type TrialRunner = (config: ExperimentConfig, scheme: SchemeName, loss: LossSpec, receivers: number, trial: number) => { row: TrialRow; timing: TrialTiming };
+type AsyncTrialRunner = (...args: Parameters<TrialRunner>) => Promise<ReturnType<TrialRunner>>;
+
+/** Every configuration × trial in a fixed order, summarized per configuration. */
+function* plan(config: ExperimentConfig) {
+  for (const scheme of config.schemes) for (const loss of config.losses) for (const receivers of config.receivers) yield { scheme, loss, receivers };
+}
+
+function summarizeConfig(scheme: SchemeName, loss: LossSpec, receivers: number, mine: TrialRow[]): ConfigSummary {
+  return {
+    scheme,
+    loss: describeLoss(loss),
+    receivers,
+    overhead: summarize(mine.map((r) => r.overheadMean)),
+    sentPerK: summarize(mine.map((r) => r.symbolsSent / r.sourceSymbols)),
+    completionMs: summarize(mine.map((r) => r.completionMs)),
+    decodeFailures: mine.reduce((a, r) => a + r.decodeFailures, 0),
+    incomplete: mine.reduce((a, r) => a + (receivers - r.completed), 0),
+  };
+}
+
+/** The simulated experiment (synchronous: virtual time only). */
 export function runExperiment(config: ExperimentConfig, onTrial?: (row: TrialRow, timing: TrialTiming) => void): ExperimentResult {
   validateConfig(config);
-  const rows: TrialRow[] = [];
-  const timings: TrialTiming[] = [];
-  const summaries: ConfigSummary[] = [];
-  for (const scheme of config.schemes) {
-    for (const loss of config.losses) {
-      for (const receivers of config.receivers) {
-        const mine: TrialRow[] = [];
-        for (let trial = 0; trial < config.trials; trial++) {
-          const { row, timing } = runTrial(config, scheme, loss, receivers, trial);
-          mine.push(row);
-          timings.push(timing);
-          onTrial?.(row, timing);
-        }
-        rows.push(...mine);
-        summaries.push({
-          scheme,
-          loss: describeLoss(loss),
-          receivers,
-          overhead: summarize(mine.map((r) => r.overheadMean)),
-          sentPerK: summarize(mine.map((r) => r.symbolsSent / r.sourceSymbols)),
-          completionMs: summarize(mine.map((r) => r.completionMs)),
-          decodeFailures: mine.reduce((a, r) => a + r.decodeFailures, 0),
-          incomplete: mine.reduce((a, r) => a + (receivers - r.completed), 0),
-        });
-      }
+  if ((config.mode ?? 'sim') !== 'sim') throw new ExperimentConfigError('runExperiment simulates; a real-mode experiment runs through runExperimentAsync');
+  const result: ExperimentResult = { config, rows: [], timings: [], summaries: [] };
+  for (const { scheme, loss, receivers } of plan(config)) {
+    const mine: TrialRow[] = [];
+    for (let trial = 0; trial < config.trials; trial++) {
+      const { row, timing } = runTrial(config, scheme, loss, receivers, trial);
+      mine.push(row);
+      result.timings.push(timing);
+      onTrial?.(row, timing);
     }
+    result.rows.push(...mine);
+    result.summaries.push(summarizeConfig(scheme, loss, receivers, mine));
   }
-  return { config, rows, timings, summaries };
+  return result;
+}
+
+/** Either mode; real trials run one after another (each is a real transfer on this machine). */
+export async function runExperimentAsync(config: ExperimentConfig, onTrial?: (row: TrialRow, timing: TrialTiming) => void): Promise<ExperimentResult> {
+  validateConfig(config);
+  if ((config.mode ?? 'sim') === 'sim') return runExperiment(config, onTrial);
+  const { runRealTrial } = await import('./realTrial.js');
+  const run: AsyncTrialRunner = runRealTrial;
+  const result: ExperimentResult = { config, rows: [], timings: [], summaries: [] };
+  for (const { scheme, loss, receivers } of plan(config)) {
+    const mine: TrialRow[] = [];
+    for (let trial = 0; trial < config.trials; trial++) {
+      const { row, timing } = await run(config, scheme, loss, receivers, trial);
+      mine.push(row);
+      result.timings.push(timing);
+      onTrial?.(row, timing);
+    }
+    result.rows.push(...mine);
+    result.summaries.push(summarizeConfig(scheme, loss, receivers, mine));
+  }
+  return result;
 }
 
 export class ExperimentConfigError extends Error {
@@ -227,4 +283,13 @@ export function validateConfig(c: ExperimentConfig): void {
   if (c.decode !== undefined && c.decode !== 'real' && c.decode !== 'model') bad(`decode "${c.decode}" must be real or model`);
   if (c.lossSpread !== undefined && !(c.lossSpread >= 0 && c.lossSpread <= 1)) bad(`loss spread ${c.lossSpread} must be in [0, 1]`);
   for (const [name, v] of [['reorder', c.reorder], ['duplicate', c.duplicate]] as const) if (v !== undefined && !(v >= 0 && v <= 1)) bad(`${name} ${v} must be in [0, 1]`);
+  if (c.rateBytesPerSecond !== undefined && !(c.rateBytesPerSecond > 0 && c.rateBytesPerSecond <= 10e9)) bad(`rate ${c.rateBytesPerSecond} B/s must be in (0, 10 GB/s]`);
+  if (c.mode !== undefined && c.mode !== 'sim' && c.mode !== 'real') bad(`mode "${c.mode}" must be sim or real`);
+  if (c.mode === 'real') {
+    // Real mode is a sanity check of the simulation on this machine, not a way to run big ones.
+    if (c.receivers.some((n) => n > REAL_MAX_RECEIVERS)) bad(`--real runs at most ${REAL_MAX_RECEIVERS} receivers (in this process); simulate larger counts`);
+    if (c.sizeBytes > REAL_MAX_BYTES) bad(`--real moves at most ${REAL_MAX_BYTES >> 20} MiB per trial`);
+    if (c.decode === 'model') bad('--real decodes for real; --decode model is for simulations');
+    if (c.reorder || c.duplicate) bad('--real cannot reorder or duplicate datagrams (the kernel delivers them); drop --reorder/--duplicate');
+  }
 }

@@ -1,15 +1,16 @@
 /**
  * Writes an experiment's results: trials.csv (the reproducible rows), timings.csv (wall-clock
  * encode/decode ms, machine-dependent), results.json (configuration, seed, rows, timings,
- * summaries) and a summary table for stdout.
+ * summaries) and a summary table for stdout. In real mode (`--real`) every number is wall-clock
+ * and the rows are not reproducible; `mode` says which.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExperimentResult, TrialRow, TrialTiming } from './experiment.js';
 import type { Summary } from './statistics.js';
 
-const ROW_COLUMNS: (keyof TrialRow)[] = ['decode', 'scheme', 'loss', 'receivers', 'trial', 'seed', 'sourceSymbols', 'symbolsSent', 'bytesOnWire', 'overheadMean', 'overheadMax', 'decodeFailures', 'completed', 'completionMs', 'completionMeanMs'];
-const TIMING_COLUMNS: (keyof TrialTiming)[] = ['scheme', 'loss', 'receivers', 'trial', 'encodeMs', 'decodeMs', 'wallMs'];
+const ROW_COLUMNS: (keyof TrialRow)[] = ['mode', 'decode', 'scheme', 'loss', 'receivers', 'trial', 'seed', 'sourceSymbols', 'symbolsSent', 'bytesOnWire', 'overheadMean', 'overheadMax', 'decodeFailures', 'completed', 'completionMs', 'completionMeanMs'];
+const TIMING_COLUMNS: (keyof TrialTiming)[] = ['scheme', 'loss', 'receivers', 'trial', 'encodeMs', 'decodeMs', 'wallMs', 'cpuMs', 'unsimulatedLoss'];
 
 function cell(v: unknown): string {
   if (typeof v === 'number') return Number.isFinite(v) ? (Number.isInteger(v) ? String(v) : v.toPrecision(8)) : '';
@@ -39,5 +40,6 @@ export function summaryTable(result: ExperimentResult): string {
   const lines = result.summaries.map((s) => [s.scheme, s.loss, String(s.receivers), fmt(s.overhead, 100), fmt(s.sentPerK, 1, 3), fmt(s.completionMs, 1, 0), String(s.decodeFailures), String(s.incomplete)]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const row = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [`decode: ${result.config.decode ?? 'real'}`, row(head), row(widths.map((w) => '-'.repeat(w))), ...lines.map(row)].join('\n');
+  const mode = result.config.mode === 'real' ? 'real transfers over loopback (wall-clock ms, not reproducible)' : 'simulated (virtual ms)';
+  return [`mode: ${mode}; decode: ${result.config.decode ?? 'real'}`, row(head), row(widths.map((w) => '-'.repeat(w))), ...lines.map(row)].join('\n');
 }

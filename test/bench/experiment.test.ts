@@ -35,7 +35,7 @@ describe('research experiments', () => {
       const json = JSON.parse(await readFile(join(dir, 'a', 'results.json'), 'utf8'));
       expect(json.config.seed).toBe(7);
       expect(json.rows).toHaveLength(16);
-      expect(await readFile(join(dir, 'a', 'timings.csv'), 'utf8')).toMatch(/^scheme,loss,receivers,trial,encodeMs,decodeMs,wallMs\n/);
+      expect(await readFile(join(dir, 'a', 'timings.csv'), 'utf8')).toMatch(/^scheme,loss,receivers,trial,encodeMs,decodeMs,wallMs,cpuMs,unsimulatedLoss\n/);
       // Plots: SVG with the chart's marks, PNG with the PNG signature and real content.
       const plots = await writePlots(join(dir, 'a'), runExperiment(small));
       expect(plots.filter((f) => f.endsWith('.svg'))).toHaveLength(4);

@@ -43,4 +43,16 @@ describe('fountcast experiment options', () => {
     await expect(experimentConfig({ receivers: '0' })).rejects.toThrow(/receivers/);
     await expect(experimentConfig({ config: '/nonexistent/lan.json' })).rejects.toThrow(/cannot read experiment config/);
   });
+
+  it('--real: a sanity check bounded to what one machine can run, with its own pace', async () => {
+    const { config } = await experimentConfig({ real: true, receivers: '1,20', rate: '100M' });
+    expect(config.mode).toBe('real');
+    expect(config.rateBytesPerSecond).toBe(12.5e6);
+    expect((await experimentConfig({})).config.mode).toBe('sim');
+    await expect(experimentConfig({ real: true, receivers: '21' })).rejects.toThrow(/at most 20 receivers/);
+    await expect(experimentConfig({ real: true, decode: 'model' })).rejects.toThrow(/decodes for real/);
+    await expect(experimentConfig({ real: true, reorder: '0.1' })).rejects.toThrow(/cannot reorder/);
+    await expect(experimentConfig({ real: true, size: '1G' })).rejects.toThrow(/at most 256 MiB/);
+    await expect(experimentConfig({ rate: '0' })).rejects.toThrow(/rate/);
+  });
 });

@@ -1,0 +1,60 @@
+/**
+ * `fountcast experiment --real` against the simulation of the same configuration. The real run
+ * happens inside a private network namespace (`unshare -rn`, as in test/e2e/shared.test.ts), so
+ * its loopback broadcast stream cannot reach anything else; it fails loudly where namespaces are
+ * refused. Real transfers are wall-clock, so only what must agree is compared: every receiver
+ * completes, the kernel adds no loss of its own, and symbols sent per K (which feedback and the
+ * seeded channels decide) match the simulation closely.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const ARGS = ['experiment', '--schemes', 'raptorq,arq', '--loss', '0.1', '--receivers', '1,3', '--size', '1M', '--segment-size', '512K', '--trials', '2', '--seed', '5', '--rate', '100M', '--json'];
+
+interface Row {
+  mode: string;
+  scheme: string;
+  receivers: number;
+  sourceSymbols: number;
+  symbolsSent: number;
+  completed: number;
+}
+
+async function rows(dir: string): Promise<Row[]> {
+  const json = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as { rows: Row[]; timings: { unsimulatedLoss: number | null }[] };
+  return json.rows;
+}
+
+describe('experiment --real', () => {
+  it('real transfers over loopback agree with the simulation on symbols sent per K', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fountcast-real-test-'));
+    try {
+      const real = spawnSync('unshare', ['-rn', 'sh', '-c', 'set -e; ip link set lo up; exec node "$@"', 'sh', cli, ...ARGS, '--real', '--out', join(dir, 'real')], { encoding: 'utf8', timeout: 120_000 });
+      if (real.error || real.status !== 0) throw new Error(`cannot run --real in a private network namespace (unshare -rn): ${real.error?.message ?? `exit ${real.status}`}\n${real.stderr}`);
+      const sim = spawnSync('node', [cli, ...ARGS, '--out', join(dir, 'sim')], { encoding: 'utf8', timeout: 120_000 });
+      expect(sim.status, sim.stderr).toBe(0);
+      const r = await rows(join(dir, 'real'));
+      const s = await rows(join(dir, 'sim'));
+      expect(r).toHaveLength(8);
+      expect(r.every((x) => x.mode === 'real')).toBe(true);
+      expect(s.every((x) => x.mode === 'sim')).toBe(true);
+      const timings = (JSON.parse(await readFile(join(dir, 'real', 'results.json'), 'utf8')) as { timings: { unsimulatedLoss: number }[] }).timings;
+      expect(timings.every((t) => t.unsimulatedLoss < 0.02)).toBe(true);
+      for (const [i, x] of r.entries()) {
+        const y = s[i]!;
+        expect([x.scheme, x.receivers, x.sourceSymbols]).toEqual([y.scheme, y.receivers, y.sourceSymbols]);
+        expect(x.completed).toBe(x.receivers);
+        // 10 % loss: both send more than K, and within a few percent of each other.
+        expect(x.symbolsSent / x.sourceSymbols).toBeGreaterThan(1.05);
+        expect(Math.abs(x.symbolsSent - y.symbolsSent) / y.symbolsSent).toBeLessThan(0.06);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+});
