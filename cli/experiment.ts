@@ -96,12 +96,12 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
 
 export async function runExperimentCli(o: ExperimentCliOptions, log: Logger): Promise<void> {
   const { config, out } = await experimentConfig(o);
-  const { runExperimentAsync } = await import('../bench/research/experiment.js');
+  const { describeDecode, runExperimentAsync } = await import('../bench/research/experiment.js');
   const { summaryTable, writeResults } = await import('../bench/research/report.js');
   const configs = config.schemes.length * config.losses.length * config.receivers.length;
   log.info(
     { event: 'experiment-start', configurations: configs, trials: config.trials, seed: config.seed, mode: config.mode },
-    `${configs} configurations × ${config.trials} trials, seed ${config.seed} (${config.mode === 'real' ? 'real transfers over loopback' : 'simulated'}; decode: ${config.decode ?? 'real'})`,
+    `${configs} configurations × ${config.trials} trials, seed ${config.seed} (${config.mode === 'real' ? 'real transfers over loopback' : 'simulated'}; decode: ${describeDecode(config)})`,
   );
   const result = await runExperimentAsync(config, (row, timing) =>
     log.debug({ event: 'trial', ...row, wallMs: timing.wallMs }, `${row.scheme} loss ${row.loss} rx ${row.receivers} trial ${row.trial}: ${row.completed}/${row.receivers} done`),

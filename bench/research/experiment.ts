@@ -52,9 +52,10 @@ export interface ExperimentConfig {
   /**
    * `real`: every receiver runs a ReceiverCore and really decodes and hashes. `model`: receivers
    * are ModelReceivers whose decode success is predicted (decodeModels.ts) — for runs too large
-   * to decode. @default 'real'
+   * to decode. `auto`: real up to AUTO_REAL_DECODE_MAX receivers, model above; every row says
+   * which. @default 'auto'
    */
-  decode?: DecodeMode;
+  decode?: DecodeMode | 'auto';
   /** Simulation time step (see SharedSimOptions.quantumMs). @default 0.25 */
   quantumMs?: number;
   /**
@@ -66,6 +67,24 @@ export interface ExperimentConfig {
 }
 
 export type DecodeMode = 'real' | 'model';
+/** `--decode auto` decodes for real up to this many receivers (16 MiB each decodes in seconds). */
+export const AUTO_REAL_DECODE_MAX = 20;
+
+/** How a configuration with `receivers` receivers decodes (real mode always really decodes). */
+export function decodeFor(config: ExperimentConfig, receivers: number): DecodeMode {
+  if (config.mode === 'real') return 'real';
+  const d = config.decode ?? 'auto';
+  return d === 'auto' ? (receivers <= AUTO_REAL_DECODE_MAX ? 'real' : 'model') : d;
+}
+
+/** The experiment's decode setting in words, for outputs. */
+export function describeDecode(config: ExperimentConfig): string {
+  if (config.mode === 'real') return 'real';
+  const d = config.decode ?? 'auto';
+  if (d !== 'auto') return d;
+  const modes = new Set(config.receivers.map((n) => decodeFor(config, n)));
+  return modes.size === 1 ? [...modes][0]! : `real up to ${AUTO_REAL_DECODE_MAX} receivers, model above`;
+}
 export type ExperimentMode = 'sim' | 'real';
 /** Real receivers run in this process, each parsing every datagram: more would measure the CPU. */
 export const REAL_MAX_RECEIVERS = 20;
@@ -110,6 +129,7 @@ export interface TrialTiming {
 }
 
 export interface ConfigSummary {
+  decode: DecodeMode;
   scheme: SchemeName;
   loss: string;
   receivers: number;
@@ -158,7 +178,7 @@ export function runTrial(config: ExperimentConfig, scheme: SchemeName, loss: Los
     quantumMs: config.quantumMs ?? 0.25,
     storeOutput: false,
     stream: { fixedRate: true, recovery: schemeRecovery(scheme) },
-    modelReceiver: config.decode === 'model' ? (layout, window, rSeed) => new ModelReceiver(layout, scheme, codec, window, new SeededRandom(rSeed)) : undefined,
+    modelReceiver: decodeFor(config, receivers) === 'model' ? (layout, window, rSeed) => new ModelReceiver(layout, scheme, codec, window, new SeededRandom(rSeed)) : undefined,
     receivers: Array.from({ length: receivers }, (_, i) => {
       const rSeed = receiverSeed(seed, i);
       const spec = receiverLoss(loss, spread, i, receivers);
@@ -185,7 +205,7 @@ export function runTrial(config: ExperimentConfig, scheme: SchemeName, loss: Los
   return {
     row: {
       mode: 'sim',
-      decode: config.decode ?? 'real',
+      decode: decodeFor(config, receivers),
       scheme,
       loss: lossName,
       receivers,
@@ -215,6 +235,7 @@ function* plan(config: ExperimentConfig) {
 
 function summarizeConfig(scheme: SchemeName, loss: LossSpec, receivers: number, mine: TrialRow[]): ConfigSummary {
   return {
+    decode: mine[0]!.decode,
     scheme,
     loss: describeLoss(loss),
     receivers,
@@ -280,7 +301,7 @@ export function validateConfig(c: ExperimentConfig): void {
   if (!Number.isInteger(c.sizeBytes) || c.sizeBytes < 1 || c.sizeBytes > 1 << 30) bad(`size ${c.sizeBytes} must be 1 B..1 GiB`);
   if (!Number.isInteger(c.trials) || c.trials < 1) bad(`trials ${c.trials} must be a positive integer`);
   if (!Number.isInteger(c.seed)) bad(`seed ${c.seed} must be an integer`);
-  if (c.decode !== undefined && c.decode !== 'real' && c.decode !== 'model') bad(`decode "${c.decode}" must be real or model`);
+  if (c.decode !== undefined && c.decode !== 'real' && c.decode !== 'model' && c.decode !== 'auto') bad(`decode "${c.decode}" must be real, model or auto`);
   if (c.lossSpread !== undefined && !(c.lossSpread >= 0 && c.lossSpread <= 1)) bad(`loss spread ${c.lossSpread} must be in [0, 1]`);
   for (const [name, v] of [['reorder', c.reorder], ['duplicate', c.duplicate]] as const) if (v !== undefined && !(v >= 0 && v <= 1)) bad(`${name} ${v} must be in [0, 1]`);
   if (c.rateBytesPerSecond !== undefined && !(c.rateBytesPerSecond > 0 && c.rateBytesPerSecond <= 10e9)) bad(`rate ${c.rateBytesPerSecond} B/s must be in (0, 10 GB/s]`);

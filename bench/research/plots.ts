@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
-import type { ExperimentResult } from './experiment.js';
+import { describeDecode, type ExperimentResult } from './experiment.js';
 
 type Spec = vl.TopLevelSpec;
 
 function charts(result: ExperimentResult): Record<string, Spec> {
-  const decode = `decode: ${result.config.decode ?? 'real'}`;
+  const decode = `${result.config.mode === 'real' ? 'real transfers, ' : ''}decode: ${describeDecode(result.config)}`;
   const rows = result.rows.map((r) => ({
     ...r,
     overheadPct: Number.isFinite(r.overheadMean) ? r.overheadMean * 100 : null,

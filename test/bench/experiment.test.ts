@@ -65,7 +65,7 @@ describe('research experiments', () => {
   });
 
   it('simulates 200 receivers on one stream', () => {
-    const r = runExperiment({ schemes: ['arq'], losses: [parseLossSpec('0.05')], receivers: [200], sizeBytes: 100_000, trials: 1, seed: 1 });
+    const r = runExperiment({ schemes: ['arq'], losses: [parseLossSpec('0.05')], receivers: [200], sizeBytes: 100_000, trials: 1, seed: 1, decode: 'real' });
     expect(r.rows[0]!.completed).toBe(200);
     expect(r.rows[0]!.decodeFailures).toBe(0);
   });
@@ -87,6 +87,19 @@ describe('research experiments', () => {
 });
 
 describe('--decode model', () => {
+  it('auto (the default) decodes for real up to 20 receivers and models above, and says so per row and line', () => {
+    const r = runExperiment({ schemes: ['arq'], losses: [parseLossSpec('0.05')], receivers: [4, 50], sizeBytes: 50_000, trials: 1, seed: 3 });
+    expect(r.rows.map((x) => [x.receivers, x.decode])).toEqual([
+      [4, 'real'],
+      [50, 'model'],
+    ]);
+    expect(r.rows.every((x) => x.completed === x.receivers)).toBe(true);
+    const table = summaryTable(r);
+    expect(table).toMatch(/decode: real up to 20 receivers, model above/);
+    expect(table).toMatch(/^real +arq +0\.05 +4 /m);
+    expect(table).toMatch(/^model +arq +0\.05 +50 /m);
+  });
+
   it('predicts what real decoding gives on small runs (every scheme, same seeds)', () => {
     const cfg: ExperimentConfig = { schemes: ['raptorq', 'lt', 'rs', 'arq'], losses: ['0.1', 'gilbert:0.02,0.3'].map(parseLossSpec), receivers: [3], sizeBytes: 600_000, trials: 4, seed: 11 };
     const real = runExperiment(cfg);
