@@ -28,9 +28,17 @@ export interface LtOptions {
   delta?: number;
 }
 
-/** Neighbour generator shared by encoder and decoder (same K, c, δ → same neighbours). */
+/** Neighbour lists an LtGraph remembers: enough for every repair id of a long research run. */
+const NEIGHBOUR_CACHE_LIMIT = 1 << 16;
+
+/**
+ * Neighbour generator shared by encoder and decoder (same K, c, δ → same neighbours). It
+ * remembers the first NEIGHBOUR_CACHE_LIMIT lists it computes: a simulation's thousand
+ * receivers all ask for the same repair ids, and drawing a list costs a generator and a Set.
+ */
 export class LtGraph {
   private readonly cdf: Float64Array;
+  private readonly cache = new Map<number, Uint32Array>();
 
   constructor(
     readonly sourceSymbols: number,
@@ -39,8 +47,16 @@ export class LtGraph {
     this.cdf = cumulative(robustSolitonPmf({ sourceSymbols, c: options.c ?? DEFAULT_LT_C, delta: options.delta ?? DEFAULT_LT_DELTA }));
   }
 
-  /** The distinct source indices repair symbol `repairIndex` XORs together. */
+  /** The distinct source indices repair symbol `repairIndex` XORs together (do not modify). */
   neighbours(repairIndex: number): Uint32Array {
+    const hit = this.cache.get(repairIndex);
+    if (hit) return hit;
+    const out = this.draw(repairIndex);
+    if (this.cache.size < NEIGHBOUR_CACHE_LIMIT) this.cache.set(repairIndex, out);
+    return out;
+  }
+
+  private draw(repairIndex: number): Uint32Array {
     const k = this.sourceSymbols;
     const rng = new SeededRandom((Math.imul(repairIndex + 1, 0x9e3779b1) ^ 0x7f4a7c15) >>> 0);
     const d = sampleDegree(this.cdf, rng.next());
@@ -94,7 +110,8 @@ class LtDecoder implements SegmentDecoder {
   private readonly got: Uint8Array;
   private knownCount = 0;
   private readonly repairSeen = new Set<number>();
-  private readonly waiting: Equation[][];
+  /** Per source symbol, the equations still waiting for it (allocated on first use). */
+  private readonly waiting: (Equation[] | undefined)[];
   private sourceReceived = 0;
 
   constructor(
@@ -106,7 +123,7 @@ class LtDecoder implements SegmentDecoder {
     this.source = new Uint8Array(this.k * this.t);
     this.known = new Uint8Array(this.k);
     this.got = new Uint8Array(this.k);
-    this.waiting = Array.from({ length: this.k }, () => []);
+    this.waiting = new Array<Equation[] | undefined>(this.k);
   }
 
   get received(): number {
@@ -133,7 +150,7 @@ class LtDecoder implements SegmentDecoder {
       else eq.unknown++;
     }
     if (eq.unknown === 1) this.solve(eq);
-    else if (eq.unknown > 1) for (const i of neighbours) if (!this.known[i]) this.waiting[i]!.push(eq);
+    else if (eq.unknown > 1) for (const i of neighbours) if (!this.known[i]) (this.waiting[i] ??= []).push(eq);
     return this.knownCount === this.k;
   }
 
@@ -164,8 +181,9 @@ class LtDecoder implements SegmentDecoder {
       this.knownCount++;
       const sym = this.symbol(i);
       sym.set(bytes);
-      const eqs = this.waiting[i]!;
-      this.waiting[i] = [];
+      const eqs = this.waiting[i];
+      if (eqs === undefined) continue;
+      this.waiting[i] = undefined;
       for (const eq of eqs) {
         if (eq.done) continue;
         xorInto(eq.data, sym);
