@@ -5,8 +5,9 @@
  * and a summary table on stdout.
  */
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import type { ExperimentConfig } from '../bench/research/experiment.js';
+import type { ExperimentConfig, TrialRow, TrialTiming } from '../bench/research/experiment.js';
 import { parseInteger, parseRate, parseSize, UnitError } from './units.js';
 
 export interface ExperimentCliOptions {
@@ -26,6 +27,7 @@ export interface ExperimentCliOptions {
   decode?: string;
   rate?: string;
   real?: boolean;
+  jobs?: string;
   out?: string;
 }
 
@@ -38,7 +40,7 @@ function fraction(text: string, what: string): number {
 }
 
 /** Merges file and command-line options (the command line wins) into a validated config. */
-export async function experimentConfig(o: ExperimentCliOptions): Promise<{ config: ExperimentConfig; out: string }> {
+export async function experimentConfig(o: ExperimentCliOptions): Promise<{ config: ExperimentConfig; out: string; jobs: number }> {
   const { isScheme } = await import('../bench/research/schemes.js');
   const { parseLossSpec } = await import('../bench/research/lossModels.js');
   const { validateConfig } = await import('../bench/research/experiment.js');
@@ -91,21 +93,22 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
     mode: (o.real ?? file.real === true) ? 'real' : 'sim',
   };
   validateConfig(config);
-  return { config, out: pick('out') ?? `results/experiment-${new Date().toISOString().replace(/[:.]/g, '-')}` };
+  const jobs = o.jobs === undefined ? availableParallelism() : parseInteger(o.jobs, 'jobs', 1, 256);
+  return { config, out: pick('out') ?? `results/experiment-${new Date().toISOString().replace(/[:.]/g, '-')}`, jobs };
 }
 
 export async function runExperimentCli(o: ExperimentCliOptions, log: Logger): Promise<void> {
-  const { config, out } = await experimentConfig(o);
+  const { config, out, jobs } = await experimentConfig(o);
   const { describeDecode, runExperimentAsync } = await import('../bench/research/experiment.js');
   const { summaryTable, writeResults } = await import('../bench/research/report.js');
   const configs = config.schemes.length * config.losses.length * config.receivers.length;
   log.info(
     { event: 'experiment-start', configurations: configs, trials: config.trials, seed: config.seed, mode: config.mode },
-    `${configs} configurations × ${config.trials} trials, seed ${config.seed} (${config.mode === 'real' ? 'real transfers over loopback' : 'simulated'}; decode: ${describeDecode(config)})`,
+    `${configs} configurations × ${config.trials} trials, seed ${config.seed} (${config.mode === 'real' ? 'real transfers over loopback' : `simulated on ${jobs} thread(s)`}; decode: ${describeDecode(config)})`,
   );
-  const result = await runExperimentAsync(config, (row, timing) =>
-    log.debug({ event: 'trial', ...row, wallMs: timing.wallMs }, `${row.scheme} loss ${row.loss} rx ${row.receivers} trial ${row.trial}: ${row.completed}/${row.receivers} done`),
-  );
+  const onTrial = (row: TrialRow, timing: TrialTiming) =>
+    log.debug({ event: 'trial', ...row, wallMs: timing.wallMs }, `${row.scheme} loss ${row.loss} rx ${row.receivers} trial ${row.trial}: ${row.completed}/${row.receivers} done`);
+  const result = await runExperimentAsync(config, onTrial, { jobs });
   const { writePlots } = await import('../bench/research/plots.js');
   const files = [...(await writeResults(out, result)), ...(await writePlots(out, result))];
   process.stdout.write(summaryTable(result) + '\n');

@@ -266,23 +266,34 @@ export function runExperiment(config: ExperimentConfig, onTrial?: (row: TrialRow
   return result;
 }
 
-/** Either mode; real trials run one after another (each is a real transfer on this machine). */
-export async function runExperimentAsync(config: ExperimentConfig, onTrial?: (row: TrialRow, timing: TrialTiming) => void): Promise<ExperimentResult> {
+/**
+ * Either mode. Simulated trials run on `jobs` worker threads (same rows, in the same order, as
+ * one thread); real trials run one after another (each is a real transfer on this machine).
+ */
+export async function runExperimentAsync(config: ExperimentConfig, onTrial?: (row: TrialRow, timing: TrialTiming) => void, options: { jobs?: number } = {}): Promise<ExperimentResult> {
   validateConfig(config);
-  if ((config.mode ?? 'sim') === 'sim') return runExperiment(config, onTrial);
-  const { runRealTrial } = await import('./realTrial.js');
-  const run: AsyncTrialRunner = runRealTrial;
-  const result: ExperimentResult = { config, rows: [], timings: [], summaries: [] };
-  for (const { scheme, loss, receivers } of plan(config)) {
-    const mine: TrialRow[] = [];
-    for (let trial = 0; trial < config.trials; trial++) {
-      const { row, timing } = await run(config, scheme, loss, receivers, trial);
-      mine.push(row);
-      result.timings.push(timing);
-      onTrial?.(row, timing);
+  const real = config.mode === 'real';
+  const jobs = options.jobs ?? 1;
+  if (!real && jobs <= 1) return runExperiment(config, onTrial);
+  const configs = [...plan(config)];
+  const tasks = configs.flatMap((c) => Array.from({ length: config.trials }, (_, trial) => ({ ...c, trial })));
+  let done: { row: TrialRow; timing: TrialTiming }[];
+  if (real) {
+    const { runRealTrial } = await import('./realTrial.js');
+    const run: AsyncTrialRunner = runRealTrial;
+    done = [];
+    for (const t of tasks) {
+      const r = await run(config, t.scheme, t.loss, t.receivers, t.trial);
+      done.push(r);
+      onTrial?.(r.row, r.timing);
     }
-    result.rows.push(...mine);
-    result.summaries.push(summarizeConfig(scheme, loss, receivers, mine));
+  } else {
+    const { runTrialsInWorkers } = await import('./trialPool.js');
+    done = await runTrialsInWorkers(config, tasks, jobs, onTrial);
+  }
+  const result: ExperimentResult = { config, rows: done.map((d) => d.row), timings: done.map((d) => d.timing), summaries: [] };
+  for (const [i, { scheme, loss, receivers }] of configs.entries()) {
+    result.summaries.push(summarizeConfig(scheme, loss, receivers, result.rows.slice(i * config.trials, (i + 1) * config.trials)));
   }
   return result;
 }

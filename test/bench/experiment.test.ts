@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runExperiment, validateConfig, type ExperimentConfig } from '../../bench/research/experiment.js';
+import { runExperiment, runExperimentAsync, validateConfig, type ExperimentConfig } from '../../bench/research/experiment.js';
 import { parseLossSpec } from '../../bench/research/lossModels.js';
 import { summaryTable, writeResults } from '../../bench/research/report.js';
 import { summarize } from '../../bench/research/statistics.js';
@@ -62,6 +62,16 @@ describe('research experiments', () => {
     expect(arq!.symbolsSent / arq!.sourceSymbols).toBeGreaterThan(1.5);
     expect(rq!.symbolsSent / rq!.sourceSymbols).toBeLessThan(1.4);
     expect(summaryTable(r)).toMatch(/raptorq\s+0\.2\s+8/);
+  });
+
+  it('gives the same rows, in the same order, on several worker threads (--jobs)', async () => {
+    const cfg: ExperimentConfig = { schemes: ['raptorq', 'lt', 'arq'], losses: ['0.1', 'gilbert:0.02,0.3'].map(parseLossSpec), receivers: [1, 3], sizeBytes: 120_000, trials: 3, seed: 21 };
+    const one = runExperiment(cfg);
+    const seen: number[] = [];
+    const three = await runExperimentAsync(cfg, (row) => seen.push(row.trial), { jobs: 3 });
+    expect(three.rows).toEqual(one.rows);
+    expect(three.summaries).toEqual(one.summaries);
+    expect(seen).toHaveLength(one.rows.length);
   });
 
   it('simulates 200 receivers on one stream', () => {
