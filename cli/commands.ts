@@ -9,6 +9,7 @@ import { RECOVERY_MODES } from '../sender/streamCore.js';
 import { CODEC_NAMES } from '../encoder/codecs.js';
 import { receive } from '../receiver/receive.js';
 import { runDemo } from './demo.js';
+import { keygen, loadPrivateKeyFile, loadPublicKeyFile } from './keyFiles.js';
 import { createLogger } from './logger.js';
 import { createProgressView } from './progressBar.js';
 import { parseDuration, parseInteger, parseRate, parseSize, UnitError } from './units.js';
@@ -99,6 +100,7 @@ export async function runCli(argv: string[]): Promise<number> {
           .choices([...CODEC_NAMES])
           .default('raptorq'),
       )
+      .option('--sign <keyfile>', 'sign every manifest with this publisher key (from fountcast keygen); receivers with --trust accept only signed manifests')
       .option('--receivers <n>', 'exit 0 once this many receivers have the file (default: serve until interrupted)', int('receivers', 1, 100_000))
       .option('--max-receivers <n>', 'receivers served at once; more are refused', int('max receivers', 1, 10_000), 64)
       .option('--segment-size <bytes>', 'bytes per independently coded segment (e.g. 4M)', size, 4 * 1024 * 1024)
@@ -126,6 +128,7 @@ export async function runCli(argv: string[]): Promise<number> {
         fixedRate: Boolean(o.fixedRate),
         recovery: o.recovery,
         codec: o.codec,
+        sign: o.sign ? { privateKey: await loadPrivateKeyFile(o.sign) } : undefined,
         receivers: o.receivers,
         maxReceivers: o.maxReceivers,
         segmentSize: o.segmentSize,
@@ -161,7 +164,9 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--connect-timeout <duration>', 'give up if the sender does not answer', duration, 10_000)
       .option('--simulate-loss <p>', 'TEST/BENCH ONLY: drop this fraction of datagrams at intake (seeded)', probability, 0)
       .option('--seed <n>', 'TEST/BENCH ONLY: seed for --simulate-loss', int('seed', 0, 2 ** 32 - 1), 1)
-      .option('--interface <address>', 'local address of the NIC to join a multicast stream on (the manifest says whether there is one)'),
+      .option('--interface <address>', 'local address of the NIC to join a multicast stream on (the manifest says whether there is one)')
+      .option('--trust <pubfile>', 'accept only manifests signed by this publisher key (repeatable), and never an older version of a name than one already accepted', (v: string, prev: string[] = []) => [...prev, v])
+      .option('--trust-state <file>', 'where --trust remembers accepted versions (default $XDG_STATE_HOME/fountcast/trust-state.json or ~/.local/state/...)'),
   ).action(async (endpoint: string, o) => {
     const log = createLogger({ json: o.json, level: o.logLevel });
     const controller = abortOnSignals(log);
@@ -179,6 +184,7 @@ export async function runCli(argv: string[]): Promise<number> {
         simulateLoss: o.simulateLoss,
         seed: o.seed,
         interfaceAddress: o.interface,
+        trust: o.trust ? { publishers: await Promise.all((o.trust as string[]).map(loadPublicKeyFile)), statePath: o.trustState } : undefined,
         signal: controller.signal,
         logger: log,
         onProgress: (done, total) => bar.update(done, total),
@@ -186,6 +192,22 @@ export async function runCli(argv: string[]): Promise<number> {
       bar.stop();
     } catch (e) {
       bar.stop();
+      code = fail(log, e, Boolean(o.json));
+    }
+  });
+
+  logOptions(
+    program
+      .command('keygen')
+      .description('create a publisher key pair (Ed25519): <out>.key (private, 0600; give it to send --sign) and <out>.pub (give it to receive --trust)')
+      .requiredOption('--out <prefix>', 'path prefix of the two files, e.g. ./publisher')
+      .option('--force', 'overwrite existing files'),
+  ).action(async (o) => {
+    const log = createLogger({ json: o.json, level: o.logLevel });
+    try {
+      const k = await keygen(o.out, Boolean(o.force));
+      log.info({ event: 'keygen', ...k }, `publisher ${k.publisherId}: private key ${k.privatePath} (keep it secret), public key ${k.publicPath}`);
+    } catch (e) {
       code = fail(log, e, Boolean(o.json));
     }
   });

@@ -28,6 +28,7 @@ import {
   type Hello,
   type Manifest,
   type Progress,
+  type Publication,
   type SegmentProgress,
 } from './messages.js';
 
@@ -182,7 +183,16 @@ function manifest(o: Obj): Manifest {
     idleTimeoutMs,
     heartbeatIntervalMs,
     ...(own(o, 'dataPlane') === undefined ? {} : { dataPlane: dataPlane(obj(own(o, 'dataPlane'), 'dataPlane')) }),
+    ...(own(o, 'publication') === undefined ? {} : { publication: publication(obj(own(o, 'publication'), 'publication')) }),
   };
+}
+
+function publication(o: Obj): Publication {
+  return Object.freeze({
+    publishedAt: int(o, 'publishedAt', 0, Number.MAX_SAFE_INTEGER),
+    publisher: base64Of(o, 'publisher', 32),
+    signature: base64Of(o, 'signature', 64),
+  });
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

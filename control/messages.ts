@@ -53,6 +53,20 @@ export interface Manifest {
    * several receivers on one host work) and, for multicast, joins `group`.
    */
   readonly dataPlane?: DataPlane;
+  /** The publisher's signature over the file's definition (publication.ts); absent when unsigned. */
+  readonly publication?: Publication;
+}
+
+export interface Publication {
+  /**
+   * The publisher's version of this file: ms since the epoch when it was published. A receiver
+   * refuses a name older than the last it accepted from the same publisher (replay).
+   */
+  readonly publishedAt: number;
+  /** The publisher's raw Ed25519 public key (32 bytes), base64. */
+  readonly publisher: string;
+  /** Ed25519 signature over publicationBytes (publication.ts), 64 bytes, base64. */
+  readonly signature: string;
 }
 
 export type DataPlane =

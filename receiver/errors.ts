@@ -14,6 +14,21 @@ export class ManifestRejectedError extends Error {
   override readonly name = 'ManifestRejectedError';
 }
 
+/**
+ * A receiver that trusts publishers (--trust) refused the manifest: unsigned, signed by a key it
+ * does not trust, a signature that does not verify, or an older version than one it already
+ * accepted (a replay). `reason` says which.
+ */
+export class UntrustedManifestError extends Error {
+  override readonly name = 'UntrustedManifestError';
+  constructor(
+    readonly reason: 'unsigned' | 'untrusted-key' | 'bad-signature' | 'replayed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The whole file's SHA-256 differs from the manifest's (every segment verified on its own). */
 export class HashMismatchError extends Error {
   override readonly name = 'HashMismatchError';

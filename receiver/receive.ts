@@ -9,6 +9,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import type { KeyObject } from 'node:crypto';
 import { pino } from 'pino';
 import type { ControlEvent } from '../control/connection.js';
 import { PROTOCOL_VERSION, type DataPlane, type Manifest } from '../control/messages.js';
@@ -18,7 +19,9 @@ import { crc32Scheme } from '../encoder/integrity.js';
 import { CODEC_NAMES, codecByName, isCodecName } from '../encoder/codecs.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { DecodePool } from './decodePool.js';
-import { HashMismatchError, ManifestRejectedError, TransferAbortedError } from './errors.js';
+import { HashMismatchError, ManifestRejectedError, TransferAbortedError, UntrustedManifestError } from './errors.js';
+import { defaultTrustStatePath, TrustState } from './trustState.js';
+import { publisherId, verifyPublication } from '../control/publication.js';
 import { FileAssembler } from './fileAssembler.js';
 import { LossSimulator, type IntakeLoss } from './lossSimulator.js';
 import { resolveOutputPath } from './outputPath.js';
@@ -41,6 +44,12 @@ export interface ReceiveOptions {
   simulateLoss?: number;
   /** @default 1 */
   seed?: number;
+  /**
+   * Accept only manifests signed by one of these publisher keys (Ed25519 public keys), and
+   * refuse a version older than one already accepted for the same name (the replay state,
+   * default defaultTrustStatePath()). Without it, signed manifests are accepted like unsigned.
+   */
+  trust?: { publishers: readonly KeyObject[]; statePath?: string };
   /** TEST/RESEARCH ONLY: a drop decision per datagram at intake (e.g. bursty loss); overrides simulateLoss. */
   intakeLoss?: IntakeLoss;
   signal?: AbortSignal;
@@ -94,6 +103,8 @@ class ReceiveRun {
   private core?: ReceiverCore;
   private manifest?: Manifest;
   private finalPath = '';
+  /** Set when --trust accepted the manifest: recorded in the replay state once the file verifies. */
+  private trusted?: { state: TrustState; publisherId: string; publishedAt: number };
   private startedAt = 0;
   private pumpScheduled = false;
   private timer?: NodeJS.Timeout;
@@ -187,6 +198,7 @@ class ReceiveRun {
   private async onManifest(m: Manifest): Promise<void> {
     this.o.onManifest?.(m);
     if (!isCodecName(m.codec)) throw new ManifestRejectedError(`manifest names codec ${JSON.stringify(m.codec)}, which this receiver does not have (${CODEC_NAMES.join(', ')})`);
+    await this.checkPublication(m);
     const wasmModule = compileRaptorQModule();
     const codec = codecByName(m.codec, wasmModule);
     this.core = new ReceiverCore({
@@ -302,6 +314,22 @@ class ReceiveRun {
     if (next !== undefined) this.timer = setTimeout(() => this.pump(), Math.max(0, next - performance.now()));
   }
 
+  /** With --trust: the signature and the replay state decide before anything is allocated. */
+  private async checkPublication(m: Manifest): Promise<void> {
+    const trust = this.o.trust;
+    if (trust === undefined) {
+      if (m.publication) this.log.info({ publisher: publisherId(Buffer.from(m.publication.publisher, 'base64')) }, 'the manifest is signed (not checked: no --trust given)');
+      return;
+    }
+    const v = verifyPublication(m, trust.publishers);
+    if (!v.ok) throw new UntrustedManifestError(v.reason, v.detail);
+    const state = await TrustState.load(trust.statePath ?? defaultTrustStatePath());
+    const replay = state.replayProblem(v.publisherId, m.fileName, v.publishedAt);
+    if (replay) throw new UntrustedManifestError('replayed', replay);
+    this.trusted = { state, publisherId: v.publisherId, publishedAt: v.publishedAt };
+    this.log.info({ publisher: v.publisherId, publishedAt: new Date(v.publishedAt).toISOString() }, `manifest signed by trusted publisher ${v.publisherId}`);
+  }
+
   private async finish(): Promise<void> {
     this.finishing = true;
     const core = this.core!;
@@ -310,6 +338,9 @@ class ReceiveRun {
       this.channel?.act((c) => c.sendStop('aborted', 'whole-file SHA-256 mismatch'));
       throw new HashMismatchError(`whole-file SHA-256 of ${m.fileName} does not match the manifest; nothing was written`);
     }
+    // Recorded before the rename: a crash between leaves a state that still accepts this very
+    // version (equal times are not replays), never a file stored without its record.
+    if (this.trusted) await this.trusted.state.record(this.trusted.publisherId, m.fileName, this.trusted.publishedAt);
     await this.assembler!.commit(this.finalPath);
     this.assembler = undefined;
     this.channel!.act((c) => c.sendStop('done', 'verified and stored'));

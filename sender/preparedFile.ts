@@ -3,11 +3,12 @@
  * the whole file (node:crypto: ~1.5 GB/s here, ten times @noble/hashes, and this is the hot path
  * at start-up). Memory stays at one read buffer whatever the file size.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { DataPlane, Manifest } from '../control/messages.js';
+import type { DataPlane, Manifest, Publication } from '../control/messages.js';
+import { signManifest } from '../control/publication.js';
 import { planSegments, type SegmentLayout } from '../encoder/segmentLayout.js';
 
 export class SourceFileError extends Error {
@@ -91,6 +92,14 @@ export interface ManifestParameters {
   heartbeatIntervalMs: number;
   /** Shared stream (multicast/broadcast); absent for unicast. */
   dataPlane?: DataPlane;
+  /** The publisher's signature over the file's definition (publication.ts). */
+  publication?: Publication;
+}
+
+/** The file's publication signed by `privateKey` at `publishedAt` (the same for every manifest). */
+export function signPublication(file: PreparedFile, codec: string, privateKey: KeyObject, publishedAt: number): Publication {
+  const unsigned = manifestFor(file, { sessionId: 0, codec, rateBytesPerSecond: 0, tagKind: 0, idleTimeoutMs: 0, heartbeatIntervalMs: 0 });
+  return signManifest(unsigned, privateKey, publishedAt).publication!;
 }
 
 export function manifestFor(file: PreparedFile, p: ManifestParameters): Manifest {
@@ -109,5 +118,6 @@ export function manifestFor(file: PreparedFile, p: ManifestParameters): Manifest
     idleTimeoutMs: p.idleTimeoutMs,
     heartbeatIntervalMs: p.heartbeatIntervalMs,
     ...(p.dataPlane ? { dataPlane: p.dataPlane } : {}),
+    ...(p.publication ? { publication: p.publication } : {}),
   };
 }

@@ -3,11 +3,12 @@
  * every receiver that connects with its own stream worker, until `receivers` have completed or
  * the signal aborts. See server.ts for the per-connection logic.
  */
+import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CodecName } from '../encoder/codecs.js';
 import { pino } from 'pino';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
-import { prepareFile } from './preparedFile.js';
+import { prepareFile, signPublication } from './preparedFile.js';
 import { SenderServer, type SenderServerInit, type SendSummary } from './server.js';
 import type { DataPlane } from '../control/messages.js';
 import { dataPlaneProblem } from '../control/messageCodec.js';
@@ -72,6 +73,12 @@ export interface SendOptions {
   waitMs?: number;
   /** Shared stream: start at once and keep cycling through the file for late joiners until aborted. */
   carousel?: boolean;
+  /**
+   * Sign every manifest with this publisher key (Ed25519, e.g. from `fountcast keygen`);
+   * receivers with --trust accept only signed manifests. `publishedAt` is the version receivers
+   * compare for replays. @default publishedAt: now
+   */
+  sign?: { privateKey: KeyObject; publishedAt?: number };
   /** Aborting stops every stream, closes every socket and resolves with the summary so far. */
   signal?: AbortSignal;
   logger?: Logger;
@@ -94,6 +101,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     fixedRate: Boolean(options.fixedRate) && (options.rateBitsPerSecond ?? 1e9) > 0,
     recovery: options.codec === 'arq' ? 'resend' : (options.recovery ?? 'auto'),
     codecName: options.codec ?? 'raptorq',
+    publication: options.sign ? signPublication(file, options.codec ?? 'raptorq', options.sign.privateKey, options.sign.publishedAt ?? Date.now()) : undefined,
     expectedReceivers: options.receivers,
     maxReceivers: options.maxReceivers ?? 64,
     idleTimeoutMs: options.idleTimeoutMs ?? 5000,

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { SenderConnection } from '../control/senderConnection.js';
 import { ControlChannel } from '../control/tcpChannel.js';
 import type { ControlEvent } from '../control/connection.js';
-import type { Hello, Manifest } from '../control/messages.js';
+import type { Hello, Manifest, Publication } from '../control/messages.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import { TagKind } from '../encoder/integrity.js';
 import { manifestFor, type PreparedFile } from './preparedFile.js';
@@ -28,6 +28,8 @@ export interface SenderServerInit {
   recovery: RecoveryMode;
   /** The scheme every stream uses (Manifest.codec). */
   codecName: CodecName;
+  /** The publisher's signature, added to every manifest (signed once: it covers no session field). */
+  publication?: Publication;
   expectedReceivers?: number;
   maxReceivers: number;
   idleTimeoutMs: number;
@@ -246,6 +248,7 @@ class ReceiverSession {
       idleTimeoutMs: this.init.idleTimeoutMs,
       heartbeatIntervalMs: this.init.heartbeatIntervalMs,
       dataPlane: this.init.shared?.dataPlane,
+      publication: this.init.publication,
     });
     this.sessionId = manifest.sessionId;
     this.channel.act((core) => core.acceptHello(manifest));

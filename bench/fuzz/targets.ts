@@ -159,6 +159,7 @@ const manifestSample: Manifest = {
   idleTimeoutMs: 5000,
   heartbeatIntervalMs: 1000,
   dataPlane: { mode: 'multicast', group: '239.255.42.1', port: 7071 },
+  publication: { publishedAt: 1_790_000_000_000, publisher: Buffer.alloc(32, 1).toString('base64'), signature: Buffer.alloc(64, 2).toString('base64') },
 };
 
 const samples: ControlMessage[] = [
