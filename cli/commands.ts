@@ -9,7 +9,7 @@ import { RECOVERY_MODES } from '../sender/streamCore.js';
 import { CODEC_NAMES } from '../encoder/codecs.js';
 import { receive } from '../receiver/receive.js';
 import { runDemo } from './demo.js';
-import { keygen, loadPrivateKeyFile, loadPublicKeyFile } from './keyFiles.js';
+import { enroll, keygen, loadPrivateKeyFile, loadPublicKeyFile, loadReceiverKeyFile, receiverKeyDirectory } from './keyFiles.js';
 import { createLogger } from './logger.js';
 import { createProgressView } from './progressBar.js';
 import { parseDuration, parseInteger, parseRate, parseSize, UnitError } from './units.js';
@@ -100,6 +100,7 @@ export async function runCli(argv: string[]): Promise<number> {
           .choices([...CODEC_NAMES])
           .default('raptorq'),
       )
+      .option('--receiver-keys <dir>', 'admit only receivers enrolled in this directory (fountcast enroll); their datagrams carry an HMAC-SHA256 tag; deleting a key file revokes')
       .option('--sign <keyfile>', 'sign every manifest with this publisher key (from fountcast keygen); receivers with --trust accept only signed manifests')
       .option('--receivers <n>', 'exit 0 once this many receivers have the file (default: serve until interrupted)', int('receivers', 1, 100_000))
       .option('--max-receivers <n>', 'receivers served at once; more are refused', int('max receivers', 1, 10_000), 64)
@@ -129,6 +130,7 @@ export async function runCli(argv: string[]): Promise<number> {
         recovery: o.recovery,
         codec: o.codec,
         sign: o.sign ? { privateKey: await loadPrivateKeyFile(o.sign) } : undefined,
+        receiverKeys: o.receiverKeys ? receiverKeyDirectory(o.receiverKeys) : undefined,
         receivers: o.receivers,
         maxReceivers: o.maxReceivers,
         segmentSize: o.segmentSize,
@@ -166,6 +168,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--seed <n>', 'TEST/BENCH ONLY: seed for --simulate-loss', int('seed', 0, 2 ** 32 - 1), 1)
       .option('--interface <address>', 'local address of the NIC to join a multicast stream on (the manifest says whether there is one)')
       .option('--trust <pubfile>', 'accept only manifests signed by this publisher key (repeatable), and never an older version of a name than one already accepted', (v: string, prev: string[] = []) => [...prev, v])
+      .option('--key <file>', 'this receiver\'s enrollment (fountcast enroll): prove it to the sender, require the sender to prove it too, accept only MACed datagrams')
       .option('--trust-state <file>', 'where --trust remembers accepted versions (default $XDG_STATE_HOME/fountcast/trust-state.json or ~/.local/state/...)'),
   ).action(async (endpoint: string, o) => {
     const log = createLogger({ json: o.json, level: o.logLevel });
@@ -184,6 +187,7 @@ export async function runCli(argv: string[]): Promise<number> {
         simulateLoss: o.simulateLoss,
         seed: o.seed,
         interfaceAddress: o.interface,
+        key: o.key ? await loadReceiverKeyFile(o.key) : undefined,
         trust: o.trust ? { publishers: await Promise.all((o.trust as string[]).map(loadPublicKeyFile)), statePath: o.trustState } : undefined,
         signal: controller.signal,
         logger: log,
@@ -207,6 +211,22 @@ export async function runCli(argv: string[]): Promise<number> {
     try {
       const k = await keygen(o.out, Boolean(o.force));
       log.info({ event: 'keygen', ...k }, `publisher ${k.publisherId}: private key ${k.privatePath} (keep it secret), public key ${k.publicPath}`);
+    } catch (e) {
+      code = fail(log, e, Boolean(o.json));
+    }
+  });
+
+  logOptions(
+    program
+      .command('enroll')
+      .description('enroll a receiver: a fresh secret written once to <keys>/<name>.key (0600). The sender uses the directory as its allow-list (send --receiver-keys); copy the file to the receiver (receive --key). Delete it to revoke')
+      .requiredOption('--name <name>', 'the receiver\'s name (1..64 of A-Z a-z 0-9 . _ -)')
+      .requiredOption('--keys <dir>', 'the sender\'s directory of enrolled receivers'),
+  ).action(async (o) => {
+    const log = createLogger({ json: o.json, level: o.logLevel });
+    try {
+      const path = await enroll(o.name, o.keys);
+      log.info({ event: 'enroll', name: o.name, path }, `enrolled ${o.name}: ${path} (copy it to the receiver, keep it secret; delete it to revoke)`);
     } catch (e) {
       code = fail(log, e, Boolean(o.json));
     }

@@ -3,8 +3,10 @@
  * 0600, never overwritten unless --force), `send --sign` and `receive --trust` read them. The
  * library takes KeyObjects; reading files is the CLI's job.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import type { KeyObject } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes, type KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import { RECEIVER_SECRET_BYTES } from '../control/auth.js';
 import { generatePublisherKeys, KeyFileError, parsePrivateKey, parsePublicKey, publisherId, rawPublicKey } from '../control/publication.js';
 
 async function read(path: string, what: string): Promise<Buffer> {
@@ -37,4 +39,58 @@ export async function keygen(prefix: string, force = false): Promise<{ privatePa
     throw new KeyFileError(code === 'EEXIST' ? `${(e as NodeJS.ErrnoException).path} exists; keygen never overwrites a key (use --force)` : `cannot write the key pair: ${(e as Error).message}`);
   }
   return { privatePath, publicPath, publisherId: publisherId(rawPublicKey(parsePublicKey(publicPem))) };
+}
+
+/** Receiver names as the control protocol allows them (and never "." or ".."). */
+const RECEIVER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const RECEIVER_KEY_HEADER = 'fountcast-receiver-key-v1';
+
+function checkReceiverName(name: string): void {
+  if (!RECEIVER_NAME.test(name) || name === '.' || name === '..') throw new KeyFileError(`receiver name ${JSON.stringify(name)} must be 1..64 of [A-Za-z0-9._-]`);
+}
+
+/**
+ * `fountcast enroll`: a fresh 32-byte secret for `name`, written once as `<dir>/<name>.key`
+ * (0600, never overwritten). The sender reads the directory as its allow-list; the same file,
+ * copied to the receiving machine, is that receiver's --key. Deleting it revokes.
+ */
+export async function enroll(name: string, dir: string): Promise<string> {
+  checkReceiverName(name);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, `${name}.key`);
+  const text = `${RECEIVER_KEY_HEADER} ${name} ${randomBytes(RECEIVER_SECRET_BYTES).toString('base64')}\n`;
+  try {
+    await writeFile(path, text, { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new KeyFileError(`${path} exists: ${name} is already enrolled (delete the file to revoke, then enroll again)`);
+    throw new KeyFileError(`cannot write ${path}: ${(e as Error).message}`);
+  }
+  return path;
+}
+
+export function parseReceiverKey(text: string, what: string): { name: string; secret: Uint8Array } {
+  const m = /^fountcast-receiver-key-v1 ([A-Za-z0-9._-]{1,64}) ([A-Za-z0-9+/]{43}=)\s*$/.exec(text);
+  const secret = m ? Buffer.from(m[2]!, 'base64') : undefined;
+  if (!m || secret?.length !== RECEIVER_SECRET_BYTES) throw new KeyFileError(`${what} is not a fountcast receiver key (made by fountcast enroll)`);
+  return { name: m[1]!, secret };
+}
+
+export async function loadReceiverKeyFile(path: string): Promise<{ name: string; secret: Uint8Array }> {
+  return parseReceiverKey((await read(path, 'receiver key')).toString('utf8'), `receiver key ${path}`);
+}
+
+/** The sender's allow-list: `<dir>/<name>.key`, read at every Hello (a deleted file is revoked). */
+export function receiverKeyDirectory(dir: string): (name: string) => Promise<Uint8Array | undefined> {
+  return async (name) => {
+    if (!RECEIVER_NAME.test(name) || name === '.' || name === '..') return undefined;
+    let text: string;
+    try {
+      text = await readFile(join(dir, `${name}.key`), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    const k = parseReceiverKey(text, `receiver key ${join(dir, `${name}.key`)}`);
+    return k.name === name ? k.secret : undefined;
+  };
 }

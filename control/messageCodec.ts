@@ -26,6 +26,8 @@ import {
   type DataPlane,
   type ErrorCode,
   type Hello,
+  type HelloAuth,
+  type KeyWrap,
   type Manifest,
   type Progress,
   type Publication,
@@ -129,7 +131,12 @@ function hello(o: Obj): Hello {
     codecs: list(o, 'codecs', MAX_CODECS, (v) => strValue(v, 'codecs[]', MAX_CODEC_NAME_LENGTH, CODEC_NAME)),
     udpPort: int(o, 'udpPort', 1, 65_535),
     window: int(o, 'window', 1, MAX_WINDOW),
+    ...(own(o, 'auth') === undefined ? {} : { auth: helloAuth(obj(own(o, 'auth'), 'auth')) }),
   };
+}
+
+function helloAuth(o: Obj): HelloAuth {
+  return Object.freeze({ name: str(o, 'name', 64, RECEIVER_ID), nonce: base64Of(o, 'nonce', 32) });
 }
 
 function fileName(o: Obj): string {
@@ -184,7 +191,20 @@ function manifest(o: Obj): Manifest {
     heartbeatIntervalMs,
     ...(own(o, 'dataPlane') === undefined ? {} : { dataPlane: dataPlane(obj(own(o, 'dataPlane'), 'dataPlane')) }),
     ...(own(o, 'publication') === undefined ? {} : { publication: publication(obj(own(o, 'publication'), 'publication')) }),
+    ...keyed(o, tagKind),
   };
+}
+
+/** A keyed tag kind comes with its wrapped key, and only then. */
+function keyed(o: Obj, tagKind: number): { keyWrap?: KeyWrap } {
+  const wrap = own(o, 'keyWrap');
+  const needsKey = tagKind !== TagKind.Crc32;
+  if (needsKey !== (wrap !== undefined)) throw new Invalid('bad-message', needsKey ? `tagKind ${tagKind} needs keyWrap` : 'keyWrap is only for keyed tag kinds');
+  return wrap === undefined ? {} : { keyWrap: keyWrap(obj(wrap, 'keyWrap')) };
+}
+
+function keyWrap(o: Obj): KeyWrap {
+  return Object.freeze({ iv: base64Of(o, 'iv', 12), sealed: base64Of(o, 'sealed', 48) });
 }
 
 function publication(o: Obj): Publication {
@@ -249,6 +269,10 @@ function message(o: Obj): ControlMessage {
   switch (type) {
     case 'hello':
       return Object.freeze(hello(o));
+    case 'challenge':
+      return Object.freeze({ type, nonce: base64Of(o, 'nonce', 32), proof: base64Of(o, 'proof', 32) });
+    case 'auth-response':
+      return Object.freeze({ type, proof: base64Of(o, 'proof', 32) });
     case 'manifest':
       return Object.freeze(manifest(o));
     case 'request':

@@ -23,6 +23,31 @@ export interface Hello {
   /** Largest number of segments the receiver buffers at once; the sender keeps at most this many
    * segments open (sent but not confirmed complete). */
   readonly window: number;
+  /** An enrolled receiver's claim (auth.ts): its enrolled name and a fresh 32-byte nonce. */
+  readonly auth?: HelloAuth;
+}
+
+export interface HelloAuth {
+  /** The name it was enrolled under (same pattern as receiverId). */
+  readonly name: string;
+  /** 32 random bytes, base64. */
+  readonly nonce: string;
+}
+
+/** Sender -> enrolled receiver: the sender's nonce and its proof that it knows the receiver's key. */
+export interface Challenge {
+  readonly type: 'challenge';
+  /** 32 random bytes, base64. */
+  readonly nonce: string;
+  /** HMAC-SHA256 (auth.ts senderProof), base64 of 32 bytes. */
+  readonly proof: string;
+}
+
+/** Enrolled receiver -> sender: its proof that it knows its key. */
+export interface AuthResponse {
+  readonly type: 'auth-response';
+  /** HMAC-SHA256 (auth.ts receiverProof), base64 of 32 bytes. */
+  readonly proof: string;
 }
 
 export interface Manifest {
@@ -55,6 +80,18 @@ export interface Manifest {
   readonly dataPlane?: DataPlane;
   /** The publisher's signature over the file's definition (publication.ts); absent when unsigned. */
   readonly publication?: Publication;
+  /**
+   * Authenticated sessions: the datagram MAC key, sealed (AES-256-GCM) under the session key the
+   * handshake derived (auth.ts wrapDataKey). Present exactly when tagKind needs a key.
+   */
+  readonly keyWrap?: KeyWrap;
+}
+
+export interface KeyWrap {
+  /** 12-byte GCM nonce, base64. */
+  readonly iv: string;
+  /** The 32-byte key and the 16-byte GCM tag, base64 of 48 bytes. */
+  readonly sealed: string;
 }
 
 export interface Publication {
@@ -151,5 +188,5 @@ export interface ErrorMessage {
   readonly message: string;
 }
 
-export type ControlMessage = Hello | Manifest | Request | Progress | Stop | Heartbeat | ErrorMessage;
+export type ControlMessage = Hello | Challenge | AuthResponse | Manifest | Request | Progress | Stop | Heartbeat | ErrorMessage;
 export type ControlMessageType = ControlMessage['type'];

@@ -2,6 +2,8 @@
  * The receiver's end of the control connection. State table:
  *
  *   idle --start(Hello)--> hello-sent --Manifest--> manifest-received --request()--> requested
+ *   hello-sent --Challenge--> challenge-received --respond()--> response-sent --Manifest--> manifest-received
+ *   (an enrolled receiver; whether a Manifest without a Challenge is acceptable is the application's call)
  *   hello-sent: Error -> event + closed (e.g. version mismatch, refused)
  *   any: Stop from sender -> event + closed; unexpected message -> Error + closed.
  * The Manifest must arrive within handshakeTimeoutMs of start(); afterwards the sender's
@@ -10,9 +12,9 @@
 import { MAX_FRAME_BYTES, MAX_MANIFEST_FRAME_BYTES } from './constants.js';
 import { ControlConnection, type ConnectionInit } from './connection.js';
 import { LocalProtocolError } from './errors.js';
-import type { ControlMessage, Hello, Progress } from './messages.js';
+import type { AuthResponse, ControlMessage, Hello, Progress } from './messages.js';
 
-export type ReceiverConnectionState = 'idle' | 'hello-sent' | 'manifest-received' | 'requested' | 'closed';
+export type ReceiverConnectionState = 'idle' | 'hello-sent' | 'challenge-received' | 'response-sent' | 'manifest-received' | 'requested' | 'closed';
 
 export class ReceiverConnection extends ControlConnection {
   private _state: ReceiverConnectionState = 'idle';
@@ -38,6 +40,14 @@ export class ReceiverConnection extends ControlConnection {
     this._state = 'hello-sent';
   }
 
+  /** Proves the receiver's key to a sender whose Challenge the application verified. */
+  respond(r: AuthResponse): void {
+    if (this.closed) return;
+    if (this._state !== 'challenge-received') throw new LocalProtocolError(`respond in state ${this._state}`);
+    this.send(r);
+    this._state = 'response-sent';
+  }
+
   request(): void {
     if (this.closed) return;
     if (this._state !== 'manifest-received') throw new LocalProtocolError(`request in state ${this._state}`);
@@ -54,7 +64,11 @@ export class ReceiverConnection extends ControlConnection {
   protected onMessage(m: ControlMessage): void {
     if (m.type === 'error') return this.peerError(m, 'sender refused');
     if (m.type === 'stop') return this.peerStop(m);
-    if (this._state === 'hello-sent' && m.type === 'manifest') {
+    if (this._state === 'hello-sent' && m.type === 'challenge') {
+      this._state = 'challenge-received';
+      return this.emit({ type: 'challenge', challenge: m });
+    }
+    if ((this._state === 'hello-sent' || this._state === 'response-sent') && m.type === 'manifest') {
       this._state = 'manifest-received';
       this.handshakeDeadline = undefined;
       this.heartbeatIntervalMs = m.heartbeatIntervalMs;

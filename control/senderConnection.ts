@@ -2,7 +2,9 @@
  * The sender's end of one control connection. State table:
  *
  *   awaiting-hello --Hello(ok)--> hello-received --acceptHello--> manifest-sent --Request--> streaming
- *        |                              '--refuse--> closed (Error sent)
+ *        |                              |--refuse--> closed (Error sent)
+ *        |                              '--challenge--> challenge-sent --AuthResponse--> response-received
+ *        |                                                   (enrolled receivers)   --acceptHello / refuse--
  *        '-- Hello(version != ours) --> closed (Error version-mismatch)
  *   streaming: Progress -> event; Stop -> event + closed.
  *   any state: Error from peer -> event + closed; anything else unexpected -> Error + closed.
@@ -11,9 +13,9 @@
 import { MAX_FRAME_BYTES } from './constants.js';
 import { ControlConnection, type ConnectionInit } from './connection.js';
 import { LocalProtocolError } from './errors.js';
-import { PROTOCOL_VERSION, type ControlMessage, type ErrorCode, type Manifest } from './messages.js';
+import { PROTOCOL_VERSION, type Challenge, type ControlMessage, type ErrorCode, type Manifest } from './messages.js';
 
-export type SenderConnectionState = 'awaiting-hello' | 'hello-received' | 'manifest-sent' | 'streaming' | 'closed';
+export type SenderConnectionState = 'awaiting-hello' | 'hello-received' | 'challenge-sent' | 'response-received' | 'manifest-sent' | 'streaming' | 'closed';
 
 export class SenderConnection extends ControlConnection {
   private _state: SenderConnectionState = 'awaiting-hello';
@@ -30,10 +32,18 @@ export class SenderConnection extends ControlConnection {
     return `handshake not finished within ${this.handshakeTimeoutMs} ms (state ${this._state})`;
   }
 
-  /** Answers the Hello with the manifest. */
+  /** Answers an enrolled receiver's Hello with the sender's proof and nonce (auth.ts). */
+  challenge(c: Challenge): void {
+    if (this.closed) return;
+    if (this._state !== 'hello-received') throw new LocalProtocolError(`challenge in state ${this._state}`);
+    this.send(c);
+    this._state = 'challenge-sent';
+  }
+
+  /** Answers the Hello (or, for an enrolled receiver, its verified AuthResponse) with the manifest. */
   acceptHello(manifest: Manifest): void {
     if (this.closed) return;
-    if (this._state !== 'hello-received') throw new LocalProtocolError(`acceptHello in state ${this._state}`);
+    if (this._state !== 'hello-received' && this._state !== 'response-received') throw new LocalProtocolError(`acceptHello in state ${this._state}`);
     this.heartbeatIntervalMs = manifest.heartbeatIntervalMs;
     this.idleTimeoutMs = manifest.idleTimeoutMs;
     this.send(manifest);
@@ -57,6 +67,13 @@ export class SenderConnection extends ControlConnection {
         this._state = 'hello-received';
         this.setFrameLimit(MAX_FRAME_BYTES);
         return this.emit({ type: 'hello', hello: m });
+      case 'challenge-sent':
+        if (m.type === 'auth-response') {
+          this._state = 'response-received';
+          return this.emit({ type: 'auth-response', response: m });
+        }
+        if (m.type === 'stop') return this.peerStop(m);
+        return this.unexpected(m, this._state);
       case 'manifest-sent':
         if (m.type === 'request') {
           this._state = 'streaming';
@@ -70,7 +87,7 @@ export class SenderConnection extends ControlConnection {
         if (m.type === 'stop') return this.peerStop(m);
         return this.unexpected(m, this._state);
       default:
-        // hello-received: the application has not answered yet; the receiver must wait.
+        // hello-received, response-received: the application has not answered yet; the receiver must wait.
         if (m.type === 'stop') return this.peerStop(m);
         return this.unexpected(m, this._state);
     }

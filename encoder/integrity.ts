@@ -3,11 +3,12 @@
  * catches corruption, not forgery). The format reserves a tag kind byte and a variable tag length
  * so the security issue can add a truncated HMAC-SHA256 or an AEAD tag without a new version.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 export const TagKind = {
   Crc32: 1,
-  /** Reserved: HMAC-SHA256 truncated to 16 bytes (authenticated mode). */
+  /** HMAC-SHA256 truncated to 16 bytes (authenticated mode: enrolled receivers). */
   HmacSha256_128: 2,
   /** Reserved: AES-256-GCM tag (encrypted mode). */
   Aes256Gcm: 3,
@@ -41,3 +42,44 @@ export const crc32Scheme: IntegrityScheme = {
     return c === t;
   },
 };
+
+/** Bytes of the truncated HMAC-SHA256 tag (128 bits: forging one takes 2^128 tries). */
+export const HMAC_TAG_LENGTH = 16;
+
+/**
+ * Truncated HMAC-SHA256 under the stream's datagram key. node:crypto's HMAC is native (~4 µs
+ * per 1.4 kB datagram against ~18 µs for @noble/hashes), and this runs for every datagram.
+ */
+export function hmacSha256Scheme(key: Uint8Array): IntegrityScheme {
+  if (key.length < 16) throw new RangeError('a datagram MAC key has at least 16 bytes');
+  const k = Buffer.from(key);
+  const tag = (bytes: Uint8Array, end: number) => createHmac('sha256', k).update(bytes.subarray(0, end)).digest();
+  return {
+    kind: TagKind.HmacSha256_128,
+    tagLength: HMAC_TAG_LENGTH,
+    seal(bytes, end) {
+      bytes.set(tag(bytes, end).subarray(0, HMAC_TAG_LENGTH), end);
+    },
+    check(bytes, end) {
+      if (bytes.length < end + HMAC_TAG_LENGTH) return false;
+      return timingSafeEqual(tag(bytes, end).subarray(0, HMAC_TAG_LENGTH), bytes.subarray(end, end + HMAC_TAG_LENGTH));
+    },
+  };
+}
+
+export class IntegrityKeyError extends Error {
+  override readonly name = 'IntegrityKeyError';
+}
+
+/** The scheme of a manifest's tag kind; keyed kinds need the stream's key. */
+export function integrityFor(tagKind: number, key?: Uint8Array): IntegrityScheme {
+  switch (tagKind) {
+    case TagKind.Crc32:
+      return crc32Scheme;
+    case TagKind.HmacSha256_128:
+      if (key === undefined) throw new IntegrityKeyError('HMAC-tagged datagrams need the stream key from an authenticated handshake');
+      return hmacSha256Scheme(key);
+    default:
+      throw new IntegrityKeyError(`tag kind ${tagKind} is not supported by this version`);
+  }
+}

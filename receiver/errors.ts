@@ -29,6 +29,14 @@ export class UntrustedManifestError extends Error {
   }
 }
 
+/**
+ * An enrolled receiver (--key) refused the sender: it could not prove it holds the receiver's
+ * key, skipped the challenge, or offered datagrams without the MAC key.
+ */
+export class SenderAuthenticationError extends Error {
+  override readonly name = 'SenderAuthenticationError';
+}
+
 /** The whole file's SHA-256 differs from the manifest's (every segment verified on its own). */
 export class HashMismatchError extends Error {
   override readonly name = 'HashMismatchError';

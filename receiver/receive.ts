@@ -12,14 +12,15 @@ import type { Logger } from 'pino';
 import type { KeyObject } from 'node:crypto';
 import { pino } from 'pino';
 import type { ControlEvent } from '../control/connection.js';
-import { PROTOCOL_VERSION, type DataPlane, type Manifest } from '../control/messages.js';
+import { PROTOCOL_VERSION, type Challenge, type DataPlane, type Manifest } from '../control/messages.js';
 import { ReceiverConnection } from '../control/receiverConnection.js';
 import { ControlChannel } from '../control/tcpChannel.js';
-import { crc32Scheme } from '../encoder/integrity.js';
+import { crc32Scheme, integrityFor, TagKind, type IntegrityScheme } from '../encoder/integrity.js';
+import { newNonce, proofMatches, receiverProof, senderProof, sessionKey, unwrapDataKey } from '../control/auth.js';
 import { CODEC_NAMES, codecByName, isCodecName } from '../encoder/codecs.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { DecodePool } from './decodePool.js';
-import { HashMismatchError, ManifestRejectedError, TransferAbortedError, UntrustedManifestError } from './errors.js';
+import { HashMismatchError, ManifestRejectedError, SenderAuthenticationError, TransferAbortedError, UntrustedManifestError } from './errors.js';
 import { defaultTrustStatePath, TrustState } from './trustState.js';
 import { publisherId, verifyPublication } from '../control/publication.js';
 import { FileAssembler } from './fileAssembler.js';
@@ -50,6 +51,13 @@ export interface ReceiveOptions {
    * default defaultTrustStatePath()). Without it, signed manifests are accepted like unsigned.
    */
   trust?: { publishers: readonly KeyObject[]; statePath?: string };
+  /**
+   * This receiver's enrollment (`fountcast enroll`): it proves its key to the sender, checks the
+   * sender's proof of the same key, and accepts only datagrams MACed under the key the handshake
+   * hands over. A sender that cannot prove the key, skips the challenge or offers unkeyed
+   * datagrams is refused.
+   */
+  key?: { name: string; secret: Uint8Array };
   /** TEST/RESEARCH ONLY: a drop decision per datagram at intake (e.g. bursty loss); overrides simulateLoss. */
   intakeLoss?: IntakeLoss;
   signal?: AbortSignal;
@@ -75,6 +83,8 @@ export interface ReceiveSummary {
   datagramsLost: number;
   drops: Record<string, number>;
   decodeFailures: number;
+  /** Segments whose decoded bytes failed the manifest's SHA-256 and were collected again. */
+  hashMismatches: number;
 }
 
 export class ReceiveError extends Error {
@@ -103,6 +113,9 @@ class ReceiveRun {
   private core?: ReceiverCore;
   private manifest?: Manifest;
   private finalPath = '';
+  /** Hello.auth's nonce (enrolled receivers) and the session key the challenge derived. */
+  private readonly receiverNonce = newNonce();
+  private sessionKey?: Uint8Array;
   /** Set when --trust accepted the manifest: recorded in the replay state once the file verifies. */
   private trusted?: { state: TrustState; publisherId: string; publishedAt: number };
   private startedAt = 0;
@@ -151,8 +164,34 @@ class ReceiveRun {
         codecs: [...CODEC_NAMES],
         udpPort: udp.address().port,
         window: this.window,
+        ...(this.o.key ? { auth: { name: this.o.key.name, nonce: this.receiverNonce.toString('base64') } } : {}),
       }),
     );
+  }
+
+  /** An enrolled receiver: the sender must prove it holds our key before we prove we do. */
+  private onChallenge(c: Challenge): void {
+    const key = this.o.key;
+    if (key === undefined) throw new SenderAuthenticationError('the sender sent an authentication challenge to a receiver without --key');
+    const senderNonce = Buffer.from(c.nonce, 'base64');
+    if (!proofMatches(senderProof(key.secret, key.name, this.receiverNonce, senderNonce), Buffer.from(c.proof, 'base64'))) {
+      throw new SenderAuthenticationError(`the sender could not prove it holds the key enrolled as ${key.name}: not the real sender`);
+    }
+    this.sessionKey = sessionKey(key.secret, key.name, this.receiverNonce, senderNonce);
+    this.channel?.act((core) => core.respond({ type: 'auth-response', proof: receiverProof(key.secret, key.name, this.receiverNonce, senderNonce).toString('base64') }));
+  }
+
+  /** The datagram integrity the manifest asks for, refusing anything weaker than our enrollment. */
+  private integrityOf(m: Manifest): IntegrityScheme {
+    if (this.o.key === undefined) {
+      if (m.tagKind !== TagKind.Crc32) throw new ManifestRejectedError('the sender admits enrolled receivers only (its datagrams are MACed): give --key');
+      return crc32Scheme;
+    }
+    if (this.sessionKey === undefined) throw new SenderAuthenticationError('the sender skipped authentication: refusing an unauthenticated manifest');
+    if (m.tagKind !== TagKind.HmacSha256_128 || m.keyWrap === undefined) throw new SenderAuthenticationError(`the sender offers tag kind ${m.tagKind} without a key: refusing unauthenticated datagrams`);
+    const dataKey = unwrapDataKey(this.sessionKey, m.keyWrap, m.sessionId);
+    if (dataKey === undefined) throw new SenderAuthenticationError('the datagram key in the manifest does not open under this session key');
+    return integrityFor(m.tagKind, dataKey);
   }
 
   private connect(): Promise<Socket> {
@@ -176,6 +215,14 @@ class ReceiveRun {
 
   private onControl(e: ControlEvent): void {
     switch (e.type) {
+      case 'challenge':
+        try {
+          return this.onChallenge(e.challenge);
+        } catch (err) {
+          this.fail(err as Error);
+          this.channel?.act((c) => c.sendStop('aborted', (err as Error).message));
+          return;
+        }
       case 'manifest':
         return void this.onManifest(e.manifest).catch((err) => {
           // Fail first: sending Stop closes the channel, whose 'closed' would otherwise win
@@ -199,12 +246,13 @@ class ReceiveRun {
     this.o.onManifest?.(m);
     if (!isCodecName(m.codec)) throw new ManifestRejectedError(`manifest names codec ${JSON.stringify(m.codec)}, which this receiver does not have (${CODEC_NAMES.join(', ')})`);
     await this.checkPublication(m);
+    const integrity = this.integrityOf(m);
     const wasmModule = compileRaptorQModule();
     const codec = codecByName(m.codec, wasmModule);
     this.core = new ReceiverCore({
       manifest: m,
       codec,
-      integrity: crc32Scheme,
+      integrity,
       window: this.window,
       now: performance.now(),
       lossSimulator: this.o.intakeLoss ?? (this.o.simulateLoss ? new LossSimulator(this.o.simulateLoss, this.o.seed ?? 1) : undefined),
@@ -280,6 +328,12 @@ class ReceiveRun {
         (outcome) => {
           this.pendingIo--;
           core.handleDecodeOutcome(performance.now(), outcome);
+          if (outcome.type === 'hash-mismatch') {
+            // Symbols that passed the datagram check but decode to other bytes than the manifest's
+            // hash: corruption, or a forger who holds the datagram key (a group insider). The
+            // segment starts over from fresh symbols; the file is never touched.
+            this.log.warn({ segment: outcome.segmentIndex, hashMismatches: core.stats.hashMismatches }, `segment ${outcome.segmentIndex} failed its SHA-256: collecting it again from fresh symbols`);
+          }
           this.schedulePump();
         },
         (err) => this.fail(err as Error),
@@ -357,6 +411,7 @@ class ReceiveRun {
       datagramsLost: s.datagramsLost,
       drops: { ...s.drops },
       decodeFailures: s.decodeFailures,
+      hashMismatches: s.hashMismatches,
     };
     this.log.info({ event: 'receive-summary', ...summary }, `stored ${this.finalPath}: ${m.fileSize} bytes in ${summary.seconds.toFixed(2)} s, SHA-256 verified`);
     this.settled = true;

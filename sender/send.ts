@@ -79,6 +79,12 @@ export interface SendOptions {
    * compare for replays. @default publishedAt: now
    */
   sign?: { privateKey: KeyObject; publishedAt?: number };
+  /**
+   * Admit only enrolled receivers: the secret enrolled under a name, or undefined when it is not
+   * (or no longer) enrolled. Asked at every Hello (removing a key revokes at once). Their
+   * datagrams carry a truncated HMAC-SHA256 under a key handed over in the handshake.
+   */
+  receiverKeys?: (name: string) => Promise<Uint8Array | undefined>;
   /** Aborting stops every stream, closes every socket and resolves with the summary so far. */
   signal?: AbortSignal;
   logger?: Logger;
@@ -102,6 +108,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     recovery: options.codec === 'arq' ? 'resend' : (options.recovery ?? 'auto'),
     codecName: options.codec ?? 'raptorq',
     publication: options.sign ? signPublication(file, options.codec ?? 'raptorq', options.sign.privateKey, options.sign.publishedAt ?? Date.now()) : undefined,
+    receiverKeys: options.receiverKeys,
     expectedReceivers: options.receivers,
     maxReceivers: options.maxReceivers ?? 64,
     idleTimeoutMs: options.idleTimeoutMs ?? 5000,

@@ -3,14 +3,15 @@
  * connection through a ControlChannel, answers Hello with the manifest, starts a stream worker on
  * Request, forwards Progress to it, and keeps the per-receiver outcome for the summary.
  */
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { DATA_KEY_BYTES, newNonce, proofMatches, receiverProof, senderProof, sessionKey, wrapDataKey } from '../control/auth.js';
 import type { CodecName } from '../encoder/codecs.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { SenderConnection } from '../control/senderConnection.js';
 import { ControlChannel } from '../control/tcpChannel.js';
 import type { ControlEvent } from '../control/connection.js';
-import type { Hello, Manifest, Publication } from '../control/messages.js';
+import type { AuthResponse, Hello, Manifest, Publication } from '../control/messages.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import { TagKind } from '../encoder/integrity.js';
 import { manifestFor, type PreparedFile } from './preparedFile.js';
@@ -30,6 +31,12 @@ export interface SenderServerInit {
   codecName: CodecName;
   /** The publisher's signature, added to every manifest (signed once: it covers no session field). */
   publication?: Publication;
+  /**
+   * Admit only enrolled receivers: the secret enrolled under a name, or undefined when the name
+   * is not (or no longer) enrolled. Asked at every Hello, so removing a key revokes at once.
+   * Their datagrams then carry a truncated HMAC-SHA256 under a key the handshake hands over.
+   */
+  receiverKeys?: (name: string) => Promise<Uint8Array | undefined>;
   expectedReceivers?: number;
   maxReceivers: number;
   idleTimeoutMs: number;
@@ -82,6 +89,8 @@ export class SenderServer {
   /** Present in multicast/broadcast mode: the one stream all sessions share. */
   private readonly shared?: SharedSession;
   private readonly sharedSessionId = randomInt(0, 2 ** 32 - 1);
+  /** The shared stream's datagram MAC key, given to every authenticated member. */
+  private readonly sharedDataKey = randomBytes(DATA_KEY_BYTES);
 
   private constructor(
     private readonly init: SenderServerInit,
@@ -96,6 +105,7 @@ export class SenderServer {
         fixedRate: init.fixedRate,
         recovery: init.recovery,
         codecName: init.codecName,
+        ...(init.receiverKeys ? { tagKind: TagKind.HmacSha256_128, dataKey: this.sharedDataKey } : {}),
         wasmModule: init.wasmModule,
         logger: init.logger,
       });
@@ -150,7 +160,7 @@ export class SenderServer {
       socket.destroy();
       return;
     }
-    const session = new ReceiverSession(this.init, socket, `c${nextConnection++}`, () => this.sessions.size, this.shared && { session: this.shared, sessionId: this.sharedSessionId });
+    const session = new ReceiverSession(this.init, socket, `c${nextConnection++}`, () => this.sessions.size, this.shared && { session: this.shared, sessionId: this.sharedSessionId, dataKey: this.sharedDataKey });
     this.sessions.add(session);
     void session.ended.then((summary) => {
       this.sessions.delete(session);
@@ -186,7 +196,7 @@ class ReceiverSession {
     private readonly socket: Socket,
     readonly id: string,
     private readonly activeCount: () => number,
-    private readonly shared?: { session: SharedSession; sessionId: number },
+    private readonly shared?: { session: SharedSession; sessionId: number; dataKey: Uint8Array },
   ) {
     this.log = init.logger.child({ conn: id, peer: socket.remoteAddress });
     const core = new SenderConnection({
@@ -206,6 +216,8 @@ class ReceiverSession {
     switch (event.type) {
       case 'hello':
         return this.onHello(event.hello);
+      case 'auth-response':
+        return this.onAuthResponse(event.response);
       case 'request':
         return this.onRequest();
       case 'progress':
@@ -239,21 +251,68 @@ class ReceiverSession {
       this.channel.act((core) => core.refuse('refused', `sender is serving its maximum of ${this.init.maxReceivers} receivers`));
       return;
     }
-    const manifest: Manifest = manifestFor(this.init.file, {
-      // Shared: one session id for the one stream; unicast: a fresh one per receiver.
-      sessionId: this.shared?.sessionId ?? randomInt(0, 2 ** 32 - 1),
-      codec: this.init.codecName,
-      rateBytesPerSecond: this.init.rateBytesPerSecond,
-      tagKind: TagKind.Crc32,
-      idleTimeoutMs: this.init.idleTimeoutMs,
-      heartbeatIntervalMs: this.init.heartbeatIntervalMs,
-      dataPlane: this.init.shared?.dataPlane,
-      publication: this.init.publication,
-    });
-    this.sessionId = manifest.sessionId;
+    if (this.init.receiverKeys) return void this.challenge(hello, this.init.receiverKeys);
+    this.sendManifest();
+  }
+
+  /** Enrolled receivers only: prove we hold its key, then wait for its proof. */
+  private async challenge(hello: Hello, keys: (name: string) => Promise<Uint8Array | undefined>): Promise<void> {
+    const refuse = (why: string) => {
+      this.log.warn({ receiverId: hello.receiverId, enrolledAs: hello.auth?.name }, `refused: ${why}`);
+      this.channel.act((core) => core.refuse('refused', why));
+    };
+    if (hello.auth === undefined) return refuse('this sender admits only enrolled receivers (receive --key <name>.key)');
+    const name = hello.auth.name;
+    let secret: Uint8Array | undefined;
+    try {
+      secret = await keys(name);
+    } catch (e) {
+      return refuse(`cannot read the enrolled key of ${name}: ${(e as Error).message}`);
+    }
+    if (secret === undefined) return refuse(`receiver ${name} is not enrolled here (or its key was revoked)`);
+    const receiverNonce = Buffer.from(hello.auth.nonce, 'base64');
+    const senderNonce = newNonce();
+    this.auth = { name, secret, receiverNonce, senderNonce };
+    this.channel.act((core) => core.challenge({ type: 'challenge', nonce: senderNonce.toString('base64'), proof: senderProof(secret, name, receiverNonce, senderNonce).toString('base64') }));
+  }
+
+  private onAuthResponse(r: AuthResponse): void {
+    const a = this.auth!;
+    if (!proofMatches(receiverProof(a.secret, a.name, a.receiverNonce, a.senderNonce), Buffer.from(r.proof, 'base64'))) {
+      this.log.warn({ enrolledAs: a.name }, `refused: authentication failed for ${a.name}`);
+      this.channel.act((core) => core.refuse('refused', `authentication failed: the receiver does not hold the key enrolled as ${a.name}`));
+      return;
+    }
+    this.log.info({ enrolledAs: a.name }, `${a.name} authenticated`);
+    this.sendManifest();
+  }
+
+  private sendManifest(): void {
+    // Shared: one session id for the one stream; unicast: a fresh one per receiver.
+    const sessionId = this.shared?.sessionId ?? randomInt(0, 2 ** 32 - 1);
+    const a = this.auth;
+    // Authenticated: a datagram key per stream (the group's for a shared one), sealed under this
+    // handshake's session key and bound to the session id.
+    this.dataKey = a ? (this.shared?.dataKey ?? randomBytes(DATA_KEY_BYTES)) : undefined;
+    const manifest: Manifest = {
+      ...manifestFor(this.init.file, {
+        sessionId,
+        codec: this.init.codecName,
+        rateBytesPerSecond: this.init.rateBytesPerSecond,
+        tagKind: a ? TagKind.HmacSha256_128 : TagKind.Crc32,
+        idleTimeoutMs: this.init.idleTimeoutMs,
+        heartbeatIntervalMs: this.init.heartbeatIntervalMs,
+        dataPlane: this.init.shared?.dataPlane,
+        publication: this.init.publication,
+      }),
+      ...(a && this.dataKey ? { keyWrap: wrapDataKey(sessionKey(a.secret, a.name, a.receiverNonce, a.senderNonce), this.dataKey, sessionId) } : {}),
+    };
+    this.sessionId = sessionId;
     this.channel.act((core) => core.acceptHello(manifest));
   }
 
+  private auth?: { name: string; secret: Uint8Array; receiverNonce: Buffer; senderNonce: Buffer };
+  private dataKey?: Uint8Array;
   private sessionId = 0;
 
   private joined = false;
@@ -280,7 +339,8 @@ class ReceiverSession {
       fixedRate: this.init.fixedRate,
       recovery: this.init.recovery,
       window: hello.window,
-      tagKind: TagKind.Crc32,
+      tagKind: this.dataKey ? TagKind.HmacSha256_128 : TagKind.Crc32,
+      dataKey: this.dataKey,
       codecName: this.init.codecName,
       destination: { address, port: hello.udpPort },
     });

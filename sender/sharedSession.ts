@@ -27,6 +27,9 @@ export interface SharedSessionInit {
   recovery?: RecoveryMode;
   /** @default 'raptorq' */
   codecName?: CodecName;
+  /** Datagram tag kind and, when keyed, the group's key. @default TagKind.Crc32 */
+  tagKind?: number;
+  dataKey?: Uint8Array;
   wasmModule: RaptorQWasmModule;
   interfaceAddress?: string;
   ttl?: number;
@@ -124,6 +127,8 @@ export class SharedSession {
       fixedRate: this.init.fixedRate,
       recovery: this.init.recovery,
       codecName: this.init.codecName,
+      tagKind: this.init.tagKind,
+      dataKey: this.init.dataKey,
       carousel: this.init.carousel,
       dataPlane,
       interfaceAddress: this.init.interfaceAddress,

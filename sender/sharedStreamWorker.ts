@@ -7,7 +7,7 @@
 import { createSocket } from 'node:dgram';
 import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { crc32Scheme } from '../encoder/integrity.js';
+import { integrityFor, TagKind } from '../encoder/integrity.js';
 import { codecByName } from '../encoder/codecs.js';
 import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
@@ -23,7 +23,7 @@ const core = new SharedStream({
   layout: data.layout,
   codec: codecByName(data.codecName ?? 'raptorq', data.wasmModule),
   recovery: data.recovery,
-  integrity: crc32Scheme,
+  integrity: integrityFor(data.tagKind ?? TagKind.Crc32, data.dataKey),
   rateBytesPerSecond: data.rateBytesPerSecond,
   fixedRate: data.fixedRate,
   carousel: data.carousel,

@@ -18,6 +18,10 @@ export interface SharedWorkerData {
   recovery?: RecoveryMode;
   /** @default 'raptorq' */
   codecName?: CodecName;
+  /** Datagram tag kind. @default TagKind.Crc32 */
+  tagKind?: number;
+  /** The group's datagram MAC key when tagKind is keyed (one key for every member). */
+  dataKey?: Uint8Array;
   /** Cycle through the file while nobody needs anything. */
   carousel?: boolean;
   dataPlane: DataPlane;

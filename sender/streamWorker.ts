@@ -6,7 +6,7 @@
 import { createSocket } from 'node:dgram';
 import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { crc32Scheme } from '../encoder/integrity.js';
+import { integrityFor } from '../encoder/integrity.js';
 import { codecByName } from '../encoder/codecs.js';
 import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
@@ -25,7 +25,7 @@ const core = new SenderStream({
   sessionId: data.sessionId,
   layout: data.layout,
   codec,
-  integrity: crc32Scheme,
+  integrity: integrityFor(data.tagKind, data.dataKey),
   rateBytesPerSecond: data.rateBytesPerSecond,
   fixedRate: data.fixedRate,
   recovery: data.recovery,

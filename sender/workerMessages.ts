@@ -15,6 +15,8 @@ export interface StreamWorkerData {
   recovery: RecoveryMode;
   window: number;
   tagKind: number;
+  /** The datagram MAC key when tagKind is keyed (authenticated receivers). */
+  dataKey?: Uint8Array;
   codecName: CodecName;
   destination: { address: string; port: number };
   stallTimeoutMs?: number;

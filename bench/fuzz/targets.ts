@@ -162,9 +162,15 @@ const manifestSample: Manifest = {
   publication: { publishedAt: 1_790_000_000_000, publisher: Buffer.alloc(32, 1).toString('base64'), signature: Buffer.alloc(64, 2).toString('base64') },
 };
 
+const b64 = (n: number, fill: number) => Buffer.alloc(n, fill).toString('base64');
+
 const samples: ControlMessage[] = [
   { type: 'hello', version: 1, receiverId: 'lab-pc-17', codecs: ['raptorq', 'lt'], udpPort: 40000, window: 8 },
+  { type: 'hello', version: 1, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8, auth: { name: 'lab-pc-17', nonce: b64(32, 1) } },
+  { type: 'challenge', nonce: b64(32, 2), proof: b64(32, 3) },
+  { type: 'auth-response', proof: b64(32, 4) },
   manifestSample,
+  { ...manifestSample, tagKind: 2, keyWrap: { iv: b64(12, 5), sealed: b64(48, 6) } },
   { type: 'request' },
   { type: 'progress', completeBelow: 3, completeAbove: [5], open: [{ index: 4, received: 10, needed: 3004, missing: [1, 2, 9] }], highestSequence: 123456, datagramsReceived: 120000, datagramsLost: 3456, heldMs: 3 },
   { type: 'stop', outcome: 'done', reason: 'verified' },

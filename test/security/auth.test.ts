@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { newNonce, proofMatches, receiverProof, senderProof, sessionKey, unwrapDataKey, wrapDataKey } from '../../control/auth.js';
+import type { ControlConnection, ControlEvent } from '../../control/connection.js';
+import { ReceiverConnection } from '../../control/receiverConnection.js';
+import { SenderConnection } from '../../control/senderConnection.js';
+import type { Manifest } from '../../control/messages.js';
+import { datagramLength, parseDatagram, writeDatagram } from '../../encoder/datagram.js';
+import { crc32Scheme, hmacSha256Scheme, integrityFor, IntegrityKeyError, TagKind } from '../../encoder/integrity.js';
+import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
+import { encodeFrame } from '../../control/framing.js';
+
+const secret = Buffer.alloc(32, 9);
+const other = Buffer.alloc(32, 10);
+
+describe('handshake cryptography', () => {
+  const nR = newNonce();
+  const nS = newNonce();
+
+  it('proofs are role-, name-, nonce- and key-bound; both ends derive the same session key', () => {
+    const sp = senderProof(secret, 'pc-1', nR, nS);
+    expect(proofMatches(sp, senderProof(secret, 'pc-1', nR, nS))).toBe(true);
+    // A receiver's proof cannot be replayed as a sender's (reflection), nor across names, nonces, keys.
+    for (const wrong of [receiverProof(secret, 'pc-1', nR, nS), senderProof(secret, 'pc-2', nR, nS), senderProof(secret, 'pc-1', newNonce(), nS), senderProof(other, 'pc-1', nR, nS)]) {
+      expect(proofMatches(sp, wrong)).toBe(false);
+    }
+    expect(Buffer.from(sessionKey(secret, 'pc-1', nR, nS))).toEqual(Buffer.from(sessionKey(secret, 'pc-1', nR, nS)));
+    expect(Buffer.from(sessionKey(secret, 'pc-1', nR, nS))).not.toEqual(Buffer.from(sessionKey(secret, 'pc-1', nR, newNonce())));
+  });
+
+  it('the wrapped datagram key opens only under the same session key and session id, untampered', () => {
+    const k = sessionKey(secret, 'pc-1', nR, nS);
+    const dataKey = Buffer.alloc(32, 3);
+    const w = wrapDataKey(k, dataKey, 1234);
+    expect(Buffer.from(unwrapDataKey(k, w, 1234)!)).toEqual(dataKey);
+    expect(unwrapDataKey(k, w, 1235)).toBeUndefined();
+    expect(unwrapDataKey(sessionKey(other, 'pc-1', nR, nS), w, 1234)).toBeUndefined();
+    const sealed = Buffer.from(w.sealed, 'base64');
+    sealed[5]! ^= 1;
+    expect(unwrapDataKey(k, { ...w, sealed: sealed.toString('base64') }, 1234)).toBeUndefined();
+    // Fresh IV each time: the same key wrapped twice never looks the same.
+    expect(wrapDataKey(k, dataKey, 1234).iv).not.toBe(w.iv);
+  });
+});
+
+describe('datagram MAC (tag kind 2)', () => {
+  const T = 64;
+  const mac = hmacSha256Scheme(Buffer.alloc(32, 1));
+  const expect_ = (integrity = mac) => ({ sessionId: 5, symbolSize: T, segmentCount: 2, encodingSymbolIdLimit: 1 << 24, integrity });
+  const d = new Uint8Array(datagramLength(T, mac));
+  writeDatagram(d, { sessionId: 5, sequenceNumber: 1, segmentIndex: 1, encodingSymbolId: 3 }, new Uint8Array(T).fill(7), mac);
+
+  it('accepts its own, rejects any flipped bit, another key, and CRC-sealed datagrams', () => {
+    expect(parseDatagram(d, expect_()).ok).toBe(true);
+    for (const at of [0, 9, 12, 20, 30, d.length - 1]) {
+      const bad = d.slice();
+      bad[at]! ^= 0x10;
+      expect(parseDatagram(bad, expect_()).ok, `byte ${at}`).toBe(false);
+    }
+    expect(parseDatagram(d, expect_(hmacSha256Scheme(Buffer.alloc(32, 2))))).toEqual({ ok: false, reason: 'bad-tag' });
+    const open = new Uint8Array(datagramLength(T, crc32Scheme));
+    writeDatagram(open, { sessionId: 5, sequenceNumber: 1, segmentIndex: 1, encodingSymbolId: 3 }, new Uint8Array(T), crc32Scheme);
+    expect(parseDatagram(open, expect_()).ok).toBe(false);
+    // And an open receiver does not take MACed datagrams for CRC ones.
+    expect(parseDatagram(d, expect_(crc32Scheme)).ok).toBe(false);
+  });
+
+  it('keyed tag kinds need a key; unknown kinds are refused by name', () => {
+    expect(() => integrityFor(TagKind.HmacSha256_128)).toThrow(IntegrityKeyError);
+    expect(() => integrityFor(TagKind.Aes256Gcm, Buffer.alloc(32))).toThrow(/not supported/);
+    expect(integrityFor(TagKind.Crc32)).toBe(crc32Scheme);
+  });
+
+  it('a manifest with a keyed tag kind must carry its key wrap, and only then', () => {
+    const m = { type: 'manifest', sessionId: 1, fileName: 'a', fileSize: 10, segmentSize: 1392, symbolSize: 1392, codec: 'raptorq', segmentSha256: Buffer.alloc(32).toString('base64'), fileSha256: '0'.repeat(64), rateBytesPerSecond: 0, idleTimeoutMs: 5000, heartbeatIntervalMs: 1000 };
+    const wrap = { iv: Buffer.alloc(12).toString('base64'), sealed: Buffer.alloc(48).toString('base64') };
+    const decode = (v: object) => decodeMessage(new TextEncoder().encode(JSON.stringify(v))).ok;
+    expect(decode({ ...m, tagKind: 2, keyWrap: wrap })).toBe(true);
+    expect(decode({ ...m, tagKind: 2 })).toBe(false);
+    expect(decode({ ...m, tagKind: 1, keyWrap: wrap })).toBe(false);
+    expect(decode({ ...m, tagKind: 2, keyWrap: { ...wrap, iv: Buffer.alloc(11).toString('base64') } })).toBe(false);
+  });
+});
+
+/** Moves every frame each side produced to the other until both are quiet. */
+function pump(a: ControlConnection, b: ControlConnection, now: number): { a: ControlEvent[]; b: ControlEvent[] } {
+  const events = { a: [] as ControlEvent[], b: [] as ControlEvent[] };
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (let f = a.pollTransmit(); f; f = a.pollTransmit(), moved = true) b.handleBytes(now, f);
+    for (let f = b.pollTransmit(); f; f = b.pollTransmit(), moved = true) a.handleBytes(now, f);
+  }
+  for (let e = a.pollEvent(); e; e = a.pollEvent()) events.a.push(e);
+  for (let e = b.pollEvent(); e; e = b.pollEvent()) events.b.push(e);
+  return events;
+}
+
+describe('challenge–response on the control state machines', () => {
+  const manifest = { type: 'manifest', sessionId: 1, fileName: 'a', fileSize: 10, segmentSize: 1392, symbolSize: 1392, codec: 'raptorq', segmentSha256: Buffer.alloc(32).toString('base64'), fileSha256: '0'.repeat(64), rateBytesPerSecond: 0, tagKind: 1, idleTimeoutMs: 5000, heartbeatIntervalMs: 1000 } as Manifest;
+  const hello = { type: 'hello', version: 1, receiverId: 'r', codecs: ['raptorq'], udpPort: 1, window: 4, auth: { name: 'pc-1', nonce: Buffer.alloc(32, 1).toString('base64') } } as const;
+  const challenge = { type: 'challenge', nonce: Buffer.alloc(32, 2).toString('base64'), proof: Buffer.alloc(32, 3).toString('base64') } as const;
+
+  it('runs Hello, Challenge, AuthResponse, Manifest in order', () => {
+    const s = new SenderConnection({ now: 0 });
+    const r = new ReceiverConnection({ now: 0 });
+    r.start(0, hello);
+    expect(pump(s, r, 1).a.map((e) => e.type)).toEqual(['hello']);
+    s.challenge(challenge);
+    const e1 = pump(s, r, 2);
+    expect(e1.b).toEqual([{ type: 'challenge', challenge }]);
+    expect(r.state).toBe('challenge-received');
+    r.respond({ type: 'auth-response', proof: Buffer.alloc(32, 4).toString('base64') });
+    expect(pump(s, r, 3).a.map((e) => e.type)).toEqual(['auth-response']);
+    s.acceptHello(manifest);
+    expect(pump(s, r, 4).b.map((e) => e.type)).toEqual(['manifest']);
+    expect(r.state).toBe('manifest-received');
+  });
+
+  it('refuses an AuthResponse nobody asked for, and a Challenge after the manifest', () => {
+    const s = new SenderConnection({ now: 0 });
+    s.handleBytes(0, encodeFrame(encodeMessage({ type: 'auth-response', proof: challenge.proof })));
+    expect(s.closed).toBe(true);
+    expect(s.closeReason).toMatch(/unexpected/);
+    const r = new ReceiverConnection({ now: 0 });
+    r.start(0, hello);
+    expect(() => r.respond({ type: 'auth-response', proof: challenge.proof })).toThrow(/respond in state hello-sent/);
+    r.handleBytes(1, encodeFrame(encodeMessage(manifest)));
+    r.handleBytes(2, encodeFrame(encodeMessage(challenge)));
+    expect(r.closed).toBe(true);
+  });
+});
