@@ -82,11 +82,24 @@ export async function makeFile(dir: string, sizeMiB: number): Promise<string> {
   return path;
 }
 
-export async function runTransfer(file: string, dir: string, sizeMiB: number, receivers: number, loss: number, sourceHash: string, recovery: RecoveryMode = 'auto'): Promise<E2EResult> {
+/** Security mode of a transfer: open (CRC), mac (enrolled receivers, HMAC) or encrypt (AES-GCM). */
+export type SecurityMode = 'open' | 'mac' | 'encrypt';
+
+export async function runTransfer(
+  file: string,
+  dir: string,
+  sizeMiB: number,
+  receivers: number,
+  loss: number,
+  sourceHash: string,
+  recovery: RecoveryMode = 'auto',
+  security?: { mode: SecurityMode; keysDir: string; keyFiles: string[] },
+): Promise<E2EResult> {
   let resolvePort!: (p: number) => void;
   const port = new Promise<number>((r) => (resolvePort = r));
   const start = performance.now();
-  const sender = spawnRole(['send', file, String(receivers), recovery], (m) => m.type === 'listening' && resolvePort(m.port!));
+  const secure = security && security.mode !== 'open' ? ['-', security.mode, security.keysDir] : [];
+  const sender = spawnRole(['send', file, String(receivers), recovery, ...secure], (m) => m.type === 'listening' && resolvePort(m.port!));
   const p = await Promise.race([port, sender.then(() => 0)]);
   const listening = performance.now();
   const outs = await Promise.all(
@@ -96,7 +109,7 @@ export async function runTransfer(file: string, dir: string, sizeMiB: number, re
       return out;
     }),
   );
-  const rx = await Promise.all(outs.map((out, i) => spawnRole(['receive', String(p), out, String(loss), String(100 + i)])));
+  const rx = await Promise.all(outs.map((out, i) => spawnRole(['receive', String(p), out, String(loss), String(100 + i), ...(secure.length ? [security!.keyFiles[i]!] : [])])));
   const wallSeconds = (performance.now() - listening) / 1000;
   const tx = await sender;
   const hashes = await Promise.all(rx.map((r) => sha256(r.result!.path!)));
@@ -197,6 +210,60 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
       }
     }
     return report;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface SecurityBenchResult {
+  mode: SecurityMode;
+  goodputMBps: number;
+  goodputRunsMBps: number[];
+  vsOpen: number;
+  senderCpuSeconds: number;
+  receiverCpuSeconds: number;
+  allIdentical: boolean;
+}
+
+/**
+ * Open vs MAC vs encrypted goodput, one receiver, lossless, `repeat` rounds of the three modes
+ * interleaved (so drift on a shared machine hits all three alike); medians compared.
+ */
+export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number } = {}): Promise<SecurityBenchResult[]> {
+  const sizeMiB = opts.sizeMiB ?? 256;
+  const repeat = opts.repeat ?? 3;
+  const dir = await mkdtemp('/dev/shm/fountcast-bench-');
+  try {
+    const file = await makeFile(dir, sizeMiB);
+    const sourceHash = await sha256(file);
+    const keysDir = join(dir, 'receivers');
+    const { enroll } = await import('../cli/keyFiles.js');
+    const keyFiles = [await enroll('bench-rx', keysDir)];
+    const modes: SecurityMode[] = ['open', 'mac', 'encrypt'];
+    const runs = new Map<SecurityMode, E2EResult[]>(modes.map((m) => [m, []]));
+    for (let i = 0; i < repeat; i++) {
+      for (const mode of modes) runs.get(mode)!.push(await runTransfer(file, dir, sizeMiB, 1, 0, sourceHash, 'auto', { mode, keysDir, keyFiles }));
+    }
+    const median = (rs: E2EResult[]) => [...rs].sort((a, b) => a.goodputMBps - b.goodputMBps)[Math.floor((rs.length - 1) / 2)]!;
+    const open = median(runs.get('open')!).goodputMBps;
+    return modes.map((mode) => {
+      const rs = runs.get(mode)!;
+      const m = median(rs);
+      const r: SecurityBenchResult = {
+        mode,
+        goodputMBps: m.goodputMBps,
+        goodputRunsMBps: rs.map((x) => x.goodputMBps),
+        vsOpen: m.goodputMBps / open,
+        senderCpuSeconds: m.senderCpuSeconds,
+        receiverCpuSeconds: m.receiverCpuSeconds[0]!,
+        allIdentical: rs.every((x) => x.allIdentical),
+      };
+      console.log(
+        `bench=security mode=${mode} size_mib=${sizeMiB} runs=${rs.length} goodput_mb_per_s=${m.goodputMBps.toFixed(1)} vs_open=${r.vsOpen.toFixed(2)} ` +
+          `runs_mb_per_s=${rs.map((x) => x.goodputMBps.toFixed(1)).join('/')} sender_cpu_s=${m.senderCpuSeconds.toFixed(2)} receiver_cpu_s=${r.receiverCpuSeconds.toFixed(2)} identical=${r.allIdentical}`,
+      );
+      return r;
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,10 @@
 /**
- * One process of the end-to-end benchmark: `send FILE N` or `receive PORT OUTDIR LOSS SEED`.
+ * One process of the end-to-end benchmark: `send FILE N RECOVERY [RATE|- [MODE KEYSDIR]]` or
+ * `receive PORT OUTDIR LOSS SEED [KEYFILE]` (MODE: open, mac, encrypt).
  * Runs the library call and, at exit, reports its own CPU seconds and peak RSS (all threads)
  * over IPC, so the parent can attribute cost to sender and receivers separately.
  */
+import { loadReceiverKeyFile, receiverKeyDirectory } from '../cli/keyFiles.js';
 import { receive } from '../receiver/receive.js';
 import { send } from '../sender/send.js';
 import type { RecoveryMode } from '../sender/streamCore.js';
@@ -11,19 +13,22 @@ async function main(): Promise<void> {
   const [role, ...args] = process.argv.slice(2);
   let result: unknown;
   if (role === 'send') {
-    const [file, receivers, recovery, rate] = args;
+    const [file, receivers, recovery, rate, mode, keysDir] = args;
     result = await send({
       file: file!,
       host: '127.0.0.1',
       port: 0,
       receivers: Number(receivers),
       recovery: recovery as RecoveryMode,
-      rateBitsPerSecond: rate === undefined ? undefined : Number(rate),
+      rateBitsPerSecond: rate === undefined || rate === '-' ? undefined : Number(rate),
+      receiverKeys: mode === 'mac' || mode === 'encrypt' ? receiverKeyDirectory(keysDir!) : undefined,
+      encrypt: mode === 'encrypt',
       onListening: (a) => process.send!({ type: 'listening', port: a.port }),
     });
   } else if (role === 'receive') {
-    const [port, out, loss, seed] = args;
-    result = await receive({ host: '127.0.0.1', port: Number(port), out: out!, simulateLoss: Number(loss), seed: Number(seed) });
+    const [port, out, loss, seed, keyFile] = args;
+    const key = keyFile ? await loadReceiverKeyFile(keyFile) : undefined;
+    result = await receive({ host: '127.0.0.1', port: Number(port), out: out!, simulateLoss: Number(loss), seed: Number(seed), key });
   } else {
     throw new Error(`unknown role ${role}`);
   }

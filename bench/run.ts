@@ -5,13 +5,14 @@
  * --receivers 1,4, --loss 0,0.05, --recovery auto,fountain (modes raced at each lossy
  * configuration), --repeat N (runs per one-receiver configuration; the median is kept),
  * --research-only (scheme encode/decode rates and the 1,000-receiver simulation; also part of a
+ * full run), --security-only (open vs MAC vs encrypted goodput, one receiver; also part of a
  * full run).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runE2EBenchmarks } from './e2e.js';
+import { runE2EBenchmarks, runSecurityBench } from './e2e.js';
 import { runMicroBenchmarks } from './micro.js';
 import { runResearchBench } from './schemeBench.js';
 import type { RecoveryMode } from '../sender/streamCore.js';
@@ -37,10 +38,11 @@ const results: Record<string, unknown> = {
   cores: cpus().length,
   quick,
 };
-const only = ['--micro-only', '--e2e-only', '--research-only'].find((f) => args.includes(f));
+const only = ['--micro-only', '--e2e-only', '--research-only', '--security-only'].find((f) => args.includes(f));
 if (!only || only === '--micro-only') results.micro = await runMicroBenchmarks({ quick });
 if (!only || only === '--research-only') results.research = runResearchBench({ quick });
 if (!only || only === '--e2e-only') results.e2e = await runE2EBenchmarks({ sizeMiB, receivers, losses, recoveries, repeat });
+if (!only || only === '--security-only') results.security = await runSecurityBench({ sizeMiB, repeat });
 
 const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bench', 'results');
 await mkdir(dir, { recursive: true });

@@ -101,6 +101,7 @@ export async function runCli(argv: string[]): Promise<number> {
           .default('raptorq'),
       )
       .option('--receiver-keys <dir>', 'admit only receivers enrolled in this directory (fountcast enroll); their datagrams carry an HMAC-SHA256 tag; deleting a key file revokes')
+      .option('--encrypt', 'encrypt every symbol (AES-256-GCM) under the key the enrolled receivers\' handshake hands over (needs --receiver-keys)')
       .option('--sign <keyfile>', 'sign every manifest with this publisher key (from fountcast keygen); receivers with --trust accept only signed manifests')
       .option('--receivers <n>', 'exit 0 once this many receivers have the file (default: serve until interrupted)', int('receivers', 1, 100_000))
       .option('--max-receivers <n>', 'receivers served at once; more are refused', int('max receivers', 1, 10_000), 64)
@@ -131,6 +132,7 @@ export async function runCli(argv: string[]): Promise<number> {
         codec: o.codec,
         sign: o.sign ? { privateKey: await loadPrivateKeyFile(o.sign) } : undefined,
         receiverKeys: o.receiverKeys ? receiverKeyDirectory(o.receiverKeys) : undefined,
+        encrypt: Boolean(o.encrypt),
         receivers: o.receivers,
         maxReceivers: o.maxReceivers,
         segmentSize: o.segmentSize,

@@ -3,14 +3,14 @@
  * catches corruption, not forgery). The format reserves a tag kind byte and a variable tag length
  * so the security issue can add a truncated HMAC-SHA256 or an AEAD tag without a new version.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 export const TagKind = {
   Crc32: 1,
   /** HMAC-SHA256 truncated to 16 bytes (authenticated mode: enrolled receivers). */
   HmacSha256_128: 2,
-  /** Reserved: AES-256-GCM tag (encrypted mode). */
+  /** AES-256-GCM: the symbol encrypted, a 12-byte nonce and the 16-byte tag (encrypted mode). */
   Aes256Gcm: 3,
 } as const;
 export type TagKind = (typeof TagKind)[keyof typeof TagKind];
@@ -19,9 +19,15 @@ export interface IntegrityScheme {
   readonly kind: TagKind;
   /** Bytes the tag occupies at the end of the datagram. */
   readonly tagLength: number;
-  /** Writes the tag of `bytes[0, end)` into `bytes[end, end + tagLength)`. */
+  /**
+   * Writes the tag of `bytes[0, end)` into `bytes[end, end + tagLength)`. An encrypting scheme
+   * also encrypts the symbol, `bytes[24, end)`, in place.
+   */
   seal(bytes: Uint8Array, end: number): void;
-  /** True when `bytes[end, end + tagLength)` is the tag of `bytes[0, end)`. */
+  /**
+   * True when `bytes[end, end + tagLength)` is the tag of `bytes[0, end)`. An encrypting scheme
+   * then decrypts the symbol in place (and leaves the bytes untouched when it returns false).
+   */
   check(bytes: Uint8Array, end: number): boolean;
 }
 
@@ -67,6 +73,54 @@ export function hmacSha256Scheme(key: Uint8Array): IntegrityScheme {
   };
 }
 
+/** Bytes after the symbol in encrypted mode: the 12-byte GCM nonce, then the 16-byte tag. */
+export const GCM_TRAILER_LENGTH = 28;
+const HEADER = 24;
+
+/**
+ * AES-256-GCM per datagram: the symbol is encrypted, the 24-byte header is authenticated as
+ * additional data. The nonce travels in the datagram: 4 random bytes fixed per sealing scheme
+ * (one per stream worker) and a 64-bit counter, so it never repeats under one key — the stream
+ * key is fresh per unicast stream and per shared session, and its one worker owns the counter.
+ * (Deriving the nonce from the 32-bit sequence number would repeat after 2^32 datagrams, which
+ * a long carousel reaches.) node:crypto: native AES-NI, once per datagram.
+ */
+export function aes256GcmScheme(key: Uint8Array): IntegrityScheme {
+  if (key.length !== 32) throw new RangeError('an AES-256-GCM datagram key has 32 bytes');
+  const k = Buffer.from(key);
+  const nonce = Buffer.alloc(12);
+  randomFillSync(nonce, 0, 4);
+  let counter = 0n;
+  return {
+    kind: TagKind.Aes256Gcm,
+    tagLength: GCM_TRAILER_LENGTH,
+    seal(bytes, end) {
+      nonce.writeBigUInt64BE(counter++, 4);
+      const c = createCipheriv('aes-256-gcm', k, nonce);
+      c.setAAD(bytes.subarray(0, HEADER));
+      const body = c.update(bytes.subarray(HEADER, end));
+      c.final();
+      bytes.set(body, HEADER);
+      bytes.set(nonce, end);
+      bytes.set(c.getAuthTag(), end + 12);
+    },
+    check(bytes, end) {
+      if (bytes.length < end + GCM_TRAILER_LENGTH || end < HEADER) return false;
+      try {
+        const d = createDecipheriv('aes-256-gcm', k, bytes.subarray(end, end + 12));
+        d.setAAD(bytes.subarray(0, HEADER));
+        d.setAuthTag(bytes.subarray(end + 12, end + GCM_TRAILER_LENGTH));
+        const plain = d.update(bytes.subarray(HEADER, end));
+        d.final(); // throws on a bad tag: nothing was written yet
+        bytes.set(plain, HEADER);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
 export class IntegrityKeyError extends Error {
   override readonly name = 'IntegrityKeyError';
 }
@@ -79,6 +133,9 @@ export function integrityFor(tagKind: number, key?: Uint8Array): IntegrityScheme
     case TagKind.HmacSha256_128:
       if (key === undefined) throw new IntegrityKeyError('HMAC-tagged datagrams need the stream key from an authenticated handshake');
       return hmacSha256Scheme(key);
+    case TagKind.Aes256Gcm:
+      if (key === undefined) throw new IntegrityKeyError('encrypted datagrams need the stream key from an authenticated handshake');
+      return aes256GcmScheme(key);
     default:
       throw new IntegrityKeyError(`tag kind ${tagKind} is not supported by this version`);
   }

@@ -188,7 +188,8 @@ class ReceiveRun {
       return crc32Scheme;
     }
     if (this.sessionKey === undefined) throw new SenderAuthenticationError('the sender skipped authentication: refusing an unauthenticated manifest');
-    if (m.tagKind !== TagKind.HmacSha256_128 || m.keyWrap === undefined) throw new SenderAuthenticationError(`the sender offers tag kind ${m.tagKind} without a key: refusing unauthenticated datagrams`);
+    const keyed = m.tagKind === TagKind.HmacSha256_128 || m.tagKind === TagKind.Aes256Gcm;
+    if (!keyed || m.keyWrap === undefined) throw new SenderAuthenticationError(`the sender offers tag kind ${m.tagKind} without a key: refusing unauthenticated datagrams`);
     const dataKey = unwrapDataKey(this.sessionKey, m.keyWrap, m.sessionId);
     if (dataKey === undefined) throw new SenderAuthenticationError('the datagram key in the manifest does not open under this session key');
     return integrityFor(m.tagKind, dataKey);

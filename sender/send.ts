@@ -85,6 +85,8 @@ export interface SendOptions {
    * datagrams carry a truncated HMAC-SHA256 under a key handed over in the handshake.
    */
   receiverKeys?: (name: string) => Promise<Uint8Array | undefined>;
+  /** Encrypt every symbol (AES-256-GCM) under the key the handshake hands over; needs receiverKeys. */
+  encrypt?: boolean;
   /** Aborting stops every stream, closes every socket and resolves with the summary so far. */
   signal?: AbortSignal;
   logger?: Logger;
@@ -94,6 +96,8 @@ export interface SendOptions {
 export async function send(options: SendOptions): Promise<SendSummary> {
   const log = options.logger ?? pino({ level: 'silent' });
   const shared = sharedOptions(options); // before reading the file: a bad option fails at once
+  // Encryption keys come from the enrolled receivers' handshakes: there is no key without them.
+  if (options.encrypt && !options.receiverKeys) throw new SendOptionsError('--encrypt needs --receiver-keys: the stream key is handed over in the enrolled receivers\' handshake');
   const file = await prepareFile(options.file, { segmentSize: options.segmentSize, symbolSize: options.symbolSize });
   log.info(
     { file: file.path, bytes: file.layout.fileSize, segments: file.layout.segmentCount, sha256: file.fileSha256 },
@@ -109,6 +113,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     codecName: options.codec ?? 'raptorq',
     publication: options.sign ? signPublication(file, options.codec ?? 'raptorq', options.sign.privateKey, options.sign.publishedAt ?? Date.now()) : undefined,
     receiverKeys: options.receiverKeys,
+    encrypt: Boolean(options.encrypt),
     expectedReceivers: options.receivers,
     maxReceivers: options.maxReceivers ?? 64,
     idleTimeoutMs: options.idleTimeoutMs ?? 5000,

@@ -37,6 +37,8 @@ export interface SenderServerInit {
    * Their datagrams then carry a truncated HMAC-SHA256 under a key the handshake hands over.
    */
   receiverKeys?: (name: string) => Promise<Uint8Array | undefined>;
+  /** With receiverKeys: encrypt every symbol (AES-256-GCM, tag kind 3) instead of only MACing it. */
+  encrypt?: boolean;
   expectedReceivers?: number;
   maxReceivers: number;
   idleTimeoutMs: number;
@@ -78,6 +80,11 @@ export interface SendSummary {
 
 let nextConnection = 1;
 
+/** Datagram tag kind of authenticated streams: encrypted, or MACed in the clear. */
+function keyedTagKind(init: SenderServerInit): TagKind {
+  return init.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128;
+}
+
 export class SenderServer {
   private readonly sessions = new Set<ReceiverSession>();
   private readonly summaries: ReceiverSummary[] = [];
@@ -105,7 +112,7 @@ export class SenderServer {
         fixedRate: init.fixedRate,
         recovery: init.recovery,
         codecName: init.codecName,
-        ...(init.receiverKeys ? { tagKind: TagKind.HmacSha256_128, dataKey: this.sharedDataKey } : {}),
+        ...(init.receiverKeys ? { tagKind: keyedTagKind(init), dataKey: this.sharedDataKey } : {}),
         wasmModule: init.wasmModule,
         logger: init.logger,
       });
@@ -299,7 +306,7 @@ class ReceiverSession {
         sessionId,
         codec: this.init.codecName,
         rateBytesPerSecond: this.init.rateBytesPerSecond,
-        tagKind: a ? TagKind.HmacSha256_128 : TagKind.Crc32,
+        tagKind: a ? keyedTagKind(this.init) : TagKind.Crc32,
         idleTimeoutMs: this.init.idleTimeoutMs,
         heartbeatIntervalMs: this.init.heartbeatIntervalMs,
         dataPlane: this.init.shared?.dataPlane,
@@ -339,7 +346,7 @@ class ReceiverSession {
       fixedRate: this.init.fixedRate,
       recovery: this.init.recovery,
       window: hello.window,
-      tagKind: this.dataKey ? TagKind.HmacSha256_128 : TagKind.Crc32,
+      tagKind: this.dataKey ? keyedTagKind(this.init) : TagKind.Crc32,
       dataKey: this.dataKey,
       codecName: this.init.codecName,
       destination: { address, port: hello.udpPort },

@@ -5,7 +5,7 @@ import { ReceiverConnection } from '../../control/receiverConnection.js';
 import { SenderConnection } from '../../control/senderConnection.js';
 import type { Manifest } from '../../control/messages.js';
 import { datagramLength, parseDatagram, writeDatagram } from '../../encoder/datagram.js';
-import { crc32Scheme, hmacSha256Scheme, integrityFor, IntegrityKeyError, TagKind } from '../../encoder/integrity.js';
+import { aes256GcmScheme, crc32Scheme, hmacSha256Scheme, integrityFor, IntegrityKeyError, TagKind } from '../../encoder/integrity.js';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import { encodeFrame } from '../../control/framing.js';
 
@@ -42,6 +42,43 @@ describe('handshake cryptography', () => {
   });
 });
 
+describe('encrypted datagrams (tag kind 3, AES-256-GCM)', () => {
+  const T = 64;
+  const key = Buffer.alloc(32, 4);
+  const plain = Buffer.alloc(T, 0x41);
+  const expect3 = (integrity = aes256GcmScheme(key)) => ({ sessionId: 5, symbolSize: T, segmentCount: 2, encodingSymbolIdLimit: 1 << 24, integrity });
+  const seal = (scheme = aes256GcmScheme(key)) => {
+    const d = new Uint8Array(datagramLength(T, scheme));
+    writeDatagram(d, { sessionId: 5, sequenceNumber: 1, segmentIndex: 1, encodingSymbolId: 3 }, plain, scheme);
+    return d;
+  };
+
+  it('hides the symbol, never repeats a nonce, and opens to the exact symbol', () => {
+    const sender = aes256GcmScheme(key);
+    const a = seal(sender);
+    const b = seal(sender);
+    expect(a.length).toBe(24 + T + 28);
+    expect(Buffer.from(a.subarray(24, 24 + T)).includes(Buffer.alloc(8, 0x41))).toBe(false);
+    // Same symbol twice: another nonce, another ciphertext.
+    expect(Buffer.from(a.subarray(24 + T, 24 + T + 12))).not.toEqual(Buffer.from(b.subarray(24 + T, 24 + T + 12)));
+    expect(Buffer.from(a.subarray(24, 24 + T))).not.toEqual(Buffer.from(b.subarray(24, 24 + T)));
+    const v = parseDatagram(a, expect3());
+    expect(v.ok && Buffer.from(v.symbol)).toEqual(plain);
+  });
+
+  it('rejects any flipped bit (header, body, nonce or tag) and another key, leaving the bytes as they came', () => {
+    const d = seal();
+    for (const at of [1, 9, 16, 23, 30, 24 + T + 3, d.length - 1]) {
+      const bad = d.slice();
+      bad[at]! ^= 0x01;
+      const before = Buffer.from(bad);
+      expect(parseDatagram(bad, expect3()).ok, `byte ${at}`).toBe(false);
+      expect(Buffer.from(bad)).toEqual(before);
+    }
+    expect(parseDatagram(d.slice(), expect3(aes256GcmScheme(Buffer.alloc(32, 5))))).toEqual({ ok: false, reason: 'bad-tag' });
+  });
+});
+
 describe('datagram MAC (tag kind 2)', () => {
   const T = 64;
   const mac = hmacSha256Scheme(Buffer.alloc(32, 1));
@@ -66,7 +103,8 @@ describe('datagram MAC (tag kind 2)', () => {
 
   it('keyed tag kinds need a key; unknown kinds are refused by name', () => {
     expect(() => integrityFor(TagKind.HmacSha256_128)).toThrow(IntegrityKeyError);
-    expect(() => integrityFor(TagKind.Aes256Gcm, Buffer.alloc(32))).toThrow(/not supported/);
+    expect(() => integrityFor(TagKind.Aes256Gcm)).toThrow(IntegrityKeyError);
+    expect(() => integrityFor(99, Buffer.alloc(32))).toThrow(/not supported/);
     expect(integrityFor(TagKind.Crc32)).toBe(crc32Scheme);
   });
 
