@@ -2,6 +2,7 @@
  * The commands: send, receive, demo. Each validates its options (units, ranges), builds a logger
  * and calls the library; failures become one clear line on stderr and a non-zero exit code.
  */
+import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { send, type SendSummary } from '../sender/send.js';
@@ -59,6 +60,22 @@ function fail(log: Logger, e: unknown, json: boolean): number {
   return 1;
 }
 
+/** The three TLS files, read; none given: undefined; some but not all: an error naming the missing. */
+async function tlsFiles(o: Record<string, unknown>, keys: ['tlsCert', 'tlsKey', 'tlsCa'] | ['tlsCa', 'tlsCert', 'tlsKey']): Promise<{ cert: Buffer; key: Buffer; ca: Buffer } | undefined> {
+  const given = keys.filter((k) => o[k] !== undefined);
+  if (given.length === 0) return undefined;
+  const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (given.length < 3) throw new InvalidArgumentError(`mutual TLS needs ${keys.map(flag).join(', ')}; missing ${keys.filter((k) => o[k] === undefined).map(flag).join(', ')}`);
+  const read = async (k: string) => {
+    try {
+      return await readFile(String(o[k]));
+    } catch (e) {
+      throw new InvalidArgumentError(`cannot read ${flag(k)} ${String(o[k])}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  return { cert: await read('tlsCert'), key: await read('tlsKey'), ca: await read('tlsCa') };
+}
+
 function parseEndpoint(text: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
   if (!m) throw new InvalidArgumentError(`expected HOST:PORT, not "${text}"`);
@@ -102,6 +119,9 @@ export async function runCli(argv: string[]): Promise<number> {
       )
       .option('--receiver-keys <dir>', 'admit only receivers enrolled in this directory (fountcast enroll); their datagrams carry an HMAC-SHA256 tag; deleting a key file revokes')
       .option('--encrypt', 'encrypt every symbol (AES-256-GCM) under the key the enrolled receivers\' handshake hands over (needs --receiver-keys)')
+      .option('--tls-cert <pem>', 'mutual TLS 1.3 on the control channel: this server\'s certificate (with --tls-key and --tls-ca)')
+      .option('--tls-key <pem>', 'the private key of --tls-cert')
+      .option('--tls-ca <pem>', 'the CA receivers\' client certificates must chain to; a receiver without one is refused')
       .option('--sign <keyfile>', 'sign every manifest with this publisher key (from fountcast keygen); receivers with --trust accept only signed manifests')
       .option('--receivers <n>', 'exit 0 once this many receivers have the file (default: serve until interrupted)', int('receivers', 1, 100_000))
       .option('--max-receivers <n>', 'receivers served at once; more are refused', int('max receivers', 1, 10_000), 64)
@@ -133,6 +153,7 @@ export async function runCli(argv: string[]): Promise<number> {
         sign: o.sign ? { privateKey: await loadPrivateKeyFile(o.sign) } : undefined,
         receiverKeys: o.receiverKeys ? receiverKeyDirectory(o.receiverKeys) : undefined,
         encrypt: Boolean(o.encrypt),
+        tls: await tlsFiles(o, ['tlsCert', 'tlsKey', 'tlsCa']),
         receivers: o.receivers,
         maxReceivers: o.maxReceivers,
         segmentSize: o.segmentSize,
@@ -171,6 +192,10 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--interface <address>', 'local address of the NIC to join a multicast stream on (the manifest says whether there is one)')
       .option('--trust <pubfile>', 'accept only manifests signed by this publisher key (repeatable), and never an older version of a name than one already accepted', (v: string, prev: string[] = []) => [...prev, v])
       .option('--key <file>', 'this receiver\'s enrollment (fountcast enroll): prove it to the sender, require the sender to prove it too, accept only MACed datagrams')
+      .option('--tls-ca <pem>', 'mutual TLS 1.3: the CA the sender\'s certificate must chain to (with --tls-cert and --tls-key)')
+      .option('--tls-cert <pem>', 'this receiver\'s client certificate')
+      .option('--tls-key <pem>', 'the private key of --tls-cert')
+      .option('--tls-servername <name>', 'name the sender\'s certificate must carry (default: the host given)')
       .option('--trust-state <file>', 'where --trust remembers accepted versions (default $XDG_STATE_HOME/fountcast/trust-state.json or ~/.local/state/...)'),
   ).action(async (endpoint: string, o) => {
     const log = createLogger({ json: o.json, level: o.logLevel });
@@ -190,6 +215,7 @@ export async function runCli(argv: string[]): Promise<number> {
         seed: o.seed,
         interfaceAddress: o.interface,
         key: o.key ? await loadReceiverKeyFile(o.key) : undefined,
+        tls: await tlsFiles(o, ['tlsCa', 'tlsCert', 'tlsKey']).then((t) => t && { ...t, servername: o.tlsServername }),
         trust: o.trust ? { publishers: await Promise.all((o.trust as string[]).map(loadPublicKeyFile)), statePath: o.trustState } : undefined,
         signal: controller.signal,
         logger: log,

@@ -7,6 +7,7 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { KeyObject } from 'node:crypto';
@@ -58,6 +59,11 @@ export interface ReceiveOptions {
    * datagrams is refused.
    */
   key?: { name: string; secret: Uint8Array };
+  /**
+   * Mutual TLS 1.3 on the control channel: the CA the sender's certificate must chain to (and
+   * match `servername`, default the host), and this receiver's client certificate and key.
+   */
+  tls?: { ca: string | Buffer; cert: string | Buffer; key: string | Buffer; servername?: string };
   /** TEST/RESEARCH ONLY: a drop decision per datagram at intake (e.g. bursty loss); overrides simulateLoss. */
   intakeLoss?: IntakeLoss;
   signal?: AbortSignal;
@@ -116,6 +122,8 @@ class ReceiveRun {
   /** Hello.auth's nonce (enrolled receivers) and the session key the challenge derived. */
   private readonly receiverNonce = newNonce();
   private sessionKey?: Uint8Array;
+  /** The sender has said something (a challenge) before its manifest. */
+  private handshakeAnswered = false;
   /** Set when --trust accepted the manifest: recorded in the replay state once the file verifies. */
   private trusted?: { state: TrustState; publisherId: string; publishedAt: number };
   private startedAt = 0;
@@ -198,12 +206,15 @@ class ReceiveRun {
   private connect(): Promise<Socket> {
     const timeoutMs = this.o.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: this.o.host, port: this.o.port, noDelay: true });
+      const tls = this.o.tls;
+      const socket = tls
+        ? tlsConnect({ host: this.o.host, port: this.o.port, ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.servername, minVersion: 'TLSv1.3' })
+        : connect({ host: this.o.host, port: this.o.port, noDelay: true });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ReceiveError(`no answer from ${this.o.host}:${this.o.port} within ${timeoutMs} ms`));
       }, timeoutMs);
-      socket.once('connect', () => {
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         resolve(socket);
       });
@@ -217,6 +228,7 @@ class ReceiveRun {
   private onControl(e: ControlEvent): void {
     switch (e.type) {
       case 'challenge':
+        this.handshakeAnswered = true;
         try {
           return this.onChallenge(e.challenge);
         } catch (err) {
@@ -236,7 +248,13 @@ class ReceiveRun {
       case 'error':
         return this.fail(new ReceiveError(`sender refused: ${e.error.message} (${e.error.code})`));
       case 'closed':
-        if (!this.settled && !this.finishing) this.fail(new ReceiveError(`sender vanished: ${e.reason}`));
+        if (this.settled || this.finishing) return;
+        if (this.manifest === undefined && !this.handshakeAnswered) {
+          // Closed before it said anything: a refusal below the protocol, most likely TLS.
+          const hint = this.o.tls ? "it may have refused this receiver's TLS certificate" : 'a sender that requires TLS (--tls-ca) closes plain connections';
+          return this.fail(new ReceiveError(`the sender closed the connection before answering (${hint}): ${e.reason}`));
+        }
+        this.fail(new ReceiveError(`sender vanished: ${e.reason}`));
         return;
       default:
         return;

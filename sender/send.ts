@@ -9,7 +9,7 @@ import type { CodecName } from '../encoder/codecs.js';
 import { pino } from 'pino';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { prepareFile, signPublication } from './preparedFile.js';
-import { SenderServer, type SenderServerInit, type SendSummary } from './server.js';
+import { SenderServer, type ControlTlsOptions, type SenderServerInit, type SendSummary } from './server.js';
 import type { DataPlane } from '../control/messages.js';
 import { dataPlaneProblem } from '../control/messageCodec.js';
 import type { RecoveryMode } from './streamCore.js';
@@ -87,6 +87,8 @@ export interface SendOptions {
   receiverKeys?: (name: string) => Promise<Uint8Array | undefined>;
   /** Encrypt every symbol (AES-256-GCM) under the key the handshake hands over; needs receiverKeys. */
   encrypt?: boolean;
+  /** Mutual TLS 1.3 on the control channel: server certificate and key, and the CA of client certificates. */
+  tls?: ControlTlsOptions;
   /** Aborting stops every stream, closes every socket and resolves with the summary so far. */
   signal?: AbortSignal;
   logger?: Logger;
@@ -114,6 +116,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     publication: options.sign ? signPublication(file, options.codec ?? 'raptorq', options.sign.privateKey, options.sign.publishedAt ?? Date.now()) : undefined,
     receiverKeys: options.receiverKeys,
     encrypt: Boolean(options.encrypt),
+    tls: options.tls,
     expectedReceivers: options.receivers,
     maxReceivers: options.maxReceivers ?? 64,
     idleTimeoutMs: options.idleTimeoutMs ?? 5000,

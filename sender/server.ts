@@ -7,6 +7,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { DATA_KEY_BYTES, newNonce, proofMatches, receiverProof, senderProof, sessionKey, wrapDataKey } from '../control/auth.js';
 import type { CodecName } from '../encoder/codecs.js';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { SenderConnection } from '../control/senderConnection.js';
 import { ControlChannel } from '../control/tcpChannel.js';
@@ -39,6 +40,11 @@ export interface SenderServerInit {
   receiverKeys?: (name: string) => Promise<Uint8Array | undefined>;
   /** With receiverKeys: encrypt every symbol (AES-256-GCM, tag kind 3) instead of only MACing it. */
   encrypt?: boolean;
+  /**
+   * Mutual TLS on the control channel (TLS 1.3): this server's certificate and key, and the CA
+   * that receivers' client certificates must chain to; a client without one is refused.
+   */
+  tls?: ControlTlsOptions;
   expectedReceivers?: number;
   maxReceivers: number;
   idleTimeoutMs: number;
@@ -70,9 +76,20 @@ export interface ReceiverSummary {
   datagramsLost: number;
 }
 
+export interface ControlTlsOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca: string | Buffer;
+}
+
+/** Control connections open at once (handshakes included) beyond maxReceivers: the rest wait in the kernel backlog. */
+const EXTRA_CONNECTIONS = 32;
+
 export interface SendSummary {
   completed: number;
   failed: number;
+  /** Connections refused before any protocol: failed TLS handshakes (no or untrusted client certificate, ...). */
+  tlsRefused: number;
   receivers: ReceiverSummary[];
   /** Multicast/broadcast: the one stream's totals when it ended (every receiver shared them). */
   sharedStream?: SharedStreamStats;
@@ -126,9 +143,20 @@ export class SenderServer {
   }
 
   static async listen(init: SenderServerInit): Promise<SenderServer> {
-    const server = createServer({ noDelay: true });
+    const server = init.tls
+      ? createTlsServer({ ...init.tls, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', handshakeTimeout: init.handshakeTimeoutMs, noDelay: true })
+      : createServer({ noDelay: true });
+    // A bound on connections at once, handshakes included: a flood of half-open or slow
+    // clients cannot exhaust memory or descriptors; the extra ones wait in the kernel backlog.
+    server.maxConnections = init.maxReceivers + EXTRA_CONNECTIONS;
     const self = new SenderServer(init, server);
-    server.on('connection', (socket) => self.accept(socket));
+    if (init.tls) {
+      server.on('secureConnection', (socket: Socket) => self.accept(socket));
+      server.on('tlsClientError', (e: Error, socket: Socket) => {
+        self.tlsRefused++;
+        init.logger.warn({ peer: socket.remoteAddress, reason: e.message }, `TLS handshake from ${socket.remoteAddress} refused: ${e.message}`);
+      });
+    } else server.on('connection', (socket) => self.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(init.port, init.host, () => {
@@ -157,9 +185,11 @@ export class SenderServer {
     this.resolveDone(this.summary());
   }
 
+  private tlsRefused = 0;
+
   private summary(): SendSummary {
     const stream = this.shared?.stats;
-    return { completed: this.completed, failed: this.summaries.length - this.completed, receivers: [...this.summaries], ...(stream ? { sharedStream: { ...stream } } : {}) };
+    return { completed: this.completed, failed: this.summaries.length - this.completed, tlsRefused: this.tlsRefused, receivers: [...this.summaries], ...(stream ? { sharedStream: { ...stream } } : {}) };
   }
 
   private accept(socket: Socket): void {
