@@ -82,7 +82,7 @@ export interface ControlTlsOptions {
   ca: string | Buffer;
 }
 
-/** Control connections open at once (handshakes included) beyond maxReceivers: the rest wait in the kernel backlog. */
+/** Control connections open at once (handshakes included) beyond maxReceivers; Node closes further ones at once. */
 const EXTRA_CONNECTIONS = 32;
 
 export interface SendSummary {
@@ -147,7 +147,8 @@ export class SenderServer {
       ? createTlsServer({ ...init.tls, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', handshakeTimeout: init.handshakeTimeoutMs, noDelay: true })
       : createServer({ noDelay: true });
     // A bound on connections at once, handshakes included: a flood of half-open or slow
-    // clients cannot exhaust memory or descriptors; the extra ones wait in the kernel backlog.
+    // clients cannot exhaust memory or descriptors (Node closes connections past it at once;
+    // each admitted one must finish its handshake within handshakeTimeoutMs).
     server.maxConnections = init.maxReceivers + EXTRA_CONNECTIONS;
     const self = new SenderServer(init, server);
     if (init.tls) {
