@@ -2,6 +2,7 @@
  * The commands: send, receive, demo. Each validates its options (units, ranges), builds a logger
  * and calls the library; failures become one clear line on stderr and a non-zero exit code.
  */
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
@@ -74,6 +75,25 @@ async function tlsFiles(o: Record<string, unknown>, keys: ['tlsCert', 'tlsKey', 
     }
   };
   return { cert: await read('tlsCert'), key: await read('tlsKey'), ca: await read('tlsCa') };
+}
+
+export class OnCompleteError extends Error {
+  override readonly name = 'OnCompleteError';
+}
+
+/**
+ * `--on-complete CMD`: the receiving user's command, run by /bin/sh with the stored file's path
+ * as $1 and in FOUNTCAST_FILE, never interpolated into the command text (a file name is data,
+ * whatever the sender called it).
+ */
+async function runOnComplete(cmd: string, path: string, sha256: string, log: Logger): Promise<void> {
+  log.info({ event: 'on-complete', cmd, path }, `running --on-complete for ${path}`);
+  const code = await new Promise<number | string>((resolve) => {
+    const p = spawn('/bin/sh', ['-c', cmd, 'fountcast-on-complete', path], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, FOUNTCAST_FILE: path, FOUNTCAST_SHA256: sha256 } });
+    p.on('error', (e) => resolve(e.message));
+    p.on('exit', (c, signal) => resolve(c ?? `signal ${signal}`));
+  });
+  if (code !== 0) throw new OnCompleteError(`--on-complete failed (${typeof code === 'number' ? `exit ${code}` : code}); the file is stored at ${path}`);
 }
 
 function parseEndpoint(text: string): { host: string; port: number } {
@@ -196,6 +216,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--tls-cert <pem>', 'this receiver\'s client certificate')
       .option('--tls-key <pem>', 'the private key of --tls-cert')
       .option('--tls-servername <name>', 'name the sender\'s certificate must carry (default: the host given)')
+      .option('--on-complete <cmd>', 'run this shell command once the file is verified and in place, with the path as $1 and in FOUNTCAST_FILE (and FOUNTCAST_SHA256); its failure makes receive exit 1. Chosen here only: nothing the sender sends is ever run')
       .option('--trust-state <file>', 'where --trust remembers accepted versions (default $XDG_STATE_HOME/fountcast/trust-state.json or ~/.local/state/...)'),
   ).action(async (endpoint: string, o) => {
     const log = createLogger({ json: o.json, level: o.logLevel });
@@ -203,7 +224,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const bar = createProgressView('receiving', Boolean(process.stderr.isTTY) && !o.json);
     try {
       const { host, port } = parseEndpoint(endpoint);
-      await receive({
+      const summary = await receive({
         host,
         port,
         out: o.out,
@@ -222,6 +243,7 @@ export async function runCli(argv: string[]): Promise<number> {
         onProgress: (done, total) => bar.update(done, total),
       });
       bar.stop();
+      if (o.onComplete) await runOnComplete(o.onComplete as string, summary.path, summary.sha256, log);
     } catch (e) {
       bar.stop();
       code = fail(log, e, Boolean(o.json));

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connect as tlsConnect } from 'node:tls';
 import { receive } from '../../receiver/receive.js';
 import { send } from '../../sender/send.js';
 import { quiet, seededFile, sha256Of, tempDir } from './helpers.js';
@@ -49,6 +50,7 @@ describe('mutual TLS on the control channel', () => {
     const stop = new AbortController();
     const done = send({ file, host: '127.0.0.1', port: 0, logger: quiet, signal: stop.signal, tls: { cert: await pem('sender.pem'), key: await pem('sender.key'), ca: await pem('lab-ca.pem') }, onListening: (a) => onPort(a.port) });
     const port = await portP;
+    const caPem = await pem('lab-ca.pem');
     const out = join(t.dir, 'out');
     await mkdir(out);
     const rx = (tls: Parameters<typeof receive>[0]['tls']) => receive({ host: '127.0.0.1', port, out, tls, logger: quiet, connectTimeoutMs: 5000 }).catch((e: Error) => e);
@@ -63,6 +65,14 @@ describe('mutual TLS on the control channel', () => {
     const plain = await rx(undefined);
     expect(plain).toMatchObject({ name: 'ReceiveError', message: expect.stringMatching(/closed the connection before answering \(a sender that requires TLS/) });
     expect(await readdir(out)).toEqual(['payload.bin']);
+    // A TLS client that presents no certificate at all.
+    const noCert = await new Promise<string>((resolve) => {
+      const c = tlsConnect({ host: '127.0.0.1', port, ca: caPem, minVersion: 'TLSv1.3' }, () => c.write(Buffer.from([0, 0, 0, 2, 0x7b, 0x7d])));
+      c.on('data', () => resolve('answered'));
+      c.on('error', (e) => resolve(`error: ${e.message}`));
+      c.on('close', () => resolve('closed'));
+    });
+    expect(noCert).not.toBe('answered');
     // A receiver that trusts another CA refuses this sender.
     const wrongCa = await rx({ ca: await pem('rogue-ca.pem'), cert: await pem('client.pem'), key: await pem('client.key') });
     expect(wrongCa).toMatchObject({ name: 'ReceiveError', message: expect.stringMatching(/cannot connect .*certificate/) });
@@ -70,6 +80,6 @@ describe('mutual TLS on the control channel', () => {
     stop.abort();
     const summary = await done;
     expect(summary.completed).toBe(1);
-    expect(summary.tlsRefused).toBeGreaterThanOrEqual(2);
+    expect(summary.tlsRefused).toBeGreaterThanOrEqual(3);
   });
 });
