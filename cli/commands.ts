@@ -112,6 +112,15 @@ function logOptions(cmd: Command): Command {
 
 export async function runCli(argv: string[]): Promise<number> {
   let code = 0;
+  /** A command's body with its logger; a throw becomes one error line and exit code 1. */
+  const logged = async (o: { json?: boolean; logLevel?: string }, body: (log: Logger) => Promise<void>) => {
+    const log = createLogger({ json: o.json, level: o.logLevel });
+    try {
+      await body(log);
+    } catch (e) {
+      code = fail(log, e, Boolean(o.json));
+    }
+  };
   const program = new Command()
     .name('fountcast')
     .description('File distribution over UDP with RaptorQ fountain codes.')
@@ -256,15 +265,12 @@ export async function runCli(argv: string[]): Promise<number> {
       .description('create a publisher key pair (Ed25519): <out>.key (private, 0600; give it to send --sign) and <out>.pub (give it to receive --trust)')
       .requiredOption('--out <prefix>', 'path prefix of the two files, e.g. ./publisher')
       .option('--force', 'overwrite existing files'),
-  ).action(async (o) => {
-    const log = createLogger({ json: o.json, level: o.logLevel });
-    try {
+  ).action((o) =>
+    logged(o, async (log) => {
       const k = await keygen(o.out, Boolean(o.force));
       log.info({ event: 'keygen', ...k }, `publisher ${k.publisherId}: private key ${k.privatePath} (keep it secret), public key ${k.publicPath}`);
-    } catch (e) {
-      code = fail(log, e, Boolean(o.json));
-    }
-  });
+    }),
+  );
 
   logOptions(
     program
@@ -272,15 +278,12 @@ export async function runCli(argv: string[]): Promise<number> {
       .description('enroll a receiver: a fresh secret written once to <keys>/<name>.key (0600). The sender uses the directory as its allow-list (send --receiver-keys); copy the file to the receiver (receive --key). Delete it to revoke')
       .requiredOption('--name <name>', 'the receiver\'s name (1..64 of A-Z a-z 0-9 . _ -)')
       .requiredOption('--keys <dir>', 'the sender\'s directory of enrolled receivers'),
-  ).action(async (o) => {
-    const log = createLogger({ json: o.json, level: o.logLevel });
-    try {
+  ).action((o) =>
+    logged(o, async (log) => {
       const path = await enroll(o.name, o.keys);
       log.info({ event: 'enroll', name: o.name, path }, `enrolled ${o.name}: ${path} (copy it to the receiver, keep it secret; delete it to revoke)`);
-    } catch (e) {
-      code = fail(log, e, Boolean(o.json));
-    }
-  });
+    }),
+  );
 
   logOptions(
     program
@@ -333,15 +336,12 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--jobs <n>', 'simulate trials on this many threads; rows and trials.csv are the same for any value (default: one per core)')
       .option('--real', 'sanity check: run each trial as a real transfer (send + receive over loopback sockets, one broadcast stream to 127.255.255.255, the same seeded loss models at intake); wall-clock, not reproducible; at most 20 receivers')
       .option('--out <dir>', 'results directory (default results/experiment-<time>)'),
-  ).action(async (o) => {
-    const log = createLogger({ json: o.json, level: o.logLevel });
-    try {
+  ).action((o) =>
+    logged(o, async (log) => {
       const { runExperimentCli } = await import('./experiment.js');
       await runExperimentCli(o, log);
-    } catch (e) {
-      code = fail(log, e, Boolean(o.json));
-    }
-  });
+    }),
+  );
 
   try {
     await program.parseAsync(argv);

@@ -36,22 +36,21 @@ function ed25519(key: KeyObject, what: string): KeyObject {
   return key;
 }
 
-export function parsePrivateKey(pem: string | Buffer, what = 'private key'): KeyObject {
+function parseKey(pem: string | Buffer, what: string, kind: 'private' | 'public'): KeyObject {
   try {
-    return ed25519(createPrivateKey(pem), what);
+    return ed25519(kind === 'private' ? createPrivateKey(pem) : createPublicKey(pem), what);
   } catch (e) {
     if (e instanceof KeyFileError) throw e;
-    throw new KeyFileError(`${what} is not a PEM private key: ${(e as Error).message}`);
+    throw new KeyFileError(`${what} is not a PEM ${kind} key: ${(e as Error).message}`);
   }
 }
 
+export function parsePrivateKey(pem: string | Buffer, what = 'private key'): KeyObject {
+  return parseKey(pem, what, 'private');
+}
+
 export function parsePublicKey(pem: string | Buffer, what = 'public key'): KeyObject {
-  try {
-    return ed25519(createPublicKey(pem), what);
-  } catch (e) {
-    if (e instanceof KeyFileError) throw e;
-    throw new KeyFileError(`${what} is not a PEM public key: ${(e as Error).message}`);
-  }
+  return parseKey(pem, what, 'public');
 }
 
 /** The raw 32-byte Ed25519 public key (as carried in Publication.publisher). */

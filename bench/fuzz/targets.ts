@@ -144,7 +144,8 @@ const frames: FuzzTarget<Uint8Array[]> = {
   },
 };
 
-const manifestSample: Manifest = {
+/** A valid manifest (unicast, CRC, unsigned): the base of the fuzz cases, and of tests that need one. */
+export const SAMPLE_MANIFEST: Manifest = {
   type: 'manifest',
   sessionId: 0xdeadbeef,
   fileName: 'image.iso',
@@ -158,6 +159,10 @@ const manifestSample: Manifest = {
   tagKind: 1,
   idleTimeoutMs: 5000,
   heartbeatIntervalMs: 1000,
+};
+
+const manifestSample: Manifest = {
+  ...SAMPLE_MANIFEST,
   dataPlane: { mode: 'multicast', group: '239.255.42.1', port: 7071 },
   publication: { publishedAt: 1_790_000_000_000, publisher: Buffer.alloc(32, 1).toString('base64'), signature: Buffer.alloc(64, 2).toString('base64') },
 };

@@ -1,29 +1,16 @@
 /** The coding schemes an experiment can compare, by name, and how the sender recovers with each. */
 import type { Codec } from '../../encoder/codec.js';
-import { arqCodec } from '../../encoder/arq.js';
-import { ltCodec } from '../../encoder/lt.js';
-import { raptorqCodec } from '../../encoder/raptorq.js';
-import { rsCodec } from '../../encoder/reedSolomon.js';
+import { CODEC_NAMES, codecByName, isCodecName, type CodecName } from '../../encoder/codecs.js';
+import { compileRaptorQModule } from '../../encoder/raptorq.js';
 import type { RecoveryMode } from '../../sender/streamCore.js';
 
-export const SCHEMES = ['raptorq', 'lt', 'rs', 'arq'] as const;
-export type SchemeName = (typeof SCHEMES)[number];
-
-export function isScheme(s: string): s is SchemeName {
-  return (SCHEMES as readonly string[]).includes(s);
-}
+/** The schemes are the codecs the wire can name (encoder/codecs.ts). */
+export const SCHEMES = CODEC_NAMES;
+export type SchemeName = CodecName;
+export const isScheme = isCodecName;
 
 export function schemeCodec(name: SchemeName): Codec {
-  switch (name) {
-    case 'raptorq':
-      return raptorqCodec();
-    case 'lt':
-      return ltCodec();
-    case 'rs':
-      return rsCodec();
-    case 'arq':
-      return arqCodec();
-  }
+  return codecByName(name, compileRaptorQModule());
 }
 
 /**

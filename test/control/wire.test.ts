@@ -3,22 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder } from '../../control/framing.js';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import type { ControlMessage, Manifest } from '../../control/messages.js';
+import { SAMPLE_MANIFEST } from '../../bench/fuzz/targets.js';
 
-const manifest: Manifest = {
-  type: 'manifest',
-  sessionId: 0xdeadbeef,
-  fileName: 'image.iso',
-  fileSize: 10 * 1024 * 1024 + 5,
-  segmentSize: 4 * 1024 * 1024,
-  symbolSize: 1392,
-  codec: 'raptorq',
-  segmentSha256: Buffer.alloc(32 * 3, 7).toString('base64'),
-  fileSha256: 'a'.repeat(64),
-  rateBytesPerSecond: 50_000_000,
-  tagKind: 1,
-  idleTimeoutMs: 5000,
-  heartbeatIntervalMs: 1000,
-};
+const manifest: Manifest = SAMPLE_MANIFEST;
 
 const samples: ControlMessage[] = [
   { type: 'hello', version: 1, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8 },

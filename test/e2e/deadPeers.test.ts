@@ -15,6 +15,7 @@ import type { ControlMessage, Manifest } from '../../control/messages.js';
 import { receive } from '../../receiver/receive.js';
 import { send } from '../../sender/send.js';
 import { quiet, seededFile, sha256Of, tempDir } from './helpers.js';
+import { SAMPLE_MANIFEST } from '../../bench/fuzz/targets.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 let cleanup: (() => Promise<void>) | undefined;
@@ -132,17 +133,12 @@ async function fakeSender(over: Record<string, unknown>): Promise<number> {
     s.once('data', () =>
       s.write(
         frame({
-          type: 'manifest',
+          ...SAMPLE_MANIFEST,
           sessionId: 1,
           fileName: 'ghost.bin',
           fileSize: 10_000,
           segmentSize: 1 << 20,
-          symbolSize: 1392,
-          codec: 'raptorq',
           segmentSha256: Buffer.alloc(32).toString('base64'),
-          fileSha256: '0'.repeat(64),
-          rateBytesPerSecond: 0,
-          tagKind: 1,
           idleTimeoutMs: 500,
           heartbeatIntervalMs: 100,
           ...over,

@@ -5,24 +5,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import type { Manifest } from '../../control/messages.js';
+import { SAMPLE_MANIFEST } from '../../bench/fuzz/targets.js';
 import { KeyFileError, parsePrivateKey, parsePublicKey, generatePublisherKeys, publisherId, rawPublicKey, signManifest, verifyPublication } from '../../control/publication.js';
 import { TrustState, TrustStateError } from '../../receiver/trustState.js';
 
-const manifest: Manifest = {
-  type: 'manifest',
-  sessionId: 77,
-  fileName: 'image.iso',
-  fileSize: 10 * 1024 * 1024 + 5,
-  segmentSize: 4 * 1024 * 1024,
-  symbolSize: 1392,
-  codec: 'raptorq',
-  segmentSha256: Buffer.alloc(32 * 3, 7).toString('base64'),
-  fileSha256: 'a'.repeat(64),
-  rateBytesPerSecond: 50_000_000,
-  tagKind: 1,
-  idleTimeoutMs: 5000,
-  heartbeatIntervalMs: 1000,
-};
+const manifest: Manifest = { ...SAMPLE_MANIFEST, sessionId: 77 };
 
 const keys = () => {
   const k = generatePublisherKeys();
