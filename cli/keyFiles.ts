@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { RECEIVER_SECRET_BYTES } from '../control/auth.js';
+import { RECEIVER_ID_PATTERN } from '../control/messages.js';
 import { generatePublisherKeys, KeyFileError, parsePrivateKey, parsePublicKey, publisherId, rawPublicKey } from '../control/publication.js';
 
 async function read(path: string, what: string): Promise<Buffer> {
@@ -41,12 +42,13 @@ export async function keygen(prefix: string, force = false): Promise<{ privatePa
   return { privatePath, publicPath, publisherId: publisherId(rawPublicKey(parsePublicKey(publicPem))) };
 }
 
-/** Receiver names as the control protocol allows them (and never "." or ".."). */
-const RECEIVER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const RECEIVER_KEY_HEADER = 'fountcast-receiver-key-v1';
 
+/** Receiver names as the control protocol allows them, and never "." or "..". */
+const enrollable = (name: string) => RECEIVER_ID_PATTERN.test(name) && name !== '.' && name !== '..';
+
 function checkReceiverName(name: string): void {
-  if (!RECEIVER_NAME.test(name) || name === '.' || name === '..') throw new KeyFileError(`receiver name ${JSON.stringify(name)} must be 1..64 of [A-Za-z0-9._-]`);
+  if (!enrollable(name)) throw new KeyFileError(`receiver name ${JSON.stringify(name)} must be 1..64 of [A-Za-z0-9._-]`);
 }
 
 /**
@@ -82,7 +84,7 @@ export async function loadReceiverKeyFile(path: string): Promise<{ name: string;
 /** The sender's allow-list: `<dir>/<name>.key`, read at every Hello (a deleted file is revoked). */
 export function receiverKeyDirectory(dir: string): (name: string) => Promise<Uint8Array | undefined> {
   return async (name) => {
-    if (!RECEIVER_NAME.test(name) || name === '.' || name === '..') return undefined;
+    if (!enrollable(name)) return undefined;
     let text: string;
     try {
       text = await readFile(join(dir, `${name}.key`), 'utf8');

@@ -22,6 +22,7 @@ import {
   MAX_MISSING_LISTED,
   MAX_MISSING_PER_PROGRESS,
   PROTOCOL_VERSION,
+  RECEIVER_ID_PATTERN,
   type ControlMessage,
   type DataPlane,
   type ErrorCode,
@@ -81,7 +82,7 @@ type Obj = Record<string, unknown>;
 const own = (o: Obj, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
 const U32 = 0xffff_ffff;
-const RECEIVER_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const RECEIVER_ID = RECEIVER_ID_PATTERN;
 const CODEC_NAME = /^[a-z0-9-]{1,32}$/;
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -11,6 +11,9 @@
 
 export const PROTOCOL_VERSION = 1;
 
+/** Receiver ids and enrolled names: 1..64 of [A-Za-z0-9._-]. */
+export const RECEIVER_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
 export interface Hello {
   readonly type: 'hello';
   readonly version: number;
