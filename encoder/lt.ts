@@ -101,18 +101,29 @@ interface Equation {
   done: boolean;
 }
 
+/**
+ * Peeling in two passes. `add` peels the structure only — which source symbols are known and
+ * which equation solved each, in order — with no symbol bytes touched; the bytes are XORed once,
+ * in that order, when the structure completes. A receiver retries a stalled decode as more
+ * symbols arrive (decodeRetryStep), so a failed attempt must be cheap: it costs index work, not
+ * K·degree XORs of T bytes, and the one successful attempt does the XORs a single peel needs.
+ */
 class LtDecoder implements SegmentDecoder {
   private readonly k: number;
   private readonly t: number;
   private readonly source: Uint8Array;
+  /** Structurally known (received, or solvable from what was received). */
   private readonly known: Uint8Array;
-  /** Source symbols received (distinct), for `received`. */
+  /** Source symbols received (distinct): their bytes are in `source` already. */
   private readonly got: Uint8Array;
   private knownCount = 0;
   private readonly repairSeen = new Set<number>();
   /** Per source symbol, the equations still waiting for it (allocated on first use). */
   private readonly waiting: (Equation[] | undefined)[];
+  /** Source symbols solved by an equation, in the order peeling solved them, with it. */
+  private readonly solved: [number, Equation][] = [];
   private sourceReceived = 0;
+  private assembled = false;
 
   constructor(
     private readonly shape: SourceShape,
@@ -138,24 +149,24 @@ class LtDecoder implements SegmentDecoder {
       if (this.got[esi]) return false;
       this.got[esi] = 1;
       this.sourceReceived++;
-      if (!this.known[esi]) this.learn(esi, data);
+      this.symbol(esi).set(data);
+      this.learn(esi);
       return this.knownCount === this.k;
     }
     if (this.repairSeen.has(esi)) return false;
     this.repairSeen.add(esi);
     const neighbours = this.graph.neighbours(esi - this.k);
     const eq: Equation = { data: data.slice(), neighbours, unknown: 0, done: false };
-    for (const i of neighbours) {
-      if (this.known[i]) xorInto(eq.data, this.symbol(i));
-      else eq.unknown++;
-    }
+    for (const i of neighbours) if (!this.known[i]) eq.unknown++;
     if (eq.unknown === 1) this.solve(eq);
     else if (eq.unknown > 1) for (const i of neighbours) if (!this.known[i]) (this.waiting[i] ??= []).push(eq);
     return this.knownCount === this.k;
   }
 
   result(): Uint8Array | undefined {
-    return this.knownCount === this.k ? this.source.subarray(0, this.shape.transferLength) : undefined;
+    if (this.knownCount !== this.k) return undefined;
+    if (!this.assembled) this.assemble();
+    return this.source.subarray(0, this.shape.transferLength);
   }
 
   free(): void {}
@@ -164,40 +175,54 @@ class LtDecoder implements SegmentDecoder {
     return this.source.subarray(i * this.t, (i + 1) * this.t);
   }
 
+  /** `eq` has one unknown left: that source symbol is solved by it. */
   private solve(eq: Equation): void {
     eq.done = true;
     for (const i of eq.neighbours) {
-      if (!this.known[i]) return this.learn(i, eq.data);
+      if (!this.known[i]) {
+        this.solved.push([i, eq]);
+        return this.learn(i);
+      }
     }
   }
 
-  /** Source symbol `first` is now `data`; peel every equation it unlocks (iteratively). */
-  private learn(first: number, data: Uint8Array): void {
-    const pending: [number, Uint8Array][] = [[first, data]];
+  /** Source symbol `first` is now known; peel every equation it unlocks (iteratively, indices only). */
+  private learn(first: number): void {
+    const pending = [first];
     while (pending.length > 0) {
-      const [i, bytes] = pending.pop()!;
+      const i = pending.pop()!;
       if (this.known[i]) continue;
       this.known[i] = 1;
       this.knownCount++;
-      const sym = this.symbol(i);
-      sym.set(bytes);
       const eqs = this.waiting[i];
       if (eqs === undefined) continue;
       this.waiting[i] = undefined;
       for (const eq of eqs) {
-        if (eq.done) continue;
-        xorInto(eq.data, sym);
-        if (--eq.unknown === 1) {
-          eq.done = true;
-          for (const j of eq.neighbours) {
-            if (!this.known[j]) {
-              pending.push([j, eq.data]);
-              break;
-            }
+        if (eq.done || --eq.unknown !== 1) continue;
+        eq.done = true;
+        for (const j of eq.neighbours) {
+          if (!this.known[j]) {
+            this.solved.push([j, eq]);
+            pending.push(j);
+            break;
           }
         }
       }
     }
+  }
+
+  /**
+   * The bytes: every solved symbol is its equation XOR all its other neighbours, each of which
+   * was known before it (received, or solved earlier in this order).
+   */
+  private assemble(): void {
+    for (const [i, eq] of this.solved) {
+      if (this.got[i]) continue; // it also arrived itself
+      const out = this.symbol(i);
+      out.set(eq.data);
+      for (const j of eq.neighbours) if (j !== i) xorInto(out, this.symbol(j));
+    }
+    this.assembled = true;
   }
 }
 
