@@ -108,13 +108,23 @@ export class SegmentCollector {
     return this.jobOut;
   }
 
+  /**
+   * Every code here is systematic: with all K source symbols the segment is there, whatever the
+   * threshold says. (Without this, a receiver whose attempt failed and whose last holes were then
+   * filled by resends would wait for "more" symbols the sender has no reason to send: its
+   * missing list is empty, so it resends sources the receiver already holds, forever.)
+   */
+  private get allSourcesHeld(): boolean {
+    return this.presentCount === this.sourceSymbols;
+  }
+
   get ready(): boolean {
-    return !this.jobOut && this.received >= this._threshold;
+    return !this.jobOut && (this.received >= this._threshold || this.allSourcesHeld);
   }
 
   /** Symbols still wanted before the next attempt; 0 while one runs. */
   get needed(): number {
-    return this.jobOut ? 0 : Math.max(0, this._threshold - this.received);
+    return this.jobOut || this.allSourcesHeld ? 0 : Math.max(0, this._threshold - this.received);
   }
 
   /**

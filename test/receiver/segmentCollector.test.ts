@@ -35,6 +35,25 @@ function symbolsOf(job: DecodeJob): Map<number, number[]> {
 }
 
 describe('SegmentCollector', () => {
+  it('is ready as soon as it holds every source symbol, whatever a failed attempt raised the threshold to', () => {
+    // A stalled LT-like attempt: 10 sources of 12 and 4 repairs failed; the step asks for 6 more.
+    const c = collector(12, { retryStep: 6 });
+    for (let esi = 0; esi < 10; esi++) c.add(esi, sym(esi));
+    for (let id = 12; id < 16; id++) c.add(id, sym(id));
+    c.handleNeedMore(roundTrip(c.takeJob()));
+    expect(c.threshold).toBe(20);
+    expect(c.needed).toBe(6);
+    expect(c.missingSource(100)).toEqual([10, 11]);
+    // The sender resends the two listed sources: that is the whole segment, 16 < 20 symbols.
+    c.add(10, sym(10));
+    expect(c.ready).toBe(false);
+    c.add(11, sym(11));
+    expect(c.received).toBe(16);
+    expect(c.ready).toBe(true);
+    expect(c.needed).toBe(0);
+    expect(c.missingSource(100)).toBeUndefined();
+  });
+
   it('places source symbols in place and detects duplicates', () => {
     const c = collector(4);
     expect(c.add(2, sym(2))).toBe('added');
