@@ -8,6 +8,7 @@ import { jobBuffers } from '../../receiver/decodeJob.js';
 import { ManifestRejectedError } from '../../receiver/errors.js';
 import { LossSimulator } from '../../receiver/lossSimulator.js';
 import { MAX_SEGMENT_COUNT } from '../../receiver/manifestCheck.js';
+import { defaultMaxRepairSymbols } from '../../receiver/segmentCollector.js';
 import { ReceiverCore, type ReceiverCoreInit } from '../../receiver/receiverCore.js';
 import { SeededRandom } from '../../util/random.js';
 import { makeFile, makeManifest, pump, SESSION, TestSender } from './receiverHarness.js';
@@ -100,6 +101,30 @@ describe('ReceiverCore', () => {
     for (let s = 1; s < 4; s++) {
       for (const d of sender.allSource(s)) core.handleDatagram(4, d);
       pump(core, 4, out);
+    }
+    expect(core.complete && core.fileHashMatches()).toBe(true);
+    expect(Buffer.from(out).equals(data)).toBe(true);
+  });
+
+  it('a flood of 200,000 forged datagrams (valid CRC, in-window repair ids) keeps its buffers bounded and the file exact', () => {
+    const { sender, core, out, data } = setup(100_000, 5, { window: 2 });
+    const rnd = new SeededRandom(78);
+    const garbage = rnd.fill(new Uint8Array(T));
+    let seq = 5_000_000;
+    // In open mode anyone can seal a CRC: forged repair symbols for every segment, random ids.
+    for (let i = 0; i < 200_000; i++) core.handleDatagram(1, sender.packet(i % 4, 40 + rnd.nextInt(1 << 20), garbage, seq++));
+    const flooded = core.stats;
+    // Only the window's segments hold buffers, each up to its repair cap; the rest is counted.
+    expect(core.openSegments).toBeLessThanOrEqual(2);
+    expect(flooded.symbolsReceived).toBeLessThanOrEqual(2 * defaultMaxRepairSymbols(segmentRange(core.layout, 0).sourceSymbols));
+    expect(flooded.drops['repair-overflow']).toBeGreaterThan(90_000);
+    expect(flooded.drops['window-full']).toBeGreaterThan(90_000);
+    // Every forged datagram is accounted for: held (bounded above), over the cap, outside the window, or a duplicate id.
+    expect(flooded.symbolsReceived + flooded.drops['repair-overflow']! + flooded.drops['window-full']! + flooded.drops.duplicate!).toBe(200_000);
+    // The genuine sources still make the exact file (forged symbols cost time, never bytes).
+    for (let s = 0; s < 4; s++) {
+      for (const d of sender.allSource(s)) core.handleDatagram(2, d);
+      pump(core, 2, out);
     }
     expect(core.complete && core.fileHashMatches()).toBe(true);
     expect(Buffer.from(out).equals(data)).toBe(true);
