@@ -93,13 +93,15 @@ export async function runTransfer(
   loss: number,
   sourceHash: string,
   recovery: RecoveryMode = 'auto',
-  security?: { mode: SecurityMode; keysDir: string; keyFiles: string[] },
+  opts: { security?: { mode: SecurityMode; keysDir: string; keyFiles: string[] }; rateBits?: number } = {},
 ): Promise<E2EResult> {
+  const { security } = opts;
   let resolvePort!: (p: number) => void;
   const port = new Promise<number>((r) => (resolvePort = r));
   const start = performance.now();
-  const secure = security && security.mode !== 'open' ? ['-', security.mode, security.keysDir] : [];
-  const sender = spawnRole(['send', file, String(receivers), recovery, ...secure], (m) => m.type === 'listening' && resolvePort(m.port!));
+  const rate = opts.rateBits === undefined ? '-' : String(opts.rateBits);
+  const secure = security && security.mode !== 'open' ? [security.mode, security.keysDir] : [];
+  const sender = spawnRole(['send', file, String(receivers), recovery, rate, ...secure], (m) => m.type === 'listening' && resolvePort(m.port!));
   const p = await Promise.race([port, sender.then(() => 0)]);
   const listening = performance.now();
   const outs = await Promise.all(
@@ -173,7 +175,7 @@ async function medianOf(repeat: number, run: () => Promise<E2EResult>): Promise<
   return { ...median, allIdentical: runs.every((r) => r.allIdentical), goodputRunsMBps: runs.map((r) => r.goodputMBps) };
 }
 
-export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: number[]; losses?: number[]; recoveries?: RecoveryMode[]; repeat?: number } = {}): Promise<E2EReport> {
+export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: number[]; losses?: number[]; recoveries?: RecoveryMode[]; repeat?: number; rateBits?: number } = {}): Promise<E2EReport> {
   const sizeMiB = opts.sizeMiB ?? 256;
   const dir = await mkdtemp('/dev/shm/fountcast-bench-');
   try {
@@ -197,12 +199,12 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
       const runs = (opts.losses ?? [0, 0.05]).flatMap((loss) => (loss === 0 ? [{ loss, recovery: 'auto' as const }] : (opts.recoveries ?? ['auto', 'fountain']).map((recovery) => ({ loss, recovery }))));
       for (const { loss, recovery } of runs) {
         // Four receivers take several times longer and vary less: one run each.
-        const r = await medianOf(receivers === 1 ? (opts.repeat ?? 3) : 1, () => runTransfer(file, dir, sizeMiB, receivers, loss, sourceHash, recovery));
+        const r = await medianOf(receivers === 1 ? (opts.repeat ?? 3) : 1, () => runTransfer(file, dir, sizeMiB, receivers, loss, sourceHash, recovery, { rateBits: opts.rateBits }));
         report.transfers.push(r);
         const vsCeiling = r.goodputMBps / blast.goodputMBps;
         const vsCodec = r.goodputMBps / report.codecDecodeMBps[String(loss)]!;
         console.log(
-          `bench=e2e receivers=${receivers} loss=${loss} recovery=${recovery} size_mib=${sizeMiB} runs=${r.goodputRunsMBps!.length} prepare_s=${r.prepareSeconds.toFixed(2)} wall_s=${r.wallSeconds.toFixed(2)} goodput_mb_per_s=${r.goodputMBps.toFixed(1)} ` +
+          `bench=e2e receivers=${receivers} loss=${loss} recovery=${recovery} rate=${opts.rateBits ?? 'default'} size_mib=${sizeMiB} runs=${r.goodputRunsMBps!.length} prepare_s=${r.prepareSeconds.toFixed(2)} wall_s=${r.wallSeconds.toFixed(2)} goodput_mb_per_s=${r.goodputMBps.toFixed(1)} ` +
             `vs_raw=${vsCeiling.toFixed(2)} vs_codec_decode=${vsCodec.toFixed(2)} overhead=${(r.receptionOverhead * 100).toFixed(2)}% ` +
             `sender_cpu_s=${r.senderCpuSeconds.toFixed(2)} receiver_cpu_s=${r.receiverCpuSeconds.map((c) => c.toFixed(2)).join('/')} ` +
             `sender_rss_mib=${r.senderPeakRssMiB.toFixed(0)} receiver_rss_mib=${Math.max(...r.receiverPeakRssMiB).toFixed(0)} identical=${r.allIdentical}`,
@@ -217,6 +219,8 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
 
 export interface SecurityBenchResult {
   mode: SecurityMode;
+  /** Sender rate ceiling, bits/s (undefined: the default 1 Gbit/s; 0: none). */
+  rateBits?: number;
   goodputMBps: number;
   goodputRunsMBps: number[];
   vsOpen: number;
@@ -229,7 +233,7 @@ export interface SecurityBenchResult {
  * Open vs MAC vs encrypted goodput, one receiver, lossless, `repeat` rounds of the three modes
  * interleaved (so drift on a shared machine hits all three alike); medians compared.
  */
-export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number } = {}): Promise<SecurityBenchResult[]> {
+export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number; rateBits?: number } = {}): Promise<SecurityBenchResult[]> {
   const sizeMiB = opts.sizeMiB ?? 256;
   const repeat = opts.repeat ?? 3;
   const dir = await mkdtemp('/dev/shm/fountcast-bench-');
@@ -242,7 +246,7 @@ export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number
     const modes: SecurityMode[] = ['open', 'mac', 'encrypt'];
     const runs = new Map<SecurityMode, E2EResult[]>(modes.map((m) => [m, []]));
     for (let i = 0; i < repeat; i++) {
-      for (const mode of modes) runs.get(mode)!.push(await runTransfer(file, dir, sizeMiB, 1, 0, sourceHash, 'auto', { mode, keysDir, keyFiles }));
+      for (const mode of modes) runs.get(mode)!.push(await runTransfer(file, dir, sizeMiB, 1, 0, sourceHash, 'auto', { security: { mode, keysDir, keyFiles }, rateBits: opts.rateBits }));
     }
     const median = (rs: E2EResult[]) => [...rs].sort((a, b) => a.goodputMBps - b.goodputMBps)[Math.floor((rs.length - 1) / 2)]!;
     const open = median(runs.get('open')!).goodputMBps;
@@ -251,6 +255,7 @@ export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number
       const m = median(rs);
       const r: SecurityBenchResult = {
         mode,
+        rateBits: opts.rateBits,
         goodputMBps: m.goodputMBps,
         goodputRunsMBps: rs.map((x) => x.goodputMBps),
         vsOpen: m.goodputMBps / open,
@@ -259,7 +264,7 @@ export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number
         allIdentical: rs.every((x) => x.allIdentical),
       };
       console.log(
-        `bench=security mode=${mode} size_mib=${sizeMiB} runs=${rs.length} goodput_mb_per_s=${m.goodputMBps.toFixed(1)} vs_open=${r.vsOpen.toFixed(2)} ` +
+        `bench=security mode=${mode} size_mib=${sizeMiB} rate=${opts.rateBits === undefined ? 'default' : opts.rateBits} runs=${rs.length} goodput_mb_per_s=${m.goodputMBps.toFixed(1)} vs_open=${r.vsOpen.toFixed(2)} ` +
           `runs_mb_per_s=${rs.map((x) => x.goodputMBps.toFixed(1)).join('/')} sender_cpu_s=${m.senderCpuSeconds.toFixed(2)} receiver_cpu_s=${r.receiverCpuSeconds.toFixed(2)} identical=${r.allIdentical}`,
       );
       return r;

@@ -2,11 +2,11 @@
  * `npm run bench`: micro-benchmarks (benchmark.js) then the end-to-end loopback benchmark.
  * Prints one line per configuration; writes everything to bench/results/bench-<timestamp>.json.
  * Flags: --quick (small sizes, for a smoke run), --micro-only, --e2e-only, --size MiB,
- * --receivers 1,4, --loss 0,0.05, --recovery auto,fountain (modes raced at each lossy
+ * --receivers 1,4, --loss 0,0.05, --rate BITS (sender ceiling; 0 = none), --recovery auto,fountain (modes raced at each lossy
  * configuration), --repeat N (runs per one-receiver configuration; the median is kept),
  * --research-only (scheme encode/decode rates and the 1,000-receiver simulation; also part of a
  * full run), --security-only (open vs MAC vs encrypted goodput, one receiver; also part of a
- * full run).
+ * full run; --security-rate BITS sets the sender's ceiling, 0 = none).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -41,8 +41,14 @@ const results: Record<string, unknown> = {
 const only = ['--micro-only', '--e2e-only', '--research-only', '--security-only'].find((f) => args.includes(f));
 if (!only || only === '--micro-only') results.micro = await runMicroBenchmarks({ quick });
 if (!only || only === '--research-only') results.research = runResearchBench({ quick });
-if (!only || only === '--e2e-only') results.e2e = await runE2EBenchmarks({ sizeMiB, receivers, losses, recoveries, repeat });
-if (!only || only === '--security-only') results.security = await runSecurityBench({ sizeMiB, repeat });
+// --rate BITS: the sender's ceiling in the end-to-end runs (default: send()'s 1 Gbit/s; 0 = none).
+const rateArg = args.indexOf('--rate');
+const rateBits = rateArg >= 0 ? Number(args[rateArg + 1]) : undefined;
+if (!only || only === '--e2e-only') results.e2e = await runE2EBenchmarks({ sizeMiB, receivers, losses, recoveries, repeat, rateBits });
+// --security-rate BITS: the sender's ceiling in the security race (0 = none: CPU-bound on loopback).
+const securityRateArg = args.indexOf('--security-rate');
+const securityRate = securityRateArg >= 0 ? Number(args[securityRateArg + 1]) : undefined;
+if (!only || only === '--security-only') results.security = await runSecurityBench({ sizeMiB, repeat, rateBits: securityRate });
 
 const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bench', 'results');
 await mkdir(dir, { recursive: true });
