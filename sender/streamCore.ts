@@ -235,33 +235,49 @@ export class SenderStream {
     }
     const survive = 1 - this.stats.lossEstimate;
     const horizon = Math.max(this.inFlightHorizonMs, 2 * this.reportDelayMs + 10);
+    const listed = new Set<number>();
     for (const entry of p.open) {
+      listed.add(entry.index);
       const seg = this.open.get(entry.index);
-      if (!seg) continue;
-      const coming = (seg.inFlight(highest, now - horizon) + seg.pendingSource) * survive;
-      const shortfall = entry.needed - coming;
-      const p = this.stats.lossEstimate;
-      seg.resendOnly = false;
-      if (!this.resends()) {
-        seg.resendQueue = [];
-        seg.repairCredit = shortfall <= 0 ? 0 : repairFor(shortfall, p);
-        continue;
-      }
-      const queued = this.queueResends(seg, entry.missing, this.lostTail(seg, entry, shortfall), highest, now - horizon);
-      if (shortfall <= 0) seg.repairCredit = 0;
-      else if (queued > 0) {
-        // Resend what the receiver listed, with as many extra copies as the loss calls for
-        // (mean plus two standard deviations): an extra feedback round costs more than copies.
-        // What the list does not explain yet (a tail the receiver cannot know is lost) it
-        // will list once a later segment arrives, or the in-flight horizon passes.
-        seg.resendOnly = true;
-        seg.repairCredit = repairFor(Math.min(queued, Math.ceil(shortfall)), p);
-      } else if (entry.missing) seg.repairCredit = 0; // nothing lost yet, or resends in flight
-      // No list though one would fit: the report's listing budget went to older segments, and
-      // this one is listed once they are done. Only a loss too large to list calls for repair.
-      else if (entry.needed <= MAX_MISSING_LISTED) seg.repairCredit = 0;
-      else seg.repairCredit = repairFor(shortfall, p);
+      if (seg) this.planRecovery(seg, entry, highest, now - horizon, survive);
     }
+    // A segment whose sources all went out but which the report neither lists nor counts as
+    // complete reached the receiver with nothing (a receiver opens a segment on its first
+    // symbol). Once none of its symbols can still be in flight, all of it is owed again. Seen:
+    // a file's last segment of one symbol, lost, waited for the 200 ms stall burst.
+    for (const [i, seg] of this.open) {
+      if (listed.has(i) || seg.pendingSource > 0 || seg.inFlight(highest, now - horizon) > 0) continue;
+      const k = seg.sourceSymbols;
+      const missing = k <= MAX_MISSING_LISTED ? Array.from({ length: k }, (_, esi) => esi) : undefined;
+      this.planRecovery(seg, missing ? { index: i, received: 0, needed: k, missing } : { index: i, received: 0, needed: k }, highest, now - horizon, survive);
+    }
+  }
+
+  /** Sets what `seg` is owed beyond its sources from its report entry (see Recovery). */
+  private planRecovery(seg: OpenSegment, entry: SegmentProgress, highest: number, lostBefore: number, survive: number): void {
+    const coming = (seg.inFlight(highest, lostBefore) + seg.pendingSource) * survive;
+    const shortfall = entry.needed - coming;
+    const p = this.stats.lossEstimate;
+    seg.resendOnly = false;
+    if (!this.resends()) {
+      seg.resendQueue = [];
+      seg.repairCredit = shortfall <= 0 ? 0 : repairFor(shortfall, p);
+      return;
+    }
+    const queued = this.queueResends(seg, entry.missing, this.lostTail(seg, entry, shortfall), highest, lostBefore);
+    if (shortfall <= 0) seg.repairCredit = 0;
+    else if (queued > 0) {
+      // Resend what the receiver listed, with as many extra copies as the loss calls for
+      // (mean plus two standard deviations): an extra feedback round costs more than copies.
+      // What the list does not explain yet (a tail the receiver cannot know is lost) it
+      // will list once a later segment arrives, or the in-flight horizon passes.
+      seg.resendOnly = true;
+      seg.repairCredit = repairFor(Math.min(queued, Math.ceil(shortfall)), p);
+    } else if (entry.missing) seg.repairCredit = 0; // nothing lost yet, or resends in flight
+    // No list though one would fit: the report's listing budget went to older segments, and
+    // this one is listed once they are done. Only a loss too large to list calls for repair.
+    else if (entry.needed <= MAX_MISSING_LISTED) seg.repairCredit = 0;
+    else seg.repairCredit = repairFor(shortfall, p);
   }
 
   /**

@@ -5,6 +5,7 @@ import { datagramLength, parseDatagram } from '../../encoder/datagram.js';
 import { crc32Scheme } from '../../encoder/integrity.js';
 import { planSegments, segmentRange } from '../../encoder/segmentLayout.js';
 import { repairFor, SenderStream } from '../../sender/streamCore.js';
+import { defaultBurstBytes } from '../../sender/tokenBucket.js';
 
 /** A codec whose repair symbol n is n repeated; counts encoders created and freed. */
 class FakeCodec implements Codec {
@@ -64,6 +65,9 @@ function drain(s: SenderStream, now: number, max = 100_000) {
   return out;
 }
 
+/** A segment the receiver holds whole (decoded, not yet written): listed, needing nothing. */
+const held = (index: number) => ({ index, received: 100, needed: 0 });
+
 const progress = (over: Partial<Progress>): Progress => ({ type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0, ...over });
 
 describe('SenderStream', () => {
@@ -115,10 +119,10 @@ describe('SenderStream', () => {
   it('treats unreported symbols older than the horizon as lost, not in flight', () => {
     const s = stream(new FakeCodec(), { inFlightHorizonMs: 50, recovery: 'fountain' });
     drain(s, 0);
-    s.handleProgress(1, progress({ open: [{ index: 1, received: 50, needed: 50 }], highestSequence: 149, datagramsReceived: 150 }));
+    s.handleProgress(1, progress({ open: [held(0), { index: 1, received: 50, needed: 50 }, held(2)], highestSequence: 149, datagramsReceived: 150 }));
     expect(drain(s, 1)).toHaveLength(0); // 150 symbols in flight cover the need
     // At t=100 a report still only covers seq 149: the 150 later symbols are long overdue.
-    s.handleProgress(100, progress({ open: [{ index: 1, received: 50, needed: 50 }], highestSequence: 149, datagramsReceived: 150 }));
+    s.handleProgress(100, progress({ open: [held(0), { index: 1, received: 50, needed: 50 }, held(2)], highestSequence: 149, datagramsReceived: 150 }));
     expect(drain(s, 100).filter((d) => d.segmentIndex === 1)).toHaveLength(repairFor(50, 0));
   });
 
@@ -151,7 +155,7 @@ describe('SenderStream', () => {
       feed(s, now);
     }
     // 1000 datagrams minus the initial burst take (1000·DG − burst)/rate seconds, to a datagram.
-    const expectedMs = ((1000 * DG - 6000) / rate) * 1000;
+    const expectedMs = ((1000 * DG - defaultBurstBytes(rate)) / rate) * 1000;
     expect(Math.abs(last - expectedMs)).toBeLessThanOrEqual((DG / rate) * 1000);
   });
 
@@ -159,11 +163,26 @@ describe('SenderStream', () => {
     const s = stream(new FakeCodec(), { stallTimeoutMs: 200 });
     drain(s, 0);
     // 361.1468 - 161.1468 is 199.99999999999997 in doubles: the check must use the same sum.
-    s.handleProgress(161.1468, progress({ open: [{ index: 0, received: 100, needed: 0 }], highestSequence: 299, datagramsReceived: 300 }));
+    s.handleProgress(161.1468, progress({ open: [held(0), held(1), held(2)], highestSequence: 299, datagramsReceived: 300 }));
     const due = s.pollTimeout()!;
     expect(due).toBe(361.1468);
     expect(s.pollTransmit(due)).toBeDefined();
     expect(s.stats.stallBursts).toBe(1);
+  });
+
+  it('resends a segment the report does not mention, once nothing of it can still be in flight', () => {
+    // All of segment 1's datagrams were lost: the receiver never opened it, so it is neither
+    // listed nor complete. (A file's last segment of a single symbol waited for the stall burst.)
+    const s = stream(new FakeCodec(), { inFlightHorizonMs: 50 });
+    drain(s, 0);
+    const report = progress({ open: [held(0), held(2)], highestSequence: 299, datagramsReceived: 200, datagramsLost: 100 });
+    s.handleProgress(1, report);
+    const resent = drain(s, 1);
+    expect(new Set(resent.map((d) => d.segmentIndex))).toEqual(new Set([1]));
+    expect(new Set(resent.map((d) => d.encodingSymbolId))).toEqual(new Set([...Array(100).keys()]));
+    // Its symbols sent after the report's highest are in flight: no second resend yet.
+    s.handleProgress(2, report);
+    expect(drain(s, 2)).toHaveLength(0);
   });
 
   it('wraps sequence numbers at 2^32', () => {
@@ -213,7 +232,7 @@ describe('SenderStream source resends (unicast shortcut)', () => {
     const { codec, repairs } = countingRepairs();
     const s = stream(codec);
     drain(s, 0);
-    s.handleProgress(1, progress({ open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }], highestSequence: 299, datagramsReceived: 297, datagramsLost: 3 }));
+    s.handleProgress(1, progress({ open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }, held(1), held(2)], highestSequence: 299, datagramsReceived: 297, datagramsLost: 3 }));
     const resent = drain(s, 1);
     // The listed ids in order, then extra copies cycling through them: mean + 2 sd at the loss.
     const copies = repairFor(3, s.stats.lossEstimate);
@@ -222,10 +241,10 @@ describe('SenderStream source resends (unicast shortcut)', () => {
     expect(repairs.asked).toBe(0);
     expect(s.stats.sourceRetransmits).toBe(copies);
     // A report that has not yet passed the resends does not resend them again.
-    s.handleProgress(2, progress({ open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }], highestSequence: 299, datagramsReceived: 297, datagramsLost: 3 }));
+    s.handleProgress(2, progress({ open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }, held(1), held(2)], highestSequence: 299, datagramsReceived: 297, datagramsLost: 3 }));
     expect(drain(s, 2)).toHaveLength(0);
     // Once a report passed them and 17 is still missing, 17 goes again.
-    s.handleProgress(3, progress({ open: [{ index: 0, received: 99, needed: 1, missing: [17] }], highestSequence: 299 + copies, datagramsReceived: 299, datagramsLost: 4 }));
+    s.handleProgress(3, progress({ open: [{ index: 0, received: 99, needed: 1, missing: [17] }, held(1), held(2)], highestSequence: 299 + copies, datagramsReceived: 299, datagramsLost: 4 }));
     const again = drain(s, 3).map((d) => d.encodingSymbolId);
     expect(again.length).toBe(repairFor(1, s.stats.lossEstimate));
     expect(new Set(again)).toEqual(new Set([17]));
@@ -236,10 +255,10 @@ describe('SenderStream source resends (unicast shortcut)', () => {
     const s = stream(new FakeCodec(), { inFlightHorizonMs: 50 });
     drain(s, 0);
     // Segment 1 unlisted with 50 needed (the budget went elsewhere): nothing is owed yet.
-    s.handleProgress(100, progress({ open: [{ index: 1, received: 50, needed: 50 }], highestSequence: 299, datagramsReceived: 250, datagramsLost: 50 }));
+    s.handleProgress(100, progress({ open: [held(0), { index: 1, received: 50, needed: 50 }, held(2)], highestSequence: 299, datagramsReceived: 250, datagramsLost: 50 }));
     expect(drain(s, 100)).toHaveLength(0);
     // A report claiming more than a list can hold gets repair symbols instead.
-    s.handleProgress(101, progress({ open: [{ index: 1, received: 0, needed: 5000 }], highestSequence: 299, datagramsReceived: 250, datagramsLost: 50 }));
+    s.handleProgress(101, progress({ open: [held(0), { index: 1, received: 0, needed: 5000 }, held(2)], highestSequence: 299, datagramsReceived: 250, datagramsLost: 50 }));
     expect(drain(s, 101).length).toBeGreaterThan(0);
     expect(s.stats.repairSymbolsSent).toBeGreaterThan(0);
   });
@@ -252,7 +271,7 @@ describe('SenderStream source resends (unicast shortcut)', () => {
     const k = last.encodingSymbolId + 1;
     // The receiver has ids 0..k-3 of the last segment, no hole. At 5 ms the last two may be in
     // flight; a keep-alive at 100 ms, past the 50 ms horizon, shows they are lost.
-    const report = progress({ open: [{ index: last.segmentIndex, received: k - 2, needed: 2, missing: [] }], highestSequence: sent.length - 3, datagramsReceived: sent.length - 2, datagramsLost: 0 });
+    const report = progress({ open: [held(0), held(1), { index: last.segmentIndex, received: k - 2, needed: 2, missing: [] }], highestSequence: sent.length - 3, datagramsReceived: sent.length - 2, datagramsLost: 0 });
     s.handleProgress(5, report);
     expect(drain(s, 5)).toHaveLength(0);
     s.handleProgress(100, report);

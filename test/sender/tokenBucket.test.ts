@@ -39,7 +39,8 @@ describe('TokenBucket', () => {
     for (let i = 0; i < 1000; i++) b.consume(0, 65_000);
     expect(b.nextSendTime(0, 65_000)).toBe(0);
     b.setRate(0, 1_000_000);
-    b.consume(0, defaultBurstBytes(1_000_000));
+    // It kept the tokens it had at rate 0 (the 6000-byte minimum bucket), not a fresh full one.
+    b.consume(0, 6000);
     expect(b.nextSendTime(0, 1000)).toBeCloseTo(1, 9);
     b.setRate(0, 2_000_000);
     expect(b.nextSendTime(0, 1000)).toBeCloseTo(0.5, 9);
