@@ -4,8 +4,10 @@
  * Rule (documented in README): the stream starts at `initial` (the user's cap if given, else
  * 40 MB/s) and, until the first congestion signal, multiplies its rate by 1.5 per report
  * (slow start); afterwards it adds 4 % per report. A report whose loss exceeds the stream's
- * long-run loss by a margin — `baseline + 0.03 + 0.25·baseline` — is congestion (a receiver or
- * link queue overflowing): the rate drops by 20 %, at most once per 50 ms. The baseline is a
+ * long-run loss by a margin — `baseline + 0.03 + 0.25·baseline` — and beyond sampling noise (5
+ * binomial standard deviations of its datagram count, or 3 in two reports in a row; see lossZ)
+ * is congestion (a receiver or link queue overflowing): the rate drops by 20 %, at most once
+ * per 50 ms; above the margin but within the noise, the rate holds. The baseline is a
  * slow EWMA of per-report loss, so steady random loss on a lossy link (5 %, 20 %) is learned and
  * does not throttle the stream, while a jump above it does (the baseline is capped at 50 %:
  * a link losing more than that is treated as congested). The rate never exceeds the user's
@@ -49,6 +51,23 @@ export interface RateControllerInit {
   maxBytesPerSecond?: number;
 }
 
+/**
+ * How many binomial standard deviations the loss of `n` datagrams lies above the baseline
+ * (Infinity when no loss was learned and some is seen). A 20 ms report at a few MB/s covers only
+ * ~80 datagrams, whose loss count at 5 % varies by ±2, and a shared stream goes at its slowest
+ * member's rate: 8 members make 400 decisions a second, so even a 3 σ test fires on noise every
+ * half second. Hence CONGESTION_Z at once, or SUSPECT_Z in two decisions in a row (a real
+ * overflow keeps dropping until the rate falls; noise does not repeat).
+ */
+function lossZ(n: number, loss: number, baseline: number): number {
+  const b = Math.max(0, baseline);
+  const sd = Math.sqrt(n * b * (1 - b));
+  const excess = (loss - b) * n;
+  return sd > 0 ? excess / sd : excess > 0 ? Infinity : 0;
+}
+const CONGESTION_Z = 5;
+const SUSPECT_Z = 3;
+
 export class RateController {
   private rate: number;
   private readonly cap: number;
@@ -68,6 +87,8 @@ export class RateController {
   private pendingDelay: number | undefined;
   /** The previous decision saw a queue above QUEUE_DRAIN_MS. */
   private queuedBefore = false;
+  /** The previous decision saw loss above the margin by more than SUSPECT_Z (see lossZ). */
+  private suspectBefore = false;
   private lastQueueCut = -Infinity;
   private pendingSince: number | undefined;
   /** Delivery-rate samples (bytes/s) of recent reports, for a windowed maximum. */
@@ -126,7 +147,10 @@ export class RateController {
     this.queuedBefore = queued;
     if (this.baseline < 0) this.baseline = Math.min(loss, MAX_BASELINE);
     const threshold = this.baseline + 0.03 + 0.25 * this.baseline;
-    if (loss > threshold) {
+    const z = loss > threshold ? lossZ(n, loss, this.baseline) : 0;
+    const congested = z > CONGESTION_Z || (z > SUSPECT_Z && this.suspectBefore);
+    this.suspectBefore = z > SUSPECT_Z;
+    if (congested) {
       if (now - this.lastDecrease >= 50) {
         this.rate = Math.max(this.floor, this.rate * 0.8);
         this.lastDecrease = now;
@@ -134,6 +158,9 @@ export class RateController {
         this.congestionEvents++;
       }
       // Congested samples teach the baseline only slowly.
+      this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.01);
+    } else if (loss > threshold) {
+      // Above the margin but not (yet) beyond noise: neither grow nor cut.
       this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.01);
     } else if (persistentQueue) {
       if (now - this.lastQueueCut >= Math.max(50, queue)) {
