@@ -29,6 +29,14 @@ export interface E2EResult {
   prepareSeconds: number;
   /** From the sender listening to every receiver done (receiver process start-up included). */
   wallSeconds: number;
+  /**
+   * The slowest receiver's own transfer time: from its Request (manifest checked, output file
+   * created) to the file verified, fsynced and renamed. Process start-up, module loading and the
+   * handshake are outside it, as they are outside the raw blast's time (its receivers are
+   * started before the clock). `transferGoodputMBps` is size / this.
+   */
+  transferSeconds: number;
+  transferGoodputMBps: number;
   /** Goodput of every repeat of this configuration; `goodputMBps` is their median. */
   goodputRunsMBps?: number[];
   goodputMBps: number;
@@ -42,7 +50,7 @@ export interface E2EResult {
 
 interface ChildReport {
   type: string;
-  result?: { symbolsReceived?: number; symbolsNeeded?: number; path?: string };
+  result?: { symbolsReceived?: number; symbolsNeeded?: number; path?: string; seconds?: number };
   cpuSeconds: number;
   maxRssMiB: number;
   message?: string;
@@ -116,6 +124,7 @@ export async function runTransfer(
   const tx = await sender;
   const hashes = await Promise.all(rx.map((r) => sha256(r.result!.path!)));
   await Promise.all(outs.map((o) => rm(o, { recursive: true, force: true })));
+  const transferSeconds = Math.max(...rx.map((r) => r.result!.seconds!));
   const overheads = rx.map((r) => r.result!.symbolsReceived! / r.result!.symbolsNeeded! - 1);
   return {
     receivers,
@@ -125,6 +134,8 @@ export async function runTransfer(
     prepareSeconds: (listening - start) / 1000,
     wallSeconds,
     goodputMBps: (sizeMiB * 1.048576) / wallSeconds,
+    transferSeconds,
+    transferGoodputMBps: (sizeMiB * 1.048576) / transferSeconds,
     receptionOverhead: Math.max(...overheads),
     senderCpuSeconds: tx.cpuSeconds,
     receiverCpuSeconds: rx.map((r) => r.cpuSeconds),
@@ -203,9 +214,10 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
         report.transfers.push(r);
         const vsCeiling = r.goodputMBps / blast.goodputMBps;
         const vsCodec = r.goodputMBps / report.codecDecodeMBps[String(loss)]!;
+        const transfer = `transfer_s=${r.transferSeconds.toFixed(2)} transfer_mb_per_s=${r.transferGoodputMBps.toFixed(1)} transfer_vs_raw=${(r.transferGoodputMBps / blast.goodputMBps).toFixed(2)} transfer_vs_codec_decode=${(r.transferGoodputMBps / report.codecDecodeMBps[String(loss)]!).toFixed(2)}`;
         console.log(
           `bench=e2e receivers=${receivers} loss=${loss} recovery=${recovery} rate=${opts.rateBits ?? 'default'} size_mib=${sizeMiB} runs=${r.goodputRunsMBps!.length} prepare_s=${r.prepareSeconds.toFixed(2)} wall_s=${r.wallSeconds.toFixed(2)} goodput_mb_per_s=${r.goodputMBps.toFixed(1)} ` +
-            `vs_raw=${vsCeiling.toFixed(2)} vs_codec_decode=${vsCodec.toFixed(2)} overhead=${(r.receptionOverhead * 100).toFixed(2)}% ` +
+            `vs_raw=${vsCeiling.toFixed(2)} vs_codec_decode=${vsCodec.toFixed(2)} ${transfer} overhead=${(r.receptionOverhead * 100).toFixed(2)}% ` +
             `sender_cpu_s=${r.senderCpuSeconds.toFixed(2)} receiver_cpu_s=${r.receiverCpuSeconds.map((c) => c.toFixed(2)).join('/')} ` +
             `sender_rss_mib=${r.senderPeakRssMiB.toFixed(0)} receiver_rss_mib=${Math.max(...r.receiverPeakRssMiB).toFixed(0)} identical=${r.allIdentical}`,
         );

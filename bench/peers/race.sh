@@ -3,32 +3,68 @@
 # the peers harness (../shared/peers: network namespaces on a veth bridge, nftables loss,
 # sha256-verified), one median line per tool and case.
 #
-# Usage: bench/peers/race.sh [-r REPS] [-s SIZE_MIB]     (defaults: 3 runs per case, 256 MiB)
+# Usage: bench/peers/race.sh [-r REPS] [-s SIZE_MIB] [-c CASES]
+#   -r runs per case (default 3; the median is kept)   -s file size in MiB (default 256)
+#   -c which cases: all (default), lossless, lossy, capped (comma-separated)
 #   npm run bench:peers -- -r 1      a quick single pass
 # Needs root or unprivileged user namespaces, and the Debian packages udpcast uftp nftables time
-# iproute2 (see ../shared/peers/README.md). Cases: 1 and 4 receivers lossless (fountcast with
-# --rate 0: no cap), 4 receivers at 5 % and at 20 % loss each. Results: every run in /dev/shm/peers-bench/race.txt.
+# iproute2 (see ../shared/peers/README.md).
+# Cases:
+#   lossless  1 and 4 receivers, 0 % loss, no rate cap (fountcast --rate 0; udpcast and UFTP
+#             as the harness runs them)
+#   lossy     4 receivers at 5 % and at 20 % loss each, every tool's defaults
+#   capped    8 receivers, every link (sender's and each receiver's) capped at 200 Mbit/s with
+#             tbf, 5 % loss each: link-bound, like a switched LAN. Each tool is told the link
+#             speed, as a user would: udpcast --max-bitrate 190m, uftp -R 190000, fountcast
+#             --rate 190M (95 % of the link, leaving room for headers).
+# The shared harness is read-only: it is copied to $PB_WORK/harness with bench/peers/linkcap.sh
+# (the tbf overlay, active only when PB_LINK_RATE is set) appended to its lib.sh.
+# Results: every run in /dev/shm/peers-bench/race.txt; the medians on stdout.
 set -eu
 here=$(dirname "$(readlink -f "$0")")
 PEERS_DIR=${PEERS_DIR:-$(readlink -f "$here/../../../shared/peers")}
 [ -x "$PEERS_DIR/bench-all.sh" ] || { echo "ERROR: peers harness not found at $PEERS_DIR (set PEERS_DIR)" >&2; exit 1; }
-reps=3 size=256
+reps=3 size=256 which=all
 while [ $# -gt 0 ]; do
 	case $1 in
 	-r) reps=$2; shift 2 ;;
 	-s) size=$2; shift 2 ;;
-	-h | --help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-c) which=$2; shift 2 ;;
+	-h | --help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
 	esac
 done
-ours=$(realpath --relative-to="$PEERS_DIR" "$here/fountcast.sh")
-cases=()
-for c in "-n 1" "-n 4" "-n 4 -l 5" "-n 4 -l 20"; do
-	# The lossless cases are "no rate cap": fountcast's default 1 Gbit/s ceiling is lifted
-	# (--rate 0; udpcast has no cap by default); the lossy ones keep every tool's defaults.
-	nocap=""
-	case $c in *-l*) ;; *) nocap=" --rate 0" ;; esac
-	cases+=("udpcast.sh $c -s $size" "uftp.sh $c -s $size" "$ours $c -s $size$nocap")
-done
-mkdir -p /dev/shm/peers-bench
-PEERS_DIR=$PEERS_DIR exec "$PEERS_DIR/bench-all.sh" -r "$reps" -o /dev/shm/peers-bench/race.txt "${cases[@]}"
+want() { [ "$which" = all ] || [[ ",$which," == *",$1,"* ]]; }
+
+work=${PB_WORK:-/dev/shm/peers-bench}
+harness=$work/harness
+rm -rf "$harness"
+mkdir -p "$harness"
+cp -p "$PEERS_DIR"/* "$harness/"
+cat "$here/linkcap.sh" >>"$harness/lib.sh"
+export PEERS_DIR=$harness
+ours=$(realpath --relative-to="$harness" "$here/fountcast.sh")
+out=$work/race.txt
+
+race() { "$harness/bench-all.sh" -r "$reps" -o "$out" "$@"; }
+
+if want lossless; then
+	cases=()
+	for c in "-n 1" "-n 4"; do
+		# "No rate cap": fountcast's default 1 Gbit/s ceiling is lifted (udpcast has no cap by
+		# default; the harness runs UFTP at -R 1000000, see its README).
+		cases+=("udpcast.sh $c -s $size" "uftp.sh $c -s $size" "$ours $c -s $size --rate 0")
+	done
+	race "${cases[@]}"
+fi
+if want lossy; then
+	cases=()
+	for c in "-n 4 -l 5" "-n 4 -l 20"; do
+		cases+=("udpcast.sh $c -s $size" "uftp.sh $c -s $size" "$ours $c -s $size")
+	done
+	race "${cases[@]}"
+fi
+if want capped; then
+	c="-n 8 -l 5 -s $size"
+	PB_LINK_RATE=200mbit race "udpcast.sh $c --max-bitrate 190m" "uftp.sh $c -R 190000" "$ours $c --rate 190M"
+fi
