@@ -1,11 +1,13 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../util/random.js';
 import { newNonce, proofMatches, receiverProof, senderProof, sessionKey, unwrapDataKey, wrapDataKey } from '../../control/auth.js';
 import type { ControlConnection, ControlEvent } from '../../control/connection.js';
 import { ReceiverConnection } from '../../control/receiverConnection.js';
 import { SenderConnection } from '../../control/senderConnection.js';
 import type { Manifest } from '../../control/messages.js';
 import { datagramLength, parseDatagram, writeDatagram } from '../../encoder/datagram.js';
-import { aes256GcmScheme, crc32Scheme, hmacSha256Scheme, integrityFor, IntegrityKeyError, TagKind } from '../../encoder/integrity.js';
+import { aes256GcmScheme, crc32Scheme, HMAC_TAG_LENGTH, hmacSha256Scheme, integrityFor, IntegrityKeyError, TagKind } from '../../encoder/integrity.js';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import { encodeFrame } from '../../control/framing.js';
 
@@ -99,6 +101,23 @@ describe('datagram MAC (tag kind 2)', () => {
     expect(parseDatagram(open, expect_()).ok).toBe(false);
     // And an open receiver does not take MACed datagrams for CRC ones.
     expect(parseDatagram(d, expect_(crc32Scheme)).ok).toBe(false);
+  });
+
+  it('its tag is HMAC-SHA256 truncated to 16 bytes, for any key and length (same as createHmac)', () => {
+    const r = new SeededRandom(31);
+    // Key lengths around the 64-byte block (a longer key is hashed first), lengths up to past
+    // the scratch buffer's first size.
+    for (const keyLength of [16, 32, 63, 64, 65, 100]) {
+      const key = r.fill(new Uint8Array(keyLength));
+      const scheme = hmacSha256Scheme(key);
+      for (const end of [0, 1, 24, 1412, 2047, 2049, 9000]) {
+        const bytes = r.fill(new Uint8Array(end + HMAC_TAG_LENGTH));
+        scheme.seal(bytes, end);
+        const want = createHmac('sha256', key).update(bytes.subarray(0, end)).digest().subarray(0, HMAC_TAG_LENGTH);
+        expect(Buffer.from(bytes.subarray(end)).equals(want), `key ${keyLength}, ${end} bytes`).toBe(true);
+        expect(scheme.check(bytes, end)).toBe(true);
+      }
+    }
   });
 
   it('keyed tag kinds need a key; unknown kinds are refused by name', () => {
