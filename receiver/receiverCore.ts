@@ -14,6 +14,7 @@
  * SHA-256 in file order (out-of-order ones wait, inside the window), so the file is never re-read.
  */
 import { createHash, type Hash } from 'node:crypto';
+import { BufferPool } from '../util/bufferPool.js';
 import { MAX_MISSING_LISTED, MAX_MISSING_PER_PROGRESS, type Manifest, type Progress, type SegmentProgress } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
 import type { DatagramExpectations } from '../encoder/datagram.js';
@@ -95,6 +96,8 @@ export class ReceiverCore {
   private highestSegmentSeen = -1;
   private hashedBelow = 0;
   private readonly fileHash: Hash = createHash('sha256');
+  /** Segment buffers recycled from written segments to new ones (see BufferPool). */
+  private readonly buffers = new BufferPool();
   private fileDigest: string | undefined;
 
   private symbolsReceived = 0;
@@ -345,6 +348,7 @@ export class ReceiverCore {
       expectedSha256: this.segmentSha256.subarray(32 * s, 32 * s + 32),
       encodingSymbolIdLimit: this.codec.encodingSymbolIdLimit,
       retryStep: this.codec.decodeRetryStep?.(range.sourceSymbols),
+      takeBuffer: (bytes) => this.buffers.take(bytes),
     });
     const slot: SegmentSlot = { index: s, collector, data: undefined, receivedAtDecode: 0, queued: false, writing: false, written: false, hashed: false };
     this.slots.set(s, slot);
@@ -365,6 +369,8 @@ export class ReceiverCore {
 
   private maybeRetire(slot: SegmentSlot): void {
     if (slot.written && slot.hashed) {
+      // Written and hashed: nothing holds these bytes any more, the next segment reuses them.
+      if (slot.data !== undefined) this.buffers.give(slot.data, segmentRange(this.layout, slot.index).sourceSymbols * this.layout.symbolSize);
       slot.data = undefined;
       this.slots.delete(slot.index);
     }

@@ -28,6 +28,11 @@ export interface SegmentCollectorInit {
   readonly maxRepairSymbols?: number;
   /** Extra symbols before the next attempt after one that needed more. @default RETRY_EXTRA_SYMBOLS */
   readonly retryStep?: number;
+  /**
+   * Where the K·T-byte source buffer comes from (a recycling pool); need not be zeroed, since
+   * only symbols marked present are ever read. @default a new zeroed buffer
+   */
+  readonly takeBuffer?: (bytes: number) => Uint8Array;
 }
 
 /** Threshold increase after each decode attempt that needed more symbols. */
@@ -76,6 +81,7 @@ export class SegmentCollector {
   failedAttempts = 0;
 
   private readonly retryStep: number;
+  private readonly takeBuffer: (bytes: number) => Uint8Array;
 
   constructor(init: SegmentCollectorInit) {
     const k = init.sourceSymbols;
@@ -87,7 +93,8 @@ export class SegmentCollector {
     this.retryStep = Math.max(1, Math.floor(init.retryStep ?? RETRY_EXTRA_SYMBOLS));
     this.expectedSha256 = init.expectedSha256.slice();
     this.repairIdSpan = Math.max(0, (init.encodingSymbolIdLimit ?? 2 ** 24) - k);
-    this.source = new Uint8Array(k * init.symbolSize);
+    this.takeBuffer = init.takeBuffer ?? ((bytes) => new Uint8Array(bytes));
+    this.source = this.takeBuffer(k * init.symbolSize);
     this.present = new Uint8Array(k);
     this.repairSeen = new Uint8Array(Math.min(Math.ceil(this.repairIdSpan / 8), Math.ceil((2 * k + 64) / 8)));
     this.pendingIds = new Uint32Array(0);
@@ -233,7 +240,7 @@ export class SegmentCollector {
     if (buffers !== undefined) this.adopt(buffers);
     else if (this.jobOut) {
       // The job's buffers are gone (its worker died): start with new ones.
-      this.source = new Uint8Array(this.sourceSymbols * this.symbolSize);
+      this.source = this.takeBuffer(this.sourceSymbols * this.symbolSize);
       this.repairIds = undefined;
       this.repair = undefined;
     }

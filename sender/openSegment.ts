@@ -21,6 +21,8 @@ export class OpenSegment {
   resendOnly = false;
   /** Unwrapped sequence number of each source id's latest resend. */
   readonly resentAt = new Map<number, number>();
+  /** The segment's bytes the encoder was made from (handed to onSegmentFreed once it is freed). */
+  source: Uint8Array | undefined;
 
   /** The next source id to resend, if the credit goes to resends. */
   nextResend(): number | undefined {

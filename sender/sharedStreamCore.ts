@@ -41,6 +41,8 @@ import { SEND_TIME_HISTORY, U32, unwrapSequence } from './sequence.js';
 import { TokenBucket } from './tokenBucket.js';
 
 export interface SharedStreamInit {
+  /** Called with a segment's bytes once its encoder is freed (see SenderStreamInit). */
+  onSegmentFreed?: (data: Uint8Array) => void;
   sessionId: number;
   layout: SegmentLayout;
   codec: Codec;
@@ -315,6 +317,7 @@ export class SharedStream {
     const range = segmentRange(this.init.layout, i);
     const encoder = this.init.codec.createEncoder(data, { transferLength: range.length, symbolSize: this.init.layout.symbolSize });
     const seg = new SharedSegment(i, range.sourceSymbols, encoder);
+    seg.source = data;
     seg.nextRepair = this.repairCursor.get(i) ?? 0;
     // Sources again only if nobody who needs it holds a symbol of it (they would be duplicates).
     if (this.members.anyStarted(i, this.now)) seg.nextSource = seg.sourceSymbols;
@@ -397,6 +400,8 @@ export class SharedStream {
       if (this.members.anyActiveNeedsSegment(i, this.now) || (seg.carousel && seg.pendingSource > 0)) continue;
       this.repairCursor.set(i, seg.nextRepair);
       seg.encoder.free();
+      if (seg.source !== undefined) this.init.onSegmentFreed?.(seg.source);
+      seg.source = undefined;
       this.open.delete(i);
     }
   }

@@ -11,6 +11,8 @@ import { integrityFor, TagKind } from '../encoder/integrity.js';
 import { codecByName } from '../encoder/codecs.js';
 import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
+import { segmentRange } from '../encoder/segmentLayout.js';
+import { BufferPool } from '../util/bufferPool.js';
 import { SharedStream } from './sharedStreamCore.js';
 import type { FromSharedWorker, SharedWorkerData, ToSharedWorker } from './sharedWorkerMessages.js';
 
@@ -18,6 +20,8 @@ const data = workerData as SharedWorkerData;
 const port = parentPort!;
 const post = (m: FromSharedWorker) => port.postMessage(m);
 
+// Segment reads reuse the buffers of segments whose encoders are freed (see BufferPool).
+const buffers = new BufferPool();
 const core = new SharedStream({
   sessionId: data.sessionId,
   layout: data.layout,
@@ -28,6 +32,7 @@ const core = new SharedStream({
   fixedRate: data.fixedRate,
   carousel: data.carousel,
   now: performance.now(),
+  onSegmentFreed: (bytes) => buffers.give(bytes, bytes.length),
 });
 const destination = data.dataPlane.mode === 'multicast' ? data.dataPlane.group : (data.broadcastAddress ?? '255.255.255.255');
 const socket = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
@@ -67,7 +72,8 @@ function schedule(): void {
 }
 
 async function load(index: number): Promise<void> {
-  core.provideSegment(performance.now(), index, await readSegment(file!, data.filePath, data.layout, index));
+  const length = segmentRange(data.layout, index).length;
+  core.provideSegment(performance.now(), index, await readSegment(file!, data.filePath, data.layout, index, buffers.take(length)));
 }
 
 function run(): void {

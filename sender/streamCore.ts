@@ -43,6 +43,11 @@ import { SEND_TIME_HISTORY, U32, unwrapSequence } from './sequence.js';
 import { TokenBucket } from './tokenBucket.js';
 
 export interface SenderStreamInit {
+  /**
+   * Called with a segment's bytes (as given to provideSegment) once its encoder is freed: nothing
+   * reads them any more, so the adapter may reuse the buffer for a later read.
+   */
+  onSegmentFreed?: (data: Uint8Array) => void;
   sessionId: number;
   layout: SegmentLayout;
   codec: Codec;
@@ -376,6 +381,8 @@ export class SenderStream {
 
   private close(seg: OpenSegment, completed: boolean): void {
     seg.encoder.free();
+    if (seg.source !== undefined) this.init.onSegmentFreed?.(seg.source);
+    seg.source = undefined;
     this.open.delete(seg.index);
     if (completed) this.stats.segmentsCompleted++;
   }
@@ -416,6 +423,7 @@ export class SenderStream {
     const range = segmentRange(this.init.layout, this.nextToOpen++);
     const encoder = this.init.codec.createEncoder(data, { transferLength: range.length, symbolSize: this.init.layout.symbolSize });
     const seg = new OpenSegment(range.index, range.sourceSymbols, encoder);
+    seg.source = data;
     const p = this.stats.lossEstimate;
     if (p > 0 && !this.resends()) seg.repairCredit = Math.max(0, repairFor(seg.sourceSymbols, p) - seg.sourceSymbols);
     this.open.set(seg.index, seg);

@@ -10,6 +10,8 @@ import { integrityFor } from '../encoder/integrity.js';
 import { codecByName } from '../encoder/codecs.js';
 import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
+import { segmentRange } from '../encoder/segmentLayout.js';
+import { BufferPool } from '../util/bufferPool.js';
 import { SenderStream } from './streamCore.js';
 import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './workerMessages.js';
 
@@ -21,6 +23,8 @@ function post(m: FromStreamWorker): void {
 }
 
 const codec = codecByName(data.codecName, data.wasmModule);
+// Segment reads reuse the buffers of segments whose encoders are freed (see BufferPool).
+const buffers = new BufferPool();
 const core = new SenderStream({
   sessionId: data.sessionId,
   layout: data.layout,
@@ -31,6 +35,7 @@ const core = new SenderStream({
   recovery: data.recovery,
   window: data.window,
   now: performance.now(),
+  onSegmentFreed: (bytes) => buffers.give(bytes, bytes.length),
   stallTimeoutMs: data.stallTimeoutMs,
 });
 const socket = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
@@ -71,7 +76,8 @@ function schedule(): void {
 }
 
 async function load(index: number): Promise<void> {
-  core.provideSegment(performance.now(), index, await readSegment(file!, data.filePath, data.layout, index));
+  const length = segmentRange(data.layout, index).length;
+  core.provideSegment(performance.now(), index, await readSegment(file!, data.filePath, data.layout, index, buffers.take(length)));
 }
 
 function run(): void {

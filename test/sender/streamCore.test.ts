@@ -195,6 +195,25 @@ describe('SenderStream', () => {
     expect(drain(s, 1).filter((x) => x.segmentIndex === 0)).toHaveLength(0);
   });
 
+  it('hands the bytes of each segment to onSegmentFreed once, after its encoder is freed', () => {
+    const codec = new FakeCodec();
+    const freed: { data: Uint8Array; encodersFreed: number }[] = [];
+    const s = stream(codec, { onSegmentFreed: (data) => freed.push({ data, encodersFreed: codec.freed }) });
+    const given: Uint8Array[] = [];
+    for (let i = s.pollSegmentLoad(); i !== undefined; i = s.pollSegmentLoad()) {
+      const d = new Uint8Array(segmentRange(layout, i).length).fill(i);
+      given.push(d);
+      s.provideSegment(0, i, d);
+    }
+    drain(s, 0);
+    expect(freed).toHaveLength(0); // all three still open
+    s.handleProgress(1, progress({ completeBelow: 2, open: [held(2)] }));
+    expect(freed.map((f) => f.data)).toEqual([given[0], given[1]]);
+    expect(freed.map((f) => f.encodersFreed)).toEqual([1, 2]); // after each free, not before
+    s.stop(2, 'done');
+    expect(freed.map((f) => f.data)).toEqual(given.slice(0, 3));
+  });
+
   it('finishes when every segment is confirmed, and on stop, freeing each encoder once', () => {
     const codec = new FakeCodec();
     const s = stream(codec);
