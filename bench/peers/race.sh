@@ -47,23 +47,13 @@ ours=$(realpath --relative-to="$harness" "$here/fountcast.sh")
 out=$work/race.txt
 
 race() { "$harness/bench-all.sh" -r "$reps" -o "$out" "$@"; }
+# all_three "CASE" [FOUNTCAST OPTIONS]: the three tools on one case, one after the other.
+all_three() { race "udpcast.sh $1 -s $size" "uftp.sh $1 -s $size" "$ours $1 -s $size${2:+ $2}"; }
 
-if want lossless; then
-	cases=()
-	for c in "-n 1" "-n 4"; do
-		# "No rate cap": fountcast's default 1 Gbit/s ceiling is lifted (udpcast has no cap by
-		# default; the harness runs UFTP at -R 1000000, see its README).
-		cases+=("udpcast.sh $c -s $size" "uftp.sh $c -s $size" "$ours $c -s $size --rate 0")
-	done
-	race "${cases[@]}"
-fi
-if want lossy; then
-	cases=()
-	for c in "-n 4 -l 5" "-n 4 -l 20"; do
-		cases+=("udpcast.sh $c -s $size" "uftp.sh $c -s $size" "$ours $c -s $size")
-	done
-	race "${cases[@]}"
-fi
+# "No rate cap": fountcast's default 1 Gbit/s ceiling is lifted (udpcast has no cap by default;
+# the harness runs UFTP at -R 1000000, see its README). The lossy cases keep every default.
+want lossless && { all_three "-n 1" "--rate 0"; all_three "-n 4" "--rate 0"; }
+want lossy && { all_three "-n 4 -l 5"; all_three "-n 4 -l 20"; }
 if want capped; then
 	c="-n 8 -l 5 -s $size"
 	PB_LINK_RATE=200mbit race "udpcast.sh $c --max-bitrate 190m" "uftp.sh $c -R 190000" "$ours $c --rate 190M"
