@@ -347,6 +347,9 @@ class ReceiverSession {
     };
     this.sessionId = sessionId;
     this.channel.act((core) => core.acceptHello(manifest));
+    // Boot the stream now; it sends on Request. A receiver that never asks is dropped by the
+    // handshake timeout, which stops the worker with the connection.
+    if (!this.shared) this.worker = this.startWorker(true);
   }
 
   private auth?: { name: string; secret: Uint8Array; receiverNonce: Buffer; senderNonce: Buffer };
@@ -358,17 +361,29 @@ class ReceiverSession {
 
   private onRequest(): void {
     const hello = this.hello!;
+    this.startedAt = performance.now();
     if (this.shared) {
-      this.startedAt = performance.now();
       this.joined = true;
       this.log.info(`${hello.receiverId} joined the shared stream`);
       this.shared.session.join(this.id, hello.window);
       return;
     }
-    const address = this.socket.remoteAddress!.replace(/^::ffff:/, '');
-    this.startedAt = performance.now();
-    this.log.info({ destination: `${address}:${hello.udpPort}` }, `streaming to ${hello.receiverId}`);
-    this.worker = startStreamWorker({
+    this.log.info({ destination: this.destination() }, `streaming to ${hello.receiverId}`);
+    (this.worker ??= this.startWorker(false)).start();
+  }
+
+  private destination(): { address: string; port: number } {
+    return { address: this.socket.remoteAddress!.replace(/^::ffff:/, ''), port: this.hello!.udpPort };
+  }
+
+  /**
+   * The unicast stream's worker. Started with the Manifest (waitForStart) so that it boots while
+   * the receiver checks the manifest and creates its file: measured ~40-55 ms from Request to
+   * the first datagram when it was started on Request, ~3-4 % of a 256 MiB transfer here.
+   */
+  private startWorker(waitForStart: boolean): StreamWorkerHandle {
+    const hello = this.hello!;
+    const worker = startStreamWorker({
       wasmModule: this.init.wasmModule,
       filePath: this.init.file.path,
       layout: this.init.file.layout,
@@ -380,10 +395,11 @@ class ReceiverSession {
       tagKind: this.dataKey ? keyedTagKind(this.init) : TagKind.Crc32,
       dataKey: this.dataKey,
       codecName: this.init.codecName,
-      destination: { address, port: hello.udpPort },
+      destination: this.destination(),
+      waitForStart,
     });
-    this.worker.onStats((s) => (this.stats = pickStats(s)));
-    void this.worker.finished.then((f) => {
+    worker.onStats((s) => (this.stats = pickStats(s)));
+    void worker.finished.then((f) => {
       this.stats = pickStats(f.stats);
       this.finishedStream = true;
       if (f.reason === 'error') {
@@ -391,6 +407,7 @@ class ReceiverSession {
         this.channel.act((core) => core.sendStop('aborted', `sender stream failed: ${f.message ?? 'unknown error'}`));
       }
     });
+    return worker;
   }
 
   private async onClosed(reason: string, receiverDone: boolean): Promise<void> {

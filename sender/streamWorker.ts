@@ -12,7 +12,7 @@ import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
 import { segmentRange } from '../encoder/segmentLayout.js';
 import { BufferPool } from '../util/bufferPool.js';
-import { SenderStream } from './streamCore.js';
+import { emptyStreamStats, SenderStream } from './streamCore.js';
 import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './workerMessages.js';
 
 const data = workerData as StreamWorkerData;
@@ -25,7 +25,15 @@ function post(m: FromStreamWorker): void {
 const codec = codecByName(data.codecName, data.wasmModule);
 // Segment reads reuse the buffers of segments whose encoders are freed (see BufferPool).
 const buffers = new BufferPool();
-const core = new SenderStream({
+/**
+ * The stream core, made on the first run: at once, or, with waitForStart, when the receiver's
+ * Request arrives (its clocks start then, not while the receiver was still setting up).
+ */
+let core: SenderStream | undefined;
+let startRequested = !data.waitForStart;
+/** File open and socket connected. */
+let ready = false;
+const makeCore = (): SenderStream => new SenderStream({
   sessionId: data.sessionId,
   layout: data.layout,
   codec,
@@ -62,8 +70,8 @@ function finish(reason: StreamFinishReason, message?: string): void {
   clearTimeout(timer);
   clearInterval(statsTimer);
   pump.close();
-  if (!core.finished) core.stop(performance.now(), message ?? reason);
-  post({ type: 'finished', reason, message, stats: core.stats });
+  if (core && !core.finished) core.stop(performance.now(), message ?? reason);
+  post({ type: 'finished', reason, message, stats: core?.stats ?? emptyStreamStats() });
   socket.close();
   void file?.close().catch(() => undefined);
   port.close();
@@ -77,12 +85,13 @@ function schedule(): void {
 
 async function load(index: number): Promise<void> {
   const length = segmentRange(data.layout, index).length;
-  core.provideSegment(performance.now(), index, await readSegment(file!, data.filePath, data.layout, index, buffers.take(length)));
+  core!.provideSegment(performance.now(), index, await readSegment(file!, data.filePath, data.layout, index, buffers.take(length)));
 }
 
 function run(): void {
   scheduled = false;
-  if (done) return;
+  if (done || !startRequested || !ready) return;
+  core ??= makeCore();
   for (let i = core.pollSegmentLoad(); i !== undefined; i = core.pollSegmentLoad()) {
     loads++;
     load(i).then(
@@ -107,12 +116,14 @@ function run(): void {
   }
 }
 
-const statsTimer = setInterval(() => post({ type: 'stats', stats: core.stats }), 250);
+const statsTimer = setInterval(() => core && post({ type: 'stats', stats: core.stats }), 250);
 
 port.on('message', (m: ToStreamWorker) => {
   if (done) return;
-  if (m.type === 'progress') core.handleProgress(performance.now(), m.progress);
-  else if (m.type === 'stop') core.stop(performance.now(), m.reason);
+  if (m.type === 'start') startRequested = true;
+  else if (m.type === 'stop' && !core) return finish('stopped', m.reason); // before it ever sent
+  else if (m.type === 'progress') core?.handleProgress(performance.now(), m.progress);
+  else if (m.type === 'stop') core?.stop(performance.now(), m.reason);
   schedule();
 });
 
@@ -129,6 +140,7 @@ try {
       resolve();
     });
   });
+  ready = true;
   schedule();
 } catch (e) {
   finish('error', (e as Error).message);

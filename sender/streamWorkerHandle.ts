@@ -12,6 +12,8 @@ export interface StreamFinished {
 }
 
 export interface StreamWorkerHandle {
+  /** Begin sending (a worker started with waitForStart boots and waits for this). */
+  start(): void;
   progress(p: Progress): void;
   stop(reason: string): void;
   onStats(cb: (s: SenderStreamStats) => void): void;
@@ -28,6 +30,7 @@ export function startStreamWorker(init: StreamWorkerData, scriptUrl?: () => URL)
     worker = new Worker((scriptUrl ?? (() => workerScriptUrl('sender/streamWorker')))(), { workerData: init });
   } catch (e) {
     return {
+      start: () => undefined,
       progress: () => undefined,
       stop: () => undefined,
       onStats: () => undefined,
@@ -59,6 +62,7 @@ export function startStreamWorker(init: StreamWorkerData, scriptUrl?: () => URL)
     if (!ended) worker.postMessage(m);
   };
   return {
+    start: () => send({ type: 'start' }),
     progress: (p) => send({ type: 'progress', progress: p }),
     stop: (reason) => send({ type: 'stop', reason }),
     onStats: (cb) => (statsCb = cb),

@@ -20,9 +20,15 @@ export interface StreamWorkerData {
   codecName: CodecName;
   destination: { address: string; port: number };
   stallTimeoutMs?: number;
+  /**
+   * Boot (open the file, connect the socket, load the codec) but send nothing until a 'start'
+   * message: the sender starts the worker with the Manifest and says start on Request, so the
+   * ~50 ms a worker takes to boot overlap the receiver's own set-up.
+   */
+  waitForStart?: boolean;
 }
 
-export type ToStreamWorker = { type: 'progress'; progress: Progress } | { type: 'stop'; reason: string };
+export type ToStreamWorker = { type: 'start' } | { type: 'progress'; progress: Progress } | { type: 'stop'; reason: string };
 
 export type StreamFinishReason = 'complete' | 'stopped' | 'error';
 
