@@ -15,6 +15,8 @@
  */
 export class BufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
+  /** Buffers this pool made: only those come back (never, say, a codec's or a transferred one). */
+  private readonly mine = new WeakSet<ArrayBuffer>();
   /** Buffers handed out again instead of allocated (for stats and tests). */
   reused = 0;
 
@@ -29,16 +31,19 @@ export class BufferPool {
       this.reused++;
       return new Uint8Array(recycled);
     }
-    return new Uint8Array(bytes);
+    const fresh = new Uint8Array(bytes);
+    this.mine.add(fresh.buffer);
+    return fresh;
   }
 
   /**
    * Returns the memory behind `view` (the whole ArrayBuffer, whatever part the view covers).
-   * Ignored for shared, detached (transferred) or unpooled-size buffers and beyond the bound.
+   * Ignored for buffers this pool did not make (a transfer to a worker and back makes a new
+   * ArrayBuffer object too), detached or wrongly sized ones, and beyond the bound.
    */
   give(view: Uint8Array, bytes: number): void {
     const buffer = view.buffer;
-    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength !== bytes || bytes === 0) return;
+    if (!(buffer instanceof ArrayBuffer) || !this.mine.has(buffer) || buffer.byteLength !== bytes || bytes === 0) return;
     let list = this.free.get(bytes);
     if (list === undefined) {
       list = [];

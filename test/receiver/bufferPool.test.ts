@@ -18,25 +18,25 @@ describe('BufferPool', () => {
     expect(c.every((x) => x === 0)).toBe(true);
   });
 
-  it('keeps only buffers of the size asked for, once each, at most maxPerSize of them', () => {
+  it('keeps only its own buffers of the size asked for, once each, at most maxPerSize of them', () => {
     const pool = new BufferPool(2);
-    pool.give(new Uint8Array(999), 1000); // wrong size
-    pool.give(new Uint8Array(new ArrayBuffer(2000), 0, 1000), 1000); // a view of a bigger buffer
+    pool.give(pool.take(999), 1000); // wrong size
+    pool.give(new Uint8Array(1000), 1000); // not made by this pool (a codec's, a transferred one)
     pool.give(new Uint8Array(new SharedArrayBuffer(1000)), 1000); // shared: others may use it
-    pool.give(new Uint8Array(0), 0);
+    pool.give(pool.take(0), 0);
     expect(pool.idle).toBe(0);
-    const x = new Uint8Array(1000);
+    const x = pool.take(1000);
     pool.give(x, 1000);
     pool.give(x, 1000); // twice: still one entry (two takers would share it)
     expect(pool.idle).toBe(1);
-    pool.give(new Uint8Array(1000), 1000);
-    pool.give(new Uint8Array(1000), 1000);
+    const [y, z, w] = [pool.take(1000), pool.take(1000), pool.take(1000)];
+    for (const b of [y, z, w]) pool.give(b, 1000);
     expect(pool.idle).toBe(2);
   });
 
   it('ignores a buffer that was transferred away (detached)', () => {
     const pool = new BufferPool();
-    const x = new Uint8Array(1000);
+    const x = pool.take(1000);
     structuredClone(x.buffer, { transfer: [x.buffer] });
     pool.give(x, 1000);
     expect(pool.idle).toBe(0);
