@@ -4,11 +4,12 @@
 // symbol. Prints one JSON line with the outcome. Uses the built library (dist/).
 import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { receive, send } from '../../dist/index.js';
+import { writeSeededPayload } from './payload.mjs';
 import { enroll, loadReceiverKeyFile, receiverKeyDirectory } from '../../dist/cli/keyFiles.js';
 import { newNonce, receiverProof, sessionKey, unwrapDataKey } from '../../dist/control/auth.js';
 import { encodeFrame, FrameDecoder } from '../../dist/control/framing.js';
@@ -21,12 +22,7 @@ const dir = await mkdtemp(join(tmpdir(), 'fountcast-insider-'));
 const out = { ok: false };
 let allSettled = Promise.resolve();
 try {
-  const data = Buffer.alloc(cfg.sizeBytes);
-  let x = 999;
-  for (let i = 0; i < data.length; i++) data[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
-  const file = join(dir, 'payload.bin');
-  await writeFile(file, data);
-  const hash = createHash('sha256').update(data).digest('hex');
+  const { file, hash } = await writeSeededPayload(dir, cfg.sizeBytes, 999);
   const keys = join(dir, 'keys');
   const honest = await Promise.all(['r0', 'r1'].map((n) => enroll(n, keys)));
   const moleKey = await loadReceiverKeyFile(await enroll('mole', keys));

@@ -3,21 +3,17 @@
 // one joining late and one killed mid-stream. Prints one JSON line with the outcome.
 // Uses the built library (dist/), like the CLI.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { receive, send } from '../../dist/index.js';
+import { writeSeededPayload } from './payload.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
 const dir = await mkdtemp(join(tmpdir(), 'fountcast-shared-'));
 const out = { ok: false };
 try {
-  const data = Buffer.alloc(cfg.sizeBytes);
-  let x = 12345;
-  for (let i = 0; i < data.length; i++) data[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
-  const file = join(dir, 'payload.bin');
-  await writeFile(file, data);
-  const hash = createHash('sha256').update(data).digest('hex');
+  const { file, hash } = await writeSeededPayload(dir, cfg.sizeBytes, 12345);
   let onPort;
   const port = new Promise((r) => (onPort = r));
   const plane = cfg.mode === 'multicast' ? { multicast: { group: '239.255.42.1', port: cfg.dataPort } } : { broadcast: { port: cfg.dataPort, address: '127.255.255.255' } };
