@@ -150,17 +150,15 @@ export class RateController {
     const z = loss > threshold ? lossZ(n, loss, this.baseline) : 0;
     const congested = z > CONGESTION_Z || (z > SUSPECT_Z && this.suspectBefore);
     this.suspectBefore = z > SUSPECT_Z;
-    if (congested) {
-      if (now - this.lastDecrease >= 50) {
+    if (loss > threshold) {
+      // Beyond the noise: cut. Within it (not yet significant): neither grow nor cut.
+      if (congested && now - this.lastDecrease >= 50) {
         this.rate = Math.max(this.floor, this.rate * 0.8);
         this.lastDecrease = now;
         this.slowStart = false;
         this.congestionEvents++;
       }
-      // Congested samples teach the baseline only slowly.
-      this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.01);
-    } else if (loss > threshold) {
-      // Above the margin but not (yet) beyond noise: neither grow nor cut.
+      // Samples above the margin teach the baseline only slowly.
       this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.01);
     } else if (persistentQueue) {
       if (now - this.lastQueueCut >= Math.max(50, queue)) {
