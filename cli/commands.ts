@@ -137,7 +137,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--rate <bits/s>', 'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback', rate, 1e9)
       .option('--fixed-rate', 'pace every stream at exactly --rate instead of adapting below it to receiver feedback')
       .addOption(
-        new Option('--recovery <mode>', 'how losses are made good: resend the source symbols a receiver lists as lost (no codec work), fountain (fresh RaptorQ repair symbols), or auto (resend unless loss, long-run and recent, exceeds 20 %; repair above)')
+        new Option('--recovery <mode>', 'how losses are made good: resend the source symbols a receiver lists as lost (no codec work), fountain (fresh RaptorQ repair symbols), or auto (unicast: resend unless loss, long-run and recent, exceeds 20 %; shared stream: resend, combined, while the members\' summed loss stays under 100 % and none loses over 30 %; repair otherwise)')
           .choices([...RECOVERY_MODES])
           .default('auto'),
       )
@@ -166,7 +166,8 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--ttl <hops>', 'multicast TTL', int('ttl', 1, 255), 1)
       .option('--min-receivers <n>', 'shared stream: start once this many receivers have asked (late joiners are always accepted)', int('min receivers', 1, 100_000))
       .option('--wait <duration>', 'shared stream: start this long after listening, with whoever has joined', duration)
-      .option('--carousel', 'shared stream: start at once and keep cycling through the file for late joiners until interrupted'),
+      .option('--carousel', 'shared stream: start at once and keep cycling through the file for late joiners until interrupted')
+      .option('--no-combine-resends', 'shared stream: resend each lost symbol on its own instead of XOR-combining symbols that different receivers lost into one datagram (for comparisons)'),
   ).action(async (file: string, o) => {
     const log = createLogger({ json: o.json, level: o.logLevel });
     const controller = abortOnSignals(log);
@@ -197,6 +198,7 @@ export async function runCli(argv: string[]): Promise<number> {
         minReceivers: o.minReceivers,
         waitMs: o.wait,
         carousel: Boolean(o.carousel),
+        combineResends: o.combineResends !== false,
         signal: controller.signal,
         logger: log,
       });

@@ -29,6 +29,10 @@ export const STATE_DROP_REASONS = [
   'segment-complete',
   /** A segment already holds the most repair symbols it keeps (SegmentCollector's cap). */
   'repair-overflow',
+  /** A combined resend meant for others: this receiver lacks two or more of its symbols. */
+  'combined-undecodable',
+  /** A combined datagram naming a repair id or one beyond the segment's K (a buggy or hostile sender). */
+  'combined-not-source',
 ] as const;
 export const RECEIVER_DROP_REASONS = [...DATAGRAM_REJECT_REASONS, ...STATE_DROP_REASONS] as const;
 export type ReceiverDropReason = (typeof RECEIVER_DROP_REASONS)[number];

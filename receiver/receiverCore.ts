@@ -175,7 +175,7 @@ export class ReceiverCore {
     }
     const collector = slot.collector;
     if (collector === undefined) return this.intake.countDrop('segment-complete');
-    const result = collector.add(d.encodingSymbolId, d.symbol);
+    const result = d.combinedIds ? collector.addCombined(d.combinedIds, d.symbol) : collector.add(d.encodingSymbolId, d.symbol);
     if (result !== 'added') return this.intake.countDrop(result);
     this.symbolsReceived++;
     if (!slot.queued && collector.ready) {

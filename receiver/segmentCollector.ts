@@ -10,9 +10,16 @@
  * go to a pending area so that a "need more" answer can retry with them (threshold + 2 per
  * failed attempt). A hash mismatch (or a dead worker) resets the segment to nothing.
  */
+import { xorInto } from '../encoder/sourceBlock.js';
 import type { DecodeBuffers, DecodeJob } from './decodeJob.js';
 
 export type AddResult = 'added' | 'duplicate' | 'repair-overflow';
+/**
+ * Besides those: a combined symbol that lacks two or more of its ids here, or arrived while a
+ * decode job holds the source buffer ('combined-undecodable'), or names an id that is not a
+ * source id of this segment ('combined-not-source').
+ */
+export type AddCombinedResult = AddResult | 'combined-undecodable' | 'combined-not-source';
 
 export interface SegmentCollectorInit {
   readonly segmentIndex: number;
@@ -184,6 +191,32 @@ export class SegmentCollector {
     } else {
       this.appendRepair(encodingSymbolId, data);
     }
+    return 'added';
+  }
+
+  /**
+   * Takes the XOR of the source symbols `ids` (validated ascending by the parser): when exactly
+   * one of them is missing here, it is that symbol XOR the others, which are held. Costs c - 1
+   * XORs of T bytes and no codec work.
+   */
+  addCombined(ids: readonly number[], data: Uint8Array): AddCombinedResult {
+    let missing = -1;
+    for (const esi of ids) {
+      if (esi >= this.sourceSymbols) return 'combined-not-source';
+      if (this.present[esi] !== 0) continue;
+      if (missing >= 0) return 'combined-undecodable';
+      missing = esi;
+    }
+    if (missing < 0) return 'duplicate';
+    if (this.jobOut) return 'combined-undecodable';
+    const t = this.symbolSize;
+    const source = this.source!;
+    const slot = source.subarray(missing * t, missing * t + t);
+    slot.set(data);
+    for (const esi of ids) if (esi !== missing) xorInto(slot, source.subarray(esi * t, esi * t + t));
+    this.present[missing] = 1;
+    if (missing > this.highestSource) this.highestSource = missing;
+    this.presentCount++;
     return 'added';
   }
 

@@ -17,7 +17,8 @@
  */
 import type { Socket } from 'node:dgram';
 
-/** What the pump drains: the stream cores' pollTransmit. */
+/** What the pump drains: the stream cores' pollTransmit, which returns the datagram to send
+ * (normally `out` itself, filled; datagramLength is the size of the buffers handed in). */
 export interface TransmitSource {
   pollTransmit(now: number, out: Uint8Array): Uint8Array | undefined;
   readonly datagramLength: number;
@@ -61,11 +62,14 @@ export class DatagramPump {
     if (this.held.length > 0 || this.closed) return false;
     for (;;) {
       const buf = this.free.pop() ?? Buffer.allocUnsafe(source.datagramLength);
-      if (!source.pollTransmit(now, buf)) {
+      const d = source.pollTransmit(now, buf);
+      if (!d) {
         this.free.push(buf);
         return true;
       }
-      this.hooks.send(buf, ++this.sends % PROBE_EVERY === 0 ? this.onProbe : undefined);
+      // Usually the core filled `buf`; a longer datagram (a combined resend) comes in its own.
+      const out = d.buffer === buf.buffer && d.byteOffset === buf.byteOffset && d.length === buf.length ? buf : Buffer.from(d.buffer, d.byteOffset, d.length);
+      this.hooks.send(out, ++this.sends % PROBE_EVERY === 0 ? this.onProbe : undefined);
       if (this.socket.getSendQueueCount() === 0) {
         this.free.push(buf);
         continue;

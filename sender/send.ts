@@ -74,6 +74,12 @@ export interface SendOptions {
   /** Shared stream: start at once and keep cycling through the file for late joiners until aborted. */
   carousel?: boolean;
   /**
+   * Shared stream: a resend datagram may carry the XOR of several source symbols, each lost by
+   * a different receiver (sender/resendQueue.ts); false resends each on its own (plain
+   * selective repeat, for comparisons). @default true
+   */
+  combineResends?: boolean;
+  /**
    * Sign every manifest with this publisher key (Ed25519, e.g. from `fountcast keygen`);
    * receivers with --trust accept only signed manifests. `publishedAt` is the version receivers
    * compare for replays. @default publishedAt: now
@@ -164,5 +170,6 @@ function sharedOptions(o: SendOptions): SenderServerInit['shared'] {
     minReceivers: o.minReceivers,
     waitMs: o.waitMs,
     carousel: o.carousel,
+    combineResends: o.combineResends,
   };
 }

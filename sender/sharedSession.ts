@@ -38,6 +38,8 @@ export interface SharedSessionInit {
   waitMs?: number;
   /** Stream from the start, cycling through the file, until stopped. */
   carousel?: boolean;
+  /** @default true (SendOptions.combineResends) */
+  combineResends?: boolean;
   logger: Logger;
   /** Starts the stream worker (tests pass a fake). @default a SharedStreamHandle */
   startStream?: (data: SharedWorkerData) => SharedStreamLike;
@@ -130,6 +132,7 @@ export class SharedSession {
       tagKind: this.init.tagKind,
       dataKey: this.init.dataKey,
       carousel: this.init.carousel,
+      combineResends: this.init.combineResends,
       dataPlane,
       interfaceAddress: this.init.interfaceAddress,
       ttl: this.init.ttl,

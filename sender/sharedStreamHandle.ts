@@ -16,7 +16,7 @@ export class SharedStreamHandle {
   private ended = false;
   /** The stream dropped a member (too slow): the server ends its connection with `reason`. */
   onDrop?: (id: string, reason: string) => void;
-  stats: SharedStreamStats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, sourceResends: 0, rateBytesPerSecond: 0 };
+  stats: SharedStreamStats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, sourceResends: 0, combinedResends: 0, rateBytesPerSecond: 0 };
   private resolve!: (f: SharedStreamFinished) => void;
   readonly finished = new Promise<SharedStreamFinished>((r) => (this.resolve = r));
 

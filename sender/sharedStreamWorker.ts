@@ -27,6 +27,7 @@ const core = new SharedStream({
   layout: data.layout,
   codec: codecByName(data.codecName ?? 'raptorq', data.wasmModule),
   recovery: data.recovery,
+  combineMax: data.combineResends === false ? 1 : undefined,
   integrity: integrityFor(data.tagKind ?? TagKind.Crc32, data.dataKey),
   rateBytesPerSecond: data.rateBytesPerSecond,
   fixedRate: data.fixedRate,

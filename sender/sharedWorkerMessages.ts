@@ -16,6 +16,8 @@ export interface SharedWorkerData {
   fixedRate: boolean;
   /** @default 'auto' */
   recovery?: RecoveryMode;
+  /** @default true: see SendOptions.combineResends */
+  combineResends?: boolean;
   /** @default 'raptorq' */
   codecName?: CodecName;
   /** Datagram tag kind. @default TagKind.Crc32 */

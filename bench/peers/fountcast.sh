@@ -44,7 +44,7 @@ for ((i = 1; i <= PB_N; i++)); do
 	pb_loss "$(pb_rns "$i")" "$PB_LOSS"
 	mkdir -p "$PB_RUN/r$i"
 	outs+=("$PB_RUN/r$i/$(basename "$PB_SRC")")
-	pb_start "recv$i" "$(pb_rns "$i")" node "$ROOT/dist/cli.js" receive "$PB_SIP:7070" --out "$PB_RUN/r$i/" --interface "$(pb_rip "$i")" --json --log-level warn
+	pb_start "recv$i" "$(pb_rns "$i")" node "$ROOT/dist/cli.js" receive "$PB_SIP:7070" --out "$PB_RUN/r$i/" --interface "$(pb_rip "$i")" --json --log-level ${FC_RLOG:-warn}
 	rpids+=("$PB_LAST_PID")
 done
 pb_wait_all "$PB_LIMIT" "$spid" "${rpids[@]}" || echo "timeout after ${PB_LIMIT}s" >&2

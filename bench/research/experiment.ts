@@ -177,7 +177,10 @@ export function runTrial(config: ExperimentConfig, scheme: SchemeName, loss: Los
     maxVirtualMs: config.maxVirtualMs ?? 600_000,
     quantumMs: config.quantumMs ?? 0.25,
     storeOutput: false,
-    stream: { fixedRate: true, recovery: schemeRecovery(scheme) },
+    // Plain selective repeat for `arq` (each loss resent alone, the textbook baseline): the
+    // product's combined resends (sender/resendQueue.ts) are not a coding scheme, and the
+    // decode model knows nothing of them.
+    stream: { fixedRate: true, recovery: schemeRecovery(scheme), combineMax: 1 },
     modelReceiver: decodeFor(config, receivers) === 'model' ? (layout, window, rSeed) => new ModelReceiver(layout, scheme, codec, window, new SeededRandom(rSeed)) : undefined,
     receivers: Array.from({ length: receivers }, (_, i) => {
       const rSeed = receiverSeed(seed, i);

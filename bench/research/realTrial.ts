@@ -66,6 +66,7 @@ export async function runRealTrial(config: ExperimentConfig, scheme: SchemeName,
       port: 0,
       codec: scheme,
       recovery: schemeRecovery(scheme),
+      combineResends: false, // as the simulation: plain selective repeat for arq (experiment.ts)
       rateBitsPerSecond: rate * 8,
       fixedRate: true,
       segmentSize: config.segmentSize ?? 4 << 20,

@@ -3,6 +3,7 @@ import {
   DATAGRAM_REJECT_REASONS,
   datagramLength,
   HEADER_LENGTH,
+  writeCombinedDatagram,
   writeDatagram,
   type DatagramExpectations,
   type DatagramRejectReason,
@@ -51,6 +52,13 @@ const hostile: Record<DatagramRejectReason, () => Uint8Array> = {
   'segment-out-of-range': () => datagram({ segmentIndex: 3 }),
   'bad-source-block': () => resealed(datagram(), (d) => (d[20] = 1)),
   'esi-out-of-range': () => datagram({ encodingSymbolId: 1000 }),
+  'bad-combination': () => {
+    const d = new Uint8Array(datagramLength(T, crc32Scheme, 2));
+    writeCombinedDatagram(d, { sessionId: expect0.sessionId, sequenceNumber: 0, segmentIndex: 0 }, [4, 6], new Uint8Array(T), crc32Scheme);
+    d[26] = 3; // the second id below the first
+    crc32Scheme.seal(d, HEADER_LENGTH + 3 + T);
+    return d;
+  },
 };
 
 describe('DatagramIntake', () => {

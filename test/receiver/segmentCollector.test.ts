@@ -210,4 +210,33 @@ describe('SegmentCollector', () => {
     expect([...job.expectedSha256]).toEqual(new Array(32).fill(1));
     expect(job.expectedSha256.buffer.byteLength).toBe(32);
   });
+
+  it('recovers the one missing source symbol of a combined resend by XOR, and no other', () => {
+    const xor = (...ids: number[]) => {
+      const out = new Uint8Array(T);
+      for (const id of ids) sym(id).forEach((b, i) => (out[i]! ^= b));
+      return out;
+    };
+    const c = collector(6);
+    for (const esi of [0, 2, 3, 5]) c.add(esi, sym(esi));
+    // Lacks 1 and 4: a combination of both is someone else's; 2 + 3 + 5 it holds entirely.
+    expect(c.addCombined([1, 4], xor(1, 4))).toBe('combined-undecodable');
+    expect(c.addCombined([2, 3, 5], xor(2, 3, 5))).toBe('duplicate');
+    expect(c.addCombined([0, 6], xor(0))).toBe('combined-not-source');
+    expect(c.received).toBe(4);
+    expect(c.addCombined([0, 1, 3], xor(0, 1, 3))).toBe('added');
+    expect(c.addCombined([2, 4, 5], xor(2, 4, 5))).toBe('added');
+    expect(c.received).toBe(6);
+    expect(c.ready).toBe(true);
+    const job = c.takeJob();
+    for (let esi = 0; esi < 6; esi++) expect([...job.source.subarray(esi * T, esi * T + T)], `esi ${esi}`).toEqual([...sym(esi)]);
+    // While that job holds the source buffer, a combination cannot be undone.
+    expect(c.addCombined([0, 1], xor(0, 1))).toBe('duplicate');
+    const d = collector(3);
+    d.add(0, sym(0));
+    d.add(1, sym(1));
+    d.add(5, sym(5)); // a repair symbol: 2 of 3 sources + 1 repair reach K
+    d.takeJob();
+    expect(d.addCombined([1, 2], xor(1, 2))).toBe('combined-undecodable');
+  });
 });

@@ -51,6 +51,23 @@ describe('DatagramPump', () => {
     expect(h.pump.idle).toBe(true);
   });
 
+  it('sends a longer datagram the core made in its own buffer (a combined resend) as it is', () => {
+    const h = harness(() => 0);
+    let n = 0;
+    const src: TransmitSource = {
+      datagramLength: 16,
+      pollTransmit(_now, out) {
+        if (n === 3) return undefined;
+        if (n++ !== 1) return out.fill(n);
+        return new Uint8Array(22).fill(0xee);
+      },
+    };
+    expect(h.pump.pump(0, src)).toBe(true);
+    expect(h.sent.map((s) => s.buf.length)).toEqual([16, 22, 16]);
+    expect([...h.sent[1]!.buf]).toEqual(new Array(22).fill(0xee));
+    expect(h.sent[0]!.buf).toBe(h.sent[2]!.buf); // the recycled buffer is still reused
+  });
+
   it('pauses while a datagram sits in the socket queue and resumes when it drained', () => {
     const h = harness((i) => (i === 9 ? 1 : 0));
     const src = source(30);
