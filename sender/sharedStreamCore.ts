@@ -110,7 +110,7 @@ export interface SharedStreamStats {
   rateBytesPerSecond: number;
 }
 
-/** A member's listed losses above this fraction of K get repair symbols instead of resends. */
+/** Without combining, a member's listed losses above this fraction of K get repair symbols instead of resends. */
 const RESEND_MAX_FRACTION = 0.25;
 /**
  * When resends beat repair (resendsPay), by how many members need the segment and their loss
@@ -376,7 +376,9 @@ export class SharedStream {
       return 0;
     }
     const arq = this.init.recovery === 'resend';
-    if (!arq && needed > seg.sourceSymbols * RESEND_MAX_FRACTION) return repairFor(shortfall, m.lossEstimate);
+    // Resent alone, a member's many losses add to the others'; combined, they pair with them, and
+    // a few repair symbols would cost this segment a RaptorQ decode at every member that got them.
+    if (!arq && this.combineMax === 1 && needed > seg.sourceSymbols * RESEND_MAX_FRACTION) return repairFor(shortfall, m.lossEstimate);
     // ARQ: a member that never started the segment gets its sources again (oweUnstarted).
     if (!listed) return started || arq ? 0 : repairFor(shortfall, m.lossEstimate);
     const tail = shortfall > listed.length ? Math.max(0, Math.min(Math.ceil(shortfall - listed.length), needed - listed.length)) : 0;

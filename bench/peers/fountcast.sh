@@ -32,7 +32,7 @@ tx_opts=(--host "$PB_SIP" --port 7070 --receivers "$PB_N" --json --log-level ${F
 
 pb_wait_idle
 pb_mark_start
-pb_start sender "$PB_SNS" node "$ROOT/dist/cli.js" send "$PB_SRC" "${tx_opts[@]}" "${tx_extra[@]}"
+pb_start sender "$PB_SNS" node ${FC_NODE_ARGS:-} "$ROOT/dist/cli.js" send "$PB_SRC" "${tx_opts[@]}" "${tx_extra[@]}"
 spid=$PB_LAST_PID
 # The receivers connect over TCP: give the sender time to hash the file and listen.
 for _ in $(seq 1 600); do
@@ -44,7 +44,7 @@ for ((i = 1; i <= PB_N; i++)); do
 	pb_loss "$(pb_rns "$i")" "$PB_LOSS"
 	mkdir -p "$PB_RUN/r$i"
 	outs+=("$PB_RUN/r$i/$(basename "$PB_SRC")")
-	pb_start "recv$i" "$(pb_rns "$i")" node "$ROOT/dist/cli.js" receive "$PB_SIP:7070" --out "$PB_RUN/r$i/" --interface "$(pb_rip "$i")" --json --log-level ${FC_RLOG:-warn}
+	pb_start "recv$i" "$(pb_rns "$i")" node ${FC_NODE_ARGS:-} "$ROOT/dist/cli.js" receive "$PB_SIP:7070" --out "$PB_RUN/r$i/" --interface "$(pb_rip "$i")" --json --log-level ${FC_RLOG:-warn}
 	rpids+=("$PB_LAST_PID")
 done
 pb_wait_all "$PB_LIMIT" "$spid" "${rpids[@]}" || echo "timeout after ${PB_LIMIT}s" >&2
