@@ -218,6 +218,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--window <segments>', 'segments buffered at once (memory ≈ window × segment size × 1.5)', int('window', 1, 1024), 8)
       .option('--decode-workers <n>', 'decode worker threads (default: cores − 1, at least 1)', int('decode workers', 1, 64))
       .option('--connect-timeout <duration>', 'give up if the sender does not answer', duration, 10_000)
+      .option('--wait-for-sender <duration>', 'start before the sender: keep retrying while nothing listens at host:port (refused, unreachable) for this long', duration, 0)
       .option('--simulate-loss <p>', 'TEST/BENCH ONLY: drop this fraction of datagrams at intake (seeded)', probability, 0)
       .option('--seed <n>', 'TEST/BENCH ONLY: seed for --simulate-loss', int('seed', 0, 2 ** 32 - 1), 1)
       .option('--interface <address>', 'local address of the NIC to join a multicast stream on (the manifest says whether there is one)')
@@ -243,6 +244,7 @@ export async function runCli(argv: string[]): Promise<number> {
         window: o.window,
         decodeWorkers: o.decodeWorkers,
         connectTimeoutMs: o.connectTimeout,
+        waitForSenderMs: o.waitForSender,
         simulateLoss: o.simulateLoss,
         seed: o.seed,
         interfaceAddress: o.interface,

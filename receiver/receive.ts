@@ -29,6 +29,12 @@ import { LossSimulator, type IntakeLoss } from './lossSimulator.js';
 import { resolveOutputPath } from './outputPath.js';
 import { ReceiverCore } from './receiverCore.js';
 
+/** Connection errors that mean "no sender listening there yet" (waitForSenderMs retries them). */
+const SENDER_NOT_UP = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+const FIRST_RETRY_MS = 10;
+// A refused attempt costs a SYN and a RST: ten a second keeps the start prompt and the LAN quiet.
+const MAX_RETRY_MS = 100;
+
 export interface ReceiveOptions {
   host: string;
   port: number;
@@ -42,6 +48,12 @@ export interface ReceiveOptions {
   decodeWorkers?: number;
   /** @default 10000 */
   connectTimeoutMs?: number;
+  /**
+   * Keep trying to connect while the sender is not there yet (connection refused, host or
+   * network unreachable) for this long, so receivers can be started before the sender, as
+   * udpcast's and UFTP's are. @default 0: the first refusal is final
+   */
+  waitForSenderMs?: number;
   /** TEST/BENCH ONLY: fraction of datagrams dropped at intake (seeded). @default 0 */
   simulateLoss?: number;
   /** @default 1 */
@@ -203,7 +215,27 @@ class ReceiveRun {
     return integrityFor(m.tagKind, dataKey);
   }
 
-  private connect(): Promise<Socket> {
+  /** connectOnce, again after a short pause while the sender is not up yet (waitForSenderMs). */
+  private async connect(): Promise<Socket> {
+    const deadline = performance.now() + (this.o.waitForSenderMs ?? 0);
+    let pauseMs = FIRST_RETRY_MS;
+    for (;;) {
+      try {
+        return await this.connectOnce();
+      } catch (e) {
+        const code = (e as ReceiveError).cause as string | undefined;
+        if (!SENDER_NOT_UP.has(code ?? '') || this.o.signal?.aborted) throw e;
+        if (performance.now() + pauseMs > deadline) {
+          if (!this.o.waitForSenderMs) throw e;
+          throw new ReceiveError(`${(e as Error).message} (kept trying for ${this.o.waitForSenderMs} ms)`, { cause: code });
+        }
+        await new Promise((r) => setTimeout(r, pauseMs));
+        pauseMs = Math.min(MAX_RETRY_MS, pauseMs * 1.5);
+      }
+    }
+  }
+
+  private connectOnce(): Promise<Socket> {
     const timeoutMs = this.o.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
       const tls = this.o.tls;
@@ -218,9 +250,9 @@ class ReceiveRun {
         clearTimeout(timer);
         resolve(socket);
       });
-      socket.once('error', (e) => {
+      socket.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new ReceiveError(`cannot connect to ${this.o.host}:${this.o.port}: ${e.message}`));
+        reject(new ReceiveError(`cannot connect to ${this.o.host}:${this.o.port}: ${e.message}`, { cause: e.code }));
       });
     });
   }

@@ -8,7 +8,8 @@
 #   Default data plane: multicast 239.255.42.1:7071 on the bridge (use --unicast for one
 #   stream per receiver).
 # wall_s runs from the start of the sender (which first reads and hashes the file) until every
-# receiver has exited. Needs the peers scripts: PEERS_DIR (default ../shared/peers from the repo).
+# receiver has exited; the receivers are started first, as the harness starts udpcast's and
+# UFTP's. Needs the peers scripts: PEERS_DIR (default ../shared/peers from the repo).
 set -u
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
@@ -30,23 +31,23 @@ done
 tx_opts=(--host "$PB_SIP" --port 7070 --receivers "$PB_N" --json --log-level ${FC_LOG:-warn})
 [ $unicast = 0 ] && tx_opts+=(--multicast 239.255.42.1:7071 --interface "$PB_SIP" --min-receivers "$PB_N")
 
+# As the harness does for udpcast and UFTP: the receivers are up before the clock starts
+# (--wait-for-sender: they retry until the sender listens), then the sender starts.
 pb_wait_idle
-pb_mark_start
-pb_start sender "$PB_SNS" node ${FC_NODE_ARGS:-} "$ROOT/dist/cli.js" send "$PB_SRC" "${tx_opts[@]}" "${tx_extra[@]}"
-spid=$PB_LAST_PID
-# The receivers connect over TCP: give the sender time to hash the file and listen.
-for _ in $(seq 1 600); do
-	ip netns exec "$PB_SNS" ss -ltn 2>/dev/null | grep -q ":7070 " && break
-	sleep 0.05
-done
 rpids=() outs=()
 for ((i = 1; i <= PB_N; i++)); do
 	pb_loss "$(pb_rns "$i")" "$PB_LOSS"
 	mkdir -p "$PB_RUN/r$i"
 	outs+=("$PB_RUN/r$i/$(basename "$PB_SRC")")
-	pb_start "recv$i" "$(pb_rns "$i")" node ${FC_NODE_ARGS:-} "$ROOT/dist/cli.js" receive "$PB_SIP:7070" --out "$PB_RUN/r$i/" --interface "$(pb_rip "$i")" --json --log-level ${FC_RLOG:-warn}
+	pb_start "recv$i" "$(pb_rns "$i")" node ${FC_NODE_ARGS:-} "$ROOT/dist/cli.js" receive "$PB_SIP:7070" --wait-for-sender 60s --out "$PB_RUN/r$i/" --interface "$(pb_rip "$i")" --json --log-level ${FC_RLOG:-warn}
 	rpids+=("$PB_LAST_PID")
 done
+# The peers' scripts give their receivers 0.5 s; Node takes ~0.1 s of CPU each to boot, so N
+# of them on this 2-core machine get 0.3 + 0.1 N s to be retrying before the clock starts.
+sleep "$(awk -v n="$PB_N" 'BEGIN { printf "%.2f", 0.3 + 0.1 * n }')"
+pb_mark_start
+pb_start sender "$PB_SNS" node ${FC_NODE_ARGS:-} "$ROOT/dist/cli.js" send "$PB_SRC" "${tx_opts[@]}" "${tx_extra[@]}"
+spid=$PB_LAST_PID
 pb_wait_all "$PB_LIMIT" "$spid" "${rpids[@]}" || echo "timeout after ${PB_LIMIT}s" >&2
 pb_mark_end
 

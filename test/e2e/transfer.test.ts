@@ -4,7 +4,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { mkdir, readdir } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../control/messages.js';
@@ -26,6 +26,15 @@ async function startSender(file: string, receivers: number, extra: Partial<Param
   const port = new Promise<number>((r) => (onPort = r));
   const done = send({ file, host: '127.0.0.1', port: 0, receivers, segmentSize: 1 << 20, logger: quiet, onListening: (a) => onPort(a.port), ...extra });
   return { port: await Promise.race([port, done.then(() => -1)]), done };
+}
+
+/** A TCP port nothing listens on (just released by the kernel's choice). */
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
 }
 
 describe('unicast end to end over loopback', () => {
@@ -62,6 +71,25 @@ describe('unicast end to end over loopback', () => {
       expect(seen).toBeGreaterThan(0.05);
       expect(seen).toBeLessThan(0.3);
     }
+  });
+
+  it('a receiver started before its sender waits for it (waitForSenderMs), and says how long it tried when none comes', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const file = join(t.dir, 'early.bin');
+    const hash = await seededFile(file, 300_000, 5);
+    const port = await freeTcpPort();
+    // Nothing listens yet: refused at once without waiting, after the wait with it.
+    await expect(receive({ host: '127.0.0.1', port, out: t.dir, logger: quiet })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(receive({ host: '127.0.0.1', port, out: t.dir, logger: quiet, waitForSenderMs: 150 })).rejects.toThrow(/ECONNREFUSED.*kept trying for 150 ms/);
+    const out = join(t.dir, 'out');
+    await mkdir(out);
+    const early = receive({ host: '127.0.0.1', port, out, logger: quiet, waitForSenderMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 200)); // several refused attempts happen meanwhile
+    const done = send({ file, host: '127.0.0.1', port, receivers: 1, logger: quiet });
+    const r = await early;
+    expect(await sha256Of(r.path)).toBe(hash);
+    expect((await done).completed).toBe(1);
   });
 
   it('completes unharmed while a hostile client sends garbage frames and forged datagrams', async () => {
