@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { send, type SendSummary } from '../sender/send.js';
@@ -15,6 +16,21 @@ import { enroll, keygen, loadPrivateKeyFile, loadPublicKeyFile, loadReceiverKeyF
 import { createLogger } from './logger.js';
 import { createProgressView } from './progressBar.js';
 import { parseDuration, parseInteger, parseRate, parseSize, UnitError } from './units.js';
+import { PROTOCOL_VERSION } from '../control/messages.js';
+
+/** This package's version (cli/commands.ts runs from the source tree in tests, from dist/ otherwise). */
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = require(path) as { name?: string; version?: string };
+      if (pkg.name === 'fountcast' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
+}
 
 function arg<T>(parse: (text: string) => T): (text: string) => T {
   return (text) => {
@@ -124,6 +140,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const program = new Command()
     .name('fountcast')
     .description('File distribution over UDP with RaptorQ fountain codes.')
+    .version(`${packageVersion()} (wire protocol ${PROTOCOL_VERSION})`, '-V, --version')
     .showHelpAfterError()
     .exitOverride();
 
