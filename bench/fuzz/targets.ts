@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { encodeFrame, FrameDecoder, FRAME_HEADER_BYTES } from '../../control/framing.js';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import type { ControlMessage, Manifest } from '../../control/messages.js';
-import { datagramLength, parseDatagram, writeDatagram, type DatagramExpectations } from '../../encoder/datagram.js';
+import { datagramLength, MAX_COMBINED_SYMBOLS, parseDatagram, writeCombinedDatagram, writeDatagram, type DatagramExpectations } from '../../encoder/datagram.js';
 import { crc32Scheme } from '../../encoder/integrity.js';
 
 export type Verdict = 'accepted' | 'rejected';
@@ -52,9 +52,13 @@ function runnable<T>(t: FuzzTarget<T>): RunnableTarget {
 const T = 64;
 const EXPECT: DatagramExpectations = { sessionId: 0x01020304, symbolSize: T, segmentCount: 5, encodingSymbolIdLimit: 1 << 20, integrity: crc32Scheme };
 
-function validDatagram(segmentIndex: number, esi: number, fill: number): Uint8Array {
-  const d = new Uint8Array(datagramLength(T, crc32Scheme));
-  writeDatagram(d, { sessionId: EXPECT.sessionId, sequenceNumber: 7, segmentIndex, encodingSymbolId: esi }, new Uint8Array(T).fill(fill), crc32Scheme);
+/** A plain datagram, or (combine >= 2) a combined one of esi, esi + 1, ... */
+function validDatagram(segmentIndex: number, esi: number, fill: number, combine = 1): Uint8Array {
+  const d = new Uint8Array(datagramLength(T, crc32Scheme, combine));
+  const symbol = new Uint8Array(T).fill(fill);
+  const header = { sessionId: EXPECT.sessionId, sequenceNumber: 7, segmentIndex };
+  if (combine < 2) writeDatagram(d, { ...header, encodingSymbolId: esi }, symbol, crc32Scheme);
+  else writeCombinedDatagram(d, header, Array.from({ length: combine }, (_, i) => (esi + i) % (1 << 24)).sort((a, b) => a - b), symbol, crc32Scheme);
   return d;
 }
 
@@ -64,16 +68,18 @@ const mutatedDatagram = fc
     segmentIndex: fc.nat(7),
     esi: fc.oneof(fc.nat(10), fc.nat((1 << 24) - 1)),
     fill: fc.nat(255),
+    // Type 2 (combined source symbols) a third of the time.
+    combine: fc.oneof({ arbitrary: fc.constant(1), weight: 2 }, { arbitrary: fc.integer({ min: 2, max: MAX_COMBINED_SYMBOLS }), weight: 1 }),
     // Mostly small changes, so that many cases pass the length and tag checks and reach the
     // range checks behind them.
-    edits: fc.oneof({ arbitrary: fc.constant([]), weight: 2 }, { arbitrary: fc.array(fc.tuple(fc.nat(24 + T + 3), fc.nat(255)), { minLength: 1, maxLength: 4 }), weight: 3 }),
+    edits: fc.oneof({ arbitrary: fc.constant([]), weight: 2 }, { arbitrary: fc.array(fc.tuple(fc.nat(24 + 21 + T + 3), fc.nat(255)), { minLength: 1, maxLength: 4 }), weight: 3 }),
     resize: fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.integer({ min: -30, max: 30 }), weight: 1 }),
     reseal: fc.boolean(),
   })
-  .map(({ segmentIndex, esi, fill, edits, resize, reseal }) => {
-    let d = validDatagram(segmentIndex, esi, fill);
-    for (const [at, v] of edits) d[at] = v;
-    if (reseal) crc32Scheme.seal(d, 24 + T);
+  .map(({ segmentIndex, esi, fill, combine, edits, resize, reseal }) => {
+    let d = validDatagram(segmentIndex, esi, fill, combine);
+    for (const [at, v] of edits) if (at < d.length) d[at] = v;
+    if (reseal) crc32Scheme.seal(d, d.length - crc32Scheme.tagLength);
     if (resize < 0) d = d.subarray(0, Math.max(0, d.length + resize));
     else if (resize > 0) d = Uint8Array.from([...d, ...new Uint8Array(resize)]);
     return d;
@@ -94,6 +100,12 @@ const datagram: FuzzTarget<Uint8Array> = {
     if (v.segmentIndex >= EXPECT.segmentCount) throw new Error(`accepted segment ${v.segmentIndex}`);
     if (v.encodingSymbolId >= EXPECT.encodingSymbolIdLimit) throw new Error(`accepted ESI ${v.encodingSymbolId}`);
     if (v.sessionId !== EXPECT.sessionId) throw new Error('accepted another session');
+    if (v.combinedIds !== undefined) {
+      const ids = v.combinedIds;
+      if (ids.length < 2 || ids.length > MAX_COMBINED_SYMBOLS) throw new Error(`accepted ${ids.length} combined ids`);
+      if (ids[0] !== v.encodingSymbolId) throw new Error('combined ids do not start with the header ESI');
+      for (let i = 1; i < ids.length; i++) if (!(ids[i]! > ids[i - 1]! && ids[i]! < EXPECT.encodingSymbolIdLimit)) throw new Error(`accepted combined ids ${ids.join(',')}`);
+    }
     return 'accepted';
   },
 };
