@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import type { ControlEvent } from '../control/connection.js';
 import { PROTOCOL_VERSION, type Challenge, type DataPlane, type Manifest } from '../control/messages.js';
 import { ReceiverConnection } from '../control/receiverConnection.js';
+import { readDatagrams, type DatagramReader } from './datagramReader.js';
 import { ControlChannel } from '../control/tcpChannel.js';
 import { crc32Scheme, integrityFor, TagKind, type IntegrityScheme } from '../encoder/integrity.js';
 import { newNonce, proofMatches, receiverProof, senderProof, sessionKey, unwrapDataKey } from '../control/auth.js';
@@ -125,6 +126,7 @@ class ReceiveRun {
   private udp?: UdpSocket;
   /** The shared stream's socket (multicast group or broadcast port), when the manifest names one. */
   private sharedUdp?: UdpSocket;
+  private readonly readers: DatagramReader[] = [];
   private channel?: ControlChannel<ReceiverConnection>;
   private pool?: DecodePool;
   private assembler?: FileAssembler;
@@ -170,8 +172,8 @@ class ReceiveRun {
     const udp = createSocket({ type: 'udp4', recvBufferSize: 8 << 20 });
     this.udp = udp;
     udp.on('error', (e) => this.fail(new ReceiveError(`UDP socket error: ${e.message}`)));
-    udp.on('message', (msg) => this.onDatagram(msg));
     await new Promise<void>((r) => udp.bind(0, r));
+    this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), (e) => this.fail(new ReceiveError(`UDP socket error: ${e.message}`))));
     this.o.onDataPort?.(udp.address().port);
     const socket = await this.connect();
     const core = new ReceiverConnection({ now: performance.now(), handshakeTimeoutMs: this.o.connectTimeoutMs ?? 10_000 });
@@ -331,7 +333,6 @@ class ReceiveRun {
   private async listenShared(plane: DataPlane): Promise<void> {
     const udp = createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 8 << 20 });
     this.sharedUdp = udp;
-    udp.on('message', (msg) => this.onDatagram(msg));
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
       udp.bind(plane.port, () => {
@@ -342,6 +343,7 @@ class ReceiveRun {
       throw new ReceiveError(`cannot listen on the shared stream's port ${plane.port}: ${e.message}`);
     });
     udp.on('error', (e) => this.fail(new ReceiveError(`shared stream socket error: ${e.message}`)));
+    this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), (e) => this.fail(new ReceiveError(`shared stream socket error: ${e.message}`))));
     if (plane.mode === 'multicast') {
       try {
         udp.addMembership(plane.group, this.o.interfaceAddress);
@@ -352,7 +354,8 @@ class ReceiveRun {
     this.log.info({ dataPlane: plane }, plane.mode === 'multicast' ? `joined multicast ${plane.group}:${plane.port}` : `listening for broadcast on port ${plane.port}`);
   }
 
-  private onDatagram(msg: Buffer): void {
+  /** `msg` is the reader's reused buffer: the core copies what it keeps. */
+  private onDatagram(msg: Uint8Array): void {
     const core = this.core;
     if (!core || this.settled) return;
     core.handleDatagram(performance.now(), msg);
@@ -479,6 +482,7 @@ class ReceiveRun {
     this.settled = true;
     this.o.signal?.removeEventListener('abort', this.onAbort);
     clearTimeout(this.timer);
+    for (const r of this.readers.splice(0)) r.stop();
     this.udp?.close();
     this.udp = undefined;
     this.sharedUdp?.close();

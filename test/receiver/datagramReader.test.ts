@@ -1,0 +1,81 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BATCH, readDatagrams, type DatagramReader } from '../../receiver/datagramReader.js';
+
+const open: Socket[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+
+async function pair(): Promise<{ rx: Socket; tx: Socket }> {
+  const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+  const tx = createSocket('udp4');
+  open.push(rx, tx);
+  await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
+  await new Promise<void>((r) => tx.connect(rx.address().port, '127.0.0.1', r));
+  return { rx, tx };
+}
+
+/** Datagram i: its length and every byte derived from i. */
+function datagram(i: number): Buffer {
+  const length = [1, 1420, 9000, 65_507][i % 4]!;
+  return Buffer.alloc(length, i & 0xff).fill(i >> 8, 0, 1);
+}
+
+async function deliver(preferEvents: boolean, count: number): Promise<{ reader: DatagramReader; got: Buffer[] }> {
+  const { rx, tx } = await pair();
+  const got: Buffer[] = [];
+  let reader!: DatagramReader;
+  const all = new Promise<void>((resolve, reject) => {
+    // Copies: the descriptor reader hands out a view of one reused buffer.
+    reader = readDatagrams(rx, (d) => got.push(Buffer.from(d)) === count && resolve(), reject, { preferEvents });
+  });
+  // Paced a little: the kernel's receive buffer may be as small as net.core.rmem_max allows.
+  for (let i = 0; i < count; i++) {
+    tx.send(datagram(i));
+    if (i % 16 === 15) await new Promise((r) => setTimeout(r, 3));
+  }
+  await all;
+  return { reader, got };
+}
+
+describe('readDatagrams', () => {
+  it('reads the socket descriptor on this Node, every datagram whole and in order, more than a batch of them', async () => {
+    const count = BATCH * 2 + 3;
+    const { reader, got } = await deliver(false, count);
+    expect(reader.mode).toBe('descriptor');
+    expect(got.map((d) => d.length)).toEqual(Array.from({ length: count }, (_, i) => datagram(i).length));
+    for (let i = 0; i < count; i++) expect(got[i]!.equals(datagram(i)), `datagram ${i}`).toBe(true);
+    reader.stop();
+  });
+
+  it('falls back to the message event, with the same result', async () => {
+    const { reader, got } = await deliver(true, 20);
+    expect(reader.mode).toBe('events');
+    for (let i = 0; i < 20; i++) expect(got[i]!.equals(datagram(i))).toBe(true);
+  });
+
+  it('delivers nothing after stop, and stops by itself when the socket closes', async () => {
+    const { rx, tx } = await pair();
+    const got: number[] = [];
+    const reader = readDatagrams(rx, (d) => got.push(d.length), (e) => got.push(-1, e.message.length));
+    tx.send(Buffer.alloc(10));
+    await until(() => got.length === 1);
+    reader.stop();
+    tx.send(Buffer.alloc(11));
+    await new Promise((r) => setTimeout(r, 30)); // several idle polls' worth
+    expect(got).toEqual([10]);
+
+    const second = await pair();
+    const seen: number[] = [];
+    readDatagrams(second.rx, (d) => seen.push(d.length), () => seen.push(-1));
+    second.rx.close();
+    open.splice(open.indexOf(second.rx), 1);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(seen).toEqual([]); // no read of a closed (or reused) descriptor, no error either
+  });
+});
+
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 5));
+}
