@@ -33,8 +33,11 @@ import { ReceiverCore } from './receiverCore.js';
 /** Connection errors that mean "no sender listening there yet" (waitForSenderMs retries them). */
 const SENDER_NOT_UP = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 const FIRST_RETRY_MS = 10;
-// A refused attempt costs a SYN and a RST: ten a second keeps the start prompt and the LAN quiet.
-const MAX_RETRY_MS = 100;
+// A refused attempt costs a SYN and a RST: forty a second keeps the start prompt (the race starts
+// the receivers first) and is nothing on a LAN; after LONG_WAIT_MS, every RETRY_AFTER_LONG_MS.
+const MAX_RETRY_MS = 25;
+const LONG_WAIT_MS = 10_000;
+const RETRY_AFTER_LONG_MS = 250;
 
 export interface ReceiveOptions {
   host: string;
@@ -219,7 +222,8 @@ class ReceiveRun {
 
   /** connectOnce, again after a short pause while the sender is not up yet (waitForSenderMs). */
   private async connect(): Promise<Socket> {
-    const deadline = performance.now() + (this.o.waitForSenderMs ?? 0);
+    const started = performance.now();
+    const deadline = started + (this.o.waitForSenderMs ?? 0);
     let pauseMs = FIRST_RETRY_MS;
     for (;;) {
       try {
@@ -232,7 +236,7 @@ class ReceiveRun {
           throw new ReceiveError(`${(e as Error).message} (kept trying for ${this.o.waitForSenderMs} ms)`, { cause: code });
         }
         await new Promise((r) => setTimeout(r, pauseMs));
-        pauseMs = Math.min(MAX_RETRY_MS, pauseMs * 1.5);
+        pauseMs = performance.now() - started > LONG_WAIT_MS ? RETRY_AFTER_LONG_MS : Math.min(MAX_RETRY_MS, pauseMs * 1.5);
       }
     }
   }

@@ -122,6 +122,8 @@ const RESEND_MAX_FRACTION = 0.25;
  * 1.42 against 1.27 for 8 x 20 %: hence the cap on the members' summed loss.
  */
 const RESEND_ALONE = { maxMembers: 4, maxLoss: 0.1 };
+/** Bound on the second copies waiting per segment (finalPhase). */
+const MAX_REPEATS = 4096;
 const RESEND_COMBINED = { maxLoss: 0.3, maxSummedLoss: 1.0 };
 
 class SharedSegment extends OpenSegment {
@@ -133,9 +135,11 @@ class SharedSegment extends OpenSegment {
   resendsPay: boolean | undefined;
   /** Listed losses to send again, with who lacks each (the base class's resendQueue is unused). */
   readonly resends = new ResendQueue();
+  /** Resend datagrams (their ids) to send once more, after the queue: see finalPhase. */
+  readonly repeats: number[][] = [];
 
   get resendsPending(): boolean {
-    return this.resends.size > 0;
+    return this.resends.size > 0 || this.repeats.length > 0;
   }
 
   get owed(): number {
@@ -415,6 +419,19 @@ export class SharedStream {
     return seg.resendsPay;
   }
 
+  /**
+   * Nothing but resends is left to send: every open segment has sent its sources and no member
+   * wants another one now (the file's end, or every member's window waiting for its oldest
+   * segment). Then a lost resend costs a whole feedback round (a report, ~20 ms, plus the
+   * in-flight horizon, 50 ms) during which the stream has nothing else to do, so each resend
+   * datagram goes out a second time after the others: at 5 % loss a member misses both copies
+   * 0.25 % of the time instead of 5 %.
+   */
+  private finalPhase(): boolean {
+    for (const seg of this.open.values()) if (seg.pendingSource > 0) return false;
+    return this.members.lowestWanted(this.now, (s) => this.open.has(s)) === undefined;
+  }
+
   /** Queues ids `member` lacks unless resent so recently that the resend may still arrive. */
   private queueResends(seg: SharedSegment, member: string, ids: readonly number[], highest: number, lostBefore: number): void {
     for (const esi of ids) {
@@ -453,7 +470,13 @@ export class SharedStream {
       symbol = seg.encoder.sourceSymbol(esi);
       this.stats.sourceSymbolsSent++;
     } else if (seg.resendsPending) {
-      const ids = seg.resends.take(this.combineMax)!;
+      let ids: number[];
+      if (seg.resends.size > 0) {
+        ids = seg.resends.take(this.combineMax)!;
+        if (seg.repeats.length < MAX_REPEATS && this.finalPhase()) seg.repeats.push(ids);
+      } else {
+        ids = seg.repeats.shift()!;
+      }
       for (const id of ids) seg.resentAt.set(id, this.sequence);
       this.stats.sourceResends += ids.length;
       esi = ids[0]!;

@@ -1,0 +1,74 @@
+/**
+ * The shared stream's resends, driven directly with a fake clock: combined datagrams on the wire,
+ * and the second copy of each resend once nothing else is left to send (finalPhase).
+ */
+import { describe, expect, it } from 'vitest';
+import type { Progress } from '../../control/messages.js';
+import { parseDatagram } from '../../encoder/datagram.js';
+import { crc32Scheme } from '../../encoder/integrity.js';
+import { raptorqCodec } from '../../encoder/raptorq.js';
+import { planSegments } from '../../encoder/segmentLayout.js';
+import { SharedStream } from '../../sender/sharedStreamCore.js';
+import { SeededRandom } from '../../util/random.js';
+
+const T = 1392;
+const K = 8;
+const codec = raptorqCodec();
+
+function stream(segments: number) {
+  const layout = planSegments(segments * K * T, { segmentSize: K * T, symbolSize: T });
+  return new SharedStream({ sessionId: 9, layout, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, fixedRate: true, now: 0, recovery: 'resend', window: segments });
+}
+
+/** Hands the stream every segment it asks for (as the worker's reads do). */
+function load(s: SharedStream, now: number): void {
+  for (let i = s.pollSegmentLoad(); i !== undefined; i = s.pollSegmentLoad()) s.provideSegment(now, i, new SeededRandom(i + 1).fill(new Uint8Array(K * T)));
+}
+
+/** Every datagram due at `now`, as [segment, ids]. */
+function drain(s: SharedStream, now: number): [number, number[]][] {
+  const out: [number, number[]][] = [];
+  load(s, now);
+  for (let d = s.pollTransmit(now); d; d = s.pollTransmit(now), load(s, now)) {
+    const v = parseDatagram(d, { sessionId: 9, symbolSize: T, segmentCount: 64, encodingSymbolIdLimit: 1 << 24, integrity: crc32Scheme });
+    if (!v.ok) throw new Error(v.reason);
+    out.push([v.segmentIndex, v.combinedIds ? [...v.combinedIds] : [v.encodingSymbolId]]);
+  }
+  return out;
+}
+
+function report(segment: number, missing: number[], highestSequence: number): Progress {
+  return { type: 'progress', completeBelow: 0, completeAbove: [], open: [{ index: segment, received: K - missing.length, needed: missing.length, missing }], highestSequence, datagramsReceived: 100, datagramsLost: 0 };
+}
+
+describe('shared stream resends', () => {
+  it('combines what different members lost, and at the end sends each resend datagram twice', () => {
+    const s = stream(1);
+    s.addMember(0, 'a', 8);
+    s.addMember(0, 'b', 8);
+    expect(drain(s, 0)).toEqual(Array.from({ length: K }, (_, i) => [0, [i]])); // the sources
+    // 100 ms later (past the in-flight horizon): a lost 1 and 2, b lost 5.
+    s.handleProgress(100, 'a', report(0, [1, 2], 7));
+    s.handleProgress(100, 'b', report(0, [5], 7));
+    // Nothing else is left to send: every resend datagram goes out a second time.
+    expect(drain(s, 100)).toEqual([
+      [0, [1, 5]],
+      [0, [2]],
+      [0, [1, 5]],
+      [0, [2]],
+    ]);
+    expect(s.stats.combinedResends).toBe(2);
+  });
+
+  it('while another segment still has sources to send, a resend goes out once', () => {
+    const s = stream(2);
+    s.addMember(0, 'a', 8);
+    load(s, 0);
+    for (let i = 0; i < K + 2; i++) expect(s.pollTransmit(0)).toBeDefined();
+    // Segment 0's sources are out and segment 1's are going: a reports 3 of segment 0 lost.
+    s.handleProgress(100, 'a', report(0, [3], K - 1));
+    const rest = drain(s, 100);
+    expect(rest.filter(([seg, ids]) => seg === 0 && ids.includes(3))).toHaveLength(1);
+    expect(rest.filter(([seg]) => seg === 1)).toHaveLength(K - 2);
+  });
+});
