@@ -483,9 +483,9 @@ export class SharedStream {
       symbol = seg.encoder.sourceSymbol(esi);
       if (ids.length > 1) {
         combined = ids;
+        this.combinedSymbol.set(symbol);
+        for (let i = 1; i < ids.length; i++) xorInto(this.combinedSymbol, seg.encoder.sourceSymbol(ids[i]!));
         symbol = this.combinedSymbol;
-        symbol.set(seg.encoder.sourceSymbol(esi));
-        for (let i = 1; i < ids.length; i++) xorInto(symbol, seg.encoder.sourceSymbol(ids[i]!));
         this.stats.combinedResends++;
       }
     } else {
