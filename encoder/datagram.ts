@@ -19,7 +19,7 @@
  *
  * Type 2 (combined source symbols): the XOR of c source symbols of one segment (2 <= c <= 8),
  * sent in a shared stream as one resend that serves several receivers at once, each of which
- * lacks exactly one of them (combinedResend.ts). Bytes 21..23 hold the smallest ESI; the other
+ * lacks exactly one of them (sender/resendQueue.ts). Bytes 21..23 hold the smallest ESI; the other
  * c - 1 ESIs follow the header, 3 bytes each, strictly ascending; then the T-byte XOR, then the
  * tag over everything before it. c is implied by the length (24 + 3(c-1) + T + L), so no count
  * byte sits where an encrypted stream's ciphertext begins.

@@ -15,7 +15,6 @@ import { pino } from 'pino';
 import type { ControlEvent } from '../control/connection.js';
 import { PROTOCOL_VERSION, type Challenge, type DataPlane, type Manifest } from '../control/messages.js';
 import { ReceiverConnection } from '../control/receiverConnection.js';
-import { readDatagrams, type DatagramReader } from './datagramReader.js';
 import { ControlChannel } from '../control/tcpChannel.js';
 import { crc32Scheme, integrityFor, TagKind, type IntegrityScheme } from '../encoder/integrity.js';
 import { newNonce, proofMatches, receiverProof, senderProof, sessionKey, unwrapDataKey } from '../control/auth.js';
@@ -28,6 +27,7 @@ import { publisherId, verifyPublication } from '../control/publication.js';
 import { FileAssembler } from './fileAssembler.js';
 import { LossSimulator, type IntakeLoss } from './lossSimulator.js';
 import { resolveOutputPath } from './outputPath.js';
+import { readDatagrams, type DatagramReader } from './datagramReader.js';
 import { ReceiverCore } from './receiverCore.js';
 
 /** Connection errors that mean "no sender listening there yet" (waitForSenderMs retries them). */
