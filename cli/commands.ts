@@ -354,6 +354,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--duplicate <p>', 'probability a datagram is delivered twice (default 0)')
       .option('--decode <mode>', 'real: decode every receiver\'s data; model: predict decode success from the symbols held (RaptorQ: RFC 6330 1 − 1/256^(h+1); LT/RS/ARQ: their decoders on 1-byte symbols) — for large runs; auto: real up to 20 receivers, model above; every row says which (default auto)')
       .option('--rate <bits>', 'fixed stream pace in bit/s, e.g. 400M (default: simulated 1G; --real 200M, less for more than 2 receivers)')
+      .option('--combine-resends', 'arq: XOR-combine resends of symbols different receivers lost (the product\'s shared stream) instead of resending each alone')
       .option('--jobs <n>', 'simulate trials on this many threads; rows and trials.csv are the same for any value (default: one per core)')
       .option('--real', 'sanity check: run each trial as a real transfer (send + receive over loopback sockets, one broadcast stream to 127.255.255.255, the same seeded loss models at intake); wall-clock, not reproducible; at most 20 receivers')
       .option('--out <dir>', 'results directory (default results/experiment-<time>)'),

@@ -27,6 +27,7 @@ export interface ExperimentCliOptions {
   decode?: string;
   rate?: string;
   real?: boolean;
+  combineResends?: boolean;
   jobs?: string;
   out?: string;
 }
@@ -91,6 +92,7 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
     decode: pick('decode') as ExperimentConfig['decode'],
     rateBytesPerSecond: pick('rate') === undefined ? undefined : parseRate(pick('rate')!) / 8,
     mode: (o.real ?? file.real === true) ? 'real' : 'sim',
+    combineResends: o.combineResends ?? (file.combineResends === undefined ? undefined : file.combineResends === true),
   };
   validateConfig(config);
   const jobs = o.jobs === undefined ? availableParallelism() : parseInteger(o.jobs, 'jobs', 1, 256);

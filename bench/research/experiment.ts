@@ -64,6 +64,12 @@ export interface ExperimentConfig {
    * @default 'sim'
    */
   mode?: ExperimentMode;
+  /**
+   * `arq`: XOR-combine the resends of ids that different receivers lost (the product's shared
+   * stream, sender/resendQueue.ts) instead of the textbook selective repeat, each id alone. No
+   * effect on the coding schemes, which run as pure fountains. @default false
+   */
+  combineResends?: boolean;
 }
 
 export type DecodeMode = 'real' | 'model';
@@ -177,10 +183,8 @@ export function runTrial(config: ExperimentConfig, scheme: SchemeName, loss: Los
     maxVirtualMs: config.maxVirtualMs ?? 600_000,
     quantumMs: config.quantumMs ?? 0.25,
     storeOutput: false,
-    // Plain selective repeat for `arq` (each loss resent alone, the textbook baseline): the
-    // product's combined resends (sender/resendQueue.ts) are not a coding scheme, and the
-    // decode model knows nothing of them.
-    stream: { fixedRate: true, recovery: schemeRecovery(scheme), combineMax: 1 },
+    // `arq` is the textbook selective repeat (each loss resent alone) unless combineResends.
+    stream: { fixedRate: true, recovery: schemeRecovery(scheme), combineMax: config.combineResends ? undefined : 1 },
     modelReceiver: decodeFor(config, receivers) === 'model' ? (layout, window, rSeed) => new ModelReceiver(layout, scheme, codec, window, new SeededRandom(rSeed)) : undefined,
     receivers: Array.from({ length: receivers }, (_, i) => {
       const rSeed = receiverSeed(seed, i);
@@ -320,6 +324,7 @@ export function validateConfig(c: ExperimentConfig): void {
   for (const [name, v] of [['reorder', c.reorder], ['duplicate', c.duplicate]] as const) if (v !== undefined && !(v >= 0 && v <= 1)) bad(`${name} ${v} must be in [0, 1]`);
   if (c.rateBytesPerSecond !== undefined && !(c.rateBytesPerSecond > 0 && c.rateBytesPerSecond <= 10e9)) bad(`rate ${c.rateBytesPerSecond} B/s must be in (0, 10 GB/s]`);
   if (c.mode !== undefined && c.mode !== 'sim' && c.mode !== 'real') bad(`mode "${c.mode}" must be sim or real`);
+  if (c.combineResends !== undefined && typeof c.combineResends !== 'boolean') bad(`combineResends ${String(c.combineResends)} must be true or false`);
   if (c.mode === 'real') {
     // Real mode is a sanity check of the simulation on this machine, not a way to run big ones.
     if (c.receivers.some((n) => n > REAL_MAX_RECEIVERS)) bad(`--real runs at most ${REAL_MAX_RECEIVERS} receivers (in this process); simulate larger counts`);

@@ -8,6 +8,8 @@
  * output of such a run says "decode: model".
  */
 import { MAX_MISSING_LISTED, MAX_MISSING_PER_PROGRESS, type Progress, type SegmentProgress } from '../../control/messages.js';
+import { DATAGRAM_TYPE_COMBINED, datagramLength, HEADER_LENGTH } from '../../encoder/datagram.js';
+import { crc32Scheme } from '../../encoder/integrity.js';
 import type { Codec } from '../../encoder/codec.js';
 import { segmentRange, totalSourceSymbols, type SegmentLayout } from '../../encoder/segmentLayout.js';
 import { SequenceTracker } from '../../receiver/intake.js';
@@ -61,10 +63,17 @@ export class ModelReceiver {
     this.sequence.record(view.getUint32(12));
     if (this.sequence.highestSequence !== before || this.highestArrivedAt === undefined) this.highestArrivedAt = now;
     const s = view.getUint32(16);
-    const esi = view.getUint32(20) & 0xffffff;
+    let esi = view.getUint32(20) & 0xffffff;
     if (s >= this.layout.segmentCount || s < this.completeBelow || this.done.has(s) || s >= this.completeBelow + this.window) return;
     this.highestSegmentSeen = Math.max(this.highestSegmentSeen, s);
     const slot = this.slots.get(s) ?? this.open(s);
+    if (d[3] === DATAGRAM_TYPE_COMBINED) {
+      // The XOR of source ids (the header's and 3-byte ones after it): usable when exactly one
+      // of them is missing here, which is then what arrived (as SegmentCollector.addCombined).
+      const missing = combinedMissing(d, slot.present, HEADER_LENGTH + d.length - datagramLength(this.layout.symbolSize, crc32Scheme));
+      if (missing === undefined) return;
+      esi = missing;
+    }
     if (esi < slot.k) {
       if (slot.present[esi]) return;
       slot.present[esi] = 1;
@@ -134,4 +143,17 @@ export class ModelReceiver {
     const q = this.sequence;
     return { type: 'progress', completeBelow: this.completeBelow, completeAbove, open, highestSequence: q.highestSequence, datagramsReceived: q.received, datagramsLost: q.lost };
   }
+}
+
+/** The one id of a combined datagram not in `present` (ids from byte 21 and from 24 to `listEnd`), if exactly one. */
+function combinedMissing(d: Uint8Array, present: Uint8Array, listEnd: number): number | undefined {
+  let missing: number | undefined;
+  for (let at = 21; at < listEnd; at = at === 21 ? HEADER_LENGTH : at + 3) {
+    const id = (d[at]! << 16) | (d[at + 1]! << 8) | d[at + 2]!;
+    if (id >= present.length) return undefined;
+    if (present[id]) continue;
+    if (missing !== undefined) return undefined;
+    missing = id;
+  }
+  return missing;
 }

@@ -66,7 +66,7 @@ export async function runRealTrial(config: ExperimentConfig, scheme: SchemeName,
       port: 0,
       codec: scheme,
       recovery: schemeRecovery(scheme),
-      combineResends: false, // as the simulation: plain selective repeat for arq (experiment.ts)
+      combineResends: config.combineResends ?? false, // as the simulation (experiment.ts)
       rateBitsPerSecond: rate * 8,
       fixedRate: true,
       segmentSize: config.segmentSize ?? 4 << 20,

@@ -64,6 +64,18 @@ describe('research experiments', () => {
     expect(summaryTable(r)).toMatch(/raptorq\s+0\.2\s+8/);
   });
 
+  it('arq with combined resends (--combine-resends) sends far fewer symbols than plain selective repeat; the decode model agrees', () => {
+    const base: ExperimentConfig = { schemes: ['arq'], losses: [parseLossSpec('0.2')], receivers: [8], sizeBytes: 400_000, trials: 1, seed: 3 };
+    const [plain] = runExperiment(base).rows;
+    const [combined] = runExperiment({ ...base, combineResends: true }).rows;
+    const [modelled] = runExperiment({ ...base, combineResends: true, decode: 'model' }).rows;
+    for (const row of [plain!, combined!, modelled!]) expect(row.completed).toBe(8);
+    // 8 receivers at 20 %: each id alone resends the union of their losses (1 - 0.8^8 ≈ 83 % of K).
+    expect(combined!.symbolsSent).toBeLessThan(plain!.symbolsSent * 0.85);
+    expect(Math.abs(modelled!.symbolsSent - combined!.symbolsSent) / combined!.symbolsSent).toBeLessThan(0.05);
+    expect(() => validateConfig({ ...base, combineResends: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ name: 'ExperimentConfigError' }));
+  });
+
   it('gives the same rows, in the same order, on several worker threads (--jobs)', async () => {
     const cfg: ExperimentConfig = { schemes: ['raptorq', 'lt', 'arq'], losses: ['0.1', 'gilbert:0.02,0.3'].map(parseLossSpec), receivers: [1, 3], sizeBytes: 120_000, trials: 3, seed: 21 };
     const one = runExperiment(cfg);
