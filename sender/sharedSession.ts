@@ -50,6 +50,8 @@ export interface SharedStreamLike {
   readonly stats: SharedStreamStats;
   onDrop?: (id: string, reason: string) => void;
   readonly finished: Promise<{ reason: 'stopped' | 'error'; message?: string }>;
+  /** Begins sending (it was made with waitForStart). */
+  start(): void;
   join(id: string, window: number): void;
   leave(id: string): void;
   progress(id: string, p: Progress): void;
@@ -57,7 +59,13 @@ export interface SharedStreamLike {
 }
 
 export class SharedSession {
-  private handle?: SharedStreamLike;
+  /**
+   * The stream worker, booted with the session (while the first receivers connect) and started
+   * by the start policy: booting it at the start cost ~40 ms (thread, module loading, socket,
+   * file) between the policy's go and the first datagram.
+   */
+  private readonly handle: SharedStreamLike;
+  private streaming = false;
   private readonly waiting = new Map<string, number>();
   private readonly waitTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -68,6 +76,35 @@ export class SharedSession {
   onDropped?: (id: string, reason: string) => void;
 
   constructor(private readonly init: SharedSessionInit) {
+    const create = init.startStream ?? ((data: SharedWorkerData) => new SharedStreamHandle(data));
+    this.handle = create({
+      wasmModule: init.wasmModule,
+      filePath: init.file.path,
+      layout: init.file.layout,
+      sessionId: init.sessionId,
+      rateBytesPerSecond: init.rateBytesPerSecond,
+      fixedRate: init.fixedRate,
+      recovery: init.recovery,
+      codecName: init.codecName,
+      tagKind: init.tagKind,
+      dataKey: init.dataKey,
+      carousel: init.carousel,
+      combineResends: init.combineResends,
+      dataPlane: init.dataPlane,
+      interfaceAddress: init.interfaceAddress,
+      ttl: init.ttl,
+      broadcastAddress: init.broadcastAddress,
+      waitForStart: true,
+    });
+    this.handle.onDrop = (id, reason) => {
+      init.logger.warn({ member: id, reason }, `dropping ${id}: ${reason}`);
+      this.onDropped?.(id, reason);
+    };
+    void this.handle.finished.then((f) => {
+      if (f.reason !== 'error' || this.stopped) return;
+      init.logger.error({ message: f.message }, `shared stream failed: ${f.message}`);
+      this.onFailed?.(f.message ?? 'shared stream failed');
+    });
     if (init.waitMs !== undefined) {
       this.waitTimer = setTimeout(() => {
         this.waitElapsed = true;
@@ -79,16 +116,16 @@ export class SharedSession {
   }
 
   get started(): boolean {
-    return this.handle !== undefined;
+    return this.streaming;
   }
 
   get stats(): SharedStreamStats | undefined {
-    return this.handle?.stats;
+    return this.streaming ? this.handle.stats : undefined;
   }
 
   join(id: string, window: number): void {
     if (this.stopped) return;
-    if (this.handle) return this.handle.join(id, window);
+    if (this.streaming) return this.handle.join(id, window);
     this.waiting.set(id, window);
     const min = this.init.minReceivers;
     const ready = this.waitElapsed || (min !== undefined ? this.waiting.size >= min : this.init.waitMs === undefined);
@@ -98,56 +135,29 @@ export class SharedSession {
 
   leave(id: string): void {
     this.waiting.delete(id);
-    this.handle?.leave(id);
+    if (this.streaming) this.handle.leave(id);
   }
 
   progress(id: string, p: Progress): void {
-    this.handle?.progress(id, p);
+    if (this.streaming) this.handle.progress(id, p);
   }
 
   async stop(reason: string): Promise<void> {
     this.stopped = true;
     clearTimeout(this.waitTimer);
-    if (!this.handle) return;
     this.handle.stop(reason);
     await this.handle.finished;
   }
 
   private start(why: string): void {
-    if (this.handle || this.stopped || (this.waiting.size === 0 && !this.init.carousel)) return;
+    if (this.streaming || this.stopped || (this.waiting.size === 0 && !this.init.carousel)) return;
     clearTimeout(this.waitTimer);
+    this.streaming = true;
     const { dataPlane } = this.init;
     const where = dataPlane.mode === 'multicast' ? `multicast ${dataPlane.group}:${dataPlane.port}` : `broadcast port ${dataPlane.port}`;
     this.init.logger.info({ event: 'shared-stream-start', dataPlane, receivers: this.waiting.size }, `starting the shared stream (${where}): ${why}`);
-    const start = this.init.startStream ?? ((data: SharedWorkerData) => new SharedStreamHandle(data));
-    this.handle = start({
-      wasmModule: this.init.wasmModule,
-      filePath: this.init.file.path,
-      layout: this.init.file.layout,
-      sessionId: this.init.sessionId,
-      rateBytesPerSecond: this.init.rateBytesPerSecond,
-      fixedRate: this.init.fixedRate,
-      recovery: this.init.recovery,
-      codecName: this.init.codecName,
-      tagKind: this.init.tagKind,
-      dataKey: this.init.dataKey,
-      carousel: this.init.carousel,
-      combineResends: this.init.combineResends,
-      dataPlane,
-      interfaceAddress: this.init.interfaceAddress,
-      ttl: this.init.ttl,
-      broadcastAddress: this.init.broadcastAddress,
-    });
-    this.handle.onDrop = (id, reason) => {
-      this.init.logger.warn({ member: id, reason }, `dropping ${id}: ${reason}`);
-      this.onDropped?.(id, reason);
-    };
+    this.handle.start();
     for (const [id, window] of this.waiting) this.handle.join(id, window);
     this.waiting.clear();
-    void this.handle.finished.then((f) => {
-      if (f.reason !== 'error' || this.stopped) return;
-      this.init.logger.error({ message: f.message }, `shared stream failed: ${f.message}`);
-      this.onFailed?.(f.message ?? 'shared stream failed');
-    });
   }
 }

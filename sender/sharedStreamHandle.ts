@@ -37,6 +37,11 @@ export class SharedStreamHandle {
     this.worker.on('exit', (code) => this.end({ reason: 'error', message: `shared stream worker exited with code ${code}`, stats: this.stats }));
   }
 
+  /** Begins sending (the worker was booted with waitForStart). */
+  start(): void {
+    this.send({ type: 'start' });
+  }
+
   join(id: string, window: number): void {
     this.send({ type: 'join', id, window });
   }

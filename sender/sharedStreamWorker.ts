@@ -43,6 +43,8 @@ let scheduled = false;
 let done = false;
 /** Members may join before the file and socket are open; nothing runs until then. */
 let ready = false;
+/** Booted ahead of the stream's start (waitForStart): nothing is sent before 'start'. */
+let started = !data.waitForStart;
 const pump = new DatagramPump(socket, {
   // Connected to the group or broadcast address (below): a send with an address would go
   // through an asynchronous lookup, and the pump would reuse the buffer before it left.
@@ -67,7 +69,7 @@ function finish(reason: 'stopped' | 'error', message?: string): void {
 }
 
 function schedule(): void {
-  if (scheduled || done || !ready) return;
+  if (scheduled || done || !ready || !started) return;
   scheduled = true;
   setImmediate(run);
 }
@@ -98,7 +100,8 @@ const statsTimer = setInterval(() => post({ type: 'stats', stats: core.stats }),
 port.on('message', (m: ToSharedWorker) => {
   if (done) return;
   const now = performance.now();
-  if (m.type === 'join') core.addMember(now, m.id, m.window);
+  if (m.type === 'start') started = true;
+  else if (m.type === 'join') core.addMember(now, m.id, m.window);
   else if (m.type === 'leave') core.removeMember(now, m.id);
   else if (m.type === 'progress') core.handleProgress(now, m.id, m.progress);
   else return finish('stopped', m.reason);

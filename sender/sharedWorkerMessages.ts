@@ -18,6 +18,11 @@ export interface SharedWorkerData {
   recovery?: RecoveryMode;
   /** @default true: see SendOptions.combineResends */
   combineResends?: boolean;
+  /**
+   * Boot (file, socket, wasm) but send nothing until a 'start' message: the session boots the
+   * worker when it listens and starts it when its start policy says so. @default false
+   */
+  waitForStart?: boolean;
   /** @default 'raptorq' */
   codecName?: CodecName;
   /** Datagram tag kind. @default TagKind.Crc32 */
@@ -39,7 +44,9 @@ export type ToSharedWorker =
   | { type: 'join'; id: string; window: number }
   | { type: 'leave'; id: string }
   | { type: 'progress'; id: string; progress: Progress }
-  | { type: 'stop'; reason: string };
+  | { type: 'stop'; reason: string }
+  /** Begin sending (a worker booted with waitForStart). */
+  | { type: 'start' };
 
 export type FromSharedWorker =
   | { type: 'stats'; stats: SharedStreamStats }

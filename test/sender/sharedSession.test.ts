@@ -8,10 +8,15 @@ import type { SharedWorkerData } from '../../sender/sharedWorkerMessages.js';
 /** A stand-in for the stream worker that records what the session tells it. */
 class FakeStream implements SharedStreamLike {
   readonly calls: string[] = [];
+  /** Called with itself when the session starts it. */
+  onStart?: (f: FakeStream) => void;
   stats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, sourceResends: 0, rateBytesPerSecond: 0 };
   private resolve!: (f: { reason: 'stopped' | 'error'; message?: string }) => void;
   readonly finished = new Promise<{ reason: 'stopped' | 'error'; message?: string }>((r) => (this.resolve = r));
   constructor(readonly data: SharedWorkerData) {}
+  start() {
+    this.onStart?.(this);
+  }
   join(id: string, window: number) {
     this.calls.push(`join ${id} ${window}`);
   }
@@ -32,8 +37,10 @@ class FakeStream implements SharedStreamLike {
 
 const file = { path: '/nonexistent', fileName: 'f', layout: planSegments(1000), segmentSha256: new Uint8Array(32), fileSha256: '0'.repeat(64) } as unknown as PreparedFile;
 
+/** `created`: the streams made (at construction, booting); `started`: those the policy started. */
 function session(extra: Partial<SharedSessionInit> = {}) {
   const started: FakeStream[] = [];
+  const created: FakeStream[] = [];
   const s = new SharedSession({
     file,
     sessionId: 7,
@@ -44,23 +51,29 @@ function session(extra: Partial<SharedSessionInit> = {}) {
     logger: pino({ level: 'silent' }),
     startStream: (data) => {
       const f = new FakeStream(data);
-      started.push(f);
+      f.onStart = (x) => started.push(x);
+      created.push(f);
       return f;
     },
     ...extra,
   });
-  return { s, started };
+  return { s, started, created };
 }
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 describe('SharedSession start policy', () => {
-  it('starts at the first request when no policy is given, and passes later joins through', () => {
-    const { s, started } = session();
+  it('boots the stream worker at once and starts it at the first request when no policy is given, passing later joins through', () => {
+    const { s, started, created } = session();
     expect(s.started).toBe(false);
+    // Booted ahead (waitForStart), told nothing yet.
+    expect(created).toHaveLength(1);
+    expect(created[0]!.data.waitForStart).toBe(true);
+    expect(created[0]!.calls).toEqual([]);
+    expect(s.stats).toBeUndefined();
     s.join('c1', 8);
-    expect(started).toHaveLength(1);
+    expect(started).toEqual(created);
     expect(started[0]!.data).toMatchObject({ sessionId: 7, dataPlane: { mode: 'multicast', group: '239.255.42.1', port: 7071 }, fixedRate: false });
     s.join('c2', 4);
     s.leave('c1');
@@ -74,6 +87,7 @@ describe('SharedSession start policy', () => {
     s.leave('a');
     s.join('c', 8);
     expect(started).toHaveLength(0);
+    s.progress('b', {} as never); // a stray report before the start goes nowhere
     s.join('d', 8);
     expect(started).toHaveLength(1);
     expect(started[0]!.calls).toEqual(['join b 8', 'join c 8', 'join d 8']);
@@ -112,5 +126,10 @@ describe('SharedSession start policy', () => {
     other.s.join('a', 8);
     await other.s.stop('done');
     expect(other.started[0]!.calls.at(-1)).toBe('stop done');
+    // A session stopped before anyone asked still ends its booted worker.
+    const idle = session({ minReceivers: 2 });
+    await idle.s.stop('interrupted');
+    expect(idle.started).toHaveLength(0);
+    expect(idle.created[0]!.calls).toEqual(['stop interrupted']);
   });
 });
