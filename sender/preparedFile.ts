@@ -10,7 +10,8 @@ import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DataPlane, Manifest, Publication } from '../control/messages.js';
 import { signManifest } from '../control/publication.js';
-import { planSegments, type SegmentLayout } from '../encoder/segmentLayout.js';
+import { planSegments, segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
+import { readSegment } from './segmentReader.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
 import type { SegmentHashJob, SegmentHashReply } from './segmentHashWorker.js';
 
@@ -49,7 +50,7 @@ export async function prepareFile(path: string, options: PrepareOptions = {}): P
   // a worker, the whole-file hash here. 256 MiB took 0.18 s so, against 0.26-0.29 s on one
   // thread; without the worker script (or if it fails) this thread does both. A write during
   // hashing could pair hashes of different contents: the mtime check below refuses that.
-  const segments = segmentHashesInWorker({ path, size: info.size, segmentSize: layout.segmentSize, segmentCount: layout.segmentCount });
+  const segments = segmentHashesInWorker({ path, layout });
   const inline = segments === undefined ? new Uint8Array(32 * layout.segmentCount) : undefined;
   let fileSha256: string;
   try {
@@ -91,14 +92,7 @@ async function hashFile(path: string, size: number, layout: SegmentLayout, segme
   }
   try {
     for (let i = 0; i < layout.segmentCount; i++) {
-      const offset = i * layout.segmentSize;
-      const length = Math.min(layout.segmentSize, size - offset);
-      for (let got = 0; got < length; ) {
-        const { bytesRead } = await fh.read(buffer, got, length - got, offset + got);
-        if (bytesRead === 0) throw new SourceFileError(`${path} changed size while it was being hashed (${size} bytes before, ${offset + got} now)`);
-        got += bytesRead;
-      }
-      const data = buffer.subarray(0, length);
+      const data = await readSegment(fh, path, layout, i, buffer.subarray(0, segmentRange(layout, i).length));
       whole.update(data);
       segmentDigests?.set(createHash('sha256').update(data).digest(), 32 * i);
     }
@@ -114,7 +108,7 @@ async function hashFile(path: string, size: number, layout: SegmentLayout, segme
 
 /** The segment hashes from a worker thread, or undefined when no worker can be started. */
 function segmentHashesInWorker(job: SegmentHashJob): Promise<Uint8Array> | undefined {
-  if (job.segmentCount < 2) return undefined; // one segment: nothing to overlap
+  if (job.layout.segmentCount < 2) return undefined; // one segment: nothing to overlap
   let worker: Worker;
   try {
     worker = new Worker(workerScriptUrl('sender/segmentHashWorker'), { workerData: job });

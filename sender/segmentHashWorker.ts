@@ -7,27 +7,25 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 
 export interface SegmentHashJob {
   readonly path: string;
-  readonly size: number;
-  readonly segmentSize: number;
-  readonly segmentCount: number;
+  readonly layout: SegmentLayout;
 }
 
 export type SegmentHashReply = { readonly digests: Uint8Array } | { readonly error: string };
 
-function hashSegments(job: SegmentHashJob): Uint8Array {
-  const digests = new Uint8Array(32 * job.segmentCount);
-  const buffer = Buffer.allocUnsafe(Math.min(job.segmentSize, Math.max(1, job.size)));
-  const fd = openSync(job.path, 'r');
+function hashSegments({ path, layout }: SegmentHashJob): Uint8Array {
+  const digests = new Uint8Array(32 * layout.segmentCount);
+  const buffer = Buffer.allocUnsafe(Math.min(layout.segmentSize, Math.max(1, layout.fileSize)));
+  const fd = openSync(path, 'r');
   try {
-    for (let i = 0; i < job.segmentCount; i++) {
-      const offset = i * job.segmentSize;
-      const length = Math.min(job.segmentSize, job.size - offset);
+    for (let i = 0; i < layout.segmentCount; i++) {
+      const { offset, length } = segmentRange(layout, i);
       for (let got = 0; got < length; ) {
         const n = readSync(fd, buffer, got, length - got, offset + got);
-        if (n === 0) throw new Error(`the file is shorter than ${job.size} bytes (changed while hashed)`);
+        if (n === 0) throw new Error(`the file is shorter than ${layout.fileSize} bytes (changed while hashed)`);
         got += n;
       }
       digests.set(createHash('sha256').update(buffer.subarray(0, length)).digest(), 32 * i);
