@@ -18,13 +18,14 @@ import {
 import { LocalProtocolError } from './errors.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import { decodeMessage, encodeMessage, validateMessage } from './messageCodec.js';
-import type { AuthResponse, Challenge, ControlMessage, ErrorCode, ErrorMessage, Hello, Manifest, Progress, Stop } from './messages.js';
+import type { AuthResponse, Challenge, ControlMessage, Digests, ErrorCode, ErrorMessage, Hello, Manifest, Progress, Stop } from './messages.js';
 
 export type ControlEvent =
   | { readonly type: 'hello'; readonly hello: Hello }
   | { readonly type: 'challenge'; readonly challenge: Challenge }
   | { readonly type: 'auth-response'; readonly response: AuthResponse }
   | { readonly type: 'manifest'; readonly manifest: Manifest }
+  | { readonly type: 'digests'; readonly digests: Digests }
   | { readonly type: 'request' }
   | { readonly type: 'progress'; readonly progress: Progress }
   | { readonly type: 'stop'; readonly stop: Stop }

@@ -19,12 +19,14 @@ import {
 } from './constants.js';
 import {
   ERROR_CODES,
+  MAX_DIGESTS_PER_FRAME,
   MAX_MISSING_LISTED,
   MAX_MISSING_PER_PROGRESS,
   PROTOCOL_VERSION,
   RECEIVER_ID_PATTERN,
   type ControlMessage,
   type DataPlane,
+  type Digests,
   type ErrorCode,
   type Hello,
   type HelloAuth,
@@ -133,7 +135,15 @@ function hello(o: Obj): Hello {
     udpPort: int(o, 'udpPort', 1, 65_535),
     window: int(o, 'window', 1, MAX_WINDOW),
     ...(own(o, 'auth') === undefined ? {} : { auth: helloAuth(obj(own(o, 'auth'), 'auth')) }),
+    ...(flag(o, 'digestsFollow') ? { digestsFollow: true as const } : {}),
   };
+}
+
+/** An optional `true` flag: absent or true, nothing else. */
+function flag(o: Obj, k: string): boolean {
+  const v = own(o, k);
+  if (v !== undefined && v !== true) throw new Invalid('bad-message', `${k} must be true or absent`);
+  return v === true;
 }
 
 function helloAuth(o: Obj): HelloAuth {
@@ -184,8 +194,7 @@ function manifest(o: Obj): Manifest {
     segmentSize,
     symbolSize,
     codec: str(o, 'codec', MAX_CODEC_NAME_LENGTH, CODEC_NAME),
-    segmentSha256: base64Of(o, 'segmentSha256', 32 * segmentCount),
-    fileSha256: str(o, 'fileSha256', 64, HEX_SHA256),
+    ...manifestDigests(o, segmentCount),
     rateBytesPerSecond: int(o, 'rateBytesPerSecond', 0, Number.MAX_SAFE_INTEGER),
     tagKind,
     idleTimeoutMs,
@@ -193,6 +202,27 @@ function manifest(o: Obj): Manifest {
     ...(own(o, 'dataPlane') === undefined ? {} : { dataPlane: dataPlane(obj(own(o, 'dataPlane'), 'dataPlane')) }),
     ...(own(o, 'publication') === undefined ? {} : { publication: publication(obj(own(o, 'publication'), 'publication')) }),
     ...keyed(o, tagKind),
+  };
+}
+
+/** The hashes, or digestsFollow without them (and without a publication, which would cover them). */
+function manifestDigests(o: Obj, segmentCount: number): Pick<Manifest, 'segmentSha256' | 'fileSha256' | 'digestsFollow'> {
+  if (!flag(o, 'digestsFollow')) return { segmentSha256: base64Of(o, 'segmentSha256', 32 * segmentCount), fileSha256: str(o, 'fileSha256', 64, HEX_SHA256) };
+  if (own(o, 'segmentSha256') !== undefined || own(o, 'fileSha256') !== undefined) throw new Invalid('bad-message', 'a manifest whose digests follow carries no hashes');
+  if (own(o, 'publication') !== undefined) throw new Invalid('bad-message', 'a signed manifest carries its hashes: digestsFollow is not allowed with a publication');
+  return { digestsFollow: true };
+}
+
+function digests(o: Obj): Digests {
+  const v = own(o, 'segmentSha256');
+  // base64 of 32n bytes is ceil(32n / 3) * 4 characters, so n = floor(3 * length / 128); base64Of checks the rest.
+  const count = typeof v === 'string' ? Math.floor((3 * v.length) / 128) : 0;
+  if (count > MAX_DIGESTS_PER_FRAME) throw new Invalid('bad-message', `a Digests frame carries at most ${MAX_DIGESTS_PER_FRAME} segment digests`);
+  return {
+    type: 'digests',
+    firstSegment: int(o, 'firstSegment', 0, U32),
+    segmentSha256: base64Of(o, 'segmentSha256', 32 * count),
+    ...(own(o, 'fileSha256') === undefined ? {} : { fileSha256: str(o, 'fileSha256', 64, HEX_SHA256) }),
   };
 }
 
@@ -279,6 +309,8 @@ function message(o: Obj): ControlMessage {
     case 'request':
     case 'heartbeat':
       return Object.freeze({ type });
+    case 'digests':
+      return Object.freeze(digests(o));
     case 'progress':
       return Object.freeze(progress(o));
     case 'stop': {

@@ -5,6 +5,7 @@
  * trusts a peer.
  *
  * Flow:  receiver -> Hello;  sender -> Manifest (or Error);  receiver -> Request;
+ *        sender -> Digests* (only after a Manifest with digestsFollow);
  *        receiver -> Progress*;  receiver -> Stop(done|aborted)  or  sender -> Stop(aborted);
  *        Heartbeat both ways whenever a side has sent nothing for `heartbeatIntervalMs`.
  */
@@ -28,6 +29,11 @@ export interface Hello {
   readonly window: number;
   /** An enrolled receiver's claim (auth.ts): its enrolled name and a fresh 32-byte nonce. */
   readonly auth?: HelloAuth;
+  /**
+   * The receiver takes a Manifest whose hashes follow in Digests frames, so the sender can
+   * start streaming while it still hashes the file. Absent: the sender waits for its hashes.
+   */
+  readonly digestsFollow?: true;
 }
 
 export interface HelloAuth {
@@ -64,10 +70,19 @@ export interface Manifest {
   readonly symbolSize: number;
   /** Codec of every segment; its parameters per segment follow from the layout (segmentLayout.ts). */
   readonly codec: string;
-  /** SHA-256 of each segment, concatenated (32 bytes per segment), base64. */
-  readonly segmentSha256: string;
-  /** SHA-256 of the whole file, hex. */
-  readonly fileSha256: string;
+  /**
+   * SHA-256 of each segment, concatenated (32 bytes per segment), base64. Absent exactly when
+   * digestsFollow is set.
+   */
+  readonly segmentSha256?: string;
+  /** SHA-256 of the whole file, hex. Absent exactly when digestsFollow is set. */
+  readonly fileSha256?: string;
+  /**
+   * The hashes are still being computed and follow in Digests frames, in segment order, the
+   * whole-file hash last. Only to a receiver whose Hello offered it, and never with a
+   * publication (a signature covers the hashes, so a signed manifest carries them).
+   */
+  readonly digestsFollow?: true;
   /** Stream rate cap, bytes per second (0 = uncapped). */
   readonly rateBytesPerSecond: number;
   /** Integrity tag kind in datagrams (integrity.ts TagKind). */
@@ -116,6 +131,22 @@ export type DataPlane =
 export interface Request {
   readonly type: 'request';
 }
+
+/**
+ * Sender -> receiver after a Manifest with digestsFollow: the next segments' SHA-256 digests.
+ * Frames are contiguous: firstSegment is the number of segment digests sent before.
+ */
+export interface Digests {
+  readonly type: 'digests';
+  readonly firstSegment: number;
+  /** SHA-256 of segments firstSegment, firstSegment + 1, ... (32 bytes each, at most MAX_DIGESTS_PER_FRAME), base64. */
+  readonly segmentSha256: string;
+  /** The whole file's SHA-256, hex: once, in the frame that carries the last segment's digest or after it. */
+  readonly fileSha256?: string;
+}
+
+/** Segment digests in one Digests frame (~350 KB of base64, under MAX_FRAME_BYTES). */
+export const MAX_DIGESTS_PER_FRAME = 8192;
 
 /** Per-segment state of a segment the receiver has started but not finished. */
 export interface SegmentProgress {
@@ -191,5 +222,5 @@ export interface ErrorMessage {
   readonly message: string;
 }
 
-export type ControlMessage = Hello | Challenge | AuthResponse | Manifest | Request | Progress | Stop | Heartbeat | ErrorMessage;
+export type ControlMessage = Hello | Challenge | AuthResponse | Manifest | Request | Digests | Progress | Stop | Heartbeat | ErrorMessage;
 export type ControlMessageType = ControlMessage['type'];

@@ -87,6 +87,8 @@ export type PublicationVerdict =
 export function verifyPublication(m: Manifest, trusted: readonly KeyObject[]): PublicationVerdict {
   const p = m.publication;
   if (p === undefined) return { ok: false, reason: 'unsigned', detail: 'the manifest is not signed, and this receiver accepts only signed manifests (--trust)' };
+  // The codec refuses this pairing already; a signature must cover the hashes, never stand without them.
+  if (m.digestsFollow || m.segmentSha256 === undefined || m.fileSha256 === undefined) return { ok: false, reason: 'unsigned', detail: 'the signed manifest carries no hashes: its signature would cover nothing' };
   const raw = Buffer.from(p.publisher, 'base64');
   const id = publisherId(raw);
   const key = trusted.find((k) => rawPublicKey(k).equals(raw));

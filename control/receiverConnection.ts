@@ -4,6 +4,7 @@
  *   idle --start(Hello)--> hello-sent --Manifest--> manifest-received --request()--> requested
  *   hello-sent --Challenge--> challenge-received --respond()--> response-sent --Manifest--> manifest-received
  *   (an enrolled receiver; whether a Manifest without a Challenge is acceptable is the application's call)
+ *   manifest-received, requested: Digests -> event (only after a Manifest with digestsFollow)
  *   hello-sent: Error -> event + closed (e.g. version mismatch, refused)
  *   any: Stop from sender -> event + closed; unexpected message -> Error + closed.
  * The Manifest must arrive within handshakeTimeoutMs of start(); afterwards the sender's
@@ -18,6 +19,8 @@ export type ReceiverConnectionState = 'idle' | 'hello-sent' | 'challenge-receive
 
 export class ReceiverConnection extends ControlConnection {
   private _state: ReceiverConnectionState = 'idle';
+  /** The Manifest said its digests follow: Digests frames are expected. */
+  private digestsFollow = false;
 
   constructor(init: ConnectionInit) {
     super(init);
@@ -74,7 +77,11 @@ export class ReceiverConnection extends ControlConnection {
       this.heartbeatIntervalMs = m.heartbeatIntervalMs;
       this.idleTimeoutMs = m.idleTimeoutMs;
       this.setFrameLimit(MAX_FRAME_BYTES);
+      this.digestsFollow = m.digestsFollow === true;
       return this.emit({ type: 'manifest', manifest: m });
+    }
+    if ((this._state === 'manifest-received' || this._state === 'requested') && m.type === 'digests' && this.digestsFollow) {
+      return this.emit({ type: 'digests', digests: m });
     }
     return this.unexpected(m, this._state);
   }

@@ -7,18 +7,20 @@
  *        |                                                   (enrolled receivers)   --acceptHello / refuse--
  *        '-- Hello(version != ours) --> closed (Error version-mismatch)
  *   streaming: Progress -> event; Stop -> event + closed.
+ *   manifest-sent, streaming: sendDigests after a Manifest with digestsFollow.
  *   any state: Error from peer -> event + closed; anything else unexpected -> Error + closed.
  * The handshake (Hello ... Request) must finish within handshakeTimeoutMs of the accept.
  */
 import { MAX_FRAME_BYTES } from './constants.js';
 import { ControlConnection, type ConnectionInit } from './connection.js';
 import { LocalProtocolError } from './errors.js';
-import { PROTOCOL_VERSION, type Challenge, type ControlMessage, type ErrorCode, type Manifest } from './messages.js';
+import { PROTOCOL_VERSION, type Challenge, type ControlMessage, type Digests, type ErrorCode, type Manifest } from './messages.js';
 
 export type SenderConnectionState = 'awaiting-hello' | 'hello-received' | 'challenge-sent' | 'response-received' | 'manifest-sent' | 'streaming' | 'closed';
 
 export class SenderConnection extends ControlConnection {
   private _state: SenderConnectionState = 'awaiting-hello';
+  private digestsFollow = false;
 
   constructor(init: ConnectionInit) {
     super(init);
@@ -47,7 +49,15 @@ export class SenderConnection extends ControlConnection {
     this.heartbeatIntervalMs = manifest.heartbeatIntervalMs;
     this.idleTimeoutMs = manifest.idleTimeoutMs;
     this.send(manifest);
+    this.digestsFollow = manifest.digestsFollow === true;
     this._state = 'manifest-sent';
+  }
+
+  /** The next segment digests of a Manifest whose digests follow (the caller keeps them contiguous). */
+  sendDigests(d: Digests): void {
+    if (this.closed) return;
+    if ((this._state !== 'manifest-sent' && this._state !== 'streaming') || !this.digestsFollow) throw new LocalProtocolError(`sendDigests in state ${this._state}`);
+    this.send(d);
   }
 
   /** Refuses the receiver with an Error frame and closes. */

@@ -34,10 +34,10 @@ export interface ManifestLimits {
 
 export interface AcceptedManifest {
   readonly layout: SegmentLayout;
-  /** 32 bytes per segment. */
+  /** 32 bytes per segment (zeros where a digest is still to follow). */
   readonly segmentSha256: Uint8Array;
-  /** Lower-case hex. */
-  readonly fileSha256: string;
+  /** Lower-case hex; undefined while the digests follow (Manifest.digestsFollow). */
+  readonly fileSha256: string | undefined;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -84,8 +84,12 @@ export function checkManifest(manifest: Manifest, limits: ManifestLimits): Accep
   const segmentCount = Math.ceil(fileSize / segmentSize);
   if (segmentCount > MAX_SEGMENT_COUNT) reject(`${segmentCount} segments exceed the limit of ${MAX_SEGMENT_COUNT}`);
 
+  if (manifest.digestsFollow === true) {
+    if (manifest.segmentSha256 !== undefined || manifest.fileSha256 !== undefined) reject('a manifest whose digests follow carries no hashes');
+    return { layout: { fileSize, segmentSize, symbolSize, segmentCount }, segmentSha256: new Uint8Array(32 * segmentCount), fileSha256: undefined };
+  }
   // Length first: the decoded size follows from it, so nothing is allocated for a wrong one.
-  const hashes = manifest.segmentSha256;
+  const hashes = manifest.segmentSha256 ?? '';
   const expectedChars = 4 * Math.ceil((32 * segmentCount) / 3);
   if (typeof hashes !== 'string' || hashes.length !== expectedChars || !BASE64.test(hashes)) {
     reject(`segment hashes must be ${32 * segmentCount} bytes of base64 (${expectedChars} characters)`);
@@ -97,6 +101,6 @@ export function checkManifest(manifest: Manifest, limits: ManifestLimits): Accep
   return {
     layout: { fileSize, segmentSize, symbolSize, segmentCount },
     segmentSha256,
-    fileSha256: manifest.fileSha256.toLowerCase(),
+    fileSha256: manifest.fileSha256!.toLowerCase(),
   };
 }

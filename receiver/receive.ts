@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { KeyObject } from 'node:crypto';
 import { pino } from 'pino';
 import type { ControlEvent } from '../control/connection.js';
-import { PROTOCOL_VERSION, type Challenge, type DataPlane, type Manifest } from '../control/messages.js';
+import { PROTOCOL_VERSION, type Challenge, type DataPlane, type Digests, type Manifest } from '../control/messages.js';
 import { ReceiverConnection } from '../control/receiverConnection.js';
 import { ControlChannel } from '../control/tcpChannel.js';
 import { crc32Scheme, integrityFor, TagKind, type IntegrityScheme } from '../encoder/integrity.js';
@@ -38,6 +38,8 @@ const FIRST_RETRY_MS = 10;
 const MAX_RETRY_MS = 25;
 const LONG_WAIT_MS = 10_000;
 const RETRY_AFTER_LONG_MS = 250;
+/** Digests frames kept while the manifest is being taken (a sender batches them every few ms). */
+const MAX_PENDING_DIGEST_FRAMES = 64;
 
 export interface ReceiveOptions {
   host: string;
@@ -135,6 +137,9 @@ class ReceiveRun {
   private assembler?: FileAssembler;
   private core?: ReceiverCore;
   private manifest?: Manifest;
+  private requested = false;
+  /** Digests that came while the manifest was still being taken (before the core existed). */
+  private pendingDigests: Digests[] = [];
   private finalPath = '';
   /** Hello.auth's nonce (enrolled receivers) and the session key the challenge derived. */
   private readonly receiverNonce = newNonce();
@@ -190,6 +195,9 @@ class ReceiveRun {
         udpPort: udp.address().port,
         window: this.window,
         ...(this.o.key ? { auth: { name: this.o.key.name, nonce: this.receiverNonce.toString('base64') } } : {}),
+        // The sender may stream before it has hashed the file; nothing is verified or written
+        // before its digest is here (ReceiverCore), and a signed manifest always carries them.
+        digestsFollow: true,
       }),
     );
   }
@@ -281,6 +289,8 @@ class ReceiveRun {
           this.fail(err as Error);
           this.channel?.act((c) => c.sendStop('aborted', (err as Error).message));
         });
+      case 'digests':
+        return this.onDigests(e.digests);
       case 'stop':
         return this.fail(new ReceiveError(`sender stopped the transfer: ${e.stop.reason ?? e.stop.outcome}`));
       case 'error':
@@ -299,6 +309,26 @@ class ReceiveRun {
     }
   }
 
+  private onDigests(d: Digests): void {
+    const core = this.core;
+    if (core === undefined) {
+      // The manifest is still being taken (it awaits); a few frames may come meanwhile.
+      if (this.pendingDigests.length >= MAX_PENDING_DIGEST_FRAMES) return this.refuseDigests(`more than ${MAX_PENDING_DIGEST_FRAMES} Digests frames before the manifest was taken`);
+      this.pendingDigests.push(d);
+      return;
+    }
+    const problem = core.handleDigests(performance.now(), d);
+    if (problem !== undefined) return this.refuseDigests(problem);
+    // Before Request the pump must not run (it would send Progress); onManifest starts it.
+    if (this.requested) this.schedulePump();
+  }
+
+  private refuseDigests(why: string): void {
+    const e = new ManifestRejectedError(`the sender's digests are inconsistent: ${why}`);
+    this.fail(e);
+    this.channel?.act((c) => c.sendStop('aborted', e.message));
+  }
+
   private async onManifest(m: Manifest): Promise<void> {
     this.o.onManifest?.(m);
     if (!isCodecName(m.codec)) throw new ManifestRejectedError(`manifest names codec ${JSON.stringify(m.codec)}, which this receiver does not have (${CODEC_NAMES.join(', ')})`);
@@ -314,6 +344,7 @@ class ReceiveRun {
       now: performance.now(),
       lossSimulator: this.o.intakeLoss ?? (this.o.simulateLoss ? new LossSimulator(this.o.simulateLoss, this.o.seed ?? 1) : undefined),
     });
+    for (const d of this.pendingDigests.splice(0)) this.onDigests(d);
     const paths = resolveOutputPath(this.o.out ?? '.', m.fileName);
     this.finalPath = paths.finalPath;
     this.assembler = await FileAssembler.open(paths.tempPath, m.fileSize);
@@ -327,6 +358,7 @@ class ReceiveRun {
     if (m.dataPlane) await this.listenShared(m.dataPlane);
     this.startedAt = performance.now();
     this.channel!.act((c) => c.request());
+    this.requested = true;
     this.schedulePump();
   }
 
@@ -462,7 +494,7 @@ class ReceiveRun {
       path: this.finalPath,
       bytes: m.fileSize,
       seconds: (performance.now() - this.startedAt) / 1000,
-      sha256: m.fileSha256,
+      sha256: core.announcedFileSha256!,
       symbolsReceived: s.symbolsReceived,
       symbolsNeeded: s.symbolsNeeded,
       datagramsReceived: s.datagramsReceived,

@@ -12,10 +12,15 @@
  * and decoded-but-unwritten or not-yet-hashed data) belongs to such a segment, so memory is
  * bounded by `window` segments whatever the file size. Decoded segments are fed to the whole-file
  * SHA-256 in file order (out-of-order ones wait, inside the window), so the file is never re-read.
+ *
+ * Digests that follow (Manifest.digestsFollow): the sender started streaming while it still
+ * hashed the file. A segment whose symbols are all in but whose digest has not come yet waits,
+ * inside the window, until handleDigests brings it; the file completes only once the whole-file
+ * digest has come too. Nothing is verified against, or written from, an unknown digest.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { BufferPool } from '../util/bufferPool.js';
-import { MAX_MISSING_LISTED, MAX_MISSING_PER_PROGRESS, type Manifest, type Progress, type SegmentProgress } from '../control/messages.js';
+import { MAX_MISSING_LISTED, MAX_MISSING_PER_PROGRESS, type Digests, type Manifest, type Progress, type SegmentProgress } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
 import type { DatagramExpectations } from '../encoder/datagram.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
@@ -80,8 +85,12 @@ export class ReceiverCore {
   readonly layout: SegmentLayout;
   readonly window: number;
   private readonly codec: Codec;
+  /** 32 bytes per segment; those at digestsKnown and above are not known yet. */
   private readonly segmentSha256: Uint8Array;
-  private readonly expectedFileSha256: string;
+  private digestsKnown: number;
+  private expectedFileSha256: string | undefined;
+  /** Segments ready to verify whose digest has not come yet. */
+  private readonly awaitingDigest: number[] = [];
   private readonly intake: DatagramIntake;
   private readonly lossSimulator: IntakeLoss | undefined;
   private readonly schedule: ProgressSchedule;
@@ -122,6 +131,7 @@ export class ReceiverCore {
     this.layout = accepted.layout;
     this.segmentSha256 = accepted.segmentSha256;
     this.expectedFileSha256 = accepted.fileSha256;
+    this.digestsKnown = accepted.fileSha256 === undefined ? 0 : this.layout.segmentCount;
     this.window = init.window;
     this.codec = init.codec;
     this.lossSimulator = init.lossSimulator;
@@ -138,9 +148,43 @@ export class ReceiverCore {
     this.checkCompletion(init.now);
   }
 
-  /** All segments written and the whole-file SHA-256 computed (see fileHashMatches). */
+  /** All segments written, the whole-file SHA-256 computed and the expected one known (see fileHashMatches). */
   get complete(): boolean {
-    return this.fileDigest !== undefined;
+    return this.fileDigest !== undefined && this.expectedFileSha256 !== undefined;
+  }
+
+  /** The whole file's SHA-256 the sender announced (hex), once known. */
+  get announcedFileSha256(): string | undefined {
+    return this.expectedFileSha256;
+  }
+
+  /**
+   * The next digests of a Manifest whose digests follow. Returns why they are refused (a
+   * protocol violation: the caller aborts the transfer), or undefined when taken.
+   */
+  handleDigests(now: number, d: Digests): string | undefined {
+    if (this.digestsKnown === this.layout.segmentCount && this.expectedFileSha256 !== undefined) return 'digests after all digests were known';
+    if (d.firstSegment !== this.digestsKnown) return `digests from segment ${d.firstSegment}, expected ${this.digestsKnown}`;
+    const bytes = Buffer.from(d.segmentSha256, 'base64');
+    const count = bytes.length / 32;
+    if (!Number.isInteger(count) || this.digestsKnown + count > this.layout.segmentCount) return `${count} digests from segment ${d.firstSegment} run past the ${this.layout.segmentCount} segments`;
+    if (d.fileSha256 !== undefined && this.digestsKnown + count < this.layout.segmentCount) return 'the whole-file digest came before the last segment digest';
+    this.segmentSha256.set(bytes, 32 * this.digestsKnown);
+    this.digestsKnown += count;
+    if (d.fileSha256 !== undefined) this.expectedFileSha256 = d.fileSha256.toLowerCase();
+    // Segments that waited for these go back to the queue.
+    for (let i = this.awaitingDigest.length - 1; i >= 0; i--) {
+      const s = this.awaitingDigest[i]!;
+      if (s >= this.digestsKnown) continue;
+      this.awaitingDigest.splice(i, 1);
+      const slot = this.slots.get(s);
+      if (slot?.collector !== undefined && slot.collector.ready && !slot.queued) {
+        slot.queued = true;
+        this.readyQueue.push(s);
+      }
+    }
+    this.schedule.urgent(now);
+    return undefined;
   }
 
   /** Only meaningful once complete. */
@@ -192,8 +236,12 @@ export class ReceiverCore {
       if (slot === undefined) continue;
       slot.queued = false;
       if (slot.collector === undefined || !slot.collector.ready) continue;
+      if (s >= this.digestsKnown) {
+        if (!this.awaitingDigest.includes(s)) this.awaitingDigest.push(s);
+        continue;
+      }
       this.decodeJobs++;
-      return slot.collector.takeJob();
+      return slot.collector.takeJob(this.segmentSha256.slice(32 * s, 32 * s + 32));
     }
     return undefined;
   }
@@ -345,7 +393,6 @@ export class ReceiverCore {
       transferLength: range.length,
       symbolSize: this.layout.symbolSize,
       sourceSymbols: range.sourceSymbols,
-      expectedSha256: this.segmentSha256.subarray(32 * s, 32 * s + 32),
       encodingSymbolIdLimit: this.codec.encodingSymbolIdLimit,
       retryStep: this.codec.decodeRetryStep?.(range.sourceSymbols),
       takeBuffer: (bytes) => this.buffers.take(bytes),

@@ -1,8 +1,10 @@
 /**
- * One pass over the file before serving it: the segment layout, SHA-256 of every segment and of
- * the whole file (node:crypto: ~1.5 GB/s here, ten times @noble/hashes, and this is the hot path
- * at start-up), the two hashes on two threads. Memory stays at one read buffer per thread
- * whatever the file size.
+ * The file being served: its segment layout, and SHA-256 of every segment and of the whole file
+ * (node:crypto: ~1.5 GB/s here, ten times @noble/hashes, and this runs over every byte). The
+ * hashes are computed in the background on two worker threads (segments in one, whole file in
+ * the other: 256 MiB takes ~0.2 s so) while the server already serves: receivers that take
+ * digests later (Hello.digestsFollow) get them as Digests frames, so the first datagram does
+ * not wait for the last byte to be hashed. Memory stays at one read buffer per thread.
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
@@ -11,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { DataPlane, Manifest, Publication } from '../control/messages.js';
 import { signManifest } from '../control/publication.js';
 import { planSegments, segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
+import { FileDigests } from './fileDigests.js';
 import { readSegment } from './segmentReader.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
 import type { SegmentHashJob, SegmentHashReply } from './segmentHashWorker.js';
@@ -23,10 +26,9 @@ export interface PreparedFile {
   readonly path: string;
   readonly fileName: string;
   readonly layout: SegmentLayout;
-  /** 32 bytes per segment, in order. */
-  readonly segmentSha256: Uint8Array;
-  readonly fileSha256: string;
-  /** mtime when hashed (prepareFile refuses a file written to while it was hashing it). */
+  /** Grows while the file is hashed; `digests.done` settles when it is (or fails). */
+  readonly digests: FileDigests;
+  /** mtime when opened (hashing fails if the file is written to meanwhile). */
   readonly mtimeMs: number;
 }
 
@@ -37,7 +39,15 @@ export interface PrepareOptions {
   fileName?: string;
 }
 
+/** The file with every digest known (what a signed publication needs). */
 export async function prepareFile(path: string, options: PrepareOptions = {}): Promise<PreparedFile> {
+  const file = await openSourceFile(path, options);
+  await file.digests.done;
+  return file;
+}
+
+/** The file, its hashing started in the background (see PreparedFile.digests). */
+export async function openSourceFile(path: string, options: PrepareOptions = {}): Promise<PreparedFile> {
   let info;
   try {
     info = await stat(path);
@@ -46,42 +56,41 @@ export async function prepareFile(path: string, options: PrepareOptions = {}): P
   }
   if (!info.isFile()) throw new SourceFileError(`${path} is not a regular file`);
   const layout = planSegments(info.size, { segmentSize: options.segmentSize, symbolSize: options.symbolSize });
-  // Two passes of SHA-256 (~0.13 s per 256 MiB each here) on two threads: the segment hashes in
-  // a worker, the whole-file hash here. 256 MiB took 0.18 s so, against 0.26-0.29 s on one
-  // thread; without the worker script (or if it fails) this thread does both. A write during
-  // hashing could pair hashes of different contents: the mtime check below refuses that.
-  const segments = segmentHashesInWorker({ path, layout });
-  const inline = segments === undefined ? new Uint8Array(32 * layout.segmentCount) : undefined;
-  let fileSha256: string;
+  // Opened once here so that an unreadable file fails now, not in a worker later.
   try {
-    fileSha256 = await hashFile(path, info.size, layout, inline);
+    await (await open(path, 'r')).close();
   } catch (e) {
-    void segments?.catch(() => undefined);
-    throw e;
+    throw new SourceFileError(`cannot read ${path}: ${(e as Error).message}`);
   }
-  let segmentSha256: Uint8Array | undefined = inline;
-  if (segments !== undefined) {
-    // A worker that failed (it read what this thread just read) is redone here, the slow way.
-    segmentSha256 = await segments.catch(async () => {
-      const digests = new Uint8Array(32 * layout.segmentCount);
-      await hashFile(path, info.size, layout, digests);
-      return digests;
-    });
-  }
-  const after = await stat(path).catch(() => undefined);
-  if (after?.mtimeMs !== info.mtimeMs || after.size !== info.size) throw new SourceFileError(`${path} changed while it was being hashed: serve it once it is complete`);
-  return {
-    path,
-    fileName: options.fileName ?? basename(path),
-    layout,
-    segmentSha256: segmentSha256!,
-    fileSha256,
-    mtimeMs: info.mtimeMs,
-  };
+  const digests = new FileDigests(layout.segmentCount);
+  void hashInBackground(path, layout, info, digests);
+  return { path, fileName: options.fileName ?? basename(path), layout, digests, mtimeMs: info.mtimeMs };
 }
 
-/** The whole file's SHA-256 (and, given `segmentDigests`, every segment's into it), one read buffer. */
-async function hashFile(path: string, size: number, layout: SegmentLayout, segmentDigests?: Uint8Array): Promise<string> {
+/**
+ * Feeds `digests` and settles it. Two workers (segments, whole file); without the worker script
+ * this thread hashes, a segment at a time. A write during hashing could pair hashes of
+ * different contents: the mtime check at the end refuses that.
+ */
+async function hashInBackground(path: string, layout: SegmentLayout, info: { size: number; mtimeMs: number }, digests: FileDigests): Promise<void> {
+  try {
+    const segments = hashWorker({ path, layout, mode: 'segments' }, digests);
+    let fileSha256: string;
+    if (segments === undefined) fileSha256 = await hashInline(path, info.size, layout, digests);
+    else {
+      const whole = hashWorker({ path, layout, mode: 'file' }, digests) ?? hashInline(path, info.size, layout);
+      fileSha256 = (await Promise.all([segments, whole]))[1]!;
+    }
+    const after = await stat(path).catch(() => undefined);
+    if (after?.mtimeMs !== info.mtimeMs || after.size !== info.size) throw new SourceFileError(`${path} changed while it was being hashed: serve it once it is complete`);
+    digests.setFile(fileSha256);
+  } catch (e) {
+    digests.fail(e instanceof SourceFileError ? e : new SourceFileError(`hashing ${path} failed: ${(e as Error).message}`));
+  }
+}
+
+/** The whole file's hash (and, given `digests`, every segment's into it) on this thread, one read buffer. */
+async function hashInline(path: string, size: number, layout: SegmentLayout, digests?: FileDigests): Promise<string> {
   const whole = createHash('sha256');
   const buffer = Buffer.allocUnsafe(Math.min(layout.segmentSize, Math.max(1, size)));
   let fh;
@@ -94,31 +103,42 @@ async function hashFile(path: string, size: number, layout: SegmentLayout, segme
     for (let i = 0; i < layout.segmentCount; i++) {
       const data = await readSegment(fh, path, layout, i, buffer.subarray(0, segmentRange(layout, i).length));
       whole.update(data);
-      segmentDigests?.set(createHash('sha256').update(data).digest(), 32 * i);
+      digests?.addSegments(i, createHash('sha256').update(data).digest());
     }
     if ((await fh.stat()).size !== size) throw new SourceFileError(`${path} changed size while it was being hashed`);
-  } catch (e) {
-    if (e instanceof SourceFileError) throw e;
-    throw new SourceFileError(`reading ${path} failed: ${(e as Error).message}`);
   } finally {
     await fh.close();
   }
   return whole.digest('hex');
 }
 
-/** The segment hashes from a worker thread, or undefined when no worker can be started. */
-function segmentHashesInWorker(job: SegmentHashJob): Promise<Uint8Array> | undefined {
-  if (job.layout.segmentCount < 2) return undefined; // one segment: nothing to overlap
+/**
+ * One hashing worker: segment digests go straight into `digests`; resolves with the file's hex
+ * digest (mode 'file') or undefined. Undefined instead of a promise when no worker can start.
+ */
+function hashWorker(job: SegmentHashJob, digests: FileDigests): Promise<string | undefined> | undefined {
+  if (job.layout.segmentCount < 2) return undefined; // one segment: not worth two threads
   let worker: Worker;
   try {
     worker = new Worker(workerScriptUrl('sender/segmentHashWorker'), { workerData: job });
   } catch {
     return undefined;
   }
-  return new Promise<Uint8Array>((resolve, reject) => {
-    worker.once('message', (reply: SegmentHashReply) => ('digests' in reply ? resolve(reply.digests) : reject(new Error(reply.error))));
+  return new Promise<string | undefined>((resolve, reject) => {
+    worker.on('message', (reply: SegmentHashReply) => {
+      try {
+        if (reply.type === 'segments') {
+          digests.addSegments(reply.first, reply.digests);
+          if (digests.known === job.layout.segmentCount) resolve(undefined);
+        } else if (reply.type === 'file') resolve(reply.sha256);
+        else reject(new Error(reply.error));
+      } catch (e) {
+        reject(e as Error);
+        void worker.terminate();
+      }
+    });
     worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the segment hash worker exited with code ${code}`)));
+    worker.once('exit', (code) => reject(new Error(`the ${job.mode} hash worker exited with code ${code}`)));
   });
 }
 
@@ -135,13 +155,19 @@ export interface ManifestParameters {
   publication?: Publication;
 }
 
-/** The file's publication signed by `privateKey` at `publishedAt` (the same for every manifest). */
+/** The file's publication signed by `privateKey` at `publishedAt` (the same for every manifest); every digest must be known. */
 export function signPublication(file: PreparedFile, codec: string, privateKey: KeyObject, publishedAt: number): Publication {
   const unsigned = manifestFor(file, { sessionId: 0, codec, rateBytesPerSecond: 0, tagKind: 0, idleTimeoutMs: 0, heartbeatIntervalMs: 0 });
   return signManifest(unsigned, privateKey, publishedAt).publication!;
 }
 
+/**
+ * The manifest of `file`: with every hash when they are all known, else (only for a receiver
+ * that offered it) with digestsFollow and none.
+ */
 export function manifestFor(file: PreparedFile, p: ManifestParameters): Manifest {
+  const d = file.digests;
+  if (!d.complete && p.publication) throw new RangeError('a signed manifest needs every digest');
   return {
     type: 'manifest',
     sessionId: p.sessionId,
@@ -150,8 +176,7 @@ export function manifestFor(file: PreparedFile, p: ManifestParameters): Manifest
     segmentSize: file.layout.segmentSize,
     symbolSize: file.layout.symbolSize,
     codec: p.codec,
-    segmentSha256: Buffer.from(file.segmentSha256).toString('base64'),
-    fileSha256: file.fileSha256,
+    ...(d.complete ? { segmentSha256: Buffer.from(d.segmentSha256).toString('base64'), fileSha256: d.fileSha256! } : { digestsFollow: true as const }),
     rateBytesPerSecond: p.rateBytesPerSecond,
     tagKind: p.tagKind,
     idleTimeoutMs: p.idleTimeoutMs,

@@ -1,8 +1,9 @@
 /**
- * Worker thread entry (adapter): SHA-256 of every segment of the file being prepared, while the
- * main thread hashes the whole file (preparedFile.ts). Reads each segment into one reused buffer
- * (fresh 4 MiB buffers cost more in page faults than the reads themselves) and answers with all
- * digests at once, or with the error that stopped it.
+ * Worker thread entry (adapter): hashes the file being served while the main thread already
+ * serves it (preparedFile.ts starts two). `segments`: SHA-256 of every segment, in order, posted
+ * in batches as they are done (the first at once, then every BATCH_MS) so Digests frames can go
+ * out while the rest is hashed. `file`: the whole file's SHA-256. Each reads into one reused
+ * buffer (fresh 4 MiB buffers cost more in page faults than the reads themselves).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -12,13 +13,24 @@ import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 export interface SegmentHashJob {
   readonly path: string;
   readonly layout: SegmentLayout;
+  readonly mode: 'segments' | 'file';
 }
 
-export type SegmentHashReply = { readonly digests: Uint8Array } | { readonly error: string };
+export type SegmentHashReply =
+  | { readonly type: 'segments'; readonly first: number; readonly digests: Uint8Array }
+  | { readonly type: 'file'; readonly sha256: string }
+  | { readonly type: 'error'; readonly error: string };
 
-function hashSegments({ path, layout }: SegmentHashJob): Uint8Array {
-  const digests = new Uint8Array(32 * layout.segmentCount);
+/** At most one batch of segment digests per this many ms (each one is a Digests frame per receiver). */
+const BATCH_MS = 8;
+
+function hash(job: SegmentHashJob, post: (r: SegmentHashReply) => void): void {
+  const { path, layout } = job;
   const buffer = Buffer.allocUnsafe(Math.min(layout.segmentSize, Math.max(1, layout.fileSize)));
+  const whole = job.mode === 'file' ? createHash('sha256') : undefined;
+  const digests = new Uint8Array(32 * layout.segmentCount);
+  let batchFirst = 0;
+  let lastPost = -Infinity;
   const fd = openSync(path, 'r');
   try {
     for (let i = 0; i < layout.segmentCount; i++) {
@@ -28,20 +40,30 @@ function hashSegments({ path, layout }: SegmentHashJob): Uint8Array {
         if (n === 0) throw new Error(`the file is shorter than ${layout.fileSize} bytes (changed while hashed)`);
         got += n;
       }
-      digests.set(createHash('sha256').update(buffer.subarray(0, length)).digest(), 32 * i);
+      const data = buffer.subarray(0, length);
+      if (whole) {
+        whole.update(data);
+        continue;
+      }
+      digests.set(createHash('sha256').update(data).digest(), 32 * i);
+      const now = performance.now();
+      if (now - lastPost >= BATCH_MS || i === layout.segmentCount - 1) {
+        post({ type: 'segments', first: batchFirst, digests: digests.slice(32 * batchFirst, 32 * (i + 1)) });
+        batchFirst = i + 1;
+        lastPost = now;
+      }
     }
   } finally {
     closeSync(fd);
   }
-  return digests;
+  if (whole) post({ type: 'file', sha256: whole.digest('hex') });
 }
 
 if (parentPort) {
-  let reply: SegmentHashReply;
+  const port = parentPort;
   try {
-    reply = { digests: hashSegments(workerData as SegmentHashJob) };
+    hash(workerData as SegmentHashJob, (r) => port.postMessage(r));
   } catch (e) {
-    reply = { error: (e as Error).message };
+    port.postMessage({ type: 'error', error: (e as Error).message } satisfies SegmentHashReply);
   }
-  parentPort.postMessage(reply);
 }

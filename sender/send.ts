@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { CodecName } from '../encoder/codecs.js';
 import { pino } from 'pino';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
-import { prepareFile, signPublication } from './preparedFile.js';
+import { openSourceFile, prepareFile, signPublication } from './preparedFile.js';
 import { SenderServer, type ControlTlsOptions, type SenderServerInit, type SendSummary } from './server.js';
 import type { DataPlane } from '../control/messages.js';
 import { dataPlaneProblem } from '../control/messageCodec.js';
@@ -106,9 +106,13 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   const shared = sharedOptions(options); // before reading the file: a bad option fails at once
   // Encryption keys come from the enrolled receivers' handshakes: there is no key without them.
   if (options.encrypt && !options.receiverKeys) throw new SendOptionsError('--encrypt needs --receiver-keys: the stream key is handed over in the enrolled receivers\' handshake');
-  const file = await prepareFile(options.file, { segmentSize: options.segmentSize, symbolSize: options.symbolSize });
+  // A signed publication covers the hashes: it waits for them. Otherwise the server listens at
+  // once and hashes meanwhile (receivers get the digests as they come, see FileDigests).
+  const hashingFrom = performance.now();
+  const prepare = { segmentSize: options.segmentSize, symbolSize: options.symbolSize };
+  const file = options.sign ? await prepareFile(options.file, prepare) : await openSourceFile(options.file, prepare);
   log.info(
-    { file: file.path, bytes: file.layout.fileSize, segments: file.layout.segmentCount, sha256: file.fileSha256 },
+    { file: file.path, bytes: file.layout.fileSize, segments: file.layout.segmentCount },
     `serving ${file.fileName} (${file.layout.fileSize} bytes, ${file.layout.segmentCount} segments)`,
   );
   const server = await SenderServer.listen({
@@ -134,12 +138,21 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   });
   const address = server.address();
   log.info(address, `listening on ${address.address}:${address.port}`);
+  file.digests.done.then(
+    () => log.info({ sha256: file.digests.fileSha256, ms: Math.round(performance.now() - hashingFrom) }, `hashed ${file.fileName}: SHA-256 ${file.digests.fileSha256}`),
+    (e: Error) => {
+      log.error({ err: e }, e.message);
+      void server.close(`the sender cannot serve ${file.fileName}: ${e.message}`);
+    },
+  );
   options.onListening?.(address);
   const onAbort = () => void server.close(`stopped: ${(options.signal?.reason as Error)?.message ?? 'aborted'}`);
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const summary = await server.done;
+    // The file could not be hashed (unreadable, or written to meanwhile): that is the outcome.
+    if (file.digests.failure) throw file.digests.failure;
     log.info({ event: 'send-summary', ...summary }, `done: ${summary.completed} receiver(s) completed, ${summary.failed} failed`);
     return summary;
   } finally {

@@ -326,6 +326,14 @@ class ReceiverSession {
   }
 
   private sendManifest(): void {
+    if (this.closed) return;
+    const digests = this.init.file.digests;
+    if (!digests.complete && !this.hello!.digestsFollow) {
+      // A receiver that wants the hashes in the manifest waits for them (its handshake timeout
+      // runs meanwhile). If hashing fails, the server closes every session.
+      digests.done.then(() => this.sendManifest(), () => undefined);
+      return;
+    }
     // Shared: one session id for the one stream; unicast: a fresh one per receiver.
     const sessionId = this.shared?.sessionId ?? randomInt(0, 2 ** 32 - 1);
     const a = this.auth;
@@ -347,10 +355,30 @@ class ReceiverSession {
     };
     this.sessionId = sessionId;
     this.channel.act((core) => core.acceptHello(manifest));
+    if (manifest.digestsFollow) this.followDigests();
     // Boot the stream now; it sends on Request. A receiver that never asks is dropped by the
     // handshake timeout, which stops the worker with the connection.
     if (!this.shared) this.worker = this.startWorker(true);
   }
+
+  /** After a Manifest with digestsFollow: sends each batch of digests as hashing produces it. */
+  private followDigests(): void {
+    const digests = this.init.file.digests;
+    let sent = 0;
+    let fileSent = false;
+    const push = (): void => {
+      const frames = digests.framesSince(sent, fileSent);
+      sent = digests.known;
+      fileSent = digests.complete;
+      if (frames.length > 0) this.channel.act((core) => frames.forEach((f) => core.sendDigests(f)));
+      if (fileSent || digests.failure) this.stopFollowing();
+    };
+    this.stopFollowing = digests.subscribe(push);
+    push();
+  }
+
+  private stopFollowing = (): void => undefined;
+  private closed = false;
 
   private auth?: { name: string; secret: Uint8Array; receiverNonce: Buffer; senderNonce: Buffer };
   private dataKey?: Uint8Array;
@@ -411,6 +439,8 @@ class ReceiverSession {
   }
 
   private async onClosed(reason: string, receiverDone: boolean): Promise<void> {
+    this.closed = true;
+    this.stopFollowing();
     if (this.shared && this.joined) {
       this.shared.session.leave(this.id);
       const s = this.shared.session.stats;

@@ -188,7 +188,11 @@ const samples: ControlMessage[] = [
   { type: 'auth-response', proof: b64(32, 4) },
   manifestSample,
   { ...manifestSample, tagKind: 2, keyWrap: { iv: b64(12, 5), sealed: b64(48, 6) } },
+  { ...SAMPLE_MANIFEST, segmentSha256: undefined, fileSha256: undefined, digestsFollow: true },
+  { type: 'hello', version: 1, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
   { type: 'request' },
+  { type: 'digests', firstSegment: 2, segmentSha256: b64(96, 7) },
+  { type: 'digests', firstSegment: 5, segmentSha256: b64(32, 8), fileSha256: 'ab'.repeat(32) },
   { type: 'progress', completeBelow: 3, completeAbove: [5], open: [{ index: 4, received: 10, needed: 3004, missing: [1, 2, 9] }], highestSequence: 123456, datagramsReceived: 120000, datagramsLost: 3456, heldMs: 3 },
   { type: 'stop', outcome: 'done', reason: 'verified' },
   { type: 'heartbeat' },
@@ -256,7 +260,9 @@ const manifest: FuzzTarget<Record<string, unknown>> = {
     if (m.type !== 'manifest') throw new Error(`a manifest came out as ${m.type}`);
     // The receiver sizes buffers from these: they must be sane before anything is allocated.
     const segments = Math.ceil(m.fileSize / m.segmentSize);
-    if (Buffer.from(m.segmentSha256, 'base64').length !== 32 * segments) throw new Error('segment hashes do not match the layout');
+    if (m.digestsFollow ? m.segmentSha256 !== undefined || m.fileSha256 !== undefined || m.publication !== undefined : Buffer.from(m.segmentSha256 ?? '', 'base64').length !== 32 * segments) {
+      throw new Error('segment hashes do not match the layout (or came with digestsFollow)');
+    }
     if (/[/\\\u0000]|^\.\.?$/.test(m.fileName)) throw new Error(`accepted file name ${JSON.stringify(m.fileName)}`);
     if (!(m.symbolSize > 0 && m.symbolSize <= 65_535 && m.segmentSize >= m.symbolSize)) throw new Error('accepted an impossible layout');
     return 'accepted';

@@ -182,6 +182,36 @@ describe('control protocol state machines', () => {
     }
   });
 
+  it('carries Digests after a Manifest whose digests follow, before and after Request, and only then', () => {
+    const { segmentSha256: _s, fileSha256: _f, ...rest } = manifest;
+    const deferred: Manifest = { ...rest, digestsFollow: true };
+    const digests = { type: 'digests' as const, firstSegment: 0, segmentSha256: Buffer.alloc(32, 3).toString('base64') };
+    const p = new Pair();
+    p.r.start(0, { ...hello, digestsFollow: true });
+    p.pump();
+    expect(() => p.s.sendDigests(digests)).toThrow(/sendDigests in state hello-received/);
+    p.s.acceptHello(deferred);
+    p.s.sendDigests(digests);
+    p.pump();
+    expect(p.rEvents.slice(-2)).toEqual([
+      { type: 'manifest', manifest: deferred },
+      { type: 'digests', digests },
+    ]);
+    p.r.request();
+    p.pump();
+    const last = { ...digests, segmentSha256: '', firstSegment: 1, fileSha256: 'ab'.repeat(32) };
+    p.s.sendDigests(last);
+    p.pump();
+    expect(p.rEvents.at(-1)).toEqual({ type: 'digests', digests: last });
+    // A sender whose Manifest carried the hashes cannot send Digests, and a receiver refuses them.
+    const q = new Pair();
+    q.handshake();
+    expect(() => q.s.sendDigests(digests)).toThrow(/sendDigests/);
+    q.r.handleBytes(1, encodeFrame(encodeMessage(digests)));
+    expect(new TextDecoder().decode(q.r.pollTransmit()!.subarray(4))).toMatch(/unexpected-message/);
+    expect(q.r.closed).toBe(true);
+  });
+
   it('lets the sender refuse and abort with reasons the receiver sees', () => {
     const p = new Pair();
     p.r.start(0, hello);

@@ -11,6 +11,11 @@ const samples: ControlMessage[] = [
   { type: 'hello', version: 1, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8 },
   manifest,
   { type: 'request' },
+  { type: 'hello', version: 1, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
+  { ...deferredManifest(), digestsFollow: true },
+  { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(64, 1).toString('base64') },
+  { type: 'digests', firstSegment: 2, segmentSha256: Buffer.alloc(32, 2).toString('base64'), fileSha256: 'cd'.repeat(32) },
+  { type: 'digests', firstSegment: 3, segmentSha256: '', fileSha256: 'cd'.repeat(32) },
   {
     type: 'progress',
     completeBelow: 3,
@@ -26,6 +31,11 @@ const samples: ControlMessage[] = [
   { type: 'heartbeat' },
   { type: 'error', code: 'version-mismatch', message: 'sender 1, receiver 2' },
 ];
+
+function deferredManifest(): Omit<Manifest, 'segmentSha256' | 'fileSha256'> {
+  const { segmentSha256: _s, fileSha256: _f, ...rest } = SAMPLE_MANIFEST;
+  return rest;
+}
 
 function encodeJson(v: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(v));
@@ -104,6 +114,14 @@ describe('message codec', () => {
     ['stop bad outcome', { type: 'stop', outcome: 'maybe' }, 'bad-message'],
     ['stop long reason', { type: 'stop', outcome: 'done', reason: 'x'.repeat(513) }, 'bad-message'],
     ['error unknown code', { type: 'error', code: 'teapot', message: '' }, 'bad-message'],
+    ['hello digestsFollow not true', { type: 'hello', version: 1, receiverId: 'a', codecs: [], udpPort: 1, window: 1, digestsFollow: 1 }, 'bad-message'],
+    ['manifest digestsFollow with hashes', { ...manifest, digestsFollow: true }, 'bad-message'],
+    ['manifest digestsFollow with a publication', { ...deferredManifest(), digestsFollow: true, publication: { publishedAt: 1, publisher: Buffer.alloc(32).toString('base64'), signature: Buffer.alloc(64).toString('base64') } }, 'bad-message'],
+    ['manifest without hashes or digestsFollow', deferredManifest(), 'bad-message'],
+    ['digests not a whole number of hashes', { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(33).toString('base64') }, 'bad-message'],
+    ['digests over the per-frame cap', { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(32 * 8193).toString('base64') }, 'bad-message'],
+    ['digests negative first segment', { type: 'digests', firstSegment: -1, segmentSha256: '' }, 'bad-message'],
+    ['digests file hash not hex', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'x'.repeat(64) }, 'bad-message'],
   ];
   it.each(bad)('rejects %s', (_name, value, code) => {
     const r = decodeMessage(encodeJson(value));

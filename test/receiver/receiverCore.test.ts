@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Manifest, Progress } from '../../control/messages.js';
+import type { Digests, Manifest, Progress } from '../../control/messages.js';
 import { crc32Scheme } from '../../encoder/integrity.js';
 import { raptorqCodec } from '../../encoder/raptorq.js';
 import { segmentRange } from '../../encoder/segmentLayout.js';
@@ -217,6 +217,64 @@ describe('ReceiverCore', () => {
     pump(core, 1, out);
     expect(core.complete).toBe(true);
     expect(core.fileHashMatches()).toBe(false);
+  });
+
+  describe('digests that follow the manifest', () => {
+    function deferred(size: number, seed: number) {
+      const data = makeFile(size, seed);
+      const full = makeManifest(data, SEG, T);
+      const { segmentSha256: _s, fileSha256: _f, ...rest } = full;
+      const manifest: Manifest = { ...rest, digestsFollow: true };
+      const sender = new TestSender(data, SEG, T);
+      senders.push(sender);
+      const core = new ReceiverCore({ manifest, codec, integrity: crc32Scheme, window: 4, now: 0 });
+      const hashes = Buffer.from(full.segmentSha256!, 'base64');
+      const frame = (first: number, end: number, file = false): Digests => ({
+        type: 'digests',
+        firstSegment: first,
+        segmentSha256: hashes.subarray(32 * first, 32 * end).toString('base64'),
+        ...(file ? { fileSha256: full.fileSha256! } : {}),
+      });
+      return { data, core, sender, frame, out: new Uint8Array(size) };
+    }
+
+    it('holds complete segments until their digest comes, and completes only with the file digest', () => {
+      const { data, core, sender, frame, out } = deferred(100_000, 21);
+      for (let s = 0; s < 4; s++) for (const d of sender.allSource(s)) core.handleDatagram(1, d);
+      expect(pump(core, 1, out)).toBe(0); // nothing verified or written without a digest
+      expect(core.openSegments).toBe(4);
+      expect(core.handleDigests(2, frame(0, 2))).toBeUndefined();
+      pump(core, 2, out);
+      expect(core.stats.segmentsWritten).toBe(2);
+      expect(core.handleDigests(3, frame(2, 4))).toBeUndefined();
+      pump(core, 3, out);
+      expect(core.stats.segmentsWritten).toBe(4);
+      expect(core.complete).toBe(false); // the whole-file digest has not come
+      expect(core.handleDigests(4, frame(4, 4, true))).toBeUndefined();
+      expect(core.complete && core.fileHashMatches()).toBe(true);
+      expect(core.announcedFileSha256).toBe(createHash('sha256').update(data).digest('hex'));
+      expect(Buffer.from(out).equals(data)).toBe(true);
+      expect(core.handleDigests(5, frame(4, 4))).toMatch(/after all digests/);
+    });
+
+    it('a wrong digest that comes late is a hash mismatch, and the segment is collected again', () => {
+      const { core, sender, frame, out } = deferred(60_000, 22);
+      for (const d of sender.allSource(0)) core.handleDatagram(1, d);
+      const bad = frame(0, 1);
+      const wrong: Digests = { ...bad, segmentSha256: Buffer.alloc(32, 7).toString('base64') };
+      expect(core.handleDigests(1, wrong)).toBeUndefined();
+      pump(core, 1, out);
+      expect(core.stats.hashMismatches).toBe(1);
+      expect(core.stats.segmentsWritten).toBe(0);
+    });
+
+    it('refuses digests out of order, past the last segment, or a file digest too early', () => {
+      const { core, frame } = deferred(100_000, 23);
+      expect(core.handleDigests(1, frame(1, 2))).toMatch(/expected 0/);
+      expect(core.handleDigests(1, { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(32 * 5).toString('base64') })).toMatch(/run past/);
+      expect(core.handleDigests(1, frame(0, 3, true))).toMatch(/before the last segment/);
+      expect(core.handleDigests(1, frame(0, 4, true))).toBeUndefined();
+    });
   });
 
   it('need-more raises the threshold by 2; a job lost with its worker restarts the segment', () => {

@@ -3,7 +3,7 @@ import { utimesSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { prepareFile, SourceFileError } from '../../sender/preparedFile.js';
+import { manifestFor, openSourceFile, prepareFile, SourceFileError } from '../../sender/preparedFile.js';
 import { seededFile, tempDir } from '../e2e/helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
@@ -15,7 +15,7 @@ afterEach(async () => {
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
 describe('prepareFile', () => {
-  it('hashes every segment (on a worker thread) and the whole file (here), the short last segment too', async () => {
+  it('hashes every segment and the whole file (on two worker threads), the short last segment too', async () => {
     const t = await tempDir();
     cleanup = t.cleanup;
     for (const size of [3 * (1 << 20) + 777, 1000, 0]) {
@@ -23,10 +23,11 @@ describe('prepareFile', () => {
       const whole = await seededFile(file, size, size + 1);
       const p = await prepareFile(file, { segmentSize: 1 << 20 });
       const data = await readFile(file);
-      expect(p.fileSha256).toBe(whole);
+      expect(p.digests.fileSha256).toBe(whole);
+      expect(p.digests.known).toBe(p.layout.segmentCount);
       expect(p.layout.segmentCount).toBe(Math.ceil(size / (1 << 20)));
       for (let i = 0; i < p.layout.segmentCount; i++) {
-        expect(Buffer.from(p.segmentSha256.subarray(32 * i, 32 * i + 32)).equals(sha256(data.subarray(i << 20, (i + 1) << 20))), `segment ${i} of ${size}`).toBe(true);
+        expect(Buffer.from(p.digests.segmentSha256.subarray(32 * i, 32 * i + 32)).equals(sha256(data.subarray(i << 20, (i + 1) << 20))), `segment ${i} of ${size}`).toBe(true);
       }
     }
   });
@@ -41,5 +42,32 @@ describe('prepareFile', () => {
     utimesSync(file, new Date(), new Date(Date.now() + 60_000));
     await expect(preparing).rejects.toThrow(SourceFileError);
     await expect(prepareFile(file)).resolves.toMatchObject({ fileName: 'growing.bin' });
+  });
+
+  it('serves before the digests are known: they grow in segment order, the file digest last, and the manifest says they follow', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const file = join(t.dir, 'big.bin');
+    const whole = await seededFile(file, 48 << 20, 9);
+    const f = await openSourceFile(file, { segmentSize: 1 << 20 });
+    const params = { sessionId: 1, codec: 'raptorq', rateBytesPerSecond: 0, tagKind: 1, idleTimeoutMs: 5000, heartbeatIntervalMs: 1000 };
+    // 48 MiB cannot be hashed between openSourceFile's return and this line.
+    expect(f.digests.complete).toBe(false);
+    const early = manifestFor(f, params);
+    expect(early.digestsFollow).toBe(true);
+    expect(early.segmentSha256).toBeUndefined();
+    const seen: number[] = [];
+    f.digests.subscribe(() => seen.push(f.digests.known));
+    await f.digests.done;
+    expect(seen.length).toBeGreaterThan(1);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    expect(f.digests.fileSha256).toBe(whole);
+    const frames = f.digests.framesSince(0, false);
+    expect(frames).toHaveLength(1);
+    expect(frames[0]).toMatchObject({ firstSegment: 0, fileSha256: whole });
+    expect(Buffer.from(frames[0]!.segmentSha256, 'base64').length).toBe(48 * 32);
+    const late = manifestFor(f, params);
+    expect(late.digestsFollow).toBeUndefined();
+    expect(late.fileSha256).toBe(whole);
   });
 });
