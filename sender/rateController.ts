@@ -175,9 +175,12 @@ export class RateController {
       // Grow, but never far past what actually arrives: a sender that cannot reach its nominal
       // rate (CPU-bound) must not believe it paces at it.
       // Delivery on a lossy link is (1 − baseline) of what was sent: scale that back out.
+      // A ceiling on growth only, never a cut: early reports under-measure delivery (receivers
+      // still starting, reports bunched), and cutting to 1.25x that held an 8-receiver stream
+      // capped at 190 Mbit/s near 100 Mbit/s for its first ~0.7 s. Loss and queueing cut.
       const delivered = this.maxDelivered() / (1 - this.baselineLoss);
       const ceiling = delivered > 0 ? Math.max(this.floor, 1.25 * delivered) : this.cap;
-      this.rate = Math.min(this.cap, ceiling, this.rate * (this.slowStart ? 1.5 : 1.04));
+      this.rate = Math.max(this.rate, Math.min(this.cap, ceiling, this.rate * (this.slowStart ? 1.5 : 1.04)));
       this.baseline = Math.min(MAX_BASELINE, this.baseline + (loss - this.baseline) * 0.1);
     }
     return this.rate;

@@ -71,6 +71,22 @@ describe('RateController', () => {
     expect(c.bytesPerSecond).toBeLessThan(0.85 * before);
   });
 
+  it('caps growth at 1.25x what is delivered, but does not cut for an under-measured delivery rate', () => {
+    // Reports that under-measure delivery (receivers starting up, reports bunched): half the
+    // pace arrives per report span, without loss or queueing.
+    const report = (c: RateController, i: number, bytesPerSecond: number) => c.onReport(20 * i, Math.round((bytesPerSecond * 0.02) / 1420), 0, 1420, 1);
+    const capped = new RateController({ capBytesPerSecond: 23.75e6, now: 0 });
+    for (let i = 1; i <= 150; i++) report(capped, i, capped.bytesPerSecond / 2);
+    expect(capped.bytesPerSecond).toBe(23.75e6);
+    // Uncapped from 40 MB/s with 40 MB/s arriving: growth stops at 1.25x the highest delivery
+    // sample. (The first decision counts two reports over one span: 80 MB/s.) Without the
+    // ceiling it would slow-start (x1.5 per decision) to the 1.25 GB/s default ceiling.
+    const open = new RateController({ capBytesPerSecond: 0, now: 0 });
+    for (let i = 1; i <= 50; i++) report(open, i, 40e6);
+    expect(open.bytesPerSecond).toBeGreaterThan(40e6);
+    expect(open.bytesPerSecond).toBeLessThanOrEqual(1.25 * 80e6 * 1.001);
+  });
+
   it('never exceeds the cap nor drops below the floor', () => {
     const c = new RateController({ capBytesPerSecond: 50e6, now: 0 });
     expect(c.bytesPerSecond).toBe(50e6);
