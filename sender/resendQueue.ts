@@ -18,6 +18,8 @@ const SCAN_AHEAD = 64;
 export class ResendQueue {
   /** Queued ids in the order they were first queued; entries before `head` are spent. */
   private order: number[] = [];
+  /** When each entry of `order` was queued (ms, the caller's clock). */
+  private orderAt: number[] = [];
   private head = 0;
   /** Live queued ids, each with the members that listed it lost. */
   private readonly lackers = new Map<number, Set<string>>();
@@ -33,8 +35,14 @@ export class ResendQueue {
     return this.lackers.has(encodingSymbolId);
   }
 
-  /** `member` lacks `esi`: queues it, or adds the member to an id already queued. */
-  add(esi: number, member: string): void {
+  /** When the oldest id still queued was queued (undefined: none). */
+  oldestQueuedAt(): number | undefined {
+    while (this.head < this.order.length && !this.lackers.has(this.order[this.head]!)) this.head++;
+    return this.head < this.order.length ? this.orderAt[this.head] : undefined;
+  }
+
+  /** `member` lacks `esi`: queues it (at `now`), or adds the member to an id already queued. */
+  add(esi: number, member: string, now = 0): void {
     const set = this.lackers.get(esi);
     if (set) {
       set.add(member);
@@ -43,9 +51,11 @@ export class ResendQueue {
     this.lackers.set(esi, new Set([member]));
     if (this.head === this.order.length) {
       this.order = [];
+      this.orderAt = [];
       this.head = 0;
     }
     this.order.push(esi);
+    this.orderAt.push(now);
     let mine = this.alone.get(member);
     if (!mine) this.alone.set(member, (mine = { ids: [], head: 0 }));
     if (mine.head === mine.ids.length) {

@@ -93,7 +93,16 @@ export interface SharedStreamInit {
    * without an extra IPv4 fragment (8 with the default symbol size)
    */
   combineMax?: number;
+  /**
+   * While other segments still have sources to send, a segment's resends wait until the oldest
+   * has been queued this long, so that more members' reports are in and each datagram combines
+   * more of their losses (GATHER_MS). 0 sends them at once.
+   */
+  gatherMs?: number;
 }
+
+/** See SharedStreamInit.gatherMs. */
+export const GATHER_MS = 30;
 
 export interface SharedStreamStats {
   datagramsSent: number;
@@ -165,6 +174,7 @@ export class SharedStream {
   private readonly window: number;
   private readonly horizonMs: number;
   private readonly stallTimeoutMs: number;
+  private readonly gatherMs: number;
   private readonly sendTimes = new Float64Array(SEND_TIME_HISTORY);
   private sequence: number;
   private lastServed = -1;
@@ -185,6 +195,7 @@ export class SharedStream {
     this.window = init.window ?? 8;
     this.horizonMs = init.inFlightHorizonMs ?? 50;
     this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
+    this.gatherMs = Math.max(0, init.gatherMs ?? GATHER_MS);
     const floor = init.floorBytesPerSecond ?? Math.max(1e6, 0.05 * init.rateBytesPerSecond);
     this.floor = floor;
     const cap = init.rateBytesPerSecond;
@@ -320,12 +331,22 @@ export class SharedStream {
     // one served, else the lowest busy one (wrap around).
     let next: SharedSegment | undefined;
     let lowest: SharedSegment | undefined;
+    let sourcesLeft = false;
+    for (const s of this.open.values()) if (s.pendingSource > 0) sourcesLeft = true;
     for (const s of this.open.values()) {
       if (s.pendingSource === 0 && !s.resendsPending && s.owed === 0) continue;
+      if (sourcesLeft && this.gathering(s)) continue;
       if (!lowest || s.index < lowest.index) lowest = s;
       if (s.index > this.lastServed && (!next || s.index < next.index)) next = s;
     }
     return next ?? lowest ?? this.openNext();
+  }
+
+  /** Only resends are due for `s`, and the oldest of them is younger than gatherMs. */
+  private gathering(s: SharedSegment): boolean {
+    if (s.pendingSource > 0 || s.owed > 0 || s.repeats.length > 0) return false;
+    const oldest = s.resends.oldestQueuedAt();
+    return oldest !== undefined && this.now - oldest < this.gatherMs;
   }
 
   /** The lowest segment a member wants, else (carousel) the next one round the file. */
@@ -438,7 +459,7 @@ export class SharedStream {
       if (esi >= seg.sourceSymbols) continue;
       const last = seg.resentAt.get(esi);
       if (last !== undefined && last > highest && this.sequence - last <= SEND_TIME_HISTORY && this.sendTimes[last % SEND_TIME_HISTORY]! >= lostBefore) continue;
-      seg.resends.add(esi, member);
+      seg.resends.add(esi, member, this.now);
     }
   }
 

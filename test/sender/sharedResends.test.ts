@@ -15,9 +15,9 @@ const T = 1392;
 const K = 8;
 const codec = raptorqCodec();
 
-function stream(segments: number) {
+function stream(segments: number, gatherMs = 0) {
   const layout = planSegments(segments * K * T, { segmentSize: K * T, symbolSize: T });
-  return new SharedStream({ sessionId: 9, layout, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, fixedRate: true, now: 0, recovery: 'resend', window: segments });
+  return new SharedStream({ sessionId: 9, layout, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, fixedRate: true, now: 0, recovery: 'resend', window: segments, gatherMs });
 }
 
 /** Hands the stream every segment it asks for (as the worker's reads do). */
@@ -70,5 +70,22 @@ describe('shared stream resends', () => {
     const rest = drain(s, 100);
     expect(rest.filter(([seg, ids]) => seg === 0 && ids.includes(3))).toHaveLength(1);
     expect(rest.filter(([seg]) => seg === 1)).toHaveLength(K - 2);
+  });
+
+  it('gathers: while sources flow, a resend waits gatherMs for other members\' losses to combine with', () => {
+    const s = stream(2, 30);
+    s.addMember(0, 'a', 8);
+    s.addMember(0, 'b', 8);
+    load(s, 0);
+    for (let i = 0; i < K + 2; i++) expect(s.pollTransmit(0)).toBeDefined();
+    s.handleProgress(100, 'a', report(0, [3], K - 1));
+    // Held: segment 1's sources go first.
+    const first = parseDatagram(s.pollTransmit(100)!, { sessionId: 9, symbolSize: T, segmentCount: 64, encodingSymbolIdLimit: 1 << 24, integrity: crc32Scheme });
+    expect(first.ok && first.segmentIndex).toBe(1);
+    s.handleProgress(110, 'b', report(0, [5], K));
+    // 30 ms after a's loss was queued: one datagram for both members.
+    const rest = drain(s, 131);
+    expect(rest[0]).toEqual([0, [3, 5]]);
+    expect(rest.filter(([seg]) => seg === 1)).toHaveLength(K - 3);
   });
 });
