@@ -347,7 +347,14 @@ class ReceiveRun {
     for (const d of this.pendingDigests.splice(0)) this.onDigests(d);
     const paths = resolveOutputPath(this.o.out ?? '.', m.fileName);
     this.finalPath = paths.finalPath;
-    this.assembler = await FileAssembler.open(paths.tempPath, m.fileSize);
+    const assembler = await FileAssembler.open(paths.tempPath, m.fileSize);
+    if (this.settled) {
+      // Failed while the file was being created (refused digests, a vanished sender): cleanup
+      // may already have run, so this temporary file is removed here.
+      await assembler.abort().catch(() => undefined);
+      return;
+    }
+    this.assembler = assembler;
     // Complete-source segments are only hashed, here; workers start with the first real decode.
     this.pool = new DecodePool({ size: this.o.decodeWorkers, wasmModule, fastPathCodec: codec, codecName: m.codec });
     this.manifest = m;

@@ -125,14 +125,36 @@ describe('dead peers', () => {
     expect(String((err as Error).message)).toMatch(/codec "raptorq-2".*raptorq, lt, rs, arq/);
     expect(await readdir(out)).toEqual([]);
   });
+
+  it('refuses digests that do not follow on from the manifest, leaving no file', async () => {
+    const deferred = { segmentSha256: undefined, fileSha256: undefined, digestsFollow: true };
+    const cases: [ControlMessage[], RegExp][] = [
+      [[{ type: 'digests', firstSegment: 1, segmentSha256: Buffer.alloc(32).toString('base64') }], /digests from segment 1, expected 0/],
+      [Array.from({ length: 65 }, () => ({ type: 'digests', firstSegment: 0, segmentSha256: '' }) as ControlMessage), /more than 64 Digests frames/],
+    ];
+    for (const [after, why] of cases) {
+      const t = await tempDir();
+      cleanup = t.cleanup;
+      const port = await fakeSender(deferred, after);
+      const out = join(t.dir, 'out');
+      await mkdir(out);
+      const err = await receive({ host: '127.0.0.1', port, out, logger: quiet }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'ManifestRejectedError' });
+      expect(String((err as Error).message)).toMatch(why);
+      await new Promise((r) => setTimeout(r, 50)); // a temporary file created late would show by now
+      expect(await readdir(out)).toEqual([]);
+      await cleanup();
+      cleanup = undefined;
+    }
+  });
 });
 
-/** A TCP server that answers any Hello with one manifest (fields overridable) and then says nothing. */
-async function fakeSender(over: Record<string, unknown>): Promise<number> {
+/** A TCP server that answers any Hello with one manifest (fields overridable), then `after` in the same write, and then says nothing. */
+async function fakeSender(over: Record<string, unknown>, after: ControlMessage[] = []): Promise<number> {
   const server = createServer((s) => {
     s.once('data', () =>
       s.write(
-        frame({
+        Buffer.concat([frame({
           ...SAMPLE_MANIFEST,
           sessionId: 1,
           fileName: 'ghost.bin',
@@ -142,7 +164,7 @@ async function fakeSender(over: Record<string, unknown>): Promise<number> {
           idleTimeoutMs: 500,
           heartbeatIntervalMs: 100,
           ...over,
-        } as unknown as ControlMessage),
+        } as unknown as ControlMessage), ...after.map(frame)]),
       ),
     );
     s.on('error', () => undefined);
