@@ -15,9 +15,9 @@ const T = 1392;
 const K = 8;
 const codec = raptorqCodec();
 
-function stream(segments: number, gatherMs = 0) {
+function stream(segments: number, gatherMs = 0, recovery: 'resend' | 'auto' = 'resend') {
   const layout = planSegments(segments * K * T, { segmentSize: K * T, symbolSize: T });
-  return new SharedStream({ sessionId: 9, layout, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, fixedRate: true, now: 0, recovery: 'resend', window: segments, gatherMs });
+  return new SharedStream({ sessionId: 9, layout, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, fixedRate: true, now: 0, recovery, window: segments, gatherMs });
 }
 
 /** Hands the stream every segment it asks for (as the worker's reads do). */
@@ -70,6 +70,23 @@ describe('shared stream resends', () => {
     const rest = drain(s, 100);
     expect(rest.filter(([seg, ids]) => seg === 0 && ids.includes(3))).toHaveLength(1);
     expect(rest.filter(([seg]) => seg === 1)).toHaveLength(K - 2);
+  });
+
+  it('owes a member that has not reported a segment yet nothing in advance while its sources go out (auto: losses are resent once listed)', () => {
+    const s = stream(3, 0, 'auto');
+    s.addMember(0, 'a', 8);
+    s.addMember(0, 'b', 8);
+    load(s, 0);
+    for (let i = 0; i < K; i++) expect(s.pollTransmit(0)).toBeDefined();
+    // Both have all of segment 0; b's counters say it loses ~10 % (its estimate becomes 5 %).
+    const done0 = { ...report(0, [], K - 1), open: [], completeBelow: 1 };
+    s.handleProgress(4, 'a', done0);
+    s.handleProgress(4, 'b', { ...done0, datagramsReceived: 0, datagramsLost: 0 });
+    s.handleProgress(5, 'b', { ...done0, datagramsReceived: 1800, datagramsLost: 200 });
+    // Segment 1 opens and its sources go out before b reports it: no repair for b's expected loss.
+    const rest = drain(s, 6);
+    expect(rest.filter(([seg]) => seg === 1)).toHaveLength(K);
+    expect(rest.filter(([, ids]) => ids[0]! >= K)).toEqual([]);
   });
 
   it('gathers: while sources flow, a resend waits gatherMs for other members\' losses to combine with', () => {
