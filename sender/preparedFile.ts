@@ -2,9 +2,11 @@
  * The file being served: its segment layout, and SHA-256 of every segment and of the whole file
  * (node:crypto: ~1.5 GB/s here, ten times @noble/hashes, and this runs over every byte). The
  * hashes are computed in the background on two worker threads (segments in one, whole file in
- * the other: 256 MiB takes ~0.2 s so) while the server already serves: receivers that take
- * digests later (Hello.digestsFollow) get them as Digests frames, so the first datagram does
- * not wait for the last byte to be hashed. Memory stays at one read buffer per thread.
+ * the other; 256 MiB take ~0.2 s so on an idle machine, ~0.4-1.2 s beside a running stream, as
+ * the threads run at nice 10: segmentHashWorker.ts) while the server already serves: receivers
+ * that take digests later (Hello.digestsFollow) get them as Digests frames, so the first
+ * datagram does not wait for the last byte to be hashed. Memory stays at one read buffer per
+ * thread.
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
