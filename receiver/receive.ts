@@ -38,6 +38,15 @@ const FIRST_RETRY_MS = 10;
 const MAX_RETRY_MS = 25;
 const LONG_WAIT_MS = 10_000;
 const RETRY_AFTER_LONG_MS = 250;
+/**
+ * How long data may wait for a digest with none coming: a sender sends them every few ms while
+ * it hashes (~1.5 GB/s, or far slower beside a busy stream at nice 10), so this only catches one
+ * that never will. At least 30 s, and 6 idle timeouts.
+ */
+export function digestWaitLimitMs(idleTimeoutMs = 5000): number {
+  return Math.max(30_000, 6 * idleTimeoutMs);
+}
+
 /** Digests frames kept while the manifest is being taken (a sender batches them every few ms). */
 const MAX_PENDING_DIGEST_FRAMES = 64;
 
@@ -460,9 +469,17 @@ class ReceiveRun {
       void this.finish().catch((e) => this.fail(e as Error));
       return;
     }
+    const waitLimit = digestWaitLimitMs(this.manifest?.idleTimeoutMs);
+    const digestDeadline = core.digestDeadline(waitLimit);
+    if (digestDeadline !== undefined && now >= digestDeadline) {
+      const e = new TransferAbortedError(`the sender said the file's digests would follow, but sent none for ${waitLimit / 1000} s while data waited for them`);
+      this.fail(e);
+      this.channel?.act((c) => c.sendStop('aborted', e.message));
+      return;
+    }
     clearTimeout(this.timer);
-    const next = core.pollTimeout();
-    if (next !== undefined) this.timer = setTimeout(() => this.pump(), Math.max(0, next - performance.now()));
+    const next = Math.min(core.pollTimeout() ?? Infinity, digestDeadline ?? Infinity);
+    if (next !== Infinity) this.timer = setTimeout(() => this.pump(), Math.max(0, next - performance.now()));
   }
 
   /** With --trust: the signature and the replay state decide before anything is allocated. */

@@ -91,6 +91,10 @@ export class ReceiverCore {
   private expectedFileSha256: string | undefined;
   /** Segments ready to verify whose digest has not come yet. */
   private readonly awaitingDigest: number[] = [];
+  /** Since when something has waited for a digest with none coming (undefined: nothing waits). */
+  private digestWaitSince: number | undefined;
+  /** The latest `now` passed in (calls without one, like pollDecodeJob, use it). */
+  private now: number;
   private readonly intake: DatagramIntake;
   private readonly lossSimulator: IntakeLoss | undefined;
   private readonly schedule: ProgressSchedule;
@@ -126,6 +130,7 @@ export class ReceiverCore {
       throw new RangeError(`window must be an integer in 1..${MAX_WINDOW}, not ${init.window}`);
     }
     this.schedule = new ProgressSchedule(init.progressIntervalMs);
+    this.now = init.now;
     // Everything sized by the peer is checked here, before the first allocation below.
     const accepted = checkManifest(init.manifest, init);
     this.layout = accepted.layout;
@@ -159,10 +164,20 @@ export class ReceiverCore {
   }
 
   /**
+   * When the wait for a digest becomes a failure (undefined: nothing waits for one): a segment
+   * held for its digest, or the file for its digest, with no digest coming for `limitMs`. A
+   * sender that streams but never sends them would otherwise keep the receiver forever.
+   */
+  digestDeadline(limitMs: number): number | undefined {
+    return this.digestWaitSince === undefined ? undefined : this.digestWaitSince + limitMs;
+  }
+
+  /**
    * The next digests of a Manifest whose digests follow. Returns why they are refused (a
    * protocol violation: the caller aborts the transfer), or undefined when taken.
    */
   handleDigests(now: number, d: Digests): string | undefined {
+    this.now = Math.max(this.now, now);
     if (this.digestsKnown === this.layout.segmentCount && this.expectedFileSha256 !== undefined) return 'digests after all digests were known';
     if (d.firstSegment !== this.digestsKnown) return `digests from segment ${d.firstSegment}, expected ${this.digestsKnown}`;
     const bytes = Buffer.from(d.segmentSha256, 'base64');
@@ -171,6 +186,7 @@ export class ReceiverCore {
     if (d.fileSha256 !== undefined && this.digestsKnown + count < this.layout.segmentCount) return 'the whole-file digest came before the last segment digest';
     this.segmentSha256.set(bytes, 32 * this.digestsKnown);
     this.digestsKnown += count;
+
     if (d.fileSha256 !== undefined) this.expectedFileSha256 = d.fileSha256.toLowerCase();
     // Segments that waited for these go back to the queue.
     for (let i = this.awaitingDigest.length - 1; i >= 0; i--) {
@@ -183,6 +199,8 @@ export class ReceiverCore {
         this.readyQueue.push(s);
       }
     }
+    // Digests came: whatever still waits for one waits afresh.
+    this.digestWaitSince = this.awaitingDigest.length > 0 || (this.fileDigest !== undefined && this.expectedFileSha256 === undefined) ? now : undefined;
     this.schedule.urgent(now);
     return undefined;
   }
@@ -199,6 +217,7 @@ export class ReceiverCore {
 
   /** One datagram off the socket. Never throws on network input: drops are counted. */
   handleDatagram(now: number, bytes: Uint8Array): void {
+    this.now = Math.max(this.now, now);
     if (this.lossSimulator?.drop()) {
       this.intake.countDrop('simulated-loss');
       return;
@@ -238,6 +257,7 @@ export class ReceiverCore {
       if (slot.collector === undefined || !slot.collector.ready) continue;
       if (s >= this.digestsKnown) {
         if (!this.awaitingDigest.includes(s)) this.awaitingDigest.push(s);
+        this.digestWaitSince ??= this.now;
         continue;
       }
       this.decodeJobs++;
@@ -247,6 +267,7 @@ export class ReceiverCore {
   }
 
   handleDecodeOutcome(now: number, outcome: DecodeOutcome): void {
+    this.now = Math.max(this.now, now);
     const slot = this.slots.get(outcome.segmentIndex);
     const collector = slot?.collector;
     // Not ours (any more): ignore rather than corrupt state.
@@ -300,6 +321,7 @@ export class ReceiverCore {
   }
 
   handleWriteDone(now: number, segmentIndex: number): void {
+    this.now = Math.max(this.now, now);
     const slot = this.slots.get(segmentIndex);
     if (slot === undefined || !slot.writing || slot.written) return;
     slot.written = true;
@@ -315,6 +337,7 @@ export class ReceiverCore {
 
   /** A Progress report when one is due: every progressIntervalMs while data flows, at once on completions. */
   pollProgress(now: number): Progress | undefined {
+    this.now = Math.max(this.now, now);
     const due = this.pollTimeout();
     if (due === undefined || now < due) return undefined;
     this.schedule.sent(now);
@@ -428,6 +451,7 @@ export class ReceiverCore {
     const n = this.layout.segmentCount;
     if (this.completeBelow < n || this.hashedBelow < n) return;
     this.fileDigest = this.fileHash.digest('hex');
+    if (this.expectedFileSha256 === undefined) this.digestWaitSince ??= now;
     this.schedule.urgent(now);
   }
 

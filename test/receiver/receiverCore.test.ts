@@ -257,6 +257,26 @@ describe('ReceiverCore', () => {
       expect(core.handleDigests(5, frame(4, 4))).toMatch(/after all digests/);
     });
 
+    it('gives a deadline while data waits for a digest, restarted by each digest frame, and none once all came', () => {
+      const { core, sender, frame, out } = deferred(100_000, 24);
+      expect(core.digestDeadline(30_000)).toBeUndefined(); // nothing waits yet
+      for (let s = 0; s < 2; s++) for (const d of sender.allSource(s)) core.handleDatagram(10, d);
+      pump(core, 10, out);
+      expect(core.digestDeadline(30_000)).toBe(10 + 30_000);
+      expect(core.handleDigests(50, frame(0, 1))).toBeUndefined();
+      pump(core, 50, out);
+      expect(core.digestDeadline(30_000)).toBe(50 + 30_000); // segment 1 still waits, afresh
+      for (let s = 2; s < 4; s++) for (const d of sender.allSource(s)) core.handleDatagram(60, d);
+      expect(core.handleDigests(70, frame(1, 4))).toBeUndefined();
+      pump(core, 70, out);
+      expect(core.stats.segmentsWritten).toBe(4);
+      // Every segment written: the file digest is what waits now, since the last write.
+      expect(core.digestDeadline(30_000)).toBe(70 + 30_000);
+      expect(core.handleDigests(90, frame(4, 4, true))).toBeUndefined();
+      expect(core.digestDeadline(30_000)).toBeUndefined();
+      expect(core.complete && core.fileHashMatches()).toBe(true);
+    });
+
     it('a wrong digest that comes late is a hash mismatch, and the segment is collected again', () => {
       const { core, sender, frame, out } = deferred(60_000, 22);
       for (const d of sender.allSource(0)) core.handleDatagram(1, d);
