@@ -186,7 +186,6 @@ export class ReceiverCore {
     if (d.fileSha256 !== undefined && this.digestsKnown + count < this.layout.segmentCount) return 'the whole-file digest came before the last segment digest';
     this.segmentSha256.set(bytes, 32 * this.digestsKnown);
     this.digestsKnown += count;
-
     if (d.fileSha256 !== undefined) this.expectedFileSha256 = d.fileSha256.toLowerCase();
     // Segments that waited for these go back to the queue.
     for (let i = this.awaitingDigest.length - 1; i >= 0; i--) {
