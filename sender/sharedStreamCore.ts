@@ -327,8 +327,11 @@ export class SharedStream {
 
   /** Round robin over open segments with sources left or symbols owed; opens one if due. */
   private pick(): SharedSegment | undefined {
-    // Called for every datagram: one pass, no allocation. The next busy segment after the last
-    // one served, else the lowest busy one (wrap around).
+    // Called for every datagram: no allocation, two passes over the open segments (at most the
+    // window's). The next busy segment after the last one served, else the lowest busy one (wrap
+    // around). A segment gathering resends is passed over while another has sources to send; the
+    // first pass finds out whether one has, so that gathering() (whose look at the resend queue
+    // moves its head, hence which ids combine) runs only then.
     let next: SharedSegment | undefined;
     let lowest: SharedSegment | undefined;
     let sourcesLeft = false;
