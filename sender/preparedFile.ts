@@ -3,7 +3,7 @@
  * (node:crypto: ~1.5 GB/s here, ten times @noble/hashes, and this runs over every byte). The
  * hashes are computed in the background on two worker threads (segments in one, whole file in
  * the other; 256 MiB take ~0.2 s so on an idle machine, ~0.4-1.2 s beside a running stream, as
- * the threads run at nice 10: segmentHashWorker.ts) while the server already serves: receivers
+ * the threads run at nice 10: fileHashWorker.ts) while the server already serves: receivers
  * that take digests later (Hello.digestsFollow) get them as Digests frames, so the first
  * datagram does not wait for the last byte to be hashed. Memory stays at one read buffer per
  * thread.
@@ -18,7 +18,7 @@ import { planSegments, segmentRange, type SegmentLayout } from '../encoder/segme
 import { FileDigests } from './fileDigests.js';
 import { readSegment } from './segmentReader.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
-import type { SegmentHashJob, SegmentHashReply } from './segmentHashWorker.js';
+import type { FileHashJob, FileHashReply } from './fileHashWorker.js';
 
 export class SourceFileError extends Error {
   override readonly name = 'SourceFileError';
@@ -118,16 +118,16 @@ async function hashInline(path: string, size: number, layout: SegmentLayout, dig
  * One hashing worker: segment digests go straight into `digests`; resolves with the file's hex
  * digest (mode 'file') or undefined. Undefined instead of a promise when no worker can start.
  */
-function hashWorker(job: SegmentHashJob, digests: FileDigests): Promise<string | undefined> | undefined {
+function hashWorker(job: FileHashJob, digests: FileDigests): Promise<string | undefined> | undefined {
   if (job.layout.segmentCount < 2) return undefined; // one segment: not worth two threads
   let worker: Worker;
   try {
-    worker = new Worker(workerScriptUrl('sender/segmentHashWorker'), { workerData: job });
+    worker = new Worker(workerScriptUrl('sender/fileHashWorker'), { workerData: job });
   } catch {
     return undefined;
   }
   return new Promise<string | undefined>((resolve, reject) => {
-    worker.on('message', (reply: SegmentHashReply) => {
+    worker.on('message', (reply: FileHashReply) => {
       try {
         if (reply.type === 'segments') {
           digests.addSegments(reply.first, reply.digests);

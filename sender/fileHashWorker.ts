@@ -11,13 +11,13 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 
-export interface SegmentHashJob {
+export interface FileHashJob {
   readonly path: string;
   readonly layout: SegmentLayout;
   readonly mode: 'segments' | 'file';
 }
 
-export type SegmentHashReply =
+export type FileHashReply =
   | { readonly type: 'segments'; readonly first: number; readonly digests: Uint8Array }
   | { readonly type: 'file'; readonly sha256: string }
   | { readonly type: 'error'; readonly error: string };
@@ -25,7 +25,7 @@ export type SegmentHashReply =
 /** At most one batch of segment digests per this many ms (each one is a Digests frame per receiver). */
 const BATCH_MS = 8;
 
-function hash(job: SegmentHashJob, post: (r: SegmentHashReply) => void): void {
+function hash(job: FileHashJob, post: (r: FileHashReply) => void): void {
   const { path, layout } = job;
   const buffer = Buffer.allocUnsafe(Math.min(layout.segmentSize, Math.max(1, layout.fileSize)));
   const whole = job.mode === 'file' ? createHash('sha256') : undefined;
@@ -85,8 +85,8 @@ if (parentPort) {
   const port = parentPort;
   lowerPriority(HASH_NICE);
   try {
-    hash(workerData as SegmentHashJob, (r) => port.postMessage(r));
+    hash(workerData as FileHashJob, (r) => port.postMessage(r));
   } catch (e) {
-    port.postMessage({ type: 'error', error: (e as Error).message } satisfies SegmentHashReply);
+    port.postMessage({ type: 'error', error: (e as Error).message } satisfies FileHashReply);
   }
 }
