@@ -40,7 +40,7 @@ export function parseDuration(text: string): number {
 /** Whole number within [min, max]. */
 export function parseInteger(text: string, what: string, min: number, max: number): number {
   const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
+  if (!/^\s*-?\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw new UnitError(`${what} must be a whole number from ${min} to ${max}, not "${text}"`);
   }
   return n;
