@@ -17,6 +17,7 @@ import { createLogger } from './logger.js';
 import { createProgressView } from './progressBar.js';
 import { parseDuration, parseInteger, parseRate, parseSize, UnitError } from './units.js';
 import { PROTOCOL_VERSION } from '../control/messages.js';
+import { PACING_NICE } from '../util/threadPriority.js';
 
 /** This package's version (cli/commands.ts runs from the source tree in tests, from dist/ otherwise). */
 function packageVersion(): string {
@@ -153,6 +154,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), 7070)
       .option('--rate <bits/s>', 'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback', rate, 1e9)
       .option('--fixed-rate', 'pace every stream at exactly --rate instead of adapting below it to receiver feedback')
+      .option('--stream-nice <n>', 'nice value the stream threads ask for while they pace (Linux, where permitted: root or CAP_SYS_NICE; a thread that saturates its core returns to normal priority; 0 = leave priorities alone) (default: -5 with an explicit --rate above 0, else 0)', int('--stream-nice', -20, 0))
       .addOption(
         new Option('--recovery <mode>', 'how losses are made good: resend the source symbols a receiver lists as lost (no codec work), fountain (fresh RaptorQ repair symbols), or auto (unicast: resend unless loss, long-run and recent, exceeds 20 %; shared stream: resend, combined, while the members\' summed loss stays under 100 % and none loses over 30 %; repair otherwise)')
           .choices([...RECOVERY_MODES])
@@ -185,9 +187,11 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--wait <duration>', 'shared stream: start this long after listening, with whoever has joined', duration)
       .option('--carousel', 'shared stream: start at once and keep cycling through the file for late joiners until interrupted')
       .option('--no-combine-resends', 'shared stream: resend each lost symbol on its own instead of XOR-combining symbols that different receivers lost into one datagram (for comparisons)'),
-  ).action(async (file: string, o) => {
+  ).action(async (file: string, o, command: Command) => {
     const log = createLogger({ json: o.json, level: o.logLevel });
     const controller = abortOnSignals(log);
+    // A rate the user gave is a pace to hold (SendOptions.streamNice); the default ceiling is not.
+    const declaredRate = command.getOptionValueSource('rate') === 'cli' && o.rate > 0;
     try {
       const summary: SendSummary = await send({
         file,
@@ -195,6 +199,7 @@ export async function runCli(argv: string[]): Promise<number> {
         port: o.port,
         rateBitsPerSecond: o.rate,
         fixedRate: Boolean(o.fixedRate),
+        streamNice: o.streamNice ?? (declaredRate ? PACING_NICE : 0),
         recovery: o.recovery,
         codec: o.codec,
         sign: o.sign ? { privateKey: await loadPrivateKeyFile(o.sign) } : undefined,

@@ -65,6 +65,8 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
       port: 0,
       receivers: o.receivers,
       rateBitsPerSecond: o.rateBitsPerSecond,
+      // The receivers run on this host: a raised stream thread would take their CPU.
+      streamNice: 0,
       signal: o.signal,
       logger: log.child({ role: 'sender' }),
       onListening: (address) => onListening(address.port),

@@ -6,10 +6,10 @@
  * buffer (fresh 4 MiB buffers cost more in page faults than the reads themselves).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readlinkSync, readSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
+import { setThreadNice } from '../util/threadPriority.js';
 
 export interface FileHashJob {
   readonly path: string;
@@ -68,22 +68,9 @@ function hash(job: FileHashJob, post: (r: FileHashReply) => void): void {
  */
 const HASH_NICE = 10;
 
-/**
- * Linux: this thread only (setpriority on its thread id) yields to the stream and to local
- * receivers. Elsewhere, or when refused, it hashes at normal priority.
- */
-function lowerPriority(nice: number): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
-  } catch {
-    // not Linux, or not permitted: normal priority
-  }
-}
-
 if (parentPort) {
   const port = parentPort;
-  lowerPriority(HASH_NICE);
+  setThreadNice(HASH_NICE); // refused or not Linux: hashes at normal priority
   try {
     hash(workerData as FileHashJob, (r) => port.postMessage(r));
   } catch (e) {

@@ -27,6 +27,8 @@ export interface SenderServerInit {
   port: number;
   rateBytesPerSecond: number;
   fixedRate: boolean;
+  /** See SendOptions.streamNice. */
+  streamNice?: number;
   recovery: RecoveryMode;
   /** The scheme every stream uses (Manifest.codec). */
   codecName: CodecName;
@@ -127,6 +129,7 @@ export class SenderServer {
         sessionId: this.sharedSessionId,
         rateBytesPerSecond: init.rateBytesPerSecond,
         fixedRate: init.fixedRate,
+        streamNice: init.streamNice,
         recovery: init.recovery,
         codecName: init.codecName,
         ...(init.receiverKeys ? { tagKind: keyedTagKind(init), dataKey: this.sharedDataKey } : {}),
@@ -418,6 +421,7 @@ class ReceiverSession {
       sessionId: this.sessionId,
       rateBytesPerSecond: this.init.rateBytesPerSecond,
       fixedRate: this.init.fixedRate,
+      streamNice: this.init.streamNice,
       recovery: this.init.recovery,
       window: hello.window,
       tagKind: this.dataKey ? keyedTagKind(this.init) : TagKind.Crc32,

@@ -23,6 +23,8 @@ export interface SharedSessionInit {
   dataPlane: DataPlane;
   rateBytesPerSecond: number;
   fixedRate: boolean;
+  /** See SendOptions.streamNice. */
+  streamNice?: number;
   /** @default 'auto' */
   recovery?: RecoveryMode;
   /** @default 'raptorq' */
@@ -84,6 +86,7 @@ export class SharedSession {
       sessionId: init.sessionId,
       rateBytesPerSecond: init.rateBytesPerSecond,
       fixedRate: init.fixedRate,
+      streamNice: init.streamNice,
       recovery: init.recovery,
       codecName: init.codecName,
       tagKind: init.tagKind,

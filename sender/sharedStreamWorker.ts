@@ -13,11 +13,13 @@ import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
 import { segmentRange } from '../encoder/segmentLayout.js';
 import { BufferPool } from '../util/bufferPool.js';
+import { followPacingPriority } from '../util/threadPriority.js';
 import { SharedStream } from './sharedStreamCore.js';
 import type { FromSharedWorker, SharedWorkerData, ToSharedWorker } from './sharedWorkerMessages.js';
 
 const data = workerData as SharedWorkerData;
 const port = parentPort!;
+const priority = followPacingPriority(data.rateBytesPerSecond > 0, data.streamNice);
 const post = (m: FromSharedWorker) => port.postMessage(m);
 
 // Segment reads reuse the buffers of segments whose encoders are freed (see BufferPool).
@@ -95,7 +97,10 @@ function run(): void {
   }
 }
 
-const statsTimer = setInterval(() => post({ type: 'stats', stats: core.stats }), 250);
+const statsTimer = setInterval(() => {
+  post({ type: 'stats', stats: core.stats });
+  priority?.tick();
+}, 250);
 
 port.on('message', (m: ToSharedWorker) => {
   if (done) return;

@@ -12,11 +12,13 @@ import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
 import { segmentRange } from '../encoder/segmentLayout.js';
 import { BufferPool } from '../util/bufferPool.js';
+import { followPacingPriority } from '../util/threadPriority.js';
 import { emptyStreamStats, SenderStream } from './streamCore.js';
 import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './workerMessages.js';
 
 const data = workerData as StreamWorkerData;
 const port = parentPort!;
+const priority = followPacingPriority(data.rateBytesPerSecond > 0, data.streamNice);
 
 function post(m: FromStreamWorker): void {
   port.postMessage(m);
@@ -116,7 +118,10 @@ function run(): void {
   }
 }
 
-const statsTimer = setInterval(() => core && post({ type: 'stats', stats: core.stats }), 250);
+const statsTimer = setInterval(() => {
+  if (core) post({ type: 'stats', stats: core.stats });
+  priority?.tick();
+}, 250);
 
 port.on('message', (m: ToStreamWorker) => {
   if (done) return;

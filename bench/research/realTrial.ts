@@ -69,6 +69,7 @@ export async function runRealTrial(config: ExperimentConfig, scheme: SchemeName,
       combineResends: config.combineResends ?? false, // as the simulation (experiment.ts)
       rateBitsPerSecond: rate * 8,
       fixedRate: true,
+      streamNice: 0, // receivers on this host, and results comparable with earlier trials
       segmentSize: config.segmentSize ?? 4 << 20,
       symbolSize: config.symbolSize ?? 1392,
       receivers,

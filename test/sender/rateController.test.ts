@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateController } from '../../sender/rateController.js';
+import { QUEUE_DRAIN_MS, RateController, WARMUP_MS, WARMUP_QUEUE_BYTES } from '../../sender/rateController.js';
 import { SeededRandom } from '../../util/random.js';
 
 /** A link that delivers at most `capacity` datagrams per report interval plus random loss. */
@@ -143,8 +143,9 @@ describe('RateController', () => {
   it('takes the lowest delay of the last 10 s as the path and ignores single spikes', () => {
     const c = new RateController({ capBytesPerSecond: 0, now: 0, initialBytesPerSecond: 10e6 });
     let t = 0;
-    // A path with 40 ms of base delay is no queue; one 200 ms spike (a receiver's pause) cuts nothing.
-    for (let i = 0; i < 50; i++) c.onReport((t += 20), 200, 0, 1420, i === 25 ? 240 : 40);
+    // A path with 40 ms of base delay is no queue; one 200 ms spike (a receiver's pause) cuts
+    // nothing. 2.2 s of reports: past the warm-up, whose queue rule is laxer (next test).
+    for (let i = 0; i < 110; i++) c.onReport((t += 20), 200, 0, 1420, i === 25 ? 240 : 40);
     expect(c.queueEvents).toBe(0);
     const before = c.bytesPerSecond;
     // A standing queue (two decisions in a row above 30 ms) does cut.
@@ -152,5 +153,40 @@ describe('RateController', () => {
     c.onReport((t += 20), 200, 0, 1420, 80);
     expect(c.queueEvents).toBe(1);
     expect(c.bytesPerSecond).toBeCloseTo(before * 0.85, 0);
+  });
+
+  it('tolerates a queue up to WARMUP_QUEUE_BYTES in a receiver\'s first 2 s, then cuts at 30 ms again', () => {
+    // 190 Mbit/s, as the capped race: 2 MiB is ~88 ms of queue there.
+    const rate = 190e6 / 8;
+    expect((WARMUP_QUEUE_BYTES * 1000) / rate).toBeGreaterThan(80);
+    const c = new RateController({ capBytesPerSecond: rate, now: 0 });
+    let t = 0;
+    c.onReport((t += 20), 300, 0, 1420, 2); // the path: 2 ms
+    // A receiver warming up lags by 60 ms for a while: the old rule cut 15 % each 60 ms.
+    for (let i = 0; i < 20; i++) c.onReport((t += 20), 300, 0, 1420, 62);
+    expect(c.queueEvents).toBe(0);
+    expect(c.bytesPerSecond).toBe(rate);
+    // A queue beyond what the warm-up allows still cuts.
+    c.onReport((t += 20), 300, 0, 1420, 120);
+    c.onReport((t += 20), 300, 0, 1420, 120);
+    expect(c.queueEvents).toBe(1);
+    // After the warm-up, the same 60 ms queue cuts.
+    t = WARMUP_MS + 100;
+    c.onReport((t += 20), 300, 0, 1420, 2); // drained
+    c.onReport((t += 60), 300, 0, 1420, 62);
+    c.onReport((t += 60), 300, 0, 1420, 62);
+    expect(c.queueEvents).toBe(2);
+  });
+
+  it('keeps the 30 ms rule in warm-up at rates where it is the stricter one', () => {
+    const rate = 125e6; // 2 MiB is ~17 ms here
+    expect((WARMUP_QUEUE_BYTES * 1000) / rate).toBeLessThan(QUEUE_DRAIN_MS);
+    const c = new RateController({ capBytesPerSecond: rate, now: 0 });
+    let t = 0;
+    c.onReport((t += 20), 1500, 0, 1420, 2);
+    c.onReport((t += 20), 1500, 0, 1420, 2); // the first decision (the first report is pooled)
+    c.onReport((t += 20), 1500, 0, 1420, 40);
+    c.onReport((t += 20), 1500, 0, 1420, 40);
+    expect(c.queueEvents).toBe(1);
   });
 });
