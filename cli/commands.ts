@@ -10,9 +10,6 @@ import type { Logger } from 'pino';
 import { send, type SendSummary } from '../sender/send.js';
 import { RECOVERY_MODES } from '../sender/streamCore.js';
 import { CODEC_NAMES } from '../encoder/codecs.js';
-import { receive } from '../receiver/receive.js';
-import { runDemo } from './demo.js';
-import { enroll, keygen, loadPrivateKeyFile, loadPublicKeyFile, loadReceiverKeyFile, receiverKeyDirectory } from './keyFiles.js';
 import { createLogger } from './logger.js';
 import { createProgressView } from './progressBar.js';
 import { parseDuration, parseInteger, parseRate, parseSize, UnitError } from './units.js';
@@ -42,6 +39,10 @@ function arg<T>(parse: (text: string) => T): (text: string) => T {
     }
   };
 }
+
+// Each command loads only what it runs: a sender's start-up is on the clock of every transfer,
+// and the receiver side, the demo and the key files cost ~25 ms of module loading it never uses.
+const keyFiles = () => import('./keyFiles.js');
 
 const size = arg(parseSize);
 const rate = arg(parseRate);
@@ -202,8 +203,8 @@ export async function runCli(argv: string[]): Promise<number> {
         streamNice: o.streamNice ?? (declaredRate ? PACING_NICE : 0),
         recovery: o.recovery,
         codec: o.codec,
-        sign: o.sign ? { privateKey: await loadPrivateKeyFile(o.sign) } : undefined,
-        receiverKeys: o.receiverKeys ? receiverKeyDirectory(o.receiverKeys) : undefined,
+        sign: o.sign ? { privateKey: await (await keyFiles()).loadPrivateKeyFile(o.sign) } : undefined,
+        receiverKeys: o.receiverKeys ? (await keyFiles()).receiverKeyDirectory(o.receiverKeys) : undefined,
         encrypt: Boolean(o.encrypt),
         tls: await tlsFiles(o, ['tlsCert', 'tlsKey', 'tlsCa']),
         receivers: o.receivers,
@@ -258,6 +259,8 @@ export async function runCli(argv: string[]): Promise<number> {
     const bar = createProgressView('receiving', Boolean(process.stderr.isTTY) && !o.json);
     try {
       const { host, port } = parseEndpoint(endpoint);
+      const { receive } = await import('../receiver/receive.js');
+      const { loadPublicKeyFile, loadReceiverKeyFile } = await keyFiles();
       const summary = await receive({
         host,
         port,
@@ -293,7 +296,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--force', 'overwrite existing files'),
   ).action((o) =>
     logged(o, async (log) => {
-      const k = await keygen(o.out, Boolean(o.force));
+      const k = await (await keyFiles()).keygen(o.out, Boolean(o.force));
       log.info({ event: 'keygen', ...k }, `publisher ${k.publisherId}: private key ${k.privatePath} (keep it secret), public key ${k.publicPath}`);
     }),
   );
@@ -306,7 +309,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .requiredOption('--keys <dir>', 'the sender\'s directory of enrolled receivers'),
   ).action((o) =>
     logged(o, async (log) => {
-      const path = await enroll(o.name, o.keys);
+      const path = await (await keyFiles()).enroll(o.name, o.keys);
       log.info({ event: 'enroll', name: o.name, path }, `enrolled ${o.name}: ${path} (copy it to the receiver, keep it secret; delete it to revoke)`);
     }),
   );
@@ -324,6 +327,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const log = createLogger({ json: o.json, level: o.logLevel });
     const controller = abortOnSignals(log);
     try {
+      const { runDemo } = await import('./demo.js');
       const ok = await runDemo({
         sizeBytes: o.size,
         receivers: o.receivers,

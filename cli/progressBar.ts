@@ -1,6 +1,12 @@
-/** A progress bar (rate, percent, ETA) on a TTY; nothing at all when stderr is not a TTY. */
-import cliProgress from 'cli-progress';
+/**
+ * A progress bar (rate, percent, ETA) on a TTY; nothing at all when stderr is not a TTY
+ * (cli-progress is then not even loaded).
+ */
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import { formatBytes } from './units.js';
+
+const require = createRequire(import.meta.url);
 
 export interface ProgressView {
   update(doneBytes: number, totalBytes: number): void;
@@ -9,6 +15,7 @@ export interface ProgressView {
 
 export function createProgressView(label: string, enabled = Boolean(process.stderr.isTTY)): ProgressView {
   if (!enabled) return { update() {}, stop() {} };
+  const cliProgress = require('cli-progress') as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
