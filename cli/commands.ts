@@ -155,7 +155,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), 7070)
       .option('--rate <bits/s>', 'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback', rate, 1e9)
       .option('--fixed-rate', 'pace every stream at exactly --rate instead of adapting below it to receiver feedback')
-      .option('--stream-nice <n>', 'nice value the stream threads ask for while they pace (Linux, where permitted: root or CAP_SYS_NICE; a thread that saturates its core returns to normal priority; 0 = leave priorities alone) (default: -5 with an explicit --rate above 0, else 0)', int('--stream-nice', -20, 0))
+      .option('--stream-nice <n>', 'nice adjustment (as nice -n, relative to the sender\'s own) the stream threads ask for while they pace (Linux, where permitted: root or CAP_SYS_NICE; a thread that saturates its core returns to the sender\'s priority; 0 = leave priorities alone) (default: -5 with an explicit --rate above 0, else 0)', int('--stream-nice', -20, 0))
       .addOption(
         new Option('--recovery <mode>', 'how losses are made good: resend the source symbols a receiver lists as lost (no codec work), fountain (fresh RaptorQ repair symbols), or auto (unicast: resend unless loss, long-run and recent, exceeds 20 %; shared stream: resend, combined, while the members\' summed loss stays under 100 % and none loses over 30 %; repair otherwise)')
           .choices([...RECOVERY_MODES])

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
-import { setThreadNice } from '../util/threadPriority.js';
+import { adjustThreadNice } from '../util/threadPriority.js';
 
 export interface FileHashJob {
   readonly path: string;
@@ -61,7 +61,7 @@ function hash(job: FileHashJob, post: (r: FileHashReply) => void): void {
 }
 
 /**
- * Nice value of the hashing threads. They run beside the stream (and, on a test bed, beside the
+ * Nice adjustment of the hashing threads (relative to the sender's own). They run beside the stream (and, on a test bed, beside the
  * receivers) and only need to stay ahead of it. Race runs on this 2-core machine, nice 10
  * against 0: 1 receiver 1.66-1.71 s against 1.77-1.78 s, 4 receivers 3.75-3.88 s against
  * 3.88-3.90 s; 256 MiB then hash in ~1.2 s instead of ~0.6 s, still well ahead of the stream.
@@ -70,7 +70,7 @@ const HASH_NICE = 10;
 
 if (parentPort) {
   const port = parentPort;
-  setThreadNice(HASH_NICE); // refused or not Linux: hashes at normal priority
+  adjustThreadNice(HASH_NICE); // not Linux: hashes at normal priority
   try {
     hash(workerData as FileHashJob, (r) => port.postMessage(r));
   } catch (e) {

@@ -32,9 +32,10 @@ export interface SendOptions {
   /** Pace at exactly the rate instead of adapting below it (needs a rate). @default false */
   fixedRate?: boolean;
   /**
-   * Nice value the stream threads ask for while they pace (util/threadPriority.ts): Linux, and
-   * only where permitted (root or CAP_SYS_NICE; otherwise they keep their priority). A thread
-   * that saturates its core returns to normal priority. 0 leaves the priority alone.
+   * Nice adjustment the stream threads ask for while they pace, relative to the sender's own
+   * nice value as `nice -n` (util/threadPriority.ts): Linux, and only where permitted (root or
+   * CAP_SYS_NICE; otherwise they keep their priority). A thread that saturates its core returns
+   * to the sender's priority. 0 leaves the priority alone.
    * @default PACING_NICE (-5) when rateBitsPerSecond is given and above 0 (a declared pace to
    * hold), else 0: the default ceiling is no link speed, and a stream that runs as fast as the
    * CPU allows must not take the CPU from receivers on the same host (measured: 4 receivers

@@ -14,7 +14,7 @@ export interface SharedWorkerData {
   rateBytesPerSecond: number;
   /** Pace at exactly the rate instead of following the slowest member's controller. */
   fixedRate: boolean;
-  /** Nice value while pacing (util/threadPriority.ts; 0 = leave alone). @default PACING_NICE */
+  /** Nice adjustment while pacing (util/threadPriority.ts; 0 = leave alone). @default PACING_NICE */
   streamNice?: number;
   /** @default 'auto' */
   recovery?: RecoveryMode;

@@ -12,7 +12,7 @@ export interface StreamWorkerData {
   sessionId: number;
   rateBytesPerSecond: number;
   fixedRate: boolean;
-  /** Nice value while pacing (util/threadPriority.ts; 0 = leave alone). @default PACING_NICE */
+  /** Nice adjustment while pacing (util/threadPriority.ts; 0 = leave alone). @default PACING_NICE */
   streamNice?: number;
   recovery: RecoveryMode;
   window: number;

@@ -5,23 +5,59 @@
  * found through /proc/thread-self); os.setPriority takes that id. Raising a priority (a negative
  * nice) needs CAP_SYS_NICE, so it is refused for ordinary users: then the thread keeps its
  * priority and nothing else changes. Elsewhere than Linux nothing is changed at all.
+ *
+ * Changes are adjustments relative to the thread's nice value when it starts, as `nice -n`
+ * makes them: a sender started with `nice -n 10` keeps its streams at 5 and its hashing at 19,
+ * instead of being raised to absolute values the user did not ask for.
  */
 import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
-/** Sets this thread's nice value; false when refused or not possible here. */
-export function setThreadNice(nice: number): boolean {
+/** This thread's id (Linux), else undefined. */
+function threadId(): number | undefined {
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) return false;
-    setPriority(tid, nice);
-    return true;
+    return Number.isInteger(tid) && tid > 0 ? tid : undefined;
   } catch {
-    return false; // not Linux, or not permitted
+    return undefined; // not Linux
   }
 }
 
-/** Nice value a pacing stream thread asks for (when permitted). */
+/** This thread's nice value, or undefined where it cannot be set per thread. */
+export function threadNice(): number | undefined {
+  const tid = threadId();
+  if (tid === undefined) return undefined;
+  try {
+    return getPriority(tid);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sets this thread's nice value; false when refused or not possible here. */
+export function setThreadNice(nice: number): boolean {
+  const tid = threadId();
+  if (tid === undefined) return false;
+  try {
+    setPriority(tid, nice);
+    return true;
+  } catch {
+    return false; // not permitted
+  }
+}
+
+/** Nice value `base + delta` within Linux's range. */
+export function adjustedNice(base: number, delta: number): number {
+  return Math.max(-20, Math.min(19, base + delta));
+}
+
+/** Changes this thread's nice value by `delta` (clamped to -20..19); false when refused or not possible here. */
+export function adjustThreadNice(delta: number): boolean {
+  const base = threadNice();
+  return base !== undefined && setThreadNice(adjustedNice(base, delta));
+}
+
+/** Nice adjustment a pacing stream thread asks for (when permitted). */
 export const PACING_NICE = -5;
 /** Event-loop utilization at or above which a stream thread counts as saturated... */
 export const SATURATED_UTILIZATION = 0.95;
@@ -51,8 +87,8 @@ export class PacingPriority {
   private busyIntervals = 0;
 
   constructor(
-    readonly raised: number = PACING_NICE,
-    readonly normal = 0,
+    readonly raised: number,
+    readonly normal: number,
   ) {
     this.current = raised;
   }
@@ -74,14 +110,18 @@ export class PacingPriority {
 }
 
 /**
- * Adapter for a stream worker: asks for `raised` now and then follows PacingPriority, fed this
- * thread's event-loop utilization each time `tick` is called (the worker's stats interval).
- * Undefined when `raised` is 0, the stream is not `paced` (no rate cap: nothing to hold) or the
- * raise is refused: nothing to follow then.
+ * Adapter for a stream worker: raises this thread by `delta` now and then follows
+ * PacingPriority between that and its starting nice value, fed this thread's event-loop
+ * utilization each time `tick` is called (the worker's stats interval). Undefined when the
+ * stream is not `paced` (no rate cap: nothing to hold), `delta` changes nothing, or the raise is
+ * refused: nothing to follow then.
  */
-export function followPacingPriority(paced: boolean, raised: number = PACING_NICE): { tick(): void } | undefined {
-  if (!paced || raised === 0 || !setThreadNice(raised)) return undefined;
-  const rule = new PacingPriority(raised);
+export function followPacingPriority(paced: boolean, delta: number = PACING_NICE): { tick(): void } | undefined {
+  const base = paced ? threadNice() : undefined;
+  if (base === undefined) return undefined;
+  const raised = adjustedNice(base, delta);
+  if (raised === base || !setThreadNice(raised)) return undefined;
+  const rule = new PacingPriority(raised, base);
   let last = performance.eventLoopUtilization();
   return {
     tick() {
