@@ -61,10 +61,11 @@ function hash(job: FileHashJob, post: (r: FileHashReply) => void): void {
 }
 
 /**
- * Nice adjustment of the hashing threads (relative to the sender's own). They run beside the stream (and, on a test bed, beside the
- * receivers) and only need to stay ahead of it. Race runs on this 2-core machine, nice 10
- * against 0: 1 receiver 1.66-1.71 s against 1.77-1.78 s, 4 receivers 3.75-3.88 s against
- * 3.88-3.90 s; 256 MiB then hash in ~1.2 s instead of ~0.6 s, still well ahead of the stream.
+ * Nice adjustment of the hashing threads, relative to the sender's own. They run beside the
+ * stream (and, on a test bed, beside the receivers) and only need to stay ahead of it. Race runs
+ * on this 2-core machine, nice 10 against 0: 1 receiver 1.66-1.71 s against 1.77-1.78 s,
+ * 4 receivers 3.75-3.88 s against 3.88-3.90 s; 256 MiB then hash in ~1.2 s instead of ~0.6 s,
+ * still well ahead of the stream.
  */
 const HASH_NICE = 10;
 
