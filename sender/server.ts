@@ -27,7 +27,7 @@ export interface SenderServerInit {
   port: number;
   rateBytesPerSecond: number;
   fixedRate: boolean;
-  /** See SendOptions.streamNice. */
+  /** See SendOptions.streamNice (send() picks the default). @default 0 (leave alone) */
   streamNice?: number;
   recovery: RecoveryMode;
   /** The scheme every stream uses (Manifest.codec). */

@@ -23,7 +23,7 @@ export interface SharedSessionInit {
   dataPlane: DataPlane;
   rateBytesPerSecond: number;
   fixedRate: boolean;
-  /** See SendOptions.streamNice. */
+  /** See SendOptions.streamNice (send() picks the default). @default 0 (leave alone) */
   streamNice?: number;
   /** @default 'auto' */
   recovery?: RecoveryMode;

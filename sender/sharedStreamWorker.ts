@@ -19,7 +19,7 @@ import type { FromSharedWorker, SharedWorkerData, ToSharedWorker } from './share
 
 const data = workerData as SharedWorkerData;
 const port = parentPort!;
-const priority = followPacingPriority(data.rateBytesPerSecond > 0, data.streamNice);
+const priority = followPacingPriority(data.rateBytesPerSecond > 0, data.streamNice ?? 0);
 const post = (m: FromSharedWorker) => port.postMessage(m);
 
 // Segment reads reuse the buffers of segments whose encoders are freed (see BufferPool).

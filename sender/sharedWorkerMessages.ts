@@ -14,7 +14,7 @@ export interface SharedWorkerData {
   rateBytesPerSecond: number;
   /** Pace at exactly the rate instead of following the slowest member's controller. */
   fixedRate: boolean;
-  /** Nice adjustment while pacing (util/threadPriority.ts; 0 = leave alone). @default PACING_NICE */
+  /** Nice adjustment while pacing (util/threadPriority.ts; send() picks it, see SendOptions.streamNice). @default 0 (leave alone) */
   streamNice?: number;
   /** @default 'auto' */
   recovery?: RecoveryMode;

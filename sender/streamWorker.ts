@@ -18,7 +18,7 @@ import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWo
 
 const data = workerData as StreamWorkerData;
 const port = parentPort!;
-const priority = followPacingPriority(data.rateBytesPerSecond > 0, data.streamNice);
+const priority = followPacingPriority(data.rateBytesPerSecond > 0, data.streamNice ?? 0);
 
 function post(m: FromStreamWorker): void {
   port.postMessage(m);

@@ -12,7 +12,7 @@ export interface StreamWorkerData {
   sessionId: number;
   rateBytesPerSecond: number;
   fixedRate: boolean;
-  /** Nice adjustment while pacing (util/threadPriority.ts; 0 = leave alone). @default PACING_NICE */
+  /** Nice adjustment while pacing (util/threadPriority.ts; send() picks it, see SendOptions.streamNice). @default 0 (leave alone) */
   streamNice?: number;
   recovery: RecoveryMode;
   window: number;
