@@ -260,7 +260,6 @@ export async function runCli(argv: string[]): Promise<number> {
     try {
       const { host, port } = parseEndpoint(endpoint);
       const { receive } = await import('../receiver/receive.js');
-      const { loadPublicKeyFile, loadReceiverKeyFile } = await keyFiles();
       const summary = await receive({
         host,
         port,
@@ -273,9 +272,9 @@ export async function runCli(argv: string[]): Promise<number> {
         simulateLoss: o.simulateLoss,
         seed: o.seed,
         interfaceAddress: o.interface,
-        key: o.key ? await loadReceiverKeyFile(o.key) : undefined,
+        key: o.key ? await (await keyFiles()).loadReceiverKeyFile(o.key) : undefined,
         tls: await tlsFiles(o, ['tlsCa', 'tlsCert', 'tlsKey']).then((t) => t && { ...t, servername: o.tlsServername }),
-        trust: o.trust ? { publishers: await Promise.all((o.trust as string[]).map(loadPublicKeyFile)), statePath: o.trustState } : undefined,
+        trust: o.trust ? { publishers: await Promise.all((o.trust as string[]).map(async (f) => (await keyFiles()).loadPublicKeyFile(f))), statePath: o.trustState } : undefined,
         signal: controller.signal,
         logger: log,
         onProgress: (done, total) => bar.update(done, total),
