@@ -29,16 +29,20 @@ import { LossSimulator, type IntakeLoss } from './lossSimulator.js';
 import { resolveOutputPath } from './outputPath.js';
 import { readDatagrams, type DatagramReader } from './datagramReader.js';
 import { ReceiverCore } from './receiverCore.js';
+import { warmUpReceivePath } from './warmUp.js';
 
 /**
  * While it waits for the sender anyway, a receiver compiles the codec's wasm (memoized; 3 ms
  * idle, 5-17 ms measured when 8 receivers take their manifests at once on 2 cores, which is
- * when the shared stream waits for the last of them). A failure here is left for onManifest,
- * which reports it.
+ * when the shared stream waits for the last of them) and warms its receive path up (warmUp.ts),
+ * once per process. A failure here is left for onManifest, which reports it.
  */
-function precompileCodec(): void {
+let preparedWhileWaiting = false;
+function prepareWhileWaiting(): void {
+  if (preparedWhileWaiting) return;
+  preparedWhileWaiting = true;
   try {
-    compileRaptorQModule();
+    warmUpReceivePath(codecByName('raptorq', compileRaptorQModule()));
   } catch {
     // reported when the manifest needs the codec
   }
@@ -266,7 +270,7 @@ class ReceiveRun {
           if (!this.o.waitForSenderMs) throw e;
           throw new ReceiveError(`${(e as Error).message} (kept trying for ${this.o.waitForSenderMs} ms)`, { cause: code });
         }
-        if (pauseMs === FIRST_RETRY_MS) precompileCodec();
+        if (pauseMs === FIRST_RETRY_MS) prepareWhileWaiting();
         await new Promise((r) => setTimeout(r, pauseMs));
         pauseMs = performance.now() - started > LONG_WAIT_MS ? RETRY_AFTER_LONG_MS : Math.min(MAX_RETRY_MS, pauseMs * 1.5);
       }
