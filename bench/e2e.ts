@@ -1,15 +1,18 @@
 /**
  * End-to-end loopback benchmark: a 256 MiB file to 1 and 4 unicast receivers (separate
  * processes) at 0 % and 5 % simulated loss, with the raw node:dgram ceiling and the standalone
- * codec decode rate measured in the same run as baselines. Goodput is file bytes over the time
- * from the sender listening (its one-off preparation, reported apart) to every receiver done;
- * the median of `repeat` runs for one receiver. One line per configuration; results
+ * codec decode rate measured in the same run as baselines. The receivers start first and wait for
+ * the sender (as the ceiling's receivers are up before its clock starts). Goodput is file bytes
+ * over the time from the sender listening (its one-off start-up, reported apart) to every
+ * receiver done;
+ * the median of `repeat` runs of every configuration. One line per configuration; results
  * returned for bench/run.ts to write as JSON.
  */
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datagramLength } from '../encoder/datagram.js';
@@ -74,6 +77,18 @@ function spawnRole(args: string[], onMessage?: (m: ChildReport) => void): Promis
   });
 }
 
+/** A TCP port free on 127.0.0.1 just now (the receivers must know it before the sender starts). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 async function sha256(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const c of createReadStream(path)) h.update(c as Buffer);
@@ -104,14 +119,9 @@ export async function runTransfer(
   opts: { security?: { mode: SecurityMode; keysDir: string; keyFiles: string[] }; rateBits?: number } = {},
 ): Promise<E2EResult> {
   const { security } = opts;
-  let resolvePort!: (p: number) => void;
-  const port = new Promise<number>((r) => (resolvePort = r));
-  const start = performance.now();
+  const port = await freePort();
   const rate = opts.rateBits === undefined ? '-' : String(opts.rateBits);
   const secure = security && security.mode !== 'open' ? [security.mode, security.keysDir] : [];
-  const sender = spawnRole(['send', file, String(receivers), recovery, rate, ...secure], (m) => m.type === 'listening' && resolvePort(m.port!));
-  const p = await Promise.race([port, sender.then(() => 0)]);
-  const listening = performance.now();
   const outs = await Promise.all(
     Array.from({ length: receivers }, async (_, i) => {
       const out = join(dir, `out-${receivers}-${loss}-${i}`);
@@ -119,7 +129,24 @@ export async function runTransfer(
       return out;
     }),
   );
-  const rx = await Promise.all(outs.map((out, i) => spawnRole(['receive', String(p), out, String(loss), String(100 + i), ...(secure.length ? [security!.keyFiles[i]!] : [])])));
+  // The receivers are up first and wait for the sender, as the ceiling's receivers are before
+  // its clock starts (and as the peers race starts them): their process start-up is not the
+  // transfer's. They get 0.2 + 0.05 N s after reporting ready (their warm-up while waiting).
+  let ready = 0;
+  let allReady!: () => void;
+  const receiversReady = new Promise<void>((r) => (allReady = r));
+  const rxDone = outs.map((out, i) =>
+    spawnRole(['receive', String(port), out, String(loss), String(100 + i), ...(secure.length ? [security!.keyFiles[i]!] : [])], (m) => m.type === 'ready' && ++ready === receivers && allReady()),
+  );
+  await Promise.race([receiversReady, Promise.all(rxDone)]);
+  await new Promise((r) => setTimeout(r, 200 + 50 * receivers));
+  let resolveListening!: () => void;
+  const listeningNow = new Promise<void>((r) => (resolveListening = r));
+  const start = performance.now();
+  const sender = spawnRole(['send', file, String(receivers), recovery, rate, String(port), ...secure], (m) => m.type === 'listening' && resolveListening());
+  await Promise.race([listeningNow, sender]);
+  const listening = performance.now();
+  const rx = await Promise.all(rxDone);
   const wallSeconds = (performance.now() - listening) / 1000;
   const tx = await sender;
   const hashes = await Promise.all(rx.map((r) => sha256(r.result!.path!)));
@@ -208,7 +235,7 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
       // Both flavours (rawBlast.ts): node:dgram as documented, and the lean path fountcast uses.
       const ceiling = async (flavour: BlastFlavour): Promise<BlastResult> => {
         const blasts: BlastResult[] = [];
-        for (let i = 0; i < (receivers === 1 ? (opts.repeat ?? 3) : 1); i++) blasts.push(await runRawBlast(receivers, datagrams, size, flavour));
+        for (let i = 0; i < (opts.repeat ?? 3); i++) blasts.push(await runRawBlast(receivers, datagrams, size, flavour));
         blasts.sort((a, b) => a.goodputMBps - b.goodputMBps);
         const blast = blasts[Math.floor((blasts.length - 1) / 2)]!;
         console.log(
@@ -224,7 +251,7 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
       const runs = (opts.losses ?? [0, 0.05]).flatMap((loss) => (loss === 0 ? [{ loss, recovery: 'auto' as const }] : (opts.recoveries ?? ['auto', 'fountain']).map((recovery) => ({ loss, recovery }))));
       for (const { loss, recovery } of runs) {
         // Four receivers take several times longer and vary less: one run each.
-        const r = await medianOf(receivers === 1 ? (opts.repeat ?? 3) : 1, () => runTransfer(file, dir, sizeMiB, receivers, loss, sourceHash, recovery, { rateBits: opts.rateBits }));
+        const r = await medianOf(opts.repeat ?? 3, () => runTransfer(file, dir, sizeMiB, receivers, loss, sourceHash, recovery, { rateBits: opts.rateBits }));
         report.transfers.push(r);
         const vsCeiling = r.goodputMBps / blast.goodputMBps;
         const vsCodec = r.goodputMBps / report.codecDecodeMBps[String(loss)]!;

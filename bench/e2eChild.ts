@@ -1,6 +1,7 @@
 /**
- * One process of the end-to-end benchmark: `send FILE N RECOVERY [RATE|- [MODE KEYSDIR]]` or
- * `receive PORT OUTDIR LOSS SEED [KEYFILE]` (MODE: open, mac, encrypt).
+ * One process of the end-to-end benchmark: `send FILE N RECOVERY RATE|- PORT [MODE KEYSDIR]` or
+ * `receive PORT OUTDIR LOSS SEED [KEYFILE]` (MODE: open, mac, encrypt). A receiver reports
+ * 'ready' and then waits for the sender to listen on PORT.
  * Runs the library call and, at exit, reports its own CPU seconds and peak RSS (all threads)
  * over IPC, so the parent can attribute cost to sender and receivers separately.
  */
@@ -13,11 +14,11 @@ async function main(): Promise<void> {
   const [role, ...args] = process.argv.slice(2);
   let result: unknown;
   if (role === 'send') {
-    const [file, receivers, recovery, rate, mode, keysDir] = args;
+    const [file, receivers, recovery, rate, port, mode, keysDir] = args;
     result = await send({
       file: file!,
       host: '127.0.0.1',
-      port: 0,
+      port: Number(port),
       receivers: Number(receivers),
       recovery: recovery as RecoveryMode,
       rateBitsPerSecond: rate === undefined || rate === '-' ? undefined : Number(rate),
@@ -28,7 +29,8 @@ async function main(): Promise<void> {
   } else if (role === 'receive') {
     const [port, out, loss, seed, keyFile] = args;
     const key = keyFile ? await loadReceiverKeyFile(keyFile) : undefined;
-    result = await receive({ host: '127.0.0.1', port: Number(port), out: out!, simulateLoss: Number(loss), seed: Number(seed), key });
+    process.send!({ type: 'ready' });
+    result = await receive({ host: '127.0.0.1', port: Number(port), out: out!, simulateLoss: Number(loss), seed: Number(seed), key, waitForSenderMs: 60_000 });
   } else {
     throw new Error(`unknown role ${role}`);
   }

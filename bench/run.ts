@@ -3,7 +3,7 @@
  * Prints one line per configuration; writes everything to bench/results/bench-<timestamp>.json.
  * Flags: --quick (small sizes, for a smoke run), --micro-only, --e2e-only, --size MiB,
  * --receivers 1,4, --loss 0,0.05, --rate BITS (sender ceiling; 0 = none), --recovery auto,fountain (modes raced at each lossy
- * configuration), --repeat N (runs per one-receiver configuration; the median is kept),
+ * configuration), --repeat N (runs per configuration; the median is kept),
  * --research-only (scheme encode/decode rates and the 1,000-receiver simulation; also part of a
  * full run), --security-only (open vs MAC vs encrypted goodput, one receiver; also part of a
  * full run; --security-rate BITS sets the sender's ceiling, 0 = none).
