@@ -15,8 +15,8 @@
  * the disk; the objects are dropped at the end. It costs ~40-90 ms of CPU (WARM_UP_SEGMENTS).
  * A receiver whose sender is already listening skips it: then it would only delay the transfer.
  */
-import { createHash, randomFillSync } from 'node:crypto';
-import type { Manifest } from '../control/messages.js';
+import { randomFillSync } from 'node:crypto';
+import { manifestOfBytes } from '../control/bytesManifest.js';
 import type { Codec } from '../encoder/codec.js';
 import { datagramLength, writeCombinedDatagram, writeDatagram } from '../encoder/datagram.js';
 import { integrityFor, TagKind } from '../encoder/integrity.js';
@@ -51,28 +51,9 @@ export function warmUpReceivePath(codec: Codec, segments = WARM_UP_SEGMENTS): Wa
     // than a JS generator, and this runs in the receivers' start-up.
     const data = randomFillSync(new Uint8Array(segments * SEGMENT_SIZE - 1000)); // a short last segment too
     const random = new SeededRandom(0x5eed);
-    const layout = planSegments(data.length, { segmentSize: SEGMENT_SIZE, symbolSize: DEFAULT_SYMBOL_SIZE });
     const integrity = integrityFor(TagKind.Crc32);
-    const hashes = Buffer.alloc(32 * layout.segmentCount);
-    for (let s = 0; s < layout.segmentCount; s++) {
-      const r = segmentRange(layout, s);
-      createHash('sha256').update(data.subarray(r.offset, r.offset + r.length)).digest().copy(hashes, 32 * s);
-    }
-    const manifest: Manifest = {
-      type: 'manifest',
-      sessionId: SESSION_ID,
-      fileName: 'warm-up',
-      fileSize: data.length,
-      segmentSize: SEGMENT_SIZE,
-      symbolSize: DEFAULT_SYMBOL_SIZE,
-      codec: 'raptorq',
-      segmentSha256: hashes.toString('base64'),
-      fileSha256: createHash('sha256').update(data).digest('hex'),
-      rateBytesPerSecond: 0,
-      tagKind: TagKind.Crc32,
-      idleTimeoutMs: 5000,
-      heartbeatIntervalMs: 1000,
-    };
+    const layout = planSegments(data.length, { segmentSize: SEGMENT_SIZE, symbolSize: DEFAULT_SYMBOL_SIZE });
+    const manifest = manifestOfBytes(data, layout, { sessionId: SESSION_ID, fileName: 'warm-up' });
     let now = 0;
     const core = new ReceiverCore({ manifest, codec, integrity, window: 8, now });
     // As the socket reader delivers them: views of one reused Buffer.

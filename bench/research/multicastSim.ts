@@ -19,7 +19,7 @@ import { SharedStream, type SharedStreamInit } from '../../sender/sharedStreamCo
 import { SeededRandom } from '../../util/random.js';
 import type { Channel } from './lossModels.js';
 import type { ModelReceiver } from './modelReceiver.js';
-import { simManifest } from './simManifest.js';
+import { manifestOfBytes } from '../../control/bytesManifest.js';
 
 export interface SharedSimReceiver {
   id: string;
@@ -106,7 +106,7 @@ export class SharedSimulation {
   constructor(private readonly o: SharedSimOptions) {
     this.delay = o.oneWayDelayMs ?? 0.25;
     this.layout = planSegments(o.data.length, { segmentSize: o.segmentSize });
-    this.manifest = simManifest(o.data, this.layout, { sessionId: 0x5a5a, fileName: 'shared.bin', codec: o.codec.name, rateBytesPerSecond: o.rateBytesPerSecond });
+    this.manifest = manifestOfBytes(o.data, this.layout, { sessionId: 0x5a5a, fileName: 'shared.bin', codec: o.codec.name, rateBytesPerSecond: o.rateBytesPerSecond });
     this.stream = new SharedStream({ sessionId: 0x5a5a, layout: this.layout, codec: o.codec, integrity: crc32Scheme, rateBytesPerSecond: o.rateBytesPerSecond, now: 0, ...o.stream });
     this.receivers = o.receivers.map((r, i) => new SimReceiver(r, o.storeOutput === false ? 0 : o.data.length, o.seed * 1000 + i));
   }

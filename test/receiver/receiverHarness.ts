@@ -1,9 +1,9 @@
 /** Test helpers: a manifest and a datagram source for a seeded file, and a driver for ReceiverCore. */
-import { createHash } from 'node:crypto';
+import { manifestOfBytes } from '../../control/bytesManifest.js';
 import type { Manifest } from '../../control/messages.js';
 import type { Codec, SegmentEncoder } from '../../encoder/codec.js';
 import { datagramLength, writeDatagram } from '../../encoder/datagram.js';
-import { crc32Scheme, TagKind } from '../../encoder/integrity.js';
+import { crc32Scheme } from '../../encoder/integrity.js';
 import { raptorqCodec } from '../../encoder/raptorq.js';
 import { planSegments, segmentRange, type SegmentLayout } from '../../encoder/segmentLayout.js';
 import { runDecodeJob } from '../../receiver/decodeJob.js';
@@ -17,28 +17,7 @@ export function makeFile(size: number, seed: number): Uint8Array {
 }
 
 export function makeManifest(data: Uint8Array, segmentSize: number, symbolSize: number, over: Partial<Manifest> = {}): Manifest {
-  const layout = planSegments(data.length, { segmentSize, symbolSize });
-  const hashes = Buffer.alloc(32 * layout.segmentCount);
-  for (let s = 0; s < layout.segmentCount; s++) {
-    const r = segmentRange(layout, s);
-    createHash('sha256').update(data.subarray(r.offset, r.offset + r.length)).digest().copy(hashes, 32 * s);
-  }
-  return {
-    type: 'manifest',
-    sessionId: SESSION,
-    fileName: 'file.bin',
-    fileSize: data.length,
-    segmentSize,
-    symbolSize,
-    codec: 'raptorq',
-    segmentSha256: hashes.toString('base64'),
-    fileSha256: createHash('sha256').update(data).digest('hex'),
-    rateBytesPerSecond: 0,
-    tagKind: TagKind.Crc32,
-    idleTimeoutMs: 5000,
-    heartbeatIntervalMs: 1000,
-    ...over,
-  };
+  return { ...manifestOfBytes(data, planSegments(data.length, { segmentSize, symbolSize }), { sessionId: SESSION, fileName: 'file.bin' }), ...over };
 }
 
 /** Emits real datagrams: source symbols of a segment, then fresh repair symbols. */

@@ -15,7 +15,7 @@ import { runDecodeJob } from '../../receiver/decodeJob.js';
 import { ReceiverCore } from '../../receiver/receiverCore.js';
 import { SenderStream, type RecoveryMode } from '../../sender/streamCore.js';
 import { SeededRandom } from '../../util/random.js';
-import { simManifest } from '../../bench/research/simManifest.js';
+import { manifestOfBytes } from '../../control/bytesManifest.js';
 
 export interface SimOptions {
   data: Uint8Array;
@@ -65,7 +65,7 @@ export class SimulatedTransfer {
     this.delay = o.oneWayDelayMs ?? 0.25;
     this.output = new Uint8Array(o.data.length);
     const layout = planSegments(o.data.length, { segmentSize: o.segmentSize, symbolSize: o.symbolSize });
-    this.manifest = simManifest(o.data, layout, {
+    this.manifest = manifestOfBytes(o.data, layout, {
       sessionId: 0x51a1,
       fileName: 'sim.bin',
       codec: o.codec.name,

@@ -1,0 +1,45 @@
+/**
+ * The manifest of bytes held in memory, laid out as `layout`, with every digest computed:
+ * CRC-tagged datagrams. For transfers that never touch a file: the receiver's warm-up
+ * (receiver/warmUp.ts), the research simulations and tests.
+ */
+import { createHash } from 'node:crypto';
+import { TagKind } from '../encoder/integrity.js';
+import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
+import type { Manifest } from './messages.js';
+
+export interface BytesManifestOptions {
+  readonly sessionId: number;
+  readonly fileName: string;
+  /** @default 'raptorq' */
+  readonly codec?: string;
+  /** @default 0 (uncapped) */
+  readonly rateBytesPerSecond?: number;
+  /** @default 5000 */
+  readonly idleTimeoutMs?: number;
+  /** @default 1000 */
+  readonly heartbeatIntervalMs?: number;
+}
+
+export function manifestOfBytes(data: Uint8Array, layout: SegmentLayout, o: BytesManifestOptions): Manifest {
+  const hashes = Buffer.alloc(32 * layout.segmentCount);
+  for (let s = 0; s < layout.segmentCount; s++) {
+    const r = segmentRange(layout, s);
+    createHash('sha256').update(data.subarray(r.offset, r.offset + r.length)).digest().copy(hashes, 32 * s);
+  }
+  return {
+    type: 'manifest',
+    sessionId: o.sessionId,
+    fileName: o.fileName,
+    fileSize: data.length,
+    segmentSize: layout.segmentSize,
+    symbolSize: layout.symbolSize,
+    codec: o.codec ?? 'raptorq',
+    segmentSha256: hashes.toString('base64'),
+    fileSha256: createHash('sha256').update(data).digest('hex'),
+    rateBytesPerSecond: o.rateBytesPerSecond ?? 0,
+    tagKind: TagKind.Crc32,
+    idleTimeoutMs: o.idleTimeoutMs ?? 5000,
+    heartbeatIntervalMs: o.heartbeatIntervalMs ?? 1000,
+  };
+}
