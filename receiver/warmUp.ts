@@ -10,10 +10,13 @@
  * So, once per process, a receiver with nothing else to do (its sender is not up yet) runs the
  * code every datagram goes through — ReceiverCore.handleDatagram (intake, integrity tag,
  * collector, combined resends), the all-source "decode" and the whole-file hash, Progress — on
- * a synthetic transfer: a small seeded file, its datagrams built by the sender's own writer, 5 %
- * of them lost and sent again alone or combined. Nothing leaves the process and nothing touches
- * the disk; the objects are dropped at the end. It costs ~40-90 ms of CPU (WARM_UP_SEGMENTS).
+ * a synthetic transfer: a 6 MiB file of random bytes, its datagrams built by the sender's own
+ * writer, 5 % of them lost (seeded) and sent again alone or combined. Nothing leaves the process
+ * and nothing touches the disk; the objects are dropped at the end. It takes ~40 ms here (~60 ms
+ * of CPU with V8's compiler threads; WARM_UP_SEGMENTS).
  * A receiver whose sender is already listening skips it: then it would only delay the transfer.
+ * The gain is largest where receivers share cores (that test bed, a VM host, a small board); a
+ * receiver alone on its machine pays its cold start with its own CPU and loses less to it.
  */
 import { randomFillSync } from 'node:crypto';
 import { manifestOfBytes } from '../control/bytesManifest.js';
