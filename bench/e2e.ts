@@ -4,9 +4,8 @@
  * codec decode rate measured in the same run as baselines. The receivers start first and wait for
  * the sender (as the ceiling's receivers are up before its clock starts). Goodput is file bytes
  * over the time from the sender listening (its one-off start-up, reported apart) to every
- * receiver done;
- * the median of `repeat` runs of every configuration. One line per configuration; results
- * returned for bench/run.ts to write as JSON.
+ * receiver done; the median of `repeat` runs of every configuration. One line per
+ * configuration; results returned for bench/run.ts to write as JSON.
  */
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -250,7 +249,6 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
       report.leanCeiling[String(receivers)] = lean;
       const runs = (opts.losses ?? [0, 0.05]).flatMap((loss) => (loss === 0 ? [{ loss, recovery: 'auto' as const }] : (opts.recoveries ?? ['auto', 'fountain']).map((recovery) => ({ loss, recovery }))));
       for (const { loss, recovery } of runs) {
-        // Four receivers take several times longer and vary less: one run each.
         const r = await medianOf(opts.repeat ?? 3, () => runTransfer(file, dir, sizeMiB, receivers, loss, sourceHash, recovery, { rateBits: opts.rateBits }));
         report.transfers.push(r);
         const vsCeiling = r.goodputMBps / blast.goodputMBps;
