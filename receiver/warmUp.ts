@@ -24,6 +24,7 @@ import type { Codec } from '../encoder/codec.js';
 import { datagramLength, writeCombinedDatagram, writeDatagram } from '../encoder/datagram.js';
 import { integrityFor, TagKind } from '../encoder/integrity.js';
 import { DEFAULT_SYMBOL_SIZE, planSegments, segmentRange } from '../encoder/segmentLayout.js';
+import { xorInto } from '../encoder/sourceBlock.js';
 import { SeededRandom } from '../util/random.js';
 import { runDecodeJob } from './decodeJob.js';
 import { ReceiverCore } from './receiverCore.js';
@@ -101,8 +102,7 @@ export function warmUpReceivePath(codec: Codec, segments = WARM_UP_SEGMENTS): Wa
         let length: number;
         if (i % 2 === 1 && other >= 0) {
           const xor = Uint8Array.from(sourceSymbol(s, other));
-          const mine = sourceSymbol(s, esi);
-          for (let b = 0; b < xor.length; b++) xor[b] = xor[b]! ^ mine[b]!;
+          xorInto(xor, sourceSymbol(s, esi));
           combined++;
           length = writeCombinedDatagram(out, { sessionId: SESSION_ID, sequenceNumber: sequenceNumber++, segmentIndex: s }, [other, esi], xor, integrity);
         } else {
