@@ -46,6 +46,8 @@ const keyFiles = () => import('./keyFiles.js');
 
 const size = arg(parseSize);
 const rate = arg(parseRate);
+/** `auto`: the adaptive pace under send()'s default ceiling, as when --rate is left out. */
+const rateOrAuto = arg((t): number | 'auto' => (t.trim().toLowerCase() === 'auto' ? 'auto' : parseRate(t)));
 const duration = arg(parseDuration);
 const int = (what: string, min: number, max: number) => arg((t) => parseInteger(t, what, min, max));
 const probability = arg((t) => {
@@ -153,7 +155,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .argument('<file>', 'the file to send')
       .option('--host <address>', 'address to listen on for control connections', '0.0.0.0')
       .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), 7070)
-      .option('--rate <bits/s>', 'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback', rate, 1e9)
+      .option('--rate <bits/s|auto>', 'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback (README: Pacing); auto = that adaptation under the 1 Gbit/s default ceiling', rateOrAuto, 'auto' as number | 'auto')
       .option('--fixed-rate', 'pace every stream at exactly --rate instead of adapting below it to receiver feedback')
       .option('--stream-nice <n>', 'nice adjustment (as nice -n, relative to the sender\'s own) the stream threads ask for while they pace (Linux, where permitted: root or CAP_SYS_NICE; a thread that saturates its core returns to the sender\'s priority; 0 = leave priorities alone) (default: -5 with an explicit --rate above 0, else 0)', int('--stream-nice', -20, 0))
       .addOption(
@@ -191,14 +193,16 @@ export async function runCli(argv: string[]): Promise<number> {
   ).action(async (file: string, o, command: Command) => {
     const log = createLogger({ json: o.json, level: o.logLevel });
     const controller = abortOnSignals(log);
-    // A rate the user gave is a pace to hold (SendOptions.streamNice); the default ceiling is not.
-    const declaredRate = command.getOptionValueSource('rate') === 'cli' && o.rate > 0;
+    const rateBits = o.rate === 'auto' ? undefined : (o.rate as number);
+    if (o.fixedRate && rateBits === undefined) command.error('error: --fixed-rate needs a rate in bits per second, not --rate auto', { exitCode: 2 });
+    // A rate the user gave is a pace to hold (SendOptions.streamNice); auto and the default ceiling are not.
+    const declaredRate = rateBits !== undefined && rateBits > 0;
     try {
       const summary: SendSummary = await send({
         file,
         host: o.host,
         port: o.port,
-        rateBitsPerSecond: o.rate,
+        rateBitsPerSecond: rateBits,
         fixedRate: Boolean(o.fixedRate),
         streamNice: o.streamNice ?? (declaredRate ? PACING_NICE : 0),
         recovery: o.recovery,

@@ -4,7 +4,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { mkdir, readdir } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../control/messages.js';
@@ -13,7 +13,7 @@ import { crc32Scheme } from '../../encoder/integrity.js';
 import { receive, type ReceiveSummary } from '../../receiver/receive.js';
 import { send } from '../../sender/send.js';
 import { SeededRandom } from '../../util/random.js';
-import { quiet, seededFile, sha256Of, tempDir } from './helpers.js';
+import { freeTcpPort, quiet, seededFile, sha256Of, tempDir } from './helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -26,15 +26,6 @@ async function startSender(file: string, receivers: number, extra: Partial<Param
   const port = new Promise<number>((r) => (onPort = r));
   const done = send({ file, host: '127.0.0.1', port: 0, receivers, segmentSize: 1 << 20, logger: quiet, onListening: (a) => onPort(a.port), ...extra });
   return { port: await Promise.race([port, done.then(() => -1)]), done };
-}
-
-/** A TCP port nothing listens on (just released by the kernel's choice). */
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 describe('unicast end to end over loopback', () => {
