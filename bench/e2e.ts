@@ -9,6 +9,7 @@
  */
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
@@ -197,7 +198,35 @@ export function codecDecodeRate(loss: number): number {
   return (range.length * rounds) / 1e6 / ((performance.now() - t0) / 1000);
 }
 
+/**
+ * This host's speed at the per-byte work every transfer must do and the raw blasts do not:
+ * SHA-256 (node:crypto, 4 MiB at a time: the sender hashes every byte twice, for the segment
+ * digests and the whole-file digest, and so does every receiver) and the datagram tag (zlib.crc32
+ * over one datagram: once at each end). They differ from host to host far more than the socket
+ * paths do (2.2 against 1.16 GB/s of SHA-256 on two of this project's test machines), so they
+ * are printed beside the ratios to make runs on different hosts comparable.
+ */
+export function hostHashRates(): { sha256MBps: number; crc32MBps: number } {
+  const block = new SeededRandom(3).fill(new Uint8Array(4 << 20));
+  createHash('sha256').update(block).digest(); // first-call set-up off the clock
+  let t0 = performance.now();
+  const rounds = 24;
+  for (let i = 0; i < rounds; i++) createHash('sha256').update(block).digest();
+  const sha256MBps = (block.length * rounds) / 1e6 / ((performance.now() - t0) / 1000);
+  const datagram = block.subarray(0, datagramLength(1392, crc32Scheme));
+  let x = 0;
+  for (let i = 0; i < 10_000; i++) x ^= crc32(datagram);
+  const n = 200_000;
+  t0 = performance.now();
+  for (let i = 0; i < n; i++) x ^= crc32(datagram);
+  const crc32MBps = (datagram.length * n) / 1e6 / ((performance.now() - t0) / 1000);
+  if (x === 0.5) console.log(x); // keeps the loop's result live
+  return { sha256MBps, crc32MBps };
+}
+
 export interface E2EReport {
+  /** SHA-256 and CRC-32 rates of this host, measured in the same run (hostHashRates). */
+  hostHash: { sha256MBps: number; crc32MBps: number };
   /** The plain node:dgram blast (the issue's ceiling), by receiver count. */
   ceiling: Record<string, BlastResult>;
   /** The lean blast: the socket paths fountcast itself uses (rawBlast.ts). */
@@ -223,7 +252,8 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
     const sourceHash = await sha256(file);
     const datagrams = Math.ceil((sizeMiB << 20) / 1392);
     const size = datagramLength(1392, crc32Scheme);
-    const report: E2EReport = { ceiling: {}, leanCeiling: {}, codecDecodeMBps: {}, transfers: [] };
+    const report: E2EReport = { hostHash: hostHashRates(), ceiling: {}, leanCeiling: {}, codecDecodeMBps: {}, transfers: [] };
+    console.log(`bench=host-hash sha256_mb_per_s=${report.hostHash.sha256MBps.toFixed(0)} crc32_mb_per_s=${report.hostHash.crc32MBps.toFixed(0)} (per-byte work both ends must do that the raw blasts do not)`);
     for (const loss of opts.losses ?? [0, 0.05]) {
       const rate = codecDecodeRate(loss);
       report.codecDecodeMBps[String(loss)] = rate;
