@@ -133,6 +133,10 @@ export interface ReceiveSummary {
   datagramsReceived: number;
   datagramsLost: number;
   drops: Record<string, number>;
+  /** Segments assembled, the ones with every source symbol by a copy on the receiving thread. */
+  decodeJobs: number;
+  /** Of those, the ones that needed the fountain codec's decoder (in a decode worker). */
+  codecDecodes: number;
   decodeFailures: number;
   /** Segments whose decoded bytes failed the manifest's SHA-256 and were collected again. */
   hashMismatches: number;
@@ -543,6 +547,8 @@ class ReceiveRun {
       datagramsReceived: s.datagramsReceived,
       datagramsLost: s.datagramsLost,
       drops: { ...s.drops },
+      decodeJobs: s.decodeJobs,
+      codecDecodes: s.decodeJobs - this.pool!.fastPathJobs,
       decodeFailures: s.decodeFailures,
       hashMismatches: s.hashMismatches,
     };

@@ -89,6 +89,33 @@ describe('shared stream resends', () => {
     expect(rest.filter(([, ids]) => ids[0]! >= K)).toEqual([]);
   });
 
+  it('owes a member whose reports lag behind a segment nothing once its sources are out, and resends what it then lists (auto)', () => {
+    const s = stream(2, 0, 'auto');
+    s.addMember(0, 'a', 8);
+    s.addMember(0, 'b', 8);
+    load(s, 0);
+    for (let i = 0; i < 2 * K; i++) expect(s.pollTransmit(0)).toBeDefined(); // both segments' sources
+    // a has it all; b (busy) reports only segment 0, at sequence K-1: segment 1's sources are on their way to it.
+    s.handleProgress(10, 'a', { ...report(0, [], 2 * K - 1), open: [], completeBelow: 2 });
+    const lagging = { ...report(0, [], K - 1), open: [], completeBelow: 1 };
+    s.handleProgress(10, 'b', { ...lagging, datagramsReceived: 0, datagramsLost: 0 });
+    s.handleProgress(11, 'b', { ...lagging, datagramsReceived: 1800, datagramsLost: 200 }); // its estimate: 5 %
+    expect(drain(s, 12)).toEqual([]);
+    // Its list of segment 1 comes: those ids are resent, with no repair symbol.
+    s.handleProgress(40, 'b', { ...report(1, [2, 6], 2 * K - 1), completeBelow: 1, datagramsReceived: 1814, datagramsLost: 202 });
+    const rest = drain(s, 40);
+    expect(rest.filter(([, ids]) => ids[0]! >= K)).toEqual([]);
+    expect(rest).toContainEqual([1, [2]]);
+    expect(rest).toContainEqual([1, [6]]);
+    // The same report long after the sources (past the in-flight horizon), without a list, still gets repair.
+    const t = stream(1, 0, 'auto');
+    t.addMember(0, 'b', 8);
+    load(t, 0);
+    for (let i = 0; i < K; i++) expect(t.pollTransmit(0)).toBeDefined();
+    t.handleProgress(200, 'b', { type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: -1, datagramsReceived: 0, datagramsLost: 0 });
+    expect(drain(t, 200).filter(([, ids]) => ids[0]! >= K).length).toBeGreaterThan(0);
+  });
+
   it('gathers: while sources flow, a resend waits gatherMs for other members\' losses to combine with', () => {
     const s = stream(2, 30);
     s.addMember(0, 'a', 8);
