@@ -1,6 +1,6 @@
 /**
  * Micro-benchmarks (benchmark.js): the RaptorQ codec per segment size and loss, the datagram
- * writer/parser, and the CRC-32 tag. One line per configuration, e.g.
+ * writer/parser, the CRC-32 tag, and the two SHA-256 passes over every byte (hashPair.ts). One line per configuration, e.g.
  *   codec=raptorq op=decode segment_mib=4 loss=0.10 mb_per_s=71.2 runs=5 rme=1.3%
  * and all results in bench/results/micro.json. Run directly (`node dist/bench/micro.js [--quick]`)
  * or through bench/run.ts via `runMicroBenchmarks`.
@@ -21,6 +21,7 @@ import type { EncodedSymbol } from '../encoder/codec.js';
 import { datagramLength, parseDatagram, writeDatagram, type DatagramExpectations } from '../encoder/datagram.js';
 import { crc32Scheme } from '../encoder/integrity.js';
 import { decodeSegment, raptorqCodec } from '../encoder/raptorq.js';
+import { hashPairResults, type HashPairResult } from './hashPair.js';
 import { SeededRandom } from '../util/random.js';
 
 export interface MicroResult {
@@ -231,10 +232,10 @@ function projectRoot(): string {
   }
 }
 
-export async function runMicroBenchmarks(opts: MicroOptions = {}): Promise<MicroResult[]> {
+export async function runMicroBenchmarks(opts: MicroOptions = {}): Promise<(MicroResult | HashPairResult)[]> {
   const quick = opts.quick ?? false;
   const log = opts.log ?? ((line: string) => console.log(line));
-  const results = [...smallOpResults(quick, log), ...codecResults(quick, log)];
+  const results = [...smallOpResults(quick, log), ...hashPairResults(quick, log), ...codecResults(quick, log)];
   const file = opts.outFile ?? join(projectRoot(), 'bench', 'results', 'micro.json');
   mkdirSync(dirname(file), { recursive: true });
   const report = {

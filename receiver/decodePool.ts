@@ -11,6 +11,7 @@
  * only started for the first job that really decodes. A lossless or resend-recovered transfer
  * then starts none, saving their start-up and the buffer transfers on the two shared cores.
  */
+import type { Hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Codec } from '../encoder/codec.js';
@@ -114,15 +115,16 @@ export class DecodePool {
   /**
    * Decodes `job`. Its buffers are transferred to a worker (unusable here until they come back in
    * the outcome). Rejects with DecodeWorkerError when the worker dies or the pool is closed.
+   * `fileHashBefore` (see runDecodeJob) is used only when the job runs on this thread.
    */
-  submit(job: DecodeJob): Promise<DecodeOutcome> {
+  submit(job: DecodeJob, fileHashBefore?: Hash): Promise<DecodeOutcome> {
     if (this.closed) return Promise.reject(new DecodeWorkerError('decode pool is closed'));
     if (this.broken !== undefined) return Promise.reject(this.broken);
     const here = this.inline ? this.codec : this.fastPathCodec && allSourcePresent(job) ? this.fastPathCodec : undefined;
     if (here !== undefined) {
       if (!this.inline) this.fastPathJobs++;
       try {
-        return Promise.resolve(runDecodeJob(job, here));
+        return Promise.resolve(runDecodeJob(job, here, fileHashBefore));
       } catch (e) {
         return Promise.reject(e as Error);
       }

@@ -453,7 +453,7 @@ class ReceiveRun {
     const now = performance.now();
     for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) {
       this.pendingIo++;
-      this.pool!.submit(job).then(
+      this.pool!.submit(job, core.fileHashFor(job.segmentIndex)).then(
         (outcome) => {
           this.pendingIo--;
           core.handleDecodeOutcome(performance.now(), outcome);

@@ -108,7 +108,7 @@ export class ReceiverCore {
   /** Highest segment index any valid datagram carried: every earlier segment's sources were sent. */
   private highestSegmentSeen = -1;
   private hashedBelow = 0;
-  private readonly fileHash: Hash = createHash('sha256');
+  private fileHash: Hash = createHash('sha256');
   /** Segment buffers recycled from written segments to new ones (see BufferPool). */
   private readonly buffers = new BufferPool();
   private fileDigest: string | undefined;
@@ -286,6 +286,12 @@ export class ReceiverCore {
         slot.data = outcome.data;
         this.decoded.add(slot.index);
         this.writeQueue.push(slot.index);
+        if (outcome.fileHashAfter !== undefined && this.hashedBelow === slot.index) {
+          // Hashed alongside its segment digest (fileHashFor): the running hash moves on.
+          this.fileHash = outcome.fileHashAfter;
+          slot.hashed = true;
+          this.hashedBelow++;
+        }
         this.feedFileHash();
         this.schedule.urgent(now);
         break;
@@ -422,6 +428,14 @@ export class ReceiverCore {
     const slot: SegmentSlot = { index: s, collector, data: undefined, receivedAtDecode: 0, queued: false, writing: false, written: false, hashed: false };
     this.slots.set(s, slot);
     return slot;
+  }
+
+  /**
+   * The whole-file hash when segment `s` is the next it takes, for runDecodeJob to feed a copy
+   * of it alongside the segment's own digest; undefined otherwise (feedFileHash does it later).
+   */
+  fileHashFor(s: number): Hash | undefined {
+    return s === this.hashedBelow && this.fileDigest === undefined ? this.fileHash : undefined;
   }
 
   /** Feeds decoded segments to the whole-file hash while the prefix is contiguous. */

@@ -79,7 +79,7 @@ export function warmUpReceivePath(codec: Codec, segments = WARM_UP_SEGMENTS): Wa
       return symbol;
     };
     const pump = (): void => {
-      for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) core.handleDecodeOutcome(now, runDecodeJob(job, codec));
+      for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) core.handleDecodeOutcome(now, runDecodeJob(job, codec, core.fileHashFor(job.segmentIndex)));
       for (let w = core.pollWrite(); w; w = core.pollWrite()) core.handleWriteDone(now, w.segmentIndex);
       core.pollProgress(now);
       core.pollTimeout();

@@ -1,20 +1,21 @@
 /**
  * Worker thread entry (adapter): hashes the file being served while the main thread already
- * serves it (preparedFile.ts starts two). `segments`: SHA-256 of every segment, in order, posted
- * in batches as they are done (the first at once, then every BATCH_MS) so Digests frames can go
- * out while the rest is hashed. `file`: the whole file's SHA-256. Each reads into one reused
- * buffer (fresh 4 MiB buffers cost more in page faults than the reads themselves).
+ * serves it (preparedFile.ts starts it). It reads each segment once into one reused buffer
+ * (fresh 4 MiB buffers cost more in page faults than the reads themselves) and feeds it to the
+ * segment's SHA-256 and the whole file's at once, a chunk at a time (util/hashAlongside.ts).
+ * Segment digests are posted in batches as they are done (the first at once, then every
+ * BATCH_MS) so Digests frames can go out while the rest is hashed; the file's digest at the end.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
+import { hashAlongside } from '../util/hashAlongside.js';
 import { adjustThreadNice } from '../util/threadPriority.js';
 
 export interface FileHashJob {
   readonly path: string;
   readonly layout: SegmentLayout;
-  readonly mode: 'segments' | 'file';
 }
 
 export type FileHashReply =
@@ -28,7 +29,7 @@ const BATCH_MS = 8;
 function hash(job: FileHashJob, post: (r: FileHashReply) => void): void {
   const { path, layout } = job;
   const buffer = Buffer.allocUnsafe(Math.min(layout.segmentSize, Math.max(1, layout.fileSize)));
-  const whole = job.mode === 'file' ? createHash('sha256') : undefined;
+  const whole = createHash('sha256');
   const digests = new Uint8Array(32 * layout.segmentCount);
   let batchFirst = 0;
   let lastPost = -Infinity;
@@ -41,12 +42,9 @@ function hash(job: FileHashJob, post: (r: FileHashReply) => void): void {
         if (n === 0) throw new Error(`the file is shorter than ${layout.fileSize} bytes (changed while hashed)`);
         got += n;
       }
-      const data = buffer.subarray(0, length);
-      if (whole) {
-        whole.update(data);
-        continue;
-      }
-      digests.set(createHash('sha256').update(data).digest(), 32 * i);
+      const segment = createHash('sha256');
+      hashAlongside(buffer.subarray(0, length), segment, whole);
+      digests.set(segment.digest(), 32 * i);
       const now = performance.now();
       if (now - lastPost >= BATCH_MS || i === layout.segmentCount - 1) {
         post({ type: 'segments', first: batchFirst, digests: digests.slice(32 * batchFirst, 32 * (i + 1)) });
@@ -57,15 +55,15 @@ function hash(job: FileHashJob, post: (r: FileHashReply) => void): void {
   } finally {
     closeSync(fd);
   }
-  if (whole) post({ type: 'file', sha256: whole.digest('hex') });
+  post({ type: 'file', sha256: whole.digest('hex') });
 }
 
 /**
- * Nice adjustment of the hashing threads, relative to the sender's own. They run beside the
- * stream (and, on a test bed, beside the receivers) and only need to stay ahead of it. Race runs
- * on this 2-core machine, nice 10 against 0: 1 receiver 1.66-1.71 s against 1.77-1.78 s,
- * 4 receivers 3.75-3.88 s against 3.88-3.90 s; 256 MiB then hash in ~1.2 s instead of ~0.6 s,
- * still well ahead of the stream.
+ * Nice adjustment of the hashing thread, relative to the sender's own. It runs beside the
+ * stream (and, on a test bed, beside the receivers) and only needs to stay ahead of it. Race runs
+ * on a 2-core machine with two hashing threads (segments, file), nice 10 against 0: 1 receiver
+ * 1.66-1.71 s against 1.77-1.78 s, 4 receivers 3.75-3.88 s against 3.88-3.90 s; 256 MiB then
+ * hashed in ~1.2 s instead of ~0.6 s, still well ahead of the stream.
  */
 const HASH_NICE = 10;
 

@@ -1,12 +1,12 @@
 /**
  * The file being served: its segment layout, and SHA-256 of every segment and of the whole file
- * (node:crypto: ~1.5 GB/s here, ten times @noble/hashes, and this runs over every byte). The
- * hashes are computed in the background on two worker threads (segments in one, whole file in
- * the other; 256 MiB take ~0.2 s so on an idle machine, ~0.4-1.2 s beside a running stream, as
- * the threads run at nice 10: fileHashWorker.ts) while the server already serves: receivers
- * that take digests later (Hello.digestsFollow) get them as Digests frames, so the first
- * datagram does not wait for the last byte to be hashed. Memory stays at one read buffer per
- * thread.
+ * (node:crypto: ~1.1-2.2 GB/s on the test machines, ten times @noble/hashes, and this runs over
+ * every byte). The hashes are computed in the background on a worker thread (one read of each
+ * segment feeds both digests, util/hashAlongside.ts; 256 MiB take ~0.3 s on an idle machine,
+ * longer beside a running stream, as the thread runs at nice 10: fileHashWorker.ts) while the
+ * server already serves: receivers that take digests later (Hello.digestsFollow) get them as
+ * Digests frames, so the first datagram does not wait for the last byte to be hashed. Memory
+ * stays at one read buffer.
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import { signManifest } from '../control/publication.js';
 import { planSegments, segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { FileDigests } from './fileDigests.js';
 import { readSegment } from './segmentReader.js';
+import { hashAlongside } from '../util/hashAlongside.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
 import type { FileHashJob, FileHashReply } from './fileHashWorker.js';
 
@@ -70,19 +71,13 @@ export async function openSourceFile(path: string, options: PrepareOptions = {})
 }
 
 /**
- * Feeds `digests` and settles it. Two workers (segments, whole file); without the worker script
- * this thread hashes, a segment at a time. A write during hashing could pair hashes of
+ * Feeds `digests` and settles it. A worker hashes; without the worker script (or with a single
+ * segment) this thread does, a segment at a time. A write during hashing could pair hashes of
  * different contents: the mtime check at the end refuses that.
  */
 async function hashInBackground(path: string, layout: SegmentLayout, info: { size: number; mtimeMs: number }, digests: FileDigests): Promise<void> {
   try {
-    const segments = hashWorker({ path, layout, mode: 'segments' }, digests);
-    let fileSha256: string;
-    if (segments === undefined) fileSha256 = await hashInline(path, info.size, layout, digests);
-    else {
-      const whole = hashWorker({ path, layout, mode: 'file' }, digests) ?? hashInline(path, info.size, layout);
-      fileSha256 = (await Promise.all([segments, whole]))[1]!;
-    }
+    const fileSha256 = await (hashWorker({ path, layout }, digests) ?? hashInline(path, info.size, layout, digests));
     const after = await stat(path).catch(() => undefined);
     if (after?.mtimeMs !== info.mtimeMs || after.size !== info.size) throw new SourceFileError(`${path} changed while it was being hashed: serve it once it is complete`);
     digests.setFile(fileSha256);
@@ -91,8 +86,8 @@ async function hashInBackground(path: string, layout: SegmentLayout, info: { siz
   }
 }
 
-/** The whole file's hash (and, given `digests`, every segment's into it) on this thread, one read buffer. */
-async function hashInline(path: string, size: number, layout: SegmentLayout, digests?: FileDigests): Promise<string> {
+/** The whole file's hash, and every segment's into `digests`, on this thread, one read buffer. */
+async function hashInline(path: string, size: number, layout: SegmentLayout, digests: FileDigests): Promise<string> {
   const whole = createHash('sha256');
   const buffer = Buffer.allocUnsafe(Math.min(layout.segmentSize, Math.max(1, size)));
   let fh;
@@ -104,8 +99,9 @@ async function hashInline(path: string, size: number, layout: SegmentLayout, dig
   try {
     for (let i = 0; i < layout.segmentCount; i++) {
       const data = await readSegment(fh, path, layout, i, buffer.subarray(0, segmentRange(layout, i).length));
-      whole.update(data);
-      digests?.addSegments(i, createHash('sha256').update(data).digest());
+      const segment = createHash('sha256');
+      hashAlongside(data, segment, whole);
+      digests.addSegments(i, segment.digest());
     }
     if ((await fh.stat()).size !== size) throw new SourceFileError(`${path} changed size while it was being hashed`);
   } finally {
@@ -115,32 +111,32 @@ async function hashInline(path: string, size: number, layout: SegmentLayout, dig
 }
 
 /**
- * One hashing worker: segment digests go straight into `digests`; resolves with the file's hex
- * digest (mode 'file') or undefined. Undefined instead of a promise when no worker can start.
+ * The hashing worker: segment digests go straight into `digests`; resolves with the file's hex
+ * digest. Undefined instead of a promise when no worker can start.
  */
-function hashWorker(job: FileHashJob, digests: FileDigests): Promise<string | undefined> | undefined {
-  if (job.layout.segmentCount < 2) return undefined; // one segment: not worth two threads
+function hashWorker(job: FileHashJob, digests: FileDigests): Promise<string> | undefined {
+  if (job.layout.segmentCount < 2) return undefined; // one segment: not worth a thread
   let worker: Worker;
   try {
     worker = new Worker(workerScriptUrl('sender/fileHashWorker'), { workerData: job });
   } catch {
     return undefined;
   }
-  return new Promise<string | undefined>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     worker.on('message', (reply: FileHashReply) => {
       try {
-        if (reply.type === 'segments') {
-          digests.addSegments(reply.first, reply.digests);
-          if (digests.known === job.layout.segmentCount) resolve(undefined);
-        } else if (reply.type === 'file') resolve(reply.sha256);
-        else reject(new Error(reply.error));
+        if (reply.type === 'segments') digests.addSegments(reply.first, reply.digests);
+        else if (reply.type === 'file') {
+          if (digests.known !== job.layout.segmentCount) throw new Error(`the hash worker gave the file's digest after ${digests.known} of ${job.layout.segmentCount} segments`);
+          resolve(reply.sha256);
+        } else reject(new Error(reply.error));
       } catch (e) {
         reject(e as Error);
         void worker.terminate();
       }
     });
     worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the ${job.mode} hash worker exited with code ${code}`)));
+    worker.once('exit', (code) => reject(new Error(`the hash worker exited with code ${code}`)));
   });
 }
 

@@ -86,6 +86,32 @@ describe('runDecodeJob', () => {
     expect(codec.created).toBe(0);
   });
 
+  it('hashes the segment into a copy of the running file hash alongside its own digest, and only when it matches', () => {
+    const before = new SeededRandom(7).fill(new Uint8Array(5000));
+    const data = new SeededRandom(8).fill(new Uint8Array(200_001)); // three 64 KiB chunks and a bit
+    const T = 1000;
+    const k = Math.ceil(data.length / T);
+    const source = new Uint8Array(k * T);
+    source.set(data);
+    const job: DecodeJob = { segmentIndex: 1, transferLength: data.length, symbolSize: T, sourceSymbols: k, source, sourcePresent: new Uint8Array(k).fill(1), repairIds: new Uint32Array(0), repair: new Uint8Array(0), expectedSha256: sha256(data) };
+    const running = createHash('sha256').update(before);
+    const out = runDecodeJob(job, fakeCodec(), running);
+    expect(out.type).toBe('decoded');
+    const after = out.type === 'decoded' ? out.fileHashAfter : undefined;
+    expect(after?.digest('hex')).toBe(createHash('sha256').update(before).update(data).digest('hex'));
+    // The running hash itself is untouched: a copy went forward.
+    expect(running.copy().digest('hex')).toBe(createHash('sha256').update(before).digest('hex'));
+    // A mismatch gives no hash back.
+    source[100_000]! ^= 1;
+    const bad = runDecodeJob(job, fakeCodec(), running);
+    expect(bad.type).toBe('hash-mismatch');
+    expect('fileHashAfter' in bad).toBe(false);
+    // Without a running hash, none comes back.
+    source[100_000]! ^= 1;
+    const plain = runDecodeJob(job, fakeCodec());
+    expect(plain.type === 'decoded' && plain.fileHashAfter).toBeUndefined();
+  });
+
   it('decodes with loss (real RaptorQ: 10 % of source symbols missing, repair instead)', () => {
     const data = new SeededRandom(2).fill(new Uint8Array(200_000));
     const rnd = new SeededRandom(3);

@@ -84,7 +84,7 @@ export function pump(core: ReceiverCore, now: number, out: Uint8Array, codec: Co
   for (;;) {
     let did = false;
     for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) {
-      core.handleDecodeOutcome(now, runDecodeJob(job, codec));
+      core.handleDecodeOutcome(now, runDecodeJob(job, codec, core.fileHashFor(job.segmentIndex)));
       did = true;
       work++;
     }

@@ -15,7 +15,7 @@ afterEach(async () => {
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
 describe('prepareFile', () => {
-  it('hashes every segment and the whole file (on two worker threads), the short last segment too', async () => {
+  it('hashes every segment and the whole file (on a worker thread), the short last segment too', async () => {
     const t = await tempDir();
     cleanup = t.cleanup;
     for (const size of [3 * (1 << 20) + 777, 1000, 0]) {

@@ -1,0 +1,22 @@
+/**
+ * One segment's bytes into two SHA-256 states at once: the segment's own digest and the running
+ * whole-file digest. Both ends hash every byte twice (the protocol carries both digests), and
+ * doing it a chunk at a time means the second pass reads the chunk from the core's own cache
+ * instead of memory. Measured on the 2-core test machine (node:crypto SHA-256 at 1.14 GB/s over
+ * 64 MiB, 1.78 GB/s over a 1 MiB buffer): two passes over 64 fresh 4 MiB segments run at
+ * 586-607 MB/s of data one after the other, 801-900 MB/s in 64 KiB chunks, 652-688 MB/s in
+ * 1 MiB chunks (bench/results/hash-alongside-2026-12-02.txt).
+ */
+import type { Hash } from 'node:crypto';
+
+/** Small enough to stay in L1/L2 between the two updates, large enough that calls are few. */
+export const HASH_CHUNK_BYTES = 64 * 1024;
+
+/** Feeds `data` to `first` and `second`, chunk by chunk, in order. */
+export function hashAlongside(data: Uint8Array, first: Hash, second: Hash): void {
+  for (let offset = 0; offset < data.length; offset += HASH_CHUNK_BYTES) {
+    const chunk = data.subarray(offset, Math.min(data.length, offset + HASH_CHUNK_BYTES));
+    first.update(chunk);
+    second.update(chunk);
+  }
+}
