@@ -133,9 +133,10 @@ export interface ReceiveSummary {
   datagramsReceived: number;
   datagramsLost: number;
   drops: Record<string, number>;
-  /** Segments assembled, the ones with every source symbol by a copy on the receiving thread. */
+  /** Decode attempts: one per segment, more when the codec needed more symbols or a digest failed. */
   decodeJobs: number;
-  /** Of those, the ones that needed the fountain codec's decoder (in a decode worker). */
+  /** Of those, the ones run by the fountain codec's decoder in a decode worker (a segment that
+   * had every source symbol is only copied together, on the receiving thread). */
   codecDecodes: number;
   decodeFailures: number;
   /** Segments whose decoded bytes failed the manifest's SHA-256 and were collected again. */
