@@ -411,9 +411,10 @@ export class SharedStream {
     // a few repair symbols would cost this segment a RaptorQ decode at every member that got them.
     if (!arq && this.combineMax === 1 && needed > seg.sourceSymbols * RESEND_MAX_FRACTION) return repairFor(shortfall, m.lossEstimate);
     // ARQ: a member that never started the segment gets its sources again (oweUnstarted). A
-    // member behind the stream (4 receivers on 2 cores: a report 40-170 ms late) owed repair for
-    // its expected loss here cost that segment a RaptorQ decode at every member: 2-4 per receiver
-    // in 4 x 5 % race runs, ~0.3 s of CPU each with the decode worker's start.
+    // member behind the stream (4 receivers on 2 cores: its report not yet past a whole segment's
+    // sources, ~3,000 datagrams or ~40 ms at ~100 MB/s) owed repair for its expected loss here
+    // cost that segment a RaptorQ decode at every member: 2-4 per receiver in 4 x 5 % race runs,
+    // and 2.4 s of CPU per receiver instead of 1.5 s with the decode worker they started.
     if (!listed) return started || arq || coming > 0 ? 0 : repairFor(shortfall, m.lossEstimate);
     const tail = shortfall > listed.length ? Math.max(0, Math.min(Math.ceil(shortfall - listed.length), needed - listed.length)) : 0;
     this.queueResends(seg, m.id, listed, highest, lostBefore);
