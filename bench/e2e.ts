@@ -16,7 +16,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datagramLength } from '../encoder/datagram.js';
-import { crc32Scheme } from '../encoder/integrity.js';
+import { crc32Scheme, gcmImplementation } from '../encoder/integrity.js';
 import { raptorqCodec } from '../encoder/raptorq.js';
 import { segmentRange, planSegments } from '../encoder/segmentLayout.js';
 import type { RecoveryMode } from '../sender/streamCore.js';
@@ -49,6 +49,8 @@ export interface E2EResult {
   senderPeakRssMiB: number;
   receiverPeakRssMiB: number[];
   allIdentical: boolean;
+  /** Sender's then receivers' AES-256-GCM implementation (what encrypted mode ran on). */
+  gcm: string[];
 }
 
 interface ChildReport {
@@ -58,13 +60,15 @@ interface ChildReport {
   maxRssMiB: number;
   message?: string;
   port?: number;
+  /** The AES-256-GCM implementation the process would use (encrypted mode). */
+  gcm?: string;
 }
 
 const child = fileURLToPath(new URL('./e2eChild.js', import.meta.url));
 
-function spawnRole(args: string[], onMessage?: (m: ChildReport) => void): Promise<ChildReport> {
+function spawnRole(args: string[], onMessage?: (m: ChildReport) => void, env?: NodeJS.ProcessEnv): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    const p = fork(child, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const p = fork(child, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: env && { ...process.env, ...env } });
     let final: ChildReport | undefined;
     p.on('message', (m: ChildReport) => {
       if (m.type === 'done' || m.type === 'failed') final = m;
@@ -116,7 +120,7 @@ export async function runTransfer(
   loss: number,
   sourceHash: string,
   recovery: RecoveryMode = 'auto',
-  opts: { security?: { mode: SecurityMode; keysDir: string; keyFiles: string[] }; rateBits?: number } = {},
+  opts: { security?: { mode: SecurityMode; keysDir: string; keyFiles: string[] }; rateBits?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<E2EResult> {
   const { security } = opts;
   const port = await freePort();
@@ -136,14 +140,14 @@ export async function runTransfer(
   let allReady!: () => void;
   const receiversReady = new Promise<void>((r) => (allReady = r));
   const rxDone = outs.map((out, i) =>
-    spawnRole(['receive', String(port), out, String(loss), String(100 + i), ...(secure.length ? [security!.keyFiles[i]!] : [])], (m) => m.type === 'ready' && ++ready === receivers && allReady()),
+    spawnRole(['receive', String(port), out, String(loss), String(100 + i), ...(secure.length ? [security!.keyFiles[i]!] : [])], (m) => m.type === 'ready' && ++ready === receivers && allReady(), opts.env),
   );
   await Promise.race([receiversReady, Promise.all(rxDone)]);
   await new Promise((r) => setTimeout(r, 200 + 50 * receivers));
   let resolveListening!: () => void;
   const listeningNow = new Promise<void>((r) => (resolveListening = r));
   const start = performance.now();
-  const sender = spawnRole(['send', file, String(receivers), recovery, rate, String(port), ...secure], (m) => m.type === 'listening' && resolveListening());
+  const sender = spawnRole(['send', file, String(receivers), recovery, rate, String(port), ...secure], (m) => m.type === 'listening' && resolveListening(), opts.env);
   await Promise.race([listeningNow, sender]);
   const listening = performance.now();
   const rx = await Promise.all(rxDone);
@@ -169,6 +173,7 @@ export async function runTransfer(
     senderPeakRssMiB: tx.maxRssMiB,
     receiverPeakRssMiB: rx.map((r) => r.maxRssMiB),
     allIdentical: hashes.every((h) => h === sourceHash),
+    gcm: [tx, ...rx].map((r) => r.gcm ?? '?'),
   };
 }
 
@@ -299,7 +304,10 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
 }
 
 export interface SecurityBenchResult {
-  mode: SecurityMode;
+  /** open, mac, encrypt, or encrypt-node-crypto (encrypted with the native module turned off). */
+  mode: string;
+  /** Encrypted modes: the AES-256-GCM implementation(s) the sender and receiver processes ran. */
+  gcm?: string;
   /** Sender rate ceiling, bits/s (undefined: the default 1 Gbit/s; 0: none). */
   rateBits?: number;
   goodputMBps: number;
@@ -324,18 +332,31 @@ export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number
     const keysDir = join(dir, 'receivers');
     const { enroll } = await import('../cli/keyFiles.js');
     const keyFiles = [await enroll('bench-rx', keysDir)];
-    const modes: SecurityMode[] = ['open', 'mac', 'encrypt'];
-    const runs = new Map<SecurityMode, E2EResult[]>(modes.map((m) => [m, []]));
+    // Where the native AES-256-GCM module is in use, encrypted mode also runs without it
+    // (FOUNTCAST_NATIVE=0 in both processes): the node:crypto baseline in the same run.
+    const native = gcmImplementation().implementation === 'native';
+    const variants: { mode: string; security: SecurityMode; env?: NodeJS.ProcessEnv }[] = [
+      { mode: 'open', security: 'open' },
+      { mode: 'mac', security: 'mac' },
+      { mode: 'encrypt', security: 'encrypt' },
+      ...(native ? [{ mode: 'encrypt-node-crypto', security: 'encrypt' as const, env: { FOUNTCAST_NATIVE: '0' } }] : []),
+    ];
+    const modes = variants.map((v) => v.mode);
+    const runs = new Map<string, E2EResult[]>(modes.map((m) => [m, []]));
     for (let i = 0; i < repeat; i++) {
-      for (const mode of modes) runs.get(mode)!.push(await runTransfer(file, dir, sizeMiB, 1, 0, sourceHash, 'auto', { security: { mode, keysDir, keyFiles }, rateBits: opts.rateBits }));
+      for (const v of variants) {
+        runs.get(v.mode)!.push(await runTransfer(file, dir, sizeMiB, 1, 0, sourceHash, 'auto', { security: { mode: v.security, keysDir, keyFiles }, rateBits: opts.rateBits, env: v.env }));
+      }
     }
     const median = (rs: E2EResult[]) => [...rs].sort((a, b) => a.goodputMBps - b.goodputMBps)[Math.floor((rs.length - 1) / 2)]!;
     const open = median(runs.get('open')!).goodputMBps;
-    return modes.map((mode) => {
+    return variants.map(({ mode, security }) => {
       const rs = runs.get(mode)!;
       const m = median(rs);
+      const gcm = security === 'encrypt' ? [...new Set(rs.flatMap((x) => x.gcm))].join('+') : undefined;
       const r: SecurityBenchResult = {
         mode,
+        gcm,
         rateBits: opts.rateBits,
         goodputMBps: m.goodputMBps,
         goodputRunsMBps: rs.map((x) => x.goodputMBps),
@@ -345,7 +366,7 @@ export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number
         allIdentical: rs.every((x) => x.allIdentical),
       };
       console.log(
-        `bench=security mode=${mode} size_mib=${sizeMiB} rate=${opts.rateBits === undefined ? 'default' : opts.rateBits} runs=${rs.length} goodput_mb_per_s=${m.goodputMBps.toFixed(1)} vs_open=${r.vsOpen.toFixed(2)} ` +
+        `bench=security mode=${mode}${gcm ? ` gcm=${gcm}` : ''} size_mib=${sizeMiB} rate=${opts.rateBits === undefined ? 'default' : opts.rateBits} runs=${rs.length} goodput_mb_per_s=${m.goodputMBps.toFixed(1)} vs_open=${r.vsOpen.toFixed(2)} ` +
           `runs_mb_per_s=${rs.map((x) => x.goodputMBps.toFixed(1)).join('/')} sender_cpu_s=${m.senderCpuSeconds.toFixed(2)} receiver_cpu_s=${r.receiverCpuSeconds.toFixed(2)} identical=${r.allIdentical}`,
       );
       return r;

@@ -4,15 +4,18 @@
  * so the security issue can add a truncated HMAC-SHA256 or an AEAD tag without a new version.
  */
 import * as cryptoModule from 'node:crypto';
-import { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { AES256_GCM_TAG_KIND, aes256GcmScheme } from './aes256Gcm.js';
+
+export { aes256GcmScheme, GCM_TRAILER_LENGTH, gcmImplementation, logGcmImplementation } from './aes256Gcm.js';
 
 export const TagKind = {
   Crc32: 1,
   /** HMAC-SHA256 truncated to 16 bytes (authenticated mode: enrolled receivers). */
   HmacSha256_128: 2,
   /** AES-256-GCM: the symbol encrypted, a 12-byte nonce and the 16-byte tag (encrypted mode). */
-  Aes256Gcm: 3,
+  Aes256Gcm: AES256_GCM_TAG_KIND,
 } as const;
 export type TagKind = (typeof TagKind)[keyof typeof TagKind];
 
@@ -108,54 +111,6 @@ function definitionHmac(key: Uint8Array, hash: OneShotHash): Tagger {
     inner.set(bytes.subarray(0, end), BLOCK);
     outer.set(hash('sha256', inner.subarray(0, BLOCK + end), 'buffer'), BLOCK);
     return hash('sha256', outer, 'buffer');
-  };
-}
-
-/** Bytes after the symbol in encrypted mode: the 12-byte GCM nonce, then the 16-byte tag. */
-export const GCM_TRAILER_LENGTH = 28;
-const HEADER = 24;
-
-/**
- * AES-256-GCM per datagram: the symbol is encrypted, the 24-byte header is authenticated as
- * additional data. The nonce travels in the datagram: 4 random bytes fixed per sealing scheme
- * (one per stream worker) and a 64-bit counter, so it never repeats under one key — the stream
- * key is fresh per unicast stream and per shared session, and its one worker owns the counter.
- * (Deriving the nonce from the 32-bit sequence number would repeat after 2^32 datagrams, which
- * a long carousel reaches.) node:crypto: native AES-NI, once per datagram.
- */
-export function aes256GcmScheme(key: Uint8Array): IntegrityScheme {
-  if (key.length !== 32) throw new RangeError('an AES-256-GCM datagram key has 32 bytes');
-  const k = Buffer.from(key);
-  const nonce = Buffer.alloc(12);
-  randomFillSync(nonce, 0, 4);
-  let counter = 0n;
-  return {
-    kind: TagKind.Aes256Gcm,
-    tagLength: GCM_TRAILER_LENGTH,
-    seal(bytes, end) {
-      nonce.writeBigUInt64BE(counter++, 4);
-      const c = createCipheriv('aes-256-gcm', k, nonce);
-      c.setAAD(bytes.subarray(0, HEADER));
-      const body = c.update(bytes.subarray(HEADER, end));
-      c.final();
-      bytes.set(body, HEADER);
-      bytes.set(nonce, end);
-      bytes.set(c.getAuthTag(), end + 12);
-    },
-    check(bytes, end) {
-      if (bytes.length < end + GCM_TRAILER_LENGTH || end < HEADER) return false;
-      try {
-        const d = createDecipheriv('aes-256-gcm', k, bytes.subarray(end, end + 12));
-        d.setAAD(bytes.subarray(0, HEADER));
-        d.setAuthTag(bytes.subarray(end + 12, end + GCM_TRAILER_LENGTH));
-        const plain = d.update(bytes.subarray(HEADER, end));
-        d.final(); // throws on a bad tag: nothing was written yet
-        bytes.set(plain, HEADER);
-        return true;
-      } catch {
-        return false;
-      }
-    },
   };
 }
 
