@@ -16,7 +16,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datagramLength } from '../encoder/datagram.js';
-import { crc32Scheme, gcmImplementation } from '../encoder/integrity.js';
+import { crc32Scheme, gcmImplementation, macImplementation } from '../encoder/integrity.js';
 import { raptorqCodec } from '../encoder/raptorq.js';
 import { segmentRange, planSegments } from '../encoder/segmentLayout.js';
 import type { RecoveryMode } from '../sender/streamCore.js';
@@ -49,8 +49,8 @@ export interface E2EResult {
   senderPeakRssMiB: number;
   receiverPeakRssMiB: number[];
   allIdentical: boolean;
-  /** Sender's then receivers' AES-256-GCM implementation (what encrypted mode ran on). */
-  gcm: string[];
+  /** Per process (sender, then receivers): the implementation MAC and encrypted modes ran on. */
+  crypto: { mac?: string; encrypt?: string }[];
 }
 
 interface ChildReport {
@@ -60,8 +60,8 @@ interface ChildReport {
   maxRssMiB: number;
   message?: string;
   port?: number;
-  /** The AES-256-GCM implementation the process would use (encrypted mode). */
-  gcm?: string;
+  /** The implementations the process's MAC and encrypted modes use (native or node:crypto). */
+  crypto?: { mac?: string; encrypt?: string };
 }
 
 const child = fileURLToPath(new URL('./e2eChild.js', import.meta.url));
@@ -173,7 +173,7 @@ export async function runTransfer(
     senderPeakRssMiB: tx.maxRssMiB,
     receiverPeakRssMiB: rx.map((r) => r.maxRssMiB),
     allIdentical: hashes.every((h) => h === sourceHash),
-    gcm: [tx, ...rx].map((r) => r.gcm ?? '?'),
+    crypto: [tx, ...rx].map((r) => r.crypto ?? {}),
   };
 }
 
@@ -306,8 +306,8 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
 export interface SecurityBenchResult {
   /** open, mac, encrypt, or encrypt-node-crypto (encrypted with the native module turned off). */
   mode: string;
-  /** Encrypted modes: the AES-256-GCM implementation(s) the sender and receiver processes ran. */
-  gcm?: string;
+  /** MAC and encrypted modes: the implementation(s) the sender and receiver processes ran. */
+  implementation?: string;
   /** Sender rate ceiling, bits/s (undefined: the default 1 Gbit/s; 0: none). */
   rateBits?: number;
   goodputMBps: number;
@@ -319,8 +319,10 @@ export interface SecurityBenchResult {
 }
 
 /**
- * Open vs MAC vs encrypted goodput, one receiver, lossless, `repeat` rounds of the three modes
- * interleaved (so drift on a shared machine hits all three alike); medians compared.
+ * Open vs MAC vs encrypted goodput, one receiver, lossless, `repeat` rounds of the modes
+ * interleaved (so drift on a shared machine hits all alike); medians compared. Where the native
+ * crypto module is in use, MAC and encrypted modes also run without it (FOUNTCAST_NATIVE=0 in
+ * both processes): the node:crypto baselines, in the same run.
  */
 export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number; rateBits?: number } = {}): Promise<SecurityBenchResult[]> {
   const sizeMiB = opts.sizeMiB ?? 256;
@@ -332,14 +334,13 @@ export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number
     const keysDir = join(dir, 'receivers');
     const { enroll } = await import('../cli/keyFiles.js');
     const keyFiles = [await enroll('bench-rx', keysDir)];
-    // Where the native AES-256-GCM module is in use, encrypted mode also runs without it
-    // (FOUNTCAST_NATIVE=0 in both processes): the node:crypto baseline in the same run.
-    const native = gcmImplementation().implementation === 'native';
+    const nodeCrypto = { FOUNTCAST_NATIVE: '0' };
     const variants: { mode: string; security: SecurityMode; env?: NodeJS.ProcessEnv }[] = [
       { mode: 'open', security: 'open' },
       { mode: 'mac', security: 'mac' },
+      ...(macImplementation().implementation === 'native' ? [{ mode: 'mac-node-crypto', security: 'mac' as const, env: nodeCrypto }] : []),
       { mode: 'encrypt', security: 'encrypt' },
-      ...(native ? [{ mode: 'encrypt-node-crypto', security: 'encrypt' as const, env: { FOUNTCAST_NATIVE: '0' } }] : []),
+      ...(gcmImplementation().implementation === 'native' ? [{ mode: 'encrypt-node-crypto', security: 'encrypt' as const, env: nodeCrypto }] : []),
     ];
     const modes = variants.map((v) => v.mode);
     const runs = new Map<string, E2EResult[]>(modes.map((m) => [m, []]));
@@ -353,10 +354,10 @@ export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number
     return variants.map(({ mode, security }) => {
       const rs = runs.get(mode)!;
       const m = median(rs);
-      const gcm = security === 'encrypt' ? [...new Set(rs.flatMap((x) => x.gcm))].join('+') : undefined;
+      const implementation = security === 'open' ? undefined : [...new Set(rs.flatMap((x) => x.crypto.map((c) => c[security] ?? '?')))].join('+');
       const r: SecurityBenchResult = {
         mode,
-        gcm,
+        implementation,
         rateBits: opts.rateBits,
         goodputMBps: m.goodputMBps,
         goodputRunsMBps: rs.map((x) => x.goodputMBps),
@@ -366,7 +367,7 @@ export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number
         allIdentical: rs.every((x) => x.allIdentical),
       };
       console.log(
-        `bench=security mode=${mode}${gcm ? ` gcm=${gcm}` : ''} size_mib=${sizeMiB} rate=${opts.rateBits === undefined ? 'default' : opts.rateBits} runs=${rs.length} goodput_mb_per_s=${m.goodputMBps.toFixed(1)} vs_open=${r.vsOpen.toFixed(2)} ` +
+        `bench=security mode=${mode}${implementation ? ` crypto=${implementation}` : ''} size_mib=${sizeMiB} rate=${opts.rateBits === undefined ? 'default' : opts.rateBits} runs=${rs.length} goodput_mb_per_s=${m.goodputMBps.toFixed(1)} vs_open=${r.vsOpen.toFixed(2)} ` +
           `runs_mb_per_s=${rs.map((x) => x.goodputMBps.toFixed(1)).join('/')} sender_cpu_s=${m.senderCpuSeconds.toFixed(2)} receiver_cpu_s=${r.receiverCpuSeconds.toFixed(2)} identical=${r.allIdentical}`,
       );
       return r;

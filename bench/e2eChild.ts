@@ -6,7 +6,7 @@
  * over IPC, so the parent can attribute cost to sender and receivers separately.
  */
 import { loadReceiverKeyFile, receiverKeyDirectory } from '../cli/keyFiles.js';
-import { gcmImplementation } from '../encoder/integrity.js';
+import { gcmImplementation, macImplementation } from '../encoder/integrity.js';
 import { receive } from '../receiver/receive.js';
 import { send } from '../sender/send.js';
 import type { RecoveryMode } from '../sender/streamCore.js';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     result,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     maxRssMiB: usage.maxRSS / 1024,
-    gcm: gcmImplementation().implementation,
+    crypto: { mac: macImplementation().implementation, encrypt: gcmImplementation().implementation },
   });
   process.disconnect();
 }

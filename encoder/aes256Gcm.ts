@@ -8,7 +8,7 @@
  * unicast stream and per shared session, and its one worker owns the counter. (Deriving it from
  * the 32-bit sequence number would repeat after 2^32 datagrams, which a long carousel reaches.)
  *
- * Two implementations of the same bytes: the native module (nativeAead.ts), which keeps one
+ * Two implementations of the same bytes: the native module (nativeCrypto.ts), which keeps one
  * OpenSSL context per key, and node:crypto, which needs a new Cipheriv for every nonce and costs
  * several times more per datagram. The native one is used only after it has sealed and opened a
  * test datagram that node:crypto opens and sealed respectively, so a miscompiled module can cost
@@ -16,7 +16,7 @@
  */
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import type { IntegrityScheme } from './integrity.js';
-import { loadNativeGcm, type NativeGcm } from './nativeAead.js';
+import { implementationOf, verifiedNativeCrypto, type CryptoImplementation, type NativeCrypto, type NativeCryptoStatus } from './nativeCrypto.js';
 
 /** The tag kind byte of encrypted datagrams (integrity.ts's TagKind.Aes256Gcm). */
 export const AES256_GCM_TAG_KIND = 3;
@@ -94,38 +94,28 @@ function nodeCryptoCore(key: Uint8Array): GcmCore {
   };
 }
 
-function nativeCore(native: NativeGcm, key: Uint8Array): GcmCore {
-  const context = native.create(key);
+function nativeCore(native: NativeCrypto, key: Uint8Array): GcmCore {
+  const context = native.gcmCreate(key);
   return {
-    seal: (bytes, end, nonce) => native.seal(context, bytes, HEADER, end, nonce),
-    open: (bytes, end) => native.open(context, bytes, HEADER, end),
+    seal: (bytes, end, nonce) => native.gcmSeal(context, bytes, HEADER, end, nonce),
+    open: (bytes, end) => native.gcmOpen(context, bytes, HEADER, end),
   };
 }
 
-let verified: { module: NativeGcm | undefined; reason?: string } | undefined;
-
 /** Which implementation encrypted mode uses in this thread, and why not the native one. */
-export function gcmImplementation(): { implementation: 'native' | 'node:crypto'; reason?: string } {
-  const v = verifiedNativeGcm();
-  return v.module ? { implementation: 'native' } : { implementation: 'node:crypto', reason: v.reason };
+export function gcmImplementation(): CryptoImplementation {
+  return implementationOf(verifiedNativeGcm());
 }
 
 /** The native module, once it has agreed with node:crypto both ways on a test datagram. */
-function verifiedNativeGcm(): { module: NativeGcm | undefined; reason?: string } {
-  verified ??= verify();
-  return verified;
-}
-
-function verify(): { module: NativeGcm | undefined; reason?: string } {
-  const loaded = loadNativeGcm();
-  if (!loaded.module) return loaded;
-  try {
+function verifiedNativeGcm(): NativeCryptoStatus {
+  return verifiedNativeCrypto('AES-256-GCM', (module) => {
     const key = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
     const nonce = Uint8Array.from({ length: NONCE }, (_, i) => 200 - i);
     const end = HEADER + 1000;
     const plain = Uint8Array.from({ length: end + GCM_TRAILER_LENGTH }, (_, i) => (i * 31) & 0xff);
     const reference = nodeCryptoCore(key);
-    const native = nativeCore(loaded.module, key);
+    const native = nativeCore(module, key);
     const byNative = plain.slice();
     native.seal(byNative, end, nonce);
     const byNode = plain.slice();
@@ -133,23 +123,15 @@ function verify(): { module: NativeGcm | undefined; reason?: string } {
     const forged = byNode.slice();
     forged[end + NONCE] = forged[end + NONCE]! ^ 1;
     const forgedBefore = forged.slice();
-    const same = (a: Uint8Array, b: Uint8Array, upTo: number) => Buffer.compare(a.subarray(0, upTo), b.subarray(0, upTo)) === 0;
-    const ok =
+    const same = (x: Uint8Array, y: Uint8Array, upTo: number) => Buffer.compare(x.subarray(0, upTo), y.subarray(0, upTo)) === 0;
+    return (
       same(byNative, byNode, end + GCM_TRAILER_LENGTH) &&
       reference.open(byNative, end) &&
       same(byNative, plain, end) &&
       native.open(byNode, end) &&
       same(byNode, plain, end) &&
       !native.open(forged, end) &&
-      same(forged, forgedBefore, forged.length);
-    return ok ? loaded : { module: undefined, reason: 'the native module disagrees with node:crypto on a test datagram' };
-  } catch (e) {
-    return { module: undefined, reason: `the native module failed its check: ${(e as Error).message}` };
-  }
-}
-
-/** One log line: which implementation encrypted mode runs on here, and why not the native one. */
-export function logGcmImplementation(log: { info(obj: object, msg: string): void }): void {
-  const g = gcmImplementation();
-  log.info(g, g.reason === undefined ? 'encrypted datagrams: AES-256-GCM by the native module' : `encrypted datagrams: AES-256-GCM by node:crypto (slower per datagram: ${g.reason})`);
+      same(forged, forgedBefore, forged.length)
+    );
+  });
 }

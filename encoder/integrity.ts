@@ -3,17 +3,17 @@
  * catches corruption, not forgery). The format reserves a tag kind byte and a variable tag length
  * so the security issue can add a truncated HMAC-SHA256 or an AEAD tag without a new version.
  */
-import * as cryptoModule from 'node:crypto';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { AES256_GCM_TAG_KIND, aes256GcmScheme } from './aes256Gcm.js';
+import { AES256_GCM_TAG_KIND, aes256GcmScheme, gcmImplementation } from './aes256Gcm.js';
+import { HMAC_SHA256_128_TAG_KIND, hmacSha256Scheme, macImplementation } from './hmacSha256.js';
 
-export { aes256GcmScheme, GCM_TRAILER_LENGTH, gcmImplementation, logGcmImplementation } from './aes256Gcm.js';
+export { aes256GcmScheme, GCM_TRAILER_LENGTH, gcmImplementation } from './aes256Gcm.js';
+export { HMAC_TAG_LENGTH, hmacSha256Scheme, macImplementation } from './hmacSha256.js';
 
 export const TagKind = {
   Crc32: 1,
   /** HMAC-SHA256 truncated to 16 bytes (authenticated mode: enrolled receivers). */
-  HmacSha256_128: 2,
+  HmacSha256_128: HMAC_SHA256_128_TAG_KIND,
   /** AES-256-GCM: the symbol encrypted, a 12-byte nonce and the 16-byte tag (encrypted mode). */
   Aes256Gcm: AES256_GCM_TAG_KIND,
 } as const;
@@ -53,67 +53,6 @@ export const crc32Scheme: IntegrityScheme = {
   },
 };
 
-/** Bytes of the truncated HMAC-SHA256 tag (128 bits: forging one takes 2^128 tries). */
-export const HMAC_TAG_LENGTH = 16;
-
-/**
- * Truncated HMAC-SHA256 under the stream's datagram key. node:crypto is native (~2 µs per
- * 1.4 kB datagram against ~18 µs for @noble/hashes), and this runs for every datagram.
- *
- * HMAC is computed by its definition, H((K ^ opad) || H((K ^ ipad) || m)), with two one-shot
- * `crypto.hash` calls on buffers whose key blocks are prepared once: measured 1.96 µs against
- * 2.28 µs for `createHmac(...).update(m).digest()`, which builds a context object and re-derives
- * the padded key for every datagram (a test checks both give the same tags). Node before 20.12
- * lacks `crypto.hash` and gets createHmac.
- */
-export function hmacSha256Scheme(key: Uint8Array): IntegrityScheme {
-  if (key.length < 16) throw new RangeError('a datagram MAC key has at least 16 bytes');
-  const tag = typeof oneShotHash === 'function' ? definitionHmac(key, oneShotHash) : contextHmac(key);
-  return {
-    kind: TagKind.HmacSha256_128,
-    tagLength: HMAC_TAG_LENGTH,
-    seal(bytes, end) {
-      bytes.set(tag(bytes, end).subarray(0, HMAC_TAG_LENGTH), end);
-    },
-    check(bytes, end) {
-      if (bytes.length < end + HMAC_TAG_LENGTH) return false;
-      return timingSafeEqual(tag(bytes, end).subarray(0, HMAC_TAG_LENGTH), bytes.subarray(end, end + HMAC_TAG_LENGTH));
-    },
-  };
-}
-
-type Tagger = (bytes: Uint8Array, end: number) => Buffer;
-type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') => Buffer;
-// Typed by hand: @types/node for 20.10 does not declare it; undefined before Node 20.12.
-const oneShotHash = (cryptoModule as unknown as { hash?: OneShotHash }).hash;
-
-function contextHmac(key: Uint8Array): Tagger {
-  const k = Buffer.from(key);
-  return (bytes, end) => createHmac('sha256', k).update(bytes.subarray(0, end)).digest();
-}
-
-/** HMAC-SHA256 by definition (RFC 2104), reusing the padded key blocks across datagrams. */
-function definitionHmac(key: Uint8Array, hash: OneShotHash): Tagger {
-  const BLOCK = 64;
-  const k = key.length > BLOCK ? hash('sha256', key, 'buffer') : key;
-  let inner = Buffer.alloc(BLOCK + 2048); // K ^ ipad, then the message
-  const outer = Buffer.alloc(BLOCK + 32); // K ^ opad, then the inner digest
-  for (let i = 0; i < BLOCK; i++) {
-    inner[i] = (k[i] ?? 0) ^ 0x36;
-    outer[i] = (k[i] ?? 0) ^ 0x5c;
-  }
-  return (bytes, end) => {
-    if (inner.length < BLOCK + end) {
-      const grown = Buffer.alloc(BLOCK + end);
-      inner.copy(grown, 0, 0, BLOCK);
-      inner = grown;
-    }
-    inner.set(bytes.subarray(0, end), BLOCK);
-    outer.set(hash('sha256', inner.subarray(0, BLOCK + end), 'buffer'), BLOCK);
-    return hash('sha256', outer, 'buffer');
-  };
-}
-
 export class IntegrityKeyError extends Error {
   override readonly name = 'IntegrityKeyError';
 }
@@ -132,4 +71,13 @@ export function integrityFor(tagKind: number, key?: Uint8Array): IntegrityScheme
     default:
       throw new IntegrityKeyError(`tag kind ${tagKind} is not supported by this version`);
   }
+}
+
+/** One log line for a keyed tag kind: which implementation runs it here, and why not the native one. */
+export function logTagImplementation(log: { info(obj: object, msg: string): void }, tagKind: number): void {
+  const [what, impl] = tagKind === TagKind.Aes256Gcm ? ['AES-256-GCM', gcmImplementation()] : ['HMAC-SHA256', macImplementation()];
+  log.info(
+    { tagKind, ...impl },
+    impl.reason === undefined ? `datagram ${what} by the native module` : `datagram ${what} by node:crypto (slower per datagram: ${impl.reason})`,
+  );
 }

@@ -1,12 +1,14 @@
 /**
- * Loader of the optional native AES-256-GCM module (encoder/native/aes256gcm.c, built by
- * `npm ci` when the machine has a C compiler and Node's headers; encoder/native/build.mjs).
+ * Loader of the optional native crypto module (encoder/native/*.c, built by `npm ci` when the
+ * machine has a C compiler and Node's headers; encoder/native/build.mjs).
  *
- * Encrypted mode seals every datagram at the sender and opens it at every receiver. node:crypto
- * can only do that with a new Cipheriv per nonce (measured 5-10 us per 1.4 kB datagram, mostly
- * object and buffer churn); the module keeps one OpenSSL context per stream key (~1 us). It is an
- * accelerator only: the wire format is the same, and integrity.ts falls back to node:crypto when
- * the module is absent, disabled, or disagrees with node:crypto in its load-time check.
+ * MAC and encrypted modes tag every datagram at the sender and check it at every receiver.
+ * node:crypto makes each of those a few objects and Buffers: a new Cipheriv per GCM nonce
+ * (5-11 us per 1.4 kB datagram, mostly object churn), two one-shot hashes and copies per HMAC.
+ * The module keeps per-key state (an OpenSSL GCM context; the SHA-256 states after the HMAC
+ * pads) across datagrams. It is an accelerator only: the wire bytes are the same, and
+ * aes256Gcm.ts / datagramMac.ts fall back to node:crypto when the module is absent, disabled,
+ * or disagrees with node:crypto in their load-time checks.
  *
  * FOUNTCAST_NATIVE=0 disables it (A/B benchmarks, or a user who distrusts compiled code).
  */
@@ -14,33 +16,40 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-/** An OpenSSL context bound to one key (opaque; freed by the garbage collector). */
+/** Per-key state inside the module (opaque; freed by the garbage collector). */
 export type NativeGcmContext = { readonly nativeGcmContext: unique symbol };
+export type NativeHmacContext = { readonly nativeHmacContext: unique symbol };
 
-export interface NativeGcm {
-  create(key: Uint8Array): NativeGcmContext;
+export interface NativeCrypto {
+  gcmCreate(key: Uint8Array): NativeGcmContext;
   /** Encrypts bytes[header, end) in place; writes the nonce at end and the 16-byte tag after it. */
-  seal(context: NativeGcmContext, bytes: Uint8Array, header: number, end: number, nonce: Uint8Array): void;
+  gcmSeal(context: NativeGcmContext, bytes: Uint8Array, header: number, end: number, nonce: Uint8Array): void;
   /** True when the tag authenticates bytes[0, end); only then is bytes[header, end) decrypted. */
-  open(context: NativeGcmContext, bytes: Uint8Array, header: number, end: number): boolean;
+  gcmOpen(context: NativeGcmContext, bytes: Uint8Array, header: number, end: number): boolean;
+  hmacCreate(key: Uint8Array): NativeHmacContext;
+  /** Writes HMAC-SHA256(bytes[0, end)) truncated to 16 bytes at end. */
+  hmacSeal(context: NativeHmacContext, bytes: Uint8Array, end: number): void;
+  /** The 16 bytes at end are that tag (constant-time comparison); false on bad arguments. */
+  hmacCheck(context: NativeHmacContext, bytes: Uint8Array, end: number): boolean;
 }
 
-export interface NativeGcmStatus {
-  readonly module: NativeGcm | undefined;
+export interface NativeCryptoStatus {
+  readonly module: NativeCrypto | undefined;
   /** Why it is not in use (absent, disabled, failed to load). */
   readonly reason?: string;
 }
 
 const MODULE_FILE = 'build/Release/fountcast_native.node';
-let status: NativeGcmStatus | undefined;
+const FUNCTIONS = ['gcmCreate', 'gcmSeal', 'gcmOpen', 'hmacCreate', 'hmacSeal', 'hmacCheck'] as const;
+let status: NativeCryptoStatus | undefined;
 
 /** The module, loaded once per thread; undefined (with a reason) when it cannot be used. */
-export function loadNativeGcm(): NativeGcmStatus {
+export function loadNativeCrypto(): NativeCryptoStatus {
   status ??= load();
   return status;
 }
 
-function load(): NativeGcmStatus {
+function load(): NativeCryptoStatus {
   if (process.env.FOUNTCAST_NATIVE === '0') return { module: undefined, reason: 'disabled by FOUNTCAST_NATIVE=0' };
   // From encoder/ (sources under test) or dist/encoder/ (the build): the package root is one or
   // two levels up.
@@ -48,12 +57,44 @@ function load(): NativeGcmStatus {
   const path = candidates.find((p) => existsSync(p));
   if (path === undefined) return { module: undefined, reason: `${MODULE_FILE} not built` };
   try {
-    const loaded = createRequire(import.meta.url)(path) as Partial<NativeGcm>;
-    if (typeof loaded.create !== 'function' || typeof loaded.seal !== 'function' || typeof loaded.open !== 'function') {
-      return { module: undefined, reason: `${path} lacks create/seal/open` };
-    }
-    return { module: loaded as NativeGcm };
+    const loaded = createRequire(import.meta.url)(path) as Record<string, unknown>;
+    const missing = FUNCTIONS.filter((f) => typeof loaded[f] !== 'function');
+    if (missing.length > 0) return { module: undefined, reason: `${path} lacks ${missing.join(', ')}` };
+    return { module: loaded as unknown as NativeCrypto };
   } catch (e) {
     return { module: undefined, reason: `${path} failed to load: ${(e as Error).message}` };
   }
+}
+
+const verified = new Map<string, NativeCryptoStatus>();
+
+/**
+ * The module for one of its schemes, once `agrees` (that scheme's known-answer check against
+ * node:crypto) has returned true; checked once per scheme and thread.
+ */
+export function verifiedNativeCrypto(scheme: string, agrees: (m: NativeCrypto) => boolean): NativeCryptoStatus {
+  let v = verified.get(scheme);
+  if (v === undefined) {
+    const loaded = loadNativeCrypto();
+    if (loaded.module === undefined) v = loaded;
+    else {
+      try {
+        v = agrees(loaded.module) ? loaded : { module: undefined, reason: `the native ${scheme} disagrees with node:crypto on a test datagram` };
+      } catch (e) {
+        v = { module: undefined, reason: `the native ${scheme} failed its check: ${(e as Error).message}` };
+      }
+    }
+    verified.set(scheme, v);
+  }
+  return v;
+}
+
+/** Which implementation a scheme runs on in this thread, and why not the native one. */
+export interface CryptoImplementation {
+  implementation: 'native' | 'node:crypto';
+  reason?: string;
+}
+
+export function implementationOf(v: NativeCryptoStatus): CryptoImplementation {
+  return v.module ? { implementation: 'native' } : { implementation: 'node:crypto', reason: v.reason };
 }

@@ -16,7 +16,7 @@ import type { ControlEvent } from '../control/connection.js';
 import { PROTOCOL_VERSION, type Challenge, type DataPlane, type Digests, type Manifest } from '../control/messages.js';
 import { ReceiverConnection } from '../control/receiverConnection.js';
 import { ControlChannel } from '../control/tcpChannel.js';
-import { crc32Scheme, integrityFor, logGcmImplementation, TagKind, type IntegrityScheme } from '../encoder/integrity.js';
+import { crc32Scheme, integrityFor, logTagImplementation, TagKind, type IntegrityScheme } from '../encoder/integrity.js';
 import { newNonce, proofMatches, receiverProof, senderProof, sessionKey, unwrapDataKey } from '../control/auth.js';
 import { CODEC_NAMES, codecByName, isCodecName } from '../encoder/codecs.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
@@ -257,7 +257,7 @@ class ReceiveRun {
     if (!keyed || m.keyWrap === undefined) throw new SenderAuthenticationError(`the sender offers tag kind ${m.tagKind} without a key: refusing unauthenticated datagrams`);
     const dataKey = unwrapDataKey(this.sessionKey, m.keyWrap, m.sessionId);
     if (dataKey === undefined) throw new SenderAuthenticationError('the datagram key in the manifest does not open under this session key');
-    if (m.tagKind === TagKind.Aes256Gcm) logGcmImplementation(this.log);
+    logTagImplementation(this.log, m.tagKind);
     return integrityFor(m.tagKind, dataKey);
   }
 

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { CodecName } from '../encoder/codecs.js';
 import { pino } from 'pino';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
-import { logGcmImplementation } from '../encoder/aes256Gcm.js';
+import { logTagImplementation, TagKind } from '../encoder/integrity.js';
 import { openSourceFile, prepareFile, signPublication } from './preparedFile.js';
 import { SenderServer, type ControlTlsOptions, type SenderServerInit, type SendSummary } from './server.js';
 import type { DataPlane } from '../control/messages.js';
@@ -152,7 +152,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   });
   const address = server.address();
   log.info(address, `listening on ${address.address}:${address.port}`);
-  if (options.encrypt) logGcmImplementation(log);
+  if (options.receiverKeys) logTagImplementation(log, options.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128);
   file.digests.done.then(
     () => log.info({ sha256: file.digests.fileSha256, ms: Math.round(performance.now() - hashingFrom) }, `hashed ${file.fileName}: SHA-256 ${file.digests.fileSha256}`),
     (e: Error) => {

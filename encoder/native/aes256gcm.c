@@ -9,18 +9,18 @@
  *
  * The OpenSSL is Node's own: its headers ship with Node and its EVP symbols are exported by the
  * node binary (or come from the libcrypto it links), so nothing else is linked or downloaded.
- * The JS side (encoder/nativeAead.ts) validates every length before calling and checks this
+ * The JS side (encoder/nativeCrypto.ts) validates every length before calling and checks this
  * module against node:crypto on load; the checks here only keep a misuse from touching memory
  * outside the buffers.
  *
  * Wire layout (as encoder/integrity.ts): bytes[0, header) are authenticated as additional data,
  * bytes[header, end) are the symbol (encrypted in place), then the 12-byte nonce, then the tag.
  */
-#include <node_api.h>
 #include <openssl/evp.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "napiArgs.h"
 
 #define KEY_LENGTH 32
 #define NONCE_LENGTH 12
@@ -47,32 +47,14 @@ static void finalize_context(napi_env env, void *data, void *hint) {
   context_free((gcm_context *)data);
 }
 
-static napi_value throw_error(napi_env env, const char *message) {
-  napi_throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", message);
-  return NULL;
-}
-
-/* A Uint8Array argument: its bytes and length, or 0 when it is something else. */
-static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *length) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  napi_typedarray_type type;
-  void *raw = NULL;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok) return 0;
-  if (type != napi_uint8_array) return 0;
-  *data = (uint8_t *)raw;
-  return 1;
-}
-
-static int int_of(napi_env env, napi_value value, int64_t *out) {
-  napi_valuetype t;
-  if (napi_typeof(env, value, &t) != napi_ok || t != napi_number) return 0;
-  return napi_get_value_int64(env, value, out) == napi_ok;
-}
+/* Each context kind carries its own type tag, so one kind can never be read as the other. */
+static const napi_type_tag GCM_CONTEXT_TAG = {0x9a1c3e0f5b7d2a41ULL, 0x6f2e8d4c1b3a5970ULL};
 
 static gcm_context *context_of(napi_env env, napi_value value) {
   napi_valuetype t;
   if (napi_typeof(env, value, &t) != napi_ok || t != napi_external) return NULL;
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, value, &GCM_CONTEXT_TAG, &tagged) != napi_ok || !tagged) return NULL;
   void *data = NULL;
   if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
   return (gcm_context *)data;
@@ -82,12 +64,12 @@ static gcm_context *context_of(napi_env env, napi_value value) {
 static napi_value Create(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return throw_error(env, "create(key)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "create(key)");
   uint8_t *key = NULL;
   size_t key_length = 0;
-  if (!bytes_of(env, argv[0], &key, &key_length) || key_length != KEY_LENGTH) return throw_error(env, "the key must be a 32-byte Uint8Array");
+  if (!bytes_of(env, argv[0], &key, &key_length) || key_length != KEY_LENGTH) return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "the key must be a 32-byte Uint8Array");
   gcm_context *c = calloc(1, sizeof(gcm_context));
-  if (c == NULL) return throw_error(env, "out of memory");
+  if (c == NULL) return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "out of memory");
   c->enc = EVP_CIPHER_CTX_new();
   c->dec = EVP_CIPHER_CTX_new();
   if (c->enc == NULL || c->dec == NULL ||
@@ -96,13 +78,15 @@ static napi_value Create(napi_env env, napi_callback_info info) {
       EVP_CIPHER_CTX_ctrl(c->enc, EVP_CTRL_GCM_SET_IVLEN, NONCE_LENGTH, NULL) != 1 ||
       EVP_CIPHER_CTX_ctrl(c->dec, EVP_CTRL_GCM_SET_IVLEN, NONCE_LENGTH, NULL) != 1) {
     context_free(c);
-    return throw_error(env, "OpenSSL refused an AES-256-GCM context");
+    return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "OpenSSL refused an AES-256-GCM context");
   }
   napi_value result;
   if (napi_create_external(env, c, finalize_context, NULL, &result) != napi_ok) {
     context_free(c);
-    return throw_error(env, "cannot wrap the context");
+    return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "cannot wrap the context");
   }
+  /* From here the finalizer owns c. */
+  if (napi_type_tag_object(env, result, &GCM_CONTEXT_TAG) != napi_ok) return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "cannot tag the context");
   return result;
 }
 
@@ -129,8 +113,8 @@ static napi_value Seal(napi_env env, napi_callback_info info) {
   uint8_t *bytes, *nonce;
   size_t length, nonce_length;
   int64_t header, end;
-  if (!datagram_args(env, info, 5, argv, &c, &bytes, &length, &header, &end)) return throw_error(env, "seal(context, bytes, header, end, nonce): bad arguments");
-  if (!bytes_of(env, argv[4], &nonce, &nonce_length) || nonce_length != NONCE_LENGTH) return throw_error(env, "the nonce must be a 12-byte Uint8Array");
+  if (!datagram_args(env, info, 5, argv, &c, &bytes, &length, &header, &end)) return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "seal(context, bytes, header, end, nonce): bad arguments");
+  if (!bytes_of(env, argv[4], &nonce, &nonce_length) || nonce_length != NONCE_LENGTH) return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "the nonce must be a 12-byte Uint8Array");
   int out = 0;
   int body = (int)(end - header);
   uint8_t final_block[16];
@@ -140,7 +124,7 @@ static napi_value Seal(napi_env env, napi_callback_info info) {
       (body > 0 && EVP_EncryptUpdate(c->enc, bytes + header, &out, bytes + header, body) != 1) ||
       EVP_EncryptFinal_ex(c->enc, final_block, &out) != 1 ||
       EVP_CIPHER_CTX_ctrl(c->enc, EVP_CTRL_GCM_GET_TAG, TAG_LENGTH, bytes + end + NONCE_LENGTH) != 1) {
-    return throw_error(env, "AES-256-GCM sealing failed");
+    return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "AES-256-GCM sealing failed");
   }
   return NULL;
 }
@@ -180,12 +164,11 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   return result;
 }
 
-NAPI_MODULE_INIT() {
+napi_status fountcast_register_gcm(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
-      {"create", NULL, Create, NULL, NULL, NULL, napi_default, NULL},
-      {"seal", NULL, Seal, NULL, NULL, NULL, napi_default, NULL},
-      {"open", NULL, Open, NULL, NULL, NULL, napi_default, NULL},
+      {"gcmCreate", NULL, Create, NULL, NULL, NULL, napi_default, NULL},
+      {"gcmSeal", NULL, Seal, NULL, NULL, NULL, napi_default, NULL},
+      {"gcmOpen", NULL, Open, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties) != napi_ok) return NULL;
-  return exports;
+  return napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
 }

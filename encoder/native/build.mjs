@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * `npm ci` / `npm install` hook: builds the optional native AES-256-GCM module
- * (encoder/native/aes256gcm.c -> build/Release/fountcast_native.node) with node-gyp.
+ * `npm ci` / `npm install` hook: builds the optional native crypto module (per-datagram
+ * AES-256-GCM and HMAC-SHA256; encoder/native/*.c -> build/Release/fountcast_native.node) with
+ * node-gyp.
  *
- * Optional by design: fountcast works without it (encrypted mode then uses node:crypto, slower
- * per datagram), so a machine without a C compiler still installs. It never downloads anything:
+ * Optional by design: fountcast works without it (MAC and encrypted modes then use node:crypto,
+ * slower per datagram), so a machine without a C compiler still installs. It never downloads anything:
  * node-gyp is pointed at the headers of the Node that runs this script (<prefix>/include/node,
  * which carry Node's own OpenSSL headers); where they are missing the build is skipped, instead
  * of letting node-gyp fetch a header tarball.
@@ -22,10 +23,10 @@ const required = process.env.FOUNTCAST_REQUIRE_NATIVE === '1';
 
 function skip(why) {
   if (required) {
-    console.error(`fountcast: the native AES-256-GCM module is required (FOUNTCAST_REQUIRE_NATIVE=1) but ${why}`);
+    console.error(`fountcast: the native crypto module (AES-256-GCM, HMAC-SHA256) is required (FOUNTCAST_REQUIRE_NATIVE=1) but ${why}`);
     process.exit(1);
   }
-  console.warn(`fountcast: native AES-256-GCM module not built (${why}); encrypted mode uses node:crypto`);
+  console.warn(`fountcast: native crypto module (AES-256-GCM, HMAC-SHA256) not built (${why}); MAC and encrypted modes use node:crypto`);
   process.exit(0);
 }
 
@@ -46,4 +47,4 @@ const run = spawnSync(command, [...args, 'rebuild', `--nodedir=${prefix}`], { cw
 if (run.error) skip(`node-gyp did not run: ${run.error.message}`);
 if (run.status !== 0) skip(`node-gyp exited with ${run.status ?? run.signal}`);
 if (!existsSync(join(root, 'build', 'Release', 'fountcast_native.node'))) skip('node-gyp left no build/Release/fountcast_native.node');
-console.log('fountcast: built the native AES-256-GCM module');
+console.log('fountcast: built the native crypto module (AES-256-GCM, HMAC-SHA256)');

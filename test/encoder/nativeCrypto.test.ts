@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { aes256GcmScheme, GCM_TRAILER_LENGTH, gcmImplementation } from '../../encoder/aes256Gcm.js';
-import { loadNativeGcm, type NativeGcm, type NativeGcmContext } from '../../encoder/nativeAead.js';
+import { hmacSha256Scheme, macImplementation } from '../../encoder/hmacSha256.js';
+import { loadNativeCrypto, type NativeCrypto, type NativeGcmContext, type NativeHmacContext } from '../../encoder/nativeCrypto.js';
 import { SeededRandom } from '../../util/random.js';
 
 const HEADER = 24;
-const native = loadNativeGcm().module;
+const native = loadNativeCrypto().module;
 
 function datagram(random: SeededRandom, body: number): { bytes: Uint8Array; end: number } {
   const end = HEADER + body;
@@ -13,15 +14,17 @@ function datagram(random: SeededRandom, body: number): { bytes: Uint8Array; end:
   return { bytes, end };
 }
 
-describe('AES-256-GCM datagram scheme: native module against node:crypto', () => {
+describe('datagram crypto: native module against node:crypto', () => {
   it('is built and in use where the install was told to require it (CI)', () => {
     // .ci/run sets FOUNTCAST_REQUIRE_NATIVE=1: there a missing or failing module is a failure,
     // not a silent fallback.
     if (process.env.FOUNTCAST_REQUIRE_NATIVE === '1') {
-      expect(loadNativeGcm().reason).toBeUndefined();
+      expect(loadNativeCrypto().reason).toBeUndefined();
       expect(gcmImplementation()).toEqual({ implementation: 'native' });
+      expect(macImplementation()).toEqual({ implementation: 'native' });
     } else {
       expect(gcmImplementation().implementation).toBe(native ? 'native' : 'node:crypto');
+      expect(macImplementation().implementation).toBe(native ? 'native' : 'node:crypto');
     }
   });
 
@@ -80,25 +83,64 @@ describe('AES-256-GCM datagram scheme: native module against node:crypto', () =>
     expect(nonces.map((n) => n.readBigUInt64BE(4))).toEqual([0n, 1n, 2n]);
   });
 
-  it.runIf(native)('the raw module refuses misuse without touching memory outside the buffer', () => {
-    const m = native as NativeGcm;
-    expect(() => m.create(new Uint8Array(31))).toThrow(/32-byte/);
-    expect(() => m.create('k'.repeat(32) as unknown as Uint8Array)).toThrow(/32-byte/);
-    const context = m.create(new Uint8Array(32));
+  it.runIf(native)('the raw GCM functions refuse misuse without touching memory outside the buffer', () => {
+    const m = native as NativeCrypto;
+    expect(() => m.gcmCreate(new Uint8Array(31))).toThrow(/32-byte/);
+    expect(() => m.gcmCreate('k'.repeat(32) as unknown as Uint8Array)).toThrow(/32-byte/);
+    const context = m.gcmCreate(new Uint8Array(32));
     const bytes = new Uint8Array(HEADER + 10 + GCM_TRAILER_LENGTH);
     const nonce = new Uint8Array(12);
-    expect(() => m.seal(context, bytes, HEADER, HEADER + 11, nonce)).toThrow(/bad arguments/); // trailer past the end
-    expect(() => m.seal(context, bytes, HEADER, HEADER - 1, nonce)).toThrow(/bad arguments/); // end before header
-    expect(() => m.seal(context, bytes, HEADER, HEADER + 10, new Uint8Array(11))).toThrow(/12-byte/);
-    expect(() => m.seal({} as NativeGcmContext, bytes, HEADER, HEADER + 10, nonce)).toThrow(/bad arguments/);
-    expect(() => m.seal(context, new Uint16Array(40) as unknown as Uint8Array, HEADER, HEADER + 10, nonce)).toThrow(/bad arguments/);
-    expect(m.open(context, bytes, HEADER, HEADER + 11)).toBe(false);
-    expect(m.open(context, bytes, HEADER, -1)).toBe(false);
-    expect(m.open(context, bytes, -1, HEADER)).toBe(false);
-    expect(m.open(context, bytes, HEADER, 2 ** 40)).toBe(false);
-    expect(m.open(context, [] as unknown as Uint8Array, HEADER, HEADER)).toBe(false);
-    m.seal(context, bytes, HEADER, HEADER + 10, nonce);
-    expect(m.open(context, bytes, HEADER, HEADER + 10)).toBe(true);
+    expect(() => m.gcmSeal(context, bytes, HEADER, HEADER + 11, nonce)).toThrow(/bad arguments/); // trailer past the end
+    expect(() => m.gcmSeal(context, bytes, HEADER, HEADER - 1, nonce)).toThrow(/bad arguments/); // end before header
+    expect(() => m.gcmSeal(context, bytes, HEADER, HEADER + 10, new Uint8Array(11))).toThrow(/12-byte/);
+    expect(() => m.gcmSeal({} as NativeGcmContext, bytes, HEADER, HEADER + 10, nonce)).toThrow(/bad arguments/);
+    expect(() => m.gcmSeal(context, new Uint16Array(40) as unknown as Uint8Array, HEADER, HEADER + 10, nonce)).toThrow(/bad arguments/);
+    expect(m.gcmOpen(context, bytes, HEADER, HEADER + 11)).toBe(false);
+    expect(m.gcmOpen(context, bytes, HEADER, -1)).toBe(false);
+    expect(m.gcmOpen(context, bytes, -1, HEADER)).toBe(false);
+    expect(m.gcmOpen(context, bytes, HEADER, 2 ** 40)).toBe(false);
+    expect(m.gcmOpen(context, [] as unknown as Uint8Array, HEADER, HEADER)).toBe(false);
+    m.gcmSeal(context, bytes, HEADER, HEADER + 10, nonce);
+    expect(m.gcmOpen(context, bytes, HEADER, HEADER + 10)).toBe(true);
+  });
+});
+
+describe('native HMAC-SHA256', () => {
+  it.runIf(native)('the raw HMAC functions refuse misuse, and contexts of the two kinds are not interchangeable', () => {
+    const m = native as NativeCrypto;
+    expect(() => m.hmacCreate(new Uint8Array(15))).toThrow(/at least 16 bytes/);
+    const context = m.hmacCreate(new Uint8Array(32).fill(1));
+    const bytes = new Uint8Array(40 + 16);
+    expect(() => m.hmacSeal(context, bytes, 41)).toThrow(/bad arguments/); // tag past the end
+    expect(() => m.hmacSeal(context, bytes, -1)).toThrow(/bad arguments/);
+    expect(() => m.hmacSeal({} as NativeHmacContext, bytes, 40)).toThrow(/bad arguments/);
+    expect(m.hmacCheck(context, bytes, 41)).toBe(false);
+    expect(m.hmacCheck(context, new Int8Array(56) as unknown as Uint8Array, 40)).toBe(false);
+    m.hmacSeal(context, bytes, 40);
+    expect(m.hmacCheck(context, bytes, 40)).toBe(true);
+    // Both kinds are externals: each carries a type tag, so one kind is never read as the other.
+    const gcm = m.gcmCreate(new Uint8Array(32));
+    expect(() => m.hmacSeal(gcm as unknown as NativeHmacContext, bytes, 40)).toThrow(/bad arguments/);
+    expect(m.hmacCheck(gcm as unknown as NativeHmacContext, bytes, 40)).toBe(false);
+    const gcmBytes = new Uint8Array(24 + 10 + 28);
+    expect(() => m.gcmSeal(context as unknown as NativeGcmContext, gcmBytes, 24, 34, new Uint8Array(12))).toThrow(/bad arguments/);
+    expect(m.gcmOpen(context as unknown as NativeGcmContext, gcmBytes, 24, 34)).toBe(false);
+  });
+
+  it.runIf(native)('tags as node:crypto does, and the scheme reports native', () => {
+    const random = new SeededRandom(15);
+    const key = random.fill(new Uint8Array(32));
+    const byNative = hmacSha256Scheme(key, { native: true });
+    const byNode = hmacSha256Scheme(key, { native: false });
+    expect([byNative.implementation, byNode.implementation]).toEqual(['native', 'node:crypto']);
+    for (const end of [0, 24, 1420, 65_000]) {
+      const a = random.fill(new Uint8Array(end + 16));
+      const b = a.slice();
+      byNative.seal(a, end);
+      byNode.seal(b, end);
+      expect(Buffer.from(a)).toEqual(Buffer.from(b));
+      expect(byNode.check(a, end) && byNative.check(b, end)).toBe(true);
+    }
   });
 });
 
@@ -108,13 +150,15 @@ describe('loading the native module', () => {
     vi.resetModules();
   });
 
-  it('FOUNTCAST_NATIVE=0 turns it off, with the reason, and encrypted mode still works', async () => {
+  it('FOUNTCAST_NATIVE=0 turns it off, with the reason, and MAC and encrypted modes still work', async () => {
     vi.stubEnv('FOUNTCAST_NATIVE', '0');
     vi.resetModules();
     const gcm = await import('../../encoder/aes256Gcm.js');
     expect(gcm.gcmImplementation()).toEqual({ implementation: 'node:crypto', reason: 'disabled by FOUNTCAST_NATIVE=0' });
     const scheme = gcm.aes256GcmScheme(new Uint8Array(32).fill(3));
     expect(scheme.implementation).toBe('node:crypto');
+    const mac = await import('../../encoder/hmacSha256.js');
+    expect(mac.hmacSha256Scheme(new Uint8Array(32)).implementation).toBe('node:crypto');
     const { bytes, end } = datagram(new SeededRandom(14), 50);
     const plain = bytes.slice(0, end);
     scheme.seal(bytes, end);

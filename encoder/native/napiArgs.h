@@ -1,0 +1,37 @@
+/*
+ * Argument helpers shared by the native module's functions (the .c files beside it). Every value
+ * from JS is checked for its type here; callers check lengths and ranges.
+ */
+#ifndef FOUNTCAST_NAPI_ARGS_H
+#define FOUNTCAST_NAPI_ARGS_H
+
+#include <node_api.h>
+#include <stdint.h>
+
+static inline napi_value throw_error(napi_env env, const char *code, const char *message) {
+  napi_throw_error(env, code, message);
+  return NULL;
+}
+
+/* A Uint8Array argument: its bytes and length, or 0 when it is something else. */
+static inline int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *length) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  napi_typedarray_type type;
+  void *raw = NULL;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_uint8_array) return 0;
+  *data = (uint8_t *)raw;
+  return 1;
+}
+
+static inline int int_of(napi_env env, napi_value value, int64_t *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, value, &t) != napi_ok || t != napi_number) return 0;
+  return napi_get_value_int64(env, value, out) == napi_ok;
+}
+
+napi_status fountcast_register_gcm(napi_env env, napi_value exports);
+napi_status fountcast_register_hmac(napi_env env, napi_value exports);
+
+#endif
