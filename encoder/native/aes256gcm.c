@@ -51,13 +51,7 @@ static void finalize_context(napi_env env, void *data, void *hint) {
 static const napi_type_tag GCM_CONTEXT_TAG = {0x9a1c3e0f5b7d2a41ULL, 0x6f2e8d4c1b3a5970ULL};
 
 static gcm_context *context_of(napi_env env, napi_value value) {
-  napi_valuetype t;
-  if (napi_typeof(env, value, &t) != napi_ok || t != napi_external) return NULL;
-  bool tagged = false;
-  if (napi_check_object_type_tag(env, value, &GCM_CONTEXT_TAG, &tagged) != napi_ok || !tagged) return NULL;
-  void *data = NULL;
-  if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
-  return (gcm_context *)data;
+  return (gcm_context *)tagged_external(env, value, &GCM_CONTEXT_TAG);
 }
 
 /* create(key: Uint8Array(32)) -> external context */

@@ -39,13 +39,7 @@ static void finalize_context(napi_env env, void *data, void *hint) {
 static const napi_type_tag HMAC_CONTEXT_TAG = {0x3c5e7a9b1d2f4061ULL, 0x8b0d2f4e6a1c3e57ULL};
 
 static hmac_context *context_of(napi_env env, napi_value value) {
-  napi_valuetype t;
-  if (napi_typeof(env, value, &t) != napi_ok || t != napi_external) return NULL;
-  bool tagged = false;
-  if (napi_check_object_type_tag(env, value, &HMAC_CONTEXT_TAG, &tagged) != napi_ok || !tagged) return NULL;
-  void *data = NULL;
-  if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
-  return (hmac_context *)data;
+  return (hmac_context *)tagged_external(env, value, &HMAC_CONTEXT_TAG);
 }
 
 /* hmacCreate(key: Uint8Array, at least 16 bytes) -> external context */

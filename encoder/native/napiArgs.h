@@ -31,6 +31,17 @@ static inline int int_of(napi_env env, napi_value value, int64_t *out) {
   return napi_get_value_int64(env, value, out) == napi_ok;
 }
 
+/* The data of an external created with this type tag, or NULL (another value, another kind). */
+static inline void *tagged_external(napi_env env, napi_value value, const napi_type_tag *tag) {
+  napi_valuetype t;
+  if (napi_typeof(env, value, &t) != napi_ok || t != napi_external) return NULL;
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, value, tag, &tagged) != napi_ok || !tagged) return NULL;
+  void *data = NULL;
+  if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
+  return data;
+}
+
 napi_status fountcast_register_gcm(napi_env env, napi_value exports);
 napi_status fountcast_register_hmac(napi_env env, napi_value exports);
 
