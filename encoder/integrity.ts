@@ -1,7 +1,8 @@
 /**
  * Per-datagram integrity tags. Open LAN mode uses CRC-32 (zlib.crc32, native in Node 20.20:
- * catches corruption, not forgery). The format reserves a tag kind byte and a variable tag length
- * so the security issue can add a truncated HMAC-SHA256 or an AEAD tag without a new version.
+ * catches corruption, not forgery). The format reserves a tag kind byte and a variable tag length,
+ * which the keyed kinds use: a truncated HMAC-SHA256 (hmacSha256.ts) and AES-256-GCM
+ * (aes256Gcm.ts), each with a native and a node:crypto implementation of the same bytes.
  */
 import { crc32 } from 'node:zlib';
 import { AES256_GCM_TAG_KIND, aes256GcmScheme, gcmImplementation } from './aes256Gcm.js';
