@@ -54,11 +54,11 @@ static gcm_context *context_of(napi_env env, napi_value value) {
   return (gcm_context *)tagged_external(env, value, &GCM_CONTEXT_TAG);
 }
 
-/* create(key: Uint8Array(32)) -> external context */
+/* gcmCreate(key: Uint8Array(32)) -> external context */
 static napi_value Create(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "create(key)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "gcmCreate(key)");
   uint8_t *key = NULL;
   size_t key_length = 0;
   if (!bytes_of(env, argv[0], &key, &key_length) || key_length != KEY_LENGTH) return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "the key must be a 32-byte Uint8Array");
@@ -98,7 +98,7 @@ static int datagram_args(napi_env env, napi_callback_info info, size_t want, nap
 }
 
 /*
- * seal(context, bytes, header, end, nonce: Uint8Array(12)): encrypts bytes[header, end) in
+ * gcmSeal(context, bytes, header, end, nonce: Uint8Array(12)): encrypts bytes[header, end) in
  * place, writes the nonce at end and the tag after it. Throws only on misuse.
  */
 static napi_value Seal(napi_env env, napi_callback_info info) {
@@ -107,7 +107,7 @@ static napi_value Seal(napi_env env, napi_callback_info info) {
   uint8_t *bytes, *nonce;
   size_t length, nonce_length;
   int64_t header, end;
-  if (!datagram_args(env, info, 5, argv, &c, &bytes, &length, &header, &end)) return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "seal(context, bytes, header, end, nonce): bad arguments");
+  if (!datagram_args(env, info, 5, argv, &c, &bytes, &length, &header, &end)) return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "gcmSeal(context, bytes, header, end, nonce): bad arguments");
   if (!bytes_of(env, argv[4], &nonce, &nonce_length) || nonce_length != NONCE_LENGTH) return throw_error(env, "ERR_FOUNTCAST_NATIVE_GCM", "the nonce must be a 12-byte Uint8Array");
   int out = 0;
   int body = (int)(end - header);
@@ -124,7 +124,7 @@ static napi_value Seal(napi_env env, napi_callback_info info) {
 }
 
 /*
- * open(context, bytes, header, end) -> boolean: true when the tag after the nonce at `end`
+ * gcmOpen(context, bytes, header, end) -> boolean: true when the tag after the nonce at `end`
  * authenticates bytes[0, end); only then is bytes[header, end) replaced by its plaintext.
  */
 static napi_value Open(napi_env env, napi_callback_info info) {
@@ -153,16 +153,11 @@ static napi_value Open(napi_env env, napi_callback_info info) {
          EVP_DecryptFinal_ex(c->dec, final_block, &out) == 1;
     if (ok && body > 0) memcpy(bytes + header, c->scratch, body);
   }
-  napi_value result;
-  napi_get_boolean(env, ok, &result);
-  return result;
+  return boolean_of(env, ok);
 }
 
 napi_status fountcast_register_gcm(napi_env env, napi_value exports) {
-  napi_property_descriptor properties[] = {
-      {"gcmCreate", NULL, Create, NULL, NULL, NULL, napi_default, NULL},
-      {"gcmSeal", NULL, Seal, NULL, NULL, NULL, napi_default, NULL},
-      {"gcmOpen", NULL, Open, NULL, NULL, NULL, napi_default, NULL},
-  };
-  return napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
+  static const char *const names[] = {"gcmCreate", "gcmSeal", "gcmOpen"};
+  static const napi_callback functions[] = {Create, Seal, Open};
+  return define_functions(env, exports, names, functions, 3);
 }

@@ -111,16 +111,11 @@ static napi_value Check(napi_env env, napi_callback_info info) {
   uint8_t full[32];
   uint8_t *at;
   int ok = tag_of(env, info, full, &at) && CRYPTO_memcmp(full, at, TAG_LENGTH) == 0;
-  napi_value result;
-  napi_get_boolean(env, ok, &result);
-  return result;
+  return boolean_of(env, ok);
 }
 
 napi_status fountcast_register_hmac(napi_env env, napi_value exports) {
-  napi_property_descriptor properties[] = {
-      {"hmacCreate", NULL, Create, NULL, NULL, NULL, napi_default, NULL},
-      {"hmacSeal", NULL, Seal, NULL, NULL, NULL, napi_default, NULL},
-      {"hmacCheck", NULL, Check, NULL, NULL, NULL, napi_default, NULL},
-  };
-  return napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
+  static const char *const names[] = {"hmacCreate", "hmacSeal", "hmacCheck"};
+  static const napi_callback functions[] = {Create, Seal, Check};
+  return define_functions(env, exports, names, functions, 3);
 }

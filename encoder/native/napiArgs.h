@@ -42,6 +42,24 @@ static inline void *tagged_external(napi_env env, napi_value value, const napi_t
   return data;
 }
 
+/* A JS boolean (module functions that answer yes or no). */
+static inline napi_value boolean_of(napi_env env, int value) {
+  napi_value result = NULL;
+  napi_get_boolean(env, value != 0, &result);
+  return result;
+}
+
+/* Defines `count` functions on `exports`, names[i] calling functions[i]. */
+static inline napi_status define_functions(napi_env env, napi_value exports, const char *const *names, const napi_callback *functions, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    napi_value fn;
+    napi_status status = napi_create_function(env, names[i], NAPI_AUTO_LENGTH, functions[i], NULL, &fn);
+    if (status == napi_ok) status = napi_set_named_property(env, exports, names[i], fn);
+    if (status != napi_ok) return status;
+  }
+  return napi_ok;
+}
+
 napi_status fountcast_register_gcm(napi_env env, napi_value exports);
 napi_status fountcast_register_hmac(napi_env env, napi_value exports);
 
