@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * Thin command-line entry; the commands live in cli/commands.ts. Exit codes: 0 success,
- * 1 transfer failure, 2 bad usage.
+ * Thin command-line entry: one module per command under cli/, registered in cli/program.ts.
+ * Exit codes: 0 success, 1 transfer failure, 2 bad usage.
  */
-import { runCli } from './cli/commands.js';
+import { runCli } from './cli/program.js';
 
 process.exitCode = await runCli(process.argv);

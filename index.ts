@@ -13,3 +13,12 @@ export { CodecError, LayoutError } from './encoder/errors.js';
 export type { Codec, SegmentDecoder, SegmentEncoder, CodecParameters, EncodedSymbol } from './encoder/codec.js';
 export { raptorqCodec } from './encoder/raptorq.js';
 export { PROTOCOL_VERSION, type Manifest, type Progress } from './control/messages.js';
+export {
+  enroll,
+  keygen,
+  loadPrivateKeyFile,
+  loadPublicKeyFile,
+  loadReceiverKeyFile,
+  receiverKeyDirectory,
+} from './control/keyFiles.js';
+export { KeyFileError } from './control/publication.js';

@@ -332,7 +332,7 @@ export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number
     const file = await makeFile(dir, sizeMiB);
     const sourceHash = await sha256(file);
     const keysDir = join(dir, 'receivers');
-    const { enroll } = await import('../cli/keyFiles.js');
+    const { enroll } = await import('../control/keyFiles.js');
     const keyFiles = [await enroll('bench-rx', keysDir)];
     const nodeCrypto = { FOUNTCAST_NATIVE: '0' };
     const variants: { mode: string; security: SecurityMode; env?: NodeJS.ProcessEnv }[] = [

@@ -5,7 +5,7 @@
  * Runs the library call and, at exit, reports its own CPU seconds and peak RSS (all threads)
  * over IPC, so the parent can attribute cost to sender and receivers separately.
  */
-import { loadReceiverKeyFile, receiverKeyDirectory } from '../cli/keyFiles.js';
+import { loadReceiverKeyFile, receiverKeyDirectory } from '../control/keyFiles.js';
 import { gcmImplementation, macImplementation } from '../encoder/integrity.js';
 import { receive } from '../receiver/receive.js';
 import { send } from '../sender/send.js';

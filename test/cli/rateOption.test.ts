@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../cli/commands.js';
+import { runCli } from '../../cli/program.js';
 import { receive } from '../../receiver/receive.js';
 import { freeTcpPort, quiet, seededFile, sha256Of, tempDir } from '../e2e/helpers.js';
 

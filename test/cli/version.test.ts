@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../cli/commands.js';
+import { runCli } from '../../cli/program.js';
 
 afterEach(() => vi.restoreAllMocks());
 

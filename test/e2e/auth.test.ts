@@ -8,7 +8,7 @@ import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { enroll, loadReceiverKeyFile, receiverKeyDirectory } from '../../cli/keyFiles.js';
+import { enroll, loadReceiverKeyFile, receiverKeyDirectory } from '../../control/keyFiles.js';
 import { encodeFrame, FrameDecoder } from '../../control/framing.js';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import type { ControlMessage, Manifest } from '../../control/messages.js';

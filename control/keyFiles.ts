@@ -1,14 +1,15 @@
 /**
- * Key files for the CLI: `fountcast keygen` writes a publisher key pair as PEM (the private key
- * 0600, never overwritten unless --force), `send --sign` and `receive --trust` read them. The
- * library takes KeyObjects; reading files is the CLI's job.
+ * Key files: publisher key pairs as PEM (`keygen`: the private key 0600, never overwritten unless
+ * `force`) and enrolled receivers' secrets (`enroll`), and their loaders. The transfer functions
+ * take KeyObjects and secrets, not paths; these helpers are exported for library users and used
+ * by the CLI alike.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { RECEIVER_SECRET_BYTES } from '../control/auth.js';
-import { RECEIVER_ID_PATTERN } from '../control/messages.js';
-import { generatePublisherKeys, KeyFileError, parsePrivateKey, parsePublicKey, publisherId, rawPublicKey } from '../control/publication.js';
+import { RECEIVER_SECRET_BYTES } from './auth.js';
+import { RECEIVER_ID_PATTERN } from './messages.js';
+import { generatePublisherKeys, KeyFileError, parsePrivateKey, parsePublicKey, publisherId, rawPublicKey } from './publication.js';
 
 async function read(path: string, what: string): Promise<Buffer> {
   try {

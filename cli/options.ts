@@ -1,0 +1,61 @@
+/**
+ * Option parsers and helpers shared by the commands: units become numbers with clear errors,
+ * endpoints are checked, and TLS files are read as a set of three.
+ */
+import { readFile } from 'node:fs/promises';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { parseDuration, parseInteger, parseRate, parseSize, UnitError } from './units.js';
+
+/** Wraps a unit parser so commander reports its error as an invalid argument. */
+export function arg<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+}
+
+export const size = arg(parseSize);
+export const rate = arg(parseRate);
+/** `auto`: the adaptive pace under send()'s default ceiling, as when --rate is left out. */
+export const rateOrAuto = arg((t): number | 'auto' => (t.trim().toLowerCase() === 'auto' ? 'auto' : parseRate(t)));
+export const duration = arg(parseDuration);
+export const int = (what: string, min: number, max: number) => arg((t) => parseInteger(t, what, min, max));
+export const probability = arg((t) => {
+  const p = Number(t);
+  if (!/^\s*[0-9.]+\s*$/.test(t) || !(p >= 0 && p < 1)) throw new UnitError(`loss must be in [0, 1), not "${t}"`);
+  return p;
+});
+
+export function parseEndpoint(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
+  if (!m) throw new InvalidArgumentError(`expected HOST:PORT, not "${text}"`);
+  const port = Number(m[3]);
+  if (!(port >= 1 && port <= 65535)) throw new InvalidArgumentError(`port must be 1..65535, not ${m[3]}`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/** The logging options every command takes. */
+export function logOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--json', 'log JSON lines (one event per line) instead of human-readable text'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'));
+}
+
+/** The three TLS files, read; none given: undefined; some but not all: an error naming the missing. */
+export async function tlsFiles(o: Record<string, unknown>, keys: ['tlsCert', 'tlsKey', 'tlsCa'] | ['tlsCa', 'tlsCert', 'tlsKey']): Promise<{ cert: Buffer; key: Buffer; ca: Buffer } | undefined> {
+  const given = keys.filter((k) => o[k] !== undefined);
+  if (given.length === 0) return undefined;
+  const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (given.length < 3) throw new InvalidArgumentError(`mutual TLS needs ${keys.map(flag).join(', ')}; missing ${keys.filter((k) => o[k] === undefined).map(flag).join(', ')}`);
+  const read = async (k: string) => {
+    try {
+      return await readFile(String(o[k]));
+    } catch (e) {
+      throw new InvalidArgumentError(`cannot read ${flag(k)} ${String(o[k])}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  return { cert: await read('tlsCert'), key: await read('tlsKey'), ca: await read('tlsCa') };
+}
