@@ -24,7 +24,7 @@
  * tag over everything before it. c is implied by the length (24 + 3(c-1) + T + L), so no count
  * byte sits where an encrypted stream's ciphertext begins.
  */
-import type { IntegrityScheme } from './integrity.js';
+import type { IntegrityScheme } from './integrityScheme.js';
 
 export const DATAGRAM_MAGIC = 0xfc57;
 export const DATAGRAM_VERSION = 1;
