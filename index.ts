@@ -1,15 +1,22 @@
 /** fountcast's public library surface. Internals stay behind their folders. */
-export { send, type SendOptions, type SendSummary, type ReceiverSummary } from './sender/send.js';
+export { send, SendOptionsError, type SendOptions, type SendSummary, type ReceiverSummary } from './sender/send.js';
 export { receive, ReceiveError, type ReceiveOptions, type ReceiveSummary } from './receiver/receive.js';
 export {
+  DecodeWorkerError,
   DiskError,
   HashMismatchError,
   ManifestRejectedError,
+  SenderAuthenticationError,
   TransferAbortedError,
   UnsafeOutputPathError,
+  UntrustedManifestError,
 } from './receiver/errors.js';
+export { TrustStateError } from './receiver/trustState.js';
 export { SourceFileError } from './sender/preparedFile.js';
 export { CodecError, LayoutError } from './encoder/errors.js';
+export { IntegrityKeyError } from './encoder/integrity.js';
+export { FrameTooLargeError, LocalProtocolError, RemoteProtocolError } from './control/errors.js';
+export { KeyFileError } from './control/publication.js';
 export type { Codec, SegmentDecoder, SegmentEncoder, CodecParameters, EncodedSymbol } from './encoder/codec.js';
 export { raptorqCodec } from './encoder/raptorq.js';
 export { PROTOCOL_VERSION, type Manifest, type Progress } from './control/messages.js';

@@ -15,7 +15,7 @@ import {
   MAX_MANIFEST_FRAME_BYTES,
   MAX_TEXT_LENGTH,
 } from './constants.js';
-import { LocalProtocolError } from './errors.js';
+import { LocalProtocolError, RemoteProtocolError } from './errors.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import { decodeMessage, encodeMessage, validateMessage } from './messageCodec.js';
 import type { AuthResponse, Challenge, ControlMessage, Digests, ErrorCode, ErrorMessage, Hello, Manifest, Progress, Stop } from './messages.js';
@@ -80,30 +80,36 @@ export abstract class ControlConnection {
     return this.handshakeDeadline === undefined;
   }
 
+  /** The role's state table; throws RemoteProtocolError for whatever the peer got wrong. */
   protected abstract onMessage(message: ControlMessage): void;
   protected abstract handshakeTimeoutReason(): string;
 
+  /**
+   * The one inbound entry point. Whatever the peer got wrong (framing, encoding, a message the
+   * state table does not allow) is thrown below as RemoteProtocolError and becomes an Error frame
+   * and a close here; any other exception is a bug in this process and reaches the caller.
+   */
   handleBytes(now: number, chunk: Uint8Array): void {
     this.now = now;
     if (this._closed) return;
     this.frames.push(chunk);
-    for (let r = this.frames.next(); r && !this._closed; r = this.frames.next()) {
-      if (!r.ok) {
-        const detail =
-          r.reason === 'frame-too-large'
-            ? `frame of ${r.declaredLength} bytes exceeds the ${this.frames.maxFrameBytes}-byte limit in this state`
-            : 'empty frame';
-        this.fail(r.reason === 'frame-too-large' ? 'frame-too-large' : 'bad-message', detail);
-        return;
+    try {
+      for (let r = this.frames.next(); r && !this._closed; r = this.frames.next()) {
+        if (!r.ok) {
+          if (r.reason === 'frame-too-large') {
+            throw new RemoteProtocolError('frame-too-large', `frame of ${r.declaredLength} bytes exceeds the ${this.frames.maxFrameBytes}-byte limit in this state`);
+          }
+          throw new RemoteProtocolError('bad-message', 'empty frame');
+        }
+        this.lastReceived = now;
+        const decoded = decodeMessage(r.frame);
+        if (!decoded.ok) throw new RemoteProtocolError(decoded.code, decoded.detail);
+        if (decoded.message.type === 'heartbeat') continue;
+        this.onMessage(decoded.message);
       }
-      this.lastReceived = now;
-      const decoded = decodeMessage(r.frame);
-      if (!decoded.ok) {
-        this.fail(decoded.code, decoded.detail);
-        return;
-      }
-      if (decoded.message.type === 'heartbeat') continue;
-      this.onMessage(decoded.message);
+    } catch (e) {
+      if (!(e instanceof RemoteProtocolError)) throw e;
+      this.fail(e.code, e.message);
     }
   }
 
@@ -196,8 +202,9 @@ export abstract class ControlConnection {
     this.closeWith(`peer stopped (${stop.outcome})${stop.reason ? `: ${stop.reason}` : ''}`, true);
   }
 
-  protected unexpected(m: ControlMessage, state: string): void {
-    this.fail('unexpected-message', `${m.type} is not valid in state ${state}`);
+  /** For onMessage: the peer sent a message its state does not allow. */
+  protected unexpected(m: ControlMessage, state: string): never {
+    throw new RemoteProtocolError('unexpected-message', `${m.type} is not valid in state ${state}`);
   }
 
   /** Sends Stop and closes once it is flushed. */

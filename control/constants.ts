@@ -22,7 +22,10 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 export const MAX_TEXT_LENGTH = 512;
 /** Longest Progress list (completeAbove, open). */
 export const MAX_LIST_ENTRIES = 4096;
-/** Largest Hello window (segments buffered at once). */
+/**
+ * Largest window (segments a receiver buffers at once): the bound on the Hello's field and on
+ * the ReceiverCore that buffers what the Hello announced.
+ */
 export const MAX_WINDOW = 1024;
 /** Hello: at most this many codec names, each at most MAX_CODEC_NAME_LENGTH characters. */
 export const MAX_CODECS = 16;

@@ -7,7 +7,7 @@ import type { ErrorCode } from './messages.js';
 
 /** The peer sent garbage or broke the protocol; `code` goes into the Error frame we answer with. */
 export class RemoteProtocolError extends Error {
-  override readonly name: string = 'RemoteProtocolError';
+  override readonly name = 'RemoteProtocolError';
   constructor(
     readonly code: ErrorCode,
     message: string,

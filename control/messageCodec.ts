@@ -17,6 +17,7 @@ import {
   MIN_HEARTBEAT_INTERVAL_MS,
   MIN_IDLE_TIMEOUT_MS,
 } from './constants.js';
+import { RemoteProtocolError } from './errors.js';
 import {
   ERROR_CODES,
   MAX_DIGESTS_PER_FRAME,
@@ -59,23 +60,18 @@ export function decodeMessage(bytes: Uint8Array): DecodeResult {
   return validateMessage(value);
 }
 
-/** Validates a parsed JSON value (or a message about to be sent) and returns a clean, frozen copy. */
+/**
+ * Validates a parsed JSON value (or a message about to be sent) and returns a clean, frozen copy.
+ * The checks below throw RemoteProtocolError - what the message would be from a peer - and it
+ * never leaves this function: it becomes the rejection (connection.ts throws LocalProtocolError
+ * for one of our own).
+ */
 export function validateMessage(value: unknown): DecodeResult {
   try {
     return { ok: true, message: message(obj(value, 'message')) };
   } catch (e) {
-    if (e instanceof Invalid) return { ok: false, code: e.code, detail: e.message };
+    if (e instanceof RemoteProtocolError) return { ok: false, code: e.code, detail: e.message };
     return { ok: false, code: 'bad-message', detail: 'malformed message' };
-  }
-}
-
-/** Thrown only inside this module and converted to a rejection by `validateMessage`. */
-class Invalid extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    detail: string,
-  ) {
-    super(detail);
   }
 }
 
@@ -93,13 +89,13 @@ const BAD_NAME_CHARS = /[\u0000-\u001f\u007f/\\]|\p{Surrogate}/u;
 const TAG_KINDS: readonly number[] = Object.values(TagKind);
 
 function obj(v: unknown, what: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Invalid('bad-message', `${what} must be an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RemoteProtocolError('bad-message', `${what} must be an object`);
   return v as Obj;
 }
 
 function intValue(v: unknown, what: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
-    throw new Invalid('bad-message', `${what} must be an integer in [${min}, ${max}]`);
+    throw new RemoteProtocolError('bad-message', `${what} must be an integer in [${min}, ${max}]`);
   }
   return v;
 }
@@ -108,7 +104,7 @@ const int = (o: Obj, k: string, min: number, max: number): number => intValue(ow
 
 function strValue(v: unknown, what: string, maxLength: number, pattern?: RegExp): string {
   if (typeof v !== 'string' || v.length > maxLength || (pattern && !pattern.test(v))) {
-    throw new Invalid('bad-message', `${what} must be a string of at most ${maxLength} characters${pattern ? ` matching ${pattern}` : ''}`);
+    throw new RemoteProtocolError('bad-message', `${what} must be a string of at most ${maxLength} characters${pattern ? ` matching ${pattern}` : ''}`);
   }
   return v;
 }
@@ -117,7 +113,7 @@ const str = (o: Obj, k: string, maxLength: number, pattern?: RegExp): string => 
 
 function list<T>(o: Obj, k: string, maxLength: number, item: (v: unknown) => T): readonly T[] {
   const v = own(o, k);
-  if (!Array.isArray(v) || v.length > maxLength) throw new Invalid('bad-message', `${k} must be an array of at most ${maxLength} entries`);
+  if (!Array.isArray(v) || v.length > maxLength) throw new RemoteProtocolError('bad-message', `${k} must be an array of at most ${maxLength} entries`);
   return Object.freeze(v.map(item));
 }
 
@@ -125,7 +121,7 @@ function hello(o: Obj): Hello {
   // Version first: a Hello from another protocol version may differ in every other field.
   const version = int(o, 'version', 0, U32);
   if (version !== PROTOCOL_VERSION) {
-    throw new Invalid('version-mismatch', `protocol version mismatch: sender speaks ${PROTOCOL_VERSION}, receiver ${version}`);
+    throw new RemoteProtocolError('version-mismatch', `protocol version mismatch: sender speaks ${PROTOCOL_VERSION}, receiver ${version}`);
   }
   return {
     type: 'hello',
@@ -142,7 +138,7 @@ function hello(o: Obj): Hello {
 /** An optional `true` flag: absent or true, nothing else. */
 function flag(o: Obj, k: string): boolean {
   const v = own(o, k);
-  if (v !== undefined && v !== true) throw new Invalid('bad-message', `${k} must be true or absent`);
+  if (v !== undefined && v !== true) throw new RemoteProtocolError('bad-message', `${k} must be true or absent`);
   return v === true;
 }
 
@@ -154,7 +150,7 @@ function fileName(o: Obj): string {
   const name = str(o, 'fileName', 255);
   const bytes = utf8Encoder.encode(name).length;
   if (bytes < 1 || bytes > 255 || BAD_NAME_CHARS.test(name) || name === '.' || name === '..') {
-    throw new Invalid('bad-message', 'fileName must be a plain base name of 1..255 UTF-8 bytes without /, \\ or control characters');
+    throw new RemoteProtocolError('bad-message', 'fileName must be a plain base name of 1..255 UTF-8 bytes without /, \\ or control characters');
   }
   return name;
 }
@@ -166,7 +162,7 @@ function base64Of(o: Obj, k: string, bytes: number): string {
   // BASE64 allows '=' only at the end, so counting the trailing ones is enough.
   const trailing = typeof v === 'string' ? (v.endsWith('==') ? 2 : v.endsWith('=') ? 1 : 0) : -1;
   if (typeof v !== 'string' || v.length !== Math.ceil(bytes / 3) * 4 || trailing !== padding || !BASE64.test(v)) {
-    throw new Invalid('bad-message', `${k} must be base64 of exactly ${bytes} bytes`);
+    throw new RemoteProtocolError('bad-message', `${k} must be base64 of exactly ${bytes} bytes`);
   }
   return v;
 }
@@ -178,11 +174,11 @@ function manifest(o: Obj): Manifest {
   try {
     validateLayoutParameters(fileSize, segmentSize, symbolSize);
   } catch (e) {
-    throw new Invalid('bad-message', `manifest layout: ${(e as Error).message}`);
+    throw new RemoteProtocolError('bad-message', `manifest layout: ${(e as Error).message}`);
   }
   const segmentCount = Math.ceil(fileSize / segmentSize);
   const tagKind = int(o, 'tagKind', 0, 255);
-  if (!TAG_KINDS.includes(tagKind)) throw new Invalid('bad-message', `tagKind ${tagKind} is not one of ${TAG_KINDS.join(', ')}`);
+  if (!TAG_KINDS.includes(tagKind)) throw new RemoteProtocolError('bad-message', `tagKind ${tagKind} is not one of ${TAG_KINDS.join(', ')}`);
   const idleTimeoutMs = int(o, 'idleTimeoutMs', MIN_IDLE_TIMEOUT_MS, MAX_IDLE_TIMEOUT_MS);
   // Heartbeats must come more often than the idle timeout or the peer would drop a live link.
   const heartbeatIntervalMs = int(o, 'heartbeatIntervalMs', MIN_HEARTBEAT_INTERVAL_MS, idleTimeoutMs - 1);
@@ -208,8 +204,8 @@ function manifest(o: Obj): Manifest {
 /** The hashes, or digestsFollow without them (and without a publication, which would cover them). */
 function manifestDigests(o: Obj, segmentCount: number): Pick<Manifest, 'segmentSha256' | 'fileSha256' | 'digestsFollow'> {
   if (!flag(o, 'digestsFollow')) return { segmentSha256: base64Of(o, 'segmentSha256', 32 * segmentCount), fileSha256: str(o, 'fileSha256', 64, HEX_SHA256) };
-  if (own(o, 'segmentSha256') !== undefined || own(o, 'fileSha256') !== undefined) throw new Invalid('bad-message', 'a manifest whose digests follow carries no hashes');
-  if (own(o, 'publication') !== undefined) throw new Invalid('bad-message', 'a signed manifest carries its hashes: digestsFollow is not allowed with a publication');
+  if (own(o, 'segmentSha256') !== undefined || own(o, 'fileSha256') !== undefined) throw new RemoteProtocolError('bad-message', 'a manifest whose digests follow carries no hashes');
+  if (own(o, 'publication') !== undefined) throw new RemoteProtocolError('bad-message', 'a signed manifest carries its hashes: digestsFollow is not allowed with a publication');
   return { digestsFollow: true };
 }
 
@@ -217,7 +213,7 @@ function digests(o: Obj): Digests {
   const v = own(o, 'segmentSha256');
   // base64 of 32n bytes is ceil(32n / 3) * 4 characters, so n = floor(3 * length / 128); base64Of checks the rest.
   const count = typeof v === 'string' ? Math.floor((3 * v.length) / 128) : 0;
-  if (count > MAX_DIGESTS_PER_FRAME) throw new Invalid('bad-message', `a Digests frame carries at most ${MAX_DIGESTS_PER_FRAME} segment digests`);
+  if (count > MAX_DIGESTS_PER_FRAME) throw new RemoteProtocolError('bad-message', `a Digests frame carries at most ${MAX_DIGESTS_PER_FRAME} segment digests`);
   return {
     type: 'digests',
     firstSegment: int(o, 'firstSegment', 0, U32),
@@ -230,7 +226,7 @@ function digests(o: Obj): Digests {
 function keyed(o: Obj, tagKind: number): { keyWrap?: KeyWrap } {
   const wrap = own(o, 'keyWrap');
   const needsKey = tagKind !== TagKind.Crc32;
-  if (needsKey !== (wrap !== undefined)) throw new Invalid('bad-message', needsKey ? `tagKind ${tagKind} needs keyWrap` : 'keyWrap is only for keyed tag kinds');
+  if (needsKey !== (wrap !== undefined)) throw new RemoteProtocolError('bad-message', needsKey ? `tagKind ${tagKind} needs keyWrap` : 'keyWrap is only for keyed tag kinds');
   return wrap === undefined ? {} : { keyWrap: keyWrap(obj(wrap, 'keyWrap')) };
 }
 
@@ -254,7 +250,7 @@ export function dataPlaneProblem(plane: unknown): string | undefined {
     dataPlane(obj(plane, 'dataPlane'));
     return undefined;
   } catch (e) {
-    return e instanceof Invalid ? e.message : 'invalid dataPlane';
+    return e instanceof RemoteProtocolError ? e.message : 'invalid dataPlane';
   }
 }
 
@@ -262,11 +258,11 @@ function dataPlane(o: Obj): DataPlane {
   const mode = own(o, 'mode');
   const port = int(o, 'port', 1, 65_535);
   if (mode === 'broadcast') return Object.freeze({ mode, port });
-  if (mode !== 'multicast') throw new Invalid('bad-message', 'dataPlane.mode must be "multicast" or "broadcast"');
+  if (mode !== 'multicast') throw new RemoteProtocolError('bad-message', 'dataPlane.mode must be "multicast" or "broadcast"');
   const group = str(o, 'group', 15, IPV4);
   const first = Number(group.split('.')[0]);
   // 224.0.0.0/4 only: addMembership with anything else fails late and obscurely.
-  if (first < 224 || first > 239) throw new Invalid('bad-message', `dataPlane.group ${group} is not an IPv4 multicast address`);
+  if (first < 224 || first > 239) throw new RemoteProtocolError('bad-message', `dataPlane.group ${group} is not an IPv4 multicast address`);
   return Object.freeze({ mode, group, port });
 }
 
@@ -282,7 +278,7 @@ function progress(o: Obj): Progress {
   const open = list(o, 'open', MAX_LIST_ENTRIES, segmentProgress);
   let listed = 0;
   for (const e of open) listed += e.missing?.length ?? 0;
-  if (listed > MAX_MISSING_PER_PROGRESS) throw new Invalid('bad-message', `missing lists hold ${listed} ids, more than ${MAX_MISSING_PER_PROGRESS}`);
+  if (listed > MAX_MISSING_PER_PROGRESS) throw new RemoteProtocolError('bad-message', `missing lists hold ${listed} ids, more than ${MAX_MISSING_PER_PROGRESS}`);
   return {
     type: 'progress',
     completeBelow: int(o, 'completeBelow', 0, U32 + 1),
@@ -315,20 +311,20 @@ function message(o: Obj): ControlMessage {
       return Object.freeze(progress(o));
     case 'stop': {
       const outcome = own(o, 'outcome');
-      if (outcome !== 'done' && outcome !== 'aborted') throw new Invalid('bad-message', 'outcome must be "done" or "aborted"');
+      if (outcome !== 'done' && outcome !== 'aborted') throw new RemoteProtocolError('bad-message', 'outcome must be "done" or "aborted"');
       if (own(o, 'reason') === undefined) return Object.freeze({ type, outcome });
       return Object.freeze({ type, outcome, reason: str(o, 'reason', MAX_TEXT_LENGTH) });
     }
     case 'error': {
       const code = own(o, 'code');
       if (typeof code !== 'string' || !(ERROR_CODES as readonly string[]).includes(code)) {
-        throw new Invalid('bad-message', `error code must be one of ${ERROR_CODES.join(', ')}`);
+        throw new RemoteProtocolError('bad-message', `error code must be one of ${ERROR_CODES.join(', ')}`);
       }
       return Object.freeze({ type, code: code as ErrorCode, message: str(o, 'message', MAX_TEXT_LENGTH) });
     }
     default: {
-      if (typeof type !== 'string') throw new Invalid('bad-message', 'type must be a string');
-      throw new Invalid('unexpected-message', `unknown message type ${JSON.stringify(type.slice(0, 32))}`);
+      if (typeof type !== 'string') throw new RemoteProtocolError('bad-message', 'type must be a string');
+      throw new RemoteProtocolError('unexpected-message', `unknown message type ${JSON.stringify(type.slice(0, 32))}`);
     }
   }
 }

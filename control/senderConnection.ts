@@ -13,7 +13,7 @@
  */
 import { MAX_FRAME_BYTES } from './constants.js';
 import { ControlConnection, type ConnectionInit } from './connection.js';
-import { LocalProtocolError } from './errors.js';
+import { LocalProtocolError, RemoteProtocolError } from './errors.js';
 import { PROTOCOL_VERSION, type Challenge, type ControlMessage, type Digests, type ErrorCode, type Manifest } from './messages.js';
 
 export type SenderConnectionState = 'awaiting-hello' | 'hello-received' | 'challenge-sent' | 'response-received' | 'manifest-sent' | 'streaming' | 'closed';
@@ -72,7 +72,7 @@ export class SenderConnection extends ControlConnection {
       case 'awaiting-hello':
         if (m.type !== 'hello') return this.unexpected(m, this._state);
         if (m.version !== PROTOCOL_VERSION) {
-          return this.fail('version-mismatch', `protocol version mismatch: sender speaks ${PROTOCOL_VERSION}, receiver ${m.version}`);
+          throw new RemoteProtocolError('version-mismatch', `protocol version mismatch: sender speaks ${PROTOCOL_VERSION}, receiver ${m.version}`);
         }
         this._state = 'hello-received';
         this.setFrameLimit(MAX_FRAME_BYTES);

@@ -15,11 +15,9 @@
  * speed but never interoperability.
  */
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
-import type { IntegrityScheme } from './integrity.js';
+import { TagKind, type IntegrityScheme } from './integrityScheme.js';
 import { implementationOf, verifiedNativeCrypto, type CryptoImplementation, type NativeCrypto, type NativeCryptoStatus } from './nativeCrypto.js';
 
-/** The tag kind byte of encrypted datagrams (integrity.ts's TagKind.Aes256Gcm). */
-export const AES256_GCM_TAG_KIND = 3;
 /** Bytes after the symbol in encrypted mode: the 12-byte GCM nonce, then the 16-byte tag. */
 export const GCM_TRAILER_LENGTH = 28;
 const NONCE = 12;
@@ -47,7 +45,7 @@ export function aes256GcmScheme(key: Uint8Array, options: GcmOptions = {}): Inte
   let high = 0;
   let low = 0;
   return {
-    kind: AES256_GCM_TAG_KIND,
+    kind: TagKind.Aes256Gcm,
     tagLength: GCM_TRAILER_LENGTH,
     implementation: native ? 'native' : 'node:crypto',
     seal(bytes, end) {

@@ -1,5 +1,5 @@
 /**
- * The coding-scheme seam. The product (and, later, the research harness) talks to RaptorQ, LT,
+ * The coding-scheme seam. The product and the research harness talk to RaptorQ, LT,
  * Reed-Solomon or plain ARQ only through these interfaces; one object ("segment") per codec
  * instance. Names follow RFC 6330 where it has them.
  *
@@ -58,7 +58,7 @@ export interface CodecParameters {
 }
 
 export interface Codec {
-  /** Stable scheme name as it appears in Hello/Manifest ("raptorq", later "lt", "rs", "arq"). */
+  /** Stable scheme name as it appears in Hello/Manifest ("raptorq", "lt", "rs", "arq": CODEC_NAMES in codecs.ts). */
   readonly name: string;
   /** Largest encoding symbol id the scheme can name (exclusive bound); 2^24 for RaptorQ. */
   readonly encodingSymbolIdLimit: number;

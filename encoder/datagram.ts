@@ -5,7 +5,7 @@
  *   0     2   magic 0xFC 0x57
  *   2     1   version (1)
  *   3     1   type (1 = symbol)
- *   4     1   tag kind (1 = CRC-32; 2, 3 reserved for HMAC / AEAD)
+ *   4     1   tag kind (1 = CRC-32, 2 = HMAC-SHA256-128, 3 = AES-256-GCM: integrityScheme.ts)
  *   5     1   flags (0; receivers reject unknown bits)
  *   6     2   symbol length T
  *   8     4   session id
@@ -14,7 +14,8 @@
  *  20     1   source block number (RFC 6330 SBN; always 0: one block per segment)
  *  21     3   encoding symbol id (RFC 6330 ESI, 24 bits)
  *  24     T   symbol
- *  24+T   L   tag over bytes [0, 24+T)
+ *  24+T   L   tag over bytes [0, 24+T) (AES-256-GCM: the symbol is ciphertext and the 28-byte
+ *             trailer is the nonce, then the GCM tag)
  * All integers big-endian. Bytes 20..23 are exactly RFC 6330's FEC Payload ID.
  *
  * Type 2 (combined source symbols): the XOR of c source symbols of one segment (2 <= c <= 8),
@@ -24,7 +25,7 @@
  * tag over everything before it. c is implied by the length (24 + 3(c-1) + T + L), so no count
  * byte sits where an encrypted stream's ciphertext begins.
  */
-import type { IntegrityScheme } from './integrity.js';
+import type { IntegrityScheme } from './integrityScheme.js';
 
 export const DATAGRAM_MAGIC = 0xfc57;
 export const DATAGRAM_VERSION = 1;

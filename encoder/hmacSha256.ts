@@ -9,11 +9,8 @@
  */
 import * as cryptoModule from 'node:crypto';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IntegrityScheme } from './integrity.js';
+import { TagKind, type IntegrityScheme } from './integrityScheme.js';
 import { implementationOf, verifiedNativeCrypto, type CryptoImplementation, type NativeCryptoStatus } from './nativeCrypto.js';
-
-/** The tag kind byte of MACed datagrams (integrity.ts's TagKind.HmacSha256_128). */
-export const HMAC_SHA256_128_TAG_KIND = 2;
 
 /** Bytes of the truncated HMAC-SHA256 tag (128 bits: forging one takes 2^128 tries). */
 export const HMAC_TAG_LENGTH = 16;
@@ -35,7 +32,7 @@ export function hmacSha256Scheme(key: Uint8Array, options: { native?: boolean } 
   if (native) {
     const context = native.hmacCreate(key);
     return {
-      kind: HMAC_SHA256_128_TAG_KIND,
+      kind: TagKind.HmacSha256_128,
       tagLength: HMAC_TAG_LENGTH,
       implementation: 'native',
       seal: (bytes, end) => native.hmacSeal(context, bytes, end),
@@ -44,7 +41,7 @@ export function hmacSha256Scheme(key: Uint8Array, options: { native?: boolean } 
   }
   const tag = nodeCryptoTagger(key);
   return {
-    kind: HMAC_SHA256_128_TAG_KIND,
+    kind: TagKind.HmacSha256_128,
     tagLength: HMAC_TAG_LENGTH,
     implementation: 'node:crypto',
     seal(bytes, end) {

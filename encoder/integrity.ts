@@ -2,39 +2,18 @@
  * Per-datagram integrity tags. Open LAN mode uses CRC-32 (zlib.crc32, native in Node 20.20:
  * catches corruption, not forgery). The format reserves a tag kind byte and a variable tag length,
  * which the keyed kinds use: a truncated HMAC-SHA256 (hmacSha256.ts) and AES-256-GCM
- * (aes256Gcm.ts), each with a native and a node:crypto implementation of the same bytes.
+ * (aes256Gcm.ts), each with a native and a node:crypto implementation of the same bytes. The
+ * tag kinds and the scheme interface live in integrityScheme.ts, which the schemes import; this
+ * file picks a scheme by kind and re-exports them all for importers.
  */
 import { crc32 } from 'node:zlib';
-import { AES256_GCM_TAG_KIND, aes256GcmScheme, gcmImplementation } from './aes256Gcm.js';
-import { HMAC_SHA256_128_TAG_KIND, hmacSha256Scheme, macImplementation } from './hmacSha256.js';
+import { aes256GcmScheme, gcmImplementation } from './aes256Gcm.js';
+import { hmacSha256Scheme, macImplementation } from './hmacSha256.js';
+import { TagKind, type IntegrityScheme } from './integrityScheme.js';
 
 export { aes256GcmScheme, GCM_TRAILER_LENGTH, gcmImplementation } from './aes256Gcm.js';
 export { HMAC_TAG_LENGTH, hmacSha256Scheme, macImplementation } from './hmacSha256.js';
-
-export const TagKind = {
-  Crc32: 1,
-  /** HMAC-SHA256 truncated to 16 bytes (authenticated mode: enrolled receivers). */
-  HmacSha256_128: HMAC_SHA256_128_TAG_KIND,
-  /** AES-256-GCM: the symbol encrypted, a 12-byte nonce and the 16-byte tag (encrypted mode). */
-  Aes256Gcm: AES256_GCM_TAG_KIND,
-} as const;
-export type TagKind = (typeof TagKind)[keyof typeof TagKind];
-
-export interface IntegrityScheme {
-  readonly kind: TagKind;
-  /** Bytes the tag occupies at the end of the datagram. */
-  readonly tagLength: number;
-  /**
-   * Writes the tag of `bytes[0, end)` into `bytes[end, end + tagLength)`. An encrypting scheme
-   * also encrypts the symbol, `bytes[24, end)`, in place.
-   */
-  seal(bytes: Uint8Array, end: number): void;
-  /**
-   * True when `bytes[end, end + tagLength)` is the tag of `bytes[0, end)`. An encrypting scheme
-   * then decrypts the symbol in place (and leaves the bytes untouched when it returns false).
-   */
-  check(bytes: Uint8Array, end: number): boolean;
-}
+export { TagKind, type IntegrityScheme } from './integrityScheme.js';
 
 export const crc32Scheme: IntegrityScheme = {
   kind: TagKind.Crc32,

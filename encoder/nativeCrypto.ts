@@ -7,7 +7,7 @@
  * (5-11 us per 1.4 kB datagram, mostly object churn), two one-shot hashes and copies per HMAC.
  * The module keeps per-key state (an OpenSSL GCM context; the SHA-256 states after the HMAC
  * pads) across datagrams. It is an accelerator only: the wire bytes are the same, and
- * aes256Gcm.ts / datagramMac.ts fall back to node:crypto when the module is absent, disabled,
+ * aes256Gcm.ts / hmacSha256.ts fall back to node:crypto when the module is absent, disabled,
  * or disagrees with node:crypto in their load-time checks.
  *
  * FOUNTCAST_NATIVE=0 disables it (A/B benchmarks, or a user who distrusts compiled code).

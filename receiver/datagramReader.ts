@@ -4,7 +4,7 @@
  * Node's 'message' event costs ~3 µs of CPU per datagram: a fresh Buffer, an rinfo object with
  * the source address formatted as a string, a callback scope with its microtask checkpoint.
  * Reading the socket's descriptor with fs.readSync into one reused buffer costs ~0.8 µs
- * (measured here: 196,000 datagrams of 1420 bytes over loopback, 0.60 s against 0.16 s of CPU).
+ * (196,000 datagrams of 1420 bytes over loopback: 0.60 s against 0.16 s of CPU).
  * A 256 MiB file is ~193,000 datagrams, so that is ~0.4 s of CPU per receiver, and what several
  * receivers on one host, or a receiver beside its sender, compete for.
  *

@@ -5,7 +5,7 @@
  * Sequence rule (serial-number arithmetic mod 2^32, RFC 1982 style; d = seq - highest as int32):
  * - The first accepted datagram sets `highest`; nothing before it counts as lost (a late joiner
  *   of a multicast stream never saw the start).
- * - d > 0: the stream moved on; the d - 1 numbers skipped are counted lost (for now).
+ * - d > 0: the stream moved on; the d - 1 numbers skipped are counted lost (until one arrives late).
  * - d <= 0 within the last HISTORY numbers: a seen number is a duplicate; an unseen one fills a
  *   gap (lost - 1, reordered + 1, received + 1), or, when it precedes the first datagram ever
  *   seen, it is a reordered early datagram (received + 1, no gap to fill).

@@ -20,6 +20,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { BufferPool } from '../util/bufferPool.js';
+import { MAX_WINDOW } from '../control/constants.js';
 import { MAX_MISSING_LISTED, MAX_MISSING_PER_PROGRESS, type Digests, type Manifest, type Progress, type SegmentProgress } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
 import type { DatagramExpectations } from '../encoder/datagram.js';
@@ -36,8 +37,6 @@ import { BitSet } from '../util/bitset.js';
 
 export { DEFAULT_PROGRESS_INTERVAL_MS };
 export type { ReceiverStats };
-/** Most segments a receiver may buffer at once (a local setting, still bounded). */
-export const MAX_WINDOW = 4096;
 
 export interface ReceiverCoreInit {
   readonly manifest: Manifest;

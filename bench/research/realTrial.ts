@@ -19,8 +19,7 @@ import { planSegments, segmentRange } from '../../encoder/segmentLayout.js';
 import { receive, type ReceiveSummary } from '../../receiver/receive.js';
 import { send } from '../../sender/send.js';
 import { SeededRandom } from '../../util/random.js';
-import type { ExperimentConfig, TrialRow, TrialTiming } from './experiment.js';
-import { receiverLoss, receiverSeed, trialSeed } from './experiment.js';
+import { receiverLoss, receiverSeed, trialSeed, type ExperimentConfig, type TrialRow, type TrialTiming } from './trialTypes.js';
 import { describeLoss, lossModel, type LossSpec } from './lossModels.js';
 import { schemeRecovery, type SchemeName } from './schemes.js';
 

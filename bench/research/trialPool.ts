@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { workerScriptUrl } from '../../util/workerUrl.js';
-import type { ExperimentConfig, TrialRow, TrialTiming } from './experiment.js';
+import type { ExperimentConfig, TrialRow, TrialTiming } from './trialTypes.js';
 import type { LossSpec } from './lossModels.js';
 import type { SchemeName } from './schemes.js';
 
