@@ -28,4 +28,3 @@ export {
   loadReceiverKeyFile,
   receiverKeyDirectory,
 } from './control/keyFiles.js';
-export { KeyFileError } from './control/publication.js';
