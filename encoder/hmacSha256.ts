@@ -1,6 +1,6 @@
 /**
  * Authenticated (MAC) mode's datagram tag: HMAC-SHA256 of the header and symbol under the
- * stream's datagram key, truncated to 16 bytes (PROTOCOL.md).
+ * stream's datagram key, truncated to 16 bytes (docs/protocol.md).
  *
  * Two implementations of the same bytes: the native module (nativeCrypto.ts), which absorbs the
  * key's padded blocks once per key and copies those SHA-256 states for each datagram, and

@@ -1,7 +1,7 @@
 /**
  * Adaptive pacing rate for one stream (sans-IO), fed by the receiver's Progress counters.
  *
- * Rule (documented in README): the stream starts at `initial` (the user's cap if given, else
+ * Rule (docs/protocol.md, "Pacing"): the stream starts at `initial` (the user's cap if given, else
  * 40 MB/s) and, until the first congestion signal, multiplies its rate by 1.5 per report
  * (slow start); afterwards it adds 4 % per report. A report whose loss exceeds the stream's
  * long-run loss by a margin — `baseline + 0.03 + 0.25·baseline` — and beyond sampling noise (5
