@@ -2,10 +2,9 @@
  * One segment's bytes into two SHA-256 states at once: the segment's own digest and the running
  * whole-file digest. Both ends hash every byte twice (the protocol carries both digests), and
  * doing it a chunk at a time means the second pass reads the chunk from the core's own cache
- * instead of memory. Measured on the 2-core test machine (node:crypto SHA-256 at 1.14 GB/s over
- * 64 MiB, 1.78 GB/s over a 1 MiB buffer): two passes over 64 fresh 4 MiB segments run at
- * 586-607 MB/s of data one after the other, 801-900 MB/s in 64 KiB chunks, 652-688 MB/s in
- * 1 MiB chunks (bench/results/hash-alongside-2026-12-02.txt).
+ * instead of memory. Where memory is slower than SHA-256 that saves the second read; where it is
+ * not, both orders cost about the same. bench/hashPair.ts (in npm run bench's micro-benchmarks)
+ * compares the two on a given host.
  */
 import type { Hash } from 'node:crypto';
 
