@@ -208,8 +208,8 @@ export function codecDecodeRate(loss: number): number {
  * SHA-256 (node:crypto, 4 MiB at a time: the sender hashes every byte twice, for the segment
  * digests and the whole-file digest, and so does every receiver) and the datagram tag (zlib.crc32
  * over one datagram: once at each end). They differ from host to host far more than the socket
- * paths do (2.2 against 1.16 GB/s of SHA-256 on two of this project's test machines), so they
- * are printed beside the ratios to make runs on different hosts comparable.
+ * paths do (SHA-256 by a factor of two between otherwise similar 2-core VMs), so they are
+ * printed beside the ratios to make runs on different hosts comparable.
  */
 export function hostHashRates(): { sha256MBps: number; crc32MBps: number } {
   const block = new SeededRandom(3).fill(new Uint8Array(4 << 20));

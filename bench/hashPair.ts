@@ -24,7 +24,7 @@ export interface HashPairResult {
 const SEGMENT_BYTES = 4 * 1024 * 1024;
 
 export function hashPairResults(quick: boolean, log: (line: string) => void): HashPairResult[] {
-  // 256 MiB: past any cache of the test machines, as a file's segments are.
+  // 256 MiB: past any CPU cache, as a file's segments are.
   const count = quick ? 16 : 64;
   // Random, not zeros: the bytes do not change SHA-256's speed, but pages must really exist.
   const segments = Array.from({ length: count }, () => randomFillSync(Buffer.allocUnsafe(SEGMENT_BYTES)));

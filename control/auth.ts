@@ -13,7 +13,7 @@
  * Fresh nonces on both sides make every proof and session key new, so a recorded handshake
  * replays nothing. The datagram key is per stream: one per unicast receiver; one per shared
  * (multicast) session, given to every member — which is why an insider of the group can forge
- * datagrams, and why the signed segment hashes, not the MAC, guard the file (SECURITY.md).
+ * datagrams, and why the signed segment hashes, not the MAC, guard the file (docs/security.md).
  *
  * HMAC, AES-GCM and random bytes come from node:crypto (native). HKDF comes from @noble/hashes:
  * off the hot path (once per handshake), and its API takes and returns plain bytes, where

@@ -1,4 +1,4 @@
-/** Control-channel defaults and hard caps (see PROTOCOL.md, "Control channel"). */
+/** Control-channel defaults and hard caps (see docs/protocol.md, "Control channel"). */
 
 /** Send a Heartbeat after this long without sending anything. @default 1000 */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1000;

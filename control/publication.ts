@@ -6,8 +6,8 @@
  * relays the stream. Per-session fields (session id, rate, timeouts, data plane, tag kind) are
  * not signed: changing them can cost time, never the file's content.
  *
- * node:crypto signs and verifies Ed25519 natively (about 20 µs a verify); it runs once per
- * transfer, so speed is not the reason: it is the one API that also reads and writes the PEM
+ * node:crypto signs and verifies Ed25519 natively; it runs once per transfer, so speed is not
+ * the reason: it is the one API that also reads and writes the PEM
  * key files users manage with openssl.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';

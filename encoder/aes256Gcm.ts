@@ -1,7 +1,7 @@
 /**
  * Encrypted mode's datagram tag: AES-256-GCM per datagram. The symbol is encrypted, the 24-byte
  * header is authenticated as additional data, and the 12-byte nonce and 16-byte tag follow the
- * symbol (PROTOCOL.md).
+ * symbol (docs/protocol.md).
  *
  * The nonce travels in the datagram: 4 random bytes fixed per sealing scheme (one per stream
  * worker) and a 64-bit counter, so it never repeats under one key — the stream key is fresh per

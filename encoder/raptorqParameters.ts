@@ -6,7 +6,7 @@
  * `ObjectTransmissionInformation::generate_encoding_parameters(F, T, WS = 10 MiB)`:
  *   Kt = ceil(F / T); N_max = floor(T / 64); KL(n) = largest K' <= WS / (8 * ceil(T / (8 n)));
  *   Z = ceil(Kt / KL(N_max)); N = smallest n with ceil(Kt / Z) <= KL(n).
- * Two consequences the rest of fountcast must know (both measured against the wasm):
+ * Two consequences the rest of fountcast must know (both hold for the wasm build itself):
  * - T < 64 gives N_max = 0 and the wasm panics, so 64 is the smallest usable symbol size.
  * - Z is always 1 for K <= 56403, but N > 1 (sub-blocking) as soon as K*T exceeds ~10 MiB. Then
  *   source symbol i is NOT bytes [i*T, (i+1)*T) of the segment but the concatenation of sub-symbol
@@ -28,9 +28,9 @@ export const RAPTORQ_MIN_SYMBOL_SIZE = MIN_SYMBOL_SIZE;
 /** The wasm takes T as a u16; 65000 also keeps a datagram under 65507 bytes. */
 export const RAPTORQ_MAX_SYMBOL_SIZE = MAX_SYMBOL_SIZE;
 /**
- * Largest segment the adapter accepts. The wasm peaks at ~6x the object size (measured: 388 MiB
- * for 64 MiB) in a 32-bit heap that never shrinks; a manifest is peer input, so this is the cap
- * checked before a decoder allocates anything.
+ * Largest segment the adapter accepts. The wasm peaks at about 6x the object size in a 32-bit
+ * heap that never shrinks; a manifest is peer input, so this is the cap checked before a decoder
+ * allocates anything.
  */
 export const RAPTORQ_MAX_TRANSFER_LENGTH = MAX_SEGMENT_SIZE;
 /** RFC 6330 ESIs are 24-bit. */

@@ -18,17 +18,17 @@ export const MAX_SOURCE_SYMBOLS_PER_SEGMENT = 56403;
 export const SYMBOL_ALIGNMENT = 8;
 /** Default symbol size: 24-byte header + 1392 + 32-byte tag = 1448 <= 1452 (IPv6, MTU 1500). */
 export const DEFAULT_SYMBOL_SIZE = 1392;
-/** Default segment size: decode is fastest for 1-8 MiB objects (measured, raptorq 1.7.24). */
+/** Default segment size: raptorq 1.7.24 decodes 1-8 MiB objects fastest (bench/micro.ts compares). */
 export const DEFAULT_SEGMENT_SIZE = 4 * 1024 * 1024;
 /**
  * Symbol size bounds: u16 in the codec (it wraps above), and a datagram must fit 65507 bytes.
- * Below 64 the raptorq crate's parameter derivation panics (N_max = floor(T / 64) = 0): measured.
+ * Below 64 the raptorq crate's parameter derivation panics (N_max = floor(T / 64) = 0).
  */
 export const MIN_SYMBOL_SIZE = 64;
 export const MAX_SYMBOL_SIZE = 65_000 - (65_000 % SYMBOL_ALIGNMENT);
 /**
- * Largest segment: the wasm codec peaks at ~6x the object in a 32-bit heap that never shrinks
- * (388 MiB measured for 64 MiB), and a receiver sizes decoders from the peer's manifest.
+ * Largest segment: the wasm codec peaks at about 6x the object in a 32-bit heap that never
+ * shrinks, and a receiver sizes decoders from the peer's manifest.
  */
 export const MAX_SEGMENT_SIZE = 256 * 1024 * 1024;
 /** Files up to 2^50 bytes (1 PiB): keeps every offset an exact JS number. */

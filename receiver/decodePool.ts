@@ -9,7 +9,7 @@
  * A job holding every source symbol needs no decoding, only its SHA-256 (~3 ms per 4 MiB): with
  * a `fastPathCodec` it runs on the calling thread, and workers (each instantiating the wasm) are
  * only started for the first job that really decodes. A lossless or resend-recovered transfer
- * then starts none, saving their start-up and the buffer transfers on the two shared cores.
+ * then starts none, saving their start-up and the buffer transfers on cores it may share.
  */
 import type { Hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';

@@ -2,20 +2,19 @@
  * Warms the receive path up while a receiver waits for its sender (adapter helper).
  *
  * A fresh Node process runs its per-datagram code interpreted at first, and V8 compiles the hot
- * functions on helper threads as they get hot. Measured with 8 receivers beside a 190 Mbit/s
- * shared stream on 2 cores: in a receiver's first second its helper threads took ~60 ms of CPU
- * and its main thread ~1.6x its steady cost per datagram, 8 times over, just when the stream
- * starts; the stream thread waited for a core and fell ~0.3 s behind its pace.
+ * functions on helper threads as they get hot. In a receiver's first second that compiling and
+ * the slower interpreted code cost CPU just when the stream starts; where several receivers share
+ * cores with the sender, the stream thread then waits for a core and falls behind its pace.
  *
  * So, once per process, a receiver with nothing else to do (its sender is not up yet) runs the
  * code every datagram goes through — ReceiverCore.handleDatagram (intake, integrity tag,
  * collector, combined resends), the all-source "decode" and the whole-file hash, Progress — on
  * a synthetic transfer: a 6 MiB file of random bytes, its datagrams built by the sender's own
  * writer, 5 % of them lost (seeded) and sent again alone or combined. Nothing leaves the process
- * and nothing touches the disk; the objects are dropped at the end. It takes ~40 ms here (~60 ms
- * of CPU with V8's compiler threads; WARM_UP_SEGMENTS).
+ * and nothing touches the disk; the objects are dropped at the end. It takes tens of
+ * milliseconds (WARM_UP_SEGMENTS sets the size).
  * A receiver whose sender is already listening skips it: then it would only delay the transfer.
- * The gain is largest where receivers share cores (that test bed, a VM host, a small board); a
+ * The gain is largest where receivers share cores (a test bed, a VM host, a small board); a
  * receiver alone on its machine pays its cold start with its own CPU and loses less to it.
  */
 import { randomFillSync } from 'node:crypto';

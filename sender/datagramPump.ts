@@ -3,8 +3,8 @@
  * sans-IO core and hands them to a UDP socket.
  *
  * Sends carry no per-datagram callback. Node finishes a send synchronously when the kernel takes
- * the datagram, and a callback costs a bound function and a tick for each one (measured: the
- * sender's CPU per 256 MiB fell from ~3.9 s to ~3.2 s without them). The socket's queue count
+ * the datagram, and a callback costs a bound function and a tick for each one, a noticeable share
+ * of the sender's CPU at hundreds of thousands of datagrams per file. The socket's queue count
  * tells whether a buffer was taken at once (reuse it now) or is still queued in libuv (the
  * kernel's send buffer is full): then the pump holds that buffer and pauses until the queue has
  * drained, as sending more would only grow the queue. One send in PROBE_EVERY carries a callback,

@@ -1,9 +1,8 @@
 /**
  * The file being served: its segment layout, and SHA-256 of every segment and of the whole file
- * (node:crypto: ~1.1-2.2 GB/s on the test machines, ten times @noble/hashes, and this runs over
- * every byte). The hashes are computed in the background on a worker thread (one read of each
- * segment feeds both digests, util/hashAlongside.ts; 256 MiB take ~0.3 s on an idle machine,
- * longer beside a running stream, as the thread runs at nice 10: fileHashWorker.ts) while the
+ * (node:crypto, about ten times @noble/hashes, since this runs over every byte). The hashes are
+ * computed in the background on a worker thread (one read of each segment feeds both digests,
+ * util/hashAlongside.ts; the thread runs at a lower priority, fileHashWorker.ts) while the
  * server already serves: receivers that take digests later (Hello.digestsFollow) get them as
  * Digests frames, so the first datagram does not wait for the last byte to be hashed. Memory
  * stays at one read buffer.

@@ -1,7 +1,7 @@
 /**
  * Adaptive pacing rate for one stream (sans-IO), fed by the receiver's Progress counters.
  *
- * Rule (documented in README): the stream starts at `initial` (the user's cap if given, else
+ * Rule (docs/protocol.md, "Pacing"): the stream starts at `initial` (the user's cap if given, else
  * 40 MB/s) and, until the first congestion signal, multiplies its rate by 1.5 per report
  * (slow start); afterwards it adds 4 % per report. A report whose loss exceeds the stream's
  * long-run loss by a margin — `baseline + 0.03 + 0.25·baseline` — and beyond sampling noise (5
@@ -31,8 +31,8 @@
  * beside it on a shared host), and a queue then is a transient its socket buffer holds: the cut
  * waits until the queue holds WARMUP_QUEUE_BYTES at the current rate (88 ms at 190 Mbit/s; at
  * rates above ~560 Mbit/s the 30 ms rule is the stricter one and applies). Loss cuts as always.
- * Measured (8 receivers on 2 cores, 190 Mbit/s cap, stream thread at raised priority): without
- * it the rate was cut four times in the first 0.6 s, to ~100 Mbit/s.
+ * Without this allowance, receivers sharing cores with their sender would cut a capped stream
+ * several times over in its first second, far below what they keep up with afterwards.
  */
 
 /** Loss above this is never taken as a link's normal state (total loss must throttle). */
@@ -189,8 +189,8 @@ export class RateController {
       // rate (CPU-bound) must not believe it paces at it.
       // Delivery on a lossy link is (1 − baseline) of what was sent: scale that back out.
       // A ceiling on growth only, never a cut: early reports under-measure delivery (receivers
-      // still starting, reports bunched), and cutting to 1.25x that held an 8-receiver stream
-      // capped at 190 Mbit/s near 100 Mbit/s for its first ~0.7 s. Loss and queueing cut.
+      // still starting, reports bunched), and cutting to 1.25x that would hold a young stream
+      // far below its cap. Loss and queueing cut.
       const delivered = this.maxDelivered() / (1 - this.baselineLoss);
       const ceiling = delivered > 0 ? Math.max(this.floor, 1.25 * delivered) : this.cap;
       this.rate = Math.max(this.rate, Math.min(this.cap, ceiling, this.rate * (this.slowStart ? 1.5 : 1.04)));

@@ -4,11 +4,10 @@
  *
  * Burst default: max(4 datagrams of 1500 bytes, 8 ms of rate). Node timers wake about once per
  * millisecond at best, and the adapter sends everything due at each wake-up. On a busy host the
- * wake-ups come late (measured: 9 node processes on 2 cores, a 50 Mbit/s stream), and tokens
- * beyond the bucket are lost: a 2 ms bucket then delivered 82 % of the configured rate, 8 ms
- * 93 %. Being rate-proportional, 8 ms stays well inside a switch port's buffer at the rate the
- * stream is paced for (50 KB at 50 Mbit/s, 1 MB at 1 Gbit/s, which a 1 GbE port drains as it
- * arrives).
+ * wake-ups come late, and tokens beyond the bucket are lost: a bucket of only a couple of
+ * milliseconds then delivers well below the configured rate. Being rate-proportional, 8 ms
+ * stays well inside a switch port's buffer at the rate the stream is paced for (50 KB at
+ * 50 Mbit/s, 1 MB at 1 Gbit/s, which a 1 GbE port drains as it arrives).
  */
 export interface TokenBucketInit {
   rateBytesPerSecond: number;

@@ -4,10 +4,10 @@
  *
  * Why: a fresh 4 MiB Uint8Array per segment is zero-filled, faults in fresh pages, and counts as
  * external memory to V8, which runs a full mark-compact each time that memory grows by a few
- * segments' worth. Measured on a lossless 256 MiB transfer: 24 mark-compacts and ~250 ms of the
- * receiver's main thread in the garbage collector, against 5 ms for a bare node:dgram receiver
- * of the same datagrams. A receiver's segment buffer is free again once its bytes are written
- * and hashed, a sender's once the segment's encoder is freed; the next segment takes it.
+ * segments' worth: on a large transfer the receiver's main thread would spend far more time in
+ * the garbage collector than a bare node:dgram receiver of the same datagrams. A receiver's
+ * segment buffer is free again once its bytes are written and hashed, a sender's once the
+ * segment's encoder is freed; the next segment takes it.
  *
  * A buffer is handed back only when nothing else holds it (the caller's promise), and taken
  * without zeroing: the collector tracks which symbols are present and never reads the others,

@@ -2,8 +2,9 @@
  * One segment's bytes into two SHA-256 states at once: the segment's own digest and the running
  * whole-file digest. Both ends hash every byte twice (the protocol carries both digests), and
  * doing it a chunk at a time means the second pass reads the chunk from the core's own cache
- * instead of memory: over fresh 4 MiB segments, 64 KiB chunks beat both one pass after the
- * other and 1 MiB chunks (bench/results/hash-alongside-*.txt).
+ * instead of memory. Where memory is slower than SHA-256 that saves the second read; where it is
+ * not, both orders cost about the same. bench/hashPair.ts (in npm run bench's micro-benchmarks)
+ * compares the two on a given host.
  */
 import type { Hash } from 'node:crypto';
 

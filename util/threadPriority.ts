@@ -64,8 +64,8 @@ export const SATURATED_UTILIZATION = 0.95;
 /**
  * ...in this many intervals in a row: a stream's first second is its busiest (cold code, a
  * host full of starting receivers, catch-up after late wake-ups) even when it is paced, and
- * that is exactly when a late wake-up costs most (measured: one 250 ms interval at >= 0.95 gave
- * the priority up for 0.75 s of the start).
+ * that is exactly when a late wake-up costs most, so one busy interval must not give the
+ * priority up.
  */
 export const SATURATED_INTERVALS = 8;
 /** Utilization at or below which a saturated thread counts as pacing again (hysteresis). */
@@ -75,8 +75,8 @@ export const PACING_UTILIZATION = 0.8;
  * Which nice value a stream thread should run at (sans-IO: fed its event-loop utilization over
  * each stats interval). A stream paced by its token bucket sleeps between sends, and a late
  * wake-up there delays every receiver of the stream: on a host with more runnable threads than
- * cores (measured: 8 receivers beside the sender on 2 cores, a 190 Mbit/s stream) the thread
- * fell ~0.4 s behind its pace in the first 1.4 s. At `raised` it gets the CPU when its tokens are
+ * cores (receivers beside their sender, a small board) the thread falls behind its pace while
+ * it waits for a core. At `raised` it gets the CPU when its tokens are
  * due, and it only takes its pace's worth. A saturated thread (CPU-bound, no cap it could hold)
  * would take CPU from everything else on the host, receivers included, so after
  * SATURATED_INTERVALS intervals at SATURATED_UTILIZATION it goes back to `normal` until it

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fountcast.sh - one fountcast transfer in the peers harness (../shared/peers, lib.sh): the
+# fountcast.sh - one fountcast transfer in the peers harness (PEERS_DIR, its lib.sh): the
 # sender in its namespace, N receivers each in theirs on the veth bridge, file on tmpfs,
 # sha256-verified, one result line in the same format as udpcast.sh / uftp.sh.
 #
@@ -9,7 +9,7 @@
 #   stream per receiver).
 # wall_s runs from the start of the sender (which first reads and hashes the file) until every
 # receiver has exited; the receivers are started first, as the harness starts udpcast's and
-# UFTP's. Needs the peers scripts: PEERS_DIR (default ../shared/peers from the repo).
+# UFTP's. Needs the peers scripts: set PEERS_DIR to the harness's directory.
 set -u
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
@@ -43,7 +43,7 @@ for ((i = 1; i <= PB_N; i++)); do
 	rpids+=("$PB_LAST_PID")
 done
 # The peers' scripts give their receivers 0.5 s; Node takes ~0.1 s of CPU each to boot, so N
-# of them on this 2-core machine get 0.3 + 0.1 N s to be retrying before the clock starts.
+# of them on a 2-core machine get 0.3 + 0.1 N s to be retrying before the clock starts.
 sleep "$(awk -v n="$PB_N" 'BEGIN { printf "%.2f", 0.3 + 0.1 * n }')"
 pb_mark_start
 pb_start sender "$PB_SNS" node ${FC_NODE_ARGS:-} "$ROOT/dist/cli.js" send "$PB_SRC" "${tx_opts[@]}" "${tx_extra[@]}"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# linkcap.sh - an overlay for the peers harness's lib.sh (../shared/peers): with PB_LINK_RATE
+# linkcap.sh - an overlay for the peers harness's lib.sh (PEERS_DIR): with PB_LINK_RATE
 # set (tc rate syntax, e.g. 200mbit), every link of the bridge is capped with a token bucket
 # filter (tbf) in both directions - the host's pbv0 egress and the bridge port's egress towards
 # that host - like a switched LAN whose ports run at that speed. Without PB_LINK_RATE nothing

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # race.sh - the side-by-side race: udpcast, UFTP and fountcast under the same conditions, in
-# the peers harness (../shared/peers: network namespaces on a veth bridge, nftables loss,
+# the peers harness (PEERS_DIR: network namespaces on a veth bridge, nftables loss,
 # sha256-verified), one median line per tool and case.
 #
 # Usage: bench/peers/race.sh [-r REPS] [-s SIZE_MIB] [-c CASES]
@@ -9,7 +9,7 @@
 #      and linkbound
 #   npm run bench:peers -- -r 1      a quick single pass
 # Needs root or unprivileged user namespaces, and the Debian packages udpcast uftp nftables time
-# iproute2 (see ../shared/peers/README.md).
+# iproute2 (see the peers harness's README).
 # Cases:
 #   lossless  1 and 4 receivers, 0 % loss, no rate cap (fountcast --rate 0; udpcast and UFTP
 #             as the harness runs them)
@@ -18,7 +18,7 @@
 #             tbf, 5 % loss each: link-bound, like a switched LAN. Each tool is told the link
 #             speed, as a user would: udpcast --max-bitrate 190m, uftp -R 190000, fountcast
 #             --rate 190M (95 % of the link, leaving room for headers).
-#   linkbound (not in "all") the capped case where the links, not this 2-core machine's CPU,
+#   linkbound (not in "all") the capped case where the links, not a 2-core machine's CPU,
 #             are the limit even with 9 processes on it: 64 MiB, links at 50 Mbit/s, each tool
 #             told 47 Mbit/s.
 # The shared harness is read-only: it is copied to $PB_WORK/harness with bench/peers/linkcap.sh

@@ -3,8 +3,8 @@
  *
  * Why native: node:crypto offers GCM only through a new Cipheriv per nonce. That object (key
  * expansion, GHASH table, a JS wrapper, a fresh output Buffer from update() and another from
- * getAuthTag()) costs 5-10 us per 1.4 kB datagram, of which the cipher itself is under 1 us;
- * encrypted mode does it once per datagram at each end. OpenSSL keeps the expanded key when
+ * getAuthTag()) costs several times what the cipher itself does, and encrypted mode pays it once
+ * per datagram at each end. OpenSSL keeps the expanded key when
  * EVP_*Init_ex is given only a new IV, so one context per stream key serves every datagram.
  *
  * The OpenSSL is Node's own: its headers ship with Node and its EVP symbols are exported by the

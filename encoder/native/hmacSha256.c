@@ -4,8 +4,8 @@
  *
  * Why native: MAC mode tags every datagram at the sender and checks it at every receiver. The
  * JS path (integrity.ts) already reuses the padded key blocks, but still pays two one-shot
- * crypto.hash calls, a copy of the datagram and two Buffers per datagram (~2 us per 1.4 kB on
- * a SHA-NI machine, half of it outside SHA-256). Here the SHA-256 states after K^ipad and K^opad
+ * crypto.hash calls, a copy of the datagram and two Buffers per datagram, about as much work
+ * outside SHA-256 as in it. Here the SHA-256 states after K^ipad and K^opad
  * are computed once and copied (a plain struct) for each datagram.
  *
  * The low-level SHA256_* calls are deprecated in OpenSSL 3 but exported by Node's OpenSSL; the

@@ -1,1 +1,0 @@
-{ "targets": [ { "target_name": "mmsg", "sources": [ "mmsg.c" ], "cflags": ["-O2"] } ] }
