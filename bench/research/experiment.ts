@@ -20,7 +20,7 @@ import { ModelReceiver } from './modelReceiver.js';
 import { SharedSimulation } from './multicastSim.js';
 import { schemeCodec, schemeRecovery, type SchemeName } from './schemes.js';
 import { summarize, type Summary } from './statistics.js';
-import { receiverLoss, receiverSeed, trialSeed, type DecodeMode, type ExperimentConfig, type ExperimentMode, type TrialRow, type TrialTiming } from './trialTypes.js';
+import { receiverLoss, receiverSeed, trialSeed, type DecodeMode, type ExperimentConfig, type TrialRow, type TrialTiming } from './trialTypes.js';
 
 export { receiverLoss, receiverSeed, trialSeed, type DecodeMode, type ExperimentConfig, type ExperimentMode, type TrialRow, type TrialTiming } from './trialTypes.js';
 
