@@ -8,10 +8,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { KeyObject } from 'node:crypto';
-import { pino } from 'pino';
 import type { ControlEvent } from '../control/connection.js';
 import { PROTOCOL_VERSION, type Challenge, type DataPlane, type Digests, type Manifest } from '../control/messages.js';
 import { ReceiverConnection } from '../control/receiverConnection.js';
@@ -21,11 +18,12 @@ import { newNonce, proofMatches, receiverProof, senderProof, sessionKey, unwrapD
 import { CODEC_NAMES, codecByName, isCodecName } from '../encoder/codecs.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { DecodePool } from './decodePool.js';
-import { HashMismatchError, ManifestRejectedError, SenderAuthenticationError, TransferAbortedError, UntrustedManifestError } from './errors.js';
-import { defaultTrustStatePath, TrustState } from './trustState.js';
+import { HashMismatchError, ManifestRejectedError, ReceiveError, SenderAuthenticationError, TransferAbortedError, UntrustedManifestError } from './errors.js';
+import { resolveReceiveConfig, type ReceiveConfig, type ReceiveOptions } from './receiveConfig.js';
+import { TrustState } from './trustState.js';
 import { publisherId, verifyPublication } from '../control/publication.js';
 import { FileAssembler } from './fileAssembler.js';
-import { LossSimulator, type IntakeLoss } from './lossSimulator.js';
+import { LossSimulator } from './lossSimulator.js';
 import { resolveOutputPath } from './outputPath.js';
 import { readDatagrams, type DatagramReader } from './datagramReader.js';
 import { ReceiverCore } from './receiverCore.js';
@@ -68,59 +66,6 @@ export function digestWaitLimitMs(idleTimeoutMs = 5000): number {
 /** Digests frames kept while the manifest is being taken (a sender batches them every few ms). */
 const MAX_PENDING_DIGEST_FRAMES = 64;
 
-export interface ReceiveOptions {
-  host: string;
-  port: number;
-  /** Directory to write into, or the exact file path. @default '.' */
-  out?: string;
-  /** @default `${hostname}-${pid}` */
-  receiverId?: string;
-  /** Segments buffered at once. @default 8 */
-  window?: number;
-  /** Decode worker threads. @default cores - 1, at least 1 */
-  decodeWorkers?: number;
-  /** @default 10000 */
-  connectTimeoutMs?: number;
-  /**
-   * Keep trying to connect while the sender is not there yet (connection refused, host or
-   * network unreachable) for this long, so receivers can be started before the sender, as
-   * udpcast's and UFTP's are. @default 0: the first refusal is final
-   */
-  waitForSenderMs?: number;
-  /** TEST/BENCH ONLY: fraction of datagrams dropped at intake (seeded). @default 0 */
-  simulateLoss?: number;
-  /** @default 1 */
-  seed?: number;
-  /**
-   * Accept only manifests signed by one of these publisher keys (Ed25519 public keys), and
-   * refuse a version older than one already accepted for the same name (the replay state,
-   * default defaultTrustStatePath()). Without it, signed manifests are accepted like unsigned.
-   */
-  trust?: { publishers: readonly KeyObject[]; statePath?: string };
-  /**
-   * This receiver's enrollment (`fountcast enroll`): it proves its key to the sender, checks the
-   * sender's proof of the same key, and accepts only datagrams MACed under the key the handshake
-   * hands over. A sender that cannot prove the key, skips the challenge or offers unkeyed
-   * datagrams is refused.
-   */
-  key?: { name: string; secret: Uint8Array };
-  /**
-   * Mutual TLS 1.3 on the control channel: the CA the sender's certificate must chain to (and
-   * match `servername`, default the host), and this receiver's client certificate and key.
-   */
-  tls?: { ca: string | Buffer; cert: string | Buffer; key: string | Buffer; servername?: string };
-  /** TEST/RESEARCH ONLY: a drop decision per datagram at intake (e.g. bursty loss); overrides simulateLoss. */
-  intakeLoss?: IntakeLoss;
-  signal?: AbortSignal;
-  logger?: Logger;
-  onManifest?: (manifest: Manifest) => void;
-  /** Called with the local UDP port once bound (tests aim hostile datagrams at it). */
-  onDataPort?: (port: number) => void;
-  onProgress?: (doneBytes: number, totalBytes: number) => void;
-  /** Local address of the interface to join a multicast stream on. @default the system's choice */
-  interfaceAddress?: string;
-}
-
 export interface ReceiveSummary {
   path: string;
   bytes: number;
@@ -143,12 +88,11 @@ export interface ReceiveSummary {
   hashMismatches: number;
 }
 
-export class ReceiveError extends Error {
-  override readonly name = 'ReceiveError';
-}
+export { ReceiveError };
+export type { ReceiveOptions };
 
 export async function receive(options: ReceiveOptions): Promise<ReceiveSummary> {
-  const run = new ReceiveRun(options);
+  const run = new ReceiveRun(resolveReceiveConfig(options));
   try {
     return await run.result;
   } finally {
@@ -185,7 +129,6 @@ class ReceiveRun {
   private timer?: NodeJS.Timeout;
   private finishing = false;
   private settled = false;
-  private pendingIo = 0;
   private resolve!: (s: ReceiveSummary) => void;
   private reject!: (e: Error) => void;
   readonly result = new Promise<ReceiveSummary>((res, rej) => {
@@ -193,10 +136,10 @@ class ReceiveRun {
     this.reject = rej;
   });
 
-  constructor(private readonly o: ReceiveOptions) {
-    this.log = o.logger ?? pino({ level: 'silent' });
-    this.receiverId = o.receiverId ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
-    this.window = o.window ?? 8;
+  constructor(private readonly o: ReceiveConfig) {
+    this.log = o.logger;
+    this.receiverId = o.receiverId;
+    this.window = o.window;
     if (o.signal?.aborted) this.fail(new TransferAbortedError('aborted before start'));
     o.signal?.addEventListener('abort', this.onAbort, { once: true });
     void this.start().catch((e) => this.fail(e as Error));
@@ -216,7 +159,7 @@ class ReceiveRun {
     this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), (e) => this.fail(new ReceiveError(`UDP socket error: ${e.message}`))));
     this.o.onDataPort?.(udp.address().port);
     const socket = await this.connect();
-    const core = new ReceiverConnection({ now: performance.now(), handshakeTimeoutMs: this.o.connectTimeoutMs ?? 10_000 });
+    const core = new ReceiverConnection({ now: performance.now(), handshakeTimeoutMs: this.o.connectTimeoutMs });
     this.channel = new ControlChannel(socket, core, (e) => this.onControl(e));
     this.channel.act((c) =>
       c.start(performance.now(), {
@@ -264,7 +207,7 @@ class ReceiveRun {
   /** connectOnce, again after a short pause while the sender is not up yet (waitForSenderMs). */
   private async connect(): Promise<Socket> {
     const started = performance.now();
-    const deadline = started + (this.o.waitForSenderMs ?? 0);
+    const deadline = started + this.o.waitForSenderMs;
     let pauseMs = FIRST_RETRY_MS;
     for (;;) {
       try {
@@ -284,7 +227,7 @@ class ReceiveRun {
   }
 
   private connectOnce(): Promise<Socket> {
-    const timeoutMs = this.o.connectTimeoutMs ?? 10_000;
+    const timeoutMs = this.o.connectTimeoutMs;
     return new Promise((resolve, reject) => {
       const tls = this.o.tls;
       const socket = tls
@@ -376,10 +319,10 @@ class ReceiveRun {
       integrity,
       window: this.window,
       now: performance.now(),
-      lossSimulator: this.o.intakeLoss ?? (this.o.simulateLoss ? new LossSimulator(this.o.simulateLoss, this.o.seed ?? 1) : undefined),
+      lossSimulator: this.o.intakeLoss ?? (this.o.simulateLoss ? new LossSimulator(this.o.simulateLoss, this.o.seed) : undefined),
     });
     for (const d of this.pendingDigests.splice(0)) this.onDigests(d);
-    const paths = resolveOutputPath(this.o.out ?? '.', m.fileName);
+    const paths = resolveOutputPath(this.o.out, m.fileName);
     this.finalPath = paths.finalPath;
     const assembler = await FileAssembler.open(paths.tempPath, m.fileSize);
     if (this.settled) {
@@ -454,10 +397,8 @@ class ReceiveRun {
     if (!core || this.settled) return;
     const now = performance.now();
     for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) {
-      this.pendingIo++;
       this.pool!.submit(job, core.fileHashFor(job.segmentIndex)).then(
         (outcome) => {
-          this.pendingIo--;
           core.handleDecodeOutcome(performance.now(), outcome);
           if (outcome.type === 'hash-mismatch') {
             // Symbols that passed the datagram check but decode to other bytes than the manifest's
@@ -472,10 +413,8 @@ class ReceiveRun {
     }
     for (let w = core.pollWrite(); w; w = core.pollWrite()) {
       const { segmentIndex, offset, data } = w;
-      this.pendingIo++;
       this.assembler!.write(offset, data).then(
         () => {
-          this.pendingIo--;
           core.handleWriteDone(performance.now(), segmentIndex);
           this.o.onProgress?.(core.stats.bytesWritten, this.manifest!.fileSize);
           this.schedulePump();
@@ -516,7 +455,7 @@ class ReceiveRun {
     }
     const v = verifyPublication(m, trust.publishers);
     if (!v.ok) throw new UntrustedManifestError(v.reason, v.detail);
-    const state = await TrustState.load(trust.statePath ?? defaultTrustStatePath());
+    const state = await TrustState.load(trust.statePath);
     const replay = state.replayProblem(v.publisherId, m.fileName, v.publishedAt);
     if (replay) throw new UntrustedManifestError('replayed', replay);
     this.trusted = { state, publisherId: v.publisherId, publishedAt: v.publishedAt };
