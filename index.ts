@@ -5,6 +5,7 @@ export {
   DiskError,
   HashMismatchError,
   ManifestRejectedError,
+  ReceiveOptionsError,
   TransferAbortedError,
   UnsafeOutputPathError,
 } from './receiver/errors.js';
