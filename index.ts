@@ -6,6 +6,7 @@ export {
   DiskError,
   HashMismatchError,
   ManifestRejectedError,
+  ReceiveOptionsError,
   SenderAuthenticationError,
   TransferAbortedError,
   UnsafeOutputPathError,

@@ -52,7 +52,7 @@ export function registerReceive(program: Command, ctx: RunContext): void {
       .option('--trust-state <file>', 'where --trust remembers accepted versions (default $XDG_STATE_HOME/fountcast/trust-state.json or ~/.local/state/...)'),
   ).action(async (endpoint: string, o) => {
     const log = ctx.logger(o);
-    const controller = ctx.abortOnSignals(log);
+    const controller = ctx.interruptOnSignals(log);
     const bar = createProgressView('receiving', Boolean(process.stderr.isTTY) && !o.json);
     try {
       const { host, port } = parseEndpoint(endpoint);
@@ -80,7 +80,9 @@ export function registerReceive(program: Command, ctx: RunContext): void {
       if (o.onComplete) await runOnComplete(o.onComplete as string, summary.path, summary.sha256, log);
     } catch (e) {
       bar.stop();
-      ctx.fail(log, e, Boolean(o.json));
+      // Ctrl-C or SIGTERM: the library stopped the sender and removed the partial file.
+      if (ctx.interruptedBy !== undefined && (e as Error)?.name === 'TransferAbortedError') ctx.interrupted(log, Boolean(o.json));
+      else ctx.fail(log, e, Boolean(o.json));
     }
   });
 }

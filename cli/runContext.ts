@@ -12,6 +12,8 @@ export interface LogFlags {
 
 export class RunContext {
   exitCode = 0;
+  /** The signal that interrupted the run (interruptOnSignals), if one did. */
+  interruptedBy: NodeJS.Signals | undefined;
 
   logger(o: LogFlags): Logger {
     return createLogger({ json: o.json, level: o.logLevel });
@@ -31,6 +33,32 @@ export class RunContext {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     return controller;
+  }
+
+  /**
+   * Like abortOnSignals, but silent at the signal: the run's end says it (interrupted), so an
+   * interrupted command prints one line. A second signal still exits at once.
+   */
+  interruptOnSignals(log: Logger): AbortController {
+    const controller = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (controller.signal.aborted) {
+        log.warn({ signal: sig }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      this.interruptedBy = sig;
+      controller.abort(new Error(`interrupted by ${sig}`));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return controller;
+  }
+
+  /** The run ended because a signal interrupted it: one line, "interrupted", and exit code 130 (128 + SIGINT). */
+  interrupted(log: Logger, json: boolean): void {
+    if (json) log.error({ event: 'interrupted', signal: this.interruptedBy }, 'interrupted');
+    else log.error('interrupted');
+    this.exitCode = 130;
   }
 
   /** One clear line (plus the error's name as a field in JSON mode); exit code 1. */

@@ -66,3 +66,13 @@ export class TransferAbortedError extends Error {
 export class DecodeWorkerError extends Error {
   override readonly name = 'DecodeWorkerError';
 }
+
+/** The control channel failed below the transfer: cannot connect, the sender vanished, refused or stopped us. */
+export class ReceiveError extends Error {
+  override readonly name = 'ReceiveError';
+}
+
+/** A ReceiveOptions field is out of range (a caller's mistake, found before any socket opens). */
+export class ReceiveOptionsError extends Error {
+  override readonly name = 'ReceiveOptionsError';
+}

@@ -130,7 +130,8 @@ describe('dead peers', () => {
     const deferred = { segmentSha256: undefined, fileSha256: undefined, digestsFollow: true };
     const cases: [ControlMessage[], RegExp][] = [
       [[{ type: 'digests', firstSegment: 1, segmentSha256: Buffer.alloc(32).toString('base64') }], /digests from segment 1, expected 0/],
-      [Array.from({ length: 65 }, () => ({ type: 'digests', firstSegment: 0, segmentSha256: '' }) as ControlMessage), /more than 64 Digests frames/],
+      // No Digests frame is held any more: the core exists as soon as a manifest whose digests
+      // follow is accepted (such a manifest is never signed, so no replay check comes between).
     ];
     for (const [after, why] of cases) {
       const t = await tempDir();

@@ -1,0 +1,83 @@
+/**
+ * The receiver's control connection, opened (adapter): TCP, or TLS 1.3 with client certificates,
+ * retried while no sender listens there yet (waitForSenderMs), each attempt bounded by
+ * connectTimeoutMs.
+ */
+import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { codecByName } from '../encoder/codecs.js';
+import { compileRaptorQModule } from '../encoder/raptorq.js';
+import { ReceiveError } from './errors.js';
+import type { ReceiveConfig } from './receiveConfig.js';
+import { warmUpReceivePath } from './warmUp.js';
+
+/**
+ * While it waits for the sender anyway, a receiver compiles the codec's wasm (memoized, and
+ * slowest when many receivers take their manifests at once, which is when a shared stream
+ * waits for the last of them) and warms its receive path up (warmUp.ts), once per process. A
+ * failure here is left for when the manifest needs the codec, which reports it.
+ */
+let preparedWhileWaiting = false;
+function prepareWhileWaiting(): void {
+  if (preparedWhileWaiting) return;
+  preparedWhileWaiting = true;
+  try {
+    warmUpReceivePath(codecByName('raptorq', compileRaptorQModule()));
+  } catch {
+    // reported when the manifest needs the codec
+  }
+}
+
+/** Connection errors that mean "no sender listening there yet" (waitForSenderMs retries them). */
+const SENDER_NOT_UP = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+const FIRST_RETRY_MS = 10;
+// A refused attempt costs a SYN and a RST: forty a second keeps the start prompt (the race starts
+// the receivers first) and is nothing on a LAN; after LONG_WAIT_MS, every RETRY_AFTER_LONG_MS.
+const MAX_RETRY_MS = 25;
+const LONG_WAIT_MS = 10_000;
+const RETRY_AFTER_LONG_MS = 250;
+
+/** connectOnce, again after a short pause while the sender is not up yet (waitForSenderMs). */
+export async function connectToSender(o: ReceiveConfig, keepTrying: () => boolean): Promise<Socket> {
+  const started = performance.now();
+  const deadline = started + o.waitForSenderMs;
+  let pauseMs = FIRST_RETRY_MS;
+  for (;;) {
+    try {
+      return await connectOnce(o);
+    } catch (e) {
+      const code = (e as ReceiveError).cause as string | undefined;
+      if (!SENDER_NOT_UP.has(code ?? '') || !keepTrying()) throw e;
+      if (performance.now() + pauseMs > deadline) {
+        if (!o.waitForSenderMs) throw e;
+        throw new ReceiveError(`${(e as Error).message} (kept trying for ${o.waitForSenderMs} ms)`, { cause: code });
+      }
+      if (pauseMs === FIRST_RETRY_MS) prepareWhileWaiting();
+      await new Promise((r) => setTimeout(r, pauseMs));
+      pauseMs = performance.now() - started > LONG_WAIT_MS ? RETRY_AFTER_LONG_MS : Math.min(MAX_RETRY_MS, pauseMs * 1.5);
+    }
+  }
+}
+
+function connectOnce(o: ReceiveConfig): Promise<Socket> {
+  const timeoutMs = o.connectTimeoutMs;
+  return new Promise((resolve, reject) => {
+    const tls = o.tls;
+    const socket = tls
+      ? tlsConnect({ host: o.host, port: o.port, ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.servername, minVersion: 'TLSv1.3' })
+      : connect({ host: o.host, port: o.port, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new ReceiveError(`no answer from ${o.host}:${o.port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new ReceiveError(`cannot connect to ${o.host}:${o.port}: ${e.message}`, { cause: e.code }));
+    });
+  });
+}
+

@@ -1,0 +1,153 @@
+/**
+ * `ReceiveOptions` (what a caller may give) and `ReceiveConfig` (what every part below uses):
+ * resolveReceiveConfig validates the options once, applies every default once, and returns one
+ * frozen object that is passed down whole. The defaults live here and nowhere else; the CLI's
+ * flags map one to one onto these names (--window → window, --connect-timeout →
+ * connectTimeoutMs, --wait-for-sender → waitForSenderMs, --decode-workers → decodeWorkers, ...).
+ */
+import { hostname } from 'node:os';
+import type { KeyObject } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import { MAX_WINDOW } from '../control/constants.js';
+import { RECEIVER_ID_PATTERN, type Manifest } from '../control/messages.js';
+import { defaultDecodePoolSize } from './decodePool.js';
+import { ReceiveOptionsError } from './errors.js';
+import type { IntakeLoss } from './lossSimulator.js';
+import { defaultTrustStatePath } from './trustState.js';
+
+/** Segments buffered at once. */
+export const DEFAULT_WINDOW = 8;
+/** TCP (and TLS) connect, and then the wait for the sender's first answer (Manifest). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** 0: the first refused connection is final. */
+export const DEFAULT_WAIT_FOR_SENDER_MS = 0;
+export const DEFAULT_OUT = '.';
+export const DEFAULT_SEED = 1;
+export const DEFAULT_SIMULATE_LOSS = 0;
+/** Most decode worker threads a receiver may ask for. */
+export const MAX_DECODE_WORKERS = 64;
+
+/** The receiver id a Hello carries when none is given: hostname-pid, cut to the wire's alphabet and length. */
+export function defaultReceiverId(): string {
+  return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+}
+
+export interface ReceiveOptions {
+  host: string;
+  port: number;
+  /** Directory to write into, or the exact file path. @default '.' */
+  out?: string;
+  /** @default `${hostname}-${pid}` */
+  receiverId?: string;
+  /** Segments buffered at once, 1..1024. @default 8 */
+  window?: number;
+  /** Decode worker threads. @default max(1, min(2, cores - 1)) */
+  decodeWorkers?: number;
+  /** Connecting, and then waiting for the sender's manifest. @default 10000 */
+  connectTimeoutMs?: number;
+  /**
+   * Keep trying to connect while the sender is not there yet (connection refused, host or
+   * network unreachable) for this long, so receivers can be started before the sender, as
+   * udpcast's and UFTP's are. @default 0: the first refusal is final
+   */
+  waitForSenderMs?: number;
+  /** TEST/BENCH ONLY: fraction of datagrams dropped at intake (seeded). @default 0 */
+  simulateLoss?: number;
+  /** @default 1 */
+  seed?: number;
+  /**
+   * Accept only manifests signed by one of these publisher keys (Ed25519 public keys), and
+   * refuse a version older than one already accepted for the same name (the replay state,
+   * default defaultTrustStatePath()). Without it, signed manifests are accepted like unsigned.
+   */
+  trust?: { publishers: readonly KeyObject[]; statePath?: string };
+  /**
+   * This receiver's enrollment (`fountcast enroll`): it proves its key to the sender, checks the
+   * sender's proof of the same key, and accepts only datagrams MACed under the key the handshake
+   * hands over. A sender that cannot prove the key, skips the challenge or offers unkeyed
+   * datagrams is refused.
+   */
+  key?: { name: string; secret: Uint8Array };
+  /**
+   * Mutual TLS 1.3 on the control channel: the CA the sender's certificate must chain to (and
+   * match `servername`, default the host), and this receiver's client certificate and key.
+   */
+  tls?: { ca: string | Buffer; cert: string | Buffer; key: string | Buffer; servername?: string };
+  /** TEST/RESEARCH ONLY: a drop decision per datagram at intake (e.g. bursty loss); overrides simulateLoss. */
+  intakeLoss?: IntakeLoss;
+  signal?: AbortSignal;
+  logger?: Logger;
+  onManifest?: (manifest: Manifest) => void;
+  /** Called with the local UDP port once bound (tests aim hostile datagrams at it). */
+  onDataPort?: (port: number) => void;
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Local address of the interface to join a multicast stream on. @default the system's choice */
+  interfaceAddress?: string;
+}
+
+/** ReceiveOptions with every default applied; frozen. Optional fields are the ones whose absence means "off". */
+export interface ReceiveConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly out: string;
+  readonly receiverId: string;
+  readonly window: number;
+  readonly decodeWorkers: number;
+  readonly connectTimeoutMs: number;
+  readonly waitForSenderMs: number;
+  readonly simulateLoss: number;
+  readonly seed: number;
+  readonly trust: { readonly publishers: readonly KeyObject[]; readonly statePath: string } | undefined;
+  readonly key: { readonly name: string; readonly secret: Uint8Array } | undefined;
+  readonly tls: ReceiveOptions['tls'];
+  readonly intakeLoss: IntakeLoss | undefined;
+  readonly interfaceAddress: string | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly logger: Logger;
+  readonly onManifest: ((manifest: Manifest) => void) | undefined;
+  readonly onDataPort: ((port: number) => void) | undefined;
+  readonly onProgress: ((doneBytes: number, totalBytes: number) => void) | undefined;
+}
+
+function integer(name: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new ReceiveOptionsError(`${name} must be an integer in ${min}..${max}, not ${v}`);
+  return v;
+}
+
+function milliseconds(name: string, v: number, min: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new ReceiveOptionsError(`${name} must be a finite number of milliseconds >= ${min}, not ${v}`);
+  return v;
+}
+
+/** Throws ReceiveOptionsError for a value out of range; never touches the network. */
+export function resolveReceiveConfig(o: ReceiveOptions): ReceiveConfig {
+  if (typeof o.host !== 'string' || o.host.length === 0) throw new ReceiveOptionsError('host must be a non-empty string');
+  const receiverId = o.receiverId ?? defaultReceiverId();
+  if (!RECEIVER_ID_PATTERN.test(receiverId)) throw new ReceiveOptionsError(`receiverId ${JSON.stringify(receiverId)} must be 1-64 of A-Z a-z 0-9 . _ -`);
+  const simulateLoss = o.simulateLoss ?? DEFAULT_SIMULATE_LOSS;
+  if (typeof simulateLoss !== 'number' || !(simulateLoss >= 0 && simulateLoss < 1)) throw new ReceiveOptionsError(`simulateLoss must be in [0, 1), not ${simulateLoss}`);
+  if (o.trust !== undefined && o.trust.publishers.length === 0) throw new ReceiveOptionsError('trust needs at least one publisher key');
+  if (o.key !== undefined && (o.key.name.length === 0 || o.key.secret.length === 0)) throw new ReceiveOptionsError('key needs a name and a secret');
+  return Object.freeze({
+    host: o.host,
+    port: integer('port', o.port, 1, 65535),
+    out: o.out ?? DEFAULT_OUT,
+    receiverId,
+    window: integer('window', o.window ?? DEFAULT_WINDOW, 1, MAX_WINDOW),
+    decodeWorkers: integer('decodeWorkers', o.decodeWorkers ?? defaultDecodePoolSize(), 1, MAX_DECODE_WORKERS),
+    connectTimeoutMs: milliseconds('connectTimeoutMs', o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 1),
+    waitForSenderMs: milliseconds('waitForSenderMs', o.waitForSenderMs ?? DEFAULT_WAIT_FOR_SENDER_MS, 0),
+    simulateLoss,
+    seed: integer('seed', o.seed ?? DEFAULT_SEED, 0, 2 ** 32 - 1),
+    trust: o.trust === undefined ? undefined : Object.freeze({ publishers: Object.freeze([...o.trust.publishers]), statePath: o.trust.statePath ?? defaultTrustStatePath() }),
+    key: o.key === undefined ? undefined : Object.freeze({ ...o.key }),
+    tls: o.tls === undefined ? undefined : Object.freeze({ ...o.tls }),
+    intakeLoss: o.intakeLoss,
+    interfaceAddress: o.interfaceAddress,
+    signal: o.signal,
+    logger: o.logger ?? pino({ level: 'silent' }),
+    onManifest: o.onManifest,
+    onDataPort: o.onDataPort,
+    onProgress: o.onProgress,
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * Interrupting a receiver on real sockets (127.0.0.1): the library rejects with
+ * TransferAbortedError (not "sender vanished"), and `fountcast receive` on SIGINT prints one
+ * line, "interrupted", and exits 130. Neither leaves a file behind.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { receive } from '../../receiver/receive.js';
+import { send, type SendSummary } from '../../sender/send.js';
+import { quiet, seededFile, tempDir } from './helpers.js';
+
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+/** A sender slow enough (2 Mbit/s for 2 MiB) that the receiver is mid-transfer when interrupted. */
+async function slowSender(dir: string): Promise<{ port: number; stop: () => Promise<SendSummary> }> {
+  const file = join(dir, 'slow.bin');
+  await seededFile(file, 2 << 20, 21);
+  const controller = new AbortController();
+  let onPort!: (p: number) => void;
+  const portP = new Promise<number>((r) => (onPort = r));
+  const done = send({ file, host: '127.0.0.1', port: 0, rateBitsPerSecond: 2e6, fixedRate: true, logger: quiet, signal: controller.signal, onListening: (a) => onPort(a.port) });
+  const port = await portP;
+  return {
+    port,
+    stop: () => {
+      controller.abort();
+      return done;
+    },
+  };
+}
+
+describe('interrupting a receiver', () => {
+  it('abort() rejects receive() with TransferAbortedError, tells the sender, and leaves no file', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const sender = await slowSender(t.dir);
+    const out = join(t.dir, 'out');
+    await mkdir(out);
+    const controller = new AbortController();
+    const err = await receive({
+      host: '127.0.0.1',
+      port: sender.port,
+      out,
+      logger: quiet,
+      signal: controller.signal,
+      // Mid-transfer: the 2 MiB take ~8 s at this rate.
+      onManifest: () => setTimeout(() => controller.abort(new Error('interrupted by test')), 300),
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'TransferAbortedError', message: 'transfer aborted: interrupted by test' });
+    expect(await readdir(out)).toEqual([]);
+    const summary = await sender.stop();
+    expect(summary.receivers[0]).toMatchObject({ outcome: 'failed' });
+    expect(summary.receivers[0]!.reason).toMatch(/aborted.*interrupted by test/);
+  });
+
+  it('`fountcast receive` on SIGINT prints "interrupted" and exits 130', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const sender = await slowSender(t.dir);
+    const out = join(t.dir, 'out');
+    await mkdir(out);
+    const child = spawn(process.execPath, [cli, 'receive', `127.0.0.1:${sender.port}`, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const started = new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/receiving slow\.bin/.test(stderr)) resolve();
+      }),
+    );
+    await started;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines.filter((l) => /interrupted/.test(l))).toHaveLength(1);
+    expect(stderr).not.toMatch(/vanished/);
+    expect(await readdir(out)).toEqual([]);
+    await sender.stop();
+  });
+});
