@@ -42,6 +42,7 @@ describe('public error classes', () => {
         'LocalProtocolError',
         'ManifestRejectedError',
         'ReceiveError',
+        'ReceiveOptionsError',
         'RemoteProtocolError',
         'SendOptionsError',
         'SenderAuthenticationError',
