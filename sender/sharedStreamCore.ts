@@ -26,7 +26,7 @@
  * the largest amount owed to any member is positive: every symbol counts for every member, so
  * one repair symbol helps each receiver that lacks the segment, whatever it lost.
  *
- * Pacing: a token bucket at the session rate (the session adapter may change it).
+ * Pacing: a token bucket at the session rate, or the slowest active member's adaptive rate.
  */
 import type { Progress } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
@@ -36,10 +36,11 @@ import type { IntegrityScheme } from '../encoder/integrity.js';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { Membership, type Member } from './membership.js';
 import { OpenSegment } from './openSegment.js';
+import { rateFloorBytesPerSecond } from './constants.js';
 import { RateController } from './rateController.js';
 import { ResendQueue } from './resendQueue.js';
 import { repairFor, type RecoveryMode } from './streamCore.js';
-import { SEND_TIME_HISTORY, U32, unwrapSequence } from './sequence.js';
+import { SEND_TIME_HISTORY, SEQUENCE_MODULUS, unwrapSequence } from './sequence.js';
 import { TokenBucket } from './tokenBucket.js';
 
 export interface SharedStreamInit {
@@ -58,7 +59,7 @@ export interface SharedStreamInit {
    * reports raise it. It never goes below `floorBytesPerSecond`. @default false
    */
   fixedRate?: boolean;
-  /** @default max(1 MB/s, 5 % of the rate) */
+  /** @default rateFloorBytesPerSecond(rateBytesPerSecond): max(1 MB/s, 5 % of the rate) */
   floorBytesPerSecond?: number;
   /**
    * A member whose own rate has sat at the floor this long is dropped (pollDropped says why):
@@ -196,10 +197,10 @@ export class SharedStream {
     this.horizonMs = init.inFlightHorizonMs ?? 50;
     this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
     this.gatherMs = Math.max(0, init.gatherMs ?? GATHER_MS);
-    const floor = init.floorBytesPerSecond ?? Math.max(1e6, 0.05 * init.rateBytesPerSecond);
+    const floor = init.floorBytesPerSecond ?? rateFloorBytesPerSecond(init.rateBytesPerSecond);
     this.floor = floor;
     const cap = init.rateBytesPerSecond;
-    const newRate = init.fixedRate ? undefined : (now: number) => new RateController({ capBytesPerSecond: cap, now, floorBytesPerSecond: floor });
+    const newRate = init.fixedRate ? undefined : (now: number) => new RateController({ rateBytesPerSecond: cap, now, floorBytesPerSecond: floor });
     this.members = new Membership(init.layout.segmentCount, init.inactiveAfterMs ?? 500, newRate, this.datagramBytes);
     this.lastFeedbackAt = init.now;
   }
@@ -210,10 +211,6 @@ export class SharedStream {
 
   get openSegments(): number {
     return this.open.size;
-  }
-
-  setRate(now: number, bytesPerSecond: number): void {
-    this.bucket.setRate(now, bytesPerSecond);
   }
 
   addMember(now: number, id: string, window: number): void {
@@ -540,7 +537,7 @@ export class SharedStream {
     const bytes = combined ? datagramLength(this.init.layout.symbolSize, this.init.integrity, combined.length) : this.datagramBytes;
     // A combined datagram is longer than the buffers the adapter recycles: a fresh one then.
     const out = into && into.length >= bytes ? into.subarray(0, bytes) : new Uint8Array(bytes);
-    const header = { sessionId: this.init.sessionId, sequenceNumber: seq % U32, segmentIndex: seg.index, encodingSymbolId: esi };
+    const header = { sessionId: this.init.sessionId, sequenceNumber: seq % SEQUENCE_MODULUS, segmentIndex: seg.index, encodingSymbolId: esi };
     if (combined) writeCombinedDatagram(out, header, combined, symbol, this.init.integrity);
     else writeDatagram(out, header, symbol, this.init.integrity);
     seg.recordSent(seq, now);

@@ -39,7 +39,7 @@ import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { MAX_MISSING_LISTED, type Progress, type SegmentProgress } from '../control/messages.js';
 import { OpenSegment } from './openSegment.js';
 import { RateController } from './rateController.js';
-import { SEND_TIME_HISTORY, U32, unwrapSequence } from './sequence.js';
+import { SEND_TIME_HISTORY, SEQUENCE_MODULUS, unwrapSequence } from './sequence.js';
 import { TokenBucket } from './tokenBucket.js';
 
 export interface SenderStreamInit {
@@ -152,7 +152,7 @@ export class SenderStream {
   constructor(private readonly init: SenderStreamInit) {
     this.now = init.now;
     this.sequence = init.firstSequence ?? 0;
-    this.rate = init.fixedRate ? undefined : new RateController({ capBytesPerSecond: init.rateBytesPerSecond, now: init.now });
+    this.rate = init.fixedRate ? undefined : new RateController({ rateBytesPerSecond: init.rateBytesPerSecond, now: init.now });
     this.bucket = new TokenBucket({ rateBytesPerSecond: this.rate?.bytesPerSecond ?? init.rateBytesPerSecond, now: init.now });
     this.datagramBytes = datagramLength(init.layout.symbolSize, init.integrity);
     this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
@@ -457,7 +457,7 @@ export class SenderStream {
     const seq = this.sequence++;
     this.sendTimes[seq % SEND_TIME_HISTORY] = now;
     const out = into === undefined || into.length < this.datagramBytes ? new Uint8Array(this.datagramBytes) : into.length === this.datagramBytes ? into : into.subarray(0, this.datagramBytes);
-    writeDatagram(out, { sessionId: this.init.sessionId, sequenceNumber: seq % U32, segmentIndex: seg.index, encodingSymbolId: esi }, symbol, this.init.integrity);
+    writeDatagram(out, { sessionId: this.init.sessionId, sequenceNumber: seq % SEQUENCE_MODULUS, segmentIndex: seg.index, encodingSymbolId: esi }, symbol, this.init.integrity);
     seg.recordSent(seq, now);
     this.bucket.consume(now, this.datagramBytes);
     this.stats.datagramsSent++;
