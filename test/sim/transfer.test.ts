@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { raptorqCodec } from '../../encoder/raptorq.js';
 import { SeededRandom } from '../../util/random.js';
-import { AUTO_RESEND_MAX_LOSS } from '../../sender/streamCore.js';
+import { AUTO_RESEND_MAX_LOSS } from '../../sender/unicastStream.js';
 import { BURST_SECONDS } from '../../sender/tokenBucket.js';
 import { SimulatedTransfer } from './simulatedTransfer.js';
 
