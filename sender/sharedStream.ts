@@ -411,11 +411,19 @@ export class SharedStream implements StreamCore {
     // Resent alone, a member's many losses add to the others'; combined, they pair with them, and
     // a few repair symbols would cost this segment a RaptorQ decode at every member that got them.
     if (!arq && this.combineMax === 1 && needed > seg.sourceSymbols * RESEND_MAX_FRACTION) return repairFor(shortfall, m.lossEstimate);
-    // ARQ: a member that never started the segment gets its sources again (oweUnstarted). A
-    // member behind the stream (its report not yet past the segment's sources) is owed nothing
+    // A member behind the stream (its report not yet past the segment's sources) is owed nothing
     // yet: repair for its expected loss would cost that segment a RaptorQ decode at every member,
     // while its list of losses is on its way.
-    if (!listed) return started || arq || coming > 0 ? 0 : repairFor(shortfall, m.lossEstimate);
+    if (!listed && (started || coming > 0)) return 0;
+    if (!listed && !arq) return repairFor(shortfall, m.lossEstimate);
+    // ARQ, and the member never started the segment though none of it can still arrive: its
+    // sources went out while the segment lay beyond the member's window (it drops those), or all
+    // were lost. It gets them again; without this only the stall guard's few symbols every
+    // stallTimeoutMs would reach it, one segment per stall.
+    if (!listed) {
+      this.queueResends(seg, m.id, tailIds(seg.sourceSymbols, Math.min(needed, seg.sourceSymbols)), highest, lostBefore);
+      return 0;
+    }
     const tail = lostTail(listed, needed, shortfall, false);
     this.queueResends(seg, m.id, listed, highest, lostBefore);
     if (tail > 0) this.queueResends(seg, m.id, tailIds(seg.sourceSymbols, tail), highest, lostBefore);
