@@ -65,6 +65,19 @@ export class DatagramEmitter {
     return this.sendTimes[seq % SEND_TIME_HISTORY];
   }
 
+  /** How many datagrams after `seq` (unwrapped) went out before `before` (as far as remembered). */
+  sentBetween(seq: number, before: number): number {
+    let lo = Math.max(seq + 1, this.sequence - SEND_TIME_HISTORY, 0);
+    let hi = this.sequence; // send times rise with the sequence: find the first at or after `before`
+    const start = lo;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.sendTimes[mid % SEND_TIME_HISTORY]! < before) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - start;
+  }
+
   /**
    * Writes one symbol's datagram, into `into` when it is long enough (a view of it is returned)
    * so the adapter can recycle buffers, else into a new buffer. Call when nextSendTime(now) <= now.

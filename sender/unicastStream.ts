@@ -12,9 +12,10 @@
  *     (mean plus two standard deviations of the binomial loss), where p is the loss estimate;
  *     none while p = 0, so a lossless stream never touches the codec. In `resend` recovery
  *     (the unicast default) nothing is owed up front: see Recovery.
- *  4. Stall guard: when nothing is owed, segments are open and no Progress came for
- *     `stallTimeoutMs`, the oldest open segment is owed a few more symbols (feedback may be
- *     stale or lost with the receiver's socket buffer); then it waits again.
+ *  4. Stall guard: when nothing is owed, segments are open and no Progress with news (a higher
+ *     highestSequence) came for `stallTimeoutMs`, the oldest open segment is owed a few more
+ *     symbols (feedback may be stale or lost with the receiver's socket buffer), doubling while
+ *     no news comes (stallBurst); then it waits again.
  *
  * Feedback (handleProgress): segments the receiver reports complete are freed. For each open
  * segment reported as needing n more symbols, the symbols sent after the report's
@@ -78,6 +79,21 @@ export interface UnicastStreamInit {
 
 /** `auto` resends listed losses up to this loss rate and turns to repair symbols above it. */
 export const AUTO_RESEND_MAX_LOSS = 0.2;
+/**
+ * Behind heavy loss (the estimate at least HEAVY_LOSS), a run of at least SILENT_RUN datagrams
+ * past a report's highestSequence, old enough to have arrived, says the loss is at least that
+ * run's (handleProgress).
+ */
+const HEAVY_LOSS = 0.5;
+const SILENT_RUN = 64;
+/** Most symbols of one stall burst (see stallBurst). */
+const MAX_STALL_BURST = 1 << 16;
+/**
+ * Ceiling of the loss estimate: repair is sized as needed/(1 − p), so p must stay below 1, but a
+ * receiver behind 99.9 % loss needs ~1000 datagrams per symbol, and a lower ceiling would owe it
+ * a small fraction of what it takes.
+ */
+export const MAX_LOSS_ESTIMATE = 0.999;
 /** Datagrams reported before `auto` trusts the long-run loss rate. */
 const AUTO_MIN_SAMPLES = 1000;
 
@@ -97,6 +113,10 @@ export class UnicastStream implements StreamCore {
   /** Decaying maximum of "report arrival − send time of its highestSequence" (queueing delay). */
   private reportDelayMs = 0;
   private highestReported = -1;
+  /** The loss repair is planned with (handleProgress). */
+  private planLoss = 0;
+  /** Stall bursts since a report last showed the path delivering (see stallBurst). */
+  private stallsInARow = 0;
   private lastFeedbackAt: number;
   private lastReport = { received: 0, lost: 0 };
   private now: number;
@@ -177,8 +197,11 @@ export class UnicastStream implements StreamCore {
   handleProgress(now: number, _id: string, p: Progress): void {
     this.now = now;
     if (this._finished) return;
-    this.lastFeedbackAt = now;
     const highest = this.unwrap(p.highestSequence);
+    // Only news holds the stall guard off: a report that repeats an old highestSequence while
+    // later symbols went out says those did not come (heavy loss, or a dead path), and the
+    // receiver may report like that for as long as its connection lives.
+    if (highest > this.highestReported || highest >= this.emitter.nextSequence - 1) this.lastFeedbackAt = now;
     // Symbols queue in socket buffers for a while (8 MiB at 100 MB/s is 80 ms): learn how old
     // the newest symbol a report covers is, and do not call younger unreported symbols lost; the
     // rate controller reads the same sample as queueing delay. Only a report that advances
@@ -197,8 +220,11 @@ export class UnicastStream implements StreamCore {
     const dl = p.datagramsLost - this.lastReport.lost;
     if (dr >= 0 && dl >= 0 && dr + dl > 0) {
       const sample = dl / (dr + dl);
+      // Symbols arrive again: stall bursts start small. Behind heavy loss an arrival now and
+      // then does not mean the path is back.
+      if (sample < HEAVY_LOSS) this.stallsInARow = 0;
       const alpha = Math.min(0.5, (dr + dl) / (dr + dl + 2000));
-      this.stats.lossEstimate = Math.min(0.9, this.stats.lossEstimate * (1 - alpha) + sample * alpha);
+      this.stats.lossEstimate = Math.min(MAX_LOSS_ESTIMATE, this.stats.lossEstimate * (1 - alpha) + sample * alpha);
       this.lastReport = { received: p.datagramsReceived, lost: p.datagramsLost };
       if (this.rate) {
         this.emitter.setRate(now, this.rate.onReport(now, dr, dl, this.datagramBytes, delaySample));
@@ -216,8 +242,13 @@ export class UnicastStream implements StreamCore {
       this.finish('complete');
       return;
     }
-    const survive = 1 - this.stats.lossEstimate;
     const horizon = Math.max(this.inFlightHorizonMs, 2 * this.reportDelayMs + 10);
+    // The receiver's counters learn of loss only when a datagram arrives: behind very heavy loss
+    // they lag by thousands of datagrams. Then a long run the report has not passed though it
+    // had time to arrive says the loss is at least that run's; plan repair with that.
+    const silent = this.stats.lossEstimate >= HEAVY_LOSS ? this.emitter.sentBetween(highest, now - horizon) : 0;
+    this.planLoss = silent >= SILENT_RUN ? Math.max(this.stats.lossEstimate, Math.min(MAX_LOSS_ESTIMATE, silent / (silent + 1))) : this.stats.lossEstimate;
+    const survive = 1 - this.planLoss;
     const listed = new Set<number>();
     for (const entry of p.open) {
       listed.add(entry.index);
@@ -240,7 +271,7 @@ export class UnicastStream implements StreamCore {
   private planRecovery(seg: OpenSegment, entry: SegmentProgress, highest: number, lostBefore: number, survive: number): void {
     const coming = (seg.inFlight(highest, lostBefore) + seg.pendingSource) * survive;
     const shortfall = entry.needed - coming;
-    const p = this.stats.lossEstimate;
+    const p = this.planLoss;
     seg.resendOnly = false;
     if (!this.resends()) {
       seg.resendQueue = [];
@@ -276,7 +307,8 @@ export class UnicastStream implements StreamCore {
     if (!next && this.stallDue(now)) {
       const oldest = this.oldestOpen();
       if (oldest) {
-        oldest.repairCredit = Math.max(4, Math.ceil(oldest.sourceSymbols / 200));
+        oldest.repairCredit = this.stallBurst(oldest);
+        this.stallsInARow++;
         this.stats.stallBursts++;
         this.lastFeedbackAt = now;
         next = oldest;
@@ -346,6 +378,19 @@ export class UnicastStream implements StreamCore {
     this.loader.close(seg);
     this.open.delete(seg.index);
     if (completed) this.stats.segmentsCompleted++;
+  }
+
+  /**
+   * Symbols of one stall burst: a few, doubling with each burst while no report shows the path
+   * delivering, up to what the pace sends in stallTimeoutMs. A receiver behind very heavy
+   * loss gets almost nothing and so reports almost nothing: a fixed burst would hand it a few
+   * symbols per stall for ever, while a fountain must keep flowing while it still needs symbols.
+   */
+  private stallBurst(seg: OpenSegment): number {
+    const base = Math.max(4, Math.ceil(seg.sourceSymbols / 200));
+    const rate = this.emitter.rateBytesPerSecond;
+    const paced = rate > 0 ? Math.floor((rate * this.stallTimeoutMs) / 1000 / this.datagramBytes) : MAX_STALL_BURST;
+    return Math.max(base, Math.min(base * 2 ** Math.min(this.stallsInARow, 30), paced, MAX_STALL_BURST));
   }
 
   private stallDue(now: number): boolean {

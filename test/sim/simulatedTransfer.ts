@@ -26,6 +26,8 @@ export interface SimOptions {
   loss: number;
   seed: number;
   rateBytesPerSecond: number;
+  /** Pace at exactly rateBytesPerSecond (the sender's --fixed-rate). @default false */
+  fixedRate?: boolean;
   oneWayDelayMs?: number;
   window?: number;
   /** Sender recovery mode. @default the sender's default */
@@ -140,6 +142,7 @@ export class SimulatedTransfer {
           codec: this.o.codec,
           integrity: crc32Scheme,
           rateBytesPerSecond: this.o.rateBytesPerSecond,
+          fixedRate: this.o.fixedRate,
           window: this.o.window ?? 8,
           now: this.now,
           recovery: this.o.recovery,
