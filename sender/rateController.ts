@@ -11,7 +11,8 @@
  * slow EWMA of per-report loss, so steady random loss on a lossy link (5 %, 20 %) is learned and
  * does not throttle the stream, while a jump above it does (the baseline is capped at 50 %:
  * a link losing more than that is treated as congested). The rate never exceeds the user's
- * cap and never drops below `floor` (1 MB/s), so no receiver can stall a stream to zero; a
+ * cap and never drops below `floor` (rateFloorBytesPerSecond: max(1 MB/s, 5 % of the cap)), so
+ * no receiver can stall a stream to zero; a
  * receiver that cannot keep up is dropped by the control channel's timeouts instead.
  *
  * Growth is also capped at 1.25 × the highest delivery rate (bytes the receiver got per second)
@@ -35,6 +36,8 @@
  * several times over in its first second, far below what they keep up with afterwards.
  */
 
+import { rateFloorBytesPerSecond } from './constants.js';
+
 /** Loss above this is never taken as a link's normal state (total loss must throttle). */
 const MAX_BASELINE = 0.5;
 const MIN_SPAN_MS = 15;
@@ -50,12 +53,12 @@ export const WARMUP_QUEUE_BYTES = 2 * 1024 * 1024;
 const MIN_DELAY_WINDOW_MS = 10_000;
 
 export interface RateControllerInit {
-  /** User cap in bytes/s; 0 = none. */
-  capBytesPerSecond: number;
+  /** The user's ceiling in bytes/s; 0 = none. */
+  rateBytesPerSecond: number;
   now: number;
   /** @default 40e6 when uncapped */
   initialBytesPerSecond?: number;
-  /** @default 1e6 */
+  /** @default rateFloorBytesPerSecond(rateBytesPerSecond): max(1 MB/s, 5 % of the ceiling) */
   floorBytesPerSecond?: number;
   /** Ceiling when the user gave none. @default 1.25e9 */
   maxBytesPerSecond?: number;
@@ -117,9 +120,9 @@ export class RateController {
   }
 
   constructor(init: RateControllerInit) {
-    this.cap = init.capBytesPerSecond > 0 ? init.capBytesPerSecond : (init.maxBytesPerSecond ?? 1.25e9);
-    this.floor = Math.min(init.floorBytesPerSecond ?? 1e6, this.cap);
-    this.rate = Math.min(this.cap, init.initialBytesPerSecond ?? (init.capBytesPerSecond > 0 ? init.capBytesPerSecond : 40e6));
+    this.cap = init.rateBytesPerSecond > 0 ? init.rateBytesPerSecond : (init.maxBytesPerSecond ?? 1.25e9);
+    this.floor = Math.min(init.floorBytesPerSecond ?? rateFloorBytesPerSecond(init.rateBytesPerSecond), this.cap);
+    this.rate = Math.min(this.cap, init.initialBytesPerSecond ?? (init.rateBytesPerSecond > 0 ? init.rateBytesPerSecond : 40e6));
   }
 
   get bytesPerSecond(): number {

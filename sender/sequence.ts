@@ -1,5 +1,6 @@
 /** Sequence numbers: unwrapped (a JS number counting up) in the cores, u32 on the wire. */
-export const U32 = 2 ** 32;
+/** Wire sequence numbers are u32: they count modulo 2^32. */
+export const SEQUENCE_MODULUS = 2 ** 32;
 /** Send times kept for this many recent sequence numbers (in-flight and delay estimates). */
 export const SEND_TIME_HISTORY = 1 << 16;
 
@@ -9,5 +10,5 @@ export const SEND_TIME_HISTORY = 1 << 16;
  */
 export function unwrapSequence(lastSent: number, wire: number): number {
   if (lastSent < 0) return -1;
-  return lastSent - (((lastSent % U32) - wire + U32) % U32);
+  return lastSent - (((lastSent % SEQUENCE_MODULUS) - wire + SEQUENCE_MODULUS) % SEQUENCE_MODULUS);
 }

@@ -16,10 +16,9 @@ import type { AuthResponse, Hello, Manifest, Publication } from '../control/mess
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import { TagKind } from '../encoder/integrity.js';
 import { manifestFor, type PreparedFile } from './preparedFile.js';
-import type { RecoveryMode, SenderStreamStats } from './streamCore.js';
-import { startStreamWorker, type StreamWorkerHandle } from './streamWorkerHandle.js';
+import type { RecoveryMode, StreamStats } from './streamCore.js';
+import { StreamHandle } from './streamHandle.js';
 import { SharedSession, type SharedSessionInit } from './sharedSession.js';
-import type { SharedStreamStats } from './sharedStreamCore.js';
 
 export interface SenderServerInit {
   file: PreparedFile;
@@ -94,7 +93,7 @@ export interface SendSummary {
   tlsRefused: number;
   receivers: ReceiverSummary[];
   /** Multicast/broadcast: the one stream's totals when it ended (every receiver shared them). */
-  sharedStream?: SharedStreamStats;
+  sharedStream?: StreamStats;
 }
 
 let nextConnection = 1;
@@ -224,7 +223,7 @@ class ReceiverSession {
   private readonly channel: ControlChannel<SenderConnection>;
   private readonly log: Logger;
   private hello?: Hello;
-  private worker?: StreamWorkerHandle;
+  private worker?: StreamHandle;
   private startedAt = performance.now();
   private stats = pickStats({ datagramsSent: 0, repairSymbolsSent: 0, sourceRetransmits: 0, lossEstimate: 0, rateBytesPerSecond: 0, congestionEvents: 0, stallBursts: 0 });
   private finishedStream = false;
@@ -264,7 +263,7 @@ class ReceiverSession {
       case 'progress':
         this.seen = { datagramsReceived: event.progress.datagramsReceived, datagramsLost: event.progress.datagramsLost };
         if (this.shared && this.joined) this.shared.session.progress(this.id, event.progress);
-        else this.worker?.progress(event.progress);
+        else this.worker?.progress(this.id, event.progress);
         return;
       case 'stop':
         this.receiverDone = event.stop.outcome === 'done';
@@ -412,9 +411,10 @@ class ReceiverSession {
    * the receiver checks the manifest and creates its file: measured ~40-55 ms from Request to
    * the first datagram when it was started on Request, ~3-4 % of a 256 MiB transfer here.
    */
-  private startWorker(waitForStart: boolean): StreamWorkerHandle {
+  private startWorker(waitForStart: boolean): StreamHandle {
     const hello = this.hello!;
-    const worker = startStreamWorker({
+    const worker = new StreamHandle({
+      mode: 'unicast',
       wasmModule: this.init.wasmModule,
       filePath: this.init.file.path,
       layout: this.init.file.layout,
@@ -470,7 +470,7 @@ class ReceiverSession {
   }
 }
 
-function pickStats(s: Pick<SenderStreamStats, 'datagramsSent' | 'repairSymbolsSent' | 'sourceRetransmits' | 'lossEstimate' | 'rateBytesPerSecond' | 'congestionEvents' | 'stallBursts'>) {
+function pickStats(s: Pick<StreamStats, 'datagramsSent' | 'repairSymbolsSent' | 'sourceRetransmits' | 'lossEstimate' | 'rateBytesPerSecond' | 'congestionEvents' | 'stallBursts'>) {
   const { datagramsSent, repairSymbolsSent, sourceRetransmits, lossEstimate, rateBytesPerSecond, congestionEvents, stallBursts } = s;
   return { datagramsSent, repairSymbolsSent, sourceRetransmits, lossEstimate, rateBytesPerSecond, congestionEvents, stallBursts };
 }

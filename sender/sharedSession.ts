@@ -13,9 +13,9 @@ import type { RecoveryMode } from './streamCore.js';
 import type { DataPlane, Progress } from '../control/messages.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import type { PreparedFile } from './preparedFile.js';
-import type { SharedStreamStats } from './sharedStreamCore.js';
-import { SharedStreamHandle } from './sharedStreamHandle.js';
-import type { SharedWorkerData } from './sharedWorkerMessages.js';
+import type { StreamStats } from './streamCore.js';
+import { StreamHandle } from './streamHandle.js';
+import type { SharedWorkerData } from './streamMessages.js';
 
 export interface SharedSessionInit {
   file: PreparedFile;
@@ -43,15 +43,15 @@ export interface SharedSessionInit {
   /** @default true (SendOptions.combineResends) */
   combineResends?: boolean;
   logger: Logger;
-  /** Starts the stream worker (tests pass a fake). @default a SharedStreamHandle */
+  /** Starts the stream worker (tests pass a fake). @default a StreamHandle */
   startStream?: (data: SharedWorkerData) => SharedStreamLike;
 }
 
 /** What the session needs of a running shared stream. */
 export interface SharedStreamLike {
-  readonly stats: SharedStreamStats;
+  readonly stats: StreamStats;
   onDrop?: (id: string, reason: string) => void;
-  readonly finished: Promise<{ reason: 'stopped' | 'error'; message?: string }>;
+  readonly finished: Promise<{ reason: 'complete' | 'stopped' | 'error'; message?: string }>;
   /** Begins sending (it was made with waitForStart). */
   start(): void;
   join(id: string, window: number): void;
@@ -78,8 +78,9 @@ export class SharedSession {
   onDropped?: (id: string, reason: string) => void;
 
   constructor(private readonly init: SharedSessionInit) {
-    const create = init.startStream ?? ((data: SharedWorkerData) => new SharedStreamHandle(data));
+    const create = init.startStream ?? ((data: SharedWorkerData) => new StreamHandle(data));
     this.handle = create({
+      mode: 'shared',
       wasmModule: init.wasmModule,
       filePath: init.file.path,
       layout: init.file.layout,
@@ -122,7 +123,7 @@ export class SharedSession {
     return this.streaming;
   }
 
-  get stats(): SharedStreamStats | undefined {
+  get stats(): StreamStats | undefined {
     return this.streaming ? this.handle.stats : undefined;
   }
 

@@ -1,473 +1,80 @@
 /**
- * SenderStream: the sans-IO core of one receiver's symbol stream.
- *
- * Scheduling (what goes next):
- *  1. Repair owed to open segments (oldest first): first the source symbols the receiver listed
- *     as lost (a unicast shortcut: no encoder needed for a handful of losses), then fresh repair
- *     symbols, never a repeated repair ESI.
- *  2. Source symbols of open segments not yet fully sent (systematic: no coding work at all).
- *  3. Opening the next segment, when fewer than `window` are open and its bytes are loaded.
- *     In `fountain` recovery a new segment is owed repairFor(K, p) − K proactive repair symbols
- *     (mean plus two standard deviations of the binomial loss), where p is the loss estimate;
- *     none while p = 0, so a lossless stream never touches the codec. In `resend` recovery
- *     (the unicast default) nothing is owed up front: see Recovery.
- *  4. Stall guard: when nothing is owed, segments are open and no Progress came for
- *     `stallTimeoutMs`, the oldest open segment is owed a few more symbols (feedback may be
- *     stale or lost with the receiver's socket buffer); then it waits again.
- *
- * Feedback (handleProgress): segments the receiver reports complete are freed. For each open
- * segment reported as needing n more symbols, the symbols sent after the report's
- * highestSequence and within the last inFlightHorizonMs (in flight) and the source symbols not
- * yet sent will bring about
- * (inflight + unsent)·(1−p); only repairFor(shortfall) is owed as repair. p is an EWMA of the
- * receiver's lost/(received+lost) deltas.
- *
- * Recovery. Building a segment's RaptorQ encoder costs ~47 ms per 4 MiB on the sending thread
- * and decoding with repair costs the receiver as much again, while a resent source symbol costs
- * neither side anything beyond the datagram. One receiver that lists its losses exactly is best
- * served by resending them (`resend`, the default): repair symbols are then used only where the
- * list cannot explain the shortfall (heavy loss beyond MAX_MISSING_LISTED, a lost tail of the
- * last segment, stalls). `fountain` sends only repair after the sources, proactively, which is
- * what many receivers with different losses need and what the research harness compares.
- *
- * Pacing: a token bucket; pollTransmit returns nothing before its time and pollTimeout says when.
+ * The one interface of the sender's stream cores (sans-IO; `now` is always an argument). A
+ * stream serves members (receivers) identified by their control connection's id:
+ *  - UnicastStream (unicastStream.ts): one member, its own UDP destination, resends of its
+ *    listed losses or proactive repair sized to its loss;
+ *  - SharedStream (sharedStream.ts): any number of members on one multicast/broadcast stream,
+ *    segments opened for whoever needs them, resends combined across members, or repair that
+ *    helps them all.
+ * Both are thin schedulers over the same parts: SegmentLoader (segment reads and encoders),
+ * DatagramEmitter (numbering, send-time history, pacing, writing datagrams) and
+ * recoveryPlanning (repair sizing, lost tails, resends that may still arrive). The worker
+ * adapter (streamWorker.ts) drives either through this interface.
  */
-import type { Codec } from '../encoder/codec.js';
-import { datagramLength, writeDatagram } from '../encoder/datagram.js';
-import type { IntegrityScheme } from '../encoder/integrity.js';
-import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
-import { MAX_MISSING_LISTED, type Progress, type SegmentProgress } from '../control/messages.js';
-import { OpenSegment } from './openSegment.js';
-import { RateController } from './rateController.js';
-import { SEND_TIME_HISTORY, U32, unwrapSequence } from './sequence.js';
-import { TokenBucket } from './tokenBucket.js';
-
-export interface SenderStreamInit {
-  /**
-   * Called with a segment's bytes (as given to provideSegment) once its encoder is freed: nothing
-   * reads them any more, so the adapter may reuse the buffer for a later read.
-   */
-  onSegmentFreed?: (data: Uint8Array) => void;
-  sessionId: number;
-  layout: SegmentLayout;
-  codec: Codec;
-  integrity: IntegrityScheme;
-  /** Rate ceiling in bytes/s; 0 = no cap. The pace adapts below it (rateController.ts). */
-  rateBytesPerSecond: number;
-  /** Pace at exactly rateBytesPerSecond, never adapting (tests, fixed-rate links). @default false */
-  fixedRate?: boolean;
-  /** Segments open at once (the receiver's Hello.window). */
-  window: number;
-  now: number;
-  /** @default 200 */
-  stallTimeoutMs?: number;
-  /**
-   * A symbol sent longer ago than this before a report arrived, and not covered by the report's
-   * highestSequence, counts as lost rather than in flight: receivers report at least every
-   * 20 ms while data flows, so 50 ms covers that plus a LAN round trip. The horizon widens to
-   * twice the observed report delay when socket buffers queue longer. @default 50
-   */
-  inFlightHorizonMs?: number;
-  /** First sequence number (tests start near 2^32 to exercise the wrap). @default 0 */
-  firstSequence?: number;
-  /** How losses are made good (see Recovery above). @default 'auto' */
-  recovery?: RecoveryMode;
-}
+import type { Progress } from '../control/messages.js';
 
 export type RecoveryMode = 'auto' | 'resend' | 'fountain';
 export const RECOVERY_MODES: readonly RecoveryMode[] = ['auto', 'resend', 'fountain'];
-/** `auto` resends listed losses up to this loss rate and turns to repair symbols above it. */
-export const AUTO_RESEND_MAX_LOSS = 0.2;
-/** Datagrams reported before `auto` trusts the long-run loss rate. */
-const AUTO_MIN_SAMPLES = 1000;
 
-export interface SenderStreamStats {
+export interface StreamStats {
   datagramsSent: number;
   bytesSent: number;
   sourceSymbolsSent: number;
   repairSymbolsSent: number;
+  segmentsOpened: number;
+  /** Segments every member reported complete while open. */
   segmentsCompleted: number;
   stallBursts: number;
-  /** Reported-lost source symbols sent again (unicast; no codec work). */
+  /** Listed-lost source symbols sent again (each one of a combined datagram counts). */
   sourceRetransmits: number;
+  /** Resend datagrams that combined several members' losses (shared). */
+  combinedResends: number;
+  /** The loss estimate the stream plans with (shared: its worst active member's). */
   lossEstimate: number;
-  /** Current pacing rate, bytes/s (0 = unpaced). */
+  /** Current pace, bytes/s (0 = unpaced). */
   rateBytesPerSecond: number;
+  /** Adaptive-rate cuts (unicast). */
   congestionEvents: number;
 }
 
-
-export function emptyStreamStats(): SenderStreamStats {
+export function emptyStreamStats(): StreamStats {
   return {
     datagramsSent: 0,
     bytesSent: 0,
     sourceSymbolsSent: 0,
     repairSymbolsSent: 0,
+    segmentsOpened: 0,
     segmentsCompleted: 0,
     stallBursts: 0,
     sourceRetransmits: 0,
+    combinedResends: 0,
     lossEstimate: 0,
     rateBytesPerSecond: 0,
     congestionEvents: 0,
   };
 }
 
-/**
- * Symbols to send so that about `needed` arrive at loss p with high probability: the mean
- * needed/(1-p) plus two standard deviations of the binomial shortfall, plus one. An extra
- * feedback round costs far more time than a few spare symbols cost bandwidth.
- */
-export function repairFor(needed: number, p: number): number {
-  const survive = 1 - p;
-  return Math.ceil((needed + 2 * Math.sqrt(needed * p) + 1) / survive);
-}
-
-export class SenderStream {
-  private readonly open = new Map<number, OpenSegment>();
-  private readonly loaded = new Map<number, Uint8Array>();
-  private readonly loadRequested = new Set<number>();
-  private readonly completeAbove = new Set<number>();
-  private completeBelow = 0;
-  private nextToOpen = 0;
-  private nextToLoad = 0;
-  private sequence: number;
-  private readonly bucket: TokenBucket;
-  private readonly rate: RateController | undefined;
-  private readonly datagramBytes: number;
-  private readonly stallTimeoutMs: number;
-  private readonly inFlightHorizonMs: number;
-  private readonly recovery: RecoveryMode;
-  /** Send time of the last SEND_TIME_HISTORY datagrams, indexed by sequence number. */
-  private readonly sendTimes = new Float64Array(SEND_TIME_HISTORY);
-  /** Decaying maximum of "report arrival − send time of its highestSequence" (queueing delay). */
-  private reportDelayMs = 0;
-  private highestReported = -1;
-  private lastFeedbackAt: number;
-  private lastReport = { received: 0, lost: 0 };
-  private now: number;
-  private _finished = false;
-  private _finishReason = '';
-  readonly stats: SenderStreamStats = emptyStreamStats();
-
-  constructor(private readonly init: SenderStreamInit) {
-    this.now = init.now;
-    this.sequence = init.firstSequence ?? 0;
-    this.rate = init.fixedRate ? undefined : new RateController({ capBytesPerSecond: init.rateBytesPerSecond, now: init.now });
-    this.bucket = new TokenBucket({ rateBytesPerSecond: this.rate?.bytesPerSecond ?? init.rateBytesPerSecond, now: init.now });
-    this.datagramBytes = datagramLength(init.layout.symbolSize, init.integrity);
-    this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
-    this.inFlightHorizonMs = init.inFlightHorizonMs ?? 50;
-    this.recovery = init.recovery ?? 'auto';
-    this.lastFeedbackAt = init.now;
-    if (init.layout.segmentCount === 0) this.finish('complete');
-  }
-
-  get finished(): boolean {
-    return this._finished;
-  }
-
-  get finishReason(): string {
-    return this._finishReason;
-  }
-
-  get openSegments(): number {
-    return this.open.size;
-  }
-
-  private isComplete(i: number): boolean {
-    return i < this.completeBelow || this.completeAbove.has(i);
-  }
-
-  /** A segment whose bytes the adapter should read next (keeps the reader ahead of the sender). */
-  pollSegmentLoad(): number | undefined {
-    if (this._finished) return undefined;
-    const count = this.init.layout.segmentCount;
-    while (this.nextToLoad < count && this.isComplete(this.nextToLoad)) this.nextToLoad++;
-    if (this.nextToLoad >= count) return undefined;
-    const held = this.open.size + this.loaded.size + this.loadRequested.size;
-    if (held >= this.init.window + 2) return undefined;
-    const i = this.nextToLoad++;
-    this.loadRequested.add(i);
-    return i;
-  }
-
-  provideSegment(now: number, index: number, data: Uint8Array): void {
-    this.now = now;
-    if (!this.loadRequested.delete(index) || this._finished || this.isComplete(index)) return;
-    this.loaded.set(index, data);
-  }
-
-  handleProgress(now: number, p: Progress): void {
-    this.now = now;
-    if (this._finished) return;
-    this.lastFeedbackAt = now;
-    const highest = this.unwrap(p.highestSequence);
-    // Symbols queue in socket buffers for a while (8 MiB at 100 MB/s is 80 ms): learn how old
-    // the newest symbol a report covers is, and do not call younger unreported symbols lost; the
-    // rate controller reads the same sample as queueing delay. Only a report that advances
-    // highestSequence measures delay: a keep-alive repeating an old one says the later symbols
-    // did not come, not that they are slow.
-    let delaySample: number | undefined;
-    if (highest > this.highestReported && highest < this.sequence && this.sequence - highest <= SEND_TIME_HISTORY) {
-      this.highestReported = highest;
-      const age = now - this.sendTimes[highest % SEND_TIME_HISTORY]!;
-      this.reportDelayMs = Math.max(age, this.reportDelayMs * 0.95);
-      // The receiver held that datagram heldMs before reporting: not a queue.
-      delaySample = Math.max(0, age - (p.heldMs ?? 0));
-    }
-    const dr = p.datagramsReceived - this.lastReport.received;
-    const dl = p.datagramsLost - this.lastReport.lost;
-    if (dr >= 0 && dl >= 0 && dr + dl > 0) {
-      const sample = dl / (dr + dl);
-      const alpha = Math.min(0.5, (dr + dl) / (dr + dl + 2000));
-      this.stats.lossEstimate = Math.min(0.9, this.stats.lossEstimate * (1 - alpha) + sample * alpha);
-      this.lastReport = { received: p.datagramsReceived, lost: p.datagramsLost };
-      if (this.rate) {
-        this.bucket.setRate(now, this.rate.onReport(now, dr, dl, this.datagramBytes, delaySample));
-        this.stats.congestionEvents = this.rate.congestionEvents;
-      }
-    }
-    this.stats.rateBytesPerSecond = this.bucket.rateBytesPerSecond;
-    const count = this.init.layout.segmentCount;
-    this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, count));
-    for (const i of p.completeAbove) if (i < count) this.completeAbove.add(i);
-    for (const i of [...this.completeAbove]) if (i < this.completeBelow) this.completeAbove.delete(i);
-    for (const [i, seg] of this.open) if (this.isComplete(i)) this.close(seg, true);
-    for (const i of [...this.loaded.keys()]) if (this.isComplete(i)) this.loaded.delete(i);
-    if (this.completeBelow >= count) {
-      this.finish('complete');
-      return;
-    }
-    const survive = 1 - this.stats.lossEstimate;
-    const horizon = Math.max(this.inFlightHorizonMs, 2 * this.reportDelayMs + 10);
-    const listed = new Set<number>();
-    for (const entry of p.open) {
-      listed.add(entry.index);
-      const seg = this.open.get(entry.index);
-      if (seg) this.planRecovery(seg, entry, highest, now - horizon, survive);
-    }
-    // A segment whose sources all went out but which the report neither lists nor counts as
-    // complete reached the receiver with nothing (a receiver opens a segment on its first
-    // symbol). Once none of its symbols can still be in flight, all of it is owed again. Seen:
-    // a file's last segment of one symbol, lost, waited for the 200 ms stall burst.
-    for (const [i, seg] of this.open) {
-      if (listed.has(i) || seg.pendingSource > 0 || seg.inFlight(highest, now - horizon) > 0) continue;
-      const k = seg.sourceSymbols;
-      const missing = k <= MAX_MISSING_LISTED ? Array.from({ length: k }, (_, esi) => esi) : undefined;
-      this.planRecovery(seg, missing ? { index: i, received: 0, needed: k, missing } : { index: i, received: 0, needed: k }, highest, now - horizon, survive);
-    }
-  }
-
-  /** Sets what `seg` is owed beyond its sources from its report entry (see Recovery). */
-  private planRecovery(seg: OpenSegment, entry: SegmentProgress, highest: number, lostBefore: number, survive: number): void {
-    const coming = (seg.inFlight(highest, lostBefore) + seg.pendingSource) * survive;
-    const shortfall = entry.needed - coming;
-    const p = this.stats.lossEstimate;
-    seg.resendOnly = false;
-    if (!this.resends()) {
-      seg.resendQueue = [];
-      seg.repairCredit = shortfall <= 0 ? 0 : repairFor(shortfall, p);
-      return;
-    }
-    const queued = this.queueResends(seg, entry.missing, this.lostTail(seg, entry, shortfall), highest, lostBefore);
-    if (shortfall <= 0) seg.repairCredit = 0;
-    else if (queued > 0) {
-      // Resend what the receiver listed, with as many extra copies as the loss calls for
-      // (mean plus two standard deviations): an extra feedback round costs more than copies.
-      // What the list does not explain yet (a tail the receiver cannot know is lost) it
-      // will list once a later segment arrives, or the in-flight horizon passes.
-      seg.resendOnly = true;
-      seg.repairCredit = repairFor(Math.min(queued, Math.ceil(shortfall)), p);
-    } else if (entry.missing) seg.repairCredit = 0; // nothing lost yet, or resends in flight
-    // No list though one would fit: the report's listing budget went to older segments, and
-    // this one is listed once they are done. Only a loss too large to list calls for repair.
-    else if (entry.needed <= MAX_MISSING_LISTED) seg.repairCredit = 0;
-    else seg.repairCredit = repairFor(shortfall, p);
-  }
-
-  /**
-   * The next datagram if one is due at `now`; undefined when paced, idle or waiting for data.
-   * With `out` (at least datagramBytes long) the datagram is written there and a view returned,
-   * so the adapter can recycle buffers instead of allocating one per datagram.
-   */
-  pollTransmit(now: number, out?: Uint8Array): Uint8Array | undefined {
-    this.now = now;
-    if (this._finished) return undefined;
-    if (this.bucket.nextSendTime(now, this.datagramBytes) > now) return undefined;
-    let next = this.pick();
-    if (!next && this.stallDue(now)) {
-      const oldest = this.oldestOpen();
-      if (oldest) {
-        oldest.repairCredit = Math.max(4, Math.ceil(oldest.sourceSymbols / 200));
-        this.stats.stallBursts++;
-        this.lastFeedbackAt = now;
-        next = oldest;
-      }
-    }
-    if (!next) return undefined;
-    return this.emit(now, next, out);
-  }
-
-  /** Bytes of every datagram of this stream. */
-  get datagramLength(): number {
-    return this.datagramBytes;
-  }
-
+export interface StreamCore {
+  readonly stats: StreamStats;
+  /** Bytes of a single-symbol datagram (the adapter's recycled buffers have this length). */
+  readonly datagramLength: number;
+  readonly openSegments: number;
+  /** Stopped, or (unicast) its member has everything. */
+  readonly finished: boolean;
+  /** 'complete' or the stop reason. */
+  readonly finishReason: string;
+  /** A receiver that sent Request, with its segment window. */
+  addMember(now: number, id: string, window: number): void;
+  removeMember(now: number, id: string): void;
+  handleProgress(now: number, id: string, p: Progress): void;
+  /** The next datagram if one is due at `now` (written into `out` when it fits). */
+  pollTransmit(now: number, out?: Uint8Array): Uint8Array | undefined;
   /** When pollTransmit may next yield something (undefined: waiting for feedback or data). */
-  pollTimeout(): number | undefined {
-    if (this._finished) return undefined;
-    if (this.pick()) return this.bucket.nextSendTime(this.now, this.datagramBytes);
-    // The stall burst is paced like everything else.
-    if (this.open.size > 0) return Math.max(this.lastFeedbackAt + this.stallTimeoutMs, this.bucket.nextSendTime(this.now, this.datagramBytes));
-    return undefined;
-  }
-
-  stop(now: number, reason: string): void {
-    this.now = now;
-    this.finish(reason);
-  }
-
-  private finish(reason: string): void {
-    if (this._finished) return;
-    this._finished = true;
-    this._finishReason = reason;
-    for (const seg of this.open.values()) this.close(seg, false);
-    this.loaded.clear();
-    this.loadRequested.clear();
-  }
-
-  /**
-   * How many of the segment's highest source ids are lost beyond its list: the receiver lists
-   * holes below the highest source id it has, so once every source was sent and the shortfall
-   * outgrows the list, the rest are the top ids (at most `needed − listed` of them).
-   */
-  private lostTail(seg: OpenSegment, entry: SegmentProgress, shortfall: number): number {
-    if (!entry.missing || seg.pendingSource > 0) return 0;
-    const listed = entry.missing.length;
-    if (shortfall <= listed) return 0;
-    return Math.max(0, Math.min(Math.ceil(shortfall - listed), entry.needed - listed));
-  }
-
-  /** Resend listed losses in this mode at the current loss estimate (see Recovery). */
-  private resends(): boolean {
-    if (this.recovery === 'resend') return true;
-    if (this.recovery === 'fountain') return false;
-    // Both the long-run rate and the recent (EWMA) one must be high: a burst of socket-buffer
-    // overflow (at start-up, say) must not flip a link that loses a few % to repair symbols and
-    // their encoder builds.
-    const { received, lost } = this.lastReport;
-    if (received + lost < AUTO_MIN_SAMPLES) return true;
-    return lost / (received + lost) <= AUTO_RESEND_MAX_LOSS || this.stats.lossEstimate <= AUTO_RESEND_MAX_LOSS;
-  }
-
-  /**
-   * Rebuilds the resend queue from a report's list: ids already sent whose last resend (if any)
-   * the report has passed or that is older than the in-flight horizon (`lostBefore`: nothing may
-   * follow a lost resend to move highestSequence past it). Returns how many are queued.
-   */
-  private queueResends(seg: OpenSegment, missing: readonly number[] | undefined, tail: number, highest: number, lostBefore: number): number {
-    const queue: number[] = [];
-    const ids = tail > 0 ? [...(missing ?? []), ...Array.from({ length: tail }, (_, i) => seg.sourceSymbols - tail + i)] : (missing ?? []);
-    for (const esi of ids) {
-      if (esi >= seg.nextSource) continue;
-      const last = seg.resentAt.get(esi);
-      const mayArrive = last !== undefined && last > highest && this.sequence - last <= SEND_TIME_HISTORY && this.sendTimes[last % SEND_TIME_HISTORY]! >= lostBefore;
-      if (!mayArrive) queue.push(esi);
-    }
-    seg.resendQueue = queue;
-    seg.resendHead = 0;
-    return queue.length;
-  }
-
-  private close(seg: OpenSegment, completed: boolean): void {
-    seg.encoder.free();
-    if (seg.source !== undefined) this.init.onSegmentFreed?.(seg.source);
-    seg.source = undefined;
-    this.open.delete(seg.index);
-    if (completed) this.stats.segmentsCompleted++;
-  }
-
-  private stallDue(now: number): boolean {
-    // The same sum as pollTimeout's, so that deadline is never a float's width short.
-    return this.open.size > 0 && now >= this.lastFeedbackAt + this.stallTimeoutMs;
-  }
-
-  private oldestOpen(): OpenSegment | undefined {
-    let oldest: OpenSegment | undefined;
-    for (const seg of this.open.values()) if (!oldest || seg.index < oldest.index) oldest = seg;
-    return oldest;
-  }
-
-  /** The segment whose symbol goes next, opening a new one if that is what is due. */
-  private pick(): OpenSegment | undefined {
-    let repair: OpenSegment | undefined;
-    let source: OpenSegment | undefined;
-    for (const seg of this.open.values()) {
-      if (seg.repairCredit > 0 && (!repair || seg.index < repair.index)) repair = seg;
-      if (seg.pendingSource > 0 && (!source || seg.index < source.index)) source = seg;
-    }
-    if (repair) return repair;
-    if (source) return source;
-    return this.openNext();
-  }
-
-  private openNext(): OpenSegment | undefined {
-    const count = this.init.layout.segmentCount;
-    while (this.nextToOpen < count && this.isComplete(this.nextToOpen)) this.nextToOpen++;
-    // The receiver drops segments at or beyond its completeBelow + window: never open those.
-    if (this.open.size >= this.init.window || this.nextToOpen >= count) return undefined;
-    if (this.nextToOpen >= this.completeBelow + this.init.window) return undefined;
-    const data = this.loaded.get(this.nextToOpen);
-    if (!data) return undefined;
-    this.loaded.delete(this.nextToOpen);
-    const range = segmentRange(this.init.layout, this.nextToOpen++);
-    const encoder = this.init.codec.createEncoder(data, { transferLength: range.length, symbolSize: this.init.layout.symbolSize });
-    const seg = new OpenSegment(range.index, range.sourceSymbols, encoder);
-    seg.source = data;
-    const p = this.stats.lossEstimate;
-    if (p > 0 && !this.resends()) seg.repairCredit = Math.max(0, repairFor(seg.sourceSymbols, p) - seg.sourceSymbols);
-    this.open.set(seg.index, seg);
-    return seg;
-  }
-
-  private emit(now: number, seg: OpenSegment, into?: Uint8Array): Uint8Array {
-    let esi: number;
-    let symbol: Uint8Array;
-    let resend: number | undefined;
-    // Source symbols first within a segment (systematic); then owed repair.
-    if (seg.pendingSource > 0) {
-      esi = seg.nextSource++;
-      symbol = seg.encoder.sourceSymbol(esi);
-      this.stats.sourceSymbolsSent++;
-    } else if ((resend = seg.nextResend()) !== undefined) {
-      esi = resend;
-      symbol = seg.encoder.sourceSymbol(esi);
-      seg.resentAt.set(esi, this.sequence);
-      seg.repairCredit = Math.max(0, seg.repairCredit - 1);
-      this.stats.sourceRetransmits++;
-    } else {
-      const r = seg.encoder.repairSymbol(seg.nextRepair++);
-      esi = r.encodingSymbolId;
-      symbol = r.data;
-      // Repair ids only move forward: let the pool drop what was sent (bounded memory).
-      seg.encoder.releaseRepairBelow?.(seg.nextRepair);
-      seg.repairCredit = Math.max(0, seg.repairCredit - 1);
-      this.stats.repairSymbolsSent++;
-    }
-    const seq = this.sequence++;
-    this.sendTimes[seq % SEND_TIME_HISTORY] = now;
-    const out = into === undefined || into.length < this.datagramBytes ? new Uint8Array(this.datagramBytes) : into.length === this.datagramBytes ? into : into.subarray(0, this.datagramBytes);
-    writeDatagram(out, { sessionId: this.init.sessionId, sequenceNumber: seq % U32, segmentIndex: seg.index, encodingSymbolId: esi }, symbol, this.init.integrity);
-    seg.recordSent(seq, now);
-    this.bucket.consume(now, this.datagramBytes);
-    this.stats.datagramsSent++;
-    this.stats.bytesSent += this.datagramBytes;
-    return out;
-  }
-
-  /** Maps a wire (u32) sequence number to the stream's unwrapped numbering. */
-  private unwrap(wire: number): number {
-    return unwrapSequence(this.sequence - 1, wire);
-  }
-
+  pollTimeout(): number | undefined;
+  /** A segment whose bytes the adapter should read next. */
+  pollSegmentLoad(): number | undefined;
+  provideSegment(now: number, index: number, data: Uint8Array): void;
+  /** Members dropped (too slow) since the last call, with the reason to tell them. */
+  pollDropped(): { id: string; reason: string }[];
+  stop(now: number, reason: string): void;
 }

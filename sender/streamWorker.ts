@@ -1,70 +1,70 @@
 /**
- * Worker thread entry (adapter): one receiver's stream. Runs a SenderStream core, reads the
- * segments it asks for from the file, sends its datagrams on a UDP socket, and sleeps until the
- * core's next deadline. The send loop is the shared DatagramPump.
+ * Worker thread entry (adapter) for one stream, unicast or shared (workerData.mode): runs its
+ * StreamCore, reads the segments it asks for from the file, sends its datagrams on a connected
+ * UDP socket (the receiver's port, or the multicast group / broadcast address), and sleeps until
+ * the core's next deadline. The send loop is the DatagramPump. Members, reports and the stop come
+ * as messages from the main thread, which owns the control connections.
  */
 import { createSocket } from 'node:dgram';
 import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { integrityFor } from '../encoder/integrity.js';
+import { integrityFor, TagKind } from '../encoder/integrity.js';
 import { codecByName } from '../encoder/codecs.js';
 import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
 import { segmentRange } from '../encoder/segmentLayout.js';
 import { BufferPool } from '../util/bufferPool.js';
 import { followPacingPriority } from '../util/threadPriority.js';
-import { emptyStreamStats, SenderStream } from './streamCore.js';
-import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './workerMessages.js';
+import { SharedStream } from './sharedStream.js';
+import { emptyStreamStats, type StreamCore } from './streamCore.js';
+import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './streamMessages.js';
+import { UnicastStream } from './unicastStream.js';
 
 const data = workerData as StreamWorkerData;
 const port = parentPort!;
 const priority = followPacingPriority(data.rateBytesPerSecond > 0, data.streamNice ?? 0);
+const post = (m: FromStreamWorker) => port.postMessage(m);
 
-function post(m: FromStreamWorker): void {
-  port.postMessage(m);
-}
-
-const codec = codecByName(data.codecName, data.wasmModule);
+const codec = codecByName(data.codecName ?? 'raptorq', data.wasmModule);
+const integrity = integrityFor(data.tagKind ?? TagKind.Crc32, data.dataKey);
 // Segment reads reuse the buffers of segments whose encoders are freed (see BufferPool).
 const buffers = new BufferPool();
-/**
- * The stream core, made on the first run: at once, or, with waitForStart, when the receiver's
- * Request arrives (its clocks start then, not while the receiver was still setting up).
- */
-let core: SenderStream | undefined;
-let startRequested = !data.waitForStart;
+const onSegmentFreed = (bytes: Uint8Array) => buffers.give(bytes, bytes.length);
+
+/** Made on 'start' (or at once without waitForStart): its clocks start when the stream does. */
+function makeCore(now: number): StreamCore {
+  const common = { sessionId: data.sessionId, layout: data.layout, codec, integrity, rateBytesPerSecond: data.rateBytesPerSecond, fixedRate: data.fixedRate, recovery: data.recovery, now, onSegmentFreed };
+  if (data.mode === 'unicast') return new UnicastStream({ ...common, window: data.window, stallTimeoutMs: data.stallTimeoutMs });
+  return new SharedStream({ ...common, combineMax: data.combineResends === false ? 1 : undefined, carousel: data.carousel });
+}
+
+let core: StreamCore | undefined;
+let started = !data.waitForStart;
 /** File open and socket connected. */
 let ready = false;
-const makeCore = (): SenderStream => new SenderStream({
-  sessionId: data.sessionId,
-  layout: data.layout,
-  codec,
-  integrity: integrityFor(data.tagKind, data.dataKey),
-  rateBytesPerSecond: data.rateBytesPerSecond,
-  fixedRate: data.fixedRate,
-  recovery: data.recovery,
-  window: data.window,
-  now: performance.now(),
-  onSegmentFreed: (bytes) => buffers.give(bytes, bytes.length),
-  stallTimeoutMs: data.stallTimeoutMs,
-});
 const socket = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
 let file: FileHandle | undefined;
 let timer: NodeJS.Timeout | undefined;
 let scheduled = false;
 let done = false;
-let loads = 0;
-// On a connected socket, ICMP "port unreachable" (receiver gone or not yet bound) comes back as
-// a send or socket error: transient, the control channel decides that receiver's fate.
-const TRANSIENT = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOBUFS/;
+// Unicast: on a connected socket, ICMP "port unreachable" (receiver gone or not yet bound) comes
+// back as a send or socket error: transient, the control channel decides that receiver's fate.
+// A multicast or broadcast send has no peer to refuse it: only a full buffer is transient.
+const TRANSIENT = data.mode === 'unicast' ? /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOBUFS/ : /ENOBUFS/;
 const pump = new DatagramPump(socket, {
-  // A connected socket skips the per-send address handling (measurably faster).
+  // A connected socket skips the per-send address handling; a send with an address would go
+  // through an asynchronous lookup, and the pump would reuse the buffer before it left.
   send: (buf, callback) => (callback ? socket.send(buf, callback) : socket.send(buf)),
   onError: (err) => {
     if (!TRANSIENT.test(err.message)) finish('error', `UDP send failed: ${err.message}`);
   },
   onDrained: () => schedule(),
 });
+
+function ensureCore(): StreamCore | undefined {
+  if (started) core ??= makeCore(performance.now());
+  return core;
+}
 
 function finish(reason: StreamFinishReason, message?: string): void {
   if (done) return;
@@ -80,7 +80,7 @@ function finish(reason: StreamFinishReason, message?: string): void {
 }
 
 function schedule(): void {
-  if (scheduled || done) return;
+  if (scheduled || done || !ready || !started) return;
   scheduled = true;
   setImmediate(run);
 }
@@ -92,25 +92,18 @@ async function load(index: number): Promise<void> {
 
 function run(): void {
   scheduled = false;
-  if (done || !startRequested || !ready) return;
-  core ??= makeCore();
-  for (let i = core.pollSegmentLoad(); i !== undefined; i = core.pollSegmentLoad()) {
-    loads++;
-    load(i).then(
-      () => {
-        loads--;
-        schedule();
-      },
-      (e: Error) => finish('error', `reading ${data.filePath}: ${e.message}`),
-    );
+  const c = ensureCore();
+  if (done || !ready || !c) return;
+  for (let i = c.pollSegmentLoad(); i !== undefined; i = c.pollSegmentLoad()) {
+    load(i).then(schedule, (e: Error) => finish('error', `reading ${data.filePath}: ${e.message}`));
   }
-  if (!pump.pump(performance.now(), core)) return; // paused on a full socket queue: onDrained reschedules
-  if (core.finished) {
-    if (pump.idle) finish(core.finishReason === 'complete' ? 'complete' : 'stopped', core.finishReason);
+  if (!pump.pump(performance.now(), c)) return; // paused on a full socket queue: onDrained reschedules
+  if (c.finished) {
+    if (pump.idle) finish(c.finishReason === 'complete' ? 'complete' : 'stopped', c.finishReason);
     return;
   }
   clearTimeout(timer);
-  const at = core.pollTimeout();
+  const at = c.pollTimeout();
   if (at !== undefined) {
     const wait = at - performance.now();
     if (wait <= 0) schedule();
@@ -125,10 +118,16 @@ const statsTimer = setInterval(() => {
 
 port.on('message', (m: ToStreamWorker) => {
   if (done) return;
-  if (m.type === 'start') startRequested = true;
-  else if (m.type === 'stop' && !core) return finish('stopped', m.reason); // before it ever sent
-  else if (m.type === 'progress') core?.handleProgress(performance.now(), m.progress);
-  else if (m.type === 'stop') core?.stop(performance.now(), m.reason);
+  const now = performance.now();
+  if (m.type === 'start') started = true;
+  const c = ensureCore();
+  if (m.type === 'stop') {
+    if (!c) return finish('stopped', m.reason); // before it ever sent
+    c.stop(now, m.reason);
+  } else if (c && m.type === 'join') c.addMember(now, m.id, m.window);
+  else if (c && m.type === 'leave') c.removeMember(now, m.id);
+  else if (c && m.type === 'progress') c.handleProgress(now, m.id, m.progress);
+  for (const d of c?.pollDropped() ?? []) post({ type: 'drop', id: d.id, reason: d.reason });
   schedule();
 });
 
@@ -137,10 +136,22 @@ socket.on('error', (e) => {
 });
 try {
   file = await open(data.filePath, 'r');
-  await new Promise<void>((resolve) => socket.bind(0, resolve));
+  if (data.mode === 'unicast') {
+    await new Promise<void>((resolve) => socket.bind(0, resolve));
+  } else {
+    await new Promise<void>((resolve) => socket.bind(0, data.interfaceAddress, resolve));
+    if (data.dataPlane.mode === 'multicast') {
+      socket.setMulticastTTL(data.ttl ?? 1);
+      socket.setMulticastLoopback(true); // receivers on the sender's own host
+      if (data.interfaceAddress) socket.setMulticastInterface(data.interfaceAddress);
+    } else {
+      socket.setBroadcast(true);
+    }
+  }
+  const to = data.mode === 'unicast' ? data.destination : { port: data.dataPlane.port, address: data.dataPlane.mode === 'multicast' ? data.dataPlane.group : (data.broadcastAddress ?? '255.255.255.255') };
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.connect(data.destination.port, data.destination.address, () => {
+    socket.connect(to.port, to.address, () => {
       socket.off('error', reject);
       resolve();
     });
@@ -150,4 +161,3 @@ try {
 } catch (e) {
   finish('error', (e as Error).message);
 }
-void loads;

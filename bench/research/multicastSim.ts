@@ -15,7 +15,7 @@ import { crc32Scheme } from '../../encoder/integrity.js';
 import { planSegments, segmentRange, type SegmentLayout } from '../../encoder/segmentLayout.js';
 import { runDecodeJob } from '../../receiver/decodeJob.js';
 import { ReceiverCore } from '../../receiver/receiverCore.js';
-import { SharedStream, type SharedStreamInit } from '../../sender/sharedStreamCore.js';
+import { SharedStream, type SharedStreamInit } from '../../sender/sharedStream.js';
 import { SeededRandom } from '../../util/random.js';
 import type { Channel } from './lossModels.js';
 import type { ModelReceiver } from './modelReceiver.js';

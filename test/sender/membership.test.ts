@@ -35,7 +35,7 @@ describe('Membership (shared stream receivers)', () => {
   });
 
   it('paces at the slowest active member: a lossy one cuts only its own controller', () => {
-    const ms = new Membership(10, 500, (now) => new RateController({ capBytesPerSecond: 100e6, now, floorBytesPerSecond: 5e6 }));
+    const ms = new Membership(10, 500, (now) => new RateController({ rateBytesPerSecond: 100e6, now, floorBytesPerSecond: 5e6 }));
     ms.add('clean', 8, 0);
     ms.add('lossy', 8, 0);
     let t = 0;
@@ -59,7 +59,7 @@ describe('Membership (shared stream receivers)', () => {
 
   it('subtracts the receiver\'s heldMs from a report\'s age before the rate controller reads it as queue', () => {
     const run = (held: (age: number) => number) => {
-      const rate = new RateController({ capBytesPerSecond: 0, now: 0, initialBytesPerSecond: 10e6 });
+      const rate = new RateController({ rateBytesPerSecond: 0, now: 0, initialBytesPerSecond: 10e6 });
       const m = new Member('r', 8, 100, 0, rate);
       let seq = 0;
       // 2 ms of path for 5 s, then every report is 60 ms old (a receiver holding its report, or a queue).

@@ -8,7 +8,7 @@ import { parseDatagram } from '../../encoder/datagram.js';
 import { crc32Scheme } from '../../encoder/integrity.js';
 import { raptorqCodec } from '../../encoder/raptorq.js';
 import { planSegments } from '../../encoder/segmentLayout.js';
-import { SharedStream } from '../../sender/sharedStreamCore.js';
+import { SharedStream } from '../../sender/sharedStream.js';
 import { SeededRandom } from '../../util/random.js';
 
 const T = 1392;

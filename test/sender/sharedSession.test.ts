@@ -3,14 +3,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { planSegments } from '../../encoder/segmentLayout.js';
 import type { PreparedFile } from '../../sender/preparedFile.js';
 import { SharedSession, type SharedSessionInit, type SharedStreamLike } from '../../sender/sharedSession.js';
-import type { SharedWorkerData } from '../../sender/sharedWorkerMessages.js';
+import { emptyStreamStats } from '../../sender/streamCore.js';
+import type { SharedWorkerData } from '../../sender/streamMessages.js';
 
 /** A stand-in for the stream worker that records what the session tells it. */
 class FakeStream implements SharedStreamLike {
   readonly calls: string[] = [];
   /** Called with itself when the session starts it. */
   onStart?: (f: FakeStream) => void;
-  stats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, sourceResends: 0, rateBytesPerSecond: 0 };
+  stats = emptyStreamStats();
   private resolve!: (f: { reason: 'stopped' | 'error'; message?: string }) => void;
   readonly finished = new Promise<{ reason: 'stopped' | 'error'; message?: string }>((r) => (this.resolve = r));
   constructor(readonly data: SharedWorkerData) {}

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startStreamWorker } from '../../sender/streamWorkerHandle.js';
-import { SharedStreamHandle } from '../../sender/sharedStreamHandle.js';
-import type { SharedWorkerData } from '../../sender/sharedWorkerMessages.js';
-import type { StreamWorkerData } from '../../sender/workerMessages.js';
+import { StreamHandle } from '../../sender/streamHandle.js';
+import type { StreamWorkerData } from '../../sender/streamMessages.js';
 
 // A worker that cannot start (here: its script is missing) must end the stream with an error the
 // server reports to the receiver, not throw out of a control-event handler and leave it hanging.
@@ -12,8 +10,8 @@ const missing = () => {
 
 describe('stream worker start failures', () => {
   it('a unicast stream whose worker cannot start finishes with the reason', async () => {
-    const handle = startStreamWorker({} as StreamWorkerData, missing);
-    handle.progress({} as never); // ignored, not thrown
+    const handle = new StreamHandle({ mode: 'unicast' } as StreamWorkerData, missing);
+    handle.progress('rx', {} as never); // ignored, not thrown
     handle.stop('x');
     const f = await handle.finished;
     expect(f.reason).toBe('error');
@@ -22,7 +20,7 @@ describe('stream worker start failures', () => {
   });
 
   it('a shared stream whose worker cannot start finishes with the reason', async () => {
-    const handle = new SharedStreamHandle({} as SharedWorkerData, missing);
+    const handle = new StreamHandle({ mode: 'shared' } as StreamWorkerData, missing);
     handle.join('a', 8);
     handle.stop('x');
     const f = await handle.finished;

@@ -1,5 +1,5 @@
 /**
- * A whole unicast transfer on virtual time: the real SenderConnection + SenderStream and
+ * A whole unicast transfer on virtual time: the real SenderConnection + UnicastStream and
  * ReceiverConnection + ReceiverCore, joined by a simulated link (fixed one-way delay, seeded
  * Bernoulli loss on the data plane, a switch that drops everything). Decode jobs run inline.
  * No sockets, no timers, no sleeping: each step jumps to the next deadline.
@@ -13,7 +13,8 @@ import { crc32Scheme } from '../../encoder/integrity.js';
 import { planSegments, segmentRange } from '../../encoder/segmentLayout.js';
 import { runDecodeJob } from '../../receiver/decodeJob.js';
 import { ReceiverCore } from '../../receiver/receiverCore.js';
-import { SenderStream, type RecoveryMode } from '../../sender/streamCore.js';
+import type { RecoveryMode } from '../../sender/streamCore.js';
+import { UnicastStream } from '../../sender/unicastStream.js';
 import { SeededRandom } from '../../util/random.js';
 import { manifestOfBytes } from '../../control/bytesManifest.js';
 
@@ -25,6 +26,8 @@ export interface SimOptions {
   loss: number;
   seed: number;
   rateBytesPerSecond: number;
+  /** Pace at exactly rateBytesPerSecond (the sender's --fixed-rate). @default false */
+  fixedRate?: boolean;
   oneWayDelayMs?: number;
   window?: number;
   /** Sender recovery mode. @default the sender's default */
@@ -45,7 +48,7 @@ export class SimulatedTransfer {
   now = 0;
   readonly sConn: SenderConnection;
   readonly rConn: ReceiverConnection;
-  stream?: SenderStream;
+  stream?: UnicastStream;
   core?: ReceiverCore;
   readonly output: Uint8Array;
   readonly sEvents: ControlEvent[] = [];
@@ -133,17 +136,18 @@ export class SimulatedTransfer {
       this.sEvents.push(e);
       if (e.type === 'hello') this.sConn.acceptHello(this.manifest);
       else if (e.type === 'request')
-        this.stream = new SenderStream({
+        this.stream = new UnicastStream({
           sessionId: this.manifest.sessionId,
           layout: planSegments(this.o.data.length, { segmentSize: this.o.segmentSize, symbolSize: this.o.symbolSize }),
           codec: this.o.codec,
           integrity: crc32Scheme,
           rateBytesPerSecond: this.o.rateBytesPerSecond,
+          fixedRate: this.o.fixedRate,
           window: this.o.window ?? 8,
           now: this.now,
           recovery: this.o.recovery,
         });
-      else if (e.type === 'progress') this.stream?.handleProgress(this.now, e.progress);
+      else if (e.type === 'progress') this.stream?.handleProgress(this.now, 'rx', e.progress);
       else if (e.type === 'closed') this.stream?.stop(this.now, e.reason);
     }
   }

@@ -1,6 +1,6 @@
 /**
  * SharedStream: the sans-IO core of one multicast/broadcast symbol stream that serves many
- * receivers at once (one sequence space, one token bucket).
+ * receivers at once (one sequence space, one token bucket), a StreamCore (streamCore.ts).
  *
  * Members. A receiver becomes a member when it sends Request (`addMember`) and leaves on Stop or
  * when its control connection dies (`removeMember`). A member that has not reported for
@@ -26,24 +26,26 @@
  * the largest amount owed to any member is positive: every symbol counts for every member, so
  * one repair symbol helps each receiver that lacks the segment, whatever it lost.
  *
- * Pacing: a token bucket at the session rate (the session adapter may change it).
+ * Pacing: a token bucket at the session rate, or the slowest active member's adaptive rate.
  */
 import type { Progress } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
-import { datagramLength, maxCombinedSymbols, writeCombinedDatagram, writeDatagram } from '../encoder/datagram.js';
+import { maxCombinedSymbols } from '../encoder/datagram.js';
 import { xorInto } from '../encoder/sourceBlock.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
-import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
+import type { SegmentLayout } from '../encoder/segmentLayout.js';
+import { rateFloorBytesPerSecond } from './constants.js';
+import { DatagramEmitter } from './datagramEmitter.js';
 import { Membership, type Member } from './membership.js';
 import { OpenSegment } from './openSegment.js';
 import { RateController } from './rateController.js';
+import { lostTail, mayStillArrive, repairFor, tailIds } from './recoveryPlanning.js';
 import { ResendQueue } from './resendQueue.js';
-import { repairFor, type RecoveryMode } from './streamCore.js';
-import { SEND_TIME_HISTORY, U32, unwrapSequence } from './sequence.js';
-import { TokenBucket } from './tokenBucket.js';
+import { SegmentLoader } from './segmentLoader.js';
+import { emptyStreamStats, type RecoveryMode, type StreamCore, type StreamStats } from './streamCore.js';
 
 export interface SharedStreamInit {
-  /** Called with a segment's bytes once its encoder is freed (see SenderStreamInit). */
+  /** Called with a segment's bytes once its encoder is freed (see UnicastStreamInit). */
   onSegmentFreed?: (data: Uint8Array) => void;
   sessionId: number;
   layout: SegmentLayout;
@@ -58,7 +60,7 @@ export interface SharedStreamInit {
    * reports raise it. It never goes below `floorBytesPerSecond`. @default false
    */
   fixedRate?: boolean;
-  /** @default max(1 MB/s, 5 % of the rate) */
+  /** @default rateFloorBytesPerSecond(rateBytesPerSecond): max(1 MB/s, 5 % of the rate) */
   floorBytesPerSecond?: number;
   /**
    * A member whose own rate has sat at the floor this long is dropped (pollDropped says why):
@@ -73,7 +75,7 @@ export interface SharedStreamInit {
   now: number;
   /** Segments open at once. @default 8 */
   window?: number;
-  /** See SenderStreamInit.inFlightHorizonMs. @default 50 */
+  /** See UnicastStreamInit.inFlightHorizonMs. @default 50 */
   inFlightHorizonMs?: number;
   /** A member silent this long stops counting until it reports again. @default 500 */
   inactiveAfterMs?: number;
@@ -104,31 +106,14 @@ export interface SharedStreamInit {
 /** See SharedStreamInit.gatherMs. */
 export const GATHER_MS = 30;
 
-export interface SharedStreamStats {
-  datagramsSent: number;
-  bytesSent: number;
-  sourceSymbolsSent: number;
-  repairSymbolsSent: number;
-  segmentsOpened: number;
-  stallBursts: number;
-  /** Listed-lost source symbols sent again (each one of a combined datagram counts). */
-  sourceResends: number;
-  /** Resend datagrams that combined several members' losses. */
-  combinedResends: number;
-  /** Current pace, bytes/s. */
-  rateBytesPerSecond: number;
-}
-
 /** Without combining, a member's listed losses above this fraction of K get repair symbols instead of resends. */
 const RESEND_MAX_FRACTION = 0.25;
 /**
  * When resends beat repair (resendsPay), by how many members need the segment and their loss
  * estimates. Resending each id alone costs the union of the members' losses, so only small,
  * mildly lossy groups. Combined resends (resendQueue.ts) cost about the worst member's losses
- * while the group fits one combination: the simulated stream (bench/research, 16 MiB, seeded
- * Bernoulli loss) sent 1.060/1.065/1.164/1.275 datagrams per source symbol with them for
- * 4 x 5 %, 8 x 5 %, 8 x 10 % and 4 x 20 % against the fountain's 1.059/1.063/1.127/1.263, but
- * 1.42 against 1.27 for 8 x 20 %: hence the cap on the members' summed loss.
+ * while the group fits one combination, about what the fountain sends; with many lossy members
+ * (their summed loss above 1) they cost clearly more than repair: hence that cap.
  */
 const RESEND_ALONE = { maxMembers: 4, maxLoss: 0.1 };
 /** Bound on the second copies waiting per segment (finalPhase). */
@@ -158,15 +143,14 @@ class SharedSegment extends OpenSegment {
   }
 }
 
-export class SharedStream {
+export class SharedStream implements StreamCore {
   readonly members: Membership;
-  readonly stats: SharedStreamStats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, sourceResends: 0, combinedResends: 0, rateBytesPerSecond: 0 };
+  readonly stats: StreamStats = emptyStreamStats();
   private readonly open = new Map<number, SharedSegment>();
-  private readonly loaded = new Map<number, Uint8Array>();
-  private readonly loadRequested = new Set<number>();
+  private readonly loader: SegmentLoader;
+  private readonly emitter: DatagramEmitter;
   /** Next repair ESI offset per segment, kept across re-opening (no repeated ESI). */
   private readonly repairCursor = new Map<number, number>();
-  private readonly bucket: TokenBucket;
   private readonly datagramBytes: number;
   private readonly combineMax: number;
   /** The XOR of a combined resend is built here. */
@@ -175,8 +159,6 @@ export class SharedStream {
   private readonly horizonMs: number;
   private readonly stallTimeoutMs: number;
   private readonly gatherMs: number;
-  private readonly sendTimes = new Float64Array(SEND_TIME_HISTORY);
-  private sequence: number;
   private lastServed = -1;
   private carouselNext = 0;
   private readonly floor: number;
@@ -184,22 +166,31 @@ export class SharedStream {
   private readonly dropped: { id: string; reason: string }[] = [];
   private lastFeedbackAt: number;
   private now: number;
+  private stopReason: string | undefined;
 
   constructor(private readonly init: SharedStreamInit) {
     this.now = init.now;
-    this.sequence = init.firstSequence ?? 0;
-    this.bucket = new TokenBucket({ rateBytesPerSecond: init.rateBytesPerSecond, now: init.now });
-    this.datagramBytes = datagramLength(init.layout.symbolSize, init.integrity);
+    this.emitter = new DatagramEmitter({
+      sessionId: init.sessionId,
+      symbolSize: init.layout.symbolSize,
+      integrity: init.integrity,
+      rateBytesPerSecond: init.rateBytesPerSecond,
+      now: init.now,
+      firstSequence: init.firstSequence,
+      stats: this.stats,
+    });
+    this.datagramBytes = this.emitter.datagramBytes;
     this.combineMax = Math.max(1, Math.floor(init.combineMax ?? maxCombinedSymbols(init.layout.symbolSize, init.integrity)));
     this.combinedSymbol = new Uint8Array(init.layout.symbolSize);
     this.window = init.window ?? 8;
+    this.loader = new SegmentLoader({ layout: init.layout, codec: init.codec, ahead: this.window + 2, onSegmentFreed: init.onSegmentFreed });
     this.horizonMs = init.inFlightHorizonMs ?? 50;
     this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
     this.gatherMs = Math.max(0, init.gatherMs ?? GATHER_MS);
-    const floor = init.floorBytesPerSecond ?? Math.max(1e6, 0.05 * init.rateBytesPerSecond);
+    const floor = init.floorBytesPerSecond ?? rateFloorBytesPerSecond(init.rateBytesPerSecond);
     this.floor = floor;
     const cap = init.rateBytesPerSecond;
-    const newRate = init.fixedRate ? undefined : (now: number) => new RateController({ capBytesPerSecond: cap, now, floorBytesPerSecond: floor });
+    const newRate = init.fixedRate ? undefined : (now: number) => new RateController({ rateBytesPerSecond: cap, now, floorBytesPerSecond: floor });
     this.members = new Membership(init.layout.segmentCount, init.inactiveAfterMs ?? 500, newRate, this.datagramBytes);
     this.lastFeedbackAt = init.now;
   }
@@ -212,12 +203,27 @@ export class SharedStream {
     return this.open.size;
   }
 
-  setRate(now: number, bytesPerSecond: number): void {
-    this.bucket.setRate(now, bytesPerSecond);
+  /** Only stop() ends a shared stream: members may join at any time. */
+  get finished(): boolean {
+    return this.stopReason !== undefined;
+  }
+
+  get finishReason(): string {
+    return this.stopReason ?? '';
+  }
+
+  stop(now: number, reason: string): void {
+    this.now = now;
+    if (this.stopReason !== undefined) return;
+    this.stopReason = reason;
+    for (const seg of this.open.values()) this.loader.close(seg);
+    this.open.clear();
+    this.loader.clear();
   }
 
   addMember(now: number, id: string, window: number): void {
     this.now = now;
+    if (this.finished) return;
     this.members.add(id, window, now);
     for (const seg of this.open.values()) this.oweUnstarted(seg, id);
   }
@@ -240,13 +246,16 @@ export class SharedStream {
 
   handleProgress(now: number, id: string, p: Progress): void {
     this.now = now;
-    const highest = this.unwrap(p.highestSequence);
-    const remembered = highest >= 0 && highest < this.sequence && this.sequence - highest <= SEND_TIME_HISTORY;
-    const m = this.members.report(id, now, p, highest, remembered ? this.sendTimes[highest % SEND_TIME_HISTORY] : undefined);
+    if (this.finished) return;
+    const highest = this.emitter.unwrap(p.highestSequence);
+    const m = this.members.report(id, now, p, highest, this.emitter.sentAt(highest));
     if (!m) return;
     this.lastFeedbackAt = now;
+    let worst = 0;
+    for (const a of this.members.active(now)) worst = Math.max(worst, a.lossEstimate);
+    this.stats.lossEstimate = worst;
     if (m.rate && this.tooSlow(now, id, m.rate.bytesPerSecond)) return;
-    if (!this.init.fixedRate) this.bucket.setRate(now, this.members.slowestRate(now) ?? this.init.rateBytesPerSecond);
+    if (!this.init.fixedRate) this.emitter.setRate(now, this.members.slowestRate(now) ?? this.init.rateBytesPerSecond);
     const horizon = Math.max(this.horizonMs, 2 * m.reportDelayMs + 10);
     const survive = 1 - m.lossEstimate;
     for (const seg of this.open.values()) {
@@ -260,7 +269,7 @@ export class SharedStream {
       seg.owedBy.set(id, this.owedRepair(seg, m, entry !== undefined, needed, coming, highest, now - horizon));
     }
     this.closeUnneeded();
-    for (const i of [...this.loaded.keys()]) if (!this.members.anyActiveNeedsSegment(i, now) && !(this.init.carousel && i === this.carouselNext)) this.loaded.delete(i);
+    this.loader.discard((i) => !this.members.anyActiveNeedsSegment(i, now) && !(this.init.carousel && i === this.carouselNext));
   }
 
   /** Members dropped for being too slow since the last call, with the reason to tell them. */
@@ -280,28 +289,24 @@ export class SharedStream {
     this.atFloorSince.delete(id);
     this.removeMember(now, id);
     this.dropped.push({ id, reason: `too slow: its loss kept the shared stream at the ${(this.floor / 1e6).toFixed(1)} MB/s floor for ${limit} ms` });
-    if (!this.init.fixedRate) this.bucket.setRate(now, this.members.slowestRate(now) ?? this.init.rateBytesPerSecond);
+    if (!this.init.fixedRate) this.emitter.setRate(now, this.members.slowestRate(now) ?? this.init.rateBytesPerSecond);
     return true;
   }
 
   /** A segment whose bytes the adapter should read next. */
   pollSegmentLoad(): number | undefined {
-    if (this.open.size + this.loaded.size + this.loadRequested.size >= this.window + 2) return undefined;
-    const skip = (i: number) => this.open.has(i) || this.loaded.has(i) || this.loadRequested.has(i);
-    const i = this.wanted(skip);
-    if (i === undefined) return undefined;
-    this.loadRequested.add(i);
-    return i;
+    if (this.finished) return undefined;
+    return this.loader.poll(this.open.size, (held) => this.wanted((i) => this.open.has(i) || held(i)));
   }
 
   provideSegment(now: number, index: number, data: Uint8Array): void {
     this.now = now;
-    if (this.loadRequested.delete(index)) this.loaded.set(index, data);
+    this.loader.provide(index, data);
   }
 
   pollTransmit(now: number, out?: Uint8Array): Uint8Array | undefined {
     this.now = now;
-    if (this.bucket.nextSendTime(now, this.datagramBytes) > now) return undefined;
+    if (this.finished || this.emitter.nextSendTime(now) > now) return undefined;
     let seg = this.pick();
     // The same sum as pollTimeout's, so that deadline is never a float's width short.
     if (!seg && this.open.size > 0 && now >= this.lastFeedbackAt + this.stallTimeoutMs) {
@@ -319,8 +324,9 @@ export class SharedStream {
   }
 
   pollTimeout(): number | undefined {
-    if (this.pick()) return this.bucket.nextSendTime(this.now, this.datagramBytes);
-    if (this.open.size > 0) return Math.max(this.lastFeedbackAt + this.stallTimeoutMs, this.bucket.nextSendTime(this.now, this.datagramBytes));
+    if (this.finished) return undefined;
+    if (this.pick()) return this.emitter.nextSendTime(this.now);
+    if (this.open.size > 0) return Math.max(this.lastFeedbackAt + this.stallTimeoutMs, this.emitter.nextSendTime(this.now));
     return undefined;
   }
 
@@ -365,13 +371,8 @@ export class SharedStream {
     const byMembers = this.members.lowestWanted(this.now, (s) => this.open.has(s));
     const i = this.wanted((s) => this.open.has(s));
     if (i === undefined) return undefined;
-    const data = this.loaded.get(i);
-    if (!data) return undefined;
-    this.loaded.delete(i);
-    const range = segmentRange(this.init.layout, i);
-    const encoder = this.init.codec.createEncoder(data, { transferLength: range.length, symbolSize: this.init.layout.symbolSize });
-    const seg = new SharedSegment(i, range.sourceSymbols, encoder);
-    seg.source = data;
+    const seg = this.loader.open(i, (index, k, encoder) => new SharedSegment(index, k, encoder));
+    if (!seg) return undefined;
     seg.nextRepair = this.repairCursor.get(i) ?? 0;
     // Sources again only if nobody who needs it holds a symbol of it (they would be duplicates).
     if (this.members.anyStarted(i, this.now)) seg.nextSource = seg.sourceSymbols;
@@ -388,8 +389,8 @@ export class SharedStream {
   /**
    * Repair symbols `m` is owed for `seg`, after queueing resends where they do instead. A member
    * whose losses are known and few gets those source symbols again (the union over members,
-   * each id once per round): no encoder here and no decoding there, where repair costs ~50 ms
-   * of CPU per 4 MiB at each end. As in unicast, an empty list means the rest are the top ids,
+   * each id once per round): no encoder here and no decoding there, where repair costs tens of
+   * ms of CPU per 4 MiB at each end. As in unicast, an empty list means the rest are the top ids,
    * and a started segment without a list (the report's budget went to older ones) waits for
    * it. So does a member that has not started the segment while its sources are still on their
    * way to it (sent after the report's highest sequence): its reports lag behind the stream, and
@@ -410,21 +411,28 @@ export class SharedStream {
     // Resent alone, a member's many losses add to the others'; combined, they pair with them, and
     // a few repair symbols would cost this segment a RaptorQ decode at every member that got them.
     if (!arq && this.combineMax === 1 && needed > seg.sourceSymbols * RESEND_MAX_FRACTION) return repairFor(shortfall, m.lossEstimate);
-    // ARQ: a member that never started the segment gets its sources again (oweUnstarted). A
-    // member behind the stream (4 receivers on 2 cores: its report not yet past a whole segment's
-    // sources, ~3,000 datagrams or ~40 ms at ~100 MB/s) owed repair for its expected loss here
-    // cost that segment a RaptorQ decode at every member: 2-4 per receiver in 4 x 5 % race runs,
-    // and 2.4 s of CPU per receiver instead of 1.5 s with the decode worker they started.
-    if (!listed) return started || arq || coming > 0 ? 0 : repairFor(shortfall, m.lossEstimate);
-    const tail = shortfall > listed.length ? Math.max(0, Math.min(Math.ceil(shortfall - listed.length), needed - listed.length)) : 0;
+    // A member behind the stream (its report not yet past the segment's sources) is owed nothing
+    // yet: repair for its expected loss would cost that segment a RaptorQ decode at every member,
+    // while its list of losses is on its way.
+    if (!listed && (started || coming > 0)) return 0;
+    if (!listed && !arq) return repairFor(shortfall, m.lossEstimate);
+    // ARQ, and the member never started the segment though none of it can still arrive: its
+    // sources went out while the segment lay beyond the member's window (it drops those), or all
+    // were lost. It gets them again; without this only the stall guard's few symbols every
+    // stallTimeoutMs would reach it, one segment per stall.
+    if (!listed) {
+      this.queueResends(seg, m.id, tailIds(seg.sourceSymbols, Math.min(needed, seg.sourceSymbols)), highest, lostBefore);
+      return 0;
+    }
+    const tail = lostTail(listed, needed, shortfall, false);
     this.queueResends(seg, m.id, listed, highest, lostBefore);
-    if (tail > 0) this.queueResends(seg, m.id, Array.from({ length: tail }, (_, i) => seg.sourceSymbols - tail + i), highest, lostBefore);
+    if (tail > 0) this.queueResends(seg, m.id, tailIds(seg.sourceSymbols, tail), highest, lostBefore);
     return 0;
   }
 
   /**
    * Resends beat repair while they cost about as many datagrams (RESEND_ALONE, RESEND_COMBINED):
-   * no codec work at either end, where repair costs ~50 ms of CPU per 4 MiB at each receiver.
+   * no codec work at either end, where repair costs tens of ms of CPU per 4 MiB at each receiver.
    * Beyond that one repair symbol serves everyone and the codec's CPU is the better price.
    * Decided once per opening of a segment, for all its members: members whose estimates sit
    * either side of a threshold would otherwise get a mix, which costs the datagrams of resends
@@ -467,8 +475,7 @@ export class SharedStream {
   private queueResends(seg: SharedSegment, member: string, ids: readonly number[], highest: number, lostBefore: number): void {
     for (const esi of ids) {
       if (esi >= seg.sourceSymbols) continue;
-      const last = seg.resentAt.get(esi);
-      if (last !== undefined && last > highest && this.sequence - last <= SEND_TIME_HISTORY && this.sendTimes[last % SEND_TIME_HISTORY]! >= lostBefore) continue;
+      if (mayStillArrive(this.emitter, seg.resentAt.get(esi), highest, lostBefore)) continue;
       seg.resends.add(esi, member, this.now);
     }
   }
@@ -477,9 +484,9 @@ export class SharedStream {
   private oweUnstarted(seg: SharedSegment, id: string): void {
     const m = this.members.get(id);
     if (!m || !m.needs(seg.index) || !m.inWindow(seg.index) || m.started(seg.index)) return;
-    // Sources are going out and listed losses will be resent: nothing is owed in advance. (Owed
-    // repair for the expected loss stayed owed when a busy member's first report of the segment
-    // came after its sources: 73-607 repair symbols, and decodes, in 4 x 5 % race runs.)
+    // Sources are going out and listed losses will be resent: nothing is owed in advance. Repair
+    // owed for the expected loss would stay owed when a busy member's first report of the
+    // segment comes after its sources, and cost decodes.
     if (seg.pendingSource > 0 && this.resendsPay(seg)) {
       seg.owedBy.set(id, 0);
       return;
@@ -492,9 +499,7 @@ export class SharedStream {
     for (const [i, seg] of this.open) {
       if (this.members.anyActiveNeedsSegment(i, this.now) || (seg.carousel && seg.pendingSource > 0)) continue;
       this.repairCursor.set(i, seg.nextRepair);
-      seg.encoder.free();
-      if (seg.source !== undefined) this.init.onSegmentFreed?.(seg.source);
-      seg.source = undefined;
+      this.loader.close(seg);
       this.open.delete(i);
     }
   }
@@ -515,8 +520,8 @@ export class SharedStream {
       } else {
         ids = seg.repeats.shift()!;
       }
-      for (const id of ids) seg.resentAt.set(id, this.sequence);
-      this.stats.sourceResends += ids.length;
+      for (const id of ids) seg.resentAt.set(id, this.emitter.nextSequence);
+      this.stats.sourceRetransmits += ids.length;
       esi = ids[0]!;
       symbol = seg.encoder.sourceSymbol(esi);
       if (ids.length > 1) {
@@ -535,24 +540,9 @@ export class SharedStream {
       this.stats.repairSymbolsSent++;
     }
     this.lastServed = seg.index;
-    const seq = this.sequence++;
-    this.sendTimes[seq % SEND_TIME_HISTORY] = now;
-    const bytes = combined ? datagramLength(this.init.layout.symbolSize, this.init.integrity, combined.length) : this.datagramBytes;
-    // A combined datagram is longer than the buffers the adapter recycles: a fresh one then.
-    const out = into && into.length >= bytes ? into.subarray(0, bytes) : new Uint8Array(bytes);
-    const header = { sessionId: this.init.sessionId, sequenceNumber: seq % U32, segmentIndex: seg.index, encodingSymbolId: esi };
-    if (combined) writeCombinedDatagram(out, header, combined, symbol, this.init.integrity);
-    else writeDatagram(out, header, symbol, this.init.integrity);
-    seg.recordSent(seq, now);
-    this.bucket.consume(now, bytes);
-    this.stats.datagramsSent++;
-    this.stats.bytesSent += bytes;
-    this.stats.rateBytesPerSecond = this.bucket.rateBytesPerSecond;
-    return out;
-  }
-
-  private unwrap(wire: number): number {
-    return unwrapSequence(this.sequence - 1, wire);
+    seg.recordSent(this.emitter.nextSequence, now);
+    this.stats.rateBytesPerSecond = this.emitter.rateBytesPerSecond;
+    return combined ? this.emitter.emitCombined(now, seg.index, combined, symbol, into) : this.emitter.emit(now, seg.index, esi, symbol, into);
   }
 
 }

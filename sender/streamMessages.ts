@@ -1,0 +1,76 @@
+/** Typed messages between the main thread and a stream worker (sender/streamWorker.ts). */
+import type { DataPlane, Progress } from '../control/messages.js';
+import type { CodecName } from '../encoder/codecs.js';
+import type { RaptorQWasmModule } from '../encoder/raptorq.js';
+import type { SegmentLayout } from '../encoder/segmentLayout.js';
+import type { RecoveryMode, StreamStats } from './streamCore.js';
+
+/** What both kinds of stream worker are told. */
+interface CommonWorkerData {
+  wasmModule: RaptorQWasmModule;
+  filePath: string;
+  layout: SegmentLayout;
+  sessionId: number;
+  /** The rate ceiling, bytes/s (0 = none). */
+  rateBytesPerSecond: number;
+  /** Pace at exactly the rate instead of adapting below it. */
+  fixedRate: boolean;
+  /** Nice adjustment while pacing (util/threadPriority.ts; send() picks it, see SendOptions.streamNice). @default 0 (leave alone) */
+  streamNice?: number;
+  /** @default 'auto' */
+  recovery?: RecoveryMode;
+  /** @default 'raptorq' */
+  codecName?: CodecName;
+  /** Datagram tag kind. @default TagKind.Crc32 */
+  tagKind?: number;
+  /** The datagram MAC key when tagKind is keyed. */
+  dataKey?: Uint8Array;
+  /**
+   * Boot (open the file, connect the socket, load the codec) but send nothing until a 'start'
+   * message, so the worker's boot overlaps the receivers' own set-up. @default false
+   */
+  waitForStart?: boolean;
+}
+
+/** One receiver's stream to its own UDP port: a stream with one member. */
+export interface UnicastWorkerData extends CommonWorkerData {
+  mode: 'unicast';
+  /** The receiver's Hello.window. */
+  window: number;
+  destination: { address: string; port: number };
+  stallTimeoutMs?: number;
+}
+
+/** The one multicast/broadcast stream of a shared session. */
+export interface SharedWorkerData extends CommonWorkerData {
+  mode: 'shared';
+  /** @default true: see SendOptions.combineResends */
+  combineResends?: boolean;
+  /** Cycle through the file while nobody needs anything. */
+  carousel?: boolean;
+  dataPlane: DataPlane;
+  /** Local address whose interface carries the multicast stream (IP_MULTICAST_IF). */
+  interfaceAddress?: string;
+  /** Multicast TTL. @default 1 (this LAN) */
+  ttl?: number;
+  /** Broadcast destination. @default 255.255.255.255 */
+  broadcastAddress?: string;
+}
+
+export type StreamWorkerData = UnicastWorkerData | SharedWorkerData;
+
+export type ToStreamWorker =
+  /** Begin sending (a worker booted with waitForStart). */
+  | { type: 'start' }
+  | { type: 'join'; id: string; window: number }
+  | { type: 'leave'; id: string }
+  | { type: 'progress'; id: string; progress: Progress }
+  | { type: 'stop'; reason: string };
+
+/** 'complete': a unicast stream's receiver has everything. */
+export type StreamFinishReason = 'complete' | 'stopped' | 'error';
+
+export type FromStreamWorker =
+  | { type: 'stats'; stats: StreamStats }
+  | { type: 'drop'; id: string; reason: string }
+  | { type: 'finished'; reason: StreamFinishReason; message?: string; stats: StreamStats };
