@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { receive, send } from '../../dist/index.js';
 import { writeSeededPayload } from './payload.mjs';
-import { enroll, loadReceiverKeyFile, receiverKeyDirectory } from '../../dist/cli/keyFiles.js';
+import { enroll, loadReceiverKeyFile, receiverKeyDirectory } from '../../dist/control/keyFiles.js';
 import { newNonce, receiverProof, sessionKey, unwrapDataKey } from '../../dist/control/auth.js';
 import { encodeFrame, FrameDecoder } from '../../dist/control/framing.js';
 import { decodeMessage, encodeMessage } from '../../dist/control/messageCodec.js';
