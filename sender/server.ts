@@ -5,7 +5,6 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { DATA_KEY_BYTES, newNonce, proofMatches, receiverProof, senderProof, sessionKey, wrapDataKey } from '../control/auth.js';
-import type { CodecName } from '../encoder/codecs.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
@@ -16,46 +15,19 @@ import type { AuthResponse, Hello, Manifest, Publication } from '../control/mess
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import { TagKind } from '../encoder/integrity.js';
 import { manifestFor, type PreparedFile } from './preparedFile.js';
-import type { RecoveryMode, SenderStreamStats } from './streamCore.js';
+import type { SenderStreamStats } from './streamCore.js';
 import { startStreamWorker, type StreamWorkerHandle } from './streamWorkerHandle.js';
-import { SharedSession, type SharedSessionInit } from './sharedSession.js';
+import { SharedSession } from './sharedSession.js';
+import type { SendConfig } from './sendConfig.js';
 import type { SharedStreamStats } from './sharedStreamCore.js';
 
-export interface SenderServerInit {
+/** What the server runs with besides its config: the prepared file and the process's resources. */
+export interface SenderServerDeps {
   file: PreparedFile;
-  host: string;
-  port: number;
-  rateBytesPerSecond: number;
-  fixedRate: boolean;
-  /** See SendOptions.streamNice (send() picks the default). @default 0 (leave alone) */
-  streamNice?: number;
-  recovery: RecoveryMode;
-  /** The scheme every stream uses (Manifest.codec). */
-  codecName: CodecName;
   /** The publisher's signature, added to every manifest (signed once: it covers no session field). */
   publication?: Publication;
-  /**
-   * Admit only enrolled receivers: the secret enrolled under a name, or undefined when the name
-   * is not (or no longer) enrolled. Asked at every Hello, so removing a key revokes at once.
-   * Their datagrams then carry a truncated HMAC-SHA256 under a key the handshake hands over.
-   */
-  receiverKeys?: (name: string) => Promise<Uint8Array | undefined>;
-  /** With receiverKeys: encrypt every symbol (AES-256-GCM, tag kind 3) instead of only MACing it. */
-  encrypt?: boolean;
-  /**
-   * Mutual TLS on the control channel (TLS 1.3): this server's certificate and key, and the CA
-   * that receivers' client certificates must chain to; a client without one is refused.
-   */
-  tls?: ControlTlsOptions;
-  expectedReceivers?: number;
-  maxReceivers: number;
-  idleTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  handshakeTimeoutMs: number;
   wasmModule: RaptorQWasmModule;
   logger: Logger;
-  /** One multicast/broadcast stream for every receiver instead of a unicast stream each. */
-  shared?: Omit<SharedSessionInit, 'file' | 'sessionId' | 'rateBytesPerSecond' | 'fixedRate' | 'recovery' | 'codecName' | 'wasmModule' | 'logger'>;
 }
 
 export interface ReceiverSummary {
@@ -78,12 +50,6 @@ export interface ReceiverSummary {
   datagramsLost: number;
 }
 
-export interface ControlTlsOptions {
-  cert: string | Buffer;
-  key: string | Buffer;
-  ca: string | Buffer;
-}
-
 /** Control connections open at once (handshakes included) beyond maxReceivers; Node closes further ones at once. */
 const EXTRA_CONNECTIONS = 32;
 
@@ -100,8 +66,8 @@ export interface SendSummary {
 let nextConnection = 1;
 
 /** Datagram tag kind of authenticated streams: encrypted, or MACed in the clear. */
-function keyedTagKind(init: SenderServerInit): TagKind {
-  return init.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128;
+function keyedTagKind(config: SendConfig): TagKind {
+  return config.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128;
 }
 
 export class SenderServer {
@@ -119,22 +85,31 @@ export class SenderServer {
   private readonly sharedDataKey = randomBytes(DATA_KEY_BYTES);
 
   private constructor(
-    private readonly init: SenderServerInit,
+    private readonly config: SendConfig,
+    private readonly deps: SenderServerDeps,
     private readonly server: Server,
   ) {
-    if (init.shared) {
+    if (config.shared) {
+      const sh = config.shared;
       this.shared = new SharedSession({
-        ...init.shared,
-        file: init.file,
+        dataPlane: sh.dataPlane,
+        interfaceAddress: sh.interfaceAddress,
+        ttl: sh.ttl,
+        broadcastAddress: sh.broadcastAddress,
+        minReceivers: sh.minReceivers,
+        waitMs: sh.waitMs,
+        carousel: sh.carousel,
+        combineResends: sh.combineResends,
+        file: deps.file,
         sessionId: this.sharedSessionId,
-        rateBytesPerSecond: init.rateBytesPerSecond,
-        fixedRate: init.fixedRate,
-        streamNice: init.streamNice,
-        recovery: init.recovery,
-        codecName: init.codecName,
-        ...(init.receiverKeys ? { tagKind: keyedTagKind(init), dataKey: this.sharedDataKey } : {}),
-        wasmModule: init.wasmModule,
-        logger: init.logger,
+        rateBytesPerSecond: config.rateBytesPerSecond,
+        fixedRate: config.fixedRate,
+        streamNice: config.streamNice,
+        recovery: config.recovery,
+        codecName: config.codec,
+        ...(config.receiverKeys ? { tagKind: keyedTagKind(config), dataKey: this.sharedDataKey } : {}),
+        wasmModule: deps.wasmModule,
+        logger: deps.logger,
       });
       this.shared.onFailed = (message) => {
         for (const s of this.sessions) s.abort(`sender stream failed: ${message}`);
@@ -145,7 +120,8 @@ export class SenderServer {
     }
   }
 
-  static async listen(init: SenderServerInit): Promise<SenderServer> {
+  static async listen(config: SendConfig, deps: SenderServerDeps): Promise<SenderServer> {
+    const init = { ...config, logger: deps.logger };
     const server = init.tls
       ? createTlsServer({ ...init.tls, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', handshakeTimeout: init.handshakeTimeoutMs, noDelay: true })
       : createServer({ noDelay: true });
@@ -153,7 +129,7 @@ export class SenderServer {
     // clients cannot exhaust memory or descriptors (Node closes connections past it at once;
     // each admitted one must finish its handshake within handshakeTimeoutMs).
     server.maxConnections = init.maxReceivers + EXTRA_CONNECTIONS;
-    const self = new SenderServer(init, server);
+    const self = new SenderServer(config, deps, server);
     if (init.tls) {
       server.on('secureConnection', (socket: Socket) => self.accept(socket));
       server.on('tlsClientError', (e: Error, socket: Socket) => {
@@ -201,19 +177,19 @@ export class SenderServer {
       socket.destroy();
       return;
     }
-    const session = new ReceiverSession(this.init, socket, `c${nextConnection++}`, () => this.sessions.size, this.shared && { session: this.shared, sessionId: this.sharedSessionId, dataKey: this.sharedDataKey });
+    const session = new ReceiverSession(this.config, this.deps, socket, `c${nextConnection++}`, () => this.sessions.size, this.shared && { session: this.shared, sessionId: this.sharedSessionId, dataKey: this.sharedDataKey });
     this.sessions.add(session);
     void session.ended.then((summary) => {
       this.sessions.delete(session);
       if (!summary) return; // never got past the handshake: nothing to report
       this.summaries.push(summary);
       if (summary.outcome === 'completed') this.completed++;
-      const log = this.init.logger;
+      const log = this.deps.logger;
       (summary.outcome === 'completed' ? log.info.bind(log) : log.warn.bind(log))(
         { event: 'receiver-summary', ...summary },
         `${summary.receiverId} ${summary.outcome}: ${summary.reason} (${summary.seconds.toFixed(2)} s, loss seen ${lossPercent(summary)})`,
       );
-      const want = this.init.expectedReceivers;
+      const want = this.config.receivers;
       if (want !== undefined && this.completed >= want) void this.close(`${want} receiver(s) completed`);
     });
   }
@@ -233,13 +209,14 @@ class ReceiverSession {
   readonly ended = new Promise<ReceiverSummary | undefined>((r) => (this.resolveEnded = r));
 
   constructor(
-    private readonly init: SenderServerInit,
+    private readonly init: SendConfig,
+    private readonly deps: SenderServerDeps,
     private readonly socket: Socket,
     readonly id: string,
     private readonly activeCount: () => number,
     private readonly shared?: { session: SharedSession; sessionId: number; dataKey: Uint8Array },
   ) {
-    this.log = init.logger.child({ conn: id, peer: socket.remoteAddress });
+    this.log = deps.logger.child({ conn: id, peer: socket.remoteAddress });
     const core = new SenderConnection({
       now: performance.now(),
       handshakeTimeoutMs: init.handshakeTimeoutMs,
@@ -283,7 +260,7 @@ class ReceiverSession {
   private onHello(hello: Hello): void {
     this.hello = hello;
     this.log.info({ receiverId: hello.receiverId, udpPort: hello.udpPort, window: hello.window }, `hello from ${hello.receiverId}`);
-    const codecName = this.init.codecName;
+    const codecName = this.init.codec;
     if (!hello.codecs.includes(codecName)) {
       this.channel.act((core) => core.refuse('unsupported-codec', `this sender offers ${codecName}; receiver has ${hello.codecs.join(', ')}`));
       return;
@@ -330,7 +307,7 @@ class ReceiverSession {
 
   private sendManifest(): void {
     if (this.closed) return;
-    const digests = this.init.file.digests;
+    const digests = this.deps.file.digests;
     if (!digests.complete && !this.hello!.digestsFollow) {
       // A receiver that wants the hashes in the manifest waits for them (its handshake timeout
       // runs meanwhile). If hashing fails, the server closes every session.
@@ -344,15 +321,15 @@ class ReceiverSession {
     // handshake's session key and bound to the session id.
     this.dataKey = a ? (this.shared?.dataKey ?? randomBytes(DATA_KEY_BYTES)) : undefined;
     const manifest: Manifest = {
-      ...manifestFor(this.init.file, {
+      ...manifestFor(this.deps.file, {
         sessionId,
-        codec: this.init.codecName,
+        codec: this.init.codec,
         rateBytesPerSecond: this.init.rateBytesPerSecond,
         tagKind: a ? keyedTagKind(this.init) : TagKind.Crc32,
         idleTimeoutMs: this.init.idleTimeoutMs,
         heartbeatIntervalMs: this.init.heartbeatIntervalMs,
         dataPlane: this.init.shared?.dataPlane,
-        publication: this.init.publication,
+        publication: this.deps.publication,
       }),
       ...(a && this.dataKey ? { keyWrap: wrapDataKey(sessionKey(a.secret, a.name, a.receiverNonce, a.senderNonce), this.dataKey, sessionId) } : {}),
     };
@@ -366,7 +343,7 @@ class ReceiverSession {
 
   /** After a Manifest with digestsFollow: sends each batch of digests as hashing produces it. */
   private followDigests(): void {
-    const digests = this.init.file.digests;
+    const digests = this.deps.file.digests;
     let sent = 0;
     let fileSent = false;
     const push = (): void => {
@@ -415,9 +392,9 @@ class ReceiverSession {
   private startWorker(waitForStart: boolean): StreamWorkerHandle {
     const hello = this.hello!;
     const worker = startStreamWorker({
-      wasmModule: this.init.wasmModule,
-      filePath: this.init.file.path,
-      layout: this.init.file.layout,
+      wasmModule: this.deps.wasmModule,
+      filePath: this.deps.file.path,
+      layout: this.deps.file.layout,
       sessionId: this.sessionId,
       rateBytesPerSecond: this.init.rateBytesPerSecond,
       fixedRate: this.init.fixedRate,
@@ -426,7 +403,7 @@ class ReceiverSession {
       window: hello.window,
       tagKind: this.dataKey ? keyedTagKind(this.init) : TagKind.Crc32,
       dataKey: this.dataKey,
-      codecName: this.init.codecName,
+      codecName: this.init.codec,
       destination: this.destination(),
       waitForStart,
     });
