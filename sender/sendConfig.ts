@@ -9,6 +9,7 @@ import type { CodecName } from '../encoder/codecs.js';
 import { DEFAULT_SEGMENT_SIZE, DEFAULT_SYMBOL_SIZE } from '../encoder/segmentLayout.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../control/constants.js';
 import type { DataPlane } from '../control/messages.js';
+import { TagKind } from '../encoder/integrity.js';
 import { dataPlaneProblem } from '../control/messageCodec.js';
 import { PACING_NICE } from '../util/threadPriority.js';
 import type { RecoveryMode } from './streamCore.js';
@@ -23,11 +24,12 @@ export const SEND_DEFAULTS = Object.freeze({
   codec: 'raptorq' as CodecName,
   maxReceivers: 64,
   /**
-   * Connections that have not said Hello yet, beyond the receivers being served: enough for a
-   * burst of receivers connecting at once, small enough that idle sockets cost little. When it
-   * is full the oldest such connection is dropped for the newcomer.
+   * Connections that have not said Hello yet, apart from the receivers being served: room for
+   * as many receivers connecting at once as are served by default (a connection holds a socket
+   * and a 64 KiB frame bound until its Hello), while idle ones cannot take a receiver's place.
+   * When it is full the oldest such connection is dropped for the newcomer.
    */
-  maxPendingHandshakes: 16,
+  maxPendingHandshakes: 64,
   /** With `receivers`: give up this long after the last receiver ended while none is served. */
   giveUpAfterMs: 60_000,
   segmentSize: DEFAULT_SEGMENT_SIZE,
@@ -91,7 +93,7 @@ export interface SendOptions {
   giveUpAfterMs?: number;
   /** Receivers served at once, counted from an accepted Hello; further Hellos are refused. @default 64 */
   maxReceivers?: number;
-  /** Connections that have not said Hello yet (their own budget; the oldest is dropped when full). @default 16 */
+  /** Connections that have not said Hello yet (their own budget; the oldest is dropped when full). @default 64 */
   maxPendingHandshakes?: number;
   /** @default 4 MiB */
   segmentSize?: number;
@@ -254,4 +256,9 @@ function sharedConfig(o: SendOptions): SharedStreamConfig | undefined {
     carousel: Boolean(o.carousel),
     combineResends: o.combineResends ?? SEND_DEFAULTS.combineResends,
   });
+}
+
+/** Datagram tag kind of authenticated streams: encrypted, or MACed in the clear. */
+export function keyedTagKind(config: Pick<SendConfig, 'encrypt'>): TagKind {
+  return config.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128;
 }

@@ -7,7 +7,7 @@ describe('resolveSendConfig', () => {
     const c = resolveSendConfig({ file: 'f' });
     expect(c).toMatchObject({
       host: '0.0.0.0', port: 7070, rateBytesPerSecond: 125_000_000, fixedRate: false, streamNice: 0, recovery: 'auto', codec: 'raptorq',
-      maxReceivers: 64, maxPendingHandshakes: 16, giveUpAfterMs: 60_000, segmentSize: 4 << 20, symbolSize: 1392,
+      maxReceivers: 64, maxPendingHandshakes: 64, giveUpAfterMs: 60_000, segmentSize: 4 << 20, symbolSize: 1392,
       idleTimeoutMs: 5000, heartbeatIntervalMs: 1000, handshakeTimeoutMs: 5000, encrypt: false,
     });
     expect(c.shared).toBeUndefined();
