@@ -37,7 +37,8 @@ export function registerSend(program: Command, ctx: RunContext): void {
       .option('--tls-ca <pem>', 'the CA receivers\' client certificates must chain to; a receiver without one is refused')
       .option('--sign <keyfile>', 'sign every manifest with this publisher key (from fountcast keygen); receivers with --trust accept only signed manifests')
       .option('--receivers <n>', 'exit 0 once this many receivers have the file (default: serve until interrupted)', int('receivers', 1, 100_000))
-      .option('--max-receivers <n>', 'receivers served at once; more are refused', int('max receivers', 1, 10_000), SEND_DEFAULTS.maxReceivers)
+      .option('--give-up-after <duration>', 'with --receivers N: once no receiver is being served and fewer than N have completed, exit 1 this long after the last one ended (completed or failed), saying how many completed; a receiver that says Hello meanwhile resets it; before the first receiver ends the sender waits as long as it takes (0 = wait for ever)', duration, SEND_DEFAULTS.giveUpAfterMs)
+      .option('--max-receivers <n>', 'receivers served at once, counted from their Hello; more are refused (connections yet to say Hello have their own budget and the handshake timeout)', int('max receivers', 1, 10_000), SEND_DEFAULTS.maxReceivers)
       .option('--segment-size <bytes>', 'bytes per independently coded segment (e.g. 4M)', size, SEND_DEFAULTS.segmentSize)
       .option('--symbol-size <bytes>', 'bytes of file data per datagram (multiple of 8)', size, SEND_DEFAULTS.symbolSize)
       .option('--idle-timeout <duration>', 'drop a receiver silent this long', duration, SEND_DEFAULTS.idleTimeoutMs)
@@ -72,6 +73,7 @@ export function registerSend(program: Command, ctx: RunContext): void {
         encrypt: Boolean(o.encrypt),
         tls: await tlsFiles(o, ['tlsCert', 'tlsKey', 'tlsCa']),
         receivers: o.receivers,
+        giveUpAfterMs: o.giveUpAfter,
         maxReceivers: o.maxReceivers,
         segmentSize: o.segmentSize,
         symbolSize: o.symbolSize,
@@ -89,7 +91,10 @@ export function registerSend(program: Command, ctx: RunContext): void {
         signal: controller.signal,
         logger: log,
       });
-      ctx.exitCode = o.receivers !== undefined && summary.completed < o.receivers ? 1 : 0;
+      if (o.receivers !== undefined && summary.completed < o.receivers) {
+        log.error({ event: 'incomplete', completed: summary.completed, failed: summary.failed, wanted: o.receivers }, `only ${summary.completed} of ${o.receivers} receiver(s) completed (${summary.failed} failed): ${summary.reason}`);
+        ctx.exitCode = 1;
+      } else ctx.exitCode = 0;
     } catch (e) {
       ctx.fail(log, e, Boolean(o.json));
     }
