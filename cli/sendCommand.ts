@@ -1,9 +1,8 @@
 /** `fountcast send`: serve files to every receiver that connects. */
 import { Command, Option } from 'commander';
-import { send, type SendSummary } from '../sender/send.js';
+import { send, SEND_DEFAULTS, type SendSummary } from '../sender/send.js';
 import { RECOVERY_MODES } from '../sender/streamCore.js';
 import { CODEC_NAMES } from '../encoder/codecs.js';
-import { PACING_NICE } from '../util/threadPriority.js';
 import { arg, duration, int, logOptions, parseEndpoint, rateOrAuto, size, tlsFiles } from './options.js';
 import type { RunContext } from './runContext.js';
 
@@ -16,20 +15,20 @@ export function registerSend(program: Command, ctx: RunContext): void {
       .command('send')
       .description('serve one file to every receiver that connects')
       .argument('<file>', 'the file to send')
-      .option('--host <address>', 'address to listen on for control connections', '0.0.0.0')
-      .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), 7070)
+      .option('--host <address>', 'address to listen on for control connections', SEND_DEFAULTS.host)
+      .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), SEND_DEFAULTS.port)
       .option('--rate <bits/s|auto>', 'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback (README: Pacing); auto = that adaptation under the 1 Gbit/s default ceiling', rateOrAuto, 'auto' as number | 'auto')
       .option('--fixed-rate', 'pace every stream at exactly --rate instead of adapting below it to receiver feedback')
       .option('--stream-nice <n>', 'nice adjustment (as nice -n, relative to the sender\'s own) the stream threads ask for while they pace (Linux, where permitted: root or CAP_SYS_NICE; a thread that saturates its core returns to the sender\'s priority; 0 = leave priorities alone) (default: -5 with an explicit --rate above 0, else 0)', int('--stream-nice', -20, 0))
       .addOption(
         new Option('--recovery <mode>', 'how losses are made good: resend the source symbols a receiver lists as lost (no codec work), fountain (fresh RaptorQ repair symbols), or auto (unicast: resend unless loss, long-run and recent, exceeds 20 %; shared stream: resend, combined, while the members\' summed loss stays under 100 % and none loses over 30 %; repair otherwise)')
           .choices([...RECOVERY_MODES])
-          .default('auto'),
+          .default(SEND_DEFAULTS.recovery),
       )
       .addOption(
         new Option('--codec <scheme>', 'coding scheme on the wire (research): raptorq, or the baselines lt, rs and arq (arq: no coding, resends only); receivers follow the manifest')
           .choices([...CODEC_NAMES])
-          .default('raptorq'),
+          .default(SEND_DEFAULTS.codec),
       )
       .option('--receiver-keys <dir>', 'admit only receivers enrolled in this directory (fountcast enroll); their datagrams carry an HMAC-SHA256 tag; deleting a key file revokes')
       .option('--encrypt', 'encrypt every symbol (AES-256-GCM) under the key the enrolled receivers\' handshake hands over (needs --receiver-keys)')
@@ -38,17 +37,18 @@ export function registerSend(program: Command, ctx: RunContext): void {
       .option('--tls-ca <pem>', 'the CA receivers\' client certificates must chain to; a receiver without one is refused')
       .option('--sign <keyfile>', 'sign every manifest with this publisher key (from fountcast keygen); receivers with --trust accept only signed manifests')
       .option('--receivers <n>', 'exit 0 once this many receivers have the file (default: serve until interrupted)', int('receivers', 1, 100_000))
-      .option('--max-receivers <n>', 'receivers served at once; more are refused', int('max receivers', 1, 10_000), 64)
-      .option('--segment-size <bytes>', 'bytes per independently coded segment (e.g. 4M)', size, 4 * 1024 * 1024)
-      .option('--symbol-size <bytes>', 'bytes of file data per datagram (multiple of 8)', size, 1392)
-      .option('--idle-timeout <duration>', 'drop a receiver silent this long', duration, 5000)
-      .option('--heartbeat <duration>', 'heartbeat interval', duration, 1000)
-      .option('--handshake-timeout <duration>', 'drop a connection that has not said Hello by then', duration, 5000)
+      .option('--give-up-after <duration>', 'with --receivers N: once no receiver is being served and fewer than N have completed, exit 1 this long after the last one ended (completed or failed), saying how many completed; a receiver that says Hello meanwhile resets it; before the first receiver ends the sender waits as long as it takes (0 = wait for ever)', duration, SEND_DEFAULTS.giveUpAfterMs)
+      .option('--max-receivers <n>', 'receivers served at once, counted from their Hello; more are refused (connections yet to say Hello have their own budget and the handshake timeout)', int('max receivers', 1, 10_000), SEND_DEFAULTS.maxReceivers)
+      .option('--segment-size <bytes>', 'bytes per independently coded segment (e.g. 4M)', size, SEND_DEFAULTS.segmentSize)
+      .option('--symbol-size <bytes>', 'bytes of file data per datagram (multiple of 8)', size, SEND_DEFAULTS.symbolSize)
+      .option('--idle-timeout <duration>', 'drop a receiver silent this long', duration, SEND_DEFAULTS.idleTimeoutMs)
+      .option('--heartbeat <duration>', 'heartbeat interval', duration, SEND_DEFAULTS.heartbeatIntervalMs)
+      .option('--handshake-timeout <duration>', 'drop a connection that has not said Hello by then', duration, SEND_DEFAULTS.handshakeTimeoutMs)
       .option('--multicast <group:port>', 'one shared stream to this IPv4 multicast group (224.0.0.0/4) instead of a stream per receiver', arg(parseEndpoint))
       .option('--broadcast <port>', 'one shared stream as LAN broadcast to this UDP port', int('broadcast port', 1, 65535))
-      .option('--broadcast-address <address>', 'broadcast destination (e.g. the subnet broadcast 10.0.0.255)', '255.255.255.255')
+      .option('--broadcast-address <address>', 'broadcast destination (e.g. the subnet broadcast 10.0.0.255)', SEND_DEFAULTS.broadcastAddress)
       .option('--interface <address>', 'local address of the NIC that carries the shared stream')
-      .option('--ttl <hops>', 'multicast TTL', int('ttl', 1, 255), 1)
+      .option('--ttl <hops>', 'multicast TTL', int('ttl', 1, 255), SEND_DEFAULTS.ttl)
       .option('--min-receivers <n>', 'shared stream: start once this many receivers have asked (late joiners are always accepted)', int('min receivers', 1, 100_000))
       .option('--wait <duration>', 'shared stream: start this long after listening, with whoever has joined', duration)
       .option('--carousel', 'shared stream: start at once and keep cycling through the file for late joiners until interrupted')
@@ -56,18 +56,16 @@ export function registerSend(program: Command, ctx: RunContext): void {
   ).action(async (file: string, o, command: Command) => {
     const log = ctx.logger(o);
     const controller = ctx.abortOnSignals(log);
-    const rateBits = o.rate === 'auto' ? undefined : (o.rate as number);
-    if (o.fixedRate && rateBits === undefined) command.error('error: --fixed-rate needs a rate in bits per second, not --rate auto', { exitCode: 2 });
-    // A rate the user gave is a pace to hold (SendOptions.streamNice); auto and the default ceiling are not.
-    const declaredRate = rateBits !== undefined && rateBits > 0;
+    const rateBitsPerSecond = o.rate === 'auto' ? undefined : (o.rate as number);
+    if (o.fixedRate && rateBitsPerSecond === undefined) command.error('error: --fixed-rate needs a rate in bits per second, not --rate auto', { exitCode: 2 });
     try {
       const summary: SendSummary = await send({
         file,
         host: o.host,
         port: o.port,
-        rateBitsPerSecond: rateBits,
+        rateBitsPerSecond,
         fixedRate: Boolean(o.fixedRate),
-        streamNice: o.streamNice ?? (declaredRate ? PACING_NICE : 0),
+        streamNice: o.streamNice,
         recovery: o.recovery,
         codec: o.codec,
         sign: o.sign ? { privateKey: await (await keyFiles()).loadPrivateKeyFile(o.sign) } : undefined,
@@ -75,6 +73,7 @@ export function registerSend(program: Command, ctx: RunContext): void {
         encrypt: Boolean(o.encrypt),
         tls: await tlsFiles(o, ['tlsCert', 'tlsKey', 'tlsCa']),
         receivers: o.receivers,
+        giveUpAfterMs: o.giveUpAfter,
         maxReceivers: o.maxReceivers,
         segmentSize: o.segmentSize,
         symbolSize: o.symbolSize,
@@ -92,7 +91,10 @@ export function registerSend(program: Command, ctx: RunContext): void {
         signal: controller.signal,
         logger: log,
       });
-      ctx.exitCode = o.receivers !== undefined && summary.completed < o.receivers ? 1 : 0;
+      if (o.receivers !== undefined && summary.completed < o.receivers) {
+        log.error({ event: 'incomplete', completed: summary.completed, failed: summary.failed, wanted: o.receivers }, `only ${summary.completed} of ${o.receivers} receiver(s) completed (${summary.failed} failed): ${summary.reason}`);
+        ctx.exitCode = 1;
+      } else ctx.exitCode = 0;
     } catch (e) {
       ctx.fail(log, e, Boolean(o.json));
     }

@@ -5,9 +5,24 @@
  * closed and its last frames are written.
  */
 import type { Socket } from 'node:net';
-import type { ControlConnection, ControlEvent } from './connection.js';
+import type { ControlEvent } from './connection.js';
 
-export class ControlChannel<C extends ControlConnection> {
+/**
+ * What the channel drives: a ControlConnection, or a core that wraps one (the sender's
+ * ReceiverSession) and hands out its own events.
+ */
+export interface ChannelCore<E = ControlEvent> {
+  handleBytes(now: number, chunk: Uint8Array): void;
+  handleEof(now: number, reason?: string): void;
+  handleTimeout(now: number): void;
+  pollTimeout(): number | undefined;
+  pollTransmit(): Uint8Array | undefined;
+  pollEvent(): E | undefined;
+  readonly wantsSocketClose: boolean;
+  close(reason: string): void;
+}
+
+export class ControlChannel<C extends ChannelCore<E>, E = ControlEvent> {
   private timer: NodeJS.Timeout | undefined;
   private flushing = false;
   private again = false;
@@ -16,7 +31,7 @@ export class ControlChannel<C extends ControlConnection> {
   constructor(
     private readonly socket: Socket,
     readonly core: C,
-    private readonly onEvent: (event: ControlEvent) => void,
+    private readonly onEvent: (event: E) => void,
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.act((c) => c.handleBytes(performance.now(), chunk)));

@@ -11,10 +11,13 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { DataPlane, Manifest, Publication } from '../control/messages.js';
+import type { Publication } from '../control/messages.js';
 import { signManifest } from '../control/publication.js';
 import { planSegments, segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { FileDigests } from './fileDigests.js';
+import { manifestFor } from './manifest.js';
+
+export { manifestFor, type ManifestParameters } from './manifest.js';
 import { readSegment } from './segmentReader.js';
 import { hashAlongside } from '../util/hashAlongside.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
@@ -139,46 +142,8 @@ function hashWorker(job: FileHashJob, digests: FileDigests): Promise<string> | u
   });
 }
 
-export interface ManifestParameters {
-  sessionId: number;
-  codec: string;
-  rateBytesPerSecond: number;
-  tagKind: number;
-  idleTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  /** Shared stream (multicast/broadcast); absent for unicast. */
-  dataPlane?: DataPlane;
-  /** The publisher's signature over the file's definition (publication.ts). */
-  publication?: Publication;
-}
-
 /** The file's publication signed by `privateKey` at `publishedAt` (the same for every manifest); every digest must be known. */
 export function signPublication(file: PreparedFile, codec: string, privateKey: KeyObject, publishedAt: number): Publication {
   const unsigned = manifestFor(file, { sessionId: 0, codec, rateBytesPerSecond: 0, tagKind: 0, idleTimeoutMs: 0, heartbeatIntervalMs: 0 });
   return signManifest(unsigned, privateKey, publishedAt).publication!;
-}
-
-/**
- * The manifest of `file`: with every hash when they are all known, else (only for a receiver
- * that offered it) with digestsFollow and none.
- */
-export function manifestFor(file: PreparedFile, p: ManifestParameters): Manifest {
-  const d = file.digests;
-  if (!d.complete && p.publication) throw new RangeError('a signed manifest needs every digest');
-  return {
-    type: 'manifest',
-    sessionId: p.sessionId,
-    fileName: file.fileName,
-    fileSize: file.layout.fileSize,
-    segmentSize: file.layout.segmentSize,
-    symbolSize: file.layout.symbolSize,
-    codec: p.codec,
-    ...(d.complete ? { segmentSha256: Buffer.from(d.segmentSha256).toString('base64'), fileSha256: d.fileSha256! } : { digestsFollow: true as const }),
-    rateBytesPerSecond: p.rateBytesPerSecond,
-    tagKind: p.tagKind,
-    idleTimeoutMs: p.idleTimeoutMs,
-    heartbeatIntervalMs: p.heartbeatIntervalMs,
-    ...(p.dataPlane ? { dataPlane: p.dataPlane } : {}),
-    ...(p.publication ? { publication: p.publication } : {}),
-  };
 }

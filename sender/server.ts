@@ -1,173 +1,114 @@
 /**
- * The sender's TCP side (adapter): accepts control connections, runs a SenderConnection core per
- * connection through a ControlChannel, answers Hello with the manifest, starts a stream worker on
- * Request, forwards Progress to it, and keeps the per-receiver outcome for the summary.
+ * The sender's TCP side (adapter): accepts control connections (plain or mutual TLS), runs a
+ * ReceiverSession core per connection through a ControlChannel, does what the core asks (key
+ * lookups, starting and stopping its stream through streamPort.ts, logging), and keeps the
+ * Admission tally (pre-Hello budget, maxReceivers, the receivers target and the give-up bound).
+ * The decisions live in the cores; this file moves bytes, timers and threads.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { DATA_KEY_BYTES, newNonce, proofMatches, receiverProof, senderProof, sessionKey, wrapDataKey } from '../control/auth.js';
-import type { CodecName } from '../encoder/codecs.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
-import { SenderConnection } from '../control/senderConnection.js';
+import { DATA_KEY_BYTES } from '../control/auth.js';
+import type { Publication } from '../control/messages.js';
 import { ControlChannel } from '../control/tcpChannel.js';
-import type { ControlEvent } from '../control/connection.js';
-import type { AuthResponse, Hello, Manifest, Publication } from '../control/messages.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
-import { TagKind } from '../encoder/integrity.js';
-import { manifestFor, type PreparedFile } from './preparedFile.js';
-import type { RecoveryMode, StreamStats } from './streamCore.js';
-import { StreamHandle } from './streamHandle.js';
-import { SharedSession, type SharedSessionInit } from './sharedSession.js';
+import { Admission } from './admission.js';
+import type { PreparedFile } from './preparedFile.js';
+import { ReceiverSession } from './receiverSession.js';
+import type { ReceiverSummary, SessionAction } from './receiverSessionTable.js';
+import { keyedTagKind, type SendConfig, type SharedStreamConfig } from './sendConfig.js';
+import { SharedSession } from './sharedSession.js';
+import type { StreamStats } from './streamCore.js';
+import { openUnicastStream, type StreamPort } from './streamPort.js';
 
-export interface SenderServerInit {
+export type { ReceiverSummary } from './receiverSessionTable.js';
+
+/** What the server runs with besides its config: the prepared file and the process's resources. */
+export interface SenderServerDeps {
   file: PreparedFile;
-  host: string;
-  port: number;
-  rateBytesPerSecond: number;
-  fixedRate: boolean;
-  /** See SendOptions.streamNice (send() picks the default). @default 0 (leave alone) */
-  streamNice?: number;
-  recovery: RecoveryMode;
-  /** The scheme every stream uses (Manifest.codec). */
-  codecName: CodecName;
   /** The publisher's signature, added to every manifest (signed once: it covers no session field). */
   publication?: Publication;
-  /**
-   * Admit only enrolled receivers: the secret enrolled under a name, or undefined when the name
-   * is not (or no longer) enrolled. Asked at every Hello, so removing a key revokes at once.
-   * Their datagrams then carry a truncated HMAC-SHA256 under a key the handshake hands over.
-   */
-  receiverKeys?: (name: string) => Promise<Uint8Array | undefined>;
-  /** With receiverKeys: encrypt every symbol (AES-256-GCM, tag kind 3) instead of only MACing it. */
-  encrypt?: boolean;
-  /**
-   * Mutual TLS on the control channel (TLS 1.3): this server's certificate and key, and the CA
-   * that receivers' client certificates must chain to; a client without one is refused.
-   */
-  tls?: ControlTlsOptions;
-  expectedReceivers?: number;
-  maxReceivers: number;
-  idleTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  handshakeTimeoutMs: number;
   wasmModule: RaptorQWasmModule;
   logger: Logger;
-  /** One multicast/broadcast stream for every receiver instead of a unicast stream each. */
-  shared?: Omit<SharedSessionInit, 'file' | 'sessionId' | 'rateBytesPerSecond' | 'fixedRate' | 'recovery' | 'codecName' | 'wasmModule' | 'logger'>;
 }
-
-export interface ReceiverSummary {
-  receiverId: string;
-  address: string;
-  outcome: 'completed' | 'failed';
-  reason: string;
-  seconds: number;
-  datagramsSent: number;
-  repairSymbolsSent: number;
-  /** Listed-lost source symbols sent again (resend recovery). */
-  sourceRetransmits: number;
-  lossEstimate: number;
-  /** Pacing rate when the stream ended, bytes/s. */
-  rateBytesPerSecond: number;
-  congestionEvents: number;
-  stallBursts: number;
-  /** From the receiver's last Progress: datagrams it got, and those it saw lost (loss seen). */
-  datagramsReceived: number;
-  datagramsLost: number;
-}
-
-export interface ControlTlsOptions {
-  cert: string | Buffer;
-  key: string | Buffer;
-  ca: string | Buffer;
-}
-
-/** Control connections open at once (handshakes included) beyond maxReceivers; Node closes further ones at once. */
-const EXTRA_CONNECTIONS = 32;
 
 export interface SendSummary {
   completed: number;
   failed: number;
   /** Connections refused before any protocol: failed TLS handshakes (no or untrusted client certificate, ...). */
   tlsRefused: number;
+  /** Why the sender stopped: the receivers target, the give-up bound, an abort, a file that could not be hashed. */
+  reason: string;
   receivers: ReceiverSummary[];
   /** Multicast/broadcast: the one stream's totals when it ended (every receiver shared them). */
   sharedStream?: StreamStats;
 }
 
+/** Sockets open at once beyond those counted (refused or evicted ones still flushing their last frame). */
+const LINGERING_CONNECTIONS = 32;
+
 let nextConnection = 1;
 
-/** Datagram tag kind of authenticated streams: encrypted, or MACed in the clear. */
-function keyedTagKind(init: SenderServerInit): TagKind {
-  return init.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128;
-}
-
 export class SenderServer {
-  private readonly sessions = new Set<ReceiverSession>();
+  private readonly connections = new Map<string, Connection>();
   private readonly summaries: ReceiverSummary[] = [];
-  private completed = 0;
+  private readonly admission: Admission;
+  private admissionTimer?: NodeJS.Timeout;
   private closing = false;
+  private tlsRefused = 0;
   private resolveDone!: (s: SendSummary) => void;
   readonly done = new Promise<SendSummary>((r) => (this.resolveDone = r));
 
   /** Present in multicast/broadcast mode: the one stream all sessions share. */
   private readonly shared?: SharedSession;
-  private readonly sharedSessionId = randomInt(0, 2 ** 32 - 1);
-  /** The shared stream's datagram MAC key, given to every authenticated member. */
-  private readonly sharedDataKey = randomBytes(DATA_KEY_BYTES);
+  private readonly sharedKeys = { sessionId: randomInt(0, 2 ** 32 - 1), dataKey: randomBytes(DATA_KEY_BYTES) };
 
   private constructor(
-    private readonly init: SenderServerInit,
+    private readonly config: SendConfig,
+    private readonly deps: SenderServerDeps,
     private readonly server: Server,
   ) {
-    if (init.shared) {
-      this.shared = new SharedSession({
-        ...init.shared,
-        file: init.file,
-        sessionId: this.sharedSessionId,
-        rateBytesPerSecond: init.rateBytesPerSecond,
-        fixedRate: init.fixedRate,
-        streamNice: init.streamNice,
-        recovery: init.recovery,
-        codecName: init.codecName,
-        ...(init.receiverKeys ? { tagKind: keyedTagKind(init), dataKey: this.sharedDataKey } : {}),
-        wasmModule: init.wasmModule,
-        logger: init.logger,
+    this.admission = new Admission(config);
+    if (config.shared) {
+      this.shared = new SharedSession(config as SendConfig & { shared: SharedStreamConfig }, {
+        file: deps.file,
+        sessionId: this.sharedKeys.sessionId,
+        ...(config.receiverKeys ? { tagKind: keyedTagKind(config), dataKey: this.sharedKeys.dataKey } : {}),
+        wasmModule: deps.wasmModule,
+        logger: deps.logger,
       });
       this.shared.onFailed = (message) => {
-        for (const s of this.sessions) s.abort(`sender stream failed: ${message}`);
+        for (const c of this.connections.values()) c.abort(`sender stream failed: ${message}`);
       };
-      this.shared.onDropped = (id, reason) => {
-        for (const s of this.sessions) if (s.id === id) s.abort(reason);
-      };
+      this.shared.onDropped = (id, reason) => this.connections.get(id)?.abort(reason);
     }
   }
 
-  static async listen(init: SenderServerInit): Promise<SenderServer> {
-    const server = init.tls
-      ? createTlsServer({ ...init.tls, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', handshakeTimeout: init.handshakeTimeoutMs, noDelay: true })
+  static async listen(config: SendConfig, deps: SenderServerDeps): Promise<SenderServer> {
+    const server = config.tls
+      ? createTlsServer({ ...config.tls, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', handshakeTimeout: config.handshakeTimeoutMs, noDelay: true })
       : createServer({ noDelay: true });
-    // A bound on connections at once, handshakes included: a flood of half-open or slow
-    // clients cannot exhaust memory or descriptors (Node closes connections past it at once;
-    // each admitted one must finish its handshake within handshakeTimeoutMs).
-    server.maxConnections = init.maxReceivers + EXTRA_CONNECTIONS;
-    const self = new SenderServer(init, server);
-    if (init.tls) {
+    // A hard bound on sockets at once: the receivers served, the pre-Hello budget (whose oldest
+    // member makes way for a newcomer) and a few still flushing their last frame.
+    server.maxConnections = config.maxReceivers + config.maxPendingHandshakes + LINGERING_CONNECTIONS;
+    const self = new SenderServer(config, deps, server);
+    const log = deps.logger;
+    if (config.tls) {
       server.on('secureConnection', (socket: Socket) => self.accept(socket));
       server.on('tlsClientError', (e: Error, socket: Socket) => {
         self.tlsRefused++;
-        init.logger.warn({ peer: socket.remoteAddress, reason: e.message }, `TLS handshake from ${socket.remoteAddress} refused: ${e.message}`);
+        log.warn({ peer: socket.remoteAddress, reason: e.message }, `TLS handshake from ${socket.remoteAddress} refused: ${e.message}`);
       });
     } else server.on('connection', (socket) => self.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(init.port, init.host, () => {
+      server.listen(config.port, config.host, () => {
         server.off('error', reject);
         resolve();
       });
     });
-    server.on('error', (e) => init.logger.error({ err: e }, `control listener error: ${e.message}`));
+    server.on('error', (e) => log.error({ err: e }, `control listener error: ${e.message}`));
     return self;
   }
 
@@ -181,298 +122,124 @@ export class SenderServer {
   async close(reason: string): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    clearTimeout(this.admissionTimer);
     this.server.close();
-    for (const s of this.sessions) s.abort(reason);
-    await Promise.all([...this.sessions].map((s) => s.ended));
+    for (const c of this.connections.values()) c.abort(reason);
+    await Promise.all([...this.connections.values()].map((c) => c.ended));
     await this.shared?.stop(reason);
-    this.resolveDone(this.summary());
-  }
-
-  private tlsRefused = 0;
-
-  private summary(): SendSummary {
     const stream = this.shared?.stats;
-    return { completed: this.completed, failed: this.summaries.length - this.completed, tlsRefused: this.tlsRefused, receivers: [...this.summaries], ...(stream ? { sharedStream: { ...stream } } : {}) };
+    const a = this.admission;
+    this.resolveDone({ completed: a.completed, failed: a.failed, tlsRefused: this.tlsRefused, reason, receivers: [...this.summaries], ...(stream ? { sharedStream: { ...stream } } : {}) });
   }
 
   private accept(socket: Socket): void {
-    if (this.closing) {
-      socket.destroy();
-      return;
-    }
-    const session = new ReceiverSession(this.init, socket, `c${nextConnection++}`, () => this.sessions.size, this.shared && { session: this.shared, sessionId: this.sharedSessionId, dataKey: this.sharedDataKey });
-    this.sessions.add(session);
-    void session.ended.then((summary) => {
-      this.sessions.delete(session);
-      if (!summary) return; // never got past the handshake: nothing to report
-      this.summaries.push(summary);
-      if (summary.outcome === 'completed') this.completed++;
-      const log = this.init.logger;
-      (summary.outcome === 'completed' ? log.info.bind(log) : log.warn.bind(log))(
-        { event: 'receiver-summary', ...summary },
-        `${summary.receiverId} ${summary.outcome}: ${summary.reason} (${summary.seconds.toFixed(2)} s, loss seen ${lossPercent(summary)})`,
-      );
-      const want = this.init.expectedReceivers;
-      if (want !== undefined && this.completed >= want) void this.close(`${want} receiver(s) completed`);
+    if (this.closing) return void socket.destroy();
+    const id = `c${nextConnection++}`;
+    const evict = this.admission.connected(performance.now(), id);
+    if (evict) this.connections.get(evict)?.close(`dropped before its Hello: ${this.config.maxPendingHandshakes} connections were waiting to say Hello`);
+    const c = new Connection(this.config, this.deps, socket, id, this.admission, this.shared && { session: this.shared, keys: this.sharedKeys });
+    this.connections.set(id, c);
+    void c.ended.then((summary) => {
+      this.connections.delete(id);
+      this.admission.ended(performance.now(), id, summary?.outcome);
+      if (summary) {
+        this.summaries.push(summary);
+        const log = this.deps.logger;
+        (summary.outcome === 'completed' ? log.info.bind(log) : log.warn.bind(log))(
+          { event: 'receiver-summary', ...summary },
+          `${summary.receiverId} ${summary.outcome}: ${summary.reason} (${summary.seconds.toFixed(2)} s, loss seen ${lossPercent(summary)})`,
+        );
+      }
+      this.pumpAdmission();
     });
+  }
+
+  /** Acts on the tally's verdict and keeps its give-up deadline armed. */
+  private pumpAdmission(): void {
+    const finish = this.admission.pollFinish();
+    if (finish) {
+      if (finish.startsWith('gave up')) this.deps.logger.error({ event: 'give-up' }, finish);
+      return void this.close(finish);
+    }
+    clearTimeout(this.admissionTimer);
+    const at = this.admission.pollTimeout();
+    if (at === undefined || this.closing) return;
+    this.admissionTimer = setTimeout(() => {
+      this.admission.handleTimeout(Math.max(performance.now(), at));
+      this.pumpAdmission();
+    }, Math.max(0, at - performance.now()));
   }
 }
 
-/** One control connection and, after Request, its stream worker. */
-class ReceiverSession {
-  private readonly channel: ControlChannel<SenderConnection>;
+/** One control connection (adapter): its ReceiverSession core, and its stream once it asked. */
+class Connection {
+  private readonly channel: ControlChannel<ReceiverSession, SessionAction>;
   private readonly log: Logger;
-  private hello?: Hello;
-  private worker?: StreamHandle;
-  private startedAt = performance.now();
-  private stats = pickStats({ datagramsSent: 0, repairSymbolsSent: 0, sourceRetransmits: 0, lossEstimate: 0, rateBytesPerSecond: 0, congestionEvents: 0, stallBursts: 0 });
-  private finishedStream = false;
-  private receiverDone = false;
+  private stream?: StreamPort;
+  private readonly shared?: SharedSession;
+  private stopDigests = (): void => undefined;
   private resolveEnded!: (s: ReceiverSummary | undefined) => void;
   readonly ended = new Promise<ReceiverSummary | undefined>((r) => (this.resolveEnded = r));
 
   constructor(
-    private readonly init: SenderServerInit,
+    private readonly config: SendConfig,
+    private readonly deps: SenderServerDeps,
     private readonly socket: Socket,
     readonly id: string,
-    private readonly activeCount: () => number,
-    private readonly shared?: { session: SharedSession; sessionId: number; dataKey: Uint8Array },
+    admission: Admission,
+    shared?: { session: SharedSession; keys: { sessionId: number; dataKey: Uint8Array } },
   ) {
-    this.log = init.logger.child({ conn: id, peer: socket.remoteAddress });
-    const core = new SenderConnection({
-      now: performance.now(),
-      handshakeTimeoutMs: init.handshakeTimeoutMs,
-      idleTimeoutMs: init.idleTimeoutMs,
-      heartbeatIntervalMs: init.heartbeatIntervalMs,
-    });
-    this.channel = new ControlChannel(socket, core, (event) => this.onEvent(event));
+    this.shared = shared?.session;
+    this.log = deps.logger.child({ conn: id, peer: socket.remoteAddress });
+    const address = socket.remoteAddress ?? '?';
+    const core = new ReceiverSession(config, { file: deps.file, publication: deps.publication, address, admit: () => admission.admit(id), ...(shared ? { shared: shared.keys } : {}) }, performance.now());
+    this.channel = new ControlChannel<ReceiverSession, SessionAction>(socket, core, (a) => this.onAction(a));
+    this.stopDigests = deps.file.digests.subscribe(() => this.channel.act((s) => s.handleDigests(performance.now())));
   }
 
   abort(reason: string): void {
-    this.channel.act((core) => core.sendStop('aborted', reason));
+    this.channel.act((s) => s.abort(performance.now(), reason));
   }
 
-  private onEvent(event: ControlEvent): void {
-    switch (event.type) {
-      case 'hello':
-        return this.onHello(event.hello);
-      case 'auth-response':
-        return this.onAuthResponse(event.response);
-      case 'request':
-        return this.onRequest();
-      case 'progress':
-        this.seen = { datagramsReceived: event.progress.datagramsReceived, datagramsLost: event.progress.datagramsLost };
-        if (this.shared && this.joined) this.shared.session.progress(this.id, event.progress);
-        else this.worker?.progress(this.id, event.progress);
+  close(reason: string): void {
+    this.channel.close(reason);
+  }
+
+  private onAction(a: SessionAction): void {
+    switch (a.type) {
+      case 'log':
+        return this.log[a.level](a.fields ?? {}, a.message);
+      case 'lookup-key':
+        return void this.config.receiverKeys!(a.name).then(
+          (secret) => this.channel.act((s) => s.handleKey(performance.now(), { secret })),
+          (error: Error) => this.channel.act((s) => s.handleKey(performance.now(), { error })),
+        );
+      case 'start-stream': {
+        const destination = { address: (this.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), port: a.udpPort };
+        const stream = openUnicastStream(this.config, this.deps.file, this.deps.wasmModule, { ...a, destination });
+        this.stream = stream;
+        stream.onStats((stats) => this.channel.core.handleStreamStats(stats));
+        void stream.finished.then((end) => this.channel.act((s) => s.handleStreamEnd(performance.now(), end)));
         return;
-      case 'stop':
-        this.receiverDone = event.stop.outcome === 'done';
-        if (!this.receiverDone) this.log.warn({ stop: event.stop }, `receiver aborted: ${event.stop.reason ?? 'no reason given'}`);
-        return;
-      case 'error':
-        this.log.warn({ error: event.error }, `receiver sent error: ${event.error.message}`);
-        return;
-      case 'closed':
-        return void this.onClosed(event.reason, this.receiverDone);
-      default:
-        return;
-    }
-  }
-
-  private onHello(hello: Hello): void {
-    this.hello = hello;
-    this.log.info({ receiverId: hello.receiverId, udpPort: hello.udpPort, window: hello.window }, `hello from ${hello.receiverId}`);
-    const codecName = this.init.codecName;
-    if (!hello.codecs.includes(codecName)) {
-      this.channel.act((core) => core.refuse('unsupported-codec', `this sender offers ${codecName}; receiver has ${hello.codecs.join(', ')}`));
-      return;
-    }
-    if (this.activeCount() > this.init.maxReceivers) {
-      this.channel.act((core) => core.refuse('refused', `sender is serving its maximum of ${this.init.maxReceivers} receivers`));
-      return;
-    }
-    if (this.init.receiverKeys) return void this.challenge(hello, this.init.receiverKeys);
-    this.sendManifest();
-  }
-
-  /** Enrolled receivers only: prove we hold its key, then wait for its proof. */
-  private async challenge(hello: Hello, keys: (name: string) => Promise<Uint8Array | undefined>): Promise<void> {
-    const refuse = (why: string) => {
-      this.log.warn({ receiverId: hello.receiverId, enrolledAs: hello.auth?.name }, `refused: ${why}`);
-      this.channel.act((core) => core.refuse('refused', why));
-    };
-    if (hello.auth === undefined) return refuse('this sender admits only enrolled receivers (receive --key <name>.key)');
-    const name = hello.auth.name;
-    let secret: Uint8Array | undefined;
-    try {
-      secret = await keys(name);
-    } catch (e) {
-      return refuse(`cannot read the enrolled key of ${name}: ${(e as Error).message}`);
-    }
-    if (secret === undefined) return refuse(`receiver ${name} is not enrolled here (or its key was revoked)`);
-    const receiverNonce = Buffer.from(hello.auth.nonce, 'base64');
-    const senderNonce = newNonce();
-    this.auth = { name, secret, receiverNonce, senderNonce };
-    this.channel.act((core) => core.challenge({ type: 'challenge', nonce: senderNonce.toString('base64'), proof: senderProof(secret, name, receiverNonce, senderNonce).toString('base64') }));
-  }
-
-  private onAuthResponse(r: AuthResponse): void {
-    const a = this.auth!;
-    if (!proofMatches(receiverProof(a.secret, a.name, a.receiverNonce, a.senderNonce), Buffer.from(r.proof, 'base64'))) {
-      this.log.warn({ enrolledAs: a.name }, `refused: authentication failed for ${a.name}`);
-      this.channel.act((core) => core.refuse('refused', `authentication failed: the receiver does not hold the key enrolled as ${a.name}`));
-      return;
-    }
-    this.log.info({ enrolledAs: a.name }, `${a.name} authenticated`);
-    this.sendManifest();
-  }
-
-  private sendManifest(): void {
-    if (this.closed) return;
-    const digests = this.init.file.digests;
-    if (!digests.complete && !this.hello!.digestsFollow) {
-      // A receiver that wants the hashes in the manifest waits for them (its handshake timeout
-      // runs meanwhile). If hashing fails, the server closes every session.
-      digests.done.then(() => this.sendManifest(), () => undefined);
-      return;
-    }
-    // Shared: one session id for the one stream; unicast: a fresh one per receiver.
-    const sessionId = this.shared?.sessionId ?? randomInt(0, 2 ** 32 - 1);
-    const a = this.auth;
-    // Authenticated: a datagram key per stream (the group's for a shared one), sealed under this
-    // handshake's session key and bound to the session id.
-    this.dataKey = a ? (this.shared?.dataKey ?? randomBytes(DATA_KEY_BYTES)) : undefined;
-    const manifest: Manifest = {
-      ...manifestFor(this.init.file, {
-        sessionId,
-        codec: this.init.codecName,
-        rateBytesPerSecond: this.init.rateBytesPerSecond,
-        tagKind: a ? keyedTagKind(this.init) : TagKind.Crc32,
-        idleTimeoutMs: this.init.idleTimeoutMs,
-        heartbeatIntervalMs: this.init.heartbeatIntervalMs,
-        dataPlane: this.init.shared?.dataPlane,
-        publication: this.init.publication,
-      }),
-      ...(a && this.dataKey ? { keyWrap: wrapDataKey(sessionKey(a.secret, a.name, a.receiverNonce, a.senderNonce), this.dataKey, sessionId) } : {}),
-    };
-    this.sessionId = sessionId;
-    this.channel.act((core) => core.acceptHello(manifest));
-    if (manifest.digestsFollow) this.followDigests();
-    // Boot the stream now; it sends on Request. A receiver that never asks is dropped by the
-    // handshake timeout, which stops the worker with the connection.
-    if (!this.shared) this.worker = this.startWorker(true);
-  }
-
-  /** After a Manifest with digestsFollow: sends each batch of digests as hashing produces it. */
-  private followDigests(): void {
-    const digests = this.init.file.digests;
-    let sent = 0;
-    let fileSent = false;
-    const push = (): void => {
-      const frames = digests.framesSince(sent, fileSent);
-      sent = digests.known;
-      fileSent = digests.complete;
-      if (frames.length > 0) this.channel.act((core) => frames.forEach((f) => core.sendDigests(f)));
-      if (fileSent || digests.failure) this.stopFollowing();
-    };
-    this.stopFollowing = digests.subscribe(push);
-    push();
-  }
-
-  private stopFollowing = (): void => undefined;
-  private closed = false;
-
-  private auth?: { name: string; secret: Uint8Array; receiverNonce: Buffer; senderNonce: Buffer };
-  private dataKey?: Uint8Array;
-  private sessionId = 0;
-
-  private joined = false;
-  private seen = { datagramsReceived: 0, datagramsLost: 0 };
-
-  private onRequest(): void {
-    const hello = this.hello!;
-    this.startedAt = performance.now();
-    if (this.shared) {
-      this.joined = true;
-      this.log.info(`${hello.receiverId} joined the shared stream`);
-      this.shared.session.join(this.id, hello.window);
-      return;
-    }
-    this.log.info({ destination: this.destination() }, `streaming to ${hello.receiverId}`);
-    (this.worker ??= this.startWorker(false)).start();
-  }
-
-  private destination(): { address: string; port: number } {
-    return { address: this.socket.remoteAddress!.replace(/^::ffff:/, ''), port: this.hello!.udpPort };
-  }
-
-  /**
-   * The unicast stream's worker. Started with the Manifest (waitForStart) so that it boots while
-   * the receiver checks the manifest and creates its file: measured ~40-55 ms from Request to
-   * the first datagram when it was started on Request, ~3-4 % of a 256 MiB transfer here.
-   */
-  private startWorker(waitForStart: boolean): StreamHandle {
-    const hello = this.hello!;
-    const worker = new StreamHandle({
-      mode: 'unicast',
-      wasmModule: this.init.wasmModule,
-      filePath: this.init.file.path,
-      layout: this.init.file.layout,
-      sessionId: this.sessionId,
-      rateBytesPerSecond: this.init.rateBytesPerSecond,
-      fixedRate: this.init.fixedRate,
-      streamNice: this.init.streamNice,
-      recovery: this.init.recovery,
-      window: hello.window,
-      tagKind: this.dataKey ? keyedTagKind(this.init) : TagKind.Crc32,
-      dataKey: this.dataKey,
-      codecName: this.init.codecName,
-      destination: this.destination(),
-      waitForStart,
-    });
-    worker.onStats((s) => (this.stats = pickStats(s)));
-    void worker.finished.then((f) => {
-      this.stats = pickStats(f.stats);
-      this.finishedStream = true;
-      if (f.reason === 'error') {
-        this.log.error({ message: f.message }, `stream to ${hello.receiverId} failed: ${f.message}`);
-        this.channel.act((core) => core.sendStop('aborted', `sender stream failed: ${f.message ?? 'unknown error'}`));
       }
-    });
-    return worker;
-  }
-
-  private async onClosed(reason: string, receiverDone: boolean): Promise<void> {
-    this.closed = true;
-    this.stopFollowing();
-    if (this.shared && this.joined) {
-      this.shared.session.leave(this.id);
-      const s = this.shared.session.stats;
-      // Stream-wide counts: every member saw the same stream.
-      if (s) this.stats = { ...this.stats, datagramsSent: s.datagramsSent, repairSymbolsSent: s.repairSymbolsSent, stallBursts: s.stallBursts };
+      case 'join-shared':
+        return this.shared!.join(this.id, a.window);
+      case 'progress':
+        return this.shared ? this.shared.progress(this.id, a.progress) : this.stream?.progress(a.progress);
+      case 'stop-stream':
+        return this.stream?.stop(a.reason);
+      case 'leave-shared': {
+        this.shared!.leave(this.id);
+        // Stream-wide counts: every member saw the same stream.
+        const s = this.shared!.stats;
+        const stats = s ? { datagramsSent: s.datagramsSent, repairSymbolsSent: s.repairSymbolsSent, stallBursts: s.stallBursts } : {};
+        return this.channel.act((core) => core.handleStreamEnd(performance.now(), { reason: 'stopped', stats }));
+      }
+      case 'ended':
+        this.stopDigests();
+        return this.resolveEnded(a.summary);
     }
-    if (this.worker && !this.finishedStream) this.worker.stop(reason);
-    if (this.worker) await this.worker.finished;
-    if (!this.hello) {
-      this.log.debug({ reason }, `connection closed before hello: ${reason}`);
-      this.resolveEnded(undefined);
-      return;
-    }
-    this.resolveEnded({
-      receiverId: this.hello.receiverId,
-      address: this.socket.remoteAddress ?? '?',
-      outcome: receiverDone ? 'completed' : 'failed',
-      reason: receiverDone ? 'verified and stored by the receiver' : reason,
-      seconds: (performance.now() - this.startedAt) / 1000,
-      ...this.stats,
-      ...this.seen,
-    });
   }
-}
-
-function pickStats(s: Pick<StreamStats, 'datagramsSent' | 'repairSymbolsSent' | 'sourceRetransmits' | 'lossEstimate' | 'rateBytesPerSecond' | 'congestionEvents' | 'stallBursts'>) {
-  const { datagramsSent, repairSymbolsSent, sourceRetransmits, lossEstimate, rateBytesPerSecond, congestionEvents, stallBursts } = s;
-  return { datagramsSent, repairSymbolsSent, sourceRetransmits, lossEstimate, rateBytesPerSecond, congestionEvents, stallBursts };
 }
 
 function lossPercent(s: ReceiverSummary): string {

@@ -14,7 +14,7 @@ import { planSegments } from '../../encoder/segmentLayout.js';
 import { receive } from '../../receiver/receive.js';
 import { FileDigests } from '../../sender/fileDigests.js';
 import { SourceFileError } from '../../sender/preparedFile.js';
-import { send } from '../../sender/send.js';
+import { resolveSendConfig, send } from '../../sender/send.js';
 import { SenderServer } from '../../sender/server.js';
 import { quiet, seededFile, tempDir } from './helpers.js';
 
@@ -36,22 +36,8 @@ describe('digests that follow the manifest', () => {
     const data = await readFile(path);
     const layout = planSegments(data.length, { segmentSize: MiB });
     const digests = new FileDigests(layout.segmentCount);
-    const server = await SenderServer.listen({
-      file: { path, fileName: 'payload.bin', layout, digests, mtimeMs: 0 },
-      host: '127.0.0.1',
-      port: 0,
-      rateBytesPerSecond: 0,
-      fixedRate: false,
-      recovery: 'auto',
-      codecName: 'raptorq',
-      expectedReceivers: 1,
-      maxReceivers: 4,
-      idleTimeoutMs: 5000,
-      heartbeatIntervalMs: 200,
-      handshakeTimeoutMs: 5000,
-      wasmModule: compileRaptorQModule(),
-      logger: quiet,
-    });
+    const config = resolveSendConfig({ file: path, host: '127.0.0.1', port: 0, rateBitsPerSecond: 0, receivers: 1, maxReceivers: 4, heartbeatIntervalMs: 200 });
+    const server = await SenderServer.listen(config, { file: { path, fileName: 'payload.bin', layout, digests, mtimeMs: 0 }, wasmModule: compileRaptorQModule(), logger: quiet });
     let manifest: Manifest | undefined;
     let settled = false;
     const out = join(t.dir, 'out');

@@ -1,7 +1,7 @@
 /**
- * The unicast stream worker boots with the Manifest and waits for Request: nothing is sent to a
- * receiver that has not asked, the stream starts at once when it does, and a client that never
- * asks is dropped by the handshake timeout without leaving its worker behind (send() returns).
+ * The unicast stream starts on Request, not with the Manifest (a Hello must not cost a worker):
+ * nothing is sent to a receiver that has not asked, the stream starts when it does, and a client
+ * that never asks is dropped by the handshake timeout with no stream ever started (send() returns).
  */
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
@@ -42,7 +42,7 @@ function client(port: number, udpPort: number, id: string) {
 }
 
 describe('unicast stream start', () => {
-  it('sends nothing before Request, starts on it, and stops the worker of a client that never asks', async () => {
+  it('sends nothing before Request, starts on it, and drops a client that never asks without starting its stream', async () => {
     const t = await tempDir();
     const udp = createSocket('udp4');
     cleanup = async () => {
@@ -62,14 +62,14 @@ describe('unicast stream start', () => {
 
     const asker = client(port, udp.address().port, 'asker');
     await asker.manifest;
-    await sleep(400); // the worker has booted by now (~50 ms), but must wait for Request
+    await sleep(400); // nothing may come before Request
     expect(arrivals).toBe(0);
     asker.socket.write(frame({ type: 'request' }));
     const t0 = performance.now();
     while (arrivals === 0 && performance.now() - t0 < 3000) await sleep(5);
     expect(arrivals).toBeGreaterThan(0);
 
-    // Never asks: the handshake timeout closes it, and its idle worker goes with it.
+    // Never asks: the handshake timeout closes it; it never had a stream.
     const silent = client(port, 9, 'silent');
     await silent.manifest;
     await silent.closed;

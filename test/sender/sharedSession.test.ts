@@ -2,19 +2,19 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { planSegments } from '../../encoder/segmentLayout.js';
 import type { PreparedFile } from '../../sender/preparedFile.js';
-import { SharedSession, type SharedSessionInit, type SharedStreamLike } from '../../sender/sharedSession.js';
-import { emptyStreamStats } from '../../sender/streamCore.js';
-import type { SharedWorkerData } from '../../sender/streamMessages.js';
+import { resolveSendConfig, type SendOptions } from '../../sender/sendConfig.js';
+import { SharedSession } from '../../sender/sharedSession.js';
+import type { SharedStreamParams, SharedStreamPort } from '../../sender/streamPort.js';
 
 /** A stand-in for the stream worker that records what the session tells it. */
-class FakeStream implements SharedStreamLike {
+class FakeStream implements SharedStreamPort {
   readonly calls: string[] = [];
   /** Called with itself when the session starts it. */
   onStart?: (f: FakeStream) => void;
-  stats = emptyStreamStats();
+  stats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, sourceResends: 0, rateBytesPerSecond: 0 };
   private resolve!: (f: { reason: 'stopped' | 'error'; message?: string }) => void;
   readonly finished = new Promise<{ reason: 'stopped' | 'error'; message?: string }>((r) => (this.resolve = r));
-  constructor(readonly data: SharedWorkerData) {}
+  constructor(readonly data: SharedStreamParams & { carousel: boolean }) {}
   start() {
     this.onStart?.(this);
   }
@@ -39,24 +39,21 @@ class FakeStream implements SharedStreamLike {
 const file = { path: '/nonexistent', fileName: 'f', layout: planSegments(1000), segmentSha256: new Uint8Array(32), fileSha256: '0'.repeat(64) } as unknown as PreparedFile;
 
 /** `created`: the streams made (at construction, booting); `started`: those the policy started. */
-function session(extra: Partial<SharedSessionInit> = {}) {
+function session(extra: Partial<SendOptions> = {}) {
   const started: FakeStream[] = [];
   const created: FakeStream[] = [];
-  const s = new SharedSession({
+  const config = resolveSendConfig({ file: 'f', multicast: { group: '239.255.42.1', port: 7071 }, rateBitsPerSecond: 8e6, ...extra });
+  const s = new SharedSession(config as never, {
     file,
     sessionId: 7,
-    dataPlane: { mode: 'multicast', group: '239.255.42.1', port: 7071 },
-    rateBytesPerSecond: 1e6,
-    fixedRate: false,
     wasmModule: {} as never,
     logger: pino({ level: 'silent' }),
-    startStream: (data) => {
-      const f = new FakeStream(data);
+    openStream: (c, _file, _wasm, p) => {
+      const f = new FakeStream({ ...p, carousel: c.shared.carousel });
       f.onStart = (x) => started.push(x);
       created.push(f);
       return f;
     },
-    ...extra,
   });
   return { s, started, created };
 }
@@ -68,14 +65,13 @@ describe('SharedSession start policy', () => {
   it('boots the stream worker at once and starts it at the first request when no policy is given, passing later joins through', () => {
     const { s, started, created } = session();
     expect(s.started).toBe(false);
-    // Booted ahead (waitForStart), told nothing yet.
+    // Booted ahead (waiting for its start), told nothing yet.
     expect(created).toHaveLength(1);
-    expect(created[0]!.data.waitForStart).toBe(true);
     expect(created[0]!.calls).toEqual([]);
     expect(s.stats).toBeUndefined();
     s.join('c1', 8);
     expect(started).toEqual(created);
-    expect(started[0]!.data).toMatchObject({ sessionId: 7, dataPlane: { mode: 'multicast', group: '239.255.42.1', port: 7071 }, fixedRate: false });
+    expect(started[0]!.data).toMatchObject({ sessionId: 7 });
     s.join('c2', 4);
     s.leave('c1');
     expect(started[0]!.calls).toEqual(['join c1 8', 'join c2 4', 'leave c1']);

@@ -1,0 +1,41 @@
+/** The Manifest a sender hands a receiver: pure, no I/O (the session core builds it). */
+import type { DataPlane, Manifest, Publication } from '../control/messages.js';
+import type { PreparedFile } from './preparedFile.js';
+
+export interface ManifestParameters {
+  sessionId: number;
+  codec: string;
+  rateBytesPerSecond: number;
+  tagKind: number;
+  idleTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** Shared stream (multicast/broadcast); absent for unicast. */
+  dataPlane?: DataPlane;
+  /** The publisher's signature over the file's definition (publication.ts). */
+  publication?: Publication;
+}
+
+/**
+ * The manifest of `file`: with every hash when they are all known, else (only for a receiver
+ * that offered it) with digestsFollow and none.
+ */
+export function manifestFor(file: PreparedFile, p: ManifestParameters): Manifest {
+  const d = file.digests;
+  if (!d.complete && p.publication) throw new RangeError('a signed manifest needs every digest');
+  return {
+    type: 'manifest',
+    sessionId: p.sessionId,
+    fileName: file.fileName,
+    fileSize: file.layout.fileSize,
+    segmentSize: file.layout.segmentSize,
+    symbolSize: file.layout.symbolSize,
+    codec: p.codec,
+    ...(d.complete ? { segmentSha256: Buffer.from(d.segmentSha256).toString('base64'), fileSha256: d.fileSha256! } : { digestsFollow: true as const }),
+    rateBytesPerSecond: p.rateBytesPerSecond,
+    tagKind: p.tagKind,
+    idleTimeoutMs: p.idleTimeoutMs,
+    heartbeatIntervalMs: p.heartbeatIntervalMs,
+    ...(p.dataPlane ? { dataPlane: p.dataPlane } : {}),
+    ...(p.publication ? { publication: p.publication } : {}),
+  };
+}

@@ -1,0 +1,299 @@
+/**
+ * The sender's session with one receiver, sans-IO: control bytes, timeouts, key lookups, digest
+ * progress and stream ends go in with `now`; frames (pollTransmit), actions (pollEvent), the
+ * next deadline (pollTimeout) and, once, the outcome come out. It follows SESSION_TABLE
+ * (receiverSessionTable.ts) and wraps the SenderConnection core, which owns the wire protocol,
+ * heartbeats and the handshake/idle timers. No sockets, timers, clock or threads here: the
+ * adapter (server.ts) moves bytes through a ControlChannel and runs the streams.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { DATA_KEY_BYTES, newNonce, proofMatches, receiverProof, senderProof, sessionKey, wrapDataKey } from '../control/auth.js';
+import type { ControlEvent } from '../control/connection.js';
+import { LocalProtocolError } from '../control/errors.js';
+import type { AuthResponse, Hello, Publication } from '../control/messages.js';
+import { SenderConnection } from '../control/senderConnection.js';
+import { TagKind } from '../encoder/integrity.js';
+import { manifestFor } from './manifest.js';
+import type { PreparedFile } from './preparedFile.js';
+import { NO_COUNTS, pickCounts, SESSION_TABLE, TERMINAL, type SessionAction, type SessionInput, type SessionState, type StreamCounts, type StreamEnd } from './receiverSessionTable.js';
+import { keyedTagKind, type SendConfig } from './sendConfig.js';
+
+export interface ReceiverSessionDeps {
+  file: Pick<PreparedFile, 'fileName' | 'layout' | 'digests'>;
+  publication?: Publication;
+  /** The peer's address, for the summary. */
+  address: string;
+  /** Asked once at a Hello the session would serve: true counts it as served (Admission.admit). */
+  admit: () => boolean;
+  /** Present in multicast/broadcast mode: the one stream's session id and (keyed) datagram key. */
+  shared?: { sessionId: number; dataKey: Uint8Array };
+  /** Randomness (tests pass fixed values). @default node:crypto */
+  random?: { sessionId(): number; dataKey(): Uint8Array; nonce(): Buffer };
+}
+
+const cryptoRandom = { sessionId: () => randomInt(0, 2 ** 32 - 1), dataKey: () => randomBytes(DATA_KEY_BYTES), nonce: newNonce };
+
+export class ReceiverSession {
+  private _state: SessionState = 'handshaking';
+  private readonly conn: SenderConnection;
+  private readonly actions: SessionAction[] = [];
+  private readonly random: NonNullable<ReceiverSessionDeps['random']>;
+  private now: number;
+  private startedAt: number;
+  private hello?: Hello;
+  private auth?: { name: string; secret: Uint8Array; receiverNonce: Buffer; senderNonce: Buffer };
+  private dataKey?: Uint8Array;
+  private digestsSent?: { segments: number; file: boolean };
+  private stream: 'none' | 'running' | 'ended' = 'none';
+  private counts: StreamCounts = NO_COUNTS;
+  private seen = { datagramsReceived: 0, datagramsLost: 0 };
+  private receiverDone = false;
+  private closeReason = '';
+  private sessionId = 0;
+
+  constructor(
+    private readonly config: SendConfig,
+    private readonly deps: ReceiverSessionDeps,
+    now: number,
+  ) {
+    this.now = this.startedAt = now;
+    this.random = deps.random ?? cryptoRandom;
+    this.conn = new SenderConnection({ now, handshakeTimeoutMs: config.handshakeTimeoutMs, idleTimeoutMs: config.idleTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs });
+  }
+
+  get state(): SessionState {
+    return this._state;
+  }
+
+  // ---- inputs ----
+  handleBytes = (now: number, chunk: Uint8Array): void => this.run(now, () => this.conn.handleBytes(now, chunk));
+  handleEof = (now: number, reason?: string): void => this.run(now, () => this.conn.handleEof(now, reason));
+  handleTimeout = (now: number): void => this.run(now, () => this.conn.handleTimeout(now));
+  /** Closes at once without telling the peer (budget eviction, adapter shutdown). */
+  close(reason: string): void {
+    this.run(this.now, () => this.conn.close(reason));
+  }
+  /** Tells the receiver Stop(aborted) with `reason` and ends the session (server closing, stream dropped it). */
+  abort(now: number, reason: string): void {
+    this.run(now, () => this.conn.sendStop('aborted', reason));
+  }
+
+  /** The answer to a 'lookup-key' action: the enrolled secret, undefined (not enrolled) or the lookup's error. */
+  handleKey(now: number, result: { secret?: Uint8Array; error?: Error }): void {
+    this.run(now, () => {
+      if (this._state !== 'authenticating' || !this.hello?.auth || this.auth) return;
+      const name = this.hello.auth.name;
+      if (result.error) return this.refuse('key', `cannot read the enrolled key of ${name}: ${result.error.message}`);
+      if (!result.secret) return this.refuse('key', `receiver ${name} is not enrolled here (or its key was revoked)`);
+      const secret = result.secret;
+      const receiverNonce = Buffer.from(this.hello.auth.nonce, 'base64');
+      const senderNonce = this.random.nonce();
+      this.auth = { name, secret, receiverNonce, senderNonce };
+      this.conn.challenge({ type: 'challenge', nonce: senderNonce.toString('base64'), proof: senderProof(secret, name, receiverNonce, senderNonce).toString('base64') });
+      this.go('key', 'authenticating');
+    });
+  }
+
+  /** The file's digests changed (more known, complete, or failed). */
+  handleDigests(now: number): void {
+    this.run(now, () => {
+      if (this._state === 'hashing') this.offerManifest('digests');
+      else if (this._state === 'manifest-sent' || this._state === 'streaming') this.followDigests();
+    });
+  }
+
+  /** Stream counts so far (unicast stats messages). */
+  handleStreamStats(stats: Partial<StreamCounts>): void {
+    this.counts = { ...this.counts, ...pickCounts(stats) };
+  }
+
+  /** The stream ended: on its own (error), or after 'stop-stream' / 'leave-shared'. */
+  handleStreamEnd(now: number, end: StreamEnd): void {
+    this.run(now, () => {
+      if (this.stream !== 'running') return;
+      this.stream = 'ended';
+      this.handleStreamStats(end.stats);
+      if (this._state === 'closing') return this.finish();
+      if (this._state !== 'streaming') return;
+      this.go('stream-end', 'streaming');
+      if (end.reason === 'error') {
+        this.log('error', `stream to ${this.hello!.receiverId} failed: ${end.message}`, { message: end.message });
+        this.conn.sendStop('aborted', `sender stream failed: ${end.message ?? 'unknown error'}`);
+      }
+    });
+  }
+
+  // ---- outputs ----
+  pollTransmit = (): Uint8Array | undefined => this.conn.pollTransmit();
+  /** The next action for the adapter (SessionAction). */
+  pollEvent = (): SessionAction | undefined => this.actions.shift();
+  pollTimeout = (): number | undefined => this.conn.pollTimeout();
+  get wantsSocketClose(): boolean {
+    return this.conn.wantsSocketClose;
+  }
+
+  // ---- the machine ----
+  private run(now: number, input: () => void): void {
+    this.now = Math.max(this.now, now);
+    input();
+    for (let e = this.conn.pollEvent(); e; e = this.conn.pollEvent()) this.onControl(e);
+  }
+
+  private go(input: SessionInput, next: SessionState): void {
+    if (!SESSION_TABLE[this._state][input]?.includes(next)) throw new LocalProtocolError(`receiver session: ${input} cannot lead from ${this._state} to ${next}`);
+    this._state = next;
+  }
+
+  private onControl(e: ControlEvent): void {
+    if (TERMINAL.has(this._state)) return;
+    switch (e.type) {
+      case 'hello':
+        return this.onHello(e.hello);
+      case 'auth-response':
+        return this.onAuthResponse(e.response);
+      case 'request':
+        return this.onRequest();
+      case 'progress':
+        this.seen = { datagramsReceived: e.progress.datagramsReceived, datagramsLost: e.progress.datagramsLost };
+        this.go('progress', 'streaming');
+        if (this.stream === 'running') this.actions.push({ type: 'progress', progress: e.progress });
+        return;
+      case 'stop':
+        this.receiverDone = e.stop.outcome === 'done';
+        if (!this.receiverDone) this.log('warn', `receiver aborted: ${e.stop.reason ?? 'no reason given'}`, { stop: e.stop });
+        return;
+      case 'error':
+        return this.log('warn', `receiver sent error: ${e.error.message}`, { error: e.error });
+      case 'closed':
+        return this.onClosed(e.reason);
+      default:
+        return;
+    }
+  }
+
+  private onHello(hello: Hello): void {
+    this.hello = hello;
+    this.log('info', `hello from ${hello.receiverId}`, { receiverId: hello.receiverId, udpPort: hello.udpPort, window: hello.window });
+    const codec = this.config.codec;
+    if (!hello.codecs.includes(codec)) return this.refuse('hello', `this sender offers ${codec}; receiver has ${hello.codecs.join(', ')}`, 'unsupported-codec');
+    if (!this.deps.admit()) return this.refuse('hello', `sender is serving its maximum of ${this.config.maxReceivers} receivers`);
+    if (!this.config.receiverKeys) return this.offerManifest('hello');
+    if (hello.auth === undefined) return this.refuse('hello', 'this sender admits only enrolled receivers (receive --key <name>.key)');
+    this.go('hello', 'authenticating');
+    this.actions.push({ type: 'lookup-key', name: hello.auth.name });
+  }
+
+  private onAuthResponse(r: AuthResponse): void {
+    const a = this.auth!;
+    if (!proofMatches(receiverProof(a.secret, a.name, a.receiverNonce, a.senderNonce), Buffer.from(r.proof, 'base64'))) {
+      return this.refuse('auth-response', `authentication failed: the receiver does not hold the key enrolled as ${a.name}`);
+    }
+    this.log('info', `${a.name} authenticated`, { enrolledAs: a.name });
+    this.offerManifest('auth-response');
+  }
+
+  /** Sends the Manifest, or waits in `hashing` for the digests a receiver needs in it. */
+  private offerManifest(input: SessionInput): void {
+    const digests = this.deps.file.digests;
+    if (!digests.complete && !this.hello!.digestsFollow) return this.go(input, 'hashing');
+    // Shared: one session id for the one stream; unicast: a fresh one per receiver.
+    const sessionId = this.deps.shared?.sessionId ?? this.random.sessionId();
+    const a = this.auth;
+    // Authenticated: a datagram key per stream (the group's for a shared one), sealed under this
+    // handshake's session key and bound to the session id.
+    this.dataKey = a ? (this.deps.shared?.dataKey ?? this.random.dataKey()) : undefined;
+    const manifest = {
+      ...manifestFor(this.deps.file as PreparedFile, {
+        sessionId,
+        codec: this.config.codec,
+        rateBytesPerSecond: this.config.rateBytesPerSecond,
+        tagKind: this.tagKind(),
+        idleTimeoutMs: this.config.idleTimeoutMs,
+        heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+        dataPlane: this.config.shared?.dataPlane,
+        publication: this.deps.publication,
+      }),
+      ...(a && this.dataKey ? { keyWrap: wrapDataKey(sessionKey(a.secret, a.name, a.receiverNonce, a.senderNonce), this.dataKey, sessionId) } : {}),
+    };
+    this.sessionId = sessionId;
+    this.conn.acceptHello(manifest);
+    this.go(input, 'manifest-sent');
+    // Nothing is allocated for the receiver until it asks (Request): a Hello costs a Manifest.
+    if (manifest.digestsFollow) {
+      this.digestsSent = { segments: 0, file: false };
+      this.followDigests();
+    }
+  }
+
+  private tagKind(): number {
+    return this.dataKey ? keyedTagKind(this.config) : TagKind.Crc32;
+  }
+
+  /** After a Manifest with digestsFollow: the digests hashing has produced since the last call. */
+  private followDigests(): void {
+    const sent = this.digestsSent;
+    if (!sent || sent.file) return;
+    const digests = this.deps.file.digests;
+    const frames = digests.framesSince(sent.segments, sent.file);
+    this.digestsSent = { segments: digests.known, file: digests.complete };
+    for (const f of frames) this.conn.sendDigests(f);
+    if (frames.length > 0) this.go('digests', this._state);
+  }
+
+  private onRequest(): void {
+    const hello = this.hello!;
+    this.go('request', 'streaming');
+    this.startedAt = this.now;
+    this.stream = 'running';
+    if (this.config.shared) {
+      this.log('info', `${hello.receiverId} joined the shared stream`);
+      this.actions.push({ type: 'join-shared', window: hello.window });
+      return;
+    }
+    this.log('info', `streaming to ${hello.receiverId}`, { udpPort: hello.udpPort });
+    this.actions.push({ type: 'start-stream', sessionId: this.sessionId, window: hello.window, tagKind: this.tagKind(), ...(this.dataKey ? { dataKey: this.dataKey } : {}), udpPort: hello.udpPort });
+  }
+
+  private refuse(input: SessionInput, why: string, code: 'refused' | 'unsupported-codec' = 'refused'): void {
+    this.log('warn', `refused: ${why}`, { receiverId: this.hello?.receiverId, enrolledAs: this.hello?.auth?.name });
+    this.conn.refuse(code, why);
+    this.go(input, 'failed');
+    this.closeReason = this.conn.closeReason;
+    this.actions.push({ type: 'ended', summary: this.summary() });
+  }
+
+  private onClosed(reason: string): void {
+    this.closeReason = reason;
+    if (this._state !== 'streaming') {
+      this.go('closed', 'failed');
+      if (!this.hello) this.log('debug', `connection closed before hello: ${reason}`, { reason });
+      this.actions.push({ type: 'ended', summary: this.hello ? this.summary() : undefined });
+      return;
+    }
+    this.go('closed', 'closing');
+    if (this.stream === 'ended') return this.finish();
+    this.actions.push(this.config.shared ? { type: 'leave-shared' } : { type: 'stop-stream', reason });
+  }
+
+  private finish(): void {
+    this.go('stream-end', this.receiverDone ? 'done' : 'failed');
+    this.actions.push({ type: 'ended', summary: this.summary() });
+  }
+
+  private summary() {
+    const done = this._state === 'done';
+    return {
+      receiverId: this.hello!.receiverId,
+      address: this.deps.address,
+      outcome: done ? ('completed' as const) : ('failed' as const),
+      reason: done ? 'verified and stored by the receiver' : this.closeReason,
+      seconds: (this.now - this.startedAt) / 1000,
+      ...this.counts,
+      ...this.seen,
+    };
+  }
+
+  private log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
+    this.actions.push({ type: 'log', level, message, ...(fields ? { fields } : {}) });
+  }
+}

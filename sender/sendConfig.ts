@@ -1,0 +1,264 @@
+/**
+ * `SendOptions` (what a library caller or the CLI says) turned once into `SendConfig` (what the
+ * sender runs with): validated, every default applied here and nowhere else, frozen, and passed
+ * down whole. One name per quantity from here on: the rate is `rateBytesPerSecond`.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CodecName } from '../encoder/codecs.js';
+import { DEFAULT_SEGMENT_SIZE, DEFAULT_SYMBOL_SIZE } from '../encoder/segmentLayout.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../control/constants.js';
+import type { DataPlane } from '../control/messages.js';
+import { TagKind } from '../encoder/integrity.js';
+import { dataPlaneProblem } from '../control/messageCodec.js';
+import { PACING_NICE } from '../util/threadPriority.js';
+import type { RecoveryMode } from './streamCore.js';
+
+/** The sender's defaults, in one place (the CLI shows these in its help). */
+export const SEND_DEFAULTS = Object.freeze({
+  host: '0.0.0.0',
+  port: 7070,
+  /** A gigabit LAN: the ceiling the adaptive pace stays under. */
+  rateBitsPerSecond: 1e9,
+  recovery: 'auto' as RecoveryMode,
+  codec: 'raptorq' as CodecName,
+  maxReceivers: 64,
+  /**
+   * Connections that have not said Hello yet, apart from the receivers being served: room for
+   * as many receivers connecting at once as are served by default (a connection holds a socket
+   * and a 64 KiB frame bound until its Hello), while idle ones cannot take a receiver's place.
+   * When it is full the oldest such connection is dropped for the newcomer.
+   */
+  maxPendingHandshakes: 64,
+  /** With `receivers`: give up this long after the last receiver ended while none is served. */
+  giveUpAfterMs: 60_000,
+  segmentSize: DEFAULT_SEGMENT_SIZE,
+  symbolSize: DEFAULT_SYMBOL_SIZE,
+  idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+  heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
+  handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  ttl: 1,
+  broadcastAddress: '255.255.255.255',
+  combineResends: true,
+});
+
+export interface ControlTlsOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca: string | Buffer;
+}
+
+export interface SendOptions {
+  /** Path of the file to serve. */
+  file: string;
+  /** Address to listen on. @default '0.0.0.0' */
+  host?: string;
+  /** TCP control port; 0 picks a free one (see onListening). @default 7070 */
+  port?: number;
+  /**
+   * Rate ceiling per stream in bits per second (the unit of `--rate`); the pace adapts below it
+   * to loss feedback (rateController.ts); 0 = no ceiling. @default 1e9 (a gigabit LAN)
+   */
+  rateBitsPerSecond?: number;
+  /** Pace at exactly the rate instead of adapting below it (needs a rate). @default false */
+  fixedRate?: boolean;
+  /**
+   * Nice adjustment the stream threads ask for while they pace, relative to the sender's own
+   * nice value as `nice -n` (util/threadPriority.ts): Linux, and only where permitted (root or
+   * CAP_SYS_NICE; otherwise they keep their priority). A thread that saturates its core returns
+   * to the sender's priority. 0 leaves the priority alone.
+   * @default PACING_NICE (-5) when rateBitsPerSecond is given and above 0 (a declared pace to
+   * hold), else 0: the default ceiling is no link speed, and a stream that runs as fast as the
+   * CPU allows must not take the CPU from receivers on the same host.
+   */
+  streamNice?: number;
+  /**
+   * How losses are made good: `resend` the source symbols receivers list as lost (no codec work),
+   * `fountain` sends fresh RaptorQ repair symbols, `auto` resends unless loss (long-run and
+   * recent) exceeds 20 % and uses repair above. @default 'auto' ('resend' with codec arq)
+   */
+  recovery?: RecoveryMode;
+  /**
+   * Coding scheme on the wire (research): raptorq (the product), lt, rs or arq. `arq` sends
+   * no repair at all and always resends listed losses. @default 'raptorq'
+   */
+  codec?: CodecName;
+  /** Resolve once this many receivers have completed; undefined = serve until aborted. */
+  receivers?: number;
+  /**
+   * With `receivers`: once no receiver is being served and fewer than `receivers` have completed,
+   * give up this long after the last one ended (completed or failed); a receiver that says Hello
+   * meanwhile cancels the countdown. 0 = wait for ever. @default 60 000 (one minute)
+   */
+  giveUpAfterMs?: number;
+  /** Receivers served at once, counted from an accepted Hello; further Hellos are refused. @default 64 */
+  maxReceivers?: number;
+  /** Connections that have not said Hello yet (their own budget; the oldest is dropped when full). @default 64 */
+  maxPendingHandshakes?: number;
+  /** @default 4 MiB */
+  segmentSize?: number;
+  /** @default 1392 */
+  symbolSize?: number;
+  /** @default 5000 */
+  idleTimeoutMs?: number;
+  /** @default 1000 */
+  heartbeatIntervalMs?: number;
+  /** @default 5000 */
+  handshakeTimeoutMs?: number;
+  /**
+   * One shared stream for every receiver: to a multicast group (`{ group, port }`, group in
+   * 224.0.0.0/4) or as LAN broadcast (`{ port }`). Receivers learn it from the manifest.
+   * Its pace follows the slowest receiver's rate controller below the rate (or exactly the rate
+   * with fixedRate). @default unicast
+   */
+  multicast?: { group: string; port: number };
+  broadcast?: { port: number; address?: string };
+  /** Local address of the NIC that carries the shared stream. */
+  interfaceAddress?: string;
+  /** Multicast TTL. @default 1 */
+  ttl?: number;
+  /** Shared stream: start once this many receivers have asked. */
+  minReceivers?: number;
+  /** Shared stream: start this long after listening, with whoever has joined. */
+  waitMs?: number;
+  /** Shared stream: start at once and keep cycling through the file for late joiners until aborted. */
+  carousel?: boolean;
+  /**
+   * Shared stream: a resend datagram may carry the XOR of several source symbols, each lost by
+   * a different receiver (sender/resendQueue.ts); false resends each on its own. @default true
+   */
+  combineResends?: boolean;
+  /**
+   * Sign every manifest with this publisher key (Ed25519, e.g. from `fountcast keygen`);
+   * receivers with --trust accept only signed manifests. `publishedAt` is the version receivers
+   * compare for replays. @default publishedAt: now
+   */
+  sign?: { privateKey: KeyObject; publishedAt?: number };
+  /**
+   * Admit only enrolled receivers: the secret enrolled under a name, or undefined when it is not
+   * (or no longer) enrolled. Asked at every Hello (removing a key revokes at once). Their
+   * datagrams carry a truncated HMAC-SHA256 under a key handed over in the handshake.
+   */
+  receiverKeys?: (name: string) => Promise<Uint8Array | undefined>;
+  /** Encrypt every symbol (AES-256-GCM) under the key the handshake hands over; needs receiverKeys. */
+  encrypt?: boolean;
+  /** Mutual TLS 1.3 on the control channel: server certificate and key, and the CA of client certificates. */
+  tls?: ControlTlsOptions;
+  /** Aborting stops every stream, closes every socket and resolves with the summary so far. */
+  signal?: AbortSignal;
+  logger?: Logger;
+  onListening?: (address: { address: string; port: number }) => void;
+}
+
+export class SendOptionsError extends Error {
+  override readonly name = 'SendOptionsError';
+}
+
+/** The shared (multicast/broadcast) stream's settings. */
+export interface SharedStreamConfig {
+  readonly dataPlane: DataPlane;
+  readonly interfaceAddress?: string;
+  readonly ttl: number;
+  readonly broadcastAddress: string;
+  readonly minReceivers?: number;
+  readonly waitMs?: number;
+  readonly carousel: boolean;
+  readonly combineResends: boolean;
+}
+
+/** Everything the sender runs with, fully defaulted. Runtime hooks (signal, logger, onListening) stay in SendOptions. */
+export interface SendConfig {
+  readonly file: string;
+  readonly host: string;
+  readonly port: number;
+  /** Per-stream rate ceiling; 0 = none. The one name for the rate from here to the cores. */
+  readonly rateBytesPerSecond: number;
+  readonly fixedRate: boolean;
+  readonly streamNice: number;
+  readonly recovery: RecoveryMode;
+  readonly codec: CodecName;
+  readonly receivers?: number;
+  /** 0 = never give up. */
+  readonly giveUpAfterMs: number;
+  readonly maxReceivers: number;
+  readonly maxPendingHandshakes: number;
+  readonly segmentSize: number;
+  readonly symbolSize: number;
+  readonly idleTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly handshakeTimeoutMs: number;
+  /** Present for a multicast/broadcast stream; absent: a unicast stream per receiver. */
+  readonly shared?: SharedStreamConfig;
+  readonly sign?: { readonly privateKey: KeyObject; readonly publishedAt: number };
+  readonly receiverKeys?: (name: string) => Promise<Uint8Array | undefined>;
+  readonly encrypt: boolean;
+  readonly tls?: ControlTlsOptions;
+}
+
+/** Validates `o` (SendOptionsError naming the problem) and applies every default once. */
+export function resolveSendConfig(o: SendOptions, now: () => number = Date.now): SendConfig {
+  const d = SEND_DEFAULTS;
+  const rateBits = o.rateBitsPerSecond ?? d.rateBitsPerSecond;
+  if (!(rateBits >= 0) || !Number.isFinite(rateBits)) throw new SendOptionsError(`rate must be a finite number of bits per second >= 0, not ${o.rateBitsPerSecond}`);
+  // Encryption keys come from the enrolled receivers' handshakes: there is no key without them.
+  if (o.encrypt && !o.receiverKeys) throw new SendOptionsError('--encrypt needs --receiver-keys: the stream key is handed over in the enrolled receivers\' handshake');
+  const count = (name: string, v: number | undefined, min: number, fallback: number) => {
+    const n = v ?? fallback;
+    if (!Number.isSafeInteger(n) || n < min) throw new SendOptionsError(`${name} must be a whole number >= ${min}, not ${v}`);
+    return n;
+  };
+  const codec = o.codec ?? d.codec;
+  const shared = sharedConfig(o);
+  return Object.freeze({
+    file: o.file,
+    host: o.host ?? d.host,
+    port: count('port', o.port, 0, d.port),
+    rateBytesPerSecond: Math.floor(rateBits / 8),
+    fixedRate: Boolean(o.fixedRate) && rateBits > 0,
+    // A rate the caller gave is a pace to hold (see SendOptions.streamNice); the default ceiling is not.
+    streamNice: o.streamNice ?? ((o.rateBitsPerSecond ?? 0) > 0 ? PACING_NICE : 0),
+    recovery: codec === 'arq' ? 'resend' : (o.recovery ?? d.recovery),
+    codec,
+    ...(o.receivers !== undefined ? { receivers: count('receivers', o.receivers, 1, 1) } : {}),
+    giveUpAfterMs: count('giveUpAfterMs', o.giveUpAfterMs, 0, d.giveUpAfterMs),
+    maxReceivers: count('maxReceivers', o.maxReceivers, 1, d.maxReceivers),
+    maxPendingHandshakes: count('maxPendingHandshakes', o.maxPendingHandshakes, 1, d.maxPendingHandshakes),
+    segmentSize: o.segmentSize ?? d.segmentSize,
+    symbolSize: o.symbolSize ?? d.symbolSize,
+    idleTimeoutMs: count('idleTimeoutMs', o.idleTimeoutMs, 1, d.idleTimeoutMs),
+    heartbeatIntervalMs: count('heartbeatIntervalMs', o.heartbeatIntervalMs, 1, d.heartbeatIntervalMs),
+    handshakeTimeoutMs: count('handshakeTimeoutMs', o.handshakeTimeoutMs, 1, d.handshakeTimeoutMs),
+    ...(shared ? { shared } : {}),
+    ...(o.sign ? { sign: Object.freeze({ privateKey: o.sign.privateKey, publishedAt: o.sign.publishedAt ?? now() }) } : {}),
+    ...(o.receiverKeys ? { receiverKeys: o.receiverKeys } : {}),
+    encrypt: Boolean(o.encrypt),
+    ...(o.tls ? { tls: o.tls } : {}),
+  });
+}
+
+function sharedConfig(o: SendOptions): SharedStreamConfig | undefined {
+  if (o.multicast && o.broadcast) throw new SendOptionsError('choose multicast or broadcast, not both');
+  if (!o.multicast && !o.broadcast) {
+    if (o.minReceivers !== undefined || o.waitMs !== undefined || o.carousel) throw new SendOptionsError('minReceivers, waitMs and carousel apply to a multicast or broadcast stream');
+    return undefined;
+  }
+  const dataPlane: DataPlane = o.multicast ? { mode: 'multicast', group: o.multicast.group, port: o.multicast.port } : { mode: 'broadcast', port: o.broadcast!.port };
+  const problem = dataPlaneProblem(dataPlane);
+  if (problem) throw new SendOptionsError(problem);
+  if (o.carousel && o.receivers !== undefined) throw new SendOptionsError('a carousel runs until stopped: drop receivers (--receivers)');
+  return Object.freeze({
+    dataPlane: Object.freeze(dataPlane),
+    ...(o.interfaceAddress !== undefined ? { interfaceAddress: o.interfaceAddress } : {}),
+    ttl: o.ttl ?? SEND_DEFAULTS.ttl,
+    broadcastAddress: o.broadcast?.address ?? SEND_DEFAULTS.broadcastAddress,
+    ...(o.minReceivers !== undefined ? { minReceivers: o.minReceivers } : {}),
+    ...(o.waitMs !== undefined ? { waitMs: o.waitMs } : {}),
+    carousel: Boolean(o.carousel),
+    combineResends: o.combineResends ?? SEND_DEFAULTS.combineResends,
+  });
+}
+
+/** Datagram tag kind of authenticated streams: encrypted, or MACed in the clear. */
+export function keyedTagKind(config: Pick<SendConfig, 'encrypt'>): TagKind {
+  return config.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128;
+}

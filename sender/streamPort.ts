@@ -1,0 +1,100 @@
+/**
+ * The one place the sender's session adapters touch stream workers: a unicast StreamPort per
+ * receiver and the SharedStreamPort of a multicast/broadcast session, each made by one factory
+ * from the config. When the stream handles change, only this file follows.
+ */
+import type { Progress } from '../control/messages.js';
+import type { RaptorQWasmModule } from '../encoder/raptorq.js';
+import type { PreparedFile } from './preparedFile.js';
+import type { StreamEnd, StreamCounts } from './receiverSessionTable.js';
+import type { SendConfig, SharedStreamConfig } from './sendConfig.js';
+import type { StreamStats } from './streamCore.js';
+import { StreamHandle } from './streamHandle.js';
+
+/** A receiver's own stream: booted and started on Request. */
+export interface StreamPort {
+  progress(p: Progress): void;
+  stop(reason: string): void;
+  onStats(cb: (s: Partial<StreamCounts>) => void): void;
+  readonly finished: Promise<StreamEnd>;
+}
+
+/** A unicast stream's one member: the receiver at its destination. */
+const UNICAST_MEMBER = 'receiver';
+
+export interface UnicastStreamParams {
+  sessionId: number;
+  window: number;
+  tagKind: number;
+  dataKey?: Uint8Array;
+  destination: { address: string; port: number };
+}
+
+export function openUnicastStream(config: SendConfig, file: PreparedFile, wasmModule: RaptorQWasmModule, p: UnicastStreamParams): StreamPort {
+  const handle = new StreamHandle({
+    mode: 'unicast',
+    wasmModule,
+    filePath: file.path,
+    layout: file.layout,
+    sessionId: p.sessionId,
+    rateBytesPerSecond: config.rateBytesPerSecond,
+    fixedRate: config.fixedRate,
+    streamNice: config.streamNice,
+    recovery: config.recovery,
+    window: p.window,
+    tagKind: p.tagKind,
+    dataKey: p.dataKey,
+    codecName: config.codec,
+    destination: p.destination,
+  });
+  return {
+    progress: (x) => handle.progress(UNICAST_MEMBER, x),
+    stop: (reason) => handle.stop(reason),
+    onStats: (cb) => handle.onStats(cb),
+    finished: handle.finished,
+  };
+}
+
+/** The one stream of a multicast/broadcast session, booted with the session and started by its policy. */
+export interface SharedStreamPort {
+  readonly stats: StreamStats;
+  onDrop?: (id: string, reason: string) => void;
+  readonly finished: Promise<{ reason: 'complete' | 'stopped' | 'error'; message?: string }>;
+  /** Begins sending (it was booted waiting for this). */
+  start(): void;
+  join(id: string, window: number): void;
+  leave(id: string): void;
+  progress(id: string, p: Progress): void;
+  stop(reason: string): void;
+}
+
+export interface SharedStreamParams {
+  sessionId: number;
+  tagKind?: number;
+  dataKey?: Uint8Array;
+}
+
+export function openSharedStream(config: SendConfig & { shared: SharedStreamConfig }, file: PreparedFile, wasmModule: RaptorQWasmModule, p: SharedStreamParams): SharedStreamPort {
+  const sh = config.shared;
+  return new StreamHandle({
+    mode: 'shared',
+    wasmModule,
+    filePath: file.path,
+    layout: file.layout,
+    sessionId: p.sessionId,
+    rateBytesPerSecond: config.rateBytesPerSecond,
+    fixedRate: config.fixedRate,
+    streamNice: config.streamNice,
+    recovery: config.recovery,
+    codecName: config.codec,
+    tagKind: p.tagKind,
+    dataKey: p.dataKey,
+    carousel: sh.carousel,
+    combineResends: sh.combineResends,
+    dataPlane: sh.dataPlane,
+    interfaceAddress: sh.interfaceAddress,
+    ttl: sh.ttl,
+    broadcastAddress: sh.broadcastAddress,
+    waitForStart: true,
+  });
+}

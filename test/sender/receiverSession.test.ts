@@ -1,0 +1,311 @@
+/**
+ * The sender's per-receiver session on virtual time, against the real receiver-side protocol
+ * core (ReceiverConnection) over a fake duplex link: every transition of SESSION_TABLE,
+ * including the timeouts, refusals, auth failures, Stops, aborts and stream failures.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { receiverProof } from '../../control/auth.js';
+import type { ControlEvent } from '../../control/connection.js';
+import type { Hello } from '../../control/messages.js';
+import { ReceiverConnection } from '../../control/receiverConnection.js';
+import { planSegments } from '../../encoder/segmentLayout.js';
+import { FileDigests } from '../../sender/fileDigests.js';
+import { ReceiverSession, type ReceiverSessionDeps } from '../../sender/receiverSession.js';
+import { SESSION_TABLE, type ReceiverSummary, type SessionAction } from '../../sender/receiverSessionTable.js';
+import { resolveSendConfig, type SendOptions } from '../../sender/sendConfig.js';
+
+const visited = new Set<string>();
+afterAll(() => {
+  const all = Object.entries(SESSION_TABLE).flatMap(([from, inputs]) => Object.entries(inputs).flatMap(([input, tos]) => tos!.map((to) => `${from} --${input}--> ${to}`)));
+  expect(all.filter((t) => !visited.has(t))).toEqual([]);
+});
+
+const SECRET = new Uint8Array(32).fill(7);
+const layout = planSegments(3000, { segmentSize: 1392 });
+
+function digestsOf(complete: boolean): FileDigests {
+  const d = new FileDigests(layout.segmentCount);
+  if (complete) {
+    d.addSegments(0, new Uint8Array(32 * layout.segmentCount));
+    d.setFile('ab'.repeat(32));
+  }
+  return d;
+}
+
+const progress = (received: number, lost = 0) => ({ type: 'progress' as const, completeBelow: 0, completeAbove: [], open: [], highestSequence: received, datagramsReceived: received, datagramsLost: lost });
+
+/** A session and a ReceiverConnection joined by a lossless link; time moves only by `advance`. */
+class Pair {
+  now = 1000;
+  readonly actions: SessionAction[] = [];
+  readonly rxEvents: ControlEvent[] = [];
+  readonly s: ReceiverSession;
+  readonly rx: ReceiverConnection;
+  /** The receiver's frames are lost (it went silent). */
+  muteReceiver = false;
+  summary?: ReceiverSummary | undefined;
+  ended = false;
+
+  constructor(
+    options: Partial<SendOptions> = {},
+    deps: Partial<ReceiverSessionDeps> = {},
+    private readonly keys: { secret?: Uint8Array; error?: Error } = { secret: SECRET },
+  ) {
+    const config = resolveSendConfig({ file: 'f', handshakeTimeoutMs: 3000, idleTimeoutMs: 2000, heartbeatIntervalMs: 500, ...options });
+    this.s = new ReceiverSession(config, { file: { fileName: 'f.bin', layout, digests: digestsOf(true) }, address: '10.0.0.9', admit: () => true, random: { sessionId: () => 42, dataKey: () => new Uint8Array(32).fill(1), nonce: () => Buffer.alloc(32, 2) }, ...deps }, this.now);
+    const go = (this.s as unknown as { go: (i: string, n: string) => void }).go.bind(this.s);
+    (this.s as unknown as { go: (i: string, n: string) => void }).go = (i, n) => {
+      const from = this.s.state;
+      go(i, n);
+      visited.add(`${from} --${i}--> ${n}`);
+    };
+    this.rx = new ReceiverConnection({ now: this.now, handshakeTimeoutMs: 60_000 });
+  }
+
+  hello(over: Partial<Hello> = {}): this {
+    this.rx.start(this.now, { type: 'hello', version: 1, receiverId: 'r1', codecs: ['raptorq'], udpPort: 9000, window: 4, ...over });
+    return this.flush();
+  }
+
+  /** Moves frames both ways and collects what each side produced, until nothing moves. */
+  flush(): this {
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (let f = this.s.pollTransmit(); f; f = this.s.pollTransmit(), moved = true) this.rx.handleBytes(this.now, f);
+      for (let f = this.rx.pollTransmit(); f; f = this.rx.pollTransmit(), moved = true) if (!this.muteReceiver) this.s.handleBytes(this.now, f);
+      for (let e = this.rx.pollEvent(); e; e = this.rx.pollEvent(), moved = true) {
+        this.rxEvents.push(e);
+        if (e.type === 'challenge') this.rx.respond({ type: 'auth-response', proof: receiverProof(SECRET, 'alice', Buffer.alloc(32, 3), Buffer.from(e.challenge.nonce, 'base64')).toString('base64') });
+      }
+      for (let a = this.s.pollEvent(); a; a = this.s.pollEvent(), moved = true) {
+        this.actions.push(a);
+        if (a.type === 'lookup-key') this.s.handleKey(this.now, this.keys);
+        if (a.type === 'ended') [this.ended, this.summary] = [true, a.summary];
+      }
+      if (this.s.wantsSocketClose && !this.rx.closed) {
+        this.rx.handleEof(this.now);
+        moved = true;
+      }
+      if (this.rx.wantsSocketClose && !this.s.wantsSocketClose && this.rx.closed) {
+        this.s.handleEof(this.now);
+        moved = true;
+      }
+    }
+    return this;
+  }
+
+  /** Virtual time: fires every deadline of both sides up to now + ms. */
+  advance(ms: number): this {
+    const end = this.now + ms;
+    for (;;) {
+      const next = Math.min(this.s.pollTimeout() ?? Infinity, this.rx.pollTimeout() ?? Infinity);
+      if (next > end) break;
+      this.now = Math.max(this.now, next);
+      this.s.handleTimeout(this.now);
+      this.rx.handleTimeout(this.now);
+      this.flush();
+    }
+    this.now = end;
+    return this;
+  }
+
+  types(): string[] {
+    return this.actions.filter((a) => a.type !== 'log').map((a) => a.type);
+  }
+
+  streamEnd(reason: 'complete' | 'stopped' | 'error', message?: string, datagramsSent = 0): this {
+    this.s.handleStreamEnd(this.now, { reason, message, stats: { datagramsSent } });
+    return this.flush();
+  }
+}
+
+describe('receiver session: open mode', () => {
+  it('hello -> manifest-sent, no stream before Request; request -> streaming; Stop(done) -> closing -> done', () => {
+    const p = new Pair().hello();
+    expect(p.s.state).toBe('manifest-sent');
+    expect(p.rx.state).toBe('manifest-received');
+    p.advance(1500); // the receiver thinks for a while: still nothing allocated
+    expect(p.types()).toEqual([]);
+    p.rx.request();
+    p.flush();
+    expect(p.s.state).toBe('streaming');
+    expect(p.actions.find((a) => a.type === 'start-stream')).toMatchObject({ sessionId: 42, window: 4, tagKind: 1, udpPort: 9000 });
+    p.s.handleStreamStats({ datagramsSent: 10 });
+    p.rx.sendProgress(progress(90, 10));
+    p.flush();
+    expect(p.actions.at(-1)).toMatchObject({ type: 'progress', progress: { datagramsReceived: 90 } });
+    p.advance(1000);
+    p.rx.sendStop('done');
+    p.flush();
+    expect(p.s.state).toBe('closing');
+    expect(p.actions.at(-1)).toMatchObject({ type: 'stop-stream' });
+    p.streamEnd('stopped', undefined, 123);
+    expect(p.s.state).toBe('done');
+    expect(p.summary).toMatchObject({ receiverId: 'r1', address: '10.0.0.9', outcome: 'completed', datagramsSent: 123, datagramsReceived: 90, datagramsLost: 10, seconds: 1 });
+  });
+
+  it('a connection that never says Hello: handshake timeout -> failed, nothing to report', () => {
+    const p = new Pair().advance(2999);
+    expect(p.s.state).toBe('handshaking');
+    p.advance(1);
+    expect(p.s.state).toBe('failed');
+    expect(p.ended).toBe(true);
+    expect(p.summary).toBeUndefined();
+  });
+
+  it('a Hello and no Request: the handshake timeout fails it without ever starting a stream', () => {
+    const p = new Pair({ handshakeTimeoutMs: 1500 }).hello().advance(1500);
+    expect(p.s.state).toBe('failed');
+    expect(p.types()).toEqual(['ended']);
+    expect(p.summary).toMatchObject({ outcome: 'failed', datagramsSent: 0 });
+    expect(p.summary!.reason).toMatch(/handshake not finished within 1500 ms \(state manifest-sent\)/);
+  });
+
+  it('streaming: heartbeats keep a quiet receiver alive; silence past the idle timeout fails it', () => {
+    const p = new Pair().hello();
+    p.rx.request();
+    p.flush().advance(10_000);
+    expect(p.s.state).toBe('streaming'); // both sides heartbeat
+    p.muteReceiver = true;
+    p.advance(2000);
+    expect(p.s.state).toBe('closing');
+    p.streamEnd('stopped');
+    expect(p.summary).toMatchObject({ outcome: 'failed' });
+    expect(p.summary!.reason).toMatch(/idle timeout 2000 ms/);
+  });
+
+  it('refuses an unsupported codec and a Hello past maxReceivers, with the reason in the Error and the summary', () => {
+    const codec = new Pair().hello({ codecs: ['lt'] });
+    expect(codec.s.state).toBe('failed');
+    expect(codec.rxEvents.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'unsupported-codec' } });
+    const full = new Pair({ maxReceivers: 2 }, { admit: () => false }).hello();
+    expect(full.s.state).toBe('failed');
+    expect(full.summary!.reason).toMatch(/serving its maximum of 2 receivers/);
+    expect(full.rxEvents.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'refused' } });
+  });
+
+  it('receiver Stop(aborted) -> failed; abort (server closing) sends Stop(aborted) -> failed', () => {
+    const p = new Pair().hello();
+    p.rx.request();
+    p.flush();
+    p.rx.sendStop('aborted', 'disk full');
+    p.flush().streamEnd('stopped');
+    expect(p.summary).toMatchObject({ outcome: 'failed', reason: 'peer stopped (aborted): disk full' });
+
+    const q = new Pair().hello();
+    q.rx.request();
+    q.flush();
+    q.s.abort(q.now, 'stopped: interrupted by SIGINT');
+    q.flush();
+    expect(q.rxEvents.find((e) => e.type === 'stop')).toMatchObject({ stop: { outcome: 'aborted', reason: 'stopped: interrupted by SIGINT' } });
+    expect(q.s.state).toBe('closing');
+    q.streamEnd('stopped');
+    expect(q.s.state).toBe('failed');
+  });
+
+  it('a stream that fails tells the receiver and fails the session at once', () => {
+    const p = new Pair().hello();
+    p.rx.request();
+    p.flush().streamEnd('error', 'EPERM');
+    expect(p.rxEvents.find((e) => e.type === 'stop')).toMatchObject({ stop: { outcome: 'aborted', reason: 'sender stream failed: EPERM' } });
+    expect(p.s.state).toBe('failed');
+    expect(p.types()).toEqual(['start-stream', 'ended']); // nothing left to stop
+  });
+});
+
+describe('receiver session: digests', () => {
+  it('a receiver that needs the hashes waits in hashing; one that takes them later gets Digests frames', () => {
+    const digests = digestsOf(false);
+    const p = new Pair({}, { file: { fileName: 'f.bin', layout, digests } }).hello();
+    expect(p.s.state).toBe('hashing');
+    digests.addSegments(0, new Uint8Array(32));
+    p.s.handleDigests(p.now);
+    expect(p.s.state).toBe('hashing');
+    digests.addSegments(1, new Uint8Array(32 * (layout.segmentCount - 1)));
+    digests.setFile('cd'.repeat(32));
+    p.s.handleDigests(p.now);
+    p.flush();
+    expect(p.s.state).toBe('manifest-sent');
+    expect(p.rxEvents.find((e) => e.type === 'manifest')).toMatchObject({ manifest: { fileSha256: 'cd'.repeat(32) } });
+
+    const later = digestsOf(false);
+    const q = new Pair({}, { file: { fileName: 'f.bin', layout, digests: later } }).hello({ digestsFollow: true });
+    expect(q.s.state).toBe('manifest-sent');
+    later.addSegments(0, new Uint8Array(32));
+    q.s.handleDigests(q.now);
+    q.rx.request();
+    q.flush();
+    later.addSegments(1, new Uint8Array(32 * (layout.segmentCount - 1)));
+    later.setFile('ef'.repeat(32));
+    q.s.handleDigests(q.now);
+    q.flush();
+    expect(q.rxEvents.filter((e) => e.type === 'digests').map((e) => e.type === 'digests' && e.digests.firstSegment)).toEqual([0, 1]);
+  });
+
+  it('waiting for the hashes is bounded by the handshake timeout', () => {
+    const p = new Pair({}, { file: { fileName: 'f.bin', layout, digests: digestsOf(false) } }).hello().advance(3000);
+    expect(p.s.state).toBe('failed');
+  });
+});
+
+describe('receiver session: enrolled receivers', () => {
+  const keyed = (keys?: { secret?: Uint8Array; error?: Error }) => new Pair({ receiverKeys: async () => SECRET }, {}, keys);
+  const auth = { name: 'alice', nonce: Buffer.alloc(32, 3).toString('base64') };
+
+  it('challenge and proof -> manifest with a wrapped key -> a keyed stream', () => {
+    const p = keyed().hello({ auth });
+    expect(p.s.state).toBe('manifest-sent');
+    expect(p.actions.find((a) => a.type === 'lookup-key')).toMatchObject({ name: 'alice' });
+    expect(p.rxEvents.find((e) => e.type === 'manifest')).toMatchObject({ manifest: { tagKind: 2, keyWrap: expect.anything() } });
+    p.rx.request();
+    p.flush();
+    expect(p.actions.find((a) => a.type === 'start-stream')).toMatchObject({ tagKind: 2, dataKey: new Uint8Array(32).fill(1) });
+  });
+
+  it('an enrolled receiver that needs the hashes waits for them after its proof', () => {
+    const digests = digestsOf(false);
+    const p = new Pair({ receiverKeys: async () => SECRET }, { file: { fileName: 'f.bin', layout, digests } }).hello({ auth });
+    expect(p.s.state).toBe('hashing');
+  });
+
+  it('fails a wrong proof, an unknown name, a failed lookup and a Hello without a claim', () => {
+    const wrong = new Pair({ receiverKeys: async () => SECRET }, {}, { secret: new Uint8Array(32).fill(9) }).hello({ auth });
+    expect(wrong.summary!.reason).toMatch(/authentication failed/);
+    expect(keyed({}).hello({ auth }).summary!.reason).toMatch(/alice is not enrolled here/);
+    expect(keyed({ error: new Error('EACCES') }).hello({ auth }).summary!.reason).toMatch(/cannot read the enrolled key of alice: EACCES/);
+    expect(keyed().hello().summary!.reason).toMatch(/admits only enrolled receivers/);
+    // The connection died while the key was looked up: the late answer changes nothing.
+    const gone = new Pair({ receiverKeys: async () => SECRET }, {}, {});
+    gone.hello({ auth });
+    expect(gone.s.state).toBe('failed');
+  });
+
+  it('a receiver that leaves during the challenge fails the session', () => {
+    const p = new Pair({ receiverKeys: async () => SECRET });
+    // Answer the lookup later, by hand.
+    (p as unknown as { keys: object }).keys = {};
+    p.rx.start(p.now, { type: 'hello', version: 1, receiverId: 'r1', codecs: ['raptorq'], udpPort: 9000, window: 4, auth });
+    const rx = p.rx.pollTransmit()!;
+    p.s.handleBytes(p.now, rx);
+    expect(p.s.state).toBe('authenticating');
+    p.s.handleEof(p.now);
+    expect(p.s.state).toBe('failed');
+    p.s.handleKey(p.now, { secret: SECRET });
+    expect(p.s.state).toBe('failed');
+  });
+});
+
+describe('receiver session: shared stream', () => {
+  it('joins on Request, forwards Progress, and leaves when the connection ends', () => {
+    const p = new Pair({ multicast: { group: '239.1.1.1', port: 7071 } }, { shared: { sessionId: 5, dataKey: new Uint8Array(32) } }).hello();
+    expect(p.rxEvents.find((e) => e.type === 'manifest')).toMatchObject({ manifest: { sessionId: 5, dataPlane: { mode: 'multicast' } } });
+    p.rx.request();
+    p.flush();
+    p.rx.sendProgress(progress(5));
+    p.rx.sendStop('done');
+    p.flush();
+    expect(p.types()).toEqual(['join-shared', 'progress', 'leave-shared']);
+    p.streamEnd('stopped', undefined, 77);
+    expect(p.summary).toMatchObject({ outcome: 'completed', datagramsSent: 77 });
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { resolveSendConfig, SEND_DEFAULTS } from '../../sender/sendConfig.js';
+import { PACING_NICE } from '../../util/threadPriority.js';
+
+describe('resolveSendConfig', () => {
+  it('applies every default once and freezes the result', () => {
+    const c = resolveSendConfig({ file: 'f' });
+    expect(c).toMatchObject({
+      host: '0.0.0.0', port: 7070, rateBytesPerSecond: 125_000_000, fixedRate: false, streamNice: 0, recovery: 'auto', codec: 'raptorq',
+      maxReceivers: 64, maxPendingHandshakes: 64, giveUpAfterMs: 60_000, segmentSize: 4 << 20, symbolSize: 1392,
+      idleTimeoutMs: 5000, heartbeatIntervalMs: 1000, handshakeTimeoutMs: 5000, encrypt: false,
+    });
+    expect(c.shared).toBeUndefined();
+    expect(c.receivers).toBeUndefined();
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(SEND_DEFAULTS)).toBe(true);
+  });
+
+  it('takes the rate in bits per second and holds it in bytes per second; a declared rate raises the stream threads', () => {
+    const c = resolveSendConfig({ file: 'f', rateBitsPerSecond: 400e6, fixedRate: true });
+    expect(c).toMatchObject({ rateBytesPerSecond: 50e6, fixedRate: true, streamNice: PACING_NICE });
+    // No ceiling: nothing to pace at exactly.
+    expect(resolveSendConfig({ file: 'f', rateBitsPerSecond: 0, fixedRate: true })).toMatchObject({ rateBytesPerSecond: 0, fixedRate: false, streamNice: 0 });
+    expect(resolveSendConfig({ file: 'f', codec: 'arq', recovery: 'fountain' }).recovery).toBe('resend');
+  });
+
+  it('resolves the shared stream and its start policy', () => {
+    const c = resolveSendConfig({ file: 'f', multicast: { group: '239.1.2.3', port: 7071 }, minReceivers: 3, waitMs: 500 });
+    expect(c.shared).toEqual({ dataPlane: { mode: 'multicast', group: '239.1.2.3', port: 7071 }, ttl: 1, broadcastAddress: '255.255.255.255', minReceivers: 3, waitMs: 500, carousel: false, combineResends: true });
+    expect(Object.isFrozen(c.shared)).toBe(true);
+  });
+
+  it('refuses contradictions with SendOptionsError', () => {
+    const bad: [object, RegExp][] = [
+      [{ multicast: { group: '239.1.2.3', port: 1 }, broadcast: { port: 1 } }, /multicast or broadcast/],
+      [{ minReceivers: 2 }, /apply to a multicast or broadcast/],
+      [{ broadcast: { port: 9 }, carousel: true, receivers: 1 }, /carousel runs until stopped/],
+      [{ encrypt: true }, /--encrypt needs --receiver-keys/],
+      [{ maxReceivers: 0 }, /maxReceivers must be a whole number >= 1/],
+      [{ rateBitsPerSecond: -1 }, /rate must be/],
+    ];
+    for (const [o, why] of bad) {
+      expect(() => resolveSendConfig({ file: 'f', ...o })).toThrow(why);
+      try {
+        resolveSendConfig({ file: 'f', ...o });
+      } catch (e) {
+        expect((e as Error).name).toBe('SendOptionsError');
+      }
+    }
+  });
+});
