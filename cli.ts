@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Thin command-line entry: one module per command under cli/, registered in cli/program.ts.
- * Exit codes: 0 success, 1 transfer failure, 2 bad usage.
+ * Exit codes: see cli/program.ts.
  */
 import { runCli } from './cli/program.js';
 

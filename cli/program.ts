@@ -1,6 +1,6 @@
 /**
  * The command line: one module per command (cli/*Command.ts) registered on one program. Exit
- * codes: 0 success, 1 transfer failure, 2 bad usage.
+ * codes: 0 success, 1 transfer failure, 2 bad usage, 130 interrupted (receive).
  */
 import { createRequire } from 'node:module';
 import { Command } from 'commander';

@@ -17,7 +17,7 @@ export function registerSend(program: Command, ctx: RunContext): void {
       .argument('<file>', 'the file to send')
       .option('--host <address>', 'address to listen on for control connections', SEND_DEFAULTS.host)
       .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), SEND_DEFAULTS.port)
-      .option('--rate <bits/s|auto>', 'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback (README: Pacing); auto = that adaptation under the 1 Gbit/s default ceiling', rateOrAuto, 'auto' as number | 'auto')
+      .option('--rate <bits/s|auto>', 'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback (docs/protocol.md: pacing); auto = that adaptation under the 1 Gbit/s default ceiling', rateOrAuto, 'auto' as number | 'auto')
       .option('--fixed-rate', 'pace every stream at exactly --rate instead of adapting below it to receiver feedback')
       .option('--stream-nice <n>', 'nice adjustment (as nice -n, relative to the sender\'s own) the stream threads ask for while they pace (Linux, where permitted: root or CAP_SYS_NICE; a thread that saturates its core returns to the sender\'s priority; 0 = leave priorities alone) (default: -5 with an explicit --rate above 0, else 0)', int('--stream-nice', -20, 0))
       .addOption(
