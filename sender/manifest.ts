@@ -1,5 +1,7 @@
-/** The Manifest a sender hands a receiver: pure, no I/O (the session core builds it). */
+/** The Manifest a sender hands a receiver, and the publisher's signature over it: pure, no I/O. */
 import type { DataPlane, Manifest, Publication } from '../control/messages.js';
+import type { KeyObject } from 'node:crypto';
+import { signManifest } from '../control/publication.js';
 import type { PreparedFile } from './preparedFile.js';
 
 export interface ManifestParameters {
@@ -38,4 +40,10 @@ export function manifestFor(file: PreparedFile, p: ManifestParameters): Manifest
     ...(p.dataPlane ? { dataPlane: p.dataPlane } : {}),
     ...(p.publication ? { publication: p.publication } : {}),
   };
+}
+
+/** The file's publication signed by `privateKey` at `publishedAt` (the same for every manifest); every digest must be known. */
+export function signPublication(file: PreparedFile, codec: string, privateKey: KeyObject, publishedAt: number): Publication {
+  const unsigned = manifestFor(file, { sessionId: 0, codec, rateBytesPerSecond: 0, tagKind: 0, idleTimeoutMs: 0, heartbeatIntervalMs: 0 });
+  return signManifest(unsigned, privateKey, publishedAt).publication!;
 }

@@ -7,17 +7,12 @@
  * Digests frames, so the first datagram does not wait for the last byte to be hashed. Memory
  * stays at one read buffer.
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Publication } from '../control/messages.js';
-import { signManifest } from '../control/publication.js';
 import { planSegments, segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { FileDigests } from './fileDigests.js';
-import { manifestFor } from './manifest.js';
-
-export { manifestFor, type ManifestParameters } from './manifest.js';
 import { readSegment } from './segmentReader.js';
 import { hashAlongside } from '../util/hashAlongside.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
@@ -142,8 +137,3 @@ function hashWorker(job: FileHashJob, digests: FileDigests): Promise<string> | u
   });
 }
 
-/** The file's publication signed by `privateKey` at `publishedAt` (the same for every manifest); every digest must be known. */
-export function signPublication(file: PreparedFile, codec: string, privateKey: KeyObject, publishedAt: number): Publication {
-  const unsigned = manifestFor(file, { sessionId: 0, codec, rateBytesPerSecond: 0, tagKind: 0, idleTimeoutMs: 0, heartbeatIntervalMs: 0 });
-  return signManifest(unsigned, privateKey, publishedAt).publication!;
-}

@@ -7,7 +7,8 @@
 import { pino } from 'pino';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { logTagImplementation, TagKind } from '../encoder/integrity.js';
-import { openSourceFile, prepareFile, signPublication } from './preparedFile.js';
+import { signPublication } from './manifest.js';
+import { openSourceFile, prepareFile } from './preparedFile.js';
 import { SenderServer, type SendSummary } from './server.js';
 import { resolveSendConfig, type SendOptions } from './sendConfig.js';
 

@@ -3,7 +3,8 @@ import { utimesSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { manifestFor, openSourceFile, prepareFile, SourceFileError } from '../../sender/preparedFile.js';
+import { manifestFor } from '../../sender/manifest.js';
+import { openSourceFile, prepareFile, SourceFileError } from '../../sender/preparedFile.js';
 import { seededFile, tempDir } from '../e2e/helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
