@@ -5,7 +5,6 @@
  * cores' `resend` recovery) runs selective-repeat ARQ. A decoder is done when it holds all K.
  */
 import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder } from './codec.js';
-import { CodecError } from './errors.js';
 import { checkSymbol, segmentFromSourceInOrder, sourceShape, SystematicEncoder, type SourceShape } from './sourceBlock.js';
 
 export const ARQ_CODEC_NAME = 'arq';
@@ -17,8 +16,7 @@ class ArqEncoder extends SystematicEncoder {
   }
 
   repairSymbol(n: number): EncodedSymbol {
-    if (!Number.isInteger(n) || n < 0) throw new CodecError(`arq: repair index ${n} is out of range`);
-    const esi = n % this.sourceSymbols;
+    const esi = this.cyclicRepairIndex(n, this.sourceSymbols);
     return { encodingSymbolId: esi, data: this.sourceSymbol(esi) };
   }
 }

@@ -29,9 +29,10 @@ export interface SegmentEncoder {
   readonly firstRepairId: number;
   /** Source symbol `esi` (0 <= esi < K), zero-padded to T bytes. Never touches the codec. */
   sourceSymbol(encodingSymbolId: number): Uint8Array;
-  /** The repair symbol with index `n` (0-based) of this segment's repair sequence, i.e. ESI
-   * firstRepairId + n. Deterministic: the same n gives the same symbol. Implementations grow a
-   * pool (doubling) as n rises, so asking in increasing order is cheap. */
+  /** The repair symbol with index `n` (0-based) of this segment's repair sequence: ESI
+   * firstRepairId + n while the scheme has fresh ids, then a defined repeat (each scheme documents
+   * its cycle; docs/protocol.md). Any whole n >= 0 is valid: a stream never runs out of repair.
+   * Deterministic: the same n gives the same symbol. Asking in increasing order is cheap. */
   repairSymbol(repairIndex: number): EncodedSymbol;
   /** Optional memory hint: repair indices below `repairIndex` will not be asked for again, so a
    * pool may drop them (asking anyway must still work, possibly slowly). */

@@ -4,7 +4,8 @@
  * Source symbols are sent as they are (ESI < K). Repair symbol n (ESI K + n) is the XOR of d
  * distinct source symbols, d drawn from the robust soliton distribution over K
  * (robustSoliton.ts) and the symbols chosen uniformly, both from a generator seeded by n alone,
- * so the decoder rebuilds every symbol's neighbours from its id.
+ * so the decoder rebuilds every symbol's neighbours from its id. Past the 24-bit ESI space the
+ * repair sequence starts again at n = 0 (repair index n is ESI K + (n mod (2^24 - K))).
  *
  * Decoder: belief propagation ("peeling") only, no Gaussian-elimination fallback. A known source
  * symbol is XORed out of every repair equation that holds it; an equation left with one unknown
@@ -86,10 +87,11 @@ class LtEncoder extends SystematicEncoder {
   }
 
   repairSymbol(n: number): EncodedSymbol {
-    const esi = this.repairEsi(n, LT_ENCODING_SYMBOL_ID_LIMIT);
+    // Every ESI K..2^24-1 once, then the same sequence again.
+    const m = this.cyclicRepairIndex(n, LT_ENCODING_SYMBOL_ID_LIMIT - this.firstRepairId);
     const out = new Uint8Array(this.shape.symbolSize);
-    for (const i of this.graph.neighbours(n)) xorInto(out, this.sourceSymbol(i));
-    return { encodingSymbolId: esi, data: out };
+    for (const i of this.graph.neighbours(m)) xorInto(out, this.sourceSymbol(i));
+    return { encodingSymbolId: this.firstRepairId + m, data: out };
   }
 }
 

@@ -13,7 +13,7 @@ import { compileRaptorQModule, initRaptorQWasm, type RaptorQWasmModule } from '.
 import { MAX_SOURCE_SYMBOLS_PER_SEGMENT } from './segmentLayout.js';
 
 export { compileRaptorQModule, raptorqWasmMemoryBytes, type RaptorQWasmModule } from './raptorqWasm.js';
-export { RaptorQSegmentEncoder } from './raptorqEncoder.js';
+export { RaptorQSegmentEncoder, raptorqRepairWindow, type RaptorQEncoderLimits } from './raptorqEncoder.js';
 export { RaptorQSegmentDecoder } from './raptorqDecoder.js';
 
 export const RAPTORQ_CODEC_NAME = 'raptorq';

@@ -5,13 +5,18 @@
  * (re-arranged only when the crate sub-blocks, see raptorqParameters.ts). The wasm Encoder is
  * created on the first repair request, so a lossless transfer does no codec work at all.
  *
- * The wasm API has no "repair symbols from index n": `encode(R)` always returns all K source
- * packets plus repair ESIs K'..K'+R-1. Repair symbols therefore live in a pool that grows by
- * doubling R (amortised cost 2x, ids never repeat). Memory: the pool holds every repair symbol
- * below the highest index asked for (T + 4 bytes each) unless the caller calls
- * `releaseRepairBelow(n)`; a released symbol asked for again is regenerated (correct, but it
- * re-encodes from index 0). Each growth also needs ~(K + R) * (T + 4) bytes transiently in JS and
- * in the wasm heap (which never shrinks), hence the `repairSymbolLimit` cap.
+ * The wasm API has no "repair symbols from ESI x": `encode(R)` always returns all K source packets
+ * plus repair ESIs K'..K'+R-1, so reaching ESI K'+r costs O(K + r) work and as many packets of
+ * transient memory. Fresh ESIs up to 2^24 are therefore out of reach with bounded memory, and the
+ * repair sequence is a fixed window of W repair ESIs that repeats (docs/protocol.md, "Repair
+ * symbols over a segment's life"): repair index n is ESI K' + (n mod W). A repeat is a duplicate
+ * to a receiver that has it and a fresh symbol to one that lost it.
+ *
+ * Bounds: every encode() returns at most K + W packets (transient, JS and wasm heap), and the
+ * pool keeps at most P of them (a contiguous run of window offsets, valid in every pass). The
+ * pool first grows by doubling (amortised 2x); past P it moves forward in chunks of P, each
+ * costing one encode() of at most K + W symbols, so a symbol costs at most (K + W) / P
+ * generations amortised, however long the stream runs.
  */
 import { Encoder } from 'raptorq/raptorq.js';
 import type { EncodedSymbol, SegmentEncoder } from './codec.js';
@@ -22,39 +27,66 @@ import {
   type RaptorQObjectInformation,
 } from './raptorqParameters.js';
 
-/** Largest transient encode() output the pool may request (bytes, JS side). */
-export const MAX_REPAIR_POOL_BYTES = 256 * 1024 * 1024;
+/** Repair bytes (T + 4 per symbol) of one window: W = this / (T + 4), at least K. */
+export const REPAIR_WINDOW_BYTES = 64 * 1024 * 1024;
+/** Bytes (T + 4 per symbol) the pool may hold: P = this / (T + 4), at least 64, at most W. */
+export const REPAIR_POOL_BYTES = 16 * 1024 * 1024;
 /** Payload id (SBN u8 + ESI u24) in front of every packet the wasm returns. */
 const PAYLOAD_ID_LENGTH = 4;
+const MIN_POOL_SYMBOLS = 64;
+
+/** Overrides of the derived window and pool sizes (in symbols), for tests. */
+export interface RaptorQEncoderLimits {
+  /** W: distinct repair ESIs before the sequence repeats (1..2^24 - K'). */
+  readonly repairWindow?: number;
+  /** P: most repair symbols the pool holds at once (1..W). */
+  readonly repairPoolLimit?: number;
+}
+
+/** W for one segment: REPAIR_WINDOW_BYTES worth of symbols, at least K, within the ESI space. */
+export function raptorqRepairWindow(info: RaptorQObjectInformation): number {
+  const byMemory = Math.floor(REPAIR_WINDOW_BYTES / (info.symbolSize + PAYLOAD_ID_LENGTH));
+  return Math.min(RAPTORQ_ENCODING_SYMBOL_ID_LIMIT - info.extendedSourceSymbols, Math.max(info.sourceSymbols, byMemory));
+}
 
 export class RaptorQSegmentEncoder implements SegmentEncoder {
   readonly sourceSymbols: number;
   readonly firstRepairId: number;
-  /** Exclusive bound on `repairIndex` (ESI space and the pool's memory cap). */
-  readonly repairSymbolLimit: number;
+  /** W: repair index n is ESI firstRepairId + (n mod W). */
+  readonly repairWindow: number;
+  /** P: the pool never holds more repair symbols than this. */
+  readonly repairPoolLimit: number;
 
   private readonly symbolSize: number;
   /** Padded/interleaved copy of all source symbols, built only when slicing `data` is wrong. */
   private sourceBlock: Uint8Array | undefined;
   private paddedLast: Uint8Array | undefined;
   private wasm: Encoder | undefined;
-  /** R of the last encode() call: repair indices [0, generated) exist in the wasm's eyes. */
-  private generated = 0;
-  /** pool[i] is repair index poolStart + i. */
+  /** pool[i] is window offset poolStart + i (the same symbol in every pass). */
   private pool: EncodedSymbol[] = [];
   private poolStart = 0;
+  /** Repair indices (not offsets) below this were released. */
   private releasedBelow = 0;
   private freed = false;
 
   constructor(
     private readonly data: Uint8Array,
     private readonly info: RaptorQObjectInformation,
+    limits: RaptorQEncoderLimits = {},
   ) {
     this.sourceSymbols = info.sourceSymbols;
     this.firstRepairId = info.extendedSourceSymbols;
     this.symbolSize = info.symbolSize;
-    const byMemory = Math.floor(MAX_REPAIR_POOL_BYTES / (info.symbolSize + PAYLOAD_ID_LENGTH)) - info.sourceSymbols;
-    this.repairSymbolLimit = Math.max(1, Math.min(RAPTORQ_ENCODING_SYMBOL_ID_LIMIT - this.firstRepairId, byMemory));
+    const window = limits.repairWindow ?? raptorqRepairWindow(info);
+    const maxWindow = RAPTORQ_ENCODING_SYMBOL_ID_LIMIT - this.firstRepairId;
+    if (!Number.isInteger(window) || window < 1 || window > maxWindow) {
+      throw new CodecError(`repair window ${window} is outside 1..${maxWindow}`);
+    }
+    const byMemory = Math.floor(REPAIR_POOL_BYTES / (info.symbolSize + PAYLOAD_ID_LENGTH));
+    const pool = limits.repairPoolLimit ?? Math.min(window, Math.max(MIN_POOL_SYMBOLS, byMemory));
+    if (!Number.isInteger(pool) || pool < 1 || pool > window) throw new CodecError(`repair pool limit ${pool} is outside 1..${window}`);
+    this.repairWindow = window;
+    this.repairPoolLimit = pool;
   }
 
   /**
@@ -81,16 +113,21 @@ export class RaptorQSegmentEncoder implements SegmentEncoder {
     return this.paddedLast;
   }
 
-  /** Repair symbol n (ESI firstRepairId + n). Cheap when n rises; the same n gives the same bytes. */
+  /**
+   * Repair symbol n: ESI firstRepairId + (n mod W), for any n >= 0. Cheap when n rises; the same
+   * n (or n + W) gives the same bytes.
+   */
   repairSymbol(repairIndex: number): EncodedSymbol {
     this.assertLive();
-    if (!Number.isInteger(repairIndex) || repairIndex < 0 || repairIndex >= this.repairSymbolLimit) {
-      throw new CodecError(`repair index ${repairIndex} is outside 0..${this.repairSymbolLimit - 1}`);
+    if (!Number.isSafeInteger(repairIndex) || repairIndex < 0) {
+      throw new CodecError(`repair index ${repairIndex} is not a whole number >= 0`);
     }
-    const i = repairIndex - this.poolStart;
+    const pass = Math.floor(repairIndex / this.repairWindow);
+    const offset = repairIndex - pass * this.repairWindow;
+    const i = offset - this.poolStart;
     if (i >= 0 && i < this.pool.length) return this.pool[i]!;
-    this.fill(repairIndex);
-    return this.pool[repairIndex - this.poolStart]!;
+    this.fill(offset, pass);
+    return this.pool[offset - this.poolStart]!;
   }
 
   /**
@@ -98,9 +135,10 @@ export class RaptorQSegmentEncoder implements SegmentEncoder {
    * forward): the pool may drop them. Asking anyway still works, by re-encoding.
    */
   releaseRepairBelow(repairIndex: number): void {
-    if (!Number.isInteger(repairIndex) || repairIndex <= this.releasedBelow) return;
+    if (!Number.isSafeInteger(repairIndex) || repairIndex <= this.releasedBelow) return;
     this.releasedBelow = repairIndex;
-    const drop = Math.min(repairIndex - this.poolStart, this.pool.length);
+    const offset = repairIndex % this.repairWindow;
+    const drop = Math.min(offset - this.poolStart, this.pool.length);
     // Compact only when at least half the pool is dead: amortised O(1) per released symbol.
     if (drop > 0 && drop * 2 >= this.pool.length) {
       this.pool = this.pool.slice(drop);
@@ -108,7 +146,7 @@ export class RaptorQSegmentEncoder implements SegmentEncoder {
     }
   }
 
-  /** Symbols currently held by the pool (for memory accounting and tests). */
+  /** Symbols currently held by the pool (for memory accounting and tests); <= repairPoolLimit. */
   get pooledRepairSymbols(): number {
     return this.pool.length;
   }
@@ -123,15 +161,19 @@ export class RaptorQSegmentEncoder implements SegmentEncoder {
     this.paddedLast = undefined;
   }
 
-  /** Runs encode() so that repair index n is in the pool. */
-  private fill(n: number): void {
-    let target = this.generated;
-    if (n >= target) {
-      target = Math.max(this.generated * 2, 64, Math.ceil(this.sourceSymbols / 16));
-      while (target <= n) target *= 2;
-      target = Math.min(target, this.repairSymbolLimit);
-    }
-    const keepFrom = Math.min(n, this.releasedBelow);
+  /** Runs encode() so that window offset `offset` (asked for in pass `pass`) is in the pool. */
+  private fill(offset: number, pass: number): void {
+    const w = this.repairWindow;
+    const p = this.repairPoolLimit;
+    // Doubling from a small first batch keeps early repair cheap; past P the pool slides forward
+    // in chunks of P; encode() never goes beyond the window.
+    let target = Math.max(MIN_POOL_SYMBOLS, Math.ceil(this.sourceSymbols / 16));
+    while (target <= offset) target *= 2;
+    target = Math.min(target, offset + p, w);
+    // Keep unreleased offsets below `offset` of this pass too, as far as P allows.
+    const passStart = pass * w;
+    const released = this.releasedBelow <= passStart ? 0 : Math.min(w, this.releasedBelow - passStart);
+    const keepFrom = Math.max(target - p, Math.min(offset, released));
     let packets: Uint8Array[];
     try {
       this.wasm ??= Encoder.with_defaults(this.data, this.symbolSize);
@@ -146,19 +188,18 @@ export class RaptorQSegmentEncoder implements SegmentEncoder {
     }
     const pool: EncodedSymbol[] = new Array(target - keepFrom);
     for (let r = keepFrom; r < target; r++) {
-      const p = packets[k + r]!;
-      const esi = (p[1]! << 16) | (p[2]! << 8) | p[3]!;
-      if (p.length !== PAYLOAD_ID_LENGTH + this.symbolSize || p[0] !== 0 || esi !== this.firstRepairId + r) {
+      const packet = packets[k + r]!;
+      const esi = (packet[1]! << 16) | (packet[2]! << 8) | packet[3]!;
+      if (packet.length !== PAYLOAD_ID_LENGTH + this.symbolSize || packet[0] !== 0 || esi !== this.firstRepairId + r) {
         throw new CodecError(
-          `raptorq repair packet ${r} has SBN ${p[0]}, ESI ${esi}, length ${p.length}; ` +
+          `raptorq repair packet ${r} has SBN ${packet[0]}, ESI ${esi}, length ${packet.length}; ` +
             `expected SBN 0, ESI ${this.firstRepairId + r}, length ${PAYLOAD_ID_LENGTH + this.symbolSize}`,
         );
       }
-      pool[r - keepFrom] = { encodingSymbolId: esi, data: p.subarray(PAYLOAD_ID_LENGTH) };
+      pool[r - keepFrom] = { encodingSymbolId: esi, data: packet.subarray(PAYLOAD_ID_LENGTH) };
     }
     this.pool = pool;
     this.poolStart = keepFrom;
-    this.generated = target;
   }
 
   private assertLive(): void {

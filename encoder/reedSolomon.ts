@@ -10,9 +10,11 @@
  * x_j = k_b + j. Every square submatrix of a Cauchy matrix is invertible, so any k_b distinct
  * symbols of a block decode it (MDS).
  *
- * Repair index n (ESI K + n) is row floor(n / B) of block n mod B. RS is not rateless: past the
- * last row a block's rows repeat (the decoder counts the repeat as a duplicate), which is the
- * honest behaviour of a fixed-rate code asked for more than it has.
+ * Repair ESI K + m is row floor(m / B) of block m mod B. RS is not rateless: the encoder's repair
+ * index n is m = n mod (B · (256 − k_max)), k_max = the largest block's sources, so it emits every
+ * row the largest blocks have, each under one ESI, then cycles through the same ESIs again (a
+ * repeat is a duplicate to a receiver that has it, by ESI as well as by row). The decoder still
+ * maps any ESI to a row (wrapping rows past a block's last), for peers that number differently.
  */
 import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder } from './codec.js';
 import { CodecError } from './errors.js';
@@ -47,6 +49,11 @@ class RsLayout {
     return Math.floor((this.k - 1 - b) / this.blocks) + 1;
   }
 
+  /** Distinct repair symbols the encoder cycles through: all rows of the largest blocks. */
+  get repairPeriod(): number {
+    return this.blocks * (256 - this.blockSize(0));
+  }
+
   /** Block and (wrapped) row of repair index n. */
   repairRow(n: number): { block: number; row: number } {
     const block = n % this.blocks;
@@ -69,8 +76,10 @@ class RsEncoder extends SystematicEncoder {
   }
 
   repairSymbol(n: number): EncodedSymbol {
-    const esi = this.repairEsi(n, RS_ENCODING_SYMBOL_ID_LIMIT);
-    const { block, row } = this.layout.repairRow(n);
+    // K + period <= 256 * B <= 2^24: every ESI of the cycle is in the RFC 6330 id space.
+    const m = this.cyclicRepairIndex(n, this.layout.repairPeriod);
+    const esi = this.firstRepairId + m;
+    const { block, row } = this.layout.repairRow(m);
     const out = new Uint8Array(this.shape.symbolSize);
     const kb = this.layout.blockSize(block);
     for (let p = 0; p < kb; p++) gfMulAddInto(out, this.sourceSymbol(p * this.layout.blocks + block), this.layout.coefficient(block, row, p));

@@ -87,11 +87,13 @@ export abstract class SystematicEncoder implements SegmentEncoder {
 
   abstract repairSymbol(repairIndex: number): EncodedSymbol;
 
-  /** ESI of repair index `n`, checked against the scheme's id limit (CodecError otherwise). */
-  protected repairEsi(n: number, limit: number): number {
-    const esi = this.firstRepairId + n;
-    if (!Number.isInteger(n) || n < 0 || esi >= limit) throw new CodecError(`${this.scheme}: repair index ${n} is out of range`);
-    return esi;
+  /**
+   * Repair index `n` folded into the scheme's cycle of `period` distinct repair symbols (any
+   * whole n >= 0 is valid: a stream never runs out of repair; CodecError otherwise).
+   */
+  protected cyclicRepairIndex(n: number, period: number): number {
+    if (!Number.isSafeInteger(n) || n < 0) throw new CodecError(`${this.scheme}: repair index ${n} is not a whole number >= 0`);
+    return n % period;
   }
 
   free(): void {}

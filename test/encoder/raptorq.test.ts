@@ -10,6 +10,7 @@ import {
 } from '../../encoder/raptorq.js';
 import type { CodecParameters, EncodedSymbol } from '../../encoder/codec.js';
 import { raptorqObjectInformation } from '../../encoder/raptorqParameters.js';
+import { RaptorQSegmentEncoder, raptorqRepairWindow, REPAIR_POOL_BYTES, REPAIR_WINDOW_BYTES } from '../../encoder/raptorqEncoder.js';
 import { SeededRandom } from '../../util/random.js';
 
 const T = 1392;
@@ -167,6 +168,82 @@ describe('raptorq encoder', () => {
   });
 });
 
+describe('raptorq repair never runs out', () => {
+  const data = randomData(40 * 256 - 17, 21); // K = 40 at T = 256
+  const p = params(data, 256);
+  const info = raptorqObjectInformation(data.length, 256);
+  const decodes = (symbols: EncodedSymbol[]) => sameBytes(decodeSegment(codec, p, symbols), data);
+
+  it('sizes W and P from the memory budgets, W within the ESI space and at least K', () => {
+    const e = codec.createEncoder(data, p);
+    expect(e.repairWindow).toBe(Math.floor(REPAIR_WINDOW_BYTES / 260));
+    expect(e.repairPoolLimit).toBe(Math.floor(REPAIR_POOL_BYTES / 260));
+    e.free();
+    const small = raptorqObjectInformation(1000, 64); // smallest T: still far inside the ESI space
+    expect(raptorqRepairWindow(small)).toBe(Math.floor(REPAIR_WINDOW_BYTES / 68));
+    expect(raptorqRepairWindow(small)).toBeLessThan(2 ** 24 - small.extendedSourceSymbols);
+    const big = raptorqObjectInformation(4000 * 64_992, 64_992); // K = 4000 > 64 MiB / (T + 4)
+    expect(raptorqRepairWindow(big)).toBe(big.sourceSymbols);
+    expect(() => new RaptorQSegmentEncoder(data, info, { repairWindow: 2 ** 24 - info.extendedSourceSymbols + 1 })).toThrow(/repair window/);
+    expect(() => new RaptorQSegmentEncoder(data, info, { repairWindow: 100, repairPoolLimit: 101 })).toThrow(/pool limit/);
+  });
+
+  it('serves repair far past the pool, with the pool bounded, and high repair alone decodes', () => {
+    const window = 5000;
+    const poolLimit = 100;
+    const e = new RaptorQSegmentEncoder(data, info, { repairWindow: window, repairPoolLimit: poolLimit });
+    const reference = new RaptorQSegmentEncoder(data, info, { repairWindow: window });
+    let maxPool = 0;
+    const high: EncodedSymbol[] = [];
+    for (let n = 0; n < window; n++) {
+      const s = e.repairSymbol(n);
+      e.releaseRepairBelow(n + 1);
+      maxPool = Math.max(maxPool, e.pooledRepairSymbols);
+      expect(s.encodingSymbolId).toBe(e.firstRepairId + n);
+      if (n % 97 === 0) expect(sameBytes(s.data, reference.repairSymbol(n).data)).toBe(true);
+      if (n >= window - info.sourceSymbols - 2) high.push({ ...s });
+    }
+    expect(maxPool).toBeLessThanOrEqual(poolLimit);
+    expect(high.at(-1)!.encodingSymbolId).toBe(e.firstRepairId + window - 1);
+    expect(decodes(high)).toBe(true);
+    e.free();
+    reference.free();
+  });
+
+  it('wraps to the first repair ESI after W and the wrapped symbols are the same, decodable ones', () => {
+    const window = 300;
+    const e = new RaptorQSegmentEncoder(data, info, { repairWindow: window, repairPoolLimit: 64 });
+    const firstPass: EncodedSymbol[] = [];
+    for (let n = 0; n < window; n++) firstPass.push({ ...e.repairSymbol(n) });
+    const wrapped: EncodedSymbol[] = [];
+    for (let n = 5 * window; n < 5 * window + info.sourceSymbols + 2; n++) {
+      const s = e.repairSymbol(n);
+      e.releaseRepairBelow(n + 1);
+      expect(e.pooledRepairSymbols).toBeLessThanOrEqual(64);
+      expect(s.encodingSymbolId).toBe(e.firstRepairId + (n % window));
+      expect(sameBytes(s.data, firstPass[n % window]!.data)).toBe(true);
+      wrapped.push({ ...s });
+    }
+    expect(decodes(wrapped)).toBe(true);
+    // The index that would be the top of the ESI space is just another offset in the window.
+    const top = e.repairSymbol(2 ** 24 - e.firstRepairId);
+    expect(top.encodingSymbolId).toBe(e.firstRepairId + ((2 ** 24 - e.firstRepairId) % window));
+    e.free();
+  });
+
+  it('a window as large as the ESI space wraps at its end back to the first repair ESI', () => {
+    const tiny = randomData(100, 22); // K = 2, K' = 10
+    const tinyInfo = raptorqObjectInformation(tiny.length, 64);
+    const w = 2 ** 24 - tinyInfo.extendedSourceSymbols;
+    const e = new RaptorQSegmentEncoder(tiny, tinyInfo, { repairWindow: w, repairPoolLimit: 64 });
+    expect(e.repairSymbol(0).encodingSymbolId).toBe(10);
+    // Pass 1 starts again at K': served by the pool from pass 0, no encode of 2^24 symbols.
+    expect(e.repairSymbol(w).encodingSymbolId).toBe(10);
+    expect(e.repairSymbol(w + 1).encodingSymbolId).toBe(11);
+    e.free();
+  });
+});
+
 describe('raptorq codec: invalid input throws CodecError', () => {
   const data = randomData(5000, 9);
 
@@ -201,7 +278,7 @@ describe('raptorq codec: invalid input throws CodecError', () => {
   it('rejects bad symbol ids and lengths', () => {
     const e = codec.createEncoder(data, params(data));
     for (const esi of [-1, e.sourceSymbols, 0.5, Number.NaN]) expectCodecError(() => e.sourceSymbol(esi));
-    for (const n of [-1, 1.5, Number.NaN, 2 ** 24 - e.firstRepairId, 2 ** 24]) expectCodecError(() => e.repairSymbol(n));
+    for (const n of [-1, 1.5, Number.NaN, Infinity, 2 ** 53]) expectCodecError(() => e.repairSymbol(n));
     const d = codec.createDecoder(params(data));
     for (const esi of [-1, 2 ** 24, 3.5, Number.NaN]) expectCodecError(() => d.add(esi, new Uint8Array(T)));
     expectCodecError(() => d.add(0, new Uint8Array(T - 1)));

@@ -94,6 +94,38 @@ describe('coding schemes round-trip under seeded loss', () => {
     expect(enc.repairSymbol(13).encodingSymbolId).toBe(3);
   });
 
+  it('never run out of repair: each scheme cycles a defined set of ESIs, all valid and decodable', () => {
+    const data = new SeededRandom(11).fill(new Uint8Array(300 * T - 5)); // K = 300
+    const params = { transferLength: data.length, symbolSize: T };
+    // LT: fresh ids up to 2^24 - 1, then the sequence starts over.
+    const lt = ltCodec().createEncoder(data, params);
+    const ltSpan = (1 << 24) - 300;
+    expect(lt.repairSymbol(ltSpan - 1).encodingSymbolId).toBe((1 << 24) - 1);
+    expect(lt.repairSymbol(ltSpan + 7).encodingSymbolId).toBe(300 + 7);
+    expect(Buffer.from(lt.repairSymbol(ltSpan + 7).data).equals(lt.repairSymbol(7).data)).toBe(true);
+    // RS (3 blocks of 100 sources): the 3 · 156 distinct rows, then the same ESIs again.
+    const rsc = rsCodec();
+    const rs = rsc.createEncoder(data, params);
+    const period = 3 * 156;
+    const ids = new Set<number>();
+    for (let n = 0; n < period; n++) ids.add(rs.repairSymbol(n).encodingSymbolId);
+    expect(ids.size).toBe(period);
+    expect(Math.max(...ids)).toBe(300 + period - 1);
+    for (const n of [period, 2 ** 24, 2 ** 40 + 5]) {
+      expect(rs.repairSymbol(n).encodingSymbolId).toBe(300 + (n % period));
+      expect(Buffer.from(rs.repairSymbol(n).data).equals(rs.repairSymbol(n % period).data)).toBe(true);
+    }
+    // Repair far past the ESI space alone decodes (RS is MDS: exactly K distinct symbols).
+    const dec = rsc.createDecoder(params);
+    let done = false;
+    for (let n = 2 ** 30; !done; n++) done = dec.add(rs.repairSymbol(n).encodingSymbolId, rs.repairSymbol(n).data);
+    expect(dec.received).toBe(300);
+    expect(Buffer.from(dec.result()!).equals(data)).toBe(true);
+    // ARQ: sources round and round.
+    expect(arqCodec().createEncoder(data, params).repairSymbol(2 ** 40 + 1).encodingSymbolId).toBe((2 ** 40 + 1) % 300);
+    for (const enc of [lt, rs]) for (const n of [-1, 0.5, Number.NaN, 2 ** 53]) expect(() => enc.repairSymbol(n)).toThrow(expect.objectContaining({ name: 'CodecError' }));
+  });
+
   it('rejects out-of-range ids and wrong lengths as CodecError (caller bugs), before touching state', () => {
     for (const codec of [ltCodec(), rsCodec(), arqCodec()]) {
       const dec = codec.createDecoder({ transferLength: 10 * T, symbolSize: T });
