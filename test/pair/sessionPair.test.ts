@@ -123,7 +123,7 @@ describe('pair: authentication', () => {
     expectEnds(
       p,
       { state: 'failed', name: 'ReceiveError', message: `sender refused: ${why} (refused)` },
-      { state: 'failed', outcome: 'failed', reason: `protocol error (refused): ${why}` },
+      { state: 'failed', outcome: 'failed', reason: `refused: ${why}` },
     );
   });
 
@@ -133,7 +133,7 @@ describe('pair: authentication', () => {
     expectEnds(
       p,
       { state: 'failed', name: 'ReceiveError', message: `sender refused: ${why} (refused)` },
-      { state: 'failed', outcome: 'failed', reason: `protocol error (refused): ${why}` },
+      { state: 'failed', outcome: 'failed', reason: `refused: ${why}` },
     );
     expect(p.txActions.some((a) => a.type === 'lookup-key')).toBe(false);
   });
@@ -146,7 +146,7 @@ describe('pair: authentication', () => {
     expectEnds(
       p,
       { state: 'failed', name: 'ReceiveError', message: `sender refused: ${why} (refused)` },
-      { state: 'failed', outcome: 'failed', reason: `protocol error (refused): ${why}` },
+      { state: 'failed', outcome: 'failed', reason: `refused: ${why}` },
     );
     expect(p.errors.toReceiver).toEqual({ code: 'refused', message: why });
   });
@@ -330,7 +330,7 @@ describe('pair: refusals at the Hello', () => {
     expectEnds(
       p,
       { state: 'failed', name: 'ReceiveError', message: `sender refused: ${why} (refused)` },
-      { state: 'failed', outcome: 'failed', reason: `protocol error (refused): ${why}` },
+      { state: 'failed', outcome: 'failed', reason: `refused: ${why}` },
     );
     expect(p.admission.servedCount).toBe(1); // the other one
   });
