@@ -8,6 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { generatePublisherKeys, parsePublicKey } from '../../control/publication.js';
 import { TagKind } from '../../encoder/integrity.js';
+import { SeededRandom } from '../../util/random.js';
 import { SessionPair, untakenTransitions, type PairOptions } from './sessionPair.js';
 
 afterAll(() => {
@@ -467,5 +468,70 @@ describe('pair: a shared (multicast) stream and its start policy', () => {
     expectEnds(p, { state: 'done' }, { state: 'done', outcome: 'completed' });
     expect(p.sharedStart).toEqual({ at: 400, why: '--wait 400 ms elapsed' });
     expect(p.rxEndedAt).toBeGreaterThan(400);
+  });
+});
+
+describe('pair: the sender cannot finish hashing', () => {
+  it('the file changed while hashed: the server aborts the session, the receiver waiting for digests is told why', () => {
+    const p = new SessionPair({ hashing: true });
+    p.at(20, () => p.revealDigests(1, false));
+    p.at(100, () => {
+      // As send.ts does when digests.done rejects: every session is aborted with the reason.
+      p.digests.fail(new Error('/srv/file.bin changed while it was hashed'));
+      p.tx!.abort(p.now, 'the sender cannot serve file.bin: /srv/file.bin changed while it was hashed');
+    });
+    p.connect().run();
+    const why = 'the sender cannot serve file.bin: /srv/file.bin changed while it was hashed';
+    expectEnds(
+      p,
+      { state: 'failed', name: 'ReceiveError', message: `sender stopped the transfer: ${why}` },
+      { state: 'failed', outcome: 'failed', reason: `stopped (aborted): ${why}` },
+    );
+    expect(p.rxEndedAt).toBe(100);
+  });
+});
+
+describe('pair: seeded random disruptions keep both machines consistent', () => {
+  const disruptions = ['none', 'rx-abort', 'tx-abort', 'sever', 'partition', 'disk-full', 'rx-silent', 'tx-silent', 'stream-fails'] as const;
+
+  it.each(Array.from({ length: 40 }, (_, i) => i + 1))('seed %i', (seed) => {
+    const r = new SeededRandom(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r.next() * xs.length)]!;
+    const what = pick(disruptions);
+    const at = Math.floor(r.next() * 300);
+    const p = new SessionPair({ seed, hashing: r.next() < 0.3, send: { rateBitsPerSecond: 1e6 + Math.floor(r.next() * 15e6) } });
+    p.toSender.delayMs = p.toReceiver.delayMs = Math.floor(r.next() * 20);
+    p.datagrams.delayMs = Math.floor(r.next() * 20);
+    p.datagrams.loss = r.next() * 0.5;
+    if (p.digests.known === 0) p.at(Math.floor(r.next() * 200), () => p.revealDigests(p.layout.segmentCount, true));
+    const context = `seed ${seed}: ${what} at ${at} ms`;
+    p.at(at, () => {
+      if (what === 'rx-abort') p.rx.handleAbort(p.now, 'interrupted');
+      else if (what === 'tx-abort') p.tx!.abort(p.now, 'shutting down');
+      else if (what === 'sever') p.sever();
+      else if (what === 'partition') p.toSender.drop = p.toReceiver.drop = p.datagrams.drop = true;
+      else if (what === 'disk-full') p.disk.capacity = p.disk.temp ? p.disk.temp.written : 0;
+      else if (what === 'rx-silent') p.toSender.drop = true;
+      else if (what === 'tx-silent') p.toReceiver.drop = true;
+      else if (what === 'stream-fails') p.failStream('worker crashed');
+    });
+    p.connect().run();
+    expect(p.finished, context).toBe(true);
+    expect(
+      p.rxActions.filter((a) => a.type === 'done' || a.type === 'fail'),
+      context,
+    ).toHaveLength(1);
+    expect(
+      p.txActions.filter((a) => a.type === 'ended'),
+      context,
+    ).toHaveLength(1);
+    // The sender never counts a completion the receiver did not make; a failed receiver committed nothing.
+    if (p.txSummary?.outcome === 'completed') expect(p.rx.state, context).toBe('done');
+    if (p.rx.state === 'done') expect(Buffer.compare(Buffer.from(p.disk.files.get('/out/file.bin')!), Buffer.from(p.data)), context).toBe(0);
+    else expect(p.disk.files.size, context).toBe(0);
+    if (what === 'none') {
+      expect(p.rx.state, context).toBe('done');
+      expect(p.txSummary?.outcome, context).toBe('completed');
+    }
   });
 });

@@ -259,20 +259,21 @@ export class SessionPair {
   /** Jumps from deadline to deadline until both sides have ended (or `limitMs` of virtual time pass). */
   run(limitMs = 120_000): this {
     const end = this.now + limitMs;
-    for (let guard = 0; guard < 1_000_000; guard++) {
+    for (let stuck = 0; ;) {
       this.settle();
       if (this.finished) return this;
       const next = this.nextDeadline();
       if (next === undefined || next > end) return this;
+      stuck = next <= this.now ? stuck + 1 : 0;
+      this.checkProgress(stuck);
       this.now = Math.max(this.now, next);
       this.fire();
     }
-    throw new Error(`the pair did not settle by ${this.now} ms (receiver ${this.rx.state}, sender ${this.tx?.state})`);
   }
 
   /** Runs until virtual time `t` (even if both sides have ended). */
   runUntil(t: number): this {
-    for (let guard = 0; guard < 1_000_000; guard++) {
+    for (let stuck = 0; ;) {
       this.settle();
       const next = this.nextDeadline();
       if (next === undefined || next > t) {
@@ -280,10 +281,25 @@ export class SessionPair {
         this.fire();
         return this.settle();
       }
+      stuck = next <= this.now ? stuck + 1 : 0;
+      this.checkProgress(stuck);
       this.now = Math.max(this.now, next);
       this.fire();
     }
-    throw new Error(`the pair did not reach ${t} ms`);
+  }
+
+  /** A deadline that stays due after it fired is a machine that will spin its adapter. */
+  private checkProgress(stuck: number): void {
+    if (stuck < 1000) return;
+    const due = {
+      receiver: this.rx.pollTimeout(),
+      sender: this.tx?.pollTimeout(),
+      stream: this.stream?.pollTimeout(),
+      startPolicy: this.startPolicy?.pollTimeout(),
+    };
+    throw new Error(
+      `busy loop at ${this.now} ms: a deadline fires without effect (receiver ${this.rx.state}, sender ${this.tx?.state}, deadlines ${JSON.stringify(due)})`,
+    );
   }
 
   /** Both machines terminal, the sender's outcome handed out, nothing in flight. */
