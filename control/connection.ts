@@ -126,11 +126,13 @@ export abstract class ControlConnection {
       if (now >= this.handshakeDeadline) this.closeWith(this.handshakeTimeoutReason(), false);
       return;
     }
-    if (now - this.lastReceived >= this.idleTimeoutMs) {
+    // Compared as the sums pollTimeout hands out: `now - last >= interval` can be false at that
+    // very deadline in floating point, and the timer would fire for nothing, again and again.
+    if (now >= this.lastReceived + this.idleTimeoutMs) {
       this.closeWith(`peer silent for ${Math.round(now - this.lastReceived)} ms (idle timeout ${this.idleTimeoutMs} ms)`, false);
       return;
     }
-    if (now - this.lastSent >= this.heartbeatIntervalMs) this.send({ type: 'heartbeat' });
+    if (now >= this.lastSent + this.heartbeatIntervalMs) this.send({ type: 'heartbeat' });
   }
 
   pollTimeout(): number | undefined {

@@ -258,7 +258,8 @@ export class ReceiverSession {
     this.log('warn', `refused: ${why}`, { receiverId: this.hello?.receiverId, enrolledAs: this.hello?.auth?.name });
     this.conn.refuse(code, why);
     this.go(input, 'failed');
-    this.closeReason = this.conn.closeReason;
+    // Our own refusal, not the peer's protocol error (the connection closes as for one).
+    this.closeReason = `refused: ${why}`;
     this.actions.push({ type: 'ended', summary: this.summary() });
   }
 

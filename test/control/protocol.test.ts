@@ -124,6 +124,25 @@ describe('control protocol state machines', () => {
     expect(p.s.pollTimeout()).toBeUndefined();
   });
 
+  it('handleTimeout at pollTimeout() always acts, at fractional times too (no busy loop)', () => {
+    // In doubles (t + 500) - t < 500 and (t + 2000) - t < 2000: a deadline computed as a sum must
+    // be checked as one, or the timer fires, does nothing, and is due again at once.
+    const t = 116.8761312276685;
+    expect(t + 500 - t).toBeLessThan(500);
+    expect(t + 2000 - t).toBeLessThan(2000);
+    const r = new ReceiverConnection({ now: 0, handshakeTimeoutMs: 2000 });
+    r.start(0, hello);
+    r.handleBytes(t, encodeFrame(encodeMessage({ ...manifest, heartbeatIntervalMs: 500, idleTimeoutMs: 2000 })));
+    r.request();
+    // The sender says nothing more: heartbeats at t+500, t+1000, t+1500, then the idle timeout at t+2000.
+    let fired = 0;
+    for (let at = r.pollTimeout(); at !== undefined && fired < 10; at = r.pollTimeout(), fired++) r.handleTimeout(at);
+    expect(r.closed).toBe(true);
+    expect(fired).toBe(4);
+    expect(r.pollEvent()).toMatchObject({ type: 'manifest' });
+    expect(r.pollEvent()).toMatchObject({ type: 'closed', reason: 'peer silent for 2000 ms (idle timeout 2000 ms)' });
+  });
+
   it('drops a client that never says Hello after the handshake timeout', () => {
     const s = new SenderConnection({ now: 100, handshakeTimeoutMs: 2000 });
     expect(s.pollTimeout()).toBe(2100);

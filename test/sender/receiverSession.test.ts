@@ -180,7 +180,9 @@ describe('receiver session: open mode', () => {
     expect(codec.rxEvents.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'unsupported-codec' } });
     const full = new Pair({ maxReceivers: 2 }, { admit: () => false }).hello();
     expect(full.s.state).toBe('failed');
-    expect(full.summary!.reason).toMatch(/serving its maximum of 2 receivers/);
+    // The reason is the refusal, not a "protocol error" (the peer did nothing wrong).
+    expect(full.summary!.reason).toBe('refused: sender is serving its maximum of 2 receivers');
+    expect(codec.summary!.reason).toBe('refused: this sender offers raptorq; receiver has lt');
     expect(full.rxEvents.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'refused' } });
   });
 
