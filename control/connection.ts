@@ -83,6 +83,10 @@ export abstract class ControlConnection {
   /** The role's state table; throws RemoteProtocolError for whatever the peer got wrong. */
   protected abstract onMessage(message: ControlMessage): void;
   protected abstract handshakeTimeoutReason(): string;
+  /** The Error code the peer is told at a handshake timeout; undefined: close without a word. */
+  protected handshakeTimeoutCode(): ErrorCode | undefined {
+    return undefined;
+  }
 
   /**
    * The one inbound entry point. Whatever the peer got wrong (framing, encoding, a message the
@@ -123,7 +127,13 @@ export abstract class ControlConnection {
     this.now = now;
     if (this._closed) return;
     if (this.handshakeDeadline !== undefined) {
-      if (now >= this.handshakeDeadline) this.closeWith(this.handshakeTimeoutReason(), false);
+      if (now >= this.handshakeDeadline) {
+        // Say why before closing: a peer that hears nothing cannot tell a timeout from a refusal below the protocol (TLS).
+        const reason = this.handshakeTimeoutReason();
+        const code = this.handshakeTimeoutCode();
+        if (code !== undefined) this.send({ type: 'error', code, message: reason.slice(0, MAX_TEXT_LENGTH) });
+        this.closeWith(reason, false);
+      }
       return;
     }
     // Compared as the sums pollTimeout hands out: `now - last >= interval` can be false at that

@@ -34,6 +34,10 @@ export class SenderConnection extends ControlConnection {
     return `handshake not finished within ${this.handshakeTimeoutMs} ms (state ${this._state})`;
   }
 
+  protected override handshakeTimeoutCode(): ErrorCode {
+    return 'refused';
+  }
+
   /** Answers an enrolled receiver's Hello with the sender's proof and nonce (auth.ts). */
   challenge(c: Challenge): void {
     if (this.closed) return;

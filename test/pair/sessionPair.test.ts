@@ -246,7 +246,7 @@ describe('pair: timeouts, at the configured times', () => {
     expect(p.toReceiver.types()).toEqual([]);
   });
 
-  it("a receiver whose Hello never arrives: the sender's handshake timeout (no summary), the receiver sees the close", () => {
+  it("a receiver whose Hello never arrives: the sender's handshake timeout (no summary) reaches the receiver as a refusal saying why", () => {
     const p = new SessionPair({ receive: { connectTimeoutMs: 10_000 } });
     p.toSender.drop = true;
     p.connect().run();
@@ -254,7 +254,7 @@ describe('pair: timeouts, at the configured times', () => {
     expect(p.rxEndedAt).toBe(HANDSHAKE);
     expectEnds(
       p,
-      { state: 'failed', name: 'ReceiveError', message: /^the sender closed the connection before answering .*: peer closed the connection$/ },
+      { state: 'failed', name: 'ReceiveError', message: `sender refused: handshake not finished within ${HANDSHAKE} ms (state awaiting-hello) (refused)` },
       { state: 'failed' },
     );
     expect(p.txEnded).toBe(true);
