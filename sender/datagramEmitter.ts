@@ -59,6 +59,17 @@ export class DatagramEmitter {
     return unwrapSequence(this.sequence - 1, wire);
   }
 
+  /**
+   * A reported highestSequence unwrapped, or undefined when it lies ahead of everything sent (a
+   * forged datagram reached the receiver): unwrap would read it as 2^31 or more behind, which no
+   * real report is, and every symbol since would look unreported.
+   */
+  unwrapReported(wire: number): number | undefined {
+    const last = this.sequence - 1;
+    if (last < 0 || ((wire - (last % SEQUENCE_MODULUS)) | 0) > 0) return undefined;
+    return unwrapSequence(last, wire);
+  }
+
   /** When datagram `seq` (unwrapped) went out, if it did and is still remembered. */
   sentAt(seq: number): number | undefined {
     if (seq < 0 || seq >= this.sequence || this.sequence - seq > SEND_TIME_HISTORY) return undefined;

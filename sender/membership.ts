@@ -4,6 +4,7 @@
  * delay, and whether it is active (reported within `inactiveAfterMs`).
  */
 import type { Progress } from '../control/messages.js';
+import { nextLossEstimate, plausibleDelta } from './lossEstimate.js';
 import type { RateController } from './rateController.js';
 
 export class Member {
@@ -15,8 +16,12 @@ export class Member {
   lastReportAt: number;
   /** Source ids the latest report listed as lost, per open segment (when it listed them). */
   readonly missing = new Map<number, readonly number[]>();
-  private counts: { received: number; lost: number } | undefined;
+  private counts: { received: number; lost: number; highest: number } | undefined;
   private highestReported = -1;
+  /** The highest plausible highestSequence reported (unwrapped; -1 before any). */
+  highestSeen = -1;
+  /** The latest report's counters grew by more than was sent: its loss was ignored. */
+  implausible = false;
   private delayMs = 0;
 
   constructor(
@@ -51,10 +56,13 @@ export class Member {
   /**
    * `highest`: the report's highestSequence unwrapped; `sentAt`: when that datagram was sent (if
    * still remembered). Together they give the report delay, which the rate controller reads as
-   * queueing.
+   * queueing. `nextSequence`: the stream's next sequence number, which bounds how far the
+   * counters can grow (plausibleDelta).
    */
-  update(now: number, p: Progress, highest = -1, sentAt?: number): void {
+  update(now: number, p: Progress, highest = -1, sentAt?: number, nextSequence = Infinity): void {
     this.lastReportAt = now;
+    this.implausible = false;
+    this.highestSeen = Math.max(this.highestSeen, highest);
     // Only a report that advances highestSequence measures delay: a keep-alive repeating an old
     // one says the later symbols did not come, not that they are slow.
     let delaySample: number | undefined;
@@ -73,14 +81,17 @@ export class Member {
     this.missing.clear();
     for (const e of p.open) if (e.missing) this.missing.set(e.index, e.missing);
     const last = this.counts;
-    this.counts = { received: p.datagramsReceived, lost: p.datagramsLost };
+    this.counts = { received: p.datagramsReceived, lost: p.datagramsLost, highest };
     if (!last) return;
     const dr = p.datagramsReceived - last.received;
     const dl = p.datagramsLost - last.lost;
     if (dr < 0 || dl < 0 || dr + dl === 0) return;
+    if (!plausibleDelta(dr, dl, nextSequence - 1 - last.highest)) {
+      this.implausible = true;
+      return;
+    }
     this.rate?.onReport(now, dr, dl, this.datagramBytes, delaySample);
-    const alpha = Math.min(0.5, (dr + dl) / (dr + dl + 2000));
-    this.lossEstimate = Math.min(0.9, this.lossEstimate * (1 - alpha) + (dl / (dr + dl)) * alpha);
+    this.lossEstimate = nextLossEstimate(this.lossEstimate, dr, dl, 0.9);
   }
 
   /**
@@ -121,9 +132,9 @@ export class Membership {
     return this.members.get(id);
   }
 
-  report(id: string, now: number, p: Progress, highest?: number, sentAt?: number): Member | undefined {
+  report(id: string, now: number, p: Progress, highest?: number, sentAt?: number, nextSequence?: number): Member | undefined {
     const m = this.members.get(id);
-    m?.update(now, p, highest, sentAt);
+    m?.update(now, p, highest, sentAt, nextSequence);
     return m;
   }
 

@@ -247,9 +247,13 @@ export class SharedStream implements StreamCore {
   handleProgress(now: number, id: string, p: Progress): void {
     this.now = now;
     if (this.finished) return;
-    const highest = this.emitter.unwrap(p.highestSequence);
-    const m = this.members.report(id, now, p, highest, this.emitter.sentAt(highest));
-    if (!m) return;
+    const known = this.members.get(id);
+    if (!known) return;
+    // A highestSequence beyond anything sent came from a forged datagram: the member's last real
+    // one stands (no delay sample, the same symbols in flight).
+    const highest = this.emitter.unwrapReported(p.highestSequence) ?? known.highestSeen;
+    const m = this.members.report(id, now, p, highest, this.emitter.sentAt(highest), this.emitter.nextSequence)!;
+    if (m.implausible) this.stats.implausibleReports++;
     this.lastFeedbackAt = now;
     let worst = 0;
     for (const a of this.members.active(now)) worst = Math.max(worst, a.lossEstimate);

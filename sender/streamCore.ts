@@ -35,6 +35,11 @@ export interface StreamStats {
   rateBytesPerSecond: number;
   /** Adaptive-rate cuts (unicast). */
   congestionEvents: number;
+  /**
+   * Reports whose counters grew by more than the stream sent since the previous one (forged
+   * datagrams reached the receiver): their loss was ignored.
+   */
+  implausibleReports: number;
 }
 
 export function emptyStreamStats(): StreamStats {
@@ -51,6 +56,7 @@ export function emptyStreamStats(): StreamStats {
     lossEstimate: 0,
     rateBytesPerSecond: 0,
     congestionEvents: 0,
+    implausibleReports: 0,
   };
 }
 

@@ -41,6 +41,7 @@ import { MAX_MISSING_LISTED, type Progress, type SegmentProgress } from '../cont
 import { DatagramEmitter } from './datagramEmitter.js';
 import { OpenSegment } from './openSegment.js';
 import { RateController } from './rateController.js';
+import { MAX_LOSS_ESTIMATE, nextLossEstimate, plausibleDelta } from './lossEstimate.js';
 import { lostTail, mayStillArrive, repairFor, tailIds } from './recoveryPlanning.js';
 import { SegmentLoader } from './segmentLoader.js';
 import { emptyStreamStats, type RecoveryMode, type StreamCore, type StreamStats } from './streamCore.js';
@@ -88,12 +89,6 @@ const HEAVY_LOSS = 0.5;
 const SILENT_RUN = 64;
 /** Most symbols of one stall burst (see stallBurst). */
 const MAX_STALL_BURST = 1 << 16;
-/**
- * Ceiling of the loss estimate: repair is sized as needed/(1 − p), so p must stay below 1, but a
- * receiver behind 99.9 % loss needs ~1000 datagrams per symbol, and a lower ceiling would owe it
- * a small fraction of what it takes.
- */
-export const MAX_LOSS_ESTIMATE = 0.999;
 /** Datagrams reported before `auto` trusts the long-run loss rate. */
 const AUTO_MIN_SAMPLES = 1000;
 
@@ -118,7 +113,8 @@ export class UnicastStream implements StreamCore {
   /** Stall bursts since a report last showed the path delivering (see stallBurst). */
   private stallsInARow = 0;
   private lastFeedbackAt: number;
-  private lastReport = { received: 0, lost: 0 };
+  /** The counters the loss estimate last took in, and the highestSequence they came with. */
+  private lastReport: { received: number; lost: number; highest: number };
   private now: number;
   private _finished = false;
   private _finishReason = '';
@@ -144,6 +140,7 @@ export class UnicastStream implements StreamCore {
     this.inFlightHorizonMs = init.inFlightHorizonMs ?? 50;
     this.recovery = init.recovery ?? 'auto';
     this.lastFeedbackAt = init.now;
+    this.lastReport = { received: 0, lost: 0, highest: (init.firstSequence ?? 0) - 1 };
     if (init.layout.segmentCount === 0) this.finish('complete');
   }
 
@@ -197,7 +194,9 @@ export class UnicastStream implements StreamCore {
   handleProgress(now: number, _id: string, p: Progress): void {
     this.now = now;
     if (this._finished) return;
-    const highest = this.unwrap(p.highestSequence);
+    // A highestSequence beyond anything sent came from a forged datagram: the last real one
+    // stands (no news, no delay sample, the same symbols in flight).
+    const highest = this.emitter.unwrapReported(p.highestSequence) ?? Math.max(this.highestReported, this.lastReport.highest);
     // Only news holds the stall guard off: a report that repeats an old highestSequence while
     // later symbols went out says those did not come (heavy loss, or a dead path), and the
     // receiver may report like that for as long as its connection lives.
@@ -218,14 +217,16 @@ export class UnicastStream implements StreamCore {
     }
     const dr = p.datagramsReceived - this.lastReport.received;
     const dl = p.datagramsLost - this.lastReport.lost;
-    if (dr >= 0 && dl >= 0 && dr + dl > 0) {
+    if (dr >= 0 && dl >= 0 && dr + dl > 0 && !plausibleDelta(dr, dl, this.emitter.nextSequence - 1 - this.lastReport.highest)) {
+      this.stats.implausibleReports++;
+      this.lastReport = { received: p.datagramsReceived, lost: p.datagramsLost, highest };
+    } else if (dr >= 0 && dl >= 0 && dr + dl > 0) {
       const sample = dl / (dr + dl);
       // Symbols arrive again: stall bursts start small. Behind heavy loss an arrival now and
       // then does not mean the path is back.
       if (sample < HEAVY_LOSS) this.stallsInARow = 0;
-      const alpha = Math.min(0.5, (dr + dl) / (dr + dl + 2000));
-      this.stats.lossEstimate = Math.min(MAX_LOSS_ESTIMATE, this.stats.lossEstimate * (1 - alpha) + sample * alpha);
-      this.lastReport = { received: p.datagramsReceived, lost: p.datagramsLost };
+      this.stats.lossEstimate = nextLossEstimate(this.stats.lossEstimate, dr, dl);
+      this.lastReport = { received: p.datagramsReceived, lost: p.datagramsLost, highest };
       if (this.rate) {
         this.emitter.setRate(now, this.rate.onReport(now, dr, dl, this.datagramBytes, delaySample));
         this.stats.congestionEvents = this.rate.congestionEvents;
@@ -459,11 +460,6 @@ export class UnicastStream implements StreamCore {
     }
     seg.recordSent(this.emitter.nextSequence, now);
     return this.emitter.emit(now, seg.index, esi, symbol, into);
-  }
-
-  /** Maps a wire (u32) sequence number to the stream's unwrapped numbering. */
-  private unwrap(wire: number): number {
-    return this.emitter.unwrap(wire);
   }
 
 }

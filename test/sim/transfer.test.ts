@@ -93,3 +93,24 @@ describe('a fountain behind 99.9 % loss', () => {
     expect(Buffer.compare(Buffer.from(sim.output), Buffer.from(small))).toBe(0);
   });
 });
+
+describe('forged sequence numbers (open mode, the right session id)', () => {
+  it('leave the receiver\'s loss count and the sender\'s loss estimate at the true loss', () => {
+    // One forged copy (random sequence number) per ~10 real datagrams, 5 % real loss.
+    const seed = 11;
+    const sim = run(0.05, seed, { forged: 0.1 });
+    expect(sim.completedAt, `seed ${seed}`).toBeDefined();
+    expect(Buffer.compare(Buffer.from(sim.output), Buffer.from(data)), `seed ${seed}`).toBe(0);
+    expect(sim.forgedSent).toBeGreaterThan(100);
+    const rx = sim.core!.stats;
+    // About half the forged numbers lie ahead (serial arithmetic): dropped, not counted as loss.
+    expect(rx.drops['sequence-jump']).toBeGreaterThan(sim.forgedSent * 0.3);
+    // Only the real loss counts (less a lost tail the receiver cannot see).
+    expect(rx.datagramsLost, `seed ${seed}`).toBeLessThanOrEqual(sim.dataLost);
+    expect(rx.datagramsLost, `seed ${seed}`).toBeGreaterThan(sim.dataLost * 0.9);
+    expect(rx.sequence.received + rx.sequence.stale, `seed ${seed}`).toBeLessThanOrEqual(sim.dataSent - sim.dataLost + sim.forgedSent);
+    expect(sim.stream!.stats.lossEstimate, `seed ${seed}`).toBeLessThan(0.15);
+    expect(sim.stream!.stats.datagramsSent / sim.dataSent).toBe(1);
+    expect(sim.dataSent, `seed ${seed}`).toBeLessThan(1.2 * (data.length / 1392));
+  });
+});
