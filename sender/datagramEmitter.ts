@@ -30,6 +30,16 @@ export class DatagramEmitter {
   private readonly sendTimes = new Float64Array(SEND_TIME_HISTORY);
   private readonly bucket: TokenBucket;
 
+  /** The emitter of a stream core made from `init`, paced at `rateBytesPerSecond` to begin with. */
+  static forStream(
+    init: { sessionId: number; layout: { symbolSize: number }; integrity: IntegrityScheme; now: number; firstSequence?: number },
+    rateBytesPerSecond: number,
+    stats: DatagramEmitterInit['stats'],
+  ): DatagramEmitter {
+    const { sessionId, integrity, now, firstSequence } = init;
+    return new DatagramEmitter({ sessionId, symbolSize: init.layout.symbolSize, integrity, rateBytesPerSecond, now, firstSequence, stats });
+  }
+
   constructor(private readonly init: DatagramEmitterInit) {
     this.sequence = init.firstSequence ?? 0;
     this.datagramBytes = datagramLength(init.symbolSize, init.integrity);

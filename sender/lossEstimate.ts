@@ -1,8 +1,9 @@
 /**
  * A receiver's loss as a stream core learns it from Progress counters, shared by the unicast
  * stream and the shared stream's members: the EWMA of its lost/(received+lost) deltas, its
- * ceiling, and which deltas are plausible at all.
+ * ceiling, which deltas are plausible at all, and the loss repair is planned with.
  */
+import type { DatagramEmitter } from './datagramEmitter.js';
 
 /**
  * Ceiling of the loss estimate: repair is sized as needed/(1 − p), so p must stay below 1, but a
@@ -32,4 +33,24 @@ export function plausibleDelta(dr: number, dl: number, sentSince: number): boole
 export function nextLossEstimate(estimate: number, dr: number, dl: number, ceiling = MAX_LOSS_ESTIMATE): number {
   const alpha = Math.min(0.5, (dr + dl) / (dr + dl + 2000));
   return Math.min(ceiling, estimate * (1 - alpha) + (dl / (dr + dl)) * alpha);
+}
+
+/**
+ * Behind heavy loss (the estimate at least HEAVY_LOSS), a run of at least SILENT_RUN datagrams
+ * past a report's highestSequence, old enough to have arrived, says the loss is at least that
+ * run's (planningLoss).
+ */
+export const HEAVY_LOSS = 0.5;
+const SILENT_RUN = 64;
+
+/**
+ * The loss to plan repair with after a report written after datagram `highest` (unwrapped):
+ * the estimate, or more when behind heavy loss. The receiver's counters learn of loss only when a
+ * datagram arrives, so behind very heavy loss they lag by thousands of datagrams; then a long run
+ * the report has not passed, though it went out before `lostBefore` (the in-flight horizon), says
+ * the loss is at least that run's.
+ */
+export function planningLoss(estimate: number, emitter: DatagramEmitter, highest: number, lostBefore: number): number {
+  const silent = estimate >= HEAVY_LOSS ? emitter.sentBetween(highest, lostBefore) : 0;
+  return silent >= SILENT_RUN ? Math.max(estimate, Math.min(MAX_LOSS_ESTIMATE, silent / (silent + 1))) : estimate;
 }

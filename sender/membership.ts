@@ -6,6 +6,7 @@
 import type { Progress } from '../control/messages.js';
 import { nextLossEstimate, plausibleDelta } from './lossEstimate.js';
 import type { RateController } from './rateController.js';
+import { ReportDelay } from './reportDelay.js';
 
 export class Member {
   completeBelow = 0;
@@ -17,12 +18,12 @@ export class Member {
   /** Source ids the latest report listed as lost, per open segment (when it listed them). */
   readonly missing = new Map<number, readonly number[]>();
   private counts: { received: number; lost: number; highest: number } | undefined;
-  private highestReported = -1;
+  /** How old the newest datagram its reports cover is (in-flight horizon, queueing delay). */
+  readonly delay = new ReportDelay();
   /** The highest plausible highestSequence reported (unwrapped; -1 before any). */
   highestSeen = -1;
   /** The latest report's counters grew by more than was sent: its loss was ignored. */
   implausible = false;
-  private delayMs = 0;
 
   constructor(
     readonly id: string,
@@ -63,16 +64,7 @@ export class Member {
     this.lastReportAt = now;
     this.implausible = false;
     this.highestSeen = Math.max(this.highestSeen, highest);
-    // Only a report that advances highestSequence measures delay: a keep-alive repeating an old
-    // one says the later symbols did not come, not that they are slow.
-    let delaySample: number | undefined;
-    if (highest > this.highestReported && sentAt !== undefined) {
-      this.highestReported = highest;
-      const age = now - sentAt;
-      this.delayMs = Math.max(age, this.delayMs * 0.95);
-      // The receiver held that datagram heldMs before reporting: not a queue.
-      delaySample = Math.max(0, age - (p.heldMs ?? 0));
-    }
+    const delaySample = this.delay.update(now, highest, sentAt, p.heldMs);
     this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, this.segmentCount));
     for (const i of p.completeAbove) if (i < this.segmentCount) this.completeAbove.add(i);
     for (const i of this.completeAbove) if (i < this.completeBelow) this.completeAbove.delete(i);
@@ -94,12 +86,9 @@ export class Member {
     this.lossEstimate = nextLossEstimate(this.lossEstimate, dr, dl, 0.9);
   }
 
-  /**
-   * Decaying maximum of "report arrival − send time of its highestSequence": symbols queue in
-   * socket buffers, and younger unreported ones are in flight, not lost.
-   */
+  /** See ReportDelay.ms. */
   get reportDelayMs(): number {
-    return this.delayMs;
+    return this.delay.ms;
   }
 }
 
