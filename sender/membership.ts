@@ -24,6 +24,8 @@ export class Member {
   highestSeen = -1;
   /** The latest report's counters grew by more than was sent: its loss was ignored. */
   implausible = false;
+  /** The loss sample of the latest report's counters (lost / (received + lost) of their growth), if it gave one. */
+  lastSample: number | undefined;
 
   constructor(
     readonly id: string,
@@ -63,6 +65,7 @@ export class Member {
   update(now: number, p: Progress, highest = -1, sentAt?: number, nextSequence = Infinity): void {
     this.lastReportAt = now;
     this.implausible = false;
+    this.lastSample = undefined;
     this.highestSeen = Math.max(this.highestSeen, highest);
     const delaySample = this.delay.update(now, highest, sentAt, p.heldMs);
     this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, this.segmentCount));
@@ -83,7 +86,8 @@ export class Member {
       return;
     }
     this.rate?.onReport(now, dr, dl, this.datagramBytes, delaySample);
-    this.lossEstimate = nextLossEstimate(this.lossEstimate, dr, dl, 0.9);
+    this.lastSample = dl / (dr + dl);
+    this.lossEstimate = nextLossEstimate(this.lossEstimate, dr, dl);
   }
 
   /** See ReportDelay.ms. */
@@ -92,8 +96,17 @@ export class Member {
   }
 }
 
+/**
+ * A member silent for `inactiveAfterMs` is inactive, so that a stalled or dying receiver holds
+ * nobody hostage; but while no reporting member needs anything, the silent ones that still need
+ * segments count: nobody is held up then, and a member behind very heavy loss reports only once
+ * something arrives, so the fountain must keep flowing for it (as a unicast stream does).
+ */
 export class Membership {
   private readonly members = new Map<string, Member>();
+  /** Bumped on every add, removal and report: the cached silentServed answer is for one version and time. */
+  private version = 0;
+  private served = { version: -1, now: NaN, silent: false };
 
   constructor(
     private readonly segmentCount: number,
@@ -110,11 +123,13 @@ export class Membership {
   add(id: string, window: number, now: number): Member {
     const m = new Member(id, window, this.segmentCount, now, this.newRate?.(now), this.datagramBytes);
     this.members.set(id, m);
+    this.version++;
     return m;
   }
 
   remove(id: string): void {
     this.members.delete(id);
+    this.version++;
   }
 
   get(id: string): Member | undefined {
@@ -124,11 +139,31 @@ export class Membership {
   report(id: string, now: number, p: Progress, highest?: number, sentAt?: number, nextSequence?: number): Member | undefined {
     const m = this.members.get(id);
     m?.update(now, p, highest, sentAt, nextSequence);
+    this.version++;
     return m;
   }
 
   isActive(m: Member, now: number): boolean {
+    return this.reporting(m, now) || (!m.complete && this.silentServed(now));
+  }
+
+  private reporting(m: Member, now: number): boolean {
     return now - m.lastReportAt <= this.inactiveAfterMs;
+  }
+
+  /** No reporting member needs anything: silent members that still do count (see the class doc). */
+  private silentServed(now: number): boolean {
+    if (this.served.version !== this.version || this.served.now !== now) {
+      let silent = true;
+      for (const m of this.members.values()) {
+        if (this.reporting(m, now) && !m.complete) {
+          silent = false;
+          break;
+        }
+      }
+      this.served = { version: this.version, now, silent };
+    }
+    return this.served.silent;
   }
 
   *active(now: number): Generator<Member> {

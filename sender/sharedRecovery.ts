@@ -79,12 +79,13 @@ export class SharedRecovery {
    * it. So does a member that has not started the segment while its sources are still on their
    * way to it (sent after the report's highest sequence): its reports lag behind the stream, and
    * its list of losses will come. Repair is for losses too many to list cheaply, and segments the
-   * member never started, whose sources all went past it.
+   * member never started, whose sources all went past it. `loss`: the loss to plan repair with
+   * for `m` (planningLoss).
    */
-  owedRepair(now: number, seg: SharedSegment, m: Member, started: boolean, needed: number, coming: number, highest: number, lostBefore: number): number {
+  owedRepair(now: number, seg: SharedSegment, m: Member, loss: number, started: boolean, needed: number, coming: number, highest: number, lostBefore: number): number {
     const shortfall = needed - coming;
     if (shortfall <= 0) return 0;
-    if (!this.resendsPay(now, seg)) return repairFor(shortfall, m.lossEstimate);
+    if (!this.resendsPay(now, seg)) return repairFor(shortfall, loss);
     const listed = m.missing.get(seg.index);
     if (seg.pendingSource > 0) {
       // Sources still going out: resend what is listed lost so far, owe nothing yet.
@@ -94,12 +95,12 @@ export class SharedRecovery {
     const arq = this.mode === 'resend';
     // Resent alone, a member's many losses add to the others'; combined, they pair with them, and
     // a few repair symbols would cost this segment a RaptorQ decode at every member that got them.
-    if (!arq && this.combineMax === 1 && needed > seg.sourceSymbols * RESEND_MAX_FRACTION) return repairFor(shortfall, m.lossEstimate);
+    if (!arq && this.combineMax === 1 && needed > seg.sourceSymbols * RESEND_MAX_FRACTION) return repairFor(shortfall, loss);
     // A member behind the stream (its report not yet past the segment's sources) is owed nothing
     // yet: repair for its expected loss would cost that segment a RaptorQ decode at every member,
     // while its list of losses is on its way.
     if (!listed && (started || coming > 0)) return 0;
-    if (!listed && !arq) return repairFor(shortfall, m.lossEstimate);
+    if (!listed && !arq) return repairFor(shortfall, loss);
     // ARQ, and the member never started the segment though none of it can still arrive: its
     // sources went out while the segment lay beyond the member's window (it drops those), or all
     // were lost. It gets them again; without this only the stall guard's few symbols every

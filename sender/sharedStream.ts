@@ -6,7 +6,7 @@
  * when its control connection dies (`removeMember`). A member that has not reported for
  * `inactiveAfterMs` is inactive: its needs neither keep segments open nor call for symbols, so a
  * stalled or dying receiver holds nobody hostage; when it reports again it catches up like a
- * late joiner.
+ * late joiner. While no reporting member needs anything, silent members are served (membership.ts).
  *
  * Which segment: the open segments, the next one to open and their turns (sharedRotation.ts).
  *
@@ -20,6 +20,7 @@ import type { Progress } from '../control/messages.js';
 import { maxCombinedSymbols } from '../encoder/datagram.js';
 import { rateFloorBytesPerSecond } from './constants.js';
 import { DatagramEmitter } from './datagramEmitter.js';
+import { planningLoss } from './lossEstimate.js';
 import { Membership } from './membership.js';
 import { RateController } from './rateController.js';
 import { SegmentLoader } from './segmentLoader.js';
@@ -153,9 +154,13 @@ export class SharedStream implements StreamCore {
     // A highestSequence beyond anything sent came from a forged datagram: the member's last real
     // one stands (no delay sample, the same symbols in flight).
     const highest = this.emitter.unwrapReported(p.highestSequence) ?? known.highestSeen;
+    const before = known.delay.highest;
     const m = this.members.report(id, now, p, highest, this.emitter.sentAt(highest), this.emitter.nextSequence)!;
     if (m.implausible) this.stats.implausibleReports++;
-    this.stall.feedback(now);
+    // As in unicast: only news holds the stall guard off, and bursts grow while no member's
+    // counters show the path delivering.
+    this.stall.report(now, highest, before, this.emitter.nextSequence - 1);
+    if (m.lastSample !== undefined) this.stall.sample(m.lastSample);
     let worst = 0;
     for (const a of this.members.active(now)) worst = Math.max(worst, a.lossEstimate);
     this.stats.lossEstimate = worst;
@@ -166,7 +171,8 @@ export class SharedStream implements StreamCore {
     }
     if (!this.init.fixedRate) this.emitter.setRate(now, this.members.slowestRate(now) ?? this.init.rateBytesPerSecond);
     const lostBefore = now - m.delay.horizon(this.horizonMs);
-    const survive = 1 - m.lossEstimate;
+    const loss = planningLoss(m.lossEstimate, this.emitter, highest, lostBefore);
+    const survive = 1 - loss;
     for (const seg of this.open.values()) {
       if (!m.needs(seg.index) || !m.inWindow(seg.index)) {
         seg.owedBy.delete(id);
@@ -175,7 +181,7 @@ export class SharedStream implements StreamCore {
       const entry = p.open.find((e) => e.index === seg.index);
       const needed = entry ? entry.needed : seg.sourceSymbols;
       const coming = (seg.inFlight(highest, lostBefore) + seg.pendingSource) * survive;
-      seg.owedBy.set(id, this.recovery.owedRepair(now, seg, m, entry !== undefined, needed, coming, highest, lostBefore));
+      seg.owedBy.set(id, this.recovery.owedRepair(now, seg, m, loss, entry !== undefined, needed, coming, highest, lostBefore));
     }
     this.rotation.closeUnneeded(now);
     this.loader.discard((i) => !this.members.anyActiveNeedsSegment(i, now) && !(this.init.carousel && i === this.rotation.carouselNext));
@@ -205,9 +211,10 @@ export class SharedStream implements StreamCore {
       // Members may have gone quiet: what only inactive ones need is closed.
       this.rotation.closeUnneeded(now);
       if (this.open.size === 0) return undefined;
-      // Reports may be lost or stale: a few symbols for the oldest open segment, then wait again.
+      // Reports may be lost or stale: a burst for the oldest open segment, then wait again.
       seg = [...this.open.values()].sort((a, b) => a.index - b.index)[0]!;
-      for (const id of this.members.activeIds(now)) if (this.members.get(id)!.needs(seg.index)) seg.owedBy.set(id, Math.max(seg.owedBy.get(id) ?? 0, 4));
+      const burst = this.stall.burst(seg.sourceSymbols, this.emitter.rateBytesPerSecond, this.datagramBytes);
+      for (const id of this.members.activeIds(now)) if (this.members.get(id)!.needs(seg.index)) seg.owedBy.set(id, Math.max(seg.owedBy.get(id) ?? 0, burst));
       this.stats.stallBursts++;
       this.stall.fired(now);
       if (seg.owed === 0) return undefined;

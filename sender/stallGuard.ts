@@ -5,6 +5,8 @@
  * argument.
  */
 
+import { HEAVY_LOSS } from './lossEstimate.js';
+
 /** Most symbols of one stall burst (see burst). */
 const MAX_STALL_BURST = 1 << 16;
 
@@ -20,14 +22,24 @@ export class StallGuard {
     this.lastFeedbackAt = now;
   }
 
-  /** Feedback with news came at `now`: the guard waits another timeoutMs. */
-  feedback(now: number): void {
-    this.lastFeedbackAt = now;
+  /**
+   * A report written after datagram `highest` came at `now`; the receiver's previous highest was
+   * `before` and the stream's last datagram is `lastSent` (all unwrapped). Only news holds the
+   * guard off: a report that repeats an old highestSequence while later symbols went out says
+   * those did not come (heavy loss, or a dead path), and a receiver may report like that for as
+   * long as its connection lives.
+   */
+  report(now: number, highest: number, before: number, lastSent: number): void {
+    if (highest > before || highest >= lastSent) this.lastFeedbackAt = now;
   }
 
-  /** Feedback shows the path delivering: bursts start small again. */
-  delivering(): void {
-    this.inARow = 0;
+  /**
+   * A report's loss sample (lost / (received + lost) of its counters' growth). Symbols arrive
+   * again: bursts start small. Behind heavy loss an arrival now and then does not mean the path
+   * is back.
+   */
+  sample(loss: number): void {
+    if (loss < HEAVY_LOSS) this.inARow = 0;
   }
 
   /** A burst is due at `now` (with `open` segments open). */

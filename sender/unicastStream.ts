@@ -24,7 +24,7 @@
  */
 import type { Progress } from '../control/messages.js';
 import { DatagramEmitter } from './datagramEmitter.js';
-import { HEAVY_LOSS, nextLossEstimate, planningLoss, plausibleDelta } from './lossEstimate.js';
+import { nextLossEstimate, planningLoss, plausibleDelta } from './lossEstimate.js';
 import { OpenSegment } from './openSegment.js';
 import { RateController } from './rateController.js';
 import { repairFor } from './recoveryPlanning.js';
@@ -135,10 +135,7 @@ export class UnicastStream implements StreamCore {
     // A highestSequence beyond anything sent came from a forged datagram: the last real one
     // stands (no news, no delay sample, the same symbols in flight).
     const highest = this.emitter.unwrapReported(p.highestSequence) ?? Math.max(this.delay.highest, this.lastReport.highest);
-    // Only news holds the stall guard off: a report that repeats an old highestSequence while
-    // later symbols went out says those did not come (heavy loss, or a dead path), and the
-    // receiver may report like that for as long as its connection lives.
-    if (highest > this.delay.highest || highest >= this.emitter.nextSequence - 1) this.stall.feedback(now);
+    this.stall.report(now, highest, this.delay.highest, this.emitter.nextSequence - 1);
     const delaySample = this.delay.update(now, highest, this.emitter.sentAt(highest), p.heldMs);
     this.takeCounts(now, p, highest, delaySample);
     this.stats.rateBytesPerSecond = this.emitter.rateBytesPerSecond;
@@ -168,9 +165,7 @@ export class UnicastStream implements StreamCore {
       this.stats.implausibleReports++;
       return;
     }
-    // Symbols arrive again: stall bursts start small. Behind heavy loss an arrival now and
-    // then does not mean the path is back.
-    if (dl / (dr + dl) < HEAVY_LOSS) this.stall.delivering();
+    this.stall.sample(dl / (dr + dl));
     this.stats.lossEstimate = nextLossEstimate(this.stats.lossEstimate, dr, dl);
     if (this.rate) {
       this.emitter.setRate(now, this.rate.onReport(now, dr, dl, this.datagramBytes, delaySample));

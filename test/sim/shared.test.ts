@@ -197,3 +197,18 @@ describe('plain resends (selective repeat) with small segments', () => {
     expect(plain.stream.stats.stallBursts).toBeLessThan(5);
   });
 });
+
+describe('a shared fountain behind 99.9 % loss', () => {
+  it('keeps sending while the member still needs symbols, and it completes', () => {
+    // 12 source symbols; about one datagram in 1,000 arrives, so ~12,000 must go out. The member
+    // reports only when something arrives (and keep-alives repeating an old highestSequence).
+    const small = new SeededRandom(5).fill(new Uint8Array(16 << 10));
+    const seed = 3;
+    const sim = new SharedSimulation({ data: small, codec, segmentSize: 1 << 20, rateBytesPerSecond: 50e6, seed, receivers: [{ id: 'far', loss: 0.999 }], stream: { fixedRate: true, recovery: 'fountain' }, maxVirtualMs: 60_000 }).run();
+    const far = sim.receivers[0]!;
+    expect(far.completedAt, `seed ${seed}`).toBeDefined();
+    expect(far.completedAt!, `seed ${seed}`).toBeLessThan(8_000);
+    expect(Buffer.compare(Buffer.from(far.output), Buffer.from(small))).toBe(0);
+    expect(sim.stream.stats.datagramsSent).toBeGreaterThan(5_000);
+  });
+});
