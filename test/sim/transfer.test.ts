@@ -83,7 +83,7 @@ describe('a fountain behind 99.9 % loss', () => {
   it('keeps the symbols flowing while the receiver needs them, and completes', () => {
     // 12 source symbols; about one datagram in 1,000 arrives, so ~12,000 must go out. The receiver
     // reports only when something arrives: the stream must not fall back to a few symbols per
-    // stall (it sent ~1,200 datagrams a minute that way and never finished).
+    // stall, which would take hours to get 12 symbols through.
     const small = new SeededRandom(5).fill(new Uint8Array(16 << 10));
     const sim = new SimulatedTransfer({ data: small, codec, segmentSize: 1 << 20, loss: 0.999, seed: 3, rateBytesPerSecond: 50e6, fixedRate: true, recovery: 'fountain', idleTimeoutMs: 100_000, maxVirtualMs: 60_000 }).run();
     expect(sim.completedAt, 'seed 3').toBeDefined();
