@@ -30,6 +30,16 @@ export class DatagramEmitter {
   private readonly sendTimes = new Float64Array(SEND_TIME_HISTORY);
   private readonly bucket: TokenBucket;
 
+  /** The emitter of a stream core made from `init`, paced at `rateBytesPerSecond` to begin with. */
+  static forStream(
+    init: { sessionId: number; layout: { symbolSize: number }; integrity: IntegrityScheme; now: number; firstSequence?: number },
+    rateBytesPerSecond: number,
+    stats: DatagramEmitterInit['stats'],
+  ): DatagramEmitter {
+    const { sessionId, integrity, now, firstSequence } = init;
+    return new DatagramEmitter({ sessionId, symbolSize: init.layout.symbolSize, integrity, rateBytesPerSecond, now, firstSequence, stats });
+  }
+
   constructor(private readonly init: DatagramEmitterInit) {
     this.sequence = init.firstSequence ?? 0;
     this.datagramBytes = datagramLength(init.symbolSize, init.integrity);
@@ -57,6 +67,17 @@ export class DatagramEmitter {
   /** Maps a wire (u32) sequence number a receiver reports to the unwrapped numbering. */
   unwrap(wire: number): number {
     return unwrapSequence(this.sequence - 1, wire);
+  }
+
+  /**
+   * A reported highestSequence unwrapped, or undefined when it lies ahead of everything sent (a
+   * forged datagram reached the receiver): unwrap would read it as 2^31 or more behind, which no
+   * real report is, and every symbol since would look unreported.
+   */
+  unwrapReported(wire: number): number | undefined {
+    const last = this.sequence - 1;
+    if (last < 0 || ((wire - (last % SEQUENCE_MODULUS)) | 0) > 0) return undefined;
+    return unwrapSequence(last, wire);
   }
 
   /** When datagram `seq` (unwrapped) went out, if it did and is still remembered. */

@@ -4,7 +4,9 @@
  * delay, and whether it is active (reported within `inactiveAfterMs`).
  */
 import type { Progress } from '../control/messages.js';
+import { nextLossEstimate, plausibleDelta } from './lossEstimate.js';
 import type { RateController } from './rateController.js';
+import { ReportDelay } from './reportDelay.js';
 
 export class Member {
   completeBelow = 0;
@@ -15,9 +17,15 @@ export class Member {
   lastReportAt: number;
   /** Source ids the latest report listed as lost, per open segment (when it listed them). */
   readonly missing = new Map<number, readonly number[]>();
-  private counts: { received: number; lost: number } | undefined;
-  private highestReported = -1;
-  private delayMs = 0;
+  private counts: { received: number; lost: number; highest: number } | undefined;
+  /** How old the newest datagram its reports cover is (in-flight horizon, queueing delay). */
+  readonly delay = new ReportDelay();
+  /** The highest plausible highestSequence reported (unwrapped; -1 before any). */
+  highestSeen = -1;
+  /** The latest report's counters grew by more than was sent: its loss was ignored. */
+  implausible = false;
+  /** The loss sample of the latest report's counters (lost / (received + lost) of their growth), if it gave one. */
+  lastSample: number | undefined;
 
   constructor(
     readonly id: string,
@@ -51,20 +59,15 @@ export class Member {
   /**
    * `highest`: the report's highestSequence unwrapped; `sentAt`: when that datagram was sent (if
    * still remembered). Together they give the report delay, which the rate controller reads as
-   * queueing.
+   * queueing. `nextSequence`: the stream's next sequence number, which bounds how far the
+   * counters can grow (plausibleDelta).
    */
-  update(now: number, p: Progress, highest = -1, sentAt?: number): void {
+  update(now: number, p: Progress, highest = -1, sentAt?: number, nextSequence = Infinity): void {
     this.lastReportAt = now;
-    // Only a report that advances highestSequence measures delay: a keep-alive repeating an old
-    // one says the later symbols did not come, not that they are slow.
-    let delaySample: number | undefined;
-    if (highest > this.highestReported && sentAt !== undefined) {
-      this.highestReported = highest;
-      const age = now - sentAt;
-      this.delayMs = Math.max(age, this.delayMs * 0.95);
-      // The receiver held that datagram heldMs before reporting: not a queue.
-      delaySample = Math.max(0, age - (p.heldMs ?? 0));
-    }
+    this.implausible = false;
+    this.lastSample = undefined;
+    this.highestSeen = Math.max(this.highestSeen, highest);
+    const delaySample = this.delay.update(now, highest, sentAt, p.heldMs);
     this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, this.segmentCount));
     for (const i of p.completeAbove) if (i < this.segmentCount) this.completeAbove.add(i);
     for (const i of this.completeAbove) if (i < this.completeBelow) this.completeAbove.delete(i);
@@ -73,27 +76,37 @@ export class Member {
     this.missing.clear();
     for (const e of p.open) if (e.missing) this.missing.set(e.index, e.missing);
     const last = this.counts;
-    this.counts = { received: p.datagramsReceived, lost: p.datagramsLost };
+    this.counts = { received: p.datagramsReceived, lost: p.datagramsLost, highest };
     if (!last) return;
     const dr = p.datagramsReceived - last.received;
     const dl = p.datagramsLost - last.lost;
     if (dr < 0 || dl < 0 || dr + dl === 0) return;
+    if (!plausibleDelta(dr, dl, nextSequence - 1 - last.highest)) {
+      this.implausible = true;
+      return;
+    }
     this.rate?.onReport(now, dr, dl, this.datagramBytes, delaySample);
-    const alpha = Math.min(0.5, (dr + dl) / (dr + dl + 2000));
-    this.lossEstimate = Math.min(0.9, this.lossEstimate * (1 - alpha) + (dl / (dr + dl)) * alpha);
+    this.lastSample = dl / (dr + dl);
+    this.lossEstimate = nextLossEstimate(this.lossEstimate, dr, dl);
   }
 
-  /**
-   * Decaying maximum of "report arrival − send time of its highestSequence": symbols queue in
-   * socket buffers, and younger unreported ones are in flight, not lost.
-   */
+  /** See ReportDelay.ms. */
   get reportDelayMs(): number {
-    return this.delayMs;
+    return this.delay.ms;
   }
 }
 
+/**
+ * A member silent for `inactiveAfterMs` is inactive, so that a stalled or dying receiver holds
+ * nobody hostage; but while no reporting member needs anything, the silent ones that still need
+ * segments count: nobody is held up then, and a member behind very heavy loss reports only once
+ * something arrives, so the fountain must keep flowing for it (as a unicast stream does).
+ */
 export class Membership {
   private readonly members = new Map<string, Member>();
+  /** Bumped on every add, removal and report: the cached silentServed answer is for one version and time. */
+  private version = 0;
+  private served = { version: -1, now: NaN, silent: false };
 
   constructor(
     private readonly segmentCount: number,
@@ -110,25 +123,47 @@ export class Membership {
   add(id: string, window: number, now: number): Member {
     const m = new Member(id, window, this.segmentCount, now, this.newRate?.(now), this.datagramBytes);
     this.members.set(id, m);
+    this.version++;
     return m;
   }
 
   remove(id: string): void {
     this.members.delete(id);
+    this.version++;
   }
 
   get(id: string): Member | undefined {
     return this.members.get(id);
   }
 
-  report(id: string, now: number, p: Progress, highest?: number, sentAt?: number): Member | undefined {
+  report(id: string, now: number, p: Progress, highest?: number, sentAt?: number, nextSequence?: number): Member | undefined {
     const m = this.members.get(id);
-    m?.update(now, p, highest, sentAt);
+    m?.update(now, p, highest, sentAt, nextSequence);
+    this.version++;
     return m;
   }
 
   isActive(m: Member, now: number): boolean {
+    return this.reporting(m, now) || (!m.complete && this.silentServed(now));
+  }
+
+  private reporting(m: Member, now: number): boolean {
     return now - m.lastReportAt <= this.inactiveAfterMs;
+  }
+
+  /** No reporting member needs anything: silent members that still do count (see the class doc). */
+  private silentServed(now: number): boolean {
+    if (this.served.version !== this.version || this.served.now !== now) {
+      let silent = true;
+      for (const m of this.members.values()) {
+        if (this.reporting(m, now) && !m.complete) {
+          silent = false;
+          break;
+        }
+      }
+      this.served = { version: this.version, now, silent };
+    }
+    return this.served.silent;
   }
 
   *active(now: number): Generator<Member> {

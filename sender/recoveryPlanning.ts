@@ -4,6 +4,7 @@
  * may arrive (then it is not sent again).
  */
 import type { DatagramEmitter } from './datagramEmitter.js';
+import type { OpenSegment } from './openSegment.js';
 
 /**
  * Symbols to send so that about `needed` arrive at loss p with high probability: the mean
@@ -42,4 +43,17 @@ export function mayStillArrive(emitter: DatagramEmitter, lastResend: number | un
   if (lastResend === undefined || lastResend <= highest) return false;
   const at = emitter.sentAt(lastResend);
   return at !== undefined && at >= lostBefore;
+}
+
+/**
+ * The source ids of `ids` below `below` to send again for `seg`: those never resent, and those
+ * whose last resend can no longer arrive (mayStillArrive).
+ */
+export function toResend(emitter: DatagramEmitter, seg: OpenSegment, ids: readonly number[], below: number, highest: number, lostBefore: number): number[] {
+  const out: number[] = [];
+  for (const esi of ids) {
+    if (esi >= below) continue;
+    if (!mayStillArrive(emitter, seg.resentAt.get(esi), highest, lostBefore)) out.push(esi);
+  }
+  return out;
 }

@@ -7,14 +7,59 @@
  *    segments opened for whoever needs them, resends combined across members, or repair that
  *    helps them all.
  * Both are thin schedulers over the same parts: SegmentLoader (segment reads and encoders),
- * DatagramEmitter (numbering, send-time history, pacing, writing datagrams) and
- * recoveryPlanning (repair sizing, lost tails, resends that may still arrive). The worker
+ * DatagramEmitter (numbering, send-time history, pacing, writing datagrams), recoveryPlanning
+ * (repair sizing, lost tails, resends that may still arrive), lossEstimate (the EWMA, its ceiling,
+ * plausible reports, the loss repair is planned with), ReportDelay (report delay and the in-flight
+ * horizon) and StallGuard; each has its own recovery policy (unicastRecovery, sharedRecovery) and
+ * the shared stream its segment rotation (sharedRotation) and slow-member policy. The worker
  * adapter (streamWorker.ts) drives either through this interface.
  */
 import type { Progress } from '../control/messages.js';
+import type { Codec } from '../encoder/codec.js';
+import type { IntegrityScheme } from '../encoder/integrity.js';
+import type { SegmentLayout } from '../encoder/segmentLayout.js';
 
 export type RecoveryMode = 'auto' | 'resend' | 'fountain';
 export const RECOVERY_MODES: readonly RecoveryMode[] = ['auto', 'resend', 'fountain'];
+
+/** What every stream core is made from (UnicastStreamInit and SharedStreamInit add their own). */
+export interface StreamCoreInit {
+  /**
+   * Called with a segment's bytes (as given to provideSegment) once its encoder is freed: nothing
+   * reads them any more, so the adapter may reuse the buffer for a later read.
+   */
+  onSegmentFreed?: (data: Uint8Array) => void;
+  sessionId: number;
+  layout: SegmentLayout;
+  codec: Codec;
+  integrity: IntegrityScheme;
+  /** Rate ceiling in bytes/s; 0 = no cap (unpaced). The pace adapts below it unless fixedRate. */
+  rateBytesPerSecond: number;
+  /**
+   * Pace at exactly rateBytesPerSecond, never adapting (tests, fixed-rate links). Otherwise a
+   * unicast stream runs the rate controller (rateController.ts) on its receiver's reports, and a
+   * shared stream runs one per member and goes at the slowest active member's rate. @default false
+   */
+  fixedRate?: boolean;
+  now: number;
+  /** Without a report with news for this long, the oldest open segment gets a burst. @default 200 */
+  stallTimeoutMs?: number;
+  /**
+   * A symbol sent longer ago than this before a report arrived, and not covered by the report's
+   * highestSequence, counts as lost rather than in flight: receivers report at least every
+   * 20 ms while data flows, so 50 ms covers that plus a LAN round trip. The horizon widens to
+   * twice the observed report delay when socket buffers queue longer (reportDelay.ts). @default 50
+   */
+  inFlightHorizonMs?: number;
+  /** First sequence number (tests start near 2^32 to exercise the wrap). @default 0 */
+  firstSequence?: number;
+  /**
+   * How losses are made good: `resend` resends listed losses (selective-repeat ARQ) and asks the
+   * codec for repair only where a list cannot say what is lost; `fountain` always sends repair;
+   * `auto` resends while that is cheaper (unicastRecovery.ts, sharedRecovery.ts). @default 'auto'
+   */
+  recovery?: RecoveryMode;
+}
 
 export interface StreamStats {
   datagramsSent: number;
@@ -35,6 +80,11 @@ export interface StreamStats {
   rateBytesPerSecond: number;
   /** Adaptive-rate cuts (unicast). */
   congestionEvents: number;
+  /**
+   * Reports whose counters grew by more than the stream sent since the previous one (forged
+   * datagrams reached the receiver): their loss was ignored.
+   */
+  implausibleReports: number;
 }
 
 export function emptyStreamStats(): StreamStats {
@@ -51,6 +101,7 @@ export function emptyStreamStats(): StreamStats {
     lossEstimate: 0,
     rateBytesPerSecond: 0,
     congestionEvents: 0,
+    implausibleReports: 0,
   };
 }
 

@@ -11,91 +11,35 @@
  *     In `fountain` recovery a new segment is owed repairFor(K, p) − K proactive repair symbols
  *     (mean plus two standard deviations of the binomial loss), where p is the loss estimate;
  *     none while p = 0, so a lossless stream never touches the codec. In `resend` recovery
- *     (the unicast default) nothing is owed up front: see Recovery.
- *  4. Stall guard: when nothing is owed, segments are open and no Progress with news (a higher
- *     highestSequence) came for `stallTimeoutMs`, the oldest open segment is owed a few more
- *     symbols (feedback may be stale or lost with the receiver's socket buffer), doubling while
- *     no news comes (stallBurst); then it waits again.
+ *     nothing is owed up front (unicastRecovery.ts).
+ *  4. Stall guard (stallGuard.ts): when nothing is owed, segments are open and no Progress with
+ *     news (a higher highestSequence) came for `stallTimeoutMs`, the oldest open segment is owed
+ *     a burst of symbols, doubling while no news comes; then it waits again.
  *
- * Feedback (handleProgress): segments the receiver reports complete are freed. For each open
- * segment reported as needing n more symbols, the symbols sent after the report's
- * highestSequence and within the last inFlightHorizonMs (in flight) and the source symbols not
- * yet sent will bring about
- * (inflight + unsent)·(1−p); only repairFor(shortfall) is owed as repair. p is an EWMA of the
- * receiver's lost/(received+lost) deltas.
- *
- * Recovery. Building a segment's RaptorQ encoder and decoding with repair cost tens of ms of CPU
- * per 4 MiB at each end, while a resent source symbol costs
- * neither side anything beyond the datagram. One receiver that lists its losses exactly is best
- * served by resending them (`resend`, the default): repair symbols are then used only where the
- * list cannot explain the shortfall (heavy loss beyond MAX_MISSING_LISTED, a lost tail of the
- * last segment, stalls). `fountain` sends only repair after the sources, proactively, which is
- * what many receivers with different losses need and what the research harness compares.
+ * Feedback (handleProgress): segments the receiver reports complete are freed; p, an EWMA of the
+ * receiver's lost/(received+lost) deltas (lossEstimate.ts), and the report's highestSequence set
+ * what each open segment is owed (unicastRecovery.ts).
  *
  * Pacing: a token bucket; pollTransmit returns nothing before its time and pollTimeout says when.
  */
-import type { Codec } from '../encoder/codec.js';
-import type { IntegrityScheme } from '../encoder/integrity.js';
-import type { SegmentLayout } from '../encoder/segmentLayout.js';
-import { MAX_MISSING_LISTED, type Progress, type SegmentProgress } from '../control/messages.js';
+import type { Progress } from '../control/messages.js';
 import { DatagramEmitter } from './datagramEmitter.js';
+import { nextLossEstimate, planningLoss, plausibleDelta } from './lossEstimate.js';
 import { OpenSegment } from './openSegment.js';
 import { RateController } from './rateController.js';
-import { lostTail, mayStillArrive, repairFor, tailIds } from './recoveryPlanning.js';
+import { repairFor } from './recoveryPlanning.js';
+import { ReportDelay } from './reportDelay.js';
 import { SegmentLoader } from './segmentLoader.js';
-import { emptyStreamStats, type RecoveryMode, type StreamCore, type StreamStats } from './streamCore.js';
+import { StallGuard } from './stallGuard.js';
+import { UnicastRecovery } from './unicastRecovery.js';
+import { emptyStreamStats, type StreamCore, type StreamCoreInit, type StreamStats } from './streamCore.js';
 
-export interface UnicastStreamInit {
-  /**
-   * Called with a segment's bytes (as given to provideSegment) once its encoder is freed: nothing
-   * reads them any more, so the adapter may reuse the buffer for a later read.
-   */
-  onSegmentFreed?: (data: Uint8Array) => void;
-  sessionId: number;
-  layout: SegmentLayout;
-  codec: Codec;
-  integrity: IntegrityScheme;
-  /** Rate ceiling in bytes/s; 0 = no cap. The pace adapts below it (rateController.ts). */
-  rateBytesPerSecond: number;
-  /** Pace at exactly rateBytesPerSecond, never adapting (tests, fixed-rate links). @default false */
-  fixedRate?: boolean;
+export interface UnicastStreamInit extends StreamCoreInit {
   /** Segments open at once (the receiver's Hello.window). */
   window: number;
-  now: number;
-  /** @default 200 */
-  stallTimeoutMs?: number;
-  /**
-   * A symbol sent longer ago than this before a report arrived, and not covered by the report's
-   * highestSequence, counts as lost rather than in flight: receivers report at least every
-   * 20 ms while data flows, so 50 ms covers that plus a LAN round trip. The horizon widens to
-   * twice the observed report delay when socket buffers queue longer. @default 50
-   */
-  inFlightHorizonMs?: number;
-  /** First sequence number (tests start near 2^32 to exercise the wrap). @default 0 */
-  firstSequence?: number;
-  /** How losses are made good (see Recovery above). @default 'auto' */
-  recovery?: RecoveryMode;
 }
 
-/** `auto` resends listed losses up to this loss rate and turns to repair symbols above it. */
-export const AUTO_RESEND_MAX_LOSS = 0.2;
-/**
- * Behind heavy loss (the estimate at least HEAVY_LOSS), a run of at least SILENT_RUN datagrams
- * past a report's highestSequence, old enough to have arrived, says the loss is at least that
- * run's (handleProgress).
- */
-const HEAVY_LOSS = 0.5;
-const SILENT_RUN = 64;
-/** Most symbols of one stall burst (see stallBurst). */
-const MAX_STALL_BURST = 1 << 16;
-/**
- * Ceiling of the loss estimate: repair is sized as needed/(1 − p), so p must stay below 1, but a
- * receiver behind 99.9 % loss needs ~1000 datagrams per symbol, and a lower ceiling would owe it
- * a small fraction of what it takes.
- */
-export const MAX_LOSS_ESTIMATE = 0.999;
-/** Datagrams reported before `auto` trusts the long-run loss rate. */
-const AUTO_MIN_SAMPLES = 1000;
+export { AUTO_RESEND_MAX_LOSS } from './unicastRecovery.js';
 
 export class UnicastStream implements StreamCore {
   private readonly open = new Map<number, OpenSegment>();
@@ -107,18 +51,12 @@ export class UnicastStream implements StreamCore {
   private nextToLoad = 0;
   private readonly rate: RateController | undefined;
   private readonly datagramBytes: number;
-  private readonly stallTimeoutMs: number;
   private readonly inFlightHorizonMs: number;
-  private readonly recovery: RecoveryMode;
-  /** Decaying maximum of "report arrival − send time of its highestSequence" (queueing delay). */
-  private reportDelayMs = 0;
-  private highestReported = -1;
-  /** The loss repair is planned with (handleProgress). */
-  private planLoss = 0;
-  /** Stall bursts since a report last showed the path delivering (see stallBurst). */
-  private stallsInARow = 0;
-  private lastFeedbackAt: number;
-  private lastReport = { received: 0, lost: 0 };
+  private readonly recovery: UnicastRecovery;
+  private readonly delay = new ReportDelay();
+  private readonly stall: StallGuard;
+  /** The counters the loss estimate last took in, and the highestSequence they came with. */
+  private lastReport: { received: number; lost: number; highest: number };
   private now: number;
   private _finished = false;
   private _finishReason = '';
@@ -129,21 +67,13 @@ export class UnicastStream implements StreamCore {
   constructor(private readonly init: UnicastStreamInit) {
     this.now = init.now;
     this.rate = init.fixedRate ? undefined : new RateController({ rateBytesPerSecond: init.rateBytesPerSecond, now: init.now });
-    this.emitter = new DatagramEmitter({
-      sessionId: init.sessionId,
-      symbolSize: init.layout.symbolSize,
-      integrity: init.integrity,
-      rateBytesPerSecond: this.rate?.bytesPerSecond ?? init.rateBytesPerSecond,
-      now: init.now,
-      firstSequence: init.firstSequence,
-      stats: this.stats,
-    });
+    this.emitter = DatagramEmitter.forStream(init, this.rate?.bytesPerSecond ?? init.rateBytesPerSecond, this.stats);
     this.loader = new SegmentLoader({ layout: init.layout, codec: init.codec, ahead: init.window + 2, onSegmentFreed: init.onSegmentFreed });
     this.datagramBytes = this.emitter.datagramBytes;
-    this.stallTimeoutMs = init.stallTimeoutMs ?? 200;
+    this.stall = new StallGuard(init.stallTimeoutMs ?? 200, init.now);
     this.inFlightHorizonMs = init.inFlightHorizonMs ?? 50;
-    this.recovery = init.recovery ?? 'auto';
-    this.lastFeedbackAt = init.now;
+    this.recovery = new UnicastRecovery(init.recovery ?? 'auto', this.emitter);
+    this.lastReport = { received: 0, lost: 0, highest: (init.firstSequence ?? 0) - 1 };
     if (init.layout.segmentCount === 0) this.finish('complete');
   }
 
@@ -157,6 +87,11 @@ export class UnicastStream implements StreamCore {
 
   get openSegments(): number {
     return this.open.size;
+  }
+
+  /** Bytes of every datagram of this stream. */
+  get datagramLength(): number {
+    return this.datagramBytes;
   }
 
   private isComplete(i: number): boolean {
@@ -197,40 +132,12 @@ export class UnicastStream implements StreamCore {
   handleProgress(now: number, _id: string, p: Progress): void {
     this.now = now;
     if (this._finished) return;
-    const highest = this.unwrap(p.highestSequence);
-    // Only news holds the stall guard off: a report that repeats an old highestSequence while
-    // later symbols went out says those did not come (heavy loss, or a dead path), and the
-    // receiver may report like that for as long as its connection lives.
-    if (highest > this.highestReported || highest >= this.emitter.nextSequence - 1) this.lastFeedbackAt = now;
-    // Symbols queue in socket buffers for a while (8 MiB at 100 MB/s is 80 ms): learn how old
-    // the newest symbol a report covers is, and do not call younger unreported symbols lost; the
-    // rate controller reads the same sample as queueing delay. Only a report that advances
-    // highestSequence measures delay: a keep-alive repeating an old one says the later symbols
-    // did not come, not that they are slow.
-    let delaySample: number | undefined;
-    const sentAt = highest > this.highestReported ? this.emitter.sentAt(highest) : undefined;
-    if (sentAt !== undefined) {
-      this.highestReported = highest;
-      const age = now - sentAt;
-      this.reportDelayMs = Math.max(age, this.reportDelayMs * 0.95);
-      // The receiver held that datagram heldMs before reporting: not a queue.
-      delaySample = Math.max(0, age - (p.heldMs ?? 0));
-    }
-    const dr = p.datagramsReceived - this.lastReport.received;
-    const dl = p.datagramsLost - this.lastReport.lost;
-    if (dr >= 0 && dl >= 0 && dr + dl > 0) {
-      const sample = dl / (dr + dl);
-      // Symbols arrive again: stall bursts start small. Behind heavy loss an arrival now and
-      // then does not mean the path is back.
-      if (sample < HEAVY_LOSS) this.stallsInARow = 0;
-      const alpha = Math.min(0.5, (dr + dl) / (dr + dl + 2000));
-      this.stats.lossEstimate = Math.min(MAX_LOSS_ESTIMATE, this.stats.lossEstimate * (1 - alpha) + sample * alpha);
-      this.lastReport = { received: p.datagramsReceived, lost: p.datagramsLost };
-      if (this.rate) {
-        this.emitter.setRate(now, this.rate.onReport(now, dr, dl, this.datagramBytes, delaySample));
-        this.stats.congestionEvents = this.rate.congestionEvents;
-      }
-    }
+    // A highestSequence beyond anything sent came from a forged datagram: the last real one
+    // stands (no news, no delay sample, the same symbols in flight).
+    const highest = this.emitter.unwrapReported(p.highestSequence) ?? Math.max(this.delay.highest, this.lastReport.highest);
+    this.stall.report(now, highest, this.delay.highest, this.emitter.nextSequence - 1);
+    const delaySample = this.delay.update(now, highest, this.emitter.sentAt(highest), p.heldMs);
+    this.takeCounts(now, p, highest, delaySample);
     this.stats.rateBytesPerSecond = this.emitter.rateBytesPerSecond;
     const count = this.init.layout.segmentCount;
     this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, count));
@@ -242,56 +149,28 @@ export class UnicastStream implements StreamCore {
       this.finish('complete');
       return;
     }
-    const horizon = Math.max(this.inFlightHorizonMs, 2 * this.reportDelayMs + 10);
-    // The receiver's counters learn of loss only when a datagram arrives: behind very heavy loss
-    // they lag by thousands of datagrams. Then a long run the report has not passed though it
-    // had time to arrive says the loss is at least that run's; plan repair with that.
-    const silent = this.stats.lossEstimate >= HEAVY_LOSS ? this.emitter.sentBetween(highest, now - horizon) : 0;
-    this.planLoss = silent >= SILENT_RUN ? Math.max(this.stats.lossEstimate, Math.min(MAX_LOSS_ESTIMATE, silent / (silent + 1))) : this.stats.lossEstimate;
-    const survive = 1 - this.planLoss;
-    const listed = new Set<number>();
-    for (const entry of p.open) {
-      listed.add(entry.index);
-      const seg = this.open.get(entry.index);
-      if (seg) this.planRecovery(seg, entry, highest, now - horizon, survive);
-    }
-    // A segment whose sources all went out but which the report neither lists nor counts as
-    // complete reached the receiver with nothing (a receiver opens a segment on its first
-    // symbol). Once none of its symbols can still be in flight, all of it is owed again, rather
-    // than waiting for the stall burst.
-    for (const [i, seg] of this.open) {
-      if (listed.has(i) || seg.pendingSource > 0 || seg.inFlight(highest, now - horizon) > 0) continue;
-      const k = seg.sourceSymbols;
-      const missing = k <= MAX_MISSING_LISTED ? Array.from({ length: k }, (_, esi) => esi) : undefined;
-      this.planRecovery(seg, missing ? { index: i, received: 0, needed: k, missing } : { index: i, received: 0, needed: k }, highest, now - horizon, survive);
-    }
+    const lostBefore = now - this.delay.horizon(this.inFlightHorizonMs);
+    const loss = planningLoss(this.stats.lossEstimate, this.emitter, highest, lostBefore);
+    this.recovery.plan(p, this.open, highest, lostBefore, loss, this.resends());
   }
 
-  /** Sets what `seg` is owed beyond its sources from its report entry (see Recovery). */
-  private planRecovery(seg: OpenSegment, entry: SegmentProgress, highest: number, lostBefore: number, survive: number): void {
-    const coming = (seg.inFlight(highest, lostBefore) + seg.pendingSource) * survive;
-    const shortfall = entry.needed - coming;
-    const p = this.planLoss;
-    seg.resendOnly = false;
-    if (!this.resends()) {
-      seg.resendQueue = [];
-      seg.repairCredit = shortfall <= 0 ? 0 : repairFor(shortfall, p);
+  /** The report's counters: the loss estimate and the pace learn from what they add. */
+  private takeCounts(now: number, p: Progress, highest: number, delaySample: number | undefined): void {
+    const dr = p.datagramsReceived - this.lastReport.received;
+    const dl = p.datagramsLost - this.lastReport.lost;
+    if (dr < 0 || dl < 0 || dr + dl === 0) return;
+    const sentSince = this.emitter.nextSequence - 1 - this.lastReport.highest;
+    this.lastReport = { received: p.datagramsReceived, lost: p.datagramsLost, highest };
+    if (!plausibleDelta(dr, dl, sentSince)) {
+      this.stats.implausibleReports++;
       return;
     }
-    const queued = this.queueResends(seg, entry.missing, lostTail(entry.missing, entry.needed, shortfall, seg.pendingSource > 0), highest, lostBefore);
-    if (shortfall <= 0) seg.repairCredit = 0;
-    else if (queued > 0) {
-      // Resend what the receiver listed, with as many extra copies as the loss calls for
-      // (mean plus two standard deviations): an extra feedback round costs more than copies.
-      // What the list does not explain yet (a tail the receiver cannot know is lost) it
-      // will list once a later segment arrives, or the in-flight horizon passes.
-      seg.resendOnly = true;
-      seg.repairCredit = repairFor(Math.min(queued, Math.ceil(shortfall)), p);
-    } else if (entry.missing) seg.repairCredit = 0; // nothing lost yet, or resends in flight
-    // No list though one would fit: the report's listing budget went to older segments, and
-    // this one is listed once they are done. Only a loss too large to list calls for repair.
-    else if (entry.needed <= MAX_MISSING_LISTED) seg.repairCredit = 0;
-    else seg.repairCredit = repairFor(shortfall, p);
+    this.stall.sample(dl / (dr + dl));
+    this.stats.lossEstimate = nextLossEstimate(this.stats.lossEstimate, dr, dl);
+    if (this.rate) {
+      this.emitter.setRate(now, this.rate.onReport(now, dr, dl, this.datagramBytes, delaySample));
+      this.stats.congestionEvents = this.rate.congestionEvents;
+    }
   }
 
   /**
@@ -304,13 +183,12 @@ export class UnicastStream implements StreamCore {
     if (this._finished) return undefined;
     if (this.emitter.nextSendTime(now) > now) return undefined;
     let next = this.pick();
-    if (!next && this.stallDue(now)) {
+    if (!next && this.stall.due(now, this.open.size)) {
       const oldest = this.oldestOpen();
       if (oldest) {
-        oldest.repairCredit = this.stallBurst(oldest);
-        this.stallsInARow++;
+        oldest.repairCredit = this.stall.burst(oldest.sourceSymbols, this.emitter.rateBytesPerSecond, this.datagramBytes);
         this.stats.stallBursts++;
-        this.lastFeedbackAt = now;
+        this.stall.fired(now);
         next = oldest;
       }
     }
@@ -318,17 +196,12 @@ export class UnicastStream implements StreamCore {
     return this.emit(now, next, out);
   }
 
-  /** Bytes of every datagram of this stream. */
-  get datagramLength(): number {
-    return this.datagramBytes;
-  }
-
   /** When pollTransmit may next yield something (undefined: waiting for feedback or data). */
   pollTimeout(): number | undefined {
     if (this._finished) return undefined;
     if (this.pick()) return this.emitter.nextSendTime(this.now);
     // The stall burst is paced like everything else.
-    if (this.open.size > 0) return Math.max(this.lastFeedbackAt + this.stallTimeoutMs, this.emitter.nextSendTime(this.now));
+    if (this.open.size > 0) return Math.max(this.stall.deadline, this.emitter.nextSendTime(this.now));
     return undefined;
   }
 
@@ -345,57 +218,15 @@ export class UnicastStream implements StreamCore {
     this.loader.clear();
   }
 
-  /** Resend listed losses in this mode at the current loss estimate (see Recovery). */
+  /** Resend listed losses in this mode at the current loss (unicastRecovery.ts). */
   private resends(): boolean {
-    if (this.recovery === 'resend') return true;
-    if (this.recovery === 'fountain') return false;
-    // Both the long-run rate and the recent (EWMA) one must be high: a burst of socket-buffer
-    // overflow (at start-up, say) must not flip a link that loses a few % to repair symbols and
-    // their encoder builds.
-    const { received, lost } = this.lastReport;
-    if (received + lost < AUTO_MIN_SAMPLES) return true;
-    return lost / (received + lost) <= AUTO_RESEND_MAX_LOSS || this.stats.lossEstimate <= AUTO_RESEND_MAX_LOSS;
-  }
-
-  /**
-   * Rebuilds the resend queue from a report's list: ids already sent whose last resend (if any)
-   * the report has passed or that is older than the in-flight horizon (`lostBefore`: nothing may
-   * follow a lost resend to move highestSequence past it). Returns how many are queued.
-   */
-  private queueResends(seg: OpenSegment, missing: readonly number[] | undefined, tail: number, highest: number, lostBefore: number): number {
-    const queue: number[] = [];
-    const ids = tail > 0 ? [...(missing ?? []), ...tailIds(seg.sourceSymbols, tail)] : (missing ?? []);
-    for (const esi of ids) {
-      if (esi >= seg.nextSource) continue;
-      if (!mayStillArrive(this.emitter, seg.resentAt.get(esi), highest, lostBefore)) queue.push(esi);
-    }
-    seg.resendQueue = queue;
-    seg.resendHead = 0;
-    return queue.length;
+    return this.recovery.resends(this.lastReport, this.stats.lossEstimate);
   }
 
   private close(seg: OpenSegment, completed: boolean): void {
     this.loader.close(seg);
     this.open.delete(seg.index);
     if (completed) this.stats.segmentsCompleted++;
-  }
-
-  /**
-   * Symbols of one stall burst: a few, doubling with each burst while no report shows the path
-   * delivering, up to what the pace sends in stallTimeoutMs. A receiver behind very heavy
-   * loss gets almost nothing and so reports almost nothing: a fixed burst would hand it a few
-   * symbols per stall for ever, while a fountain must keep flowing while it still needs symbols.
-   */
-  private stallBurst(seg: OpenSegment): number {
-    const base = Math.max(4, Math.ceil(seg.sourceSymbols / 200));
-    const rate = this.emitter.rateBytesPerSecond;
-    const paced = rate > 0 ? Math.floor((rate * this.stallTimeoutMs) / 1000 / this.datagramBytes) : MAX_STALL_BURST;
-    return Math.max(base, Math.min(base * 2 ** Math.min(this.stallsInARow, 30), paced, MAX_STALL_BURST));
-  }
-
-  private stallDue(now: number): boolean {
-    // The same sum as pollTimeout's, so that deadline is never a float's width short.
-    return this.open.size > 0 && now >= this.lastFeedbackAt + this.stallTimeoutMs;
   }
 
   private oldestOpen(): OpenSegment | undefined {
@@ -459,11 +290,6 @@ export class UnicastStream implements StreamCore {
     }
     seg.recordSent(this.emitter.nextSequence, now);
     return this.emitter.emit(now, seg.index, esi, symbol, into);
-  }
-
-  /** Maps a wire (u32) sequence number to the stream's unwrapped numbering. */
-  private unwrap(wire: number): number {
-    return this.emitter.unwrap(wire);
   }
 
 }

@@ -10,7 +10,7 @@ import {
   type SymbolHeader,
 } from '../../encoder/datagram.js';
 import { crc32Scheme } from '../../encoder/integrity.js';
-import { DatagramIntake, RECEIVER_DROP_REASONS, SEQUENCE_HISTORY, SequenceTracker } from '../../receiver/intake.js';
+import { DatagramIntake, MAX_SEQUENCE_JUMP, RECEIVER_DROP_REASONS, SEQUENCE_HISTORY, SequenceTracker } from '../../receiver/intake.js';
 import { SeededRandom } from '../../util/random.js';
 
 const T = 64;
@@ -92,6 +92,15 @@ describe('DatagramIntake', () => {
     expect(intake.dropped).toBe(3);
   });
 
+  it('drops a datagram implausibly far ahead as sequence-jump, uncounted in the sequence', () => {
+    const intake = new DatagramIntake(expect0);
+    expect(intake.accept(datagram({ sequenceNumber: 7 }))).toBeDefined();
+    expect(intake.accept(datagram({ sequenceNumber: 7 + 2 ** 31 - 1 }))).toBeUndefined();
+    expect(intake.drops['sequence-jump']).toBe(1);
+    expect(intake.accepted).toBe(1);
+    expect(intake.sequence.snapshot()).toMatchObject({ highestSequence: 7, received: 1, lost: 0 });
+  });
+
   it('random bytes never throw and are all counted', () => {
     const intake = new DatagramIntake(expect0);
     const rnd = new SeededRandom(4242);
@@ -156,14 +165,61 @@ describe('SequenceTracker', () => {
     expect(t.snapshot()).toMatchObject({ received: 2, reordered: 1 });
   });
 
-  it('a big jump forward forgets history correctly', () => {
+  it('a long outage re-anchors: the jump is dropped, the next datagram near it moves the count there', () => {
     const t = feed([10, 11]);
-    t.record(10 + 3 * SEQUENCE_HISTORY);
-    expect(t.lost).toBe(3 * SEQUENCE_HISTORY - 2);
+    expect(t.record(10 + 3 * SEQUENCE_HISTORY)).toBe(false);
+    expect(t.snapshot()).toMatchObject({ highestSequence: 11, received: 2, lost: 0 });
+    expect(t.record(10 + 3 * SEQUENCE_HISTORY + 2)).toBe(true);
+    // The gap is not loss: either side of it may have been forged.
+    expect(t.snapshot()).toMatchObject({ highestSequence: 12 + 3 * SEQUENCE_HISTORY, received: 3, lost: 0 });
     t.record(11); // now far too old
     expect(t.stale).toBe(1);
-    t.record(10 + 3 * SEQUENCE_HISTORY - 1);
-    expect(t.snapshot()).toMatchObject({ lost: 3 * SEQUENCE_HISTORY - 3, reordered: 1, duplicateSequences: 0 });
+    t.record(10 + 3 * SEQUENCE_HISTORY + 4);
+    t.record(10 + 3 * SEQUENCE_HISTORY + 3);
+    expect(t.snapshot()).toMatchObject({ received: 5, lost: 0, reordered: 1, duplicateSequences: 0 });
+  });
+
+  it('jumps up to MAX_SEQUENCE_JUMP count as loss; one further is dropped and leaves the counts alone', () => {
+    const t = feed([2 ** 32 - 5]);
+    expect(t.record((2 ** 32 - 5 + MAX_SEQUENCE_JUMP) >>> 0)).toBe(true);
+    expect(t.snapshot()).toMatchObject({ highestSequence: (2 ** 32 - 5 + MAX_SEQUENCE_JUMP) >>> 0, received: 2, lost: MAX_SEQUENCE_JUMP - 1 });
+    const before = t.snapshot();
+    expect(t.record((before.highestSequence + MAX_SEQUENCE_JUMP + 1) >>> 0)).toBe(false);
+    expect(t.record((before.highestSequence + 2 ** 31 - 1) >>> 0)).toBe(false);
+    expect(t.snapshot()).toEqual(before);
+  });
+
+  it('a real burst of 10,000 lost datagrams counts in full', () => {
+    const t = feed([0, 1, 2]);
+    t.record(10_003);
+    t.record(10_004);
+    expect(t.snapshot()).toMatchObject({ highestSequence: 10_004, received: 5, lost: 10_000 });
+  });
+
+  it('a forged first datagram is left behind once the real stream shows up twice', () => {
+    const t = feed([3_000_000_000]);
+    t.record(500);
+    t.record(501);
+    expect(t.snapshot()).toMatchObject({ highestSequence: 501, lost: 0 });
+    t.record(502);
+    t.record(505);
+    expect(t.snapshot()).toMatchObject({ highestSequence: 505, lost: 2 });
+  });
+
+  it('random forged numbers mixed into a real stream leave received and lost as they were', () => {
+    const rnd = new SeededRandom(77);
+    const t = new SequenceTracker();
+    let lost = 0;
+    let forgedDropped = 0;
+    let seq = 2 ** 32 - 50_000;
+    for (let i = 0; i < 200_000; i++) {
+      if (rnd.next() < 0.05) lost++;
+      else t.record(seq >>> 0);
+      seq++;
+      if (rnd.next() < 0.05 && !t.record(rnd.nextInt(2 ** 32))) forgedDropped++;
+    }
+    expect(forgedDropped, 'seed 77').toBeGreaterThan(3000);
+    expect(Math.abs(t.lost - lost), 'seed 77').toBeLessThan(lost * 0.001);
   });
 
   it('matches a model under seeded loss, local reordering and duplication across the wrap', () => {

@@ -34,6 +34,13 @@ export interface SimOptions {
   recovery?: RecoveryMode;
   idleTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /**
+   * Off-path forgery (open mode): after each datagram the sender emits, with this probability a
+   * copy of it with a random sequence number (CRC resealed, the session id right) reaches the
+   * receiver. Drawn from its own seeded generator, so the real loss pattern is unchanged.
+   * @default 0
+   */
+  forged?: number;
   /** Virtual time at which the link starts dropping everything (both planes). */
   blackoutAt?: number;
   maxVirtualMs?: number;
@@ -62,9 +69,12 @@ export class SimulatedTransfer {
   private readonly manifest: Manifest;
   dataSent = 0;
   dataLost = 0;
+  forgedSent = 0;
+  private readonly forger: SeededRandom;
 
   constructor(private readonly o: SimOptions) {
     this.random = new SeededRandom(o.seed);
+    this.forger = new SeededRandom(o.seed + 0x5eed);
     this.delay = o.oneWayDelayMs ?? 0.25;
     this.output = new Uint8Array(o.data.length);
     const layout = planSegments(o.data.length, { segmentSize: o.segmentSize, symbolSize: o.symbolSize });
@@ -174,7 +184,16 @@ export class SimulatedTransfer {
       this.dataSent++;
       if (this.blackout || this.random.next() < this.o.loss) this.dataLost++;
       else this.dataToReceiver.push({ at: this.now + this.delay, bytes: d });
+      if (this.o.forged && this.forger.next() < this.o.forged) this.forge(d);
     }
+  }
+
+  private forge(d: Uint8Array): void {
+    const f = Uint8Array.from(d);
+    new DataView(f.buffer).setUint32(12, this.forger.nextInt(2 ** 32));
+    crc32Scheme.seal(f, f.length - crc32Scheme.tagLength);
+    this.forgedSent++;
+    this.dataToReceiver.push({ at: this.now + this.delay, bytes: f });
   }
 
   private pumpReceiver(): void {
