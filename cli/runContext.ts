@@ -21,18 +21,7 @@ export class RunContext {
 
   /** Ends a run on SIGINT/SIGTERM through an AbortSignal so the library can shut down cleanly. */
   abortOnSignals(log: Logger): AbortController {
-    const controller = new AbortController();
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (controller.signal.aborted) {
-        log.warn({ signal: sig }, 'second signal: exiting now');
-        process.exit(130);
-      }
-      log.info({ signal: sig }, 'interrupted: stopping');
-      controller.abort(new Error(`interrupted by ${sig}`));
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    return controller;
+    return this.onSignals(log, (sig) => log.info({ signal: sig }, 'interrupted: stopping'));
   }
 
   /**
@@ -40,13 +29,17 @@ export class RunContext {
    * interrupted command prints one line. A second signal still exits at once.
    */
   interruptOnSignals(log: Logger): AbortController {
+    return this.onSignals(log, (sig) => (this.interruptedBy = sig));
+  }
+
+  private onSignals(log: Logger, first: (sig: NodeJS.Signals) => void): AbortController {
     const controller = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {
       if (controller.signal.aborted) {
         log.warn({ signal: sig }, 'second signal: exiting now');
         process.exit(130);
       }
-      this.interruptedBy = sig;
+      first(sig);
       controller.abort(new Error(`interrupted by ${sig}`));
     };
     process.once('SIGINT', onSignal);

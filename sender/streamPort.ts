@@ -33,18 +33,8 @@ export interface UnicastStreamParams {
 export function openUnicastStream(config: SendConfig, file: PreparedFile, wasmModule: RaptorQWasmModule, p: UnicastStreamParams): StreamPort {
   const handle = new StreamHandle({
     mode: 'unicast',
-    wasmModule,
-    filePath: file.path,
-    layout: file.layout,
-    sessionId: p.sessionId,
-    rateBytesPerSecond: config.rateBytesPerSecond,
-    fixedRate: config.fixedRate,
-    streamNice: config.streamNice,
-    recovery: config.recovery,
+    ...commonWorkerData(config, file, wasmModule, p),
     window: p.window,
-    tagKind: p.tagKind,
-    dataKey: p.dataKey,
-    codecName: config.codec,
     destination: p.destination,
   });
   return {
@@ -78,6 +68,20 @@ export function openSharedStream(config: SendConfig & { shared: SharedStreamConf
   const sh = config.shared;
   return new StreamHandle({
     mode: 'shared',
+    ...commonWorkerData(config, file, wasmModule, p),
+    carousel: sh.carousel,
+    combineResends: sh.combineResends,
+    dataPlane: sh.dataPlane,
+    interfaceAddress: sh.interfaceAddress,
+    ttl: sh.ttl,
+    broadcastAddress: sh.broadcastAddress,
+    waitForStart: true,
+  });
+}
+
+/** What every stream worker is told, from the config and the session's keys. */
+function commonWorkerData(config: SendConfig, file: PreparedFile, wasmModule: RaptorQWasmModule, p: { sessionId: number; tagKind?: number; dataKey?: Uint8Array }) {
+  return {
     wasmModule,
     filePath: file.path,
     layout: file.layout,
@@ -89,12 +93,5 @@ export function openSharedStream(config: SendConfig & { shared: SharedStreamConf
     codecName: config.codec,
     tagKind: p.tagKind,
     dataKey: p.dataKey,
-    carousel: sh.carousel,
-    combineResends: sh.combineResends,
-    dataPlane: sh.dataPlane,
-    interfaceAddress: sh.interfaceAddress,
-    ttl: sh.ttl,
-    broadcastAddress: sh.broadcastAddress,
-    waitForStart: true,
-  });
+  };
 }
