@@ -21,11 +21,4 @@ export { KeyFileError } from './control/publication.js';
 export type { Codec, SegmentDecoder, SegmentEncoder, CodecParameters, EncodedSymbol } from './encoder/codec.js';
 export { raptorqCodec } from './encoder/raptorq.js';
 export { PROTOCOL_VERSION, type Manifest, type Progress } from './control/messages.js';
-export {
-  enroll,
-  keygen,
-  loadPrivateKeyFile,
-  loadPublicKeyFile,
-  loadReceiverKeyFile,
-  receiverKeyDirectory,
-} from './control/keyFiles.js';
+export { enroll, keygen, loadPrivateKeyFile, loadPublicKeyFile, loadReceiverKeyFile, receiverKeyDirectory } from './control/keyFiles.js';

@@ -140,14 +140,22 @@ export async function runTransfer(
   let allReady!: () => void;
   const receiversReady = new Promise<void>((r) => (allReady = r));
   const rxDone = outs.map((out, i) =>
-    spawnRole(['receive', String(port), out, String(loss), String(100 + i), ...(secure.length ? [security!.keyFiles[i]!] : [])], (m) => m.type === 'ready' && ++ready === receivers && allReady(), opts.env),
+    spawnRole(
+      ['receive', String(port), out, String(loss), String(100 + i), ...(secure.length ? [security!.keyFiles[i]!] : [])],
+      (m) => m.type === 'ready' && ++ready === receivers && allReady(),
+      opts.env,
+    ),
   );
   await Promise.race([receiversReady, Promise.all(rxDone)]);
   await new Promise((r) => setTimeout(r, 200 + 50 * receivers));
   let resolveListening!: () => void;
   const listeningNow = new Promise<void>((r) => (resolveListening = r));
   const start = performance.now();
-  const sender = spawnRole(['send', file, String(receivers), recovery, rate, String(port), ...secure], (m) => m.type === 'listening' && resolveListening(), opts.env);
+  const sender = spawnRole(
+    ['send', file, String(receivers), recovery, rate, String(port), ...secure],
+    (m) => m.type === 'listening' && resolveListening(),
+    opts.env,
+  );
   await Promise.race([listeningNow, sender]);
   const listening = performance.now();
   const rx = await Promise.all(rxDone);
@@ -249,7 +257,9 @@ async function medianOf(repeat: number, run: () => Promise<E2EResult>): Promise<
   return { ...median, allIdentical: runs.every((r) => r.allIdentical), goodputRunsMBps: runs.map((r) => r.goodputMBps) };
 }
 
-export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: number[]; losses?: number[]; recoveries?: RecoveryMode[]; repeat?: number; rateBits?: number } = {}): Promise<E2EReport> {
+export async function runE2EBenchmarks(
+  opts: { sizeMiB?: number; receivers?: number[]; losses?: number[]; recoveries?: RecoveryMode[]; repeat?: number; rateBits?: number } = {},
+): Promise<E2EReport> {
   const sizeMiB = opts.sizeMiB ?? 256;
   const dir = await mkdtemp('/dev/shm/fountcast-bench-');
   try {
@@ -258,7 +268,9 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
     const datagrams = Math.ceil((sizeMiB << 20) / 1392);
     const size = datagramLength(1392, crc32Scheme);
     const report: E2EReport = { hostHash: hostHashRates(), ceiling: {}, leanCeiling: {}, codecDecodeMBps: {}, transfers: [] };
-    console.log(`bench=host-hash sha256_mb_per_s=${report.hostHash.sha256MBps.toFixed(0)} crc32_mb_per_s=${report.hostHash.crc32MBps.toFixed(0)} (per-byte work both ends must do that the raw blasts do not)`);
+    console.log(
+      `bench=host-hash sha256_mb_per_s=${report.hostHash.sha256MBps.toFixed(0)} crc32_mb_per_s=${report.hostHash.crc32MBps.toFixed(0)} (per-byte work both ends must do that the raw blasts do not)`,
+    );
     for (const loss of opts.losses ?? [0, 0.05]) {
       const rate = codecDecodeRate(loss);
       report.codecDecodeMBps[String(loss)] = rate;
@@ -282,7 +294,9 @@ export async function runE2EBenchmarks(opts: { sizeMiB?: number; receivers?: num
       const lean = await ceiling('lean');
       report.ceiling[String(receivers)] = blast;
       report.leanCeiling[String(receivers)] = lean;
-      const runs = (opts.losses ?? [0, 0.05]).flatMap((loss) => (loss === 0 ? [{ loss, recovery: 'auto' as const }] : (opts.recoveries ?? ['auto', 'fountain']).map((recovery) => ({ loss, recovery }))));
+      const runs = (opts.losses ?? [0, 0.05]).flatMap((loss) =>
+        loss === 0 ? [{ loss, recovery: 'auto' as const }] : (opts.recoveries ?? ['auto', 'fountain']).map((recovery) => ({ loss, recovery })),
+      );
       for (const { loss, recovery } of runs) {
         const r = await medianOf(opts.repeat ?? 3, () => runTransfer(file, dir, sizeMiB, receivers, loss, sourceHash, recovery, { rateBits: opts.rateBits }));
         report.transfers.push(r);
@@ -346,7 +360,13 @@ export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number
     const runs = new Map<string, E2EResult[]>(modes.map((m) => [m, []]));
     for (let i = 0; i < repeat; i++) {
       for (const v of variants) {
-        runs.get(v.mode)!.push(await runTransfer(file, dir, sizeMiB, 1, 0, sourceHash, 'auto', { security: { mode: v.security, keysDir, keyFiles }, rateBits: opts.rateBits, env: v.env }));
+        runs.get(v.mode)!.push(
+          await runTransfer(file, dir, sizeMiB, 1, 0, sourceHash, 'auto', {
+            security: { mode: v.security, keysDir, keyFiles },
+            rateBits: opts.rateBits,
+            env: v.env,
+          }),
+        );
       }
     }
     const median = (rs: E2EResult[]) => [...rs].sort((a, b) => a.goodputMBps - b.goodputMBps)[Math.floor((rs.length - 1) / 2)]!;

@@ -131,7 +131,10 @@ function codecResults(quick: boolean, log: (line: string) => void): MicroResult[
         true,
         quick,
       );
-      for (const [op, m, perOp] of [['encode', enc, k + repair], ['decode', dec, consumed]] as const) {
+      for (const [op, m, perOp] of [
+        ['encode', enc, k + repair],
+        ['decode', dec, consumed],
+      ] as const) {
         const r: MicroResult = {
           subject: 'codec',
           op,
@@ -203,7 +206,11 @@ function smallOpResults(quick: boolean, log: (line: string) => void): MicroResul
     false,
     quick,
   );
-  for (const [op, m, bytes] of [['writeDatagram', write, length], ['parseDatagram', parse, length], ['crc32', crc, crcBytes]] as const) {
+  for (const [op, m, bytes] of [
+    ['writeDatagram', write, length],
+    ['parseDatagram', parse, length],
+    ['crc32', crc, crcBytes],
+  ] as const) {
     const r: MicroResult = {
       subject: op === 'crc32' ? 'crc32' : 'datagram',
       op,

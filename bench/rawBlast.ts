@@ -62,7 +62,7 @@ async function blasterMain(port: number, count: number, size: number, flavour: B
   const buf = Buffer.alloc(size, 7);
   if (flavour === 'lean') {
     await new Promise<void>((r) => socket.connect(port, '127.0.0.1', r));
-    for (let sent = 0; sent < count; ) {
+    for (let sent = 0; sent < count;) {
       socket.send(buf);
       sent++;
       // As the product's DatagramPump: a datagram still queued in libuv means the kernel's send

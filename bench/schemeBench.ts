@@ -62,14 +62,24 @@ export function runResearchBench(opts: { quick?: boolean } = {}): ResearchBenchR
     for (const k of opts.quick ? [1000] : [1000, 10000]) {
       const r = measure(scheme, k, 0.1);
       rows.push(r);
-      console.log(`bench=scheme scheme=${scheme} k=${k} symbol_size=${T} loss=0.1 encode_mb_per_s=${r.encodeMBps.toFixed(1)} decode_mb_per_s=${r.decodeMBps.toFixed(1)} overhead=${(r.overhead * 100).toFixed(2)}%`);
+      console.log(
+        `bench=scheme scheme=${scheme} k=${k} symbol_size=${T} loss=0.1 encode_mb_per_s=${r.encodeMBps.toFixed(1)} decode_mb_per_s=${r.decodeMBps.toFixed(1)} overhead=${(r.overhead * 100).toFixed(2)}%`,
+      );
     }
   }
   const receivers = opts.quick ? 100 : 1000;
   const sizeMiB = 16;
   const t0 = performance.now();
-  const { row } = runTrial({ schemes: ['raptorq'], losses: [], receivers: [receivers], sizeBytes: sizeMiB << 20, trials: 1, seed: 1, decode: 'model' }, 'raptorq', parseLossSpec('0.05'), receivers, 0);
+  const { row } = runTrial(
+    { schemes: ['raptorq'], losses: [], receivers: [receivers], sizeBytes: sizeMiB << 20, trials: 1, seed: 1, decode: 'model' },
+    'raptorq',
+    parseLossSpec('0.05'),
+    receivers,
+    0,
+  );
   const wallSeconds = (performance.now() - t0) / 1000;
-  console.log(`bench=simulation scheme=raptorq decode=model receivers=${receivers} size_mib=${sizeMiB} loss=0.05 wall_s=${wallSeconds.toFixed(1)} completed=${row.completed}`);
+  console.log(
+    `bench=simulation scheme=raptorq decode=model receivers=${receivers} size_mib=${sizeMiB} loss=0.05 wall_s=${wallSeconds.toFixed(1)} completed=${row.completed}`,
+  );
   return { schemes: rows, simulation: { receivers, sizeMiB, loss: 0.05, scheme: 'raptorq', decode: 'model', wallSeconds, completed: row.completed } };
 }

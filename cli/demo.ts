@@ -54,7 +54,10 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
     const source = join(dir, 'demo.bin');
     await writeSeededFile(source, o.sizeBytes, o.seed);
     const sourceHash = await sha256File(source);
-    log.info({ file: source, bytes: o.sizeBytes, receivers: o.receivers }, `demo: sending ${formatBytes(o.sizeBytes)} to ${o.receivers} receivers on 127.0.0.1`);
+    log.info(
+      { file: source, bytes: o.sizeBytes, receivers: o.receivers },
+      `demo: sending ${formatBytes(o.sizeBytes)} to ${o.receivers} receivers on 127.0.0.1`,
+    );
 
     let onListening!: (port: number) => void;
     const listening = new Promise<number>((resolve) => (onListening = resolve));
@@ -72,7 +75,12 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
       onListening: (address) => onListening(address.port),
     });
     // If the sender fails before listening, surface that instead of waiting forever.
-    const port = await Promise.race([listening, sending.then(() => { throw new Error('sender ended before listening'); })]);
+    const port = await Promise.race([
+      listening,
+      sending.then(() => {
+        throw new Error('sender ended before listening');
+      }),
+    ]);
 
     const losses = Array.from({ length: o.receivers }, (_, i) => (o.receivers === 1 ? o.loss : (o.loss * i) / (o.receivers - 1)));
     const results = await Promise.allSettled(
@@ -105,7 +113,9 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
     if (o.json) {
       process.stdout.write(`${JSON.stringify({ event: 'demo-summary', ok, bytes: o.sizeBytes, seconds, receivers: rows, sender: sendSummary })}\n`);
     } else {
-      process.stdout.write(`fountcast demo: ${formatBytes(o.sizeBytes)} to ${o.receivers} receivers in ${seconds.toFixed(2)} s — ${ok ? 'all copies identical' : 'FAILED'}\n`);
+      process.stdout.write(
+        `fountcast demo: ${formatBytes(o.sizeBytes)} to ${o.receivers} receivers in ${seconds.toFixed(2)} s — ${ok ? 'all copies identical' : 'FAILED'}\n`,
+      );
       for (const r of rows) {
         if ('error' in r) process.stdout.write(`  ${r.receiver}: FAILED: ${r.error}\n`);
         else

@@ -32,7 +32,16 @@ export interface ExperimentCliOptions {
   out?: string;
 }
 
-const DEFAULTS = { schemes: 'raptorq,lt,rs,arq', loss: '0,0.01,0.05,0.2', size: '16M', symbolSize: '1392', segmentSize: '4M', receivers: '1,10', trials: '5', seed: '7' };
+const DEFAULTS = {
+  schemes: 'raptorq,lt,rs,arq',
+  loss: '0,0.01,0.05,0.2',
+  size: '16M',
+  symbolSize: '1392',
+  segmentSize: '4M',
+  receivers: '1,10',
+  trials: '5',
+  seed: '7',
+};
 
 function fraction(text: string, what: string): number {
   const v = Number(text);
@@ -61,7 +70,11 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
     if (v === undefined) return (DEFAULTS as Record<string, string>)[key];
     return Array.isArray(v) ? v.join(',') : String(v);
   };
-  const list = (text: string) => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = (text: string) =>
+    text
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   const schemes = list(pick('schemes')!);
   for (const s of schemes) if (!isScheme(s)) throw new UnitError(`unknown scheme "${s}" (raptorq, lt, rs, arq)`);
   const bursts = o.burst ?? (Array.isArray(file.burst) ? (file.burst as unknown[]).map(String) : typeof file.burst === 'string' ? [file.burst] : []);
@@ -109,11 +122,15 @@ export async function runExperimentCli(o: ExperimentCliOptions, log: Logger): Pr
     `${configs} configurations × ${config.trials} trials, seed ${config.seed} (${config.mode === 'real' ? 'real transfers over loopback' : `simulated on ${jobs} thread(s)`}; decode: ${describeDecode(config)})`,
   );
   const onTrial = (row: TrialRow, timing: TrialTiming) =>
-    log.debug({ event: 'trial', ...row, wallMs: timing.wallMs }, `${row.scheme} loss ${row.loss} rx ${row.receivers} trial ${row.trial}: ${row.completed}/${row.receivers} done`);
+    log.debug(
+      { event: 'trial', ...row, wallMs: timing.wallMs },
+      `${row.scheme} loss ${row.loss} rx ${row.receivers} trial ${row.trial}: ${row.completed}/${row.receivers} done`,
+    );
   const result = await runExperimentAsync(config, onTrial, { jobs });
   const { writePlots } = await import('../bench/research/plots.js');
   const files = [...(await writeResults(out, result)), ...(await writePlots(out, result))];
   process.stdout.write(summaryTable(result) + '\n');
-  const note = config.mode === 'real' ? 'real transfers: every number is wall-clock, not reproducible' : 'trials.csv is reproducible; timings.csv is wall-clock';
+  const note =
+    config.mode === 'real' ? 'real transfers: every number is wall-clock, not reproducible' : 'trials.csv is reproducible; timings.csv is wall-clock';
   log.info({ event: 'experiment-done', files }, `results in ${out}/ (${note})`);
 }

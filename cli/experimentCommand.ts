@@ -7,11 +7,16 @@ export function registerExperiment(program: Command, ctx: RunContext): void {
   logOptions(
     program
       .command('experiment')
-      .description('research harness: compare coding schemes on a simulated multicast stream (virtual time, the real sender and receiver cores), or with --real as real transfers over loopback')
+      .description(
+        'research harness: compare coding schemes on a simulated multicast stream (virtual time, the real sender and receiver cores), or with --real as real transfers over loopback',
+      )
       .option('--config <file>', 'JSON file with any of these options (camelCase keys); the command line wins')
       .option('--schemes <list>', 'coding schemes: raptorq, lt, rs, arq (default raptorq,lt,rs,arq)')
       .option('--loss <list>', 'independent (Bernoulli) loss rates, one configuration each (default 0,0.01,0.05,0.2)')
-      .option('--burst <spec>', 'add a Gilbert–Elliott configuration gilbert:P,R[,lossGood,lossBad] (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+      .option('--burst <spec>', 'add a Gilbert–Elliott configuration gilbert:P,R[,lossGood,lossBad] (repeatable)', (v: string, prev: string[] = []) => [
+        ...prev,
+        v,
+      ])
       .option('--size <bytes>', 'file size (default 16M)')
       .option('--symbol-size <bytes>', 'symbol size T (default 1392)')
       .option('--segment-size <bytes>', 'segment size (default 4M)')
@@ -21,11 +26,17 @@ export function registerExperiment(program: Command, ctx: RunContext): void {
       .option('--loss-spread <s>', 'heterogeneous receivers: receiver i of n loses rate × (1 − s + 2s·i/(n−1)) (default 0)')
       .option('--reorder <p>', 'probability a datagram is held back by up to 2 ms (default 0)')
       .option('--duplicate <p>', 'probability a datagram is delivered twice (default 0)')
-      .option('--decode <mode>', 'real: decode every receiver\'s data; model: predict decode success from the symbols held (RaptorQ: RFC 6330 1 − 1/256^(h+1); LT/RS/ARQ: their decoders on 1-byte symbols) — for large runs; auto: real up to 20 receivers, model above; every row says which (default auto)')
+      .option(
+        '--decode <mode>',
+        "real: decode every receiver's data; model: predict decode success from the symbols held (RaptorQ: RFC 6330 1 − 1/256^(h+1); LT/RS/ARQ: their decoders on 1-byte symbols) — for large runs; auto: real up to 20 receivers, model above; every row says which (default auto)",
+      )
       .option('--rate <bits>', 'fixed stream pace in bit/s, e.g. 400M (default: simulated 1G; --real 200M, less for more than 2 receivers)')
-      .option('--combine-resends', 'arq: XOR-combine resends of symbols different receivers lost (the product\'s shared stream) instead of resending each alone')
+      .option('--combine-resends', "arq: XOR-combine resends of symbols different receivers lost (the product's shared stream) instead of resending each alone")
       .option('--jobs <n>', 'simulate trials on this many threads; rows and trials.csv are the same for any value (default: one per core)')
-      .option('--real', 'sanity check: run each trial as a real transfer (send + receive over loopback sockets, one broadcast stream to 127.255.255.255, the same seeded loss models at intake); wall-clock, not reproducible; at most 20 receivers')
+      .option(
+        '--real',
+        'sanity check: run each trial as a real transfer (send + receive over loopback sockets, one broadcast stream to 127.255.255.255, the same seeded loss models at intake); wall-clock, not reproducible; at most 20 receivers',
+      )
       .option('--out <dir>', 'results directory (default results/experiment-<time>)'),
   ).action((o) =>
     ctx.logged(o, async (log) => {

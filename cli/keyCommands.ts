@@ -24,9 +24,11 @@ export function registerEnroll(program: Command, ctx: RunContext): void {
   logOptions(
     program
       .command('enroll')
-      .description('enroll a receiver: a fresh secret written once to <keys>/<name>.key (0600). The sender uses the directory as its allow-list (send --receiver-keys); copy the file to the receiver (receive --key). Delete it to revoke')
-      .requiredOption('--name <name>', 'the receiver\'s name (1..64 of A-Z a-z 0-9 . _ -)')
-      .requiredOption('--keys <dir>', 'the sender\'s directory of enrolled receivers'),
+      .description(
+        'enroll a receiver: a fresh secret written once to <keys>/<name>.key (0600). The sender uses the directory as its allow-list (send --receiver-keys); copy the file to the receiver (receive --key). Delete it to revoke',
+      )
+      .requiredOption('--name <name>', "the receiver's name (1..64 of A-Z a-z 0-9 . _ -)")
+      .requiredOption('--keys <dir>', "the sender's directory of enrolled receivers"),
   ).action((o) =>
     ctx.logged(o, async (log) => {
       const path = await (await keyFiles()).enroll(o.name, o.keys);

@@ -45,11 +45,20 @@ export function logOptions(cmd: Command): Command {
 }
 
 /** The three TLS files, read; none given: undefined; some but not all: an error naming the missing. */
-export async function tlsFiles(o: Record<string, unknown>, keys: ['tlsCert', 'tlsKey', 'tlsCa'] | ['tlsCa', 'tlsCert', 'tlsKey']): Promise<{ cert: Buffer; key: Buffer; ca: Buffer } | undefined> {
+export async function tlsFiles(
+  o: Record<string, unknown>,
+  keys: ['tlsCert', 'tlsKey', 'tlsCa'] | ['tlsCa', 'tlsCert', 'tlsKey'],
+): Promise<{ cert: Buffer; key: Buffer; ca: Buffer } | undefined> {
   const given = keys.filter((k) => o[k] !== undefined);
   if (given.length === 0) return undefined;
   const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  if (given.length < 3) throw new InvalidArgumentError(`mutual TLS needs ${keys.map(flag).join(', ')}; missing ${keys.filter((k) => o[k] === undefined).map(flag).join(', ')}`);
+  if (given.length < 3)
+    throw new InvalidArgumentError(
+      `mutual TLS needs ${keys.map(flag).join(', ')}; missing ${keys
+        .filter((k) => o[k] === undefined)
+        .map(flag)
+        .join(', ')}`,
+    );
   const read = async (k: string) => {
     try {
       return await readFile(String(o[k]));

@@ -20,7 +20,10 @@ export class OnCompleteError extends Error {
 async function runOnComplete(cmd: string, path: string, sha256: string, log: Logger): Promise<void> {
   log.info({ event: 'on-complete', cmd, path }, `running --on-complete for ${path}`);
   const code = await new Promise<number | string>((resolve) => {
-    const p = spawn('/bin/sh', ['-c', cmd, 'fountcast-on-complete', path], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, FOUNTCAST_FILE: path, FOUNTCAST_SHA256: sha256 } });
+    const p = spawn('/bin/sh', ['-c', cmd, 'fountcast-on-complete', path], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, FOUNTCAST_FILE: path, FOUNTCAST_SHA256: sha256 },
+    });
     p.on('error', (e) => resolve(e.message));
     p.on('exit', (c, signal) => resolve(c ?? `signal ${signal}`));
   });
@@ -38,17 +41,32 @@ export function registerReceive(program: Command, ctx: RunContext): void {
       .option('--window <segments>', 'segments buffered at once (memory ≈ window × segment size × 1.5)', int('window', 1, 1024), 8)
       .option('--decode-workers <n>', 'decode worker threads (default: cores − 1, at least 1)', int('decode workers', 1, 64))
       .option('--connect-timeout <duration>', 'give up if the sender does not answer', duration, 10_000)
-      .option('--wait-for-sender <duration>', 'start before the sender: keep retrying while nothing listens at host:port (refused, unreachable) for this long', duration, 0)
+      .option(
+        '--wait-for-sender <duration>',
+        'start before the sender: keep retrying while nothing listens at host:port (refused, unreachable) for this long',
+        duration,
+        0,
+      )
       .option('--simulate-loss <p>', 'TEST/BENCH ONLY: drop this fraction of datagrams at intake (seeded)', probability, 0)
       .option('--seed <n>', 'TEST/BENCH ONLY: seed for --simulate-loss', int('seed', 0, 2 ** 32 - 1), 1)
       .option('--interface <address>', 'local address of the NIC to join a multicast stream on (the manifest says whether there is one)')
-      .option('--trust <pubfile>', 'accept only manifests signed by this publisher key (repeatable), and never an older version of a name than one already accepted', (v: string, prev: string[] = []) => [...prev, v])
-      .option('--key <file>', 'this receiver\'s enrollment (fountcast enroll): prove it to the sender, require the sender to prove it too, accept only MACed datagrams')
-      .option('--tls-ca <pem>', 'mutual TLS 1.3: the CA the sender\'s certificate must chain to (with --tls-cert and --tls-key)')
-      .option('--tls-cert <pem>', 'this receiver\'s client certificate')
+      .option(
+        '--trust <pubfile>',
+        'accept only manifests signed by this publisher key (repeatable), and never an older version of a name than one already accepted',
+        (v: string, prev: string[] = []) => [...prev, v],
+      )
+      .option(
+        '--key <file>',
+        "this receiver's enrollment (fountcast enroll): prove it to the sender, require the sender to prove it too, accept only MACed datagrams",
+      )
+      .option('--tls-ca <pem>', "mutual TLS 1.3: the CA the sender's certificate must chain to (with --tls-cert and --tls-key)")
+      .option('--tls-cert <pem>', "this receiver's client certificate")
       .option('--tls-key <pem>', 'the private key of --tls-cert')
-      .option('--tls-servername <name>', 'name the sender\'s certificate must carry (default: the host given)')
-      .option('--on-complete <cmd>', 'run this shell command once the file is verified and in place, with the path as $1 and in FOUNTCAST_FILE (and FOUNTCAST_SHA256); its failure makes receive exit 1. Chosen here only: nothing the sender sends is ever run')
+      .option('--tls-servername <name>', "name the sender's certificate must carry (default: the host given)")
+      .option(
+        '--on-complete <cmd>',
+        'run this shell command once the file is verified and in place, with the path as $1 and in FOUNTCAST_FILE (and FOUNTCAST_SHA256); its failure makes receive exit 1. Chosen here only: nothing the sender sends is ever run',
+      )
       .option('--trust-state <file>', 'where --trust remembers accepted versions (default $XDG_STATE_HOME/fountcast/trust-state.json or ~/.local/state/...)'),
   ).action(async (endpoint: string, o) => {
     const log = ctx.logger(o);
@@ -71,7 +89,9 @@ export function registerReceive(program: Command, ctx: RunContext): void {
         interfaceAddress: o.interface,
         key: o.key ? await (await keyFiles()).loadReceiverKeyFile(o.key) : undefined,
         tls: await tlsFiles(o, ['tlsCa', 'tlsCert', 'tlsKey']).then((t) => t && { ...t, servername: o.tlsServername }),
-        trust: o.trust ? { publishers: await Promise.all((o.trust as string[]).map(async (f) => (await keyFiles()).loadPublicKeyFile(f))), statePath: o.trustState } : undefined,
+        trust: o.trust
+          ? { publishers: await Promise.all((o.trust as string[]).map(async (f) => (await keyFiles()).loadPublicKeyFile(f))), statePath: o.trustState }
+          : undefined,
         signal: controller.signal,
         logger: log,
         onProgress: (done, total) => bar.update(done, total),

@@ -17,28 +17,56 @@ export function registerSend(program: Command, ctx: RunContext): void {
       .argument('<file>', 'the file to send')
       .option('--host <address>', 'address to listen on for control connections', SEND_DEFAULTS.host)
       .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), SEND_DEFAULTS.port)
-      .option('--rate <bits/s|auto>', 'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback (docs/protocol.md: pacing); auto = that adaptation under the 1 Gbit/s default ceiling', rateOrAuto, 'auto' as number | 'auto')
+      .option(
+        '--rate <bits/s|auto>',
+        'rate ceiling per stream in bits per second (400M, 1G; 0 = none); the pace adapts below it to receiver feedback (docs/protocol.md: pacing); auto = that adaptation under the 1 Gbit/s default ceiling',
+        rateOrAuto,
+        'auto' as number | 'auto',
+      )
       .option('--fixed-rate', 'pace every stream at exactly --rate instead of adapting below it to receiver feedback')
-      .option('--stream-nice <n>', 'nice adjustment (as nice -n, relative to the sender\'s own) the stream threads ask for while they pace (Linux, where permitted: root or CAP_SYS_NICE; a thread that saturates its core returns to the sender\'s priority; 0 = leave priorities alone) (default: -5 with an explicit --rate above 0, else 0)', int('--stream-nice', -20, 0))
+      .option(
+        '--stream-nice <n>',
+        "nice adjustment (as nice -n, relative to the sender's own) the stream threads ask for while they pace (Linux, where permitted: root or CAP_SYS_NICE; a thread that saturates its core returns to the sender's priority; 0 = leave priorities alone) (default: -5 with an explicit --rate above 0, else 0)",
+        int('--stream-nice', -20, 0),
+      )
       .addOption(
-        new Option('--recovery <mode>', 'how losses are made good: resend the source symbols a receiver lists as lost (no codec work), fountain (fresh RaptorQ repair symbols), or auto (unicast: resend unless loss, long-run and recent, exceeds 20 %; shared stream: resend, combined, while the members\' summed loss stays under 100 % and none loses over 30 %; repair otherwise)')
+        new Option(
+          '--recovery <mode>',
+          "how losses are made good: resend the source symbols a receiver lists as lost (no codec work), fountain (fresh RaptorQ repair symbols), or auto (unicast: resend unless loss, long-run and recent, exceeds 20 %; shared stream: resend, combined, while the members' summed loss stays under 100 % and none loses over 30 %; repair otherwise)",
+        )
           .choices([...RECOVERY_MODES])
           .default(SEND_DEFAULTS.recovery),
       )
       .addOption(
-        new Option('--codec <scheme>', 'coding scheme on the wire (research): raptorq, or the baselines lt, rs and arq (arq: no coding, resends only); receivers follow the manifest')
+        new Option(
+          '--codec <scheme>',
+          'coding scheme on the wire (research): raptorq, or the baselines lt, rs and arq (arq: no coding, resends only); receivers follow the manifest',
+        )
           .choices([...CODEC_NAMES])
           .default(SEND_DEFAULTS.codec),
       )
-      .option('--receiver-keys <dir>', 'admit only receivers enrolled in this directory (fountcast enroll); their datagrams carry an HMAC-SHA256 tag; deleting a key file revokes')
-      .option('--encrypt', 'encrypt every symbol (AES-256-GCM) under the key the enrolled receivers\' handshake hands over (needs --receiver-keys)')
-      .option('--tls-cert <pem>', 'mutual TLS 1.3 on the control channel: this server\'s certificate (with --tls-key and --tls-ca)')
+      .option(
+        '--receiver-keys <dir>',
+        'admit only receivers enrolled in this directory (fountcast enroll); their datagrams carry an HMAC-SHA256 tag; deleting a key file revokes',
+      )
+      .option('--encrypt', "encrypt every symbol (AES-256-GCM) under the key the enrolled receivers' handshake hands over (needs --receiver-keys)")
+      .option('--tls-cert <pem>', "mutual TLS 1.3 on the control channel: this server's certificate (with --tls-key and --tls-ca)")
       .option('--tls-key <pem>', 'the private key of --tls-cert')
-      .option('--tls-ca <pem>', 'the CA receivers\' client certificates must chain to; a receiver without one is refused')
+      .option('--tls-ca <pem>', "the CA receivers' client certificates must chain to; a receiver without one is refused")
       .option('--sign <keyfile>', 'sign every manifest with this publisher key (from fountcast keygen); receivers with --trust accept only signed manifests')
       .option('--receivers <n>', 'exit 0 once this many receivers have the file (default: serve until interrupted)', int('receivers', 1, 100_000))
-      .option('--give-up-after <duration>', 'with --receivers N: once no receiver is being served and fewer than N have completed, exit 1 this long after the last one ended (completed or failed), saying how many completed; a receiver that says Hello meanwhile resets it; before the first receiver ends the sender waits as long as it takes (0 = wait for ever)', duration, SEND_DEFAULTS.giveUpAfterMs)
-      .option('--max-receivers <n>', 'receivers served at once, counted from their Hello; more are refused (connections yet to say Hello have their own budget and the handshake timeout)', int('max receivers', 1, 10_000), SEND_DEFAULTS.maxReceivers)
+      .option(
+        '--give-up-after <duration>',
+        'with --receivers N: once no receiver is being served and fewer than N have completed, exit 1 this long after the last one ended (completed or failed), saying how many completed; a receiver that says Hello meanwhile resets it; before the first receiver ends the sender waits as long as it takes (0 = wait for ever)',
+        duration,
+        SEND_DEFAULTS.giveUpAfterMs,
+      )
+      .option(
+        '--max-receivers <n>',
+        'receivers served at once, counted from their Hello; more are refused (connections yet to say Hello have their own budget and the handshake timeout)',
+        int('max receivers', 1, 10_000),
+        SEND_DEFAULTS.maxReceivers,
+      )
       .option('--segment-size <bytes>', 'bytes per independently coded segment (e.g. 4M)', size, SEND_DEFAULTS.segmentSize)
       .option('--symbol-size <bytes>', 'bytes of file data per datagram (multiple of 8)', size, SEND_DEFAULTS.symbolSize)
       .option('--idle-timeout <duration>', 'drop a receiver silent this long', duration, SEND_DEFAULTS.idleTimeoutMs)
@@ -49,10 +77,17 @@ export function registerSend(program: Command, ctx: RunContext): void {
       .option('--broadcast-address <address>', 'broadcast destination (e.g. the subnet broadcast 10.0.0.255)', SEND_DEFAULTS.broadcastAddress)
       .option('--interface <address>', 'local address of the NIC that carries the shared stream')
       .option('--ttl <hops>', 'multicast TTL', int('ttl', 1, 255), SEND_DEFAULTS.ttl)
-      .option('--min-receivers <n>', 'shared stream: start once this many receivers have asked (late joiners are always accepted)', int('min receivers', 1, 100_000))
+      .option(
+        '--min-receivers <n>',
+        'shared stream: start once this many receivers have asked (late joiners are always accepted)',
+        int('min receivers', 1, 100_000),
+      )
       .option('--wait <duration>', 'shared stream: start this long after listening, with whoever has joined', duration)
       .option('--carousel', 'shared stream: start at once and keep cycling through the file for late joiners until interrupted')
-      .option('--no-combine-resends', 'shared stream: resend each lost symbol on its own instead of XOR-combining symbols that different receivers lost into one datagram (for comparisons)'),
+      .option(
+        '--no-combine-resends',
+        'shared stream: resend each lost symbol on its own instead of XOR-combining symbols that different receivers lost into one datagram (for comparisons)',
+      ),
   ).action(async (file: string, o, command: Command) => {
     const log = ctx.logger(o);
     const controller = ctx.abortOnSignals(log);
@@ -92,7 +127,10 @@ export function registerSend(program: Command, ctx: RunContext): void {
         logger: log,
       });
       if (o.receivers !== undefined && summary.completed < o.receivers) {
-        log.error({ event: 'incomplete', completed: summary.completed, failed: summary.failed, wanted: o.receivers }, `only ${summary.completed} of ${o.receivers} receiver(s) completed (${summary.failed} failed): ${summary.reason}`);
+        log.error(
+          { event: 'incomplete', completed: summary.completed, failed: summary.failed, wanted: o.receivers },
+          `only ${summary.completed} of ${o.receivers} receiver(s) completed (${summary.failed} failed): ${summary.reason}`,
+        );
         ctx.exitCode = 1;
       } else ctx.exitCode = 0;
     } catch (e) {

@@ -40,11 +40,15 @@ export function newNonce(): Buffer {
 }
 
 export function senderProof(secret: Uint8Array, name: string, receiverNonce: Uint8Array, senderNonce: Uint8Array): Buffer {
-  return createHmac('sha256', secret).update(transcript('fountcast-sender-proof-v1', name, receiverNonce, senderNonce)).digest();
+  return createHmac('sha256', secret)
+    .update(transcript('fountcast-sender-proof-v1', name, receiverNonce, senderNonce))
+    .digest();
 }
 
 export function receiverProof(secret: Uint8Array, name: string, receiverNonce: Uint8Array, senderNonce: Uint8Array): Buffer {
-  return createHmac('sha256', secret).update(transcript('fountcast-receiver-proof-v1', name, receiverNonce, senderNonce)).digest();
+  return createHmac('sha256', secret)
+    .update(transcript('fountcast-receiver-proof-v1', name, receiverNonce, senderNonce))
+    .digest();
 }
 
 /** Constant-time comparison of a received proof (already checked to be 32 bytes by the codec). */

@@ -25,7 +25,10 @@ export function manifestOfBytes(data: Uint8Array, layout: SegmentLayout, o: Byte
   const hashes = Buffer.alloc(32 * layout.segmentCount);
   for (let s = 0; s < layout.segmentCount; s++) {
     const r = segmentRange(layout, s);
-    createHash('sha256').update(data.subarray(r.offset, r.offset + r.length)).digest().copy(hashes, 32 * s);
+    createHash('sha256')
+      .update(data.subarray(r.offset, r.offset + r.length))
+      .digest()
+      .copy(hashes, 32 * s);
   }
   return {
     type: 'manifest',

@@ -101,7 +101,10 @@ export abstract class ControlConnection {
       for (let r = this.frames.next(); r && !this._closed; r = this.frames.next()) {
         if (!r.ok) {
           if (r.reason === 'frame-too-large') {
-            throw new RemoteProtocolError('frame-too-large', `frame of ${r.declaredLength} bytes exceeds the ${this.frames.maxFrameBytes}-byte limit in this state`);
+            throw new RemoteProtocolError(
+              'frame-too-large',
+              `frame of ${r.declaredLength} bytes exceeds the ${this.frames.maxFrameBytes}-byte limit in this state`,
+            );
           }
           throw new RemoteProtocolError('bad-message', 'empty frame');
         }

@@ -26,8 +26,7 @@ export function encodeFrame(payload: Uint8Array, maxFrameBytes: number = MAX_ENC
 export type FrameRejection = 'frame-too-large' | 'empty-frame';
 
 export type FrameResult =
-  | { readonly ok: true; readonly frame: Uint8Array }
-  | { readonly ok: false; readonly reason: FrameRejection; readonly declaredLength: number };
+  { readonly ok: true; readonly frame: Uint8Array } | { readonly ok: false; readonly reason: FrameRejection; readonly declaredLength: number };
 
 export class FrameDecoder {
   /** Unconsumed chunks are chunks[head..]; the first may be partly consumed (a subarray). */

@@ -38,7 +38,11 @@ export async function keygen(prefix: string, force = false): Promise<{ privatePa
     await writeFile(publicPath, publicPem, { mode: 0o644, flag });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new KeyFileError(code === 'EEXIST' ? `${(e as NodeJS.ErrnoException).path} exists; keygen never overwrites a key (use --force)` : `cannot write the key pair: ${(e as Error).message}`);
+    throw new KeyFileError(
+      code === 'EEXIST'
+        ? `${(e as NodeJS.ErrnoException).path} exists; keygen never overwrites a key (use --force)`
+        : `cannot write the key pair: ${(e as Error).message}`,
+    );
   }
   return { privatePath, publicPath, publisherId: publisherId(rawPublicKey(parsePublicKey(publicPem))) };
 }
@@ -65,7 +69,8 @@ export async function enroll(name: string, dir: string): Promise<string> {
   try {
     await writeFile(path, text, { mode: 0o600, flag: 'wx' });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new KeyFileError(`${path} exists: ${name} is already enrolled (delete the file to revoke, then enroll again)`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new KeyFileError(`${path} exists: ${name} is already enrolled (delete the file to revoke, then enroll again)`);
     throw new KeyFileError(`cannot write ${path}: ${(e as Error).message}`);
   }
   return path;

@@ -38,9 +38,7 @@ import {
   type SegmentProgress,
 } from './messages.js';
 
-export type DecodeResult =
-  | { readonly ok: true; readonly message: ControlMessage }
-  | { readonly ok: false; readonly code: ErrorCode; readonly detail: string };
+export type DecodeResult = { readonly ok: true; readonly message: ControlMessage } | { readonly ok: false; readonly code: ErrorCode; readonly detail: string };
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
@@ -204,8 +202,10 @@ function manifest(o: Obj): Manifest {
 /** The hashes, or digestsFollow without them (and without a publication, which would cover them). */
 function manifestDigests(o: Obj, segmentCount: number): Pick<Manifest, 'segmentSha256' | 'fileSha256' | 'digestsFollow'> {
   if (!flag(o, 'digestsFollow')) return { segmentSha256: base64Of(o, 'segmentSha256', 32 * segmentCount), fileSha256: str(o, 'fileSha256', 64, HEX_SHA256) };
-  if (own(o, 'segmentSha256') !== undefined || own(o, 'fileSha256') !== undefined) throw new RemoteProtocolError('bad-message', 'a manifest whose digests follow carries no hashes');
-  if (own(o, 'publication') !== undefined) throw new RemoteProtocolError('bad-message', 'a signed manifest carries its hashes: digestsFollow is not allowed with a publication');
+  if (own(o, 'segmentSha256') !== undefined || own(o, 'fileSha256') !== undefined)
+    throw new RemoteProtocolError('bad-message', 'a manifest whose digests follow carries no hashes');
+  if (own(o, 'publication') !== undefined)
+    throw new RemoteProtocolError('bad-message', 'a signed manifest carries its hashes: digestsFollow is not allowed with a publication');
   return { digestsFollow: true };
 }
 
@@ -226,7 +226,8 @@ function digests(o: Obj): Digests {
 function keyed(o: Obj, tagKind: number): { keyWrap?: KeyWrap } {
   const wrap = own(o, 'keyWrap');
   const needsKey = tagKind !== TagKind.Crc32;
-  if (needsKey !== (wrap !== undefined)) throw new RemoteProtocolError('bad-message', needsKey ? `tagKind ${tagKind} needs keyWrap` : 'keyWrap is only for keyed tag kinds');
+  if (needsKey !== (wrap !== undefined))
+    throw new RemoteProtocolError('bad-message', needsKey ? `tagKind ${tagKind} needs keyWrap` : 'keyWrap is only for keyed tag kinds');
   return wrap === undefined ? {} : { keyWrap: keyWrap(obj(wrap, 'keyWrap')) };
 }
 
@@ -278,7 +279,8 @@ function progress(o: Obj): Progress {
   const open = list(o, 'open', MAX_LIST_ENTRIES, segmentProgress);
   let listed = 0;
   for (const e of open) listed += e.missing?.length ?? 0;
-  if (listed > MAX_MISSING_PER_PROGRESS) throw new RemoteProtocolError('bad-message', `missing lists hold ${listed} ids, more than ${MAX_MISSING_PER_PROGRESS}`);
+  if (listed > MAX_MISSING_PER_PROGRESS)
+    throw new RemoteProtocolError('bad-message', `missing lists hold ${listed} ids, more than ${MAX_MISSING_PER_PROGRESS}`);
   return {
     type: 'progress',
     completeBelow: int(o, 'completeBelow', 0, U32 + 1),

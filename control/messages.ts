@@ -124,9 +124,7 @@ export interface Publication {
   readonly signature: string;
 }
 
-export type DataPlane =
-  | { readonly mode: 'multicast'; readonly group: string; readonly port: number }
-  | { readonly mode: 'broadcast'; readonly port: number };
+export type DataPlane = { readonly mode: 'multicast'; readonly group: string; readonly port: number } | { readonly mode: 'broadcast'; readonly port: number };
 
 export interface Request {
   readonly type: 'request';
@@ -204,15 +202,7 @@ export interface Heartbeat {
   readonly type: 'heartbeat';
 }
 
-export const ERROR_CODES = [
-  'version-mismatch',
-  'unsupported-codec',
-  'bad-message',
-  'unexpected-message',
-  'frame-too-large',
-  'refused',
-  'internal',
-] as const;
+export const ERROR_CODES = ['version-mismatch', 'unsupported-codec', 'bad-message', 'unexpected-message', 'frame-too-large', 'refused', 'internal'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorMessage {

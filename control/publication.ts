@@ -28,7 +28,10 @@ export class KeyFileError extends Error {
 /** A publisher key pair as PEM (PKCS#8 private, SPKI public), as `fountcast keygen` writes it. */
 export function generatePublisherKeys(): { privatePem: string; publicPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return { privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  return {
+    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
 }
 
 function ed25519(key: KeyObject, what: string): KeyObject {
@@ -86,9 +89,11 @@ export type PublicationVerdict =
  */
 export function verifyPublication(m: Manifest, trusted: readonly KeyObject[]): PublicationVerdict {
   const p = m.publication;
-  if (p === undefined) return { ok: false, reason: 'unsigned', detail: 'the manifest is not signed, and this receiver accepts only signed manifests (--trust)' };
+  if (p === undefined)
+    return { ok: false, reason: 'unsigned', detail: 'the manifest is not signed, and this receiver accepts only signed manifests (--trust)' };
   // The codec refuses this pairing already; a signature must cover the hashes, never stand without them.
-  if (m.digestsFollow || m.segmentSha256 === undefined || m.fileSha256 === undefined) return { ok: false, reason: 'unsigned', detail: 'the signed manifest carries no hashes: its signature would cover nothing' };
+  if (m.digestsFollow || m.segmentSha256 === undefined || m.fileSha256 === undefined)
+    return { ok: false, reason: 'unsigned', detail: 'the signed manifest carries no hashes: its signature would cover nothing' };
   const raw = Buffer.from(p.publisher, 'base64');
   const id = publisherId(raw);
   const key = trusted.find((k) => rawPublicKey(k).equals(raw));

@@ -60,7 +60,8 @@ export class SenderConnection extends ControlConnection {
   /** The next segment digests of a Manifest whose digests follow (the caller keeps them contiguous). */
   sendDigests(d: Digests): void {
     if (this.closed) return;
-    if ((this._state !== 'manifest-sent' && this._state !== 'streaming') || !this.digestsFollow) throw new LocalProtocolError(`sendDigests in state ${this._state}`);
+    if ((this._state !== 'manifest-sent' && this._state !== 'streaming') || !this.digestsFollow)
+      throw new LocalProtocolError(`sendDigests in state ${this._state}`);
     this.send(d);
   }
 

@@ -120,8 +120,15 @@ export function writeDatagram(out: Uint8Array, header: SymbolHeader, symbol: Uin
  * A type-2 datagram: `symbol` is the XOR of the source symbols `ids` (2..MAX_COMBINED_SYMBOLS,
  * strictly ascending; header.encodingSymbolId is ignored). Returns the datagram length.
  */
-export function writeCombinedDatagram(out: Uint8Array, header: Omit<SymbolHeader, 'encodingSymbolId'>, ids: readonly number[], symbol: Uint8Array, integrity: IntegrityScheme): number {
-  if (ids.length < 2 || ids.length > MAX_COMBINED_SYMBOLS) throw new RangeError(`a combined datagram carries 2..${MAX_COMBINED_SYMBOLS} symbols, not ${ids.length}`);
+export function writeCombinedDatagram(
+  out: Uint8Array,
+  header: Omit<SymbolHeader, 'encodingSymbolId'>,
+  ids: readonly number[],
+  symbol: Uint8Array,
+  integrity: IntegrityScheme,
+): number {
+  if (ids.length < 2 || ids.length > MAX_COMBINED_SYMBOLS)
+    throw new RangeError(`a combined datagram carries 2..${MAX_COMBINED_SYMBOLS} symbols, not ${ids.length}`);
   let at = HEADER_LENGTH;
   for (let i = 1; i < ids.length; i++) {
     if (ids[i]! <= ids[i - 1]!) throw new RangeError('combined symbol ids must be strictly ascending');

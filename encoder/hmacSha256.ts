@@ -111,4 +111,3 @@ function definitionHmac(key: Uint8Array, hash: OneShotHash): Tagger {
     return hash('sha256', outer, 'buffer');
   };
 }
-

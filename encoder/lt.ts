@@ -67,7 +67,7 @@ export class LtGraph {
       return out;
     }
     const seen = new Set<number>();
-    for (let n = 0; n < d; ) {
+    for (let n = 0; n < d;) {
       const i = rng.nextInt(k);
       if (seen.has(i)) continue;
       seen.add(i);

@@ -87,11 +87,7 @@ export function raptorqCodec(): RaptorQCodec {
  * Returns the segment's bytes, or undefined when the symbols were not enough. Stops reading
  * `symbols` as soon as the segment is decoded.
  */
-export function decodeSegment(
-  codec: Codec,
-  params: CodecParameters,
-  symbols: Iterable<EncodedSymbol>,
-): Uint8Array | undefined {
+export function decodeSegment(codec: Codec, params: CodecParameters, symbols: Iterable<EncodedSymbol>): Uint8Array | undefined {
   const decoder: SegmentDecoder = codec.createDecoder(params);
   try {
     for (const s of symbols) {

@@ -21,11 +21,7 @@
 import { Encoder } from 'raptorq/raptorq.js';
 import type { EncodedSymbol, SegmentEncoder } from './codec.js';
 import { CodecError } from './errors.js';
-import {
-  RAPTORQ_ENCODING_SYMBOL_ID_LIMIT,
-  sourceSymbolBlock,
-  type RaptorQObjectInformation,
-} from './raptorqParameters.js';
+import { RAPTORQ_ENCODING_SYMBOL_ID_LIMIT, sourceSymbolBlock, type RaptorQObjectInformation } from './raptorqParameters.js';
 
 /** Repair bytes (T + 4 per symbol) of one window: W = this / (T + 4), at least K. */
 export const REPAIR_WINDOW_BYTES = 64 * 1024 * 1024;

@@ -62,9 +62,7 @@ export function validateLayoutParameters(fileSize: number, segmentSize: number, 
     throw new LayoutError(`file size ${fileSize} is not a whole number of bytes up to ${MAX_FILE_SIZE}`);
   }
   if (!isWhole(symbolSize) || symbolSize < MIN_SYMBOL_SIZE || symbolSize > MAX_SYMBOL_SIZE || symbolSize % SYMBOL_ALIGNMENT !== 0) {
-    throw new LayoutError(
-      `symbol size ${symbolSize} must be a multiple of ${SYMBOL_ALIGNMENT} between ${MIN_SYMBOL_SIZE} and ${MAX_SYMBOL_SIZE}`,
-    );
+    throw new LayoutError(`symbol size ${symbolSize} must be a multiple of ${SYMBOL_ALIGNMENT} between ${MIN_SYMBOL_SIZE} and ${MAX_SYMBOL_SIZE}`);
   }
   if (!isWhole(segmentSize) || segmentSize < symbolSize || segmentSize > MAX_SEGMENT_SIZE) {
     throw new LayoutError(`segment size ${segmentSize} must be between the symbol size ${symbolSize} and ${MAX_SEGMENT_SIZE}`);

@@ -80,7 +80,8 @@ export abstract class SystematicEncoder implements SegmentEncoder {
   }
 
   sourceSymbol(esi: number): Uint8Array {
-    if (!Number.isInteger(esi) || esi < 0 || esi >= this.sourceSymbols) throw new CodecError(`${this.scheme}: source symbol ${esi} is outside 0..${this.sourceSymbols - 1}`);
+    if (!Number.isInteger(esi) || esi < 0 || esi >= this.sourceSymbols)
+      throw new CodecError(`${this.scheme}: source symbol ${esi} is outside 0..${this.sourceSymbols - 1}`);
     const t = this.shape.symbolSize;
     return this.source.subarray(esi * t, (esi + 1) * t);
   }

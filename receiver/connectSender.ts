@@ -80,4 +80,3 @@ function connectOnce(o: ReceiveConfig): Promise<Socket> {
     });
   });
 }
-

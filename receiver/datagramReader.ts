@@ -52,7 +52,7 @@ interface InternalHandle {
 /** The bound socket's handle, if this Node exposes what the reader needs. */
 function internalHandle(socket: Socket): { fd: number; recvStop: () => number } | undefined {
   const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
-  const handle = state && ((socket as unknown as Record<symbol, { handle?: InternalHandle } | undefined>)[state]?.handle);
+  const handle = state && (socket as unknown as Record<symbol, { handle?: InternalHandle } | undefined>)[state]?.handle;
   if (!handle || typeof handle.fd !== 'number' || handle.fd < 0 || typeof handle.recvStop !== 'function') return undefined;
   const recvStop = handle.recvStop as () => number;
   return { fd: handle.fd, recvStop: () => recvStop.call(handle) };
@@ -62,7 +62,12 @@ function internalHandle(socket: Socket): { fd: number; recvStop: () => number } 
  * Starts delivering the datagrams of `socket` (bound already) to `onDatagram`. `onError` gets a
  * read error other than "nothing to read"; reading stops then.
  */
-export function readDatagrams(socket: Socket, onDatagram: (bytes: Uint8Array) => void, onError: (e: Error) => void, options: { preferEvents?: boolean } = {}): DatagramReader {
+export function readDatagrams(
+  socket: Socket,
+  onDatagram: (bytes: Uint8Array) => void,
+  onError: (e: Error) => void,
+  options: { preferEvents?: boolean } = {},
+): DatagramReader {
   const handle = options.preferEvents ? undefined : internalHandle(socket);
   if (handle === undefined || handle.recvStop() !== 0) {
     const listener = (msg: Buffer) => onDatagram(msg);

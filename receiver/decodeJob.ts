@@ -92,9 +92,7 @@ export function runDecodeJob(job: DecodeJob, codec: Codec, fileHashBefore?: Hash
   let data: Uint8Array | undefined;
   try {
     data =
-      allSourcePresent(job) && codec.segmentFromSourceSymbols !== undefined
-        ? codec.segmentFromSourceSymbols(job.source, params)
-        : decode(job, codec, params);
+      allSourcePresent(job) && codec.segmentFromSourceSymbols !== undefined ? codec.segmentFromSourceSymbols(job.source, params) : decode(job, codec, params);
   } catch (e) {
     return { type: 'failed', segmentIndex, reason: `decoding segment ${segmentIndex} failed: ${(e as Error).message}`, buffers: jobBuffers(job) };
   }
@@ -133,4 +131,3 @@ function decode(job: DecodeJob, codec: Codec, params: CodecParameters): Uint8Arr
     decoder.free();
   }
 }
-

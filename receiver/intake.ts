@@ -20,12 +20,7 @@
  * `lost` never goes negative.
  * Only sequence statistics depend on this: the symbol of a stale datagram is still used.
  */
-import {
-  DATAGRAM_REJECT_REASONS,
-  parseDatagram,
-  type AcceptedDatagram,
-  type DatagramExpectations,
-} from '../encoder/datagram.js';
+import { DATAGRAM_REJECT_REASONS, parseDatagram, type AcceptedDatagram, type DatagramExpectations } from '../encoder/datagram.js';
 
 /** Drops counted after parsing, by the receiver's own state. */
 export const STATE_DROP_REASONS = [

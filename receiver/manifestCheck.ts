@@ -6,12 +6,7 @@
 import type { Manifest } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
-import {
-  MAX_FILE_SIZE,
-  MAX_SEGMENT_SIZE,
-  validateLayoutParameters,
-  type SegmentLayout,
-} from '../encoder/segmentLayout.js';
+import { MAX_FILE_SIZE, MAX_SEGMENT_SIZE, validateLayoutParameters, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { ManifestRejectedError } from './errors.js';
 
 /** Largest segment count accepted: per-segment state stays within a few MiB. */

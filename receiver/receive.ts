@@ -160,7 +160,8 @@ class ReceiveRun {
     const failed = (e: unknown) => this.input((s) => s.handleLocalFailure(now(), e as Error));
     switch (a.type) {
       case 'manifest':
-        if (this.o.trust === undefined && a.signedBy !== undefined) log.info({ publisher: a.signedBy }, 'the manifest is signed (not checked: no --trust given)');
+        if (this.o.trust === undefined && a.signedBy !== undefined)
+          log.info({ publisher: a.signedBy }, 'the manifest is signed (not checked: no --trust given)');
         this.o.onManifest?.(a.manifest);
         return;
       case 'check-replay':
@@ -168,7 +169,8 @@ class ReceiveRun {
           this.trustState = state;
           const { publisherId, fileName, publishedAt } = a.record;
           const problem = state.replayProblem(publisherId, fileName, publishedAt);
-          if (problem === undefined) log.info({ publisher: publisherId, publishedAt: new Date(publishedAt).toISOString() }, `manifest signed by trusted publisher ${publisherId}`);
+          if (problem === undefined)
+            log.info({ publisher: publisherId, publishedAt: new Date(publishedAt).toISOString() }, `manifest signed by trusted publisher ${publisherId}`);
           this.input((s) => s.handleReplayChecked(now(), problem));
         }, failed);
         return;
@@ -207,7 +209,10 @@ class ReceiveRun {
         return void this.commit(a.finalPath, a.trust?.record).then(() => this.input((s) => s.handleCommitted(now())), failed);
       case 'done': {
         const summary: ReceiveSummary = { ...a.summary, codecDecodes: a.summary.decodeJobs - (this.pool?.fastPathJobs ?? 0) };
-        log.info({ event: 'receive-summary', ...summary }, `stored ${summary.path}: ${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s, SHA-256 verified`);
+        log.info(
+          { event: 'receive-summary', ...summary },
+          `stored ${summary.path}: ${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s, SHA-256 verified`,
+        );
         void this.drained().then(() => this.resolve(summary));
         return;
       }
@@ -274,7 +279,10 @@ class ReceiveRun {
         throw new ReceiveError(`cannot join multicast group ${plane.group}: ${(e as Error).message}`);
       }
     }
-    this.o.logger.info({ dataPlane: plane }, plane.mode === 'multicast' ? `joined multicast ${plane.group}:${plane.port}` : `listening for broadcast on port ${plane.port}`);
+    this.o.logger.info(
+      { dataPlane: plane },
+      plane.mode === 'multicast' ? `joined multicast ${plane.group}:${plane.port}` : `listening for broadcast on port ${plane.port}`,
+    );
   }
 
   async cleanup(): Promise<void> {

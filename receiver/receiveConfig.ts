@@ -115,7 +115,8 @@ function integer(name: string, v: number, min: number, max: number): number {
 }
 
 function milliseconds(name: string, v: number, min: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new ReceiveOptionsError(`${name} must be a finite number of milliseconds >= ${min}, not ${v}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
+    throw new ReceiveOptionsError(`${name} must be a finite number of milliseconds >= ${min}, not ${v}`);
   return v;
 }
 
@@ -125,7 +126,8 @@ export function resolveReceiveConfig(o: ReceiveOptions): ReceiveConfig {
   const receiverId = o.receiverId ?? defaultReceiverId();
   if (!RECEIVER_ID_PATTERN.test(receiverId)) throw new ReceiveOptionsError(`receiverId ${JSON.stringify(receiverId)} must be 1-64 of A-Z a-z 0-9 . _ -`);
   const simulateLoss = o.simulateLoss ?? DEFAULT_SIMULATE_LOSS;
-  if (typeof simulateLoss !== 'number' || !(simulateLoss >= 0 && simulateLoss < 1)) throw new ReceiveOptionsError(`simulateLoss must be in [0, 1), not ${simulateLoss}`);
+  if (typeof simulateLoss !== 'number' || !(simulateLoss >= 0 && simulateLoss < 1))
+    throw new ReceiveOptionsError(`simulateLoss must be in [0, 1), not ${simulateLoss}`);
   if (o.trust !== undefined && o.trust.publishers.length === 0) throw new ReceiveOptionsError('trust needs at least one publisher key');
   if (o.key !== undefined && (o.key.name.length === 0 || o.key.secret.length === 0)) throw new ReceiveOptionsError('key needs a name and a secret');
   return Object.freeze({
@@ -139,7 +141,10 @@ export function resolveReceiveConfig(o: ReceiveOptions): ReceiveConfig {
     waitForSenderMs: milliseconds('waitForSenderMs', o.waitForSenderMs ?? DEFAULT_WAIT_FOR_SENDER_MS, 0),
     simulateLoss,
     seed: integer('seed', o.seed ?? DEFAULT_SEED, 0, 2 ** 32 - 1),
-    trust: o.trust === undefined ? undefined : Object.freeze({ publishers: Object.freeze([...o.trust.publishers]), statePath: o.trust.statePath ?? defaultTrustStatePath() }),
+    trust:
+      o.trust === undefined
+        ? undefined
+        : Object.freeze({ publishers: Object.freeze([...o.trust.publishers]), statePath: o.trust.statePath ?? defaultTrustStatePath() }),
     key: o.key === undefined ? undefined : Object.freeze({ ...o.key }),
     tls: o.tls === undefined ? undefined : Object.freeze({ ...o.tls }),
     intakeLoss: o.intakeLoss,

@@ -189,7 +189,11 @@ export class ReceiveSession extends ReceiveMachine {
     if (this._state === 'done' || this._state === 'failed' || this.conn === undefined) return undefined;
     const core = this._state === 'receiving' ? this._core : undefined;
     const m = this._manifest;
-    const at = Math.min(this.conn.pollTimeout() ?? Infinity, core?.pollTimeout() ?? Infinity, (m && core?.digestDeadline(digestWaitLimitMs(m.idleTimeoutMs))) ?? Infinity);
+    const at = Math.min(
+      this.conn.pollTimeout() ?? Infinity,
+      core?.pollTimeout() ?? Infinity,
+      (m && core?.digestDeadline(digestWaitLimitMs(m.idleTimeoutMs))) ?? Infinity,
+    );
     return at === Infinity ? undefined : at;
   }
 
@@ -285,12 +289,17 @@ export class ReceiveSession extends ReceiveMachine {
     if (this._state !== 'receiving') return;
     const core = this._core!;
     const now = this.now;
-    for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) this.actions.push({ type: 'decode', job, fileHash: core.fileHashFor(job.segmentIndex) });
+    for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob())
+      this.actions.push({ type: 'decode', job, fileHash: core.fileHashFor(job.segmentIndex) });
     for (let w = core.pollWrite(); w; w = core.pollWrite()) this.actions.push({ type: 'write', segmentIndex: w.segmentIndex, offset: w.offset, data: w.data });
     const progress = core.pollProgress(now);
     if (progress) this.conn!.sendProgress(progress);
     if (core.complete) {
-      if (!core.fileHashMatches()) return this.refuse(new HashMismatchError(`whole-file SHA-256 of ${this._manifest!.fileName} does not match the manifest; nothing was written`), 'whole-file SHA-256 mismatch');
+      if (!core.fileHashMatches())
+        return this.refuse(
+          new HashMismatchError(`whole-file SHA-256 of ${this._manifest!.fileName} does not match the manifest; nothing was written`),
+          'whole-file SHA-256 mismatch',
+        );
       this.to('committing');
       this.actions.push({ type: 'commit', finalPath: this.finalPath, trust: this.taking!.trust });
       return;

@@ -21,7 +21,16 @@ import type { ReceiverCore } from './receiverCore.js';
 
 export type ReceiveState = 'connecting' | 'handshaking' | 'authenticating' | 'taking-manifest' | 'receiving' | 'committing' | 'done' | 'failed';
 
-export const RECEIVE_STATES: readonly ReceiveState[] = ['connecting', 'handshaking', 'authenticating', 'taking-manifest', 'receiving', 'committing', 'done', 'failed'];
+export const RECEIVE_STATES: readonly ReceiveState[] = [
+  'connecting',
+  'handshaking',
+  'authenticating',
+  'taking-manifest',
+  'receiving',
+  'committing',
+  'done',
+  'failed',
+];
 
 /** Every allowed transition; `failed` is reachable from every state but `done`. */
 export const RECEIVE_TRANSITIONS: Readonly<Record<ReceiveState, readonly ReceiveState[]>> = Object.freeze({

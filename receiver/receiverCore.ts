@@ -181,7 +181,8 @@ export class ReceiverCore {
     if (d.firstSegment !== this.digestsKnown) return `digests from segment ${d.firstSegment}, expected ${this.digestsKnown}`;
     const bytes = Buffer.from(d.segmentSha256, 'base64');
     const count = bytes.length / 32;
-    if (!Number.isInteger(count) || this.digestsKnown + count > this.layout.segmentCount) return `${count} digests from segment ${d.firstSegment} run past the ${this.layout.segmentCount} segments`;
+    if (!Number.isInteger(count) || this.digestsKnown + count > this.layout.segmentCount)
+      return `${count} digests from segment ${d.firstSegment} run past the ${this.layout.segmentCount} segments`;
     if (d.fileSha256 !== undefined && this.digestsKnown + count < this.layout.segmentCount) return 'the whole-file digest came before the last segment digest';
     this.segmentSha256.set(bytes, 32 * this.digestsKnown);
     this.digestsKnown += count;
@@ -466,5 +467,4 @@ export class ReceiverCore {
     if (this.expectedFileSha256 === undefined) this.digestWaitSince ??= now;
     this.schedule.urgent(now);
   }
-
 }

@@ -53,7 +53,8 @@ export function answerChallenge(key: ReceiverKey | undefined, receiverNonce: Uin
 }
 
 export function checkCodec(m: Manifest): CodecName {
-  if (!isCodecName(m.codec)) throw new ManifestRejectedError(`manifest names codec ${JSON.stringify(m.codec)}, which this receiver does not have (${CODEC_NAMES.join(', ')})`);
+  if (!isCodecName(m.codec))
+    throw new ManifestRejectedError(`manifest names codec ${JSON.stringify(m.codec)}, which this receiver does not have (${CODEC_NAMES.join(', ')})`);
   return m.codec;
 }
 
@@ -77,7 +78,8 @@ export function integrityOf(key: ReceiverKey | undefined, sessionKeyBytes: Uint8
   }
   if (sessionKeyBytes === undefined) throw new SenderAuthenticationError('the sender skipped authentication: refusing an unauthenticated manifest');
   const keyed = m.tagKind === TagKind.HmacSha256_128 || m.tagKind === TagKind.Aes256Gcm;
-  if (!keyed || m.keyWrap === undefined) throw new SenderAuthenticationError(`the sender offers tag kind ${m.tagKind} without a key: refusing unauthenticated datagrams`);
+  if (!keyed || m.keyWrap === undefined)
+    throw new SenderAuthenticationError(`the sender offers tag kind ${m.tagKind} without a key: refusing unauthenticated datagrams`);
   const dataKey = unwrapDataKey(sessionKeyBytes, m.keyWrap, m.sessionId);
   if (dataKey === undefined) throw new SenderAuthenticationError('the datagram key in the manifest does not open under this session key');
   return integrityFor(m.tagKind, dataKey);

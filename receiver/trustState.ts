@@ -48,7 +48,8 @@ export class TrustState {
       throw fail('not JSON');
     }
     const o = v as State;
-    if (typeof o !== 'object' || o === null || o.version !== 1 || typeof o.accepted !== 'object' || o.accepted === null) throw fail('not a fountcast trust state');
+    if (typeof o !== 'object' || o === null || o.version !== 1 || typeof o.accepted !== 'object' || o.accepted === null)
+      throw fail('not a fountcast trust state');
     const accepted: State['accepted'] = Object.create(null);
     for (const [publisher, names] of Object.entries(o.accepted)) {
       if (typeof names !== 'object' || names === null) throw fail('malformed');

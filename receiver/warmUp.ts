@@ -78,7 +78,8 @@ export function warmUpReceivePath(codec: Codec, segments = WARM_UP_SEGMENTS): Wa
       return symbol;
     };
     const pump = (): void => {
-      for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob()) core.handleDecodeOutcome(now, runDecodeJob(job, codec, core.fileHashFor(job.segmentIndex)));
+      for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob())
+        core.handleDecodeOutcome(now, runDecodeJob(job, codec, core.fileHashFor(job.segmentIndex)));
       for (let w = core.pollWrite(); w; w = core.pollWrite()) core.handleWriteDone(now, w.segmentIndex);
       core.pollProgress(now);
       core.pollTimeout();
@@ -105,7 +106,12 @@ export function warmUpReceivePath(codec: Codec, segments = WARM_UP_SEGMENTS): Wa
           combined++;
           length = writeCombinedDatagram(out, { sessionId: SESSION_ID, sequenceNumber: sequenceNumber++, segmentIndex: s }, [other, esi], xor, integrity);
         } else {
-          length = writeDatagram(out, { sessionId: SESSION_ID, sequenceNumber: sequenceNumber++, segmentIndex: s, encodingSymbolId: esi }, sourceSymbol(s, esi), integrity);
+          length = writeDatagram(
+            out,
+            { sessionId: SESSION_ID, sequenceNumber: sequenceNumber++, segmentIndex: s, encodingSymbolId: esi },
+            sourceSymbol(s, esi),
+            integrity,
+          );
         }
         deliver(length);
       }

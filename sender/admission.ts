@@ -76,7 +76,9 @@ export class Admission {
     if (this.giveUpAt === undefined || now < this.giveUpAt) return;
     this.giveUpAt = undefined;
     const want = this.config.receivers!;
-    this.finish(`gave up: ${this._completed} of ${want} receiver(s) completed (${this._failed} failed), and no receiver came for ${formatMs(this.config.giveUpAfterMs)} after the last one ended`);
+    this.finish(
+      `gave up: ${this._completed} of ${want} receiver(s) completed (${this._failed} failed), and no receiver came for ${formatMs(this.config.giveUpAfterMs)} after the last one ended`,
+    );
   }
 
   pollTimeout(): number | undefined {

@@ -37,7 +37,7 @@ function hash(job: FileHashJob, post: (r: FileHashReply) => void): void {
   try {
     for (let i = 0; i < layout.segmentCount; i++) {
       const { offset, length } = segmentRange(layout, i);
-      for (let got = 0; got < length; ) {
+      for (let got = 0; got < length;) {
         const n = readSync(fd, buffer, got, length - got, offset + got);
         if (n === 0) throw new Error(`the file is shorter than ${layout.fileSize} bytes (changed while hashed)`);
         got += n;

@@ -76,7 +76,8 @@ async function hashInBackground(path: string, layout: SegmentLayout, info: { siz
   try {
     const fileSha256 = await (hashWorker({ path, layout }, digests) ?? hashInline(path, info.size, layout, digests));
     const after = await stat(path).catch(() => undefined);
-    if (after?.mtimeMs !== info.mtimeMs || after.size !== info.size) throw new SourceFileError(`${path} changed while it was being hashed: serve it once it is complete`);
+    if (after?.mtimeMs !== info.mtimeMs || after.size !== info.size)
+      throw new SourceFileError(`${path} changed while it was being hashed: serve it once it is complete`);
     digests.setFile(fileSha256);
   } catch (e) {
     digests.fail(e instanceof SourceFileError ? e : new SourceFileError(`hashing ${path} failed: ${(e as Error).message}`));
@@ -124,7 +125,8 @@ function hashWorker(job: FileHashJob, digests: FileDigests): Promise<string> | u
       try {
         if (reply.type === 'segments') digests.addSegments(reply.first, reply.digests);
         else if (reply.type === 'file') {
-          if (digests.known !== job.layout.segmentCount) throw new Error(`the hash worker gave the file's digest after ${digests.known} of ${job.layout.segmentCount} segments`);
+          if (digests.known !== job.layout.segmentCount)
+            throw new Error(`the hash worker gave the file's digest after ${digests.known} of ${job.layout.segmentCount} segments`);
           resolve(reply.sha256);
         } else reject(new Error(reply.error));
       } catch (e) {
@@ -136,4 +138,3 @@ function hashWorker(job: FileHashJob, digests: FileDigests): Promise<string> | u
     worker.once('exit', (code) => reject(new Error(`the hash worker exited with code ${code}`)));
   });
 }
-

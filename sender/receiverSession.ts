@@ -15,7 +15,17 @@ import { SenderConnection } from '../control/senderConnection.js';
 import { TagKind } from '../encoder/integrity.js';
 import { manifestFor } from './manifest.js';
 import type { PreparedFile } from './preparedFile.js';
-import { NO_COUNTS, pickCounts, SESSION_TABLE, TERMINAL, type SessionAction, type SessionInput, type SessionState, type StreamCounts, type StreamEnd } from './receiverSessionTable.js';
+import {
+  NO_COUNTS,
+  pickCounts,
+  SESSION_TABLE,
+  TERMINAL,
+  type SessionAction,
+  type SessionInput,
+  type SessionState,
+  type StreamCounts,
+  type StreamEnd,
+} from './receiverSessionTable.js';
 import { keyedTagKind, type SendConfig } from './sendConfig.js';
 
 export interface ReceiverSessionDeps {
@@ -58,7 +68,12 @@ export class ReceiverSession {
   ) {
     this.now = this.startedAt = now;
     this.random = deps.random ?? cryptoRandom;
-    this.conn = new SenderConnection({ now, handshakeTimeoutMs: config.handshakeTimeoutMs, idleTimeoutMs: config.idleTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs });
+    this.conn = new SenderConnection({
+      now,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+    });
   }
 
   get state(): SessionState {
@@ -89,7 +104,11 @@ export class ReceiverSession {
       const receiverNonce = Buffer.from(this.hello.auth.nonce, 'base64');
       const senderNonce = this.random.nonce();
       this.auth = { name, secret, receiverNonce, senderNonce };
-      this.conn.challenge({ type: 'challenge', nonce: senderNonce.toString('base64'), proof: senderProof(secret, name, receiverNonce, senderNonce).toString('base64') });
+      this.conn.challenge({
+        type: 'challenge',
+        nonce: senderNonce.toString('base64'),
+        proof: senderProof(secret, name, receiverNonce, senderNonce).toString('base64'),
+      });
       this.go('key', 'authenticating');
     });
   }
@@ -140,7 +159,8 @@ export class ReceiverSession {
   }
 
   private go(input: SessionInput, next: SessionState): void {
-    if (!SESSION_TABLE[this._state][input]?.includes(next)) throw new LocalProtocolError(`receiver session: ${input} cannot lead from ${this._state} to ${next}`);
+    if (!SESSION_TABLE[this._state][input]?.includes(next))
+      throw new LocalProtocolError(`receiver session: ${input} cannot lead from ${this._state} to ${next}`);
     this._state = next;
   }
 
@@ -251,7 +271,14 @@ export class ReceiverSession {
       return;
     }
     this.log('info', `streaming to ${hello.receiverId}`, { udpPort: hello.udpPort });
-    this.actions.push({ type: 'start-stream', sessionId: this.sessionId, window: hello.window, tagKind: this.tagKind(), ...(this.dataKey ? { dataKey: this.dataKey } : {}), udpPort: hello.udpPort });
+    this.actions.push({
+      type: 'start-stream',
+      sessionId: this.sessionId,
+      window: hello.window,
+      tagKind: this.tagKind(),
+      ...(this.dataKey ? { dataKey: this.dataKey } : {}),
+      udpPort: hello.udpPort,
+    });
   }
 
   private refuse(input: SessionInput, why: string, code: 'refused' | 'unsupported-codec' = 'refused'): void {

@@ -47,9 +47,20 @@ export const SESSION_TABLE: { readonly [S in SessionState]: { readonly [I in Ses
 export const TERMINAL: ReadonlySet<SessionState> = new Set(['done', 'failed']);
 
 /** The per-stream counts a receiver's summary carries. */
-export type StreamCounts = Pick<StreamStats, 'datagramsSent' | 'repairSymbolsSent' | 'sourceRetransmits' | 'lossEstimate' | 'rateBytesPerSecond' | 'congestionEvents' | 'stallBursts'>;
+export type StreamCounts = Pick<
+  StreamStats,
+  'datagramsSent' | 'repairSymbolsSent' | 'sourceRetransmits' | 'lossEstimate' | 'rateBytesPerSecond' | 'congestionEvents' | 'stallBursts'
+>;
 
-export const NO_COUNTS: StreamCounts = Object.freeze({ datagramsSent: 0, repairSymbolsSent: 0, sourceRetransmits: 0, lossEstimate: 0, rateBytesPerSecond: 0, congestionEvents: 0, stallBursts: 0 });
+export const NO_COUNTS: StreamCounts = Object.freeze({
+  datagramsSent: 0,
+  repairSymbolsSent: 0,
+  sourceRetransmits: 0,
+  lossEstimate: 0,
+  rateBytesPerSecond: 0,
+  congestionEvents: 0,
+  stallBursts: 0,
+});
 
 export function pickCounts(s: Partial<StreamCounts>): Partial<StreamCounts> {
   const out: Partial<StreamCounts> = {};
@@ -79,7 +90,14 @@ export interface StreamEnd {
 export type SessionAction =
   | { readonly type: 'lookup-key'; readonly name: string }
   /** Unicast: start this receiver's stream. */
-  | { readonly type: 'start-stream'; readonly sessionId: number; readonly window: number; readonly tagKind: number; readonly dataKey?: Uint8Array; readonly udpPort: number }
+  | {
+      readonly type: 'start-stream';
+      readonly sessionId: number;
+      readonly window: number;
+      readonly tagKind: number;
+      readonly dataKey?: Uint8Array;
+      readonly udpPort: number;
+    }
   /** Shared stream: join it (the adapter answers a later leave with handleStreamEnd). */
   | { readonly type: 'join-shared'; readonly window: number }
   | { readonly type: 'progress'; readonly progress: Progress }

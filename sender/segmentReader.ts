@@ -8,7 +8,7 @@ import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 export async function readSegment(file: FileHandle, path: string, layout: SegmentLayout, index: number, into?: Uint8Array): Promise<Uint8Array> {
   const range = segmentRange(layout, index);
   const buf = into?.length === range.length ? into : new Uint8Array(range.length);
-  for (let at = 0; at < range.length; ) {
+  for (let at = 0; at < range.length;) {
     const { bytesRead } = await file.read(buf, at, range.length - at, range.offset + at);
     // The file shrank since it was hashed: the stream cannot go on with what it announced.
     if (bytesRead === 0) throw new Error(`${path} is shorter than announced (segment ${index})`);

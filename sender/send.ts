@@ -37,7 +37,11 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   log.info(address, `listening on ${address.address}:${address.port}`);
   if (config.receiverKeys) logTagImplementation(log, config.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128);
   file.digests.done.then(
-    () => log.info({ sha256: file.digests.fileSha256, ms: Math.round(performance.now() - hashingFrom) }, `hashed ${file.fileName}: SHA-256 ${file.digests.fileSha256}`),
+    () =>
+      log.info(
+        { sha256: file.digests.fileSha256, ms: Math.round(performance.now() - hashingFrom) },
+        `hashed ${file.fileName}: SHA-256 ${file.digests.fileSha256}`,
+      ),
     (e: Error) => {
       log.error({ err: e }, e.message);
       void server.close(`the sender cannot serve ${file.fileName}: ${e.message}`);

@@ -199,9 +199,11 @@ export interface SendConfig {
 export function resolveSendConfig(o: SendOptions, now: () => number = Date.now): SendConfig {
   const d = SEND_DEFAULTS;
   const rateBits = o.rateBitsPerSecond ?? d.rateBitsPerSecond;
-  if (!(rateBits >= 0) || !Number.isFinite(rateBits)) throw new SendOptionsError(`rate must be a finite number of bits per second >= 0, not ${o.rateBitsPerSecond}`);
+  if (!(rateBits >= 0) || !Number.isFinite(rateBits))
+    throw new SendOptionsError(`rate must be a finite number of bits per second >= 0, not ${o.rateBitsPerSecond}`);
   // Encryption keys come from the enrolled receivers' handshakes: there is no key without them.
-  if (o.encrypt && !o.receiverKeys) throw new SendOptionsError('--encrypt needs --receiver-keys: the stream key is handed over in the enrolled receivers\' handshake');
+  if (o.encrypt && !o.receiverKeys)
+    throw new SendOptionsError("--encrypt needs --receiver-keys: the stream key is handed over in the enrolled receivers' handshake");
   const count = (name: string, v: number | undefined, min: number, fallback: number) => {
     const n = v ?? fallback;
     if (!Number.isSafeInteger(n) || n < min) throw new SendOptionsError(`${name} must be a whole number >= ${min}, not ${v}`);
@@ -239,10 +241,13 @@ export function resolveSendConfig(o: SendOptions, now: () => number = Date.now):
 function sharedConfig(o: SendOptions): SharedStreamConfig | undefined {
   if (o.multicast && o.broadcast) throw new SendOptionsError('choose multicast or broadcast, not both');
   if (!o.multicast && !o.broadcast) {
-    if (o.minReceivers !== undefined || o.waitMs !== undefined || o.carousel) throw new SendOptionsError('minReceivers, waitMs and carousel apply to a multicast or broadcast stream');
+    if (o.minReceivers !== undefined || o.waitMs !== undefined || o.carousel)
+      throw new SendOptionsError('minReceivers, waitMs and carousel apply to a multicast or broadcast stream');
     return undefined;
   }
-  const dataPlane: DataPlane = o.multicast ? { mode: 'multicast', group: o.multicast.group, port: o.multicast.port } : { mode: 'broadcast', port: o.broadcast!.port };
+  const dataPlane: DataPlane = o.multicast
+    ? { mode: 'multicast', group: o.multicast.group, port: o.multicast.port }
+    : { mode: 'broadcast', port: o.broadcast!.port };
   const problem = dataPlaneProblem(dataPlane);
   if (problem) throw new SendOptionsError(problem);
   if (o.carousel && o.receivers !== undefined) throw new SendOptionsError('a carousel runs until stopped: drop receivers (--receivers)');

@@ -87,7 +87,14 @@ export class SenderServer {
 
   static async listen(config: SendConfig, deps: SenderServerDeps): Promise<SenderServer> {
     const server = config.tls
-      ? createTlsServer({ ...config.tls, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', handshakeTimeout: config.handshakeTimeoutMs, noDelay: true })
+      ? createTlsServer({
+          ...config.tls,
+          requestCert: true,
+          rejectUnauthorized: true,
+          minVersion: 'TLSv1.3',
+          handshakeTimeout: config.handshakeTimeoutMs,
+          noDelay: true,
+        })
       : createServer({ noDelay: true });
     // A hard bound on sockets at once: the receivers served, the pre-Hello budget (whose oldest
     // member makes way for a newcomer) and a few still flushing their last frame.
@@ -129,7 +136,14 @@ export class SenderServer {
     await this.shared?.stop(reason);
     const stream = this.shared?.stats;
     const a = this.admission;
-    this.resolveDone({ completed: a.completed, failed: a.failed, tlsRefused: this.tlsRefused, reason, receivers: [...this.summaries], ...(stream ? { sharedStream: { ...stream } } : {}) });
+    this.resolveDone({
+      completed: a.completed,
+      failed: a.failed,
+      tlsRefused: this.tlsRefused,
+      reason,
+      receivers: [...this.summaries],
+      ...(stream ? { sharedStream: { ...stream } } : {}),
+    });
   }
 
   private accept(socket: Socket): void {
@@ -164,10 +178,13 @@ export class SenderServer {
     clearTimeout(this.admissionTimer);
     const at = this.admission.pollTimeout();
     if (at === undefined || this.closing) return;
-    this.admissionTimer = setTimeout(() => {
-      this.admission.handleTimeout(Math.max(performance.now(), at));
-      this.pumpAdmission();
-    }, Math.max(0, at - performance.now()));
+    this.admissionTimer = setTimeout(
+      () => {
+        this.admission.handleTimeout(Math.max(performance.now(), at));
+        this.pumpAdmission();
+      },
+      Math.max(0, at - performance.now()),
+    );
   }
 }
 
@@ -192,7 +209,11 @@ class Connection {
     this.shared = shared?.session;
     this.log = deps.logger.child({ conn: id, peer: socket.remoteAddress });
     const address = socket.remoteAddress ?? '?';
-    const core = new ReceiverSession(config, { file: deps.file, publication: deps.publication, address, admit: () => admission.admit(id), ...(shared ? { shared: shared.keys } : {}) }, performance.now());
+    const core = new ReceiverSession(
+      config,
+      { file: deps.file, publication: deps.publication, address, admit: () => admission.admit(id), ...(shared ? { shared: shared.keys } : {}) },
+      performance.now(),
+    );
     this.channel = new ControlChannel<ReceiverSession, SessionAction>(socket, core, (a) => this.onAction(a));
     this.stopDigests = deps.file.digests.subscribe(() => this.channel.act((s) => s.handleDigests(performance.now())));
   }

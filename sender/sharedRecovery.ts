@@ -82,14 +82,32 @@ export class SharedRecovery {
    * member never started, whose sources all went past it. `loss`: the loss to plan repair with
    * for `m` (planningLoss).
    */
-  owedRepair(now: number, seg: SharedSegment, m: Member, loss: number, started: boolean, needed: number, coming: number, highest: number, lostBefore: number): number {
+  owedRepair(
+    now: number,
+    seg: SharedSegment,
+    m: Member,
+    loss: number,
+    started: boolean,
+    needed: number,
+    coming: number,
+    highest: number,
+    lostBefore: number,
+  ): number {
     const shortfall = needed - coming;
     if (shortfall <= 0) return 0;
     if (!this.resendsPay(now, seg)) return repairFor(shortfall, loss);
     const listed = m.missing.get(seg.index);
     if (seg.pendingSource > 0) {
       // Sources still going out: resend what is listed lost so far, owe nothing yet.
-      if (listed) this.queueResends(now, seg, m.id, listed.filter((esi) => esi < seg.nextSource), highest, lostBefore);
+      if (listed)
+        this.queueResends(
+          now,
+          seg,
+          m.id,
+          listed.filter((esi) => esi < seg.nextSource),
+          highest,
+          lostBefore,
+        );
       return 0;
     }
     const arq = this.mode === 'resend';

@@ -113,11 +113,14 @@ export class SharedSession {
     clearTimeout(this.timer);
     const at = this.policy.pollTimeout();
     if (at === undefined) return;
-    this.timer = setTimeout(() => {
-      // The timer fired for `at`: the deadline has come even if the clock reads a hair earlier.
-      this.policy.handleTimeout(Math.max(performance.now(), at));
-      this.pump();
-    }, Math.max(0, at - performance.now()));
+    this.timer = setTimeout(
+      () => {
+        // The timer fired for `at`: the deadline has come even if the clock reads a hair earlier.
+        this.policy.handleTimeout(Math.max(performance.now(), at));
+        this.pump();
+      },
+      Math.max(0, at - performance.now()),
+    );
     this.timer.unref();
   }
 }

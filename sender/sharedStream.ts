@@ -94,7 +94,16 @@ export class SharedStream implements StreamCore {
     this.recovery = new SharedRecovery(init.recovery ?? 'auto', this.members, this.emitter, combineMax, init.layout.symbolSize, this.stats);
     const gatherMs = Math.max(0, init.gatherMs ?? GATHER_MS);
     const { members, loader, recovery, stats } = this;
-    this.rotation = new SharedRotation({ members, loader, recovery, stats, segmentCount: init.layout.segmentCount, window, carousel: init.carousel ?? false, gatherMs });
+    this.rotation = new SharedRotation({
+      members,
+      loader,
+      recovery,
+      stats,
+      segmentCount: init.layout.segmentCount,
+      window,
+      carousel: init.carousel ?? false,
+      gatherMs,
+    });
     this.open = this.rotation.open;
   }
 

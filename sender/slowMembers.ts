@@ -22,7 +22,10 @@ export class SlowMembers {
     this.atFloorSince.set(id, since);
     if (now - since < this.dropAfterMs) return false;
     this.atFloorSince.delete(id);
-    this.dropped.push({ id, reason: `too slow: its loss kept the shared stream at the ${(this.floorBytesPerSecond / 1e6).toFixed(1)} MB/s floor for ${this.dropAfterMs} ms` });
+    this.dropped.push({
+      id,
+      reason: `too slow: its loss kept the shared stream at the ${(this.floorBytesPerSecond / 1e6).toFixed(1)} MB/s floor for ${this.dropAfterMs} ms`,
+    });
     return true;
   }
 

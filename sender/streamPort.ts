@@ -64,7 +64,12 @@ export interface SharedStreamParams {
   dataKey?: Uint8Array;
 }
 
-export function openSharedStream(config: SendConfig & { shared: SharedStreamConfig }, file: PreparedFile, wasmModule: RaptorQWasmModule, p: SharedStreamParams): SharedStreamPort {
+export function openSharedStream(
+  config: SendConfig & { shared: SharedStreamConfig },
+  file: PreparedFile,
+  wasmModule: RaptorQWasmModule,
+  p: SharedStreamParams,
+): SharedStreamPort {
   const sh = config.shared;
   return new StreamHandle({
     mode: 'shared',
@@ -80,7 +85,12 @@ export function openSharedStream(config: SendConfig & { shared: SharedStreamConf
 }
 
 /** What every stream worker is told, from the config and the session's keys. */
-function commonWorkerData(config: SendConfig, file: PreparedFile, wasmModule: RaptorQWasmModule, p: { sessionId: number; tagKind?: number; dataKey?: Uint8Array }) {
+function commonWorkerData(
+  config: SendConfig,
+  file: PreparedFile,
+  wasmModule: RaptorQWasmModule,
+  p: { sessionId: number; tagKind?: number; dataKey?: Uint8Array },
+) {
   return {
     wasmModule,
     filePath: file.path,

@@ -33,7 +33,17 @@ const onSegmentFreed = (bytes: Uint8Array) => buffers.give(bytes, bytes.length);
 
 /** Made on 'start' (or at once without waitForStart): its clocks start when the stream does. */
 function makeCore(now: number): StreamCore {
-  const common = { sessionId: data.sessionId, layout: data.layout, codec, integrity, rateBytesPerSecond: data.rateBytesPerSecond, fixedRate: data.fixedRate, recovery: data.recovery, now, onSegmentFreed };
+  const common = {
+    sessionId: data.sessionId,
+    layout: data.layout,
+    codec,
+    integrity,
+    rateBytesPerSecond: data.rateBytesPerSecond,
+    fixedRate: data.fixedRate,
+    recovery: data.recovery,
+    now,
+    onSegmentFreed,
+  };
   if (data.mode === 'unicast') return new UnicastStream({ ...common, window: data.window, stallTimeoutMs: data.stallTimeoutMs });
   return new SharedStream({ ...common, combineMax: data.combineResends === false ? 1 : undefined, carousel: data.carousel });
 }
@@ -148,7 +158,10 @@ try {
       socket.setBroadcast(true);
     }
   }
-  const to = data.mode === 'unicast' ? data.destination : { port: data.dataPlane.port, address: data.dataPlane.mode === 'multicast' ? data.dataPlane.group : (data.broadcastAddress ?? '255.255.255.255') };
+  const to =
+    data.mode === 'unicast'
+      ? data.destination
+      : { port: data.dataPlane.port, address: data.dataPlane.mode === 'multicast' ? data.dataPlane.group : (data.broadcastAddress ?? '255.255.255.255') };
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.connect(to.port, to.address, () => {

@@ -65,7 +65,15 @@ export class UnicastRecovery {
       if (listed.has(i) || seg.pendingSource > 0 || seg.inFlight(highest, lostBefore) > 0) continue;
       const k = seg.sourceSymbols;
       const missing = k <= MAX_MISSING_LISTED ? Array.from({ length: k }, (_, esi) => esi) : undefined;
-      this.planSegment(seg, missing ? { index: i, received: 0, needed: k, missing } : { index: i, received: 0, needed: k }, highest, lostBefore, survive, loss, resends);
+      this.planSegment(
+        seg,
+        missing ? { index: i, received: 0, needed: k, missing } : { index: i, received: 0, needed: k },
+        highest,
+        lostBefore,
+        survive,
+        loss,
+        resends,
+      );
     }
   }
 
@@ -88,7 +96,8 @@ export class UnicastRecovery {
       // will list once a later segment arrives, or the in-flight horizon passes.
       seg.resendOnly = true;
       seg.repairCredit = repairFor(Math.min(queued, Math.ceil(shortfall)), p);
-    } else if (entry.missing) seg.repairCredit = 0; // nothing lost yet, or resends in flight
+    } else if (entry.missing)
+      seg.repairCredit = 0; // nothing lost yet, or resends in flight
     // No list though one would fit: the report's listing budget went to older segments, and
     // this one is listed once they are done. Only a loss too large to list calls for repair.
     else if (entry.needed <= MAX_MISSING_LISTED) seg.repairCredit = 0;

@@ -291,5 +291,4 @@ export class UnicastStream implements StreamCore {
     seg.recordSent(this.emitter.nextSequence, now);
     return this.emitter.emit(now, seg.index, esi, symbol, into);
   }
-
 }

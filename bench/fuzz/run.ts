@@ -15,7 +15,7 @@ function arg(name: string): string | undefined {
 }
 
 const runs = Number(arg('runs') ?? 2_000_000);
-const seed = Number(arg('seed') ?? (Date.now() % 2 ** 31));
+const seed = Number(arg('seed') ?? Date.now() % 2 ** 31);
 const only = arg('target');
 if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(seed)) {
   console.error('usage: npm run fuzz -- [--runs N] [--seed S] [--target datagram|frames|control-messages|manifest]');
@@ -32,9 +32,20 @@ for (const [i, target] of FUZZ_TARGETS.entries()) {
   const seconds = (performance.now() - t0) / 1000;
   const ok = !r.failed;
   failed ||= !ok;
-  console.log(`fuzz=${target.name} runs=${r.numRuns} seed=${seed + i} accepted_share=${(census.accepted / (census.accepted + census.rejected)).toFixed(3)} seconds=${seconds.toFixed(1)} result=${ok ? 'pass' : 'FAIL'}`);
+  console.log(
+    `fuzz=${target.name} runs=${r.numRuns} seed=${seed + i} accepted_share=${(census.accepted / (census.accepted + census.rejected)).toFixed(3)} seconds=${seconds.toFixed(1)} result=${ok ? 'pass' : 'FAIL'}`,
+  );
   if (!ok) console.log(fc.defaultReportMessage(r));
-  results.push({ target: target.name, runs: r.numRuns, seed: seed + i, census, seconds, ok, counterexample: r.counterexample === null ? null : JSON.stringify(r.counterexample, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)) });
+  results.push({
+    target: target.name,
+    runs: r.numRuns,
+    seed: seed + i,
+    census,
+    seconds,
+    ok,
+    counterexample:
+      r.counterexample === null ? null : JSON.stringify(r.counterexample, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)),
+  });
 }
 const dir = join('bench', 'results');
 await mkdir(dir, { recursive: true });

@@ -13,7 +13,14 @@ import fc from 'fast-check';
 import { encodeFrame, FrameDecoder, FRAME_HEADER_BYTES } from '../../control/framing.js';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import type { ControlMessage, Manifest } from '../../control/messages.js';
-import { datagramLength, MAX_COMBINED_SYMBOLS, parseDatagram, writeCombinedDatagram, writeDatagram, type DatagramExpectations } from '../../encoder/datagram.js';
+import {
+  datagramLength,
+  MAX_COMBINED_SYMBOLS,
+  parseDatagram,
+  writeCombinedDatagram,
+  writeDatagram,
+  type DatagramExpectations,
+} from '../../encoder/datagram.js';
 import { crc32Scheme } from '../../encoder/integrity.js';
 
 export type Verdict = 'accepted' | 'rejected';
@@ -58,7 +65,14 @@ function validDatagram(segmentIndex: number, esi: number, fill: number, combine 
   const symbol = new Uint8Array(T).fill(fill);
   const header = { sessionId: EXPECT.sessionId, sequenceNumber: 7, segmentIndex };
   if (combine < 2) writeDatagram(d, { ...header, encodingSymbolId: esi }, symbol, crc32Scheme);
-  else writeCombinedDatagram(d, header, Array.from({ length: combine }, (_, i) => (esi + i) % (1 << 24)).sort((a, b) => a - b), symbol, crc32Scheme);
+  else
+    writeCombinedDatagram(
+      d,
+      header,
+      Array.from({ length: combine }, (_, i) => (esi + i) % (1 << 24)).sort((a, b) => a - b),
+      symbol,
+      crc32Scheme,
+    );
   return d;
 }
 
@@ -72,7 +86,10 @@ const mutatedDatagram = fc
     combine: fc.oneof({ arbitrary: fc.constant(1), weight: 2 }, { arbitrary: fc.integer({ min: 2, max: MAX_COMBINED_SYMBOLS }), weight: 1 }),
     // Mostly small changes, so that many cases pass the length and tag checks and reach the
     // range checks behind them.
-    edits: fc.oneof({ arbitrary: fc.constant([]), weight: 2 }, { arbitrary: fc.array(fc.tuple(fc.nat(24 + 21 + T + 3), fc.nat(255)), { minLength: 1, maxLength: 4 }), weight: 3 }),
+    edits: fc.oneof(
+      { arbitrary: fc.constant([]), weight: 2 },
+      { arbitrary: fc.array(fc.tuple(fc.nat(24 + 21 + T + 3), fc.nat(255)), { minLength: 1, maxLength: 4 }), weight: 3 },
+    ),
     resize: fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.integer({ min: -30, max: 30 }), weight: 1 }),
     reseal: fc.boolean(),
   })
@@ -104,7 +121,8 @@ const datagram: FuzzTarget<Uint8Array> = {
       const ids = v.combinedIds;
       if (ids.length < 2 || ids.length > MAX_COMBINED_SYMBOLS) throw new Error(`accepted ${ids.length} combined ids`);
       if (ids[0] !== v.encodingSymbolId) throw new Error('combined ids do not start with the header ESI');
-      for (let i = 1; i < ids.length; i++) if (!(ids[i]! > ids[i - 1]! && ids[i]! < EXPECT.encodingSymbolIdLimit)) throw new Error(`accepted combined ids ${ids.join(',')}`);
+      for (let i = 1; i < ids.length; i++)
+        if (!(ids[i]! > ids[i - 1]! && ids[i]! < EXPECT.encodingSymbolIdLimit)) throw new Error(`accepted combined ids ${ids.join(',')}`);
     }
     return 'accepted';
   },
@@ -193,7 +211,16 @@ const samples: ControlMessage[] = [
   { type: 'request' },
   { type: 'digests', firstSegment: 2, segmentSha256: b64(96, 7) },
   { type: 'digests', firstSegment: 5, segmentSha256: b64(32, 8), fileSha256: 'ab'.repeat(32) },
-  { type: 'progress', completeBelow: 3, completeAbove: [5], open: [{ index: 4, received: 10, needed: 3004, missing: [1, 2, 9] }], highestSequence: 123456, datagramsReceived: 120000, datagramsLost: 3456, heldMs: 3 },
+  {
+    type: 'progress',
+    completeBelow: 3,
+    completeAbove: [5],
+    open: [{ index: 4, received: 10, needed: 3004, missing: [1, 2, 9] }],
+    highestSequence: 123456,
+    datagramsReceived: 120000,
+    datagramsLost: 3456,
+    heldMs: 3,
+  },
   { type: 'stop', outcome: 'done', reason: 'verified' },
   { type: 'heartbeat' },
   { type: 'error', code: 'version-mismatch', message: 'sender 1, receiver 2' },
@@ -209,7 +236,10 @@ const hostileValue = fc.oneof(
 /** A valid message with fields replaced, deleted or added. */
 function mutated(base: fc.Arbitrary<ControlMessage>): fc.Arbitrary<Record<string, unknown>> {
   return fc
-    .tuple(base, fc.array(fc.tuple(fc.constantFrom('set', 'delete', 'add'), fc.nat(20), hostileValue, fc.string({ maxLength: 12 })), { minLength: 1, maxLength: 3 }))
+    .tuple(
+      base,
+      fc.array(fc.tuple(fc.constantFrom('set', 'delete', 'add'), fc.nat(20), hostileValue, fc.string({ maxLength: 12 })), { minLength: 1, maxLength: 3 }),
+    )
     .map(([m, ops]) => {
       const o: Record<string, unknown> = JSON.parse(JSON.stringify(m));
       for (const [op, pick, value, name] of ops) {
@@ -241,7 +271,9 @@ const messages: FuzzTarget<Uint8Array> = {
   name: 'control-messages',
   input: fc.oneof(
     fc.uint8Array({ maxLength: 300 }),
-    fc.tuple(fc.constantFrom(...samples.map((s) => s.type), 'other'), fc.dictionary(fc.string({ maxLength: 12 }), hostileValue, { maxKeys: 6 })).map(([type, rest]) => json({ ...rest, type })),
+    fc
+      .tuple(fc.constantFrom(...samples.map((s) => s.type), 'other'), fc.dictionary(fc.string({ maxLength: 12 }), hostileValue, { maxKeys: 6 }))
+      .map(([type, rest]) => json({ ...rest, type })),
     mutated(fc.constantFrom(...samples)).map(json),
     // Unchanged samples too: the fuzzer must see acceptances, or its invariants test nothing.
     fc.constantFrom(...samples).map(json),
@@ -260,7 +292,11 @@ const manifest: FuzzTarget<Record<string, unknown>> = {
     if (m.type !== 'manifest') throw new Error(`a manifest came out as ${m.type}`);
     // The receiver sizes buffers from these: they must be sane before anything is allocated.
     const segments = Math.ceil(m.fileSize / m.segmentSize);
-    if (m.digestsFollow ? m.segmentSha256 !== undefined || m.fileSha256 !== undefined || m.publication !== undefined : Buffer.from(m.segmentSha256 ?? '', 'base64').length !== 32 * segments) {
+    if (
+      m.digestsFollow
+        ? m.segmentSha256 !== undefined || m.fileSha256 !== undefined || m.publication !== undefined
+        : Buffer.from(m.segmentSha256 ?? '', 'base64').length !== 32 * segments
+    ) {
       throw new Error('segment hashes do not match the layout (or came with digestsFollow)');
     }
     if (/[/\\\u0000]|^\.\.?$/.test(m.fileName)) throw new Error(`accepted file name ${JSON.stringify(m.fileName)}`);

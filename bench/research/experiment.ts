@@ -22,7 +22,16 @@ import { schemeCodec, schemeRecovery, type SchemeName } from './schemes.js';
 import { summarize, type Summary } from './statistics.js';
 import { receiverLoss, receiverSeed, trialSeed, type DecodeMode, type ExperimentConfig, type TrialRow, type TrialTiming } from './trialTypes.js';
 
-export { receiverLoss, receiverSeed, trialSeed, type DecodeMode, type ExperimentConfig, type ExperimentMode, type TrialRow, type TrialTiming } from './trialTypes.js';
+export {
+  receiverLoss,
+  receiverSeed,
+  trialSeed,
+  type DecodeMode,
+  type ExperimentConfig,
+  type ExperimentMode,
+  type TrialRow,
+  type TrialTiming,
+} from './trialTypes.js';
 
 /** `--decode auto` decodes for real up to this many receivers (16 MiB each decodes in seconds). */
 export const AUTO_REAL_DECODE_MAX = 20;
@@ -67,7 +76,13 @@ export interface ExperimentResult {
   summaries: ConfigSummary[];
 }
 
-export function runTrial(config: ExperimentConfig, scheme: SchemeName, loss: LossSpec, receivers: number, trial: number): { row: TrialRow; timing: TrialTiming } {
+export function runTrial(
+  config: ExperimentConfig,
+  scheme: SchemeName,
+  loss: LossSpec,
+  receivers: number,
+  trial: number,
+): { row: TrialRow; timing: TrialTiming } {
   const wall0 = performance.now();
   const seed = trialSeed(config.seed, trial);
   const data = new SeededRandom(seed).fill(new Uint8Array(config.sizeBytes));
@@ -84,11 +99,18 @@ export function runTrial(config: ExperimentConfig, scheme: SchemeName, loss: Los
     storeOutput: false,
     // `arq` is the textbook selective repeat (each loss resent alone) unless combineResends.
     stream: { fixedRate: true, recovery: schemeRecovery(scheme), combineMax: config.combineResends ? undefined : 1 },
-    modelReceiver: decodeFor(config, receivers) === 'model' ? (layout, window, rSeed) => new ModelReceiver(layout, scheme, codec, window, new SeededRandom(rSeed)) : undefined,
+    modelReceiver:
+      decodeFor(config, receivers) === 'model'
+        ? (layout, window, rSeed) => new ModelReceiver(layout, scheme, codec, window, new SeededRandom(rSeed))
+        : undefined,
     receivers: Array.from({ length: receivers }, (_, i) => {
       const rSeed = receiverSeed(seed, i);
       const spec = receiverLoss(loss, spread, i, receivers);
-      const channel = new Channel(lossModel(spec, new SeededRandom(rSeed)), { delayMs: config.delayMs, reorder: config.reorder, reorderMs: config.reorderMs, duplicate: config.duplicate }, new SeededRandom(rSeed ^ 0x5bd1e995));
+      const channel = new Channel(
+        lossModel(spec, new SeededRandom(rSeed)),
+        { delayMs: config.delayMs, reorder: config.reorder, reorderMs: config.reorderMs, duplicate: config.duplicate },
+        new SeededRandom(rSeed ^ 0x5bd1e995),
+      );
       return { id: `r${i}`, loss: spec.kind === 'bernoulli' ? spec.loss : channel.loss.meanLoss, channel };
     }),
   }).run();
@@ -176,7 +198,11 @@ export function runExperiment(config: ExperimentConfig, onTrial?: (row: TrialRow
  * Either mode. Simulated trials run on `jobs` worker threads (same rows, in the same order, as
  * one thread); real trials run one after another (each is a real transfer on this machine).
  */
-export async function runExperimentAsync(config: ExperimentConfig, onTrial?: (row: TrialRow, timing: TrialTiming) => void, options: { jobs?: number } = {}): Promise<ExperimentResult> {
+export async function runExperimentAsync(
+  config: ExperimentConfig,
+  onTrial?: (row: TrialRow, timing: TrialTiming) => void,
+  options: { jobs?: number } = {},
+): Promise<ExperimentResult> {
   validateConfig(config);
   const real = config.mode === 'real';
   const jobs = options.jobs ?? 1;
@@ -214,14 +240,20 @@ export function validateConfig(c: ExperimentConfig): void {
   };
   if (!Array.isArray(c.schemes) || c.schemes.length === 0) bad('no schemes');
   if (!Array.isArray(c.losses) || c.losses.length === 0) bad('no loss configurations');
-  if (!Array.isArray(c.receivers) || c.receivers.length === 0 || c.receivers.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000)) bad(`receivers ${c.receivers} must be integers in 1..100000`);
+  if (!Array.isArray(c.receivers) || c.receivers.length === 0 || c.receivers.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000))
+    bad(`receivers ${c.receivers} must be integers in 1..100000`);
   if (!Number.isInteger(c.sizeBytes) || c.sizeBytes < 1 || c.sizeBytes > 1 << 30) bad(`size ${c.sizeBytes} must be 1 B..1 GiB`);
   if (!Number.isInteger(c.trials) || c.trials < 1) bad(`trials ${c.trials} must be a positive integer`);
   if (!Number.isInteger(c.seed)) bad(`seed ${c.seed} must be an integer`);
   if (c.decode !== undefined && c.decode !== 'real' && c.decode !== 'model' && c.decode !== 'auto') bad(`decode "${c.decode}" must be real, model or auto`);
   if (c.lossSpread !== undefined && !(c.lossSpread >= 0 && c.lossSpread <= 1)) bad(`loss spread ${c.lossSpread} must be in [0, 1]`);
-  for (const [name, v] of [['reorder', c.reorder], ['duplicate', c.duplicate]] as const) if (v !== undefined && !(v >= 0 && v <= 1)) bad(`${name} ${v} must be in [0, 1]`);
-  if (c.rateBytesPerSecond !== undefined && !(c.rateBytesPerSecond > 0 && c.rateBytesPerSecond <= 10e9)) bad(`rate ${c.rateBytesPerSecond} B/s must be in (0, 10 GB/s]`);
+  for (const [name, v] of [
+    ['reorder', c.reorder],
+    ['duplicate', c.duplicate],
+  ] as const)
+    if (v !== undefined && !(v >= 0 && v <= 1)) bad(`${name} ${v} must be in [0, 1]`);
+  if (c.rateBytesPerSecond !== undefined && !(c.rateBytesPerSecond > 0 && c.rateBytesPerSecond <= 10e9))
+    bad(`rate ${c.rateBytesPerSecond} B/s must be in (0, 10 GB/s]`);
   if (c.mode !== undefined && c.mode !== 'sim' && c.mode !== 'real') bad(`mode "${c.mode}" must be sim or real`);
   if (c.combineResends !== undefined && typeof c.combineResends !== 'boolean') bad(`combineResends ${String(c.combineResends)} must be true or false`);
   if (c.mode === 'real') {

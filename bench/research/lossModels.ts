@@ -56,7 +56,12 @@ export class GilbertElliottLoss implements LossModel {
     const { p, r } = params;
     this.lossGood = params.lossGood ?? 0;
     this.lossBad = params.lossBad ?? 1;
-    for (const [name, v] of [['p', p], ['r', r], ['lossGood', this.lossGood], ['lossBad', this.lossBad]] as const) {
+    for (const [name, v] of [
+      ['p', p],
+      ['r', r],
+      ['lossGood', this.lossGood],
+      ['lossBad', this.lossBad],
+    ] as const) {
       if (!(v >= 0 && v <= 1)) throw new RangeError(`Gilbert–Elliott ${name} = ${v} is outside [0, 1]`);
     }
     if (p + r === 0) throw new RangeError('Gilbert–Elliott p + r must be > 0');

@@ -110,7 +110,16 @@ export class ModelReceiver {
 
   private open(s: number): OpenSlot {
     const k = segmentRange(this.layout, s).sourceSymbols;
-    const slot: OpenSlot = { k, present: new Uint8Array(k), repairSeen: new Set(), model: segmentDecodeModel(this.scheme, this.codec, k), received: 0, threshold: k, highestSource: -1, sawRepair: false };
+    const slot: OpenSlot = {
+      k,
+      present: new Uint8Array(k),
+      repairSeen: new Set(),
+      model: segmentDecodeModel(this.scheme, this.codec, k),
+      received: 0,
+      threshold: k,
+      highestSource: -1,
+      sawRepair: false,
+    };
     this.slots.set(s, slot);
     return slot;
   }
@@ -141,7 +150,15 @@ export class ModelReceiver {
       open.push(missing ? { ...entry, missing } : entry);
     }
     const q = this.sequence;
-    return { type: 'progress', completeBelow: this.completeBelow, completeAbove, open, highestSequence: q.highestSequence, datagramsReceived: q.received, datagramsLost: q.lost };
+    return {
+      type: 'progress',
+      completeBelow: this.completeBelow,
+      completeAbove,
+      open,
+      highestSequence: q.highestSequence,
+      datagramsReceived: q.received,
+      datagramsLost: q.lost,
+    };
   }
 }
 

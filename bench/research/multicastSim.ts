@@ -106,8 +106,21 @@ export class SharedSimulation {
   constructor(private readonly o: SharedSimOptions) {
     this.delay = o.oneWayDelayMs ?? 0.25;
     this.layout = planSegments(o.data.length, { segmentSize: o.segmentSize });
-    this.manifest = manifestOfBytes(o.data, this.layout, { sessionId: 0x5a5a, fileName: 'shared.bin', codec: o.codec.name, rateBytesPerSecond: o.rateBytesPerSecond });
-    this.stream = new SharedStream({ sessionId: 0x5a5a, layout: this.layout, codec: o.codec, integrity: crc32Scheme, rateBytesPerSecond: o.rateBytesPerSecond, now: 0, ...o.stream });
+    this.manifest = manifestOfBytes(o.data, this.layout, {
+      sessionId: 0x5a5a,
+      fileName: 'shared.bin',
+      codec: o.codec.name,
+      rateBytesPerSecond: o.rateBytesPerSecond,
+    });
+    this.stream = new SharedStream({
+      sessionId: 0x5a5a,
+      layout: this.layout,
+      codec: o.codec,
+      integrity: crc32Scheme,
+      rateBytesPerSecond: o.rateBytesPerSecond,
+      now: 0,
+      ...o.stream,
+    });
     this.receivers = o.receivers.map((r, i) => new SimReceiver(r, o.storeOutput === false ? 0 : o.data.length, o.seed * 1000 + i));
   }
 
@@ -235,7 +248,13 @@ export class SharedSimulation {
   }
 
   private noteRepair(d: Uint8Array): void {
-    const parsed = parseDatagram(d, { sessionId: 0x5a5a, symbolSize: this.layout.symbolSize, segmentCount: this.layout.segmentCount, encodingSymbolIdLimit: this.o.codec.encodingSymbolIdLimit, integrity: crc32Scheme });
+    const parsed = parseDatagram(d, {
+      sessionId: 0x5a5a,
+      symbolSize: this.layout.symbolSize,
+      segmentCount: this.layout.segmentCount,
+      encodingSymbolIdLimit: this.o.codec.encodingSymbolIdLimit,
+      integrity: crc32Scheme,
+    });
     if (!parsed.ok) throw new Error(`stream emitted an invalid datagram: ${parsed.reason}`);
     const { segmentIndex, encodingSymbolId } = parsed;
     if (encodingSymbolId < segmentRange(this.layout, segmentIndex).sourceSymbols) return;

@@ -60,10 +60,7 @@ function charts(result: ExperimentResult): Record<string, Spec> {
       title: `CDF of reception overhead over all trials (${decode})`,
       width: 420,
       height: 260,
-      transform: [
-        { filter: 'datum.overheadPct != null' },
-        { window: [{ op: 'cume_dist', as: 'cdf' }], sort: [{ field: 'overheadPct' }], groupby: ['scheme'] },
-      ],
+      transform: [{ filter: 'datum.overheadPct != null' }, { window: [{ op: 'cume_dist', as: 'cdf' }], sort: [{ field: 'overheadPct' }], groupby: ['scheme'] }],
       mark: { type: 'line', interpolate: 'step-after' },
       encoding: {
         x: { field: 'overheadPct', type: 'quantitative', title: 'symbols received / K − 1 (%)' },

@@ -46,7 +46,13 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-export async function runRealTrial(config: ExperimentConfig, scheme: SchemeName, loss: LossSpec, receivers: number, trial: number): Promise<{ row: TrialRow; timing: TrialTiming }> {
+export async function runRealTrial(
+  config: ExperimentConfig,
+  scheme: SchemeName,
+  loss: LossSpec,
+  receivers: number,
+  trial: number,
+): Promise<{ row: TrialRow; timing: TrialTiming }> {
   const seed = trialSeed(config.seed, trial);
   const dir = await mkdtemp(join(tmpdir(), 'fountcast-real-'));
   const timeout = AbortSignal.timeout(config.maxVirtualMs ?? REAL_TRIAL_TIMEOUT_MS);
@@ -87,7 +93,16 @@ export async function runRealTrial(config: ExperimentConfig, scheme: SchemeName,
         const out = join(dir, `r${i}`);
         await mkdir(out);
         try {
-          const summary = await receive({ host: '127.0.0.1', port: controlPort, out, receiverId: `r${i}`, intakeLoss: { drop: () => model.lost() }, decodeWorkers: 1, signal: timeout, logger: silent });
+          const summary = await receive({
+            host: '127.0.0.1',
+            port: controlPort,
+            out,
+            receiverId: `r${i}`,
+            intakeLoss: { drop: () => model.lost() },
+            decodeWorkers: 1,
+            signal: timeout,
+            logger: silent,
+          });
           return { summary, at: performance.now() - wall0 };
         } catch {
           return undefined;
@@ -99,7 +114,9 @@ export async function runRealTrial(config: ExperimentConfig, scheme: SchemeName,
     const done = outcomes.filter((o): o is { summary: ReceiveSummary; at: number } => o !== undefined);
     const overheads = done.map((o) => o.summary.symbolsReceived / o.summary.symbolsNeeded - 1);
     const completions = done.map((o) => o.at);
-    const unsimulated = done.map(({ summary: s }) => Math.max(0, s.datagramsLost - (s.drops['simulated-loss'] ?? 0)) / Math.max(1, s.datagramsLost + s.datagramsReceived));
+    const unsimulated = done.map(
+      ({ summary: s }) => Math.max(0, s.datagramsLost - (s.drops['simulated-loss'] ?? 0)) / Math.max(1, s.datagramsLost + s.datagramsReceived),
+    );
     const symbolsSent = sent.sharedStream?.datagramsSent ?? NaN;
     const symbolSize = config.symbolSize ?? 1392;
     const layout = planSegments(config.sizeBytes, { segmentSize: config.segmentSize ?? 4 << 20, symbolSize });
@@ -126,7 +143,17 @@ export async function runRealTrial(config: ExperimentConfig, scheme: SchemeName,
         completionMs: done.length === receivers ? Math.max(...completions) : NaN,
         completionMeanMs: mean(completions),
       },
-      timing: { scheme, loss: lossName, receivers, trial, encodeMs: NaN, decodeMs: NaN, wallMs: performance.now() - wall0, cpuMs: (cpu.user + cpu.system) / 1000, unsimulatedLoss: mean(unsimulated) },
+      timing: {
+        scheme,
+        loss: lossName,
+        receivers,
+        trial,
+        encodeMs: NaN,
+        decodeMs: NaN,
+        wallMs: performance.now() - wall0,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        unsimulatedLoss: mean(unsimulated),
+      },
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

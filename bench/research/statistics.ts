@@ -26,5 +26,13 @@ export function summarize(values: readonly number[]): Summary {
   if (n === 0) return { n, mean: NaN, median: NaN, p95: NaN, ci95: NaN, min: NaN, max: NaN };
   const mean = xs.reduce((a, b) => a + b, 0) / n;
   const variance = n > 1 ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
-  return { n, mean, median: quantile(xs, 0.5), p95: quantile(xs, 0.95), ci95: n > 1 ? (1.96 * Math.sqrt(variance)) / Math.sqrt(n) : 0, min: xs[0]!, max: xs[n - 1]! };
+  return {
+    n,
+    mean,
+    median: quantile(xs, 0.5),
+    p95: quantile(xs, 0.95),
+    ci95: n > 1 ? (1.96 * Math.sqrt(variance)) / Math.sqrt(n) : 0,
+    min: xs[0]!,
+    max: xs[n - 1]!,
+  };
 }

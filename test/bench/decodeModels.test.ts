@@ -7,7 +7,10 @@ describe('decode models', () => {
   it('raptorq fails with probability 1/256^(h+1) after K + h symbols, and never below K', () => {
     const rng = new SeededRandom(1);
     const k = 10;
-    for (const [h, p] of [[0, 1 / 256], [1, 1 / 65536]] as const) {
+    for (const [h, p] of [
+      [0, 1 / 256],
+      [1, 1 / 65536],
+    ] as const) {
       let failures = 0;
       const n = 300_000;
       for (let i = 0; i < n; i++) {

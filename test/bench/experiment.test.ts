@@ -77,7 +77,14 @@ describe('research experiments', () => {
   });
 
   it('gives the same rows, in the same order, on several worker threads (--jobs)', async () => {
-    const cfg: ExperimentConfig = { schemes: ['raptorq', 'lt', 'arq'], losses: ['0.1', 'gilbert:0.02,0.3'].map(parseLossSpec), receivers: [1, 3], sizeBytes: 120_000, trials: 3, seed: 21 };
+    const cfg: ExperimentConfig = {
+      schemes: ['raptorq', 'lt', 'arq'],
+      losses: ['0.1', 'gilbert:0.02,0.3'].map(parseLossSpec),
+      receivers: [1, 3],
+      sizeBytes: 120_000,
+      trials: 3,
+      seed: 21,
+    };
     const one = runExperiment(cfg);
     const seen: number[] = [];
     const three = await runExperimentAsync(cfg, (row) => seen.push(row.trial), { jobs: 3 });
@@ -94,7 +101,9 @@ describe('research experiments', () => {
 
   it('rejects bad configurations with a named error', () => {
     for (const bad of [{ schemes: [] }, { receivers: [0] }, { trials: 0 }, { sizeBytes: -1 }, { lossSpread: 2 }, { duplicate: -0.1 }]) {
-      expect(() => validateConfig({ ...small, ...bad } as ExperimentConfig), JSON.stringify(bad)).toThrow(expect.objectContaining({ name: 'ExperimentConfigError' }));
+      expect(() => validateConfig({ ...small, ...bad } as ExperimentConfig), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ name: 'ExperimentConfigError' }),
+      );
     }
   });
 
@@ -123,7 +132,14 @@ describe('--decode model', () => {
   });
 
   it('predicts what real decoding gives on small runs (every scheme, same seeds)', () => {
-    const cfg: ExperimentConfig = { schemes: ['raptorq', 'lt', 'rs', 'arq'], losses: ['0.1', 'gilbert:0.02,0.3'].map(parseLossSpec), receivers: [3], sizeBytes: 600_000, trials: 4, seed: 11 };
+    const cfg: ExperimentConfig = {
+      schemes: ['raptorq', 'lt', 'rs', 'arq'],
+      losses: ['0.1', 'gilbert:0.02,0.3'].map(parseLossSpec),
+      receivers: [3],
+      sizeBytes: 600_000,
+      trials: 4,
+      seed: 11,
+    };
     const real = runExperiment(cfg);
     const model = runExperiment({ ...cfg, decode: 'model' });
     expect(model.rows.every((r) => r.decode === 'model')).toBe(true);
@@ -147,7 +163,15 @@ describe('--decode model', () => {
   });
 
   it('runs 1,000 receivers on one stream', () => {
-    const r = runExperiment({ schemes: ['raptorq'], losses: [parseLossSpec('0.05')], receivers: [1000], sizeBytes: 1 << 20, trials: 1, seed: 2, decode: 'model' });
+    const r = runExperiment({
+      schemes: ['raptorq'],
+      losses: [parseLossSpec('0.05')],
+      receivers: [1000],
+      sizeBytes: 1 << 20,
+      trials: 1,
+      seed: 2,
+      decode: 'model',
+    });
     expect(r.rows[0]!.completed).toBe(1000);
     expect(r.rows[0]!.overheadMax).toBeLessThan(0.05);
   });

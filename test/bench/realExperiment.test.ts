@@ -14,7 +14,26 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const ARGS = ['experiment', '--schemes', 'raptorq,arq', '--loss', '0.1', '--receivers', '1,3', '--size', '1M', '--segment-size', '512K', '--trials', '2', '--seed', '5', '--rate', '100M', '--json'];
+const ARGS = [
+  'experiment',
+  '--schemes',
+  'raptorq,arq',
+  '--loss',
+  '0.1',
+  '--receivers',
+  '1,3',
+  '--size',
+  '1M',
+  '--segment-size',
+  '512K',
+  '--trials',
+  '2',
+  '--seed',
+  '5',
+  '--rate',
+  '100M',
+  '--json',
+];
 
 interface Row {
   mode: string;
@@ -34,8 +53,13 @@ describe('experiment --real', () => {
   it('real transfers over loopback agree with the simulation on symbols sent per K', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fountcast-real-test-'));
     try {
-      const real = spawnSync('unshare', ['-rn', 'sh', '-c', 'set -e; ip link set lo up; exec node "$@"', 'sh', cli, ...ARGS, '--real', '--out', join(dir, 'real')], { encoding: 'utf8', timeout: 120_000 });
-      if (real.error || real.status !== 0) throw new Error(`cannot run --real in a private network namespace (unshare -rn): ${real.error?.message ?? `exit ${real.status}`}\n${real.stderr}`);
+      const real = spawnSync(
+        'unshare',
+        ['-rn', 'sh', '-c', 'set -e; ip link set lo up; exec node "$@"', 'sh', cli, ...ARGS, '--real', '--out', join(dir, 'real')],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
+      if (real.error || real.status !== 0)
+        throw new Error(`cannot run --real in a private network namespace (unshare -rn): ${real.error?.message ?? `exit ${real.status}`}\n${real.stderr}`);
       const sim = spawnSync('node', [cli, ...ARGS, '--out', join(dir, 'sim')], { encoding: 'utf8', timeout: 120_000 });
       expect(sim.status, sim.stderr).toBe(0);
       const r = await rows(join(dir, 'real'));

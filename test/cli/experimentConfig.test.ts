@@ -6,7 +6,14 @@ import { experimentConfig } from '../../cli/experiment.js';
 
 describe('fountcast experiment options', () => {
   it('takes defaults, lists, units and repeatable bursts', async () => {
-    const { config } = await experimentConfig({ schemes: 'raptorq,arq', loss: '0,0.2', burst: ['gilbert:0.01,0.3'], size: '2M', receivers: '1,100', seed: '9' });
+    const { config } = await experimentConfig({
+      schemes: 'raptorq,arq',
+      loss: '0,0.2',
+      burst: ['gilbert:0.01,0.3'],
+      size: '2M',
+      receivers: '1,100',
+      seed: '9',
+    });
     expect(config.schemes).toEqual(['raptorq', 'arq']);
     expect(config.losses).toEqual([
       { kind: 'bernoulli', loss: 0 },

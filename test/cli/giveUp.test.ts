@@ -24,7 +24,11 @@ describe('send --give-up-after', () => {
     await seededFile(file, 100_000, 8);
     const port = await freeTcpPort();
     const received = receive({ host: '127.0.0.1', port, out: join(t.dir, 'got.bin'), logger: quiet, waitForSenderMs: 10_000 });
-    const child = spawn(process.execPath, [cli, 'send', file, '--host', '127.0.0.1', '--port', String(port), '--receivers', '2', '--give-up-after', '300ms', '--json', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [cli, 'send', file, '--host', '127.0.0.1', '--port', String(port), '--receivers', '2', '--give-up-after', '300ms', '--json', '--log-level', 'warn'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     await received;
@@ -32,6 +36,8 @@ describe('send --give-up-after', () => {
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code).toBe(1);
     expect(performance.now() - doneAt).toBeGreaterThanOrEqual(250);
-    expect(err).toMatch(/only 1 of 2 receiver\(s\) completed \(0 failed\): gave up: 1 of 2 receiver\(s\) completed \(0 failed\), and no receiver came for 300 ms after the last one ended/);
+    expect(err).toMatch(
+      /only 1 of 2 receiver\(s\) completed \(0 failed\): gave up: 1 of 2 receiver\(s\) completed \(0 failed\), and no receiver came for 300 ms after the last one ended/,
+    );
   });
 });

@@ -50,7 +50,18 @@ describe('receive --on-complete', () => {
     const out = join(t.dir, 'out');
     await mkdir(out);
     const first = await serve(t.dir, name);
-    const ok = await run(['receive', `127.0.0.1:${first.port}`, '--out', out, '--json', '--on-complete', 'printf "%s|%s|%s" "$1" "$FOUNTCAST_FILE" "$FOUNTCAST_SHA256" > "$0.out"; cat "$1" >> "$0.out"'], t.dir);
+    const ok = await run(
+      [
+        'receive',
+        `127.0.0.1:${first.port}`,
+        '--out',
+        out,
+        '--json',
+        '--on-complete',
+        'printf "%s|%s|%s" "$1" "$FOUNTCAST_FILE" "$FOUNTCAST_SHA256" > "$0.out"; cat "$1" >> "$0.out"',
+      ],
+      t.dir,
+    );
     expect(ok.code, ok.stderr).toBe(0);
     expect((await first.done).code).toBe(0);
     const [arg, env, sha, content] = (await readFile(join(t.dir, 'fountcast-on-complete.out'), 'utf8')).split('|');

@@ -33,7 +33,21 @@ describe('send --rate', () => {
     const hash = await seededFile(file, 200_000, 3);
     const port = await freeTcpPort();
     const received = receive({ host: '127.0.0.1', port, out: join(t.dir, 'got.bin'), logger: quiet, waitForSenderMs: 10_000 });
-    const sent = await cli(['send', file, '--host', '127.0.0.1', '--port', String(port), '--rate', 'auto', '--receivers', '1', '--json', '--log-level', 'warn']);
+    const sent = await cli([
+      'send',
+      file,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--rate',
+      'auto',
+      '--receivers',
+      '1',
+      '--json',
+      '--log-level',
+      'warn',
+    ]);
     expect(sent.code).toBe(0);
     expect(await sha256Of((await received).path)).toBe(hash);
   });

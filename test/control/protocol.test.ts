@@ -35,7 +35,7 @@ class Pair {
   frames = { s: 0, r: 0 };
 
   pump(): void {
-    for (let moved = true; moved; ) {
+    for (let moved = true; moved;) {
       moved = false;
       for (let f = this.s.pollTransmit(); f; f = this.s.pollTransmit()) {
         moved = true;

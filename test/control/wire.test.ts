@@ -105,18 +105,50 @@ describe('message codec', () => {
     ['manifest hash list short', { ...manifest, segmentSha256: Buffer.alloc(64).toString('base64') }, 'bad-message'],
     ['manifest file hash not hex', { ...manifest, fileSha256: 'z'.repeat(64) }, 'bad-message'],
     ['manifest session over u32', { ...manifest, sessionId: 2 ** 32 }, 'bad-message'],
-    ['progress negative', { type: 'progress', completeBelow: -1, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
-    ['progress huge list', { type: 'progress', completeBelow: 0, completeAbove: Array(5000).fill(1), open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
-    ['progress heldMs negative', { type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0, heldMs: -1 }, 'bad-message'],
-    ['progress heldMs over an hour', { type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0, heldMs: 3_600_001 }, 'bad-message'],
-    ['progress heldMs not an integer', { type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0, heldMs: 1.5 }, 'bad-message'],
-    ['progress open entry not object', { type: 'progress', completeBelow: 0, completeAbove: [], open: [7], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
+    [
+      'progress negative',
+      { type: 'progress', completeBelow: -1, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 },
+      'bad-message',
+    ],
+    [
+      'progress huge list',
+      { type: 'progress', completeBelow: 0, completeAbove: Array(5000).fill(1), open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 },
+      'bad-message',
+    ],
+    [
+      'progress heldMs negative',
+      { type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0, heldMs: -1 },
+      'bad-message',
+    ],
+    [
+      'progress heldMs over an hour',
+      { type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0, heldMs: 3_600_001 },
+      'bad-message',
+    ],
+    [
+      'progress heldMs not an integer',
+      { type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0, heldMs: 1.5 },
+      'bad-message',
+    ],
+    [
+      'progress open entry not object',
+      { type: 'progress', completeBelow: 0, completeAbove: [], open: [7], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 },
+      'bad-message',
+    ],
     ['stop bad outcome', { type: 'stop', outcome: 'maybe' }, 'bad-message'],
     ['stop long reason', { type: 'stop', outcome: 'done', reason: 'x'.repeat(513) }, 'bad-message'],
     ['error unknown code', { type: 'error', code: 'teapot', message: '' }, 'bad-message'],
     ['hello digestsFollow not true', { type: 'hello', version: 1, receiverId: 'a', codecs: [], udpPort: 1, window: 1, digestsFollow: 1 }, 'bad-message'],
     ['manifest digestsFollow with hashes', { ...manifest, digestsFollow: true }, 'bad-message'],
-    ['manifest digestsFollow with a publication', { ...deferredManifest(), digestsFollow: true, publication: { publishedAt: 1, publisher: Buffer.alloc(32).toString('base64'), signature: Buffer.alloc(64).toString('base64') } }, 'bad-message'],
+    [
+      'manifest digestsFollow with a publication',
+      {
+        ...deferredManifest(),
+        digestsFollow: true,
+        publication: { publishedAt: 1, publisher: Buffer.alloc(32).toString('base64'), signature: Buffer.alloc(64).toString('base64') },
+      },
+      'bad-message',
+    ],
     ['manifest without hashes or digestsFollow', deferredManifest(), 'bad-message'],
     ['digests not a whole number of hashes', { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(33).toString('base64') }, 'bad-message'],
     ['digests over the per-frame cap', { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(32 * 8193).toString('base64') }, 'bad-message'],
@@ -170,16 +202,48 @@ describe('stricter message checks', () => {
     ['manifest file name with a newline', { ...manifest, fileName: 'a\nb.iso' }, 'bad-message'],
     ['manifest file name with a backslash', { ...manifest, fileName: '..\\x' }, 'bad-message'],
     ['manifest file name with DEL', { ...manifest, fileName: 'a\u007f' }, 'bad-message'],
-    ['progress missing ESI over 24 bits', { type: 'progress', completeBelow: 0, completeAbove: [], open: [{ index: 0, received: 0, needed: 1, missing: [2 ** 24] }], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
+    [
+      'progress missing ESI over 24 bits',
+      {
+        type: 'progress',
+        completeBelow: 0,
+        completeAbove: [],
+        open: [{ index: 0, received: 0, needed: 1, missing: [2 ** 24] }],
+        highestSequence: 0,
+        datagramsReceived: 0,
+        datagramsLost: 0,
+      },
+      'bad-message',
+    ],
     ['type not a string', { type: 7 }, 'bad-message'],
     ['manifest multicast to a unicast address', { ...manifest, dataPlane: { mode: 'multicast', group: '10.0.0.1', port: 7071 } }, 'bad-message'],
     ['manifest multicast group not dotted quad', { ...manifest, dataPlane: { mode: 'multicast', group: '239.1.1', port: 7071 } }, 'bad-message'],
     ['manifest data plane port 0', { ...manifest, dataPlane: { mode: 'broadcast', port: 0 } }, 'bad-message'],
     ['manifest unknown data plane mode', { ...manifest, dataPlane: { mode: 'anycast', port: 7071 } }, 'bad-message'],
-    ['progress missing list over 4096 ids', { type: 'progress', completeBelow: 0, completeAbove: [], open: [{ index: 0, received: 0, needed: 1, missing: Array(4097).fill(1) }], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 }, 'bad-message'],
+    [
+      'progress missing list over 4096 ids',
+      {
+        type: 'progress',
+        completeBelow: 0,
+        completeAbove: [],
+        open: [{ index: 0, received: 0, needed: 1, missing: Array(4097).fill(1) }],
+        highestSequence: 0,
+        datagramsReceived: 0,
+        datagramsLost: 0,
+      },
+      'bad-message',
+    ],
     [
       'progress missing lists over 16384 ids together',
-      { type: 'progress', completeBelow: 0, completeAbove: [], open: Array.from({ length: 5 }, (_, index) => ({ index, received: 0, needed: 1, missing: Array(4000).fill(1) })), highestSequence: 0, datagramsReceived: 0, datagramsLost: 0 },
+      {
+        type: 'progress',
+        completeBelow: 0,
+        completeAbove: [],
+        open: Array.from({ length: 5 }, (_, index) => ({ index, received: 0, needed: 1, missing: Array(4000).fill(1) })),
+        highestSequence: 0,
+        datagramsReceived: 0,
+        datagramsLost: 0,
+      },
       'bad-message',
     ],
   ];
@@ -189,7 +253,10 @@ describe('stricter message checks', () => {
   });
 
   it('accepts multicast and broadcast data planes', () => {
-    for (const dataPlane of [{ mode: 'multicast', group: '239.255.42.1', port: 7071 }, { mode: 'broadcast', port: 7071 }]) {
+    for (const dataPlane of [
+      { mode: 'multicast', group: '239.255.42.1', port: 7071 },
+      { mode: 'broadcast', port: 7071 },
+    ]) {
       expect(decodeMessage(encodeJson({ ...manifest, dataPlane }))).toEqual({ ok: true, message: { ...manifest, dataPlane } });
     }
   });

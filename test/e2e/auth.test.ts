@@ -29,7 +29,16 @@ async function serve(file: string, extra: Partial<SendOptions>) {
   let onPort!: (p: number) => void;
   const port = new Promise<number>((r) => (onPort = r));
   const stop = new AbortController();
-  const done = send({ file, host: '127.0.0.1', port: 0, logger: quiet, signal: stop.signal, segmentSize: 1 << 20, onListening: (a) => onPort(a.port), ...extra });
+  const done = send({
+    file,
+    host: '127.0.0.1',
+    port: 0,
+    logger: quiet,
+    signal: stop.signal,
+    segmentSize: 1 << 20,
+    onListening: (a) => onPort(a.port),
+    ...extra,
+  });
   return { port: await port, done, stop };
 }
 
@@ -68,7 +77,17 @@ describe('enrolled receivers', () => {
     const out = join(t.dir, 'out');
     await mkdir(out);
     try {
-      const r = await receive({ host: '127.0.0.1', port, out, key: await loadReceiverKeyFile(keyPath), simulateLoss: 0.1, seed: 4, logger: quiet, onManifest: (m) => (manifest = m), onDataPort: (p) => (dataPort = p) });
+      const r = await receive({
+        host: '127.0.0.1',
+        port,
+        out,
+        key: await loadReceiverKeyFile(keyPath),
+        simulateLoss: 0.1,
+        seed: 4,
+        logger: quiet,
+        onManifest: (m) => (manifest = m),
+        onDataPort: (p) => (dataPort = p),
+      });
       expect(await sha256Of(r.path)).toBe(hash);
       expect(manifest).toMatchObject({ tagKind: 2 });
       expect(manifest!.keyWrap).toBeDefined();
@@ -93,7 +112,16 @@ describe('enrolled receivers', () => {
     let manifest: Manifest | undefined;
     const out = join(t.dir, 'out');
     await mkdir(out);
-    const r = await receive({ host: '127.0.0.1', port, out, key: await loadReceiverKeyFile(keyPath), simulateLoss: 0.1, seed: 2, logger: quiet, onManifest: (m) => (manifest = m) });
+    const r = await receive({
+      host: '127.0.0.1',
+      port,
+      out,
+      key: await loadReceiverKeyFile(keyPath),
+      simulateLoss: 0.1,
+      seed: 2,
+      logger: quiet,
+      onManifest: (m) => (manifest = m),
+    });
     expect(manifest).toMatchObject({ tagKind: 3 });
     expect(await sha256Of(r.path)).toBe(hash);
     expect(r.drops['bad-tag']).toBe(0);
@@ -113,7 +141,8 @@ describe('enrolled receivers', () => {
     const { port, done, stop } = await serve(file, { receiverKeys: receiverKeyDirectory(keys) });
     const out = join(t.dir, 'out');
     await mkdir(out);
-    const attempt = (extra: Parameters<typeof receive>[0]['key']) => receive({ host: '127.0.0.1', port, out, key: extra, logger: quiet }).catch((e: Error) => e);
+    const attempt = (extra: Parameters<typeof receive>[0]['key']) =>
+      receive({ host: '127.0.0.1', port, out, key: extra, logger: quiet }).catch((e: Error) => e);
 
     // No key at all: the sender refuses.
     expect(await attempt(undefined)).toMatchObject({ name: 'ReceiveError', message: expect.stringMatching(/admits only enrolled receivers/) });
@@ -125,7 +154,19 @@ describe('enrolled receivers', () => {
       const s = connect({ host: '127.0.0.1', port });
       const d = new FrameDecoder(1 << 16);
       const got: ControlMessage[] = [];
-      s.on('connect', () => s.write(frame({ type: 'hello', version: 1, receiverId: 'x', codecs: ['raptorq'], udpPort: 9, window: 1, auth: { name: 'pc-1', nonce: Buffer.alloc(32, 5).toString('base64') } })));
+      s.on('connect', () =>
+        s.write(
+          frame({
+            type: 'hello',
+            version: 1,
+            receiverId: 'x',
+            codecs: ['raptorq'],
+            udpPort: 9,
+            window: 1,
+            auth: { name: 'pc-1', nonce: Buffer.alloc(32, 5).toString('base64') },
+          }),
+        ),
+      );
       s.on('data', (c) => {
         d.push(c);
         for (let f = d.next(); f; f = d.next()) {
@@ -152,7 +193,21 @@ describe('enrolled receivers', () => {
     const fake = createServer((s) => {
       s.once('data', () =>
         s.write(
-          frame({ type: 'manifest', sessionId: 1, fileName: 'evil.bin', fileSize: 10, segmentSize: 1 << 20, symbolSize: 1392, codec: 'raptorq', segmentSha256: Buffer.alloc(32).toString('base64'), fileSha256: '0'.repeat(64), rateBytesPerSecond: 0, tagKind: 1, idleTimeoutMs: 500, heartbeatIntervalMs: 100 }),
+          frame({
+            type: 'manifest',
+            sessionId: 1,
+            fileName: 'evil.bin',
+            fileSize: 10,
+            segmentSize: 1 << 20,
+            symbolSize: 1392,
+            codec: 'raptorq',
+            segmentSha256: Buffer.alloc(32).toString('base64'),
+            fileSha256: '0'.repeat(64),
+            rateBytesPerSecond: 0,
+            tagKind: 1,
+            idleTimeoutMs: 500,
+            heartbeatIntervalMs: 100,
+          }),
         ),
       );
       s.on('error', () => undefined);

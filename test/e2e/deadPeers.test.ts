@@ -37,12 +37,24 @@ describe('dead peers', () => {
     let onPort!: (p: number) => void;
     const portP = new Promise<number>((r) => (onPort = r));
     // 16 Mbit/s: the 4 MiB transfer takes ~2 s, plenty of time to kill the first receiver.
-    const done = send({ file, host: '127.0.0.1', port: 0, receivers: 1, rateBitsPerSecond: 16e6, segmentSize: 1 << 20, idleTimeoutMs: 2000, logger: quiet, onListening: (a) => onPort(a.port) });
+    const done = send({
+      file,
+      host: '127.0.0.1',
+      port: 0,
+      receivers: 1,
+      rateBitsPerSecond: 16e6,
+      segmentSize: 1 << 20,
+      idleTimeoutMs: 2000,
+      logger: quiet,
+      onListening: (a) => onPort(a.port),
+    });
     const port = await portP;
 
     const out1 = join(t.dir, 'victim');
     await mkdir(out1);
-    const victim = spawn(process.execPath, [cli, 'receive', `127.0.0.1:${port}`, '--out', out1, '--json', '--log-level', 'debug'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const victim = spawn(process.execPath, [cli, 'receive', `127.0.0.1:${port}`, '--out', out1, '--json', '--log-level', 'debug'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     // Kill it as soon as it logs that data is arriving.
     await new Promise<void>((resolve) => {
       victim.stderr.on('data', (d: Buffer) => {
@@ -73,7 +85,16 @@ describe('dead peers', () => {
     let onPort!: (p: number) => void;
     const portP = new Promise<number>((r) => (onPort = r));
     const controller = new AbortController();
-    const done = send({ file, host: '127.0.0.1', port: 0, idleTimeoutMs: 600, heartbeatIntervalMs: 150, logger: quiet, signal: controller.signal, onListening: (a) => onPort(a.port) });
+    const done = send({
+      file,
+      host: '127.0.0.1',
+      port: 0,
+      idleTimeoutMs: 600,
+      heartbeatIntervalMs: 150,
+      logger: quiet,
+      signal: controller.signal,
+      onListening: (a) => onPort(a.port),
+    });
     const port = await portP;
     const zombie = connect({ host: '127.0.0.1', port });
     const frames = new FrameDecoder(1 << 20);
@@ -155,17 +176,20 @@ async function fakeSender(over: Record<string, unknown>, after: ControlMessage[]
   const server = createServer((s) => {
     s.once('data', () =>
       s.write(
-        Buffer.concat([frame({
-          ...SAMPLE_MANIFEST,
-          sessionId: 1,
-          fileName: 'ghost.bin',
-          fileSize: 10_000,
-          segmentSize: 1 << 20,
-          segmentSha256: Buffer.alloc(32).toString('base64'),
-          idleTimeoutMs: 500,
-          heartbeatIntervalMs: 100,
-          ...over,
-        } as unknown as ControlMessage), ...after.map(frame)]),
+        Buffer.concat([
+          frame({
+            ...SAMPLE_MANIFEST,
+            sessionId: 1,
+            fileName: 'ghost.bin',
+            fileSize: 10_000,
+            segmentSize: 1 << 20,
+            segmentSha256: Buffer.alloc(32).toString('base64'),
+            idleTimeoutMs: 500,
+            heartbeatIntervalMs: 100,
+            ...over,
+          } as unknown as ControlMessage),
+          ...after.map(frame),
+        ]),
       ),
     );
     s.on('error', () => undefined);

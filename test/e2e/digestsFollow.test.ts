@@ -37,12 +37,22 @@ describe('digests that follow the manifest', () => {
     const layout = planSegments(data.length, { segmentSize: MiB });
     const digests = new FileDigests(layout.segmentCount);
     const config = resolveSendConfig({ file: path, host: '127.0.0.1', port: 0, rateBitsPerSecond: 0, receivers: 1, maxReceivers: 4, heartbeatIntervalMs: 200 });
-    const server = await SenderServer.listen(config, { file: { path, fileName: 'payload.bin', layout, digests, mtimeMs: 0 }, wasmModule: compileRaptorQModule(), logger: quiet });
+    const server = await SenderServer.listen(config, {
+      file: { path, fileName: 'payload.bin', layout, digests, mtimeMs: 0 },
+      wasmModule: compileRaptorQModule(),
+      logger: quiet,
+    });
     let manifest: Manifest | undefined;
     let settled = false;
     const out = join(t.dir, 'out');
     await mkdir(out);
-    const receiving = receive({ host: '127.0.0.1', port: server.address().port, out: join(out, 'payload.bin'), logger: quiet, onManifest: (m) => (manifest = m) });
+    const receiving = receive({
+      host: '127.0.0.1',
+      port: server.address().port,
+      out: join(out, 'payload.bin'),
+      logger: quiet,
+      onManifest: (m) => (manifest = m),
+    });
     void receiving.finally(() => (settled = true)).catch(() => undefined);
     // 3 MiB go in a few ms at an uncapped rate; half a second is ample for every datagram.
     await new Promise((r) => setTimeout(r, 500));

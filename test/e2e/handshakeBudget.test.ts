@@ -48,7 +48,9 @@ describe('what a peer can make the sender hold before Request', () => {
     const t = await tempDir();
     const file = join(t.dir, 'f.bin');
     await seededFile(file, 8 << 20, 5);
-    const child = spawn(process.execPath, [cli, 'send', file, '--host', '127.0.0.1', '--port', '0', '--handshake-timeout', '30s', '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'send', file, '--host', '127.0.0.1', '--port', '0', '--handshake-timeout', '30s', '--json'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const sockets: Socket[] = [];
     cleanup = async () => {
       sockets.forEach((s) => s.destroy());
@@ -78,7 +80,17 @@ describe('what a peer can make the sender hold before Request', () => {
     const hash = await seededFile(file, 300_000, 6);
     let onPort!: (p: number) => void;
     const portP = new Promise<number>((r) => (onPort = r));
-    const done = send({ file, host: '127.0.0.1', port: 0, receivers: 1, maxReceivers: 2, maxPendingHandshakes: 16, handshakeTimeoutMs: 30_000, logger: quiet, onListening: (a) => onPort(a.port) });
+    const done = send({
+      file,
+      host: '127.0.0.1',
+      port: 0,
+      receivers: 1,
+      maxReceivers: 2,
+      maxPendingHandshakes: 16,
+      handshakeTimeoutMs: 30_000,
+      logger: quiet,
+      onListening: (a) => onPort(a.port),
+    });
     const port = await portP;
     const idle: Socket[] = [];
     cleanup = async () => {

@@ -21,7 +21,9 @@ export async function seededFile(path: string, size: number, seed: number): Prom
 }
 
 export async function sha256Of(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** A TCP port nothing listens on (just released by the kernel's choice). */

@@ -13,9 +13,21 @@ const runner = fileURLToPath(new URL('./insiderRun.mjs', import.meta.url));
 describe('an insider of an authenticated broadcast group', () => {
   it('floods validly MACed garbage for every source symbol and corrupts nothing', () => {
     const cfg = { dataPort: 47073, sizeBytes: 3_000_000, rateBits: 40e6, forgeAfterMs: 150, forgeMs: 300 };
-    const r = spawnSync('unshare', ['-rn', 'sh', '-c', 'set -e; ip link set lo up; exec node "$0" "$1"', runner, JSON.stringify(cfg)], { encoding: 'utf8', timeout: 120_000 });
-    if (r.error || r.status !== 0) throw new Error(`cannot run in a private network namespace (unshare -rn): ${r.error?.message ?? `exit ${r.status}`}\n${r.stderr}`);
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ok: boolean; error?: string; forged: number; identical: boolean[]; hashMismatches: number[]; completed: number; failed: number };
+    const r = spawnSync('unshare', ['-rn', 'sh', '-c', 'set -e; ip link set lo up; exec node "$0" "$1"', runner, JSON.stringify(cfg)], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (r.error || r.status !== 0)
+      throw new Error(`cannot run in a private network namespace (unshare -rn): ${r.error?.message ?? `exit ${r.status}`}\n${r.stderr}`);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+      ok: boolean;
+      error?: string;
+      forged: number;
+      identical: boolean[];
+      hashMismatches: number[];
+      completed: number;
+      failed: number;
+    };
     if (!out.ok) throw new Error(`insider run failed: ${out.error}`);
     expect(out.forged).toBeGreaterThan(1000);
     expect(out.identical).toEqual([true, true]);

@@ -29,7 +29,18 @@ try {
 
   let onPort;
   const port = new Promise((r) => (onPort = r));
-  const sender = send({ file, host: '127.0.0.1', port: 0, receivers: 2, minReceivers: 2, segmentSize: 1 << 20, rateBitsPerSecond: cfg.rateBits, broadcast: { port: cfg.dataPort, address: '127.255.255.255' }, receiverKeys: receiverKeyDirectory(keys), onListening: (a) => onPort(a.port) });
+  const sender = send({
+    file,
+    host: '127.0.0.1',
+    port: 0,
+    receivers: 2,
+    minReceivers: 2,
+    segmentSize: 1 << 20,
+    rateBitsPerSecond: cfg.rateBits,
+    broadcast: { port: cfg.dataPort, address: '127.255.255.255' },
+    receiverKeys: receiverKeyDirectory(keys),
+    onListening: (a) => onPort(a.port),
+  });
   const p = await port;
 
   // The insider's handshake: a genuine enrollment, so every check passes and it learns the key.
@@ -38,7 +49,17 @@ try {
     const s = connect({ host: '127.0.0.1', port: p });
     const d = new FrameDecoder(1 << 20);
     const frame = (m) => s.write(Buffer.from(encodeFrame(encodeMessage(m))));
-    s.on('connect', () => frame({ type: 'hello', version: 1, receiverId: 'mole', codecs: ['raptorq'], udpPort: 9, window: 1, auth: { name: 'mole', nonce: nR.toString('base64') } }));
+    s.on('connect', () =>
+      frame({
+        type: 'hello',
+        version: 1,
+        receiverId: 'mole',
+        codecs: ['raptorq'],
+        udpPort: 9,
+        window: 1,
+        auth: { name: 'mole', nonce: nR.toString('base64') },
+      }),
+    );
     let nS;
     s.on('data', (c) => {
       d.push(c);
@@ -85,7 +106,10 @@ try {
     return forged;
   };
 
-  const rx = (i) => mkdir(join(dir, `r${i}`)).then(async () => receive({ host: '127.0.0.1', port: p, out: join(dir, `r${i}`), receiverId: `r${i}`, key: await loadReceiverKeyFile(honest[i]), decodeWorkers: 1 }));
+  const rx = (i) =>
+    mkdir(join(dir, `r${i}`)).then(async () =>
+      receive({ host: '127.0.0.1', port: p, out: join(dir, `r${i}`), receiverId: `r${i}`, key: await loadReceiverKeyFile(honest[i]), decodeWorkers: 1 }),
+    );
   const receivers = [rx(0), rx(1)];
   // Settle them even if the run fails first, so the temp dir is removed after, not under, them.
   allSettled = Promise.allSettled(receivers);
@@ -95,8 +119,20 @@ try {
   const settled = await Promise.all(receivers);
   const summary = await sender;
   const identical = [];
-  for (const s of settled) identical.push(createHash('sha256').update(await readFile(s.path)).digest('hex') === hash);
-  Object.assign(out, { ok: true, forged, identical, hashMismatches: settled.map((s) => s.hashMismatches), completed: summary.completed, failed: summary.failed });
+  for (const s of settled)
+    identical.push(
+      createHash('sha256')
+        .update(await readFile(s.path))
+        .digest('hex') === hash,
+    );
+  Object.assign(out, {
+    ok: true,
+    forged,
+    identical,
+    hashMismatches: settled.map((s) => s.hashMismatches),
+    completed: summary.completed,
+    failed: summary.failed,
+  });
 } catch (e) {
   out.error = String(e?.stack ?? e);
 } finally {

@@ -26,7 +26,16 @@ async function slowSender(dir: string): Promise<{ port: number; stop: () => Prom
   const controller = new AbortController();
   let onPort!: (p: number) => void;
   const portP = new Promise<number>((r) => (onPort = r));
-  const done = send({ file, host: '127.0.0.1', port: 0, rateBitsPerSecond: 2e6, fixedRate: true, logger: quiet, signal: controller.signal, onListening: (a) => onPort(a.port) });
+  const done = send({
+    file,
+    host: '127.0.0.1',
+    port: 0,
+    rateBitsPerSecond: 2e6,
+    fixedRate: true,
+    logger: quiet,
+    signal: controller.signal,
+    onListening: (a) => onPort(a.port),
+  });
   const port = await portP;
   return {
     port,

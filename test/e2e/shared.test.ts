@@ -40,7 +40,17 @@ describe('shared streams in a private network namespace', () => {
   it('multicast: 8 receivers at 0-30 % seeded loss, one joining late, all byte-identical', () => {
     const losses = Array.from({ length: 8 }, (_, i) => Math.round((30 * i) / 7) / 100);
     // 4 MB at 40 Mbit/s takes about a second; the eighth receiver asks 500 ms in.
-    const out = inNamespace({ mode: 'multicast', dataPort: 47071, sizeBytes: 4_000_000, losses, complete: 8, rateBits: 40e6, minReceivers: 7, lateIndex: 7, lateAfterMs: 500 });
+    const out = inNamespace({
+      mode: 'multicast',
+      dataPort: 47071,
+      sizeBytes: 4_000_000,
+      losses,
+      complete: 8,
+      rateBits: 40e6,
+      minReceivers: 7,
+      lateIndex: 7,
+      lateAfterMs: 500,
+    });
     expect(out.identical).toEqual(Array(8).fill(true));
     // It really joined a running stream: nobody had finished when it asked.
     expect(Math.min(...out.doneAtMs.slice(0, 7).map(Number))).toBeGreaterThan(500);
@@ -55,7 +65,16 @@ describe('shared streams in a private network namespace', () => {
   }, 150_000);
 
   it('broadcast: a receiver killed mid-stream does not stall the others', () => {
-    const out = inNamespace({ mode: 'broadcast', dataPort: 47072, sizeBytes: 4_000_000, losses: [0, 0.1, 0.05], complete: 2, rateBits: 100e6, killIndex: 1, killAfterMs: 100 });
+    const out = inNamespace({
+      mode: 'broadcast',
+      dataPort: 47072,
+      sizeBytes: 4_000_000,
+      losses: [0, 0.1, 0.05],
+      complete: 2,
+      rateBits: 100e6,
+      killIndex: 1,
+      killAfterMs: 100,
+    });
     expect(out.identical).toEqual([true, true]);
     expect(out.killed).toMatch(/^killed/);
     expect(out.completed).toBe(2);

@@ -16,14 +16,36 @@ try {
   const { file, hash } = await writeSeededPayload(dir, cfg.sizeBytes, 12345);
   let onPort;
   const port = new Promise((r) => (onPort = r));
-  const plane = cfg.mode === 'multicast' ? { multicast: { group: '239.255.42.1', port: cfg.dataPort } } : { broadcast: { port: cfg.dataPort, address: '127.255.255.255' } };
-  const sender = send({ file, host: '127.0.0.1', port: 0, receivers: cfg.complete, segmentSize: 1 << 20, rateBitsPerSecond: cfg.rateBits, minReceivers: cfg.minReceivers, ...plane, onListening: (a) => onPort(a.port) });
+  const plane =
+    cfg.mode === 'multicast' ? { multicast: { group: '239.255.42.1', port: cfg.dataPort } } : { broadcast: { port: cfg.dataPort, address: '127.255.255.255' } };
+  const sender = send({
+    file,
+    host: '127.0.0.1',
+    port: 0,
+    receivers: cfg.complete,
+    segmentSize: 1 << 20,
+    rateBitsPerSecond: cfg.rateBits,
+    minReceivers: cfg.minReceivers,
+    ...plane,
+    onListening: (a) => onPort(a.port),
+  });
   const p = await port;
   const t0 = performance.now();
   const doneAt = [];
   const rx = (i, extra = {}) =>
     mkdir(join(dir, `r${i}`))
-      .then(() => receive({ host: '127.0.0.1', port: p, out: join(dir, `r${i}`), receiverId: `r${i}`, simulateLoss: cfg.losses[i], seed: 100 + i, decodeWorkers: 1, ...extra }))
+      .then(() =>
+        receive({
+          host: '127.0.0.1',
+          port: p,
+          out: join(dir, `r${i}`),
+          receiverId: `r${i}`,
+          simulateLoss: cfg.losses[i],
+          seed: 100 + i,
+          decodeWorkers: 1,
+          ...extra,
+        }),
+      )
       .then((s) => ((doneAt[i] = performance.now() - t0), s));
   const results = [];
   for (let i = 0; i < cfg.losses.length; i++) {
@@ -31,7 +53,12 @@ try {
     else if (i === cfg.killIndex) {
       const ac = new AbortController();
       setTimeout(() => ac.abort(new Error('killed by the test')), cfg.killAfterMs);
-      results.push(rx(i, { signal: ac.signal }).then(() => 'not-killed', (e) => `killed: ${e.message}`));
+      results.push(
+        rx(i, { signal: ac.signal }).then(
+          () => 'not-killed',
+          (e) => `killed: ${e.message}`,
+        ),
+      );
     } else results.push(rx(i));
   }
   const settled = await Promise.all(results);
@@ -39,7 +66,11 @@ try {
   const hashes = [];
   for (let i = 0; i < cfg.losses.length; i++) {
     if (i === cfg.killIndex) continue;
-    hashes.push(createHash('sha256').update(await readFile(settled[i].path)).digest('hex') === hash);
+    hashes.push(
+      createHash('sha256')
+        .update(await readFile(settled[i].path))
+        .digest('hex') === hash,
+    );
   }
   Object.assign(out, {
     ok: true,

@@ -57,7 +57,15 @@ describe('unicast stream start', () => {
     let onPort!: (p: number) => void;
     const portP = new Promise<number>((r) => (onPort = r));
     const controller = new AbortController();
-    const done = send({ file, host: '127.0.0.1', port: 0, handshakeTimeoutMs: 1500, logger: quiet, signal: controller.signal, onListening: (a) => onPort(a.port) });
+    const done = send({
+      file,
+      host: '127.0.0.1',
+      port: 0,
+      handshakeTimeoutMs: 1500,
+      logger: quiet,
+      signal: controller.signal,
+      onListening: (a) => onPort(a.port),
+    });
     const port = await portP;
 
     const asker = client(port, udp.address().port, 'asker');

@@ -25,7 +25,23 @@ async function pki(dir: string, ca: string, leaves: { name: string; san: string 
   for (const { name, san } of leaves) {
     ssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
     await writeFile(join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.pem`,
+      '-CAkey',
+      `${ca}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
   }
   const pem = (f: string) => readFile(join(dir, f));
   return { pem };
@@ -48,12 +64,21 @@ describe('mutual TLS on the control channel', () => {
     let onPort!: (p: number) => void;
     const portP = new Promise<number>((r) => (onPort = r));
     const stop = new AbortController();
-    const done = send({ file, host: '127.0.0.1', port: 0, logger: quiet, signal: stop.signal, tls: { cert: await pem('sender.pem'), key: await pem('sender.key'), ca: await pem('lab-ca.pem') }, onListening: (a) => onPort(a.port) });
+    const done = send({
+      file,
+      host: '127.0.0.1',
+      port: 0,
+      logger: quiet,
+      signal: stop.signal,
+      tls: { cert: await pem('sender.pem'), key: await pem('sender.key'), ca: await pem('lab-ca.pem') },
+      onListening: (a) => onPort(a.port),
+    });
     const port = await portP;
     const caPem = await pem('lab-ca.pem');
     const out = join(t.dir, 'out');
     await mkdir(out);
-    const rx = (tls: Parameters<typeof receive>[0]['tls']) => receive({ host: '127.0.0.1', port, out, tls, logger: quiet, connectTimeoutMs: 5000 }).catch((e: Error) => e);
+    const rx = (tls: Parameters<typeof receive>[0]['tls']) =>
+      receive({ host: '127.0.0.1', port, out, tls, logger: quiet, connectTimeoutMs: 5000 }).catch((e: Error) => e);
 
     const ok = await rx({ ca: await pem('lab-ca.pem'), cert: await pem('client.pem'), key: await pem('client.key') });
     expect(ok).not.toBeInstanceOf(Error);
@@ -61,9 +86,15 @@ describe('mutual TLS on the control channel', () => {
 
     // A client certificate from another CA, and no TLS at all: refused before any protocol.
     const foreign = await rx({ ca: await pem('lab-ca.pem'), cert: await pem('rogue.pem'), key: await pem('rogue.key') });
-    expect(foreign).toMatchObject({ name: 'ReceiveError', message: expect.stringMatching(/closed the connection before answering \(it may have refused this receiver's TLS certificate\)/) });
+    expect(foreign).toMatchObject({
+      name: 'ReceiveError',
+      message: expect.stringMatching(/closed the connection before answering \(it may have refused this receiver's TLS certificate\)/),
+    });
     const plain = await rx(undefined);
-    expect(plain).toMatchObject({ name: 'ReceiveError', message: expect.stringMatching(/closed the connection before answering \(a sender that requires TLS/) });
+    expect(plain).toMatchObject({
+      name: 'ReceiveError',
+      message: expect.stringMatching(/closed the connection before answering \(a sender that requires TLS/),
+    });
     expect(await readdir(out)).toEqual(['payload.bin']);
     // A TLS client that presents no certificate at all.
     const noCert = await new Promise<string>((resolve) => {

@@ -124,10 +124,20 @@ describe('unicast end to end over loopback', () => {
         const junkDatagrams: Uint8Array[] = [random.fill(new Uint8Array(random.nextInt(1500)))];
         if (manifest) {
           const d = new Uint8Array(24 + manifest.symbolSize + 4);
-          writeDatagram(d, { sessionId: manifest.sessionId, sequenceNumber: 0, segmentIndex: 99, encodingSymbolId: 1 }, new Uint8Array(manifest.symbolSize), crc32Scheme);
+          writeDatagram(
+            d,
+            { sessionId: manifest.sessionId, sequenceNumber: 0, segmentIndex: 99, encodingSymbolId: 1 },
+            new Uint8Array(manifest.symbolSize),
+            crc32Scheme,
+          );
           junkDatagrams.push(d); // segment out of range
           const bad = new Uint8Array(24 + manifest.symbolSize + 4);
-          writeDatagram(bad, { sessionId: manifest.sessionId, sequenceNumber: 0, segmentIndex: 0, encodingSymbolId: 3 }, random.fill(new Uint8Array(manifest.symbolSize)), crc32Scheme);
+          writeDatagram(
+            bad,
+            { sessionId: manifest.sessionId, sequenceNumber: 0, segmentIndex: 0, encodingSymbolId: 3 },
+            random.fill(new Uint8Array(manifest.symbolSize)),
+            crc32Scheme,
+          );
           bad[30] ^= 1; // corrupt after sealing: bad tag
           junkDatagrams.push(bad);
         }

@@ -21,7 +21,12 @@ const symbol = new SeededRandom(1).fill(new Uint8Array(T));
 
 function valid(over: Partial<{ sessionId: number; segmentIndex: number; encodingSymbolId: number; sequenceNumber: number }> = {}): Uint8Array {
   const out = new Uint8Array(datagramLength(T, crc32Scheme));
-  writeDatagram(out, { sessionId: expect_.sessionId, sequenceNumber: 4_000_000_000, segmentIndex: 9, encodingSymbolId: 0xfffffe, ...over }, symbol, crc32Scheme);
+  writeDatagram(
+    out,
+    { sessionId: expect_.sessionId, sequenceNumber: 4_000_000_000, segmentIndex: 9, encodingSymbolId: 0xfffffe, ...over },
+    symbol,
+    crc32Scheme,
+  );
   return out;
 }
 
@@ -120,7 +125,15 @@ describe('datagram format', () => {
     const out = new Uint8Array(200);
     expect(() => writeCombinedDatagram(out, { sessionId: 1, sequenceNumber: 0, segmentIndex: 0 }, [4], symbol, crc32Scheme)).toThrow(RangeError);
     expect(() => writeCombinedDatagram(out, { sessionId: 1, sequenceNumber: 0, segmentIndex: 0 }, [4, 4], symbol, crc32Scheme)).toThrow(RangeError);
-    expect(() => writeCombinedDatagram(out, { sessionId: 1, sequenceNumber: 0, segmentIndex: 0 }, Array.from({ length: MAX_COMBINED_SYMBOLS + 1 }, (_, i) => i), symbol, crc32Scheme)).toThrow(RangeError);
+    expect(() =>
+      writeCombinedDatagram(
+        out,
+        { sessionId: 1, sequenceNumber: 0, segmentIndex: 0 },
+        Array.from({ length: MAX_COMBINED_SYMBOLS + 1 }, (_, i) => i),
+        symbol,
+        crc32Scheme,
+      ),
+    ).toThrow(RangeError);
   });
 
   it('combines only as many ids as fit without one more IPv4 fragment on a 1500-byte MTU', () => {

@@ -60,7 +60,7 @@ describe('datagram crypto: native module against node:crypto', () => {
     scheme.seal(bytes, end);
     for (let at = 0; at < bytes.length; at++) {
       const bad = bytes.slice();
-      bad[at]! ^= 1 << at % 8;
+      bad[at]! ^= 1 << (at % 8);
       const before = bad.slice();
       expect(scheme.check(bad, end), `byte ${at}`).toBe(false);
       expect(Buffer.from(bad)).toEqual(Buffer.from(before));

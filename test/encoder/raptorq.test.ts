@@ -1,13 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Encoder } from 'raptorq/raptorq.js';
-import {
-  decodeSegment,
-  loadRaptorQ,
-  compileRaptorQModule,
-  raptorqCodec,
-  raptorqWasmMemoryBytes,
-  type RaptorQCodec,
-} from '../../encoder/raptorq.js';
+import { decodeSegment, loadRaptorQ, compileRaptorQModule, raptorqCodec, raptorqWasmMemoryBytes, type RaptorQCodec } from '../../encoder/raptorq.js';
 import type { CodecParameters, EncodedSymbol } from '../../encoder/codec.js';
 import { raptorqObjectInformation } from '../../encoder/raptorqParameters.js';
 import { RaptorQSegmentEncoder, raptorqRepairWindow, REPAIR_POOL_BYTES, REPAIR_WINDOW_BYTES } from '../../encoder/raptorqEncoder.js';

@@ -1,12 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Encoder } from 'raptorq/raptorq.js';
 import { raptorqCodec, segmentFromSourceBlock } from '../../encoder/raptorq.js';
-import {
-  extendedSourceSymbols,
-  partition,
-  raptorqObjectInformation,
-  sourceSymbolBlock,
-} from '../../encoder/raptorqParameters.js';
+import { extendedSourceSymbols, partition, raptorqObjectInformation, sourceSymbolBlock } from '../../encoder/raptorqParameters.js';
 import { SeededRandom } from '../../util/random.js';
 
 const codec = raptorqCodec();
@@ -30,7 +25,17 @@ function wasmFacts(data: Uint8Array, t: number): { firstRepairEsi: number; symbo
 
 describe('RFC 6330 parameters as the raptorq crate derives them', () => {
   it("K' matches values measured from the wasm", () => {
-    const measured: [number, number][] = [[1, 10], [2, 10], [754, 759], [3014, 3015], [6027, 6039], [7184, 7185], [7533, 7596], [12053, 12087], [56403, 56403]];
+    const measured: [number, number][] = [
+      [1, 10],
+      [2, 10],
+      [754, 759],
+      [3014, 3015],
+      [6027, 6039],
+      [7184, 7185],
+      [7533, 7596],
+      [12053, 12087],
+      [56403, 56403],
+    ];
     for (const [k, kPrime] of measured) expect(extendedSourceSymbols(k), `K=${k}`).toBe(kPrime);
     expect(() => extendedSourceSymbols(0)).toThrow(expect.objectContaining({ name: 'CodecError' }));
     expect(() => extendedSourceSymbols(56_404)).toThrow(expect.objectContaining({ name: 'CodecError' }));
@@ -52,7 +57,10 @@ describe('RFC 6330 parameters as the raptorq crate derives them', () => {
   it('sub-block count switches where the wasm switches (T=1392: K 7520 -> N=1, 7521 -> N=2)', () => {
     const t = 1392;
     const rng = new SeededRandom(22);
-    for (const [k, n] of [[7520, 1], [7521, 2]] as const) {
+    for (const [k, n] of [
+      [7520, 1],
+      [7521, 2],
+    ] as const) {
       const data = rng.fill(new Uint8Array(k * t - 5));
       const info = raptorqObjectInformation(data.length, t);
       expect(info.subBlocks).toBe(n);
@@ -84,7 +92,10 @@ describe('RFC 6330 parameters as the raptorq crate derives them', () => {
 
   it('segmentFromSourceBlock inverts sourceSymbolBlock with one and with three sub-blocks', () => {
     const rng = new SeededRandom(23);
-    for (const [length, t] of [[10_000, 1392], [21 * 1024 * 1024 + 17, 1392]] as const) {
+    for (const [length, t] of [
+      [10_000, 1392],
+      [21 * 1024 * 1024 + 17, 1392],
+    ] as const) {
       const info = raptorqObjectInformation(length, t);
       const data = rng.fill(new Uint8Array(length));
       const block = sourceSymbolBlock(data, info);

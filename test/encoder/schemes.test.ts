@@ -122,8 +122,13 @@ describe('coding schemes round-trip under seeded loss', () => {
     expect(dec.received).toBe(300);
     expect(Buffer.from(dec.result()!).equals(data)).toBe(true);
     // ARQ: sources round and round.
-    expect(arqCodec().createEncoder(data, params).repairSymbol(2 ** 40 + 1).encodingSymbolId).toBe((2 ** 40 + 1) % 300);
-    for (const enc of [lt, rs]) for (const n of [-1, 0.5, Number.NaN, 2 ** 53]) expect(() => enc.repairSymbol(n)).toThrow(expect.objectContaining({ name: 'CodecError' }));
+    expect(
+      arqCodec()
+        .createEncoder(data, params)
+        .repairSymbol(2 ** 40 + 1).encodingSymbolId,
+    ).toBe((2 ** 40 + 1) % 300);
+    for (const enc of [lt, rs])
+      for (const n of [-1, 0.5, Number.NaN, 2 ** 53]) expect(() => enc.repairSymbol(n)).toThrow(expect.objectContaining({ name: 'CodecError' }));
   });
 
   it('rejects out-of-range ids and wrong lengths as CodecError (caller bugs), before touching state', () => {

@@ -56,13 +56,9 @@ describe('segment layout', () => {
   it('rejects symbol sizes the codec cannot use and oversized segments', () => {
     // Below 64 the raptorq wasm panics; 65008 no longer fits the datagram / u16 budget.
     for (const symbolSize of [8, 56, MIN_SYMBOL_SIZE - 8, MAX_SYMBOL_SIZE + 8, 1000.5, Number.NaN]) {
-      expect(() => planSegments(100, { symbolSize, segmentSize: 65_536 }), String(symbolSize)).toThrow(
-        expect.objectContaining({ name: 'LayoutError' }),
-      );
+      expect(() => planSegments(100, { symbolSize, segmentSize: 65_536 }), String(symbolSize)).toThrow(expect.objectContaining({ name: 'LayoutError' }));
     }
-    expect(() => planSegments(2 ** 30, { symbolSize: 8192, segmentSize: MAX_SEGMENT_SIZE + 8192 })).toThrow(
-      expect.objectContaining({ name: 'LayoutError' }),
-    );
+    expect(() => planSegments(2 ** 30, { symbolSize: 8192, segmentSize: MAX_SEGMENT_SIZE + 8192 })).toThrow(expect.objectContaining({ name: 'LayoutError' }));
   });
 
   it('segment ranges tile the file exactly, with a one-byte last segment', () => {

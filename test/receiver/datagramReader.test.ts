@@ -58,7 +58,11 @@ describe('readDatagrams', () => {
   it('delivers nothing after stop, and stops by itself when the socket closes', async () => {
     const { rx, tx } = await pair();
     const got: number[] = [];
-    const reader = readDatagrams(rx, (d) => got.push(d.length), (e) => got.push(-1, e.message.length));
+    const reader = readDatagrams(
+      rx,
+      (d) => got.push(d.length),
+      (e) => got.push(-1, e.message.length),
+    );
     tx.send(Buffer.alloc(10));
     await until(() => got.length === 1);
     reader.stop();
@@ -68,7 +72,11 @@ describe('readDatagrams', () => {
 
     const second = await pair();
     const seen: number[] = [];
-    readDatagrams(second.rx, (d) => seen.push(d.length), () => seen.push(-1));
+    readDatagrams(
+      second.rx,
+      (d) => seen.push(d.length),
+      () => seen.push(-1),
+    );
     second.rx.close();
     open.splice(open.indexOf(second.rx), 1);
     await new Promise((r) => setTimeout(r, 30));

@@ -53,7 +53,17 @@ function raptorqJob(data: Uint8Array, T: number, keepSource: (esi: number) => bo
   } finally {
     enc.free();
   }
-  const job: DecodeJob = { segmentIndex: 3, transferLength: data.length, symbolSize: T, sourceSymbols: k, source, sourcePresent, repairIds, repair, expectedSha256: expected };
+  const job: DecodeJob = {
+    segmentIndex: 3,
+    transferLength: data.length,
+    symbolSize: T,
+    sourceSymbols: k,
+    source,
+    sourcePresent,
+    repairIds,
+    repair,
+    expectedSha256: expected,
+  };
   return { job, k, codec };
 }
 
@@ -93,7 +103,17 @@ describe('runDecodeJob', () => {
     const k = Math.ceil(data.length / T);
     const source = new Uint8Array(k * T);
     source.set(data);
-    const job: DecodeJob = { segmentIndex: 1, transferLength: data.length, symbolSize: T, sourceSymbols: k, source, sourcePresent: new Uint8Array(k).fill(1), repairIds: new Uint32Array(0), repair: new Uint8Array(0), expectedSha256: sha256(data) };
+    const job: DecodeJob = {
+      segmentIndex: 1,
+      transferLength: data.length,
+      symbolSize: T,
+      sourceSymbols: k,
+      source,
+      sourcePresent: new Uint8Array(k).fill(1),
+      repairIds: new Uint32Array(0),
+      repair: new Uint8Array(0),
+      expectedSha256: sha256(data),
+    };
     const running = createHash('sha256').update(before);
     const out = runDecodeJob(job, fakeCodec(), running);
     expect(out.type).toBe('decoded');

@@ -75,7 +75,13 @@ describe('DecodePool', () => {
   });
 
   it('inline mode uses the given codec and reports its failures as outcomes', async () => {
-    const broken: Codec = { ...raptorqCodec(), segmentFromSourceSymbols: undefined, createDecoder: () => { throw new Error('no decoder here'); } };
+    const broken: Codec = {
+      ...raptorqCodec(),
+      segmentFromSourceSymbols: undefined,
+      createDecoder: () => {
+        throw new Error('no decoder here');
+      },
+    };
     const p = pool({ inline: true, codec: broken });
     const out = await p.submit(lossyJob(6, 2).job);
     expect(out).toMatchObject({ type: 'failed', segmentIndex: 6 });

@@ -5,7 +5,16 @@ import { receive } from '../../receiver/receive.js';
 describe('resolveReceiveConfig', () => {
   it('applies every default once and freezes the result', () => {
     const c = resolveReceiveConfig({ host: '127.0.0.1', port: 7070 });
-    expect(c).toMatchObject({ out: '.', window: DEFAULT_WINDOW, connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS, waitForSenderMs: 0, simulateLoss: 0, seed: 1, trust: undefined, key: undefined });
+    expect(c).toMatchObject({
+      out: '.',
+      window: DEFAULT_WINDOW,
+      connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+      waitForSenderMs: 0,
+      simulateLoss: 0,
+      seed: 1,
+      trust: undefined,
+      key: undefined,
+    });
     expect(c.receiverId).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
     expect(c.decodeWorkers).toBeGreaterThanOrEqual(1);
     expect(Object.isFrozen(c)).toBe(true);

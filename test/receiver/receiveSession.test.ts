@@ -62,7 +62,11 @@ class Pair {
     over: Partial<ReceiveOptions> = {},
     nonce?: Uint8Array,
   ) {
-    this.session = new ReceiveSession(resolveReceiveConfig({ host: '127.0.0.1', port: 7000, receiverId: 'rx-1', window: 4, connectTimeoutMs: 1000, ...over }), 0, { nonce });
+    this.session = new ReceiveSession(
+      resolveReceiveConfig({ host: '127.0.0.1', port: 7000, receiverId: 'rx-1', window: 4, connectTimeoutMs: 1000, ...over }),
+      0,
+      { nonce },
+    );
   }
 
   get state() {
@@ -81,7 +85,7 @@ class Pair {
 
   /** Moves frames both ways and performs actions until nothing moves. */
   flush(): void {
-    for (let moved = true; moved; ) {
+    for (let moved = true; moved;) {
       moved = false;
       for (let f = this.session.pollTransmit(); f; f = this.session.pollTransmit()) {
         moved = true;
@@ -231,7 +235,11 @@ describe('ReceiveSession: failures and the error each one is', () => {
     plain.session.handleConnected(0, 1);
     plain.session.handleControlEof(0);
     plain.flush();
-    expectFailed(plain, 'ReceiveError', /^the sender closed the connection before answering \(a sender that requires TLS \(--tls-ca\) closes plain connections\): peer closed the connection$/);
+    expectFailed(
+      plain,
+      'ReceiveError',
+      /^the sender closed the connection before answering \(a sender that requires TLS \(--tls-ca\) closes plain connections\): peer closed the connection$/,
+    );
     const tls = new Pair(undefined, { tls: { ca: 'ca', cert: 'cert', key: 'key' } });
     tls.session.handleConnected(0, 1);
     tls.session.handleControlEof(0, 'connection error: socket hang up');
@@ -299,7 +307,12 @@ describe('ReceiveSession: failures and the error each one is', () => {
   });
 
   it('taking-manifest → failed: MACed datagrams offered to a receiver without --key', () => {
-    const p = new Pair(makeManifest(DATA, SEGMENT, SYMBOL, { tagKind: TagKind.HmacSha256_128, keyWrap: { iv: Buffer.alloc(12).toString('base64'), sealed: Buffer.alloc(48).toString('base64') } })).connect();
+    const p = new Pair(
+      makeManifest(DATA, SEGMENT, SYMBOL, {
+        tagKind: TagKind.HmacSha256_128,
+        keyWrap: { iv: Buffer.alloc(12).toString('base64'), sealed: Buffer.alloc(48).toString('base64') },
+      }),
+    ).connect();
     expectFailed(p, 'ManifestRejectedError', /admits enrolled receivers only/);
     expect(p.stopFromSender()).toMatchObject({ outcome: 'aborted', reason: expect.stringMatching(/admits enrolled receivers only/) });
   });
@@ -321,7 +334,10 @@ describe('ReceiveSession: failures and the error each one is', () => {
       const p = new Pair(signed, { trust });
       p.autoCommit = false;
       p.connect();
-      expect(p.actions.find((a) => a.type === 'check-replay')).toMatchObject({ statePath: '/state/trust.json', record: { fileName: 'file.bin', publishedAt: 1_000 } });
+      expect(p.actions.find((a) => a.type === 'check-replay')).toMatchObject({
+        statePath: '/state/trust.json',
+        record: { fileName: 'file.bin', publishedAt: 1_000 },
+      });
       p.sendAll();
       expect(p.state).toBe('committing');
       expect(p.actions.find((a) => a.type === 'commit')).toMatchObject({ finalPath: '/out/file.bin', trust: { record: { publishedAt: 1_000 } } });
@@ -421,7 +437,9 @@ describe('ReceiveSession: failures and the error each one is', () => {
 describe('ReceiveSession: misuse is a LocalProtocolError', () => {
   it('an input the state does not take throws; inputs after the end are ignored', () => {
     const p = new Pair();
-    expect(() => p.session.handleWriteDone(0, 0)).toThrow(expect.objectContaining({ name: 'LocalProtocolError', message: 'receive session: write-done is not valid in state connecting' }));
+    expect(() => p.session.handleWriteDone(0, 0)).toThrow(
+      expect.objectContaining({ name: 'LocalProtocolError', message: 'receive session: write-done is not valid in state connecting' }),
+    );
     expect(() => p.session.handleControlBytes(0, new Uint8Array(1))).toThrow(/control-bytes is not valid in state connecting/);
     p.connect();
     expect(() => p.session.handleConnected(0, 1)).toThrow(/connected is not valid in state receiving/);

@@ -395,8 +395,10 @@ describe('ReceiverCore progress cadence (fake clock)', () => {
 describe('ReceiverCore manifest checks (before allocating)', () => {
   const data = makeFile(1000, 12);
   const good = makeManifest(data, 512, 64);
-  const make = (m: Partial<Manifest>, init: Partial<ReceiverCoreInit> = {}) => () =>
-    new ReceiverCore({ manifest: { ...good, ...m }, codec, integrity: crc32Scheme, window: 2, now: 0, ...init });
+  const make =
+    (m: Partial<Manifest>, init: Partial<ReceiverCoreInit> = {}) =>
+    () =>
+      new ReceiverCore({ manifest: { ...good, ...m }, codec, integrity: crc32Scheme, window: 2, now: 0, ...init });
 
   it('accepts the good one', () => {
     expect(make({})).not.toThrow();

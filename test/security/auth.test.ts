@@ -22,7 +22,12 @@ describe('handshake cryptography', () => {
     const sp = senderProof(secret, 'pc-1', nR, nS);
     expect(proofMatches(sp, senderProof(secret, 'pc-1', nR, nS))).toBe(true);
     // A receiver's proof cannot be replayed as a sender's (reflection), nor across names, nonces, keys.
-    for (const wrong of [receiverProof(secret, 'pc-1', nR, nS), senderProof(secret, 'pc-2', nR, nS), senderProof(secret, 'pc-1', newNonce(), nS), senderProof(other, 'pc-1', nR, nS)]) {
+    for (const wrong of [
+      receiverProof(secret, 'pc-1', nR, nS),
+      senderProof(secret, 'pc-2', nR, nS),
+      senderProof(secret, 'pc-1', newNonce(), nS),
+      senderProof(other, 'pc-1', nR, nS),
+    ]) {
       expect(proofMatches(sp, wrong)).toBe(false);
     }
     expect(Buffer.from(sessionKey(secret, 'pc-1', nR, nS))).toEqual(Buffer.from(sessionKey(secret, 'pc-1', nR, nS)));
@@ -52,7 +57,13 @@ describe.each([
   const T = 64;
   const key = Buffer.alloc(32, 4);
   const plain = Buffer.alloc(T, 0x41);
-  const expect3 = (integrity = aes256GcmScheme(key, { native })) => ({ sessionId: 5, symbolSize: T, segmentCount: 2, encodingSymbolIdLimit: 1 << 24, integrity });
+  const expect3 = (integrity = aes256GcmScheme(key, { native })) => ({
+    sessionId: 5,
+    symbolSize: T,
+    segmentCount: 2,
+    encodingSymbolIdLimit: 1 << 24,
+    integrity,
+  });
   const seal = (scheme = aes256GcmScheme(key, { native })) => {
     const d = new Uint8Array(datagramLength(T, scheme));
     writeDatagram(d, { sessionId: 5, sequenceNumber: 1, segmentIndex: 1, encodingSymbolId: 3 }, plain, scheme);
@@ -141,7 +152,20 @@ describe('datagram tag kinds', () => {
   });
 
   it('a manifest with a keyed tag kind must carry its key wrap, and only then', () => {
-    const m = { type: 'manifest', sessionId: 1, fileName: 'a', fileSize: 10, segmentSize: 1392, symbolSize: 1392, codec: 'raptorq', segmentSha256: Buffer.alloc(32).toString('base64'), fileSha256: '0'.repeat(64), rateBytesPerSecond: 0, idleTimeoutMs: 5000, heartbeatIntervalMs: 1000 };
+    const m = {
+      type: 'manifest',
+      sessionId: 1,
+      fileName: 'a',
+      fileSize: 10,
+      segmentSize: 1392,
+      symbolSize: 1392,
+      codec: 'raptorq',
+      segmentSha256: Buffer.alloc(32).toString('base64'),
+      fileSha256: '0'.repeat(64),
+      rateBytesPerSecond: 0,
+      idleTimeoutMs: 5000,
+      heartbeatIntervalMs: 1000,
+    };
     const wrap = { iv: Buffer.alloc(12).toString('base64'), sealed: Buffer.alloc(48).toString('base64') };
     const decode = (v: object) => decodeMessage(new TextEncoder().encode(JSON.stringify(v))).ok;
     expect(decode({ ...m, tagKind: 2, keyWrap: wrap })).toBe(true);
@@ -154,7 +178,7 @@ describe('datagram tag kinds', () => {
 /** Moves every frame each side produced to the other until both are quiet. */
 function pump(a: ControlConnection, b: ControlConnection, now: number): { a: ControlEvent[]; b: ControlEvent[] } {
   const events = { a: [] as ControlEvent[], b: [] as ControlEvent[] };
-  for (let moved = true; moved; ) {
+  for (let moved = true; moved;) {
     moved = false;
     for (let f = a.pollTransmit(); f; f = a.pollTransmit(), moved = true) b.handleBytes(now, f);
     for (let f = b.pollTransmit(); f; f = b.pollTransmit(), moved = true) a.handleBytes(now, f);
@@ -165,8 +189,30 @@ function pump(a: ControlConnection, b: ControlConnection, now: number): { a: Con
 }
 
 describe('challenge–response on the control state machines', () => {
-  const manifest = { type: 'manifest', sessionId: 1, fileName: 'a', fileSize: 10, segmentSize: 1392, symbolSize: 1392, codec: 'raptorq', segmentSha256: Buffer.alloc(32).toString('base64'), fileSha256: '0'.repeat(64), rateBytesPerSecond: 0, tagKind: 1, idleTimeoutMs: 5000, heartbeatIntervalMs: 1000 } as Manifest;
-  const hello = { type: 'hello', version: 1, receiverId: 'r', codecs: ['raptorq'], udpPort: 1, window: 4, auth: { name: 'pc-1', nonce: Buffer.alloc(32, 1).toString('base64') } } as const;
+  const manifest = {
+    type: 'manifest',
+    sessionId: 1,
+    fileName: 'a',
+    fileSize: 10,
+    segmentSize: 1392,
+    symbolSize: 1392,
+    codec: 'raptorq',
+    segmentSha256: Buffer.alloc(32).toString('base64'),
+    fileSha256: '0'.repeat(64),
+    rateBytesPerSecond: 0,
+    tagKind: 1,
+    idleTimeoutMs: 5000,
+    heartbeatIntervalMs: 1000,
+  } as Manifest;
+  const hello = {
+    type: 'hello',
+    version: 1,
+    receiverId: 'r',
+    codecs: ['raptorq'],
+    udpPort: 1,
+    window: 4,
+    auth: { name: 'pc-1', nonce: Buffer.alloc(32, 1).toString('base64') },
+  } as const;
   const challenge = { type: 'challenge', nonce: Buffer.alloc(32, 2).toString('base64'), proof: Buffer.alloc(32, 3).toString('base64') } as const;
 
   it('runs Hello, Challenge, AuthResponse, Manifest in order', () => {

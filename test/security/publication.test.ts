@@ -6,7 +6,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import type { Manifest } from '../../control/messages.js';
 import { SAMPLE_MANIFEST } from '../../bench/fuzz/targets.js';
-import { KeyFileError, parsePrivateKey, parsePublicKey, generatePublisherKeys, publisherId, rawPublicKey, signManifest, verifyPublication } from '../../control/publication.js';
+import {
+  KeyFileError,
+  parsePrivateKey,
+  parsePublicKey,
+  generatePublisherKeys,
+  publisherId,
+  rawPublicKey,
+  signManifest,
+  verifyPublication,
+} from '../../control/publication.js';
 import { TrustState, TrustStateError } from '../../receiver/trustState.js';
 
 const manifest: Manifest = { ...SAMPLE_MANIFEST, sessionId: 77 };
@@ -42,10 +51,14 @@ describe('signed manifests', () => {
       { fileSha256: 'b'.repeat(64) },
       { publication: { ...signed.publication!, publishedAt: signed.publication!.publishedAt + 1 } },
     ];
-    for (const change of altered) expect(verifyPublication({ ...signed, ...change }, [a.pub]), JSON.stringify(change)).toMatchObject({ ok: false, reason: 'bad-signature' });
+    for (const change of altered)
+      expect(verifyPublication({ ...signed, ...change }, [a.pub]), JSON.stringify(change)).toMatchObject({ ok: false, reason: 'bad-signature' });
     // A key swapped in by an attacker is simply not trusted, whatever it signs.
     const forged = signManifest({ ...manifest, fileSha256: 'c'.repeat(64) }, b.priv, Date.now());
-    expect(verifyPublication({ ...forged, publication: { ...forged.publication!, publisher: signed.publication!.publisher } }, [a.pub])).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(verifyPublication({ ...forged, publication: { ...forged.publication!, publisher: signed.publication!.publisher } }, [a.pub])).toMatchObject({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 
   it('leaves session fields unsigned: a relay may change rate, timeouts and session id', () => {

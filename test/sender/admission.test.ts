@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { Admission } from '../../sender/admission.js';
 
-const tally = (o: Partial<ConstructorParameters<typeof Admission>[0]> = {}) => new Admission({ maxReceivers: 2, maxPendingHandshakes: 3, giveUpAfterMs: 60_000, ...o });
+const tally = (o: Partial<ConstructorParameters<typeof Admission>[0]> = {}) =>
+  new Admission({ maxReceivers: 2, maxPendingHandshakes: 3, giveUpAfterMs: 60_000, ...o });
 
 describe('Admission', () => {
   it('counts only receivers whose Hello was accepted towards maxReceivers', () => {

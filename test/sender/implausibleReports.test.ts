@@ -19,7 +19,16 @@ const K = 8;
 const codec = raptorqCodec();
 const layout = planSegments(4 * K * T, { segmentSize: K * T, symbolSize: T });
 
-const progress = (over: Partial<Progress>): Progress => ({ type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0, ...over });
+const progress = (over: Partial<Progress>): Progress => ({
+  type: 'progress',
+  completeBelow: 0,
+  completeAbove: [],
+  open: [],
+  highestSequence: 0,
+  datagramsReceived: 0,
+  datagramsLost: 0,
+  ...over,
+});
 
 function load(s: UnicastStream | SharedStream, now: number, k: number): void {
   for (let i = s.pollSegmentLoad(); i !== undefined; i = s.pollSegmentLoad()) s.provideSegment(now, i, new SeededRandom(i + 1).fill(new Uint8Array(k * T)));
@@ -43,7 +52,15 @@ describe('plausibleDelta', () => {
 
 describe('DatagramEmitter.unwrapReported', () => {
   it('unwraps what was sent, across the wrap, and refuses what lies ahead of it', () => {
-    const e = new DatagramEmitter({ sessionId: 1, symbolSize: 16, integrity: crc32Scheme, rateBytesPerSecond: 0, now: 0, firstSequence: 2 ** 32 - 3, stats: { datagramsSent: 0, bytesSent: 0 } });
+    const e = new DatagramEmitter({
+      sessionId: 1,
+      symbolSize: 16,
+      integrity: crc32Scheme,
+      rateBytesPerSecond: 0,
+      now: 0,
+      firstSequence: 2 ** 32 - 3,
+      stats: { datagramsSent: 0, bytesSent: 0 },
+    });
     expect(e.unwrapReported(0)).toBeUndefined(); // nothing sent yet
     for (let i = 0; i < 6; i++) e.emit(0, 0, i, new Uint8Array(16));
     // Sent: 2^32-3 .. 2^32+2 (wire 4294967293..4294967295, 0..2).
@@ -57,7 +74,8 @@ describe('DatagramEmitter.unwrapReported', () => {
 });
 
 describe('UnicastStream and implausible reports', () => {
-  const make = () => new UnicastStream({ sessionId: 9, layout, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, fixedRate: true, window: 4, now: 0, recovery: 'fountain' });
+  const make = () =>
+    new UnicastStream({ sessionId: 9, layout, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, fixedRate: true, window: 4, now: 0, recovery: 'fountain' });
 
   it('ignores the loss of a report whose counters outgrew what was sent, and counts it', () => {
     const s = make();
@@ -66,13 +84,26 @@ describe('UnicastStream and implausible reports', () => {
     const p = s.stats.lossEstimate;
     expect(p).toBeGreaterThan(0);
     // A forged datagram 2^31 - 1 ahead pushed the receiver's lost count by that much.
-    s.handleProgress(2, 'rx', progress({ open: [{ index: 3, received: 6, needed: 2 }], highestSequence: 31, datagramsReceived: 31, datagramsLost: 2 + 2 ** 31 - 2 }));
+    s.handleProgress(
+      2,
+      'rx',
+      progress({ open: [{ index: 3, received: 6, needed: 2 }], highestSequence: 31, datagramsReceived: 31, datagramsLost: 2 + 2 ** 31 - 2 }),
+    );
     expect(s.stats.lossEstimate).toBe(p);
     expect(s.stats.implausibleReports).toBe(1);
     // The next report counts from the forged one's counters: no backlog of forged loss.
     drain(s, 100);
     const sent = s.stats.datagramsSent;
-    s.handleProgress(200, 'rx', progress({ open: [{ index: 3, received: 8, needed: 0 }], highestSequence: sent - 1, datagramsReceived: 31 + (sent - 32), datagramsLost: 2 + 2 ** 31 - 2 }));
+    s.handleProgress(
+      200,
+      'rx',
+      progress({
+        open: [{ index: 3, received: 8, needed: 0 }],
+        highestSequence: sent - 1,
+        datagramsReceived: 31 + (sent - 32),
+        datagramsLost: 2 + 2 ** 31 - 2,
+      }),
+    );
     expect(s.stats.implausibleReports).toBe(1);
     expect(s.stats.lossEstimate).toBeLessThan(p);
   });
@@ -80,13 +111,35 @@ describe('UnicastStream and implausible reports', () => {
   it('reads a highestSequence beyond what was sent as the last real one (no news)', () => {
     const big = planSegments(2 * 64 * T, { segmentSize: 64 * T, symbolSize: T });
     const run = (highestSequence: number) => {
-      const s = new UnicastStream({ sessionId: 9, layout: big, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, fixedRate: true, window: 2, now: 0, recovery: 'fountain' });
+      const s = new UnicastStream({
+        sessionId: 9,
+        layout: big,
+        codec,
+        integrity: crc32Scheme,
+        rateBytesPerSecond: 0,
+        fixedRate: true,
+        window: 2,
+        now: 0,
+        recovery: 'fountain',
+      });
       drain(s, 0, 64);
       // Heavy loss learnt (plausible counts), then a report 100 ms later.
       s.handleProgress(1, 'rx', progress({ open: [{ index: 0, received: 4, needed: 60 }], highestSequence: 9, datagramsReceived: 5, datagramsLost: 4000 }));
       s.handleProgress(2, 'rx', progress({ open: [{ index: 0, received: 5, needed: 59 }], highestSequence: 10, datagramsReceived: 6, datagramsLost: 8000 }));
       expect(s.stats.lossEstimate).toBeGreaterThan(0.5);
-      s.handleProgress(100, 'rx', progress({ open: [{ index: 0, received: 5, needed: 59 }, { index: 1, received: 0, needed: 64 }], highestSequence, datagramsReceived: 6, datagramsLost: 8000 }));
+      s.handleProgress(
+        100,
+        'rx',
+        progress({
+          open: [
+            { index: 0, received: 5, needed: 59 },
+            { index: 1, received: 0, needed: 64 },
+          ],
+          highestSequence,
+          datagramsReceived: 6,
+          datagramsLost: 8000,
+        }),
+      );
       return { sent: drain(s, 100, 64).length, timeout: s.pollTimeout() };
     };
     const ahead = run(128 + 1000);
@@ -96,7 +149,7 @@ describe('UnicastStream and implausible reports', () => {
 });
 
 describe('SharedStream and implausible reports', () => {
-  it('ignores a member\'s loss from counters that outgrew what was sent, and counts it', () => {
+  it("ignores a member's loss from counters that outgrew what was sent, and counts it", () => {
     const s = new SharedStream({ sessionId: 9, layout, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, fixedRate: true, now: 0, window: 4 });
     s.addMember(0, 'a', 4);
     drain(s, 0);

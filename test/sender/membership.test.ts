@@ -3,7 +3,16 @@ import type { Progress } from '../../control/messages.js';
 import { Member, Membership } from '../../sender/membership.js';
 import { RateController } from '../../sender/rateController.js';
 
-const report = (p: Partial<Progress>): Progress => ({ type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0, ...p });
+const report = (p: Partial<Progress>): Progress => ({
+  type: 'progress',
+  completeBelow: 0,
+  completeAbove: [],
+  open: [],
+  highestSequence: 0,
+  datagramsReceived: 0,
+  datagramsLost: 0,
+  ...p,
+});
 
 describe('Membership (shared stream receivers)', () => {
   it('wants the lowest segment an active member needs inside its window; silent members stop counting', () => {
@@ -25,7 +34,17 @@ describe('Membership (shared stream receivers)', () => {
   it('knows which segments a member has started, and completion', () => {
     const ms = new Membership(4, 500);
     ms.add('a', 4, 0);
-    ms.report('a', 1, report({ completeAbove: [2], open: [{ index: 0, received: 5, needed: 10 }, { index: 1, received: 0, needed: 20 }] }));
+    ms.report(
+      'a',
+      1,
+      report({
+        completeAbove: [2],
+        open: [
+          { index: 0, received: 5, needed: 10 },
+          { index: 1, received: 0, needed: 20 },
+        ],
+      }),
+    );
     expect(ms.anyStarted(0, 1)).toBe(true);
     expect(ms.anyStarted(1, 1)).toBe(false);
     expect(ms.get('a')!.needs(2)).toBe(false);
@@ -57,7 +76,7 @@ describe('Membership (shared stream receivers)', () => {
     expect(lossy).toBeGreaterThanOrEqual(5e6); // never below the floor
   });
 
-  it('subtracts the receiver\'s heldMs from a report\'s age before the rate controller reads it as queue', () => {
+  it("subtracts the receiver's heldMs from a report's age before the rate controller reads it as queue", () => {
     const run = (held: (age: number) => number) => {
       const rate = new RateController({ rateBytesPerSecond: 0, now: 0, initialBytesPerSecond: 10e6 });
       const m = new Member('r', 8, 100, 0, rate);

@@ -28,7 +28,10 @@ describe('prepareFile', () => {
       expect(p.digests.known).toBe(p.layout.segmentCount);
       expect(p.layout.segmentCount).toBe(Math.ceil(size / (1 << 20)));
       for (let i = 0; i < p.layout.segmentCount; i++) {
-        expect(Buffer.from(p.digests.segmentSha256.subarray(32 * i, 32 * i + 32)).equals(sha256(data.subarray(i << 20, (i + 1) << 20))), `segment ${i} of ${size}`).toBe(true);
+        expect(
+          Buffer.from(p.digests.segmentSha256.subarray(32 * i, 32 * i + 32)).equals(sha256(data.subarray(i << 20, (i + 1) << 20))),
+          `segment ${i} of ${size}`,
+        ).toBe(true);
       }
     }
   });

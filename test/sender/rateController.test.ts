@@ -157,7 +157,7 @@ describe('RateController', () => {
     expect(c.bytesPerSecond).toBeCloseTo(before * 0.85, 0);
   });
 
-  it('tolerates a queue up to WARMUP_QUEUE_BYTES in a receiver\'s first 2 s, then cuts at 30 ms again', () => {
+  it("tolerates a queue up to WARMUP_QUEUE_BYTES in a receiver's first 2 s, then cuts at 30 ms again", () => {
     // 190 Mbit/s, as the capped race: 2 MiB is ~88 ms of queue there.
     const rate = 190e6 / 8;
     expect((WARMUP_QUEUE_BYTES * 1000) / rate).toBeGreaterThan(80);

@@ -16,7 +16,9 @@ import { resolveSendConfig, type SendOptions } from '../../sender/sendConfig.js'
 
 const visited = new Set<string>();
 afterAll(() => {
-  const all = Object.entries(SESSION_TABLE).flatMap(([from, inputs]) => Object.entries(inputs).flatMap(([input, tos]) => tos!.map((to) => `${from} --${input}--> ${to}`)));
+  const all = Object.entries(SESSION_TABLE).flatMap(([from, inputs]) =>
+    Object.entries(inputs).flatMap(([input, tos]) => tos!.map((to) => `${from} --${input}--> ${to}`)),
+  );
   expect(all.filter((t) => !visited.has(t))).toEqual([]);
 });
 
@@ -32,7 +34,15 @@ function digestsOf(complete: boolean): FileDigests {
   return d;
 }
 
-const progress = (received: number, lost = 0) => ({ type: 'progress' as const, completeBelow: 0, completeAbove: [], open: [], highestSequence: received, datagramsReceived: received, datagramsLost: lost });
+const progress = (received: number, lost = 0) => ({
+  type: 'progress' as const,
+  completeBelow: 0,
+  completeAbove: [],
+  open: [],
+  highestSequence: received,
+  datagramsReceived: received,
+  datagramsLost: lost,
+});
 
 /** A session and a ReceiverConnection joined by a lossless link; time moves only by `advance`. */
 class Pair {
@@ -52,7 +62,17 @@ class Pair {
     private readonly keys: { secret?: Uint8Array; error?: Error } = { secret: SECRET },
   ) {
     const config = resolveSendConfig({ file: 'f', handshakeTimeoutMs: 3000, idleTimeoutMs: 2000, heartbeatIntervalMs: 500, ...options });
-    this.s = new ReceiverSession(config, { file: { fileName: 'f.bin', layout, digests: digestsOf(true) }, address: '10.0.0.9', admit: () => true, random: { sessionId: () => 42, dataKey: () => new Uint8Array(32).fill(1), nonce: () => Buffer.alloc(32, 2) }, ...deps }, this.now);
+    this.s = new ReceiverSession(
+      config,
+      {
+        file: { fileName: 'f.bin', layout, digests: digestsOf(true) },
+        address: '10.0.0.9',
+        admit: () => true,
+        random: { sessionId: () => 42, dataKey: () => new Uint8Array(32).fill(1), nonce: () => Buffer.alloc(32, 2) },
+        ...deps,
+      },
+      this.now,
+    );
     const go = (this.s as unknown as { go: (i: string, n: string) => void }).go.bind(this.s);
     (this.s as unknown as { go: (i: string, n: string) => void }).go = (i, n) => {
       const from = this.s.state;
@@ -69,13 +89,17 @@ class Pair {
 
   /** Moves frames both ways and collects what each side produced, until nothing moves. */
   flush(): this {
-    for (let moved = true; moved; ) {
+    for (let moved = true; moved;) {
       moved = false;
       for (let f = this.s.pollTransmit(); f; f = this.s.pollTransmit(), moved = true) this.rx.handleBytes(this.now, f);
       for (let f = this.rx.pollTransmit(); f; f = this.rx.pollTransmit(), moved = true) if (!this.muteReceiver) this.s.handleBytes(this.now, f);
       for (let e = this.rx.pollEvent(); e; e = this.rx.pollEvent(), moved = true) {
         this.rxEvents.push(e);
-        if (e.type === 'challenge') this.rx.respond({ type: 'auth-response', proof: receiverProof(SECRET, 'alice', Buffer.alloc(32, 3), Buffer.from(e.challenge.nonce, 'base64')).toString('base64') });
+        if (e.type === 'challenge')
+          this.rx.respond({
+            type: 'auth-response',
+            proof: receiverProof(SECRET, 'alice', Buffer.alloc(32, 3), Buffer.from(e.challenge.nonce, 'base64')).toString('base64'),
+          });
       }
       for (let a = this.s.pollEvent(); a; a = this.s.pollEvent(), moved = true) {
         this.actions.push(a);
@@ -141,7 +165,15 @@ describe('receiver session: open mode', () => {
     expect(p.actions.at(-1)).toMatchObject({ type: 'stop-stream' });
     p.streamEnd('stopped', undefined, 123);
     expect(p.s.state).toBe('done');
-    expect(p.summary).toMatchObject({ receiverId: 'r1', address: '10.0.0.9', outcome: 'completed', datagramsSent: 123, datagramsReceived: 90, datagramsLost: 10, seconds: 1 });
+    expect(p.summary).toMatchObject({
+      receiverId: 'r1',
+      address: '10.0.0.9',
+      outcome: 'completed',
+      datagramsSent: 123,
+      datagramsReceived: 90,
+      datagramsLost: 10,
+      seconds: 1,
+    });
   });
 
   it('a connection that never says Hello: handshake timeout -> failed, nothing to report', () => {

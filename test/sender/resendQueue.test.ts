@@ -33,10 +33,21 @@ describe('ResendQueue', () => {
 
   it('respects the size limit; 1 resends each id alone in queue order', () => {
     const q = new ResendQueue();
-    for (const [esi, m] of [[5, 'a'], [6, 'b'], [7, 'c'], [8, 'd']] as const) q.add(esi, m);
+    for (const [esi, m] of [
+      [5, 'a'],
+      [6, 'b'],
+      [7, 'c'],
+      [8, 'd'],
+    ] as const)
+      q.add(esi, m);
     expect(q.take(2)).toEqual([5, 6]);
     const one = new ResendQueue();
-    for (const [esi, m] of [[5, 'a'], [6, 'b'], [7, 'c']] as const) one.add(esi, m);
+    for (const [esi, m] of [
+      [5, 'a'],
+      [6, 'b'],
+      [7, 'c'],
+    ] as const)
+      one.add(esi, m);
     expect([one.take(1), one.take(1), one.take(1), one.take(1)]).toEqual([[5], [6], [7], undefined]);
   });
 

@@ -6,9 +6,22 @@ describe('resolveSendConfig', () => {
   it('applies every default once and freezes the result', () => {
     const c = resolveSendConfig({ file: 'f' });
     expect(c).toMatchObject({
-      host: '0.0.0.0', port: 7070, rateBytesPerSecond: 125_000_000, fixedRate: false, streamNice: 0, recovery: 'auto', codec: 'raptorq',
-      maxReceivers: 64, maxPendingHandshakes: 64, giveUpAfterMs: 60_000, segmentSize: 4 << 20, symbolSize: 1392,
-      idleTimeoutMs: 5000, heartbeatIntervalMs: 1000, handshakeTimeoutMs: 5000, encrypt: false,
+      host: '0.0.0.0',
+      port: 7070,
+      rateBytesPerSecond: 125_000_000,
+      fixedRate: false,
+      streamNice: 0,
+      recovery: 'auto',
+      codec: 'raptorq',
+      maxReceivers: 64,
+      maxPendingHandshakes: 64,
+      giveUpAfterMs: 60_000,
+      segmentSize: 4 << 20,
+      symbolSize: 1392,
+      idleTimeoutMs: 5000,
+      heartbeatIntervalMs: 1000,
+      handshakeTimeoutMs: 5000,
+      encrypt: false,
     });
     expect(c.shared).toBeUndefined();
     expect(c.receivers).toBeUndefined();
@@ -26,7 +39,15 @@ describe('resolveSendConfig', () => {
 
   it('resolves the shared stream and its start policy', () => {
     const c = resolveSendConfig({ file: 'f', multicast: { group: '239.1.2.3', port: 7071 }, minReceivers: 3, waitMs: 500 });
-    expect(c.shared).toEqual({ dataPlane: { mode: 'multicast', group: '239.1.2.3', port: 7071 }, ttl: 1, broadcastAddress: '255.255.255.255', minReceivers: 3, waitMs: 500, carousel: false, combineResends: true });
+    expect(c.shared).toEqual({
+      dataPlane: { mode: 'multicast', group: '239.1.2.3', port: 7071 },
+      ttl: 1,
+      broadcastAddress: '255.255.255.255',
+      minReceivers: 3,
+      waitMs: 500,
+      carousel: false,
+      combineResends: true,
+    });
     expect(Object.isFrozen(c.shared)).toBe(true);
   });
 

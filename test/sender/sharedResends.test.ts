@@ -17,7 +17,18 @@ const codec = raptorqCodec();
 
 function stream(segments: number, gatherMs = 0, recovery: 'resend' | 'auto' = 'resend') {
   const layout = planSegments(segments * K * T, { segmentSize: K * T, symbolSize: T });
-  return new SharedStream({ sessionId: 9, layout, codec, integrity: crc32Scheme, rateBytesPerSecond: 0, fixedRate: true, now: 0, recovery, window: segments, gatherMs });
+  return new SharedStream({
+    sessionId: 9,
+    layout,
+    codec,
+    integrity: crc32Scheme,
+    rateBytesPerSecond: 0,
+    fixedRate: true,
+    now: 0,
+    recovery,
+    window: segments,
+    gatherMs,
+  });
 }
 
 /** Hands the stream every segment it asks for (as the worker's reads do). */
@@ -38,7 +49,15 @@ function drain(s: SharedStream, now: number): [number, number[]][] {
 }
 
 function report(segment: number, missing: number[], highestSequence: number): Progress {
-  return { type: 'progress', completeBelow: 0, completeAbove: [], open: [{ index: segment, received: K - missing.length, needed: missing.length, missing }], highestSequence, datagramsReceived: 100, datagramsLost: 0 };
+  return {
+    type: 'progress',
+    completeBelow: 0,
+    completeAbove: [],
+    open: [{ index: segment, received: K - missing.length, needed: missing.length, missing }],
+    highestSequence,
+    datagramsReceived: 100,
+    datagramsLost: 0,
+  };
 }
 
 describe('shared stream resends', () => {
@@ -112,11 +131,19 @@ describe('shared stream resends', () => {
     t.addMember(0, 'b', 8);
     load(t, 0);
     for (let i = 0; i < K; i++) expect(t.pollTransmit(0)).toBeDefined();
-    t.handleProgress(200, 'b', { type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: -1, datagramsReceived: 0, datagramsLost: 0 });
+    t.handleProgress(200, 'b', {
+      type: 'progress',
+      completeBelow: 0,
+      completeAbove: [],
+      open: [],
+      highestSequence: -1,
+      datagramsReceived: 0,
+      datagramsLost: 0,
+    });
     expect(drain(t, 200).filter(([, ids]) => ids[0]! >= K).length).toBeGreaterThan(0);
   });
 
-  it('gathers: while sources flow, a resend waits gatherMs for other members\' losses to combine with', () => {
+  it("gathers: while sources flow, a resend waits gatherMs for other members' losses to combine with", () => {
     const s = stream(2, 30);
     s.addMember(0, 'a', 8);
     s.addMember(0, 'b', 8);
@@ -124,7 +151,13 @@ describe('shared stream resends', () => {
     for (let i = 0; i < K + 2; i++) expect(s.pollTransmit(0)).toBeDefined();
     s.handleProgress(100, 'a', report(0, [3], K - 1));
     // Held: segment 1's sources go first.
-    const first = parseDatagram(s.pollTransmit(100)!, { sessionId: 9, symbolSize: T, segmentCount: 64, encodingSymbolIdLimit: 1 << 24, integrity: crc32Scheme });
+    const first = parseDatagram(s.pollTransmit(100)!, {
+      sessionId: 9,
+      symbolSize: T,
+      segmentCount: 64,
+      encodingSymbolIdLimit: 1 << 24,
+      integrity: crc32Scheme,
+    });
     expect(first.ok && first.segmentIndex).toBe(1);
     s.handleProgress(110, 'b', report(0, [5], K));
     // 30 ms after a's loss was queued: one datagram for both members.

@@ -11,7 +11,16 @@ class FakeStream implements SharedStreamPort {
   readonly calls: string[] = [];
   /** Called with itself when the session starts it. */
   onStart?: (f: FakeStream) => void;
-  stats = { datagramsSent: 0, bytesSent: 0, sourceSymbolsSent: 0, repairSymbolsSent: 0, segmentsOpened: 0, stallBursts: 0, sourceResends: 0, rateBytesPerSecond: 0 };
+  stats = {
+    datagramsSent: 0,
+    bytesSent: 0,
+    sourceSymbolsSent: 0,
+    repairSymbolsSent: 0,
+    segmentsOpened: 0,
+    stallBursts: 0,
+    sourceResends: 0,
+    rateBytesPerSecond: 0,
+  };
   private resolve!: (f: { reason: 'stopped' | 'error'; message?: string }) => void;
   readonly finished = new Promise<{ reason: 'stopped' | 'error'; message?: string }>((r) => (this.resolve = r));
   constructor(readonly data: SharedStreamParams & { carousel: boolean }) {}
@@ -36,7 +45,13 @@ class FakeStream implements SharedStreamPort {
   }
 }
 
-const file = { path: '/nonexistent', fileName: 'f', layout: planSegments(1000), segmentSha256: new Uint8Array(32), fileSha256: '0'.repeat(64) } as unknown as PreparedFile;
+const file = {
+  path: '/nonexistent',
+  fileName: 'f',
+  layout: planSegments(1000),
+  segmentSha256: new Uint8Array(32),
+  fileSha256: '0'.repeat(64),
+} as unknown as PreparedFile;
 
 /** `created`: the streams made (at construction, booting); `started`: those the policy started. */
 function session(extra: Partial<SendOptions> = {}) {

@@ -22,7 +22,14 @@ describe('StartPolicy', () => {
     p.join(3, 'c', 8);
     expect(p.pollStart()).toBeUndefined();
     p.join(4, 'd', 2);
-    expect(p.pollStart()).toEqual({ why: '3 receiver(s) ready', members: [['b', 4], ['c', 8], ['d', 2]] });
+    expect(p.pollStart()).toEqual({
+      why: '3 receiver(s) ready',
+      members: [
+        ['b', 4],
+        ['c', 8],
+        ['d', 2],
+      ],
+    });
   });
 
   it('hands out the --wait deadline and starts there with whoever came, or with the first after it', () => {

@@ -69,7 +69,16 @@ function drain(s: UnicastStream, now: number, max = 100_000) {
 /** A segment the receiver holds whole (decoded, not yet written): listed, needing nothing. */
 const held = (index: number) => ({ index, received: 100, needed: 0 });
 
-const progress = (over: Partial<Progress>): Progress => ({ type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 0, datagramsReceived: 0, datagramsLost: 0, ...over });
+const progress = (over: Partial<Progress>): Progress => ({
+  type: 'progress',
+  completeBelow: 0,
+  completeAbove: [],
+  open: [],
+  highestSequence: 0,
+  datagramsReceived: 0,
+  datagramsLost: 0,
+  ...over,
+});
 
 describe('UnicastStream', () => {
   it('sends exactly K source symbols per segment, no repair, and respects the window', () => {
@@ -92,7 +101,11 @@ describe('UnicastStream', () => {
   it('never opens a segment at or past completeBelow + window even if later ones are done', () => {
     const s = stream(new FakeCodec());
     drain(s, 0);
-    s.handleProgress(1, 'rx', progress({ completeBelow: 0, completeAbove: [1, 2], open: [{ index: 0, received: 99, needed: 0 }], highestSequence: 299, datagramsReceived: 299 }));
+    s.handleProgress(
+      1,
+      'rx',
+      progress({ completeBelow: 0, completeAbove: [1, 2], open: [{ index: 0, received: 99, needed: 0 }], highestSequence: 299, datagramsReceived: 299 }),
+    );
     const next = drain(s, 1);
     expect(next.every((d) => d.segmentIndex < 3)).toBe(true);
   });
@@ -102,7 +115,19 @@ describe('UnicastStream', () => {
     drain(s, 0); // seq 0..299
     // Report written after seq 149 (segment 1 half through): segment 0 is short by 10,
     // segment 1 has 50 in flight and needs 60.
-    s.handleProgress(1, 'rx', progress({ open: [{ index: 0, received: 90, needed: 10 }, { index: 1, received: 40, needed: 60 }], highestSequence: 149, datagramsReceived: 130, datagramsLost: 20 }));
+    s.handleProgress(
+      1,
+      'rx',
+      progress({
+        open: [
+          { index: 0, received: 90, needed: 10 },
+          { index: 1, received: 40, needed: 60 },
+        ],
+        highestSequence: 149,
+        datagramsReceived: 130,
+        datagramsLost: 20,
+      }),
+    );
     const p = s.stats.lossEstimate;
     expect(p).toBeGreaterThan(0);
     const sent = drain(s, 1);
@@ -188,7 +213,9 @@ describe('UnicastStream', () => {
 
   it('wraps sequence numbers at 2^32', () => {
     const s = stream(new FakeCodec(), { firstSequence: 2 ** 32 - 2 });
-    const d = drain(s, 0).slice(0, 4).map((x) => x.sequenceNumber);
+    const d = drain(s, 0)
+      .slice(0, 4)
+      .map((x) => x.sequenceNumber);
     expect(d).toEqual([2 ** 32 - 2, 2 ** 32 - 1, 0, 1]);
     // A report naming wire sequence 1 is understood as the 4th datagram.
     s.handleProgress(1, 'rx', progress({ open: [{ index: 0, received: 4, needed: 96 }], highestSequence: 1, datagramsReceived: 4 }));
@@ -254,7 +281,16 @@ describe('UnicastStream source resends (unicast shortcut)', () => {
     const { codec, repairs } = countingRepairs();
     const s = stream(codec);
     drain(s, 0);
-    s.handleProgress(1, 'rx', progress({ open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }, held(1), held(2)], highestSequence: 299, datagramsReceived: 297, datagramsLost: 3 }));
+    s.handleProgress(
+      1,
+      'rx',
+      progress({
+        open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }, held(1), held(2)],
+        highestSequence: 299,
+        datagramsReceived: 297,
+        datagramsLost: 3,
+      }),
+    );
     const resent = drain(s, 1);
     // The listed ids in order, then extra copies cycling through them: mean + 2 sd at the loss.
     const copies = repairFor(3, s.stats.lossEstimate);
@@ -263,10 +299,28 @@ describe('UnicastStream source resends (unicast shortcut)', () => {
     expect(repairs.asked).toBe(0);
     expect(s.stats.sourceRetransmits).toBe(copies);
     // A report that has not yet passed the resends does not resend them again.
-    s.handleProgress(2, 'rx', progress({ open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }, held(1), held(2)], highestSequence: 299, datagramsReceived: 297, datagramsLost: 3 }));
+    s.handleProgress(
+      2,
+      'rx',
+      progress({
+        open: [{ index: 0, received: 97, needed: 3, missing: [5, 17, 99] }, held(1), held(2)],
+        highestSequence: 299,
+        datagramsReceived: 297,
+        datagramsLost: 3,
+      }),
+    );
     expect(drain(s, 2)).toHaveLength(0);
     // Once a report passed them and 17 is still missing, 17 goes again.
-    s.handleProgress(3, 'rx', progress({ open: [{ index: 0, received: 99, needed: 1, missing: [17] }, held(1), held(2)], highestSequence: 299 + copies, datagramsReceived: 299, datagramsLost: 4 }));
+    s.handleProgress(
+      3,
+      'rx',
+      progress({
+        open: [{ index: 0, received: 99, needed: 1, missing: [17] }, held(1), held(2)],
+        highestSequence: 299 + copies,
+        datagramsReceived: 299,
+        datagramsLost: 4,
+      }),
+    );
     const again = drain(s, 3).map((d) => d.encodingSymbolId);
     expect(again.length).toBe(repairFor(1, s.stats.lossEstimate));
     expect(new Set(again)).toEqual(new Set([17]));
@@ -277,10 +331,18 @@ describe('UnicastStream source resends (unicast shortcut)', () => {
     const s = stream(new FakeCodec(), { inFlightHorizonMs: 50 });
     drain(s, 0);
     // Segment 1 unlisted with 50 needed (the budget went elsewhere): nothing is owed yet.
-    s.handleProgress(100, 'rx', progress({ open: [held(0), { index: 1, received: 50, needed: 50 }, held(2)], highestSequence: 299, datagramsReceived: 250, datagramsLost: 50 }));
+    s.handleProgress(
+      100,
+      'rx',
+      progress({ open: [held(0), { index: 1, received: 50, needed: 50 }, held(2)], highestSequence: 299, datagramsReceived: 250, datagramsLost: 50 }),
+    );
     expect(drain(s, 100)).toHaveLength(0);
     // A report claiming more than a list can hold gets repair symbols instead.
-    s.handleProgress(101, 'rx', progress({ open: [held(0), { index: 1, received: 0, needed: 5000 }, held(2)], highestSequence: 299, datagramsReceived: 250, datagramsLost: 50 }));
+    s.handleProgress(
+      101,
+      'rx',
+      progress({ open: [held(0), { index: 1, received: 0, needed: 5000 }, held(2)], highestSequence: 299, datagramsReceived: 250, datagramsLost: 50 }),
+    );
     expect(drain(s, 101).length).toBeGreaterThan(0);
     expect(s.stats.repairSymbolsSent).toBeGreaterThan(0);
   });
@@ -293,7 +355,12 @@ describe('UnicastStream source resends (unicast shortcut)', () => {
     const k = last.encodingSymbolId + 1;
     // The receiver has ids 0..k-3 of the last segment, no hole. At 5 ms the last two may be in
     // flight; a keep-alive at 100 ms, past the 50 ms horizon, shows they are lost.
-    const report = progress({ open: [held(0), held(1), { index: last.segmentIndex, received: k - 2, needed: 2, missing: [] }], highestSequence: sent.length - 3, datagramsReceived: sent.length - 2, datagramsLost: 0 });
+    const report = progress({
+      open: [held(0), held(1), { index: last.segmentIndex, received: k - 2, needed: 2, missing: [] }],
+      highestSequence: sent.length - 3,
+      datagramsReceived: sent.length - 2,
+      datagramsLost: 0,
+    });
     s.handleProgress(5, 'rx', report);
     expect(drain(s, 5)).toHaveLength(0);
     s.handleProgress(100, 'rx', report);

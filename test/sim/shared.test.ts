@@ -61,9 +61,25 @@ describe('shared (multicast) stream on virtual time', () => {
     const receivers = Array.from({ length: 8 }, (_, i) => ({ id: `r${i}`, loss: 0.05 }));
     const combined = run(receivers);
     expectIntact(combined);
-    const plain = new SharedSimulation({ data, codec, segmentSize: SEGMENT, rateBytesPerSecond: RATE, seed: 7, receivers, stream: { combineMax: 1, recovery: 'resend' } }).run();
+    const plain = new SharedSimulation({
+      data,
+      codec,
+      segmentSize: SEGMENT,
+      rateBytesPerSecond: RATE,
+      seed: 7,
+      receivers,
+      stream: { combineMax: 1, recovery: 'resend' },
+    }).run();
     expectIntact(plain);
-    const fountain = new SharedSimulation({ data, codec, segmentSize: SEGMENT, rateBytesPerSecond: RATE, seed: 7, receivers, stream: { recovery: 'fountain' } }).run();
+    const fountain = new SharedSimulation({
+      data,
+      codec,
+      segmentSize: SEGMENT,
+      rateBytesPerSecond: RATE,
+      seed: 7,
+      receivers,
+      stream: { recovery: 'fountain' },
+    }).run();
     const c = combined.stream.stats;
     expect(c.combinedResends).toBeGreaterThan(0);
     expect(c.repairSymbolsSent).toBeLessThan(c.sourceRetransmits / 20);
@@ -204,7 +220,16 @@ describe('a shared fountain behind 99.9 % loss', () => {
     // reports only when something arrives (and keep-alives repeating an old highestSequence).
     const small = new SeededRandom(5).fill(new Uint8Array(16 << 10));
     const seed = 3;
-    const sim = new SharedSimulation({ data: small, codec, segmentSize: 1 << 20, rateBytesPerSecond: 50e6, seed, receivers: [{ id: 'far', loss: 0.999 }], stream: { fixedRate: true, recovery: 'fountain' }, maxVirtualMs: 60_000 }).run();
+    const sim = new SharedSimulation({
+      data: small,
+      codec,
+      segmentSize: 1 << 20,
+      rateBytesPerSecond: 50e6,
+      seed,
+      receivers: [{ id: 'far', loss: 0.999 }],
+      stream: { fixedRate: true, recovery: 'fountain' },
+      maxVirtualMs: 60_000,
+    }).run();
     const far = sim.receivers[0]!;
     expect(far.completedAt, `seed ${seed}`).toBeDefined();
     expect(far.completedAt!, `seed ${seed}`).toBeLessThan(8_000);

@@ -24,7 +24,7 @@ describe('simulated unicast transfer (sender and receiver cores, virtual time, l
     expect(sim.stream!.finishReason).toBe('complete');
     expect(sim.sEvents.at(-1)).toMatchObject({ type: 'closed', reason: 'peer stopped (done): verified' });
     // Virtual completion time tracks size / rate / (1 - loss): the pipeline adds little.
-    const ideal = ((data.length / 1392) * 1420) / 50e6 / (1 - loss) * 1000;
+    const ideal = (((data.length / 1392) * 1420) / 50e6 / (1 - loss)) * 1000;
     // (Less the token bucket's initial burst, which leaves at once.)
     expect(sim.completedAt!).toBeGreaterThan(ideal * 0.95 - BURST_SECONDS * 1000);
     expect(sim.completedAt!).toBeLessThan(ideal * 1.5 + 20);
@@ -53,7 +53,7 @@ describe('simulated unicast transfer (sender and receiver cores, virtual time, l
       // Lists plus the lost-tail rule explain every shortfall: the codec is never needed.
       expect(tx.repairSymbolsSent).toBe(0);
     }
-    const ideal = ((data.length / 1392) * 1420) / 50e6 / (1 - loss) * 1000;
+    const ideal = (((data.length / 1392) * 1420) / 50e6 / (1 - loss)) * 1000;
     expect(sim.completedAt!).toBeLessThan(ideal * 2 + 40);
   });
 
@@ -85,7 +85,18 @@ describe('a fountain behind 99.9 % loss', () => {
     // reports only when something arrives: the stream must not fall back to a few symbols per
     // stall, which would take hours to get 12 symbols through.
     const small = new SeededRandom(5).fill(new Uint8Array(16 << 10));
-    const sim = new SimulatedTransfer({ data: small, codec, segmentSize: 1 << 20, loss: 0.999, seed: 3, rateBytesPerSecond: 50e6, fixedRate: true, recovery: 'fountain', idleTimeoutMs: 100_000, maxVirtualMs: 60_000 }).run();
+    const sim = new SimulatedTransfer({
+      data: small,
+      codec,
+      segmentSize: 1 << 20,
+      loss: 0.999,
+      seed: 3,
+      rateBytesPerSecond: 50e6,
+      fixedRate: true,
+      recovery: 'fountain',
+      idleTimeoutMs: 100_000,
+      maxVirtualMs: 60_000,
+    }).run();
     expect(sim.completedAt, 'seed 3').toBeDefined();
     // Doubling stall bursts until arrivals teach the loss, then repair planned for it.
     expect(sim.completedAt!).toBeLessThan(8_000);
@@ -95,7 +106,7 @@ describe('a fountain behind 99.9 % loss', () => {
 });
 
 describe('forged sequence numbers (open mode, the right session id)', () => {
-  it('leave the receiver\'s loss count and the sender\'s loss estimate at the true loss', () => {
+  it("leave the receiver's loss count and the sender's loss estimate at the true loss", () => {
     // One forged copy (random sequence number) per ~10 real datagrams, 5 % real loss.
     const seed = 11;
     const sim = run(0.05, seed, { forged: 0.1 });

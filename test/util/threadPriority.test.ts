@@ -43,7 +43,7 @@ describe('adjustThreadNice', () => {
   const built = fileURLToPath(new URL('../../dist/util/threadPriority.js', import.meta.url));
   // In a child process, so this test's own thread keeps its priority. Lowering a priority (a
   // positive nice) is always permitted.
-  it.runIf(process.platform === 'linux')('adjusts the calling thread\'s nice value, not the process\'s', () => {
+  it.runIf(process.platform === 'linux')("adjusts the calling thread's nice value, not the process's", () => {
     expect(existsSync(built), 'dist/ is built by npm ci (prepare); run npm run build').toBe(true);
     const script = `
       import { readFileSync } from 'node:fs';
@@ -62,15 +62,22 @@ describe('adjustThreadNice', () => {
         process.exit(0);
       });
     `;
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { ok: boolean; nice: number; before: number; main: number };
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as {
+      ok: boolean;
+      nice: number;
+      before: number;
+      main: number;
+    };
     expect(out.ok).toBe(true);
     expect(out.nice).toBe(Math.min(19, out.before + 3));
     expect(out.main).toBe(out.before);
   });
 
   // Raising needs root or CAP_SYS_NICE (CI runs as root); otherwise the follower is refused.
-  it.runIf(process.platform === 'linux')('followPacingPriority raises a paced thread, returns it after sustained saturation, raises it again once it sleeps', () => {
-    const script = `
+  it.runIf(process.platform === 'linux')(
+    'followPacingPriority raises a paced thread, returns it after sustained saturation, raises it again once it sleeps',
+    () => {
+      const script = `
       import { followPacingPriority, SATURATED_INTERVALS } from ${JSON.stringify(built)};
       import { readFileSync } from 'node:fs';
       const nice = () => Number(readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ')[16]);
@@ -92,13 +99,14 @@ describe('adjustThreadNice', () => {
       }
       console.log(JSON.stringify(out));
     `;
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
-    expect(out.unpaced).toBe(true);
-    expect(out.unchanged).toBe(true);
-    // Root always may; others only with CAP_SYS_NICE or an RLIMIT_NICE allowance.
-    if (!out.raised) return expect(process.getuid?.()).not.toBe(0);
-    expect(out.afterRaise).toBe(out.before - 1);
-    expect(out.afterSaturation).toBe(out.before);
-    expect(out.afterSleep).toBe(out.before - 1);
-  });
+      const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+      expect(out.unpaced).toBe(true);
+      expect(out.unchanged).toBe(true);
+      // Root always may; others only with CAP_SYS_NICE or an RLIMIT_NICE allowance.
+      if (!out.raised) return expect(process.getuid?.()).not.toBe(0);
+      expect(out.afterRaise).toBe(out.before - 1);
+      expect(out.afterSaturation).toBe(out.before);
+      expect(out.afterSleep).toBe(out.before - 1);
+    },
+  );
 });
