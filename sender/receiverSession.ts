@@ -7,12 +7,13 @@
  * adapter (server.ts) moves bytes through a ControlChannel and runs the streams.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { DATA_KEY_BYTES, newNonce, proofMatches, receiverProof, senderProof, sessionKey, wrapDataKey } from '../control/auth.js';
+import { DATA_KEY_BYTES, newNonce } from '../control/auth.js';
 import type { ControlEvent } from '../control/connection.js';
 import { LocalProtocolError } from '../control/errors.js';
 import type { AuthResponse, Hello, Publication } from '../control/messages.js';
 import { SenderConnection } from '../control/senderConnection.js';
 import { TagKind } from '../encoder/integrity.js';
+import { EnrolledHandshake } from './enrolledHandshake.js';
 import { manifestFor } from './manifest.js';
 import type { PreparedFile } from './preparedFile.js';
 import {
@@ -51,7 +52,7 @@ export class ReceiverSession {
   private now: number;
   private startedAt: number;
   private hello?: Hello;
-  private auth?: { name: string; secret: Uint8Array; receiverNonce: Buffer; senderNonce: Buffer };
+  private auth?: EnrolledHandshake;
   private dataKey?: Uint8Array;
   private digestsSent?: { segments: number; file: boolean };
   private stream: 'none' | 'running' | 'ended' = 'none';
@@ -100,15 +101,8 @@ export class ReceiverSession {
       const name = this.hello.auth.name;
       if (result.error) return this.refuse('key', `cannot read the enrolled key of ${name}: ${result.error.message}`);
       if (!result.secret) return this.refuse('key', `receiver ${name} is not enrolled here (or its key was revoked)`);
-      const secret = result.secret;
-      const receiverNonce = Buffer.from(this.hello.auth.nonce, 'base64');
-      const senderNonce = this.random.nonce();
-      this.auth = { name, secret, receiverNonce, senderNonce };
-      this.conn.challenge({
-        type: 'challenge',
-        nonce: senderNonce.toString('base64'),
-        proof: senderProof(secret, name, receiverNonce, senderNonce).toString('base64'),
-      });
+      this.auth = new EnrolledHandshake(name, result.secret, Buffer.from(this.hello.auth.nonce, 'base64'), this.random.nonce());
+      this.conn.challenge(this.auth.challenge());
       this.go('key', 'authenticating');
     });
   }
@@ -205,7 +199,7 @@ export class ReceiverSession {
 
   private onAuthResponse(r: AuthResponse): void {
     const a = this.auth!;
-    if (!proofMatches(receiverProof(a.secret, a.name, a.receiverNonce, a.senderNonce), Buffer.from(r.proof, 'base64'))) {
+    if (!a.verifies(r.proof)) {
       return this.refuse('auth-response', `authentication failed: the receiver does not hold the key enrolled as ${a.name}`);
     }
     this.log('info', `${a.name} authenticated`, { enrolledAs: a.name });
@@ -233,7 +227,7 @@ export class ReceiverSession {
         dataPlane: this.config.shared?.dataPlane,
         publication: this.deps.publication,
       }),
-      ...(a && this.dataKey ? { keyWrap: wrapDataKey(sessionKey(a.secret, a.name, a.receiverNonce, a.senderNonce), this.dataKey, sessionId) } : {}),
+      ...(a && this.dataKey ? { keyWrap: a.wrap(this.dataKey, sessionId) } : {}),
     };
     this.sessionId = sessionId;
     this.conn.acceptHello(manifest);
