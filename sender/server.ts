@@ -20,8 +20,7 @@ import type { ReceiverSummary, SessionAction } from './receiverSessionTable.js';
 import { keyedTagKind, type SendConfig, type SharedStreamConfig } from './sendConfig.js';
 import { SharedSession } from './sharedSession.js';
 import type { StreamStats } from './streamCore.js';
-import { MAX_SPARE_STREAMS, SpareStreams } from './spareStreams.js';
-import { openUnicastStream, unicastWorkerData, type StreamPort } from './streamPort.js';
+import { openUnicastStream, type StreamPort } from './streamPort.js';
 
 export type { ReceiverSummary } from './receiverSessionTable.js';
 
@@ -63,8 +62,6 @@ export class SenderServer {
 
   /** Present in multicast/broadcast mode: the one stream all sessions share. */
   private readonly shared?: SharedSession;
-  /** Unicast mode: stream workers booted ahead of the Requests that will take them. */
-  private readonly spares?: SpareStreams;
   private readonly sharedKeys = { sessionId: randomInt(0, 2 ** 32 - 1), dataKey: randomBytes(DATA_KEY_BYTES) };
 
   private constructor(
@@ -85,9 +82,6 @@ export class SenderServer {
         for (const c of this.connections.values()) c.abort(`sender stream failed: ${message}`);
       };
       this.shared.onDropped = (id, reason) => this.connections.get(id)?.abort(reason);
-    } else {
-      const spares = Math.min(MAX_SPARE_STREAMS, config.receivers ?? 1, config.maxReceivers);
-      this.spares = new SpareStreams(unicastWorkerData(config, deps.file, deps.wasmModule), spares);
     }
   }
 
@@ -137,7 +131,6 @@ export class SenderServer {
     this.closing = true;
     clearTimeout(this.admissionTimer);
     this.server.close();
-    this.spares?.close();
     for (const c of this.connections.values()) c.abort(reason);
     await Promise.all([...this.connections.values()].map((c) => c.ended));
     await this.shared?.stop(reason);
@@ -158,14 +151,7 @@ export class SenderServer {
     const id = `c${nextConnection++}`;
     const evict = this.admission.connected(performance.now(), id);
     if (evict) this.connections.get(evict)?.close(`dropped before its Hello: ${this.config.maxPendingHandshakes} connections were waiting to say Hello`);
-    const c = new Connection(
-      this.config,
-      this.deps,
-      socket,
-      id,
-      this.admission,
-      this.shared ? { shared: { session: this.shared, keys: this.sharedKeys } } : { spares: this.spares! },
-    );
+    const c = new Connection(this.config, this.deps, socket, id, this.admission, this.shared && { session: this.shared, keys: this.sharedKeys });
     this.connections.set(id, c);
     void c.ended.then((summary) => {
       this.connections.delete(id);
@@ -208,7 +194,6 @@ class Connection {
   private readonly log: Logger;
   private stream?: StreamPort;
   private readonly shared?: SharedSession;
-  private readonly spares?: SpareStreams;
   private stopDigests = (): void => undefined;
   private resolveEnded!: (s: ReceiverSummary | undefined) => void;
   readonly ended = new Promise<ReceiverSummary | undefined>((r) => (this.resolveEnded = r));
@@ -219,11 +204,9 @@ class Connection {
     private readonly socket: Socket,
     readonly id: string,
     admission: Admission,
-    streams: { shared: { session: SharedSession; keys: { sessionId: number; dataKey: Uint8Array } } } | { spares: SpareStreams },
+    shared?: { session: SharedSession; keys: { sessionId: number; dataKey: Uint8Array } },
   ) {
-    const shared = 'shared' in streams ? streams.shared : undefined;
     this.shared = shared?.session;
-    this.spares = 'spares' in streams ? streams.spares : undefined;
     this.log = deps.logger.child({ conn: id, peer: socket.remoteAddress });
     const address = socket.remoteAddress ?? '?';
     const core = new ReceiverSession(
@@ -254,7 +237,7 @@ class Connection {
         );
       case 'start-stream': {
         const destination = { address: (this.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), port: a.udpPort };
-        const stream = openUnicastStream(this.spares!, { sessionId: a.sessionId, window: a.window, tagKind: a.tagKind, dataKey: a.dataKey, destination });
+        const stream = openUnicastStream(this.config, this.deps.file, this.deps.wasmModule, { ...a, destination });
         this.stream = stream;
         stream.onStats((stats) => this.channel.core.handleStreamStats(stats));
         void stream.finished.then((end) => this.channel.act((s) => s.handleStreamEnd(performance.now(), end)));

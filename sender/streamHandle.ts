@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Progress } from '../control/messages.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
 import { emptyStreamStats, type StreamStats } from './streamCore.js';
-import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker, UnicastAssignment } from './streamMessages.js';
+import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './streamMessages.js';
 
 export interface StreamFinished {
   reason: StreamFinishReason;
@@ -13,7 +13,7 @@ export interface StreamFinished {
 
 export class StreamHandle {
   private readonly worker?: Worker;
-  private _ended = false;
+  private ended = false;
   private statsCb?: (s: StreamStats) => void;
   /** The stream dropped a member (too slow): the server ends its connection with `reason`. */
   onDrop?: (id: string, reason: string) => void;
@@ -41,14 +41,9 @@ export class StreamHandle {
     this.worker.on('exit', (code) => this.end({ reason: 'error', message: `${what} worker exited with code ${code}`, stats: this.stats }));
   }
 
-  /** Begins sending (the worker was booted with waitForStart); a spare unicast worker is told its receiver. */
-  start(assignment?: UnicastAssignment): void {
-    this.send(assignment ? { type: 'start', assignment } : { type: 'start' });
-  }
-
-  /** The worker ended (or never started). */
-  get ended(): boolean {
-    return this._ended;
+  /** Begins sending (the worker was booted with waitForStart). */
+  start(): void {
+    this.send({ type: 'start' });
   }
 
   join(id: string, window: number): void {
@@ -72,12 +67,12 @@ export class StreamHandle {
   }
 
   private send(m: ToStreamWorker): void {
-    if (!this._ended) this.worker?.postMessage(m);
+    if (!this.ended) this.worker?.postMessage(m);
   }
 
   private end(f: StreamFinished): void {
-    if (this._ended) return;
-    this._ended = true;
+    if (this.ended) return;
+    this.ended = true;
     this.resolve(f);
   }
 }

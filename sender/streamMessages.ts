@@ -5,20 +5,12 @@ import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import type { SegmentLayout } from '../encoder/segmentLayout.js';
 import type { RecoveryMode, StreamStats } from './streamCore.js';
 
-/** Which stream this is on the wire: its session id and datagram tag (with the key, when keyed). */
-export interface StreamIdentity {
-  sessionId: number;
-  /** Datagram tag kind. @default TagKind.Crc32 */
-  tagKind?: number;
-  /** The datagram MAC key when tagKind is keyed. */
-  dataKey?: Uint8Array;
-}
-
 /** What both kinds of stream worker are told. */
 interface CommonWorkerData {
   wasmModule: RaptorQWasmModule;
   filePath: string;
   layout: SegmentLayout;
+  sessionId: number;
   /** The rate ceiling, bytes/s (0 = none). */
   rateBytesPerSecond: number;
   /** Pace at exactly the rate instead of adapting below it. */
@@ -29,6 +21,10 @@ interface CommonWorkerData {
   recovery?: RecoveryMode;
   /** @default 'raptorq' */
   codecName?: CodecName;
+  /** Datagram tag kind. @default TagKind.Crc32 */
+  tagKind?: number;
+  /** The datagram MAC key when tagKind is keyed. */
+  dataKey?: Uint8Array;
   /**
    * Boot (open the file, connect the socket, load the codec) but send nothing until a 'start'
    * message, so the worker's boot overlaps the receivers' own set-up. @default false
@@ -36,23 +32,17 @@ interface CommonWorkerData {
   waitForStart?: boolean;
 }
 
-/** The receiver a unicast stream serves: given at boot, or with 'start' to a spare (spareStreams.ts). */
-export interface UnicastAssignment extends StreamIdentity {
-  /** The receiver's Hello.window. */
-  window: number;
-  destination: { address: string; port: number };
-}
-
 /** One receiver's stream to its own UDP port: a stream with one member. */
 export interface UnicastWorkerData extends CommonWorkerData {
   mode: 'unicast';
-  /** Absent for a spare, which boots before it knows its receiver and waits for 'start'. */
-  assignment?: UnicastAssignment;
+  /** The receiver's Hello.window. */
+  window: number;
+  destination: { address: string; port: number };
   stallTimeoutMs?: number;
 }
 
 /** The one multicast/broadcast stream of a shared session. */
-export interface SharedWorkerData extends CommonWorkerData, StreamIdentity {
+export interface SharedWorkerData extends CommonWorkerData {
   mode: 'shared';
   /** @default true: see SendOptions.combineResends */
   combineResends?: boolean;
@@ -70,8 +60,8 @@ export interface SharedWorkerData extends CommonWorkerData, StreamIdentity {
 export type StreamWorkerData = UnicastWorkerData | SharedWorkerData;
 
 export type ToStreamWorker =
-  /** Begin sending (a worker booted with waitForStart); a spare unicast worker learns its receiver here. */
-  | { type: 'start'; assignment?: UnicastAssignment }
+  /** Begin sending (a worker booted with waitForStart). */
+  | { type: 'start' }
   | { type: 'join'; id: string; window: number }
   | { type: 'leave'; id: string }
   | { type: 'progress'; id: string; progress: Progress }

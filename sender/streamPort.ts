@@ -9,9 +9,7 @@ import type { PreparedFile } from './preparedFile.js';
 import type { StreamEnd, StreamCounts } from './receiverSessionTable.js';
 import type { SendConfig, SharedStreamConfig } from './sendConfig.js';
 import type { StreamStats } from './streamCore.js';
-import type { SpareStreams } from './spareStreams.js';
 import { StreamHandle } from './streamHandle.js';
-import type { UnicastAssignment, UnicastWorkerData } from './streamMessages.js';
 
 /** A receiver's own stream: booted and started on Request. */
 export interface StreamPort {
@@ -24,32 +22,21 @@ export interface StreamPort {
 /** A unicast stream's one member: the receiver at its destination. */
 const UNICAST_MEMBER = 'receiver';
 
-/** What every stream worker of this sender is told, whichever stream it runs. */
-function commonWorkerData(config: SendConfig, file: PreparedFile, wasmModule: RaptorQWasmModule) {
-  return {
-    wasmModule,
-    filePath: file.path,
-    layout: file.layout,
-    rateBytesPerSecond: config.rateBytesPerSecond,
-    fixedRate: config.fixedRate,
-    streamNice: config.streamNice,
-    recovery: config.recovery,
-    codecName: config.codec,
-  };
+export interface UnicastStreamParams {
+  sessionId: number;
+  window: number;
+  tagKind: number;
+  dataKey?: Uint8Array;
+  destination: { address: string; port: number };
 }
 
-/** What the sender tells every unicast worker, whichever receiver it comes to serve. */
-export function unicastWorkerData(
-  config: SendConfig,
-  file: PreparedFile,
-  wasmModule: RaptorQWasmModule,
-): Omit<UnicastWorkerData, 'assignment' | 'waitForStart'> {
-  return { mode: 'unicast', ...commonWorkerData(config, file, wasmModule) };
-}
-
-/** The stream of the receiver `assignment` names, from a booted spare when there is one. */
-export function openUnicastStream(spares: SpareStreams, assignment: UnicastAssignment): StreamPort {
-  const handle = spares.take(assignment);
+export function openUnicastStream(config: SendConfig, file: PreparedFile, wasmModule: RaptorQWasmModule, p: UnicastStreamParams): StreamPort {
+  const handle = new StreamHandle({
+    mode: 'unicast',
+    ...commonWorkerData(config, file, wasmModule, p),
+    window: p.window,
+    destination: p.destination,
+  });
   return {
     progress: (x) => handle.progress(UNICAST_MEMBER, x),
     stop: (reason) => handle.stop(reason),
@@ -86,10 +73,7 @@ export function openSharedStream(
   const sh = config.shared;
   return new StreamHandle({
     mode: 'shared',
-    ...commonWorkerData(config, file, wasmModule),
-    sessionId: p.sessionId,
-    tagKind: p.tagKind,
-    dataKey: p.dataKey,
+    ...commonWorkerData(config, file, wasmModule, p),
     carousel: sh.carousel,
     combineResends: sh.combineResends,
     dataPlane: sh.dataPlane,
@@ -98,4 +82,26 @@ export function openSharedStream(
     broadcastAddress: sh.broadcastAddress,
     waitForStart: true,
   });
+}
+
+/** What every stream worker is told, from the config and the session's keys. */
+function commonWorkerData(
+  config: SendConfig,
+  file: PreparedFile,
+  wasmModule: RaptorQWasmModule,
+  p: { sessionId: number; tagKind?: number; dataKey?: Uint8Array },
+) {
+  return {
+    wasmModule,
+    filePath: file.path,
+    layout: file.layout,
+    sessionId: p.sessionId,
+    rateBytesPerSecond: config.rateBytesPerSecond,
+    fixedRate: config.fixedRate,
+    streamNice: config.streamNice,
+    recovery: config.recovery,
+    codecName: config.codec,
+    tagKind: p.tagKind,
+    dataKey: p.dataKey,
+  };
 }

@@ -17,7 +17,7 @@ import { BufferPool } from '../util/bufferPool.js';
 import { followPacingPriority } from '../util/threadPriority.js';
 import { SharedStream } from './sharedStream.js';
 import { emptyStreamStats, type StreamCore } from './streamCore.js';
-import type { FromStreamWorker, StreamFinishReason, StreamIdentity, StreamWorkerData, ToStreamWorker, UnicastAssignment } from './streamMessages.js';
+import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './streamMessages.js';
 import { UnicastStream } from './unicastStream.js';
 
 const data = workerData as StreamWorkerData;
@@ -26,29 +26,25 @@ const priority = followPacingPriority(data.rateBytesPerSecond > 0, data.streamNi
 const post = (m: FromStreamWorker) => port.postMessage(m);
 
 const codec = codecByName(data.codecName ?? 'raptorq', data.wasmModule);
-/** Which stream and receiver: known at boot, except for a spare unicast worker, which learns it with 'start'. */
-let identity: StreamIdentity | undefined = data.mode === 'shared' ? data : data.assignment;
-let assigned: (a: UnicastAssignment) => void = () => undefined;
-const assignment: Promise<UnicastAssignment> | undefined =
-  data.mode === 'unicast' ? (data.assignment ? Promise.resolve(data.assignment) : new Promise((r) => (assigned = r))) : undefined;
+const integrity = integrityFor(data.tagKind ?? TagKind.Crc32, data.dataKey);
 // Segment reads reuse the buffers of segments whose encoders are freed (see BufferPool).
 const buffers = new BufferPool();
 const onSegmentFreed = (bytes: Uint8Array) => buffers.give(bytes, bytes.length);
 
 /** Made on 'start' (or at once without waitForStart): its clocks start when the stream does. */
-function makeCore(now: number, id: StreamIdentity): StreamCore {
+function makeCore(now: number): StreamCore {
   const common = {
-    sessionId: id.sessionId,
+    sessionId: data.sessionId,
     layout: data.layout,
     codec,
-    integrity: integrityFor(id.tagKind ?? TagKind.Crc32, id.dataKey),
+    integrity,
     rateBytesPerSecond: data.rateBytesPerSecond,
     fixedRate: data.fixedRate,
     recovery: data.recovery,
     now,
     onSegmentFreed,
   };
-  if (data.mode === 'unicast') return new UnicastStream({ ...common, window: (id as UnicastAssignment).window, stallTimeoutMs: data.stallTimeoutMs });
+  if (data.mode === 'unicast') return new UnicastStream({ ...common, window: data.window, stallTimeoutMs: data.stallTimeoutMs });
   return new SharedStream({ ...common, combineMax: data.combineResends === false ? 1 : undefined, carousel: data.carousel });
 }
 
@@ -76,7 +72,7 @@ const pump = new DatagramPump(socket, {
 });
 
 function ensureCore(): StreamCore | undefined {
-  if (started && identity) core ??= makeCore(performance.now(), identity);
+  if (started) core ??= makeCore(performance.now());
   return core;
 }
 
@@ -133,13 +129,7 @@ const statsTimer = setInterval(() => {
 port.on('message', (m: ToStreamWorker) => {
   if (done) return;
   const now = performance.now();
-  if (m.type === 'start') {
-    started = true;
-    if (m.assignment && data.mode === 'unicast' && !identity) {
-      identity = m.assignment;
-      assigned(m.assignment);
-    }
-  }
+  if (m.type === 'start') started = true;
   const c = ensureCore();
   if (m.type === 'stop') {
     if (!c) return finish('stopped', m.reason); // before it ever sent
@@ -168,11 +158,10 @@ try {
       socket.setBroadcast(true);
     }
   }
-  // A spare has done everything it can without its receiver; the rest waits for 'start'.
   const to =
-    data.mode === 'shared'
-      ? { port: data.dataPlane.port, address: data.dataPlane.mode === 'multicast' ? data.dataPlane.group : (data.broadcastAddress ?? '255.255.255.255') }
-      : (await assignment!).destination;
+    data.mode === 'unicast'
+      ? data.destination
+      : { port: data.dataPlane.port, address: data.dataPlane.mode === 'multicast' ? data.dataPlane.group : (data.broadcastAddress ?? '255.255.255.255') };
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.connect(to.port, to.address, () => {
