@@ -4,7 +4,7 @@
  * import it and neither imports the other's importer.
  */
 
-/** The tag kind byte a manifest announces for a stream's datagrams (PROTOCOL.md). */
+/** The tag kind byte a manifest announces for a stream's datagrams (docs/protocol.md). */
 export const TagKind = {
   /** CRC-32 (open mode: catches corruption, not forgery). */
   Crc32: 1,
