@@ -61,6 +61,17 @@ export class ControlChannel<C extends ChannelCore<E>, E = ControlEvent> {
     });
   }
 
+  /**
+   * Runs an action that ends the core (a refusal), writes its last frames, and frees the socket
+   * as soon as they are written, without waiting for the peer to close its side: for peers that
+   * must not hold a connection slot (the pre-Hello budget's evictions).
+   */
+  dismiss(action: (core: C) => void): void {
+    this.act(action);
+    clearTimeout(this.timer);
+    this.socket.destroySoon();
+  }
+
   /** Closes the core (if still open) and the socket at once. */
   close(reason = 'closed locally'): void {
     this.core.close(reason);

@@ -85,9 +85,13 @@ export class ReceiverSession {
   handleBytes = (now: number, chunk: Uint8Array): void => this.run(now, () => this.conn.handleBytes(now, chunk));
   handleEof = (now: number, reason?: string): void => this.run(now, () => this.conn.handleEof(now, reason));
   handleTimeout = (now: number): void => this.run(now, () => this.conn.handleTimeout(now));
-  /** Closes at once without telling the peer (budget eviction, adapter shutdown). */
+  /** Closes at once without telling the peer (adapter shutdown). */
   close(reason: string): void {
     this.run(this.now, () => this.conn.close(reason));
+  }
+  /** Drops a connection that has not said Hello to make room for a newcomer, telling it why. */
+  evict(now: number, reason: string): void {
+    this.run(now, () => this.conn.refuse('refused', reason));
   }
   /** Tells the receiver Stop(aborted) with `reason` and ends the session (server closing, stream dropped it). */
   abort(now: number, reason: string): void {

@@ -150,7 +150,7 @@ export class SenderServer {
     if (this.closing) return void socket.destroy();
     const id = `c${nextConnection++}`;
     const evict = this.admission.connected(performance.now(), id);
-    if (evict) this.connections.get(evict)?.close(`dropped before its Hello: ${this.config.maxPendingHandshakes} connections were waiting to say Hello`);
+    if (evict) this.connections.get(evict)?.evict(`dropped before its Hello: ${this.config.maxPendingHandshakes} connections were waiting to say Hello`);
     const c = new Connection(this.config, this.deps, socket, id, this.admission, this.shared && { session: this.shared, keys: this.sharedKeys });
     this.connections.set(id, c);
     void c.ended.then((summary) => {
@@ -224,6 +224,11 @@ class Connection {
 
   close(reason: string): void {
     this.channel.close(reason);
+  }
+
+  /** Dropped for the pre-Hello budget: told why, and its socket freed as soon as that is written. */
+  evict(reason: string): void {
+    this.channel.dismiss((s) => s.evict(performance.now(), reason));
   }
 
   private onAction(a: SessionAction): void {

@@ -97,9 +97,12 @@ describe('what a peer can make the sender hold before Request', () => {
       idle.forEach((s) => s.destroy());
       await t.cleanup();
     };
+    const heard: string[] = [];
     for (let i = 0; i < 50; i++) {
       const s = connect({ host: '127.0.0.1', port });
       s.on('error', () => undefined);
+      heard.push('');
+      s.on('data', (d: Buffer) => (heard[i] += d.toString('latin1')));
       idle.push(s);
       await new Promise((r) => s.once('connect', r));
     }
@@ -110,5 +113,7 @@ describe('what a peer can make the sender hold before Request', () => {
     // The oldest idle connections made way; at most the newest 16 (the pre-Hello budget) are open.
     await new Promise((r) => setTimeout(r, 100));
     expect(idle.filter((s) => !s.destroyed && !s.readableEnded).length).toBeLessThanOrEqual(16);
+    // Each one dropped was told why (an Error frame), not just cut off.
+    expect(heard.filter((h) => h.includes('dropped before its Hello')).length).toBeGreaterThanOrEqual(50 - 16);
   }, 30_000);
 });

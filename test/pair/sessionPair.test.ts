@@ -313,11 +313,22 @@ describe('pair: aborts', () => {
     expect(p.streamEnds).toBe(1);
   });
 
-  it('the sender drops a connection before its Hello (the pending budget): the receiver sees a close before any answer', () => {
+  it('the sender drops a connection before its Hello (the pending budget): the receiver is told why', () => {
     const p = new SessionPair();
     p.toSender.delayMs = 5;
     p.connect();
-    p.at(1, () => p.tx!.close('dropped before its Hello: 64 connections were waiting to say Hello'));
+    const why = 'dropped before its Hello: 64 connections were waiting to say Hello';
+    p.at(1, () => p.tx!.evict(1, why));
+    p.run();
+    expectEnds(p, { state: 'failed', name: 'ReceiveError', message: `sender refused: ${why} (refused)` }, { state: 'failed' });
+    expect(p.txSummary).toBeUndefined();
+  });
+
+  it('the sender shuts down before the Hello: the receiver sees a close before any answer', () => {
+    const p = new SessionPair();
+    p.toSender.delayMs = 5;
+    p.connect();
+    p.at(1, () => p.tx!.close('sender closing'));
     p.run();
     expectEnds(p, { state: 'failed', name: 'ReceiveError', message: /^the sender closed the connection before answering/ }, { state: 'failed' });
     expect(p.txSummary).toBeUndefined();
