@@ -13,8 +13,7 @@ import { encodeFrame, FrameDecoder } from '../../control/framing.js';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import type { ControlMessage, Manifest } from '../../control/messages.js';
 import { receive } from '../../receiver/receive.js';
-import { send } from '../../sender/send.js';
-import { quiet, seededFile, sha256Of, tempDir } from './helpers.js';
+import { quiet, seededFile, sha256Of, sendOnLoopback, tempDir } from './helpers.js';
 import { SAMPLE_MANIFEST } from '../../bench/fuzz/targets.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -34,21 +33,15 @@ describe('dead peers', () => {
     cleanup = t.cleanup;
     const file = join(t.dir, 'big.bin');
     const hash = await seededFile(file, 4 << 20, 3);
-    let onPort!: (p: number) => void;
-    const portP = new Promise<number>((r) => (onPort = r));
     // 16 Mbit/s: the 4 MiB transfer takes ~2 s, plenty of time to kill the first receiver.
-    const done = send({
+    const { port, done } = await sendOnLoopback({
       file,
-      host: '127.0.0.1',
-      port: 0,
       receivers: 1,
       rateBitsPerSecond: 16e6,
       segmentSize: 1 << 20,
       idleTimeoutMs: 2000,
       logger: quiet,
-      onListening: (a) => onPort(a.port),
     });
-    const port = await portP;
 
     const out1 = join(t.dir, 'victim');
     await mkdir(out1);
@@ -82,20 +75,14 @@ describe('dead peers', () => {
     cleanup = t.cleanup;
     const file = join(t.dir, 'f.bin');
     await seededFile(file, 1 << 20, 4);
-    let onPort!: (p: number) => void;
-    const portP = new Promise<number>((r) => (onPort = r));
     const controller = new AbortController();
-    const done = send({
+    const { port, done } = await sendOnLoopback({
       file,
-      host: '127.0.0.1',
-      port: 0,
       idleTimeoutMs: 600,
       heartbeatIntervalMs: 150,
       logger: quiet,
       signal: controller.signal,
-      onListening: (a) => onPort(a.port),
     });
-    const port = await portP;
     const zombie = connect({ host: '127.0.0.1', port });
     const frames = new FrameDecoder(1 << 20);
     let manifest: Manifest | undefined;

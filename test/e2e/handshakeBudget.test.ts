@@ -13,8 +13,7 @@ import { encodeFrame, FrameDecoder } from '../../control/framing.js';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import type { ControlMessage } from '../../control/messages.js';
 import { receive } from '../../receiver/receive.js';
-import { send } from '../../sender/send.js';
-import { quiet, seededFile, sha256Of, tempDir } from './helpers.js';
+import { quiet, seededFile, sha256Of, sendOnLoopback, tempDir } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const frame = (m: ControlMessage) => Buffer.from(encodeFrame(encodeMessage(m)));
@@ -78,20 +77,14 @@ describe('what a peer can make the sender hold before Request', () => {
     const t = await tempDir();
     const file = join(t.dir, 'f.bin');
     const hash = await seededFile(file, 300_000, 6);
-    let onPort!: (p: number) => void;
-    const portP = new Promise<number>((r) => (onPort = r));
-    const done = send({
+    const { port, done } = await sendOnLoopback({
       file,
-      host: '127.0.0.1',
-      port: 0,
       receivers: 1,
       maxReceivers: 2,
       maxPendingHandshakes: 16,
       handshakeTimeoutMs: 30_000,
       logger: quiet,
-      onListening: (a) => onPort(a.port),
     });
-    const port = await portP;
     const idle: Socket[] = [];
     cleanup = async () => {
       idle.forEach((s) => s.destroy());

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { send, type SendOptions, type SendSummary } from '../../sender/send.js';
 import { SeededRandom } from '../../util/random.js';
 
 export const quiet = pino({ level: 'silent' });
@@ -33,4 +34,20 @@ export async function freeTcpPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((r) => server.close(r));
   return port;
+}
+
+/**
+ * send() on 127.0.0.1 at a port the kernel picks, resolved once it listens (or rejected if it
+ * ended first), with the silent logger unless one is given.
+ */
+export async function sendOnLoopback(options: Omit<SendOptions, 'host' | 'port' | 'onListening'>): Promise<{ port: number; done: Promise<SendSummary> }> {
+  let onPort!: (p: number) => void;
+  const listening = new Promise<number>((r) => (onPort = r));
+  const done = send({ logger: quiet, ...options, host: '127.0.0.1', port: 0, onListening: (a) => onPort(a.port) });
+  const endedFirst = done.then(
+    () => Promise.reject(new Error('send() ended before it listened')),
+    (e: Error) => Promise.reject(e),
+  );
+  endedFirst.catch(() => undefined); // the caller awaits `done` itself
+  return { port: await Promise.race([listening, endedFirst]), done };
 }

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { receive } from '../../receiver/receive.js';
-import { send, type SendSummary } from '../../sender/send.js';
-import { quiet, seededFile, tempDir } from './helpers.js';
+import type { SendSummary } from '../../sender/send.js';
+import { quiet, seededFile, sendOnLoopback, tempDir } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 let cleanup: (() => Promise<void>) | undefined;
@@ -24,19 +24,13 @@ async function slowSender(dir: string): Promise<{ port: number; stop: () => Prom
   const file = join(dir, 'slow.bin');
   await seededFile(file, 2 << 20, 21);
   const controller = new AbortController();
-  let onPort!: (p: number) => void;
-  const portP = new Promise<number>((r) => (onPort = r));
-  const done = send({
+  const { port, done } = await sendOnLoopback({
     file,
-    host: '127.0.0.1',
-    port: 0,
     rateBitsPerSecond: 2e6,
     fixedRate: true,
     logger: quiet,
     signal: controller.signal,
-    onListening: (a) => onPort(a.port),
   });
-  const port = await portP;
   return {
     port,
     stop: () => {

@@ -10,8 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder } from '../../control/framing.js';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import type { ControlMessage, Manifest } from '../../control/messages.js';
-import { send } from '../../sender/send.js';
-import { quiet, seededFile, tempDir } from './helpers.js';
+import { quiet, seededFile, sendOnLoopback, tempDir } from './helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -54,19 +53,13 @@ describe('unicast stream start', () => {
     let arrivals = 0;
     udp.on('message', () => arrivals++);
     await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
-    let onPort!: (p: number) => void;
-    const portP = new Promise<number>((r) => (onPort = r));
     const controller = new AbortController();
-    const done = send({
+    const { port, done } = await sendOnLoopback({
       file,
-      host: '127.0.0.1',
-      port: 0,
       handshakeTimeoutMs: 1500,
       logger: quiet,
       signal: controller.signal,
-      onListening: (a) => onPort(a.port),
     });
-    const port = await portP;
 
     const asker = client(port, udp.address().port, 'asker');
     await asker.manifest;

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect as tlsConnect } from 'node:tls';
 import { receive } from '../../receiver/receive.js';
-import { send } from '../../sender/send.js';
-import { quiet, seededFile, sha256Of, tempDir } from './helpers.js';
+import { quiet, seededFile, sha256Of, sendOnLoopback, tempDir } from './helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -61,19 +60,13 @@ describe('mutual TLS on the control channel', () => {
     const file = join(t.dir, 'payload.bin');
     const hash = await seededFile(file, 500_000, 12);
 
-    let onPort!: (p: number) => void;
-    const portP = new Promise<number>((r) => (onPort = r));
     const stop = new AbortController();
-    const done = send({
+    const { port, done } = await sendOnLoopback({
       file,
-      host: '127.0.0.1',
-      port: 0,
       logger: quiet,
       signal: stop.signal,
       tls: { cert: await pem('sender.pem'), key: await pem('sender.key'), ca: await pem('lab-ca.pem') },
-      onListening: (a) => onPort(a.port),
     });
-    const port = await portP;
     const caPem = await pem('lab-ca.pem');
     const out = join(t.dir, 'out');
     await mkdir(out);
