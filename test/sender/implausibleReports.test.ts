@@ -4,7 +4,6 @@
  * and delay reckoning.
  */
 import { describe, expect, it } from 'vitest';
-import type { Progress } from '../../control/messages.js';
 import { crc32Scheme } from '../../encoder/integrity.js';
 import { raptorqCodec } from '../../encoder/raptorq.js';
 import { planSegments } from '../../encoder/segmentLayout.js';
@@ -13,22 +12,12 @@ import { plausibleDelta, REPORT_SLACK } from '../../sender/lossEstimate.js';
 import { SharedStream } from '../../sender/sharedStream.js';
 import { UnicastStream } from '../../sender/unicastStream.js';
 import { SeededRandom } from '../../util/random.js';
+import { progress } from './progressReport.js';
 
 const T = 1392;
 const K = 8;
 const codec = raptorqCodec();
 const layout = planSegments(4 * K * T, { segmentSize: K * T, symbolSize: T });
-
-const progress = (over: Partial<Progress>): Progress => ({
-  type: 'progress',
-  completeBelow: 0,
-  completeAbove: [],
-  open: [],
-  highestSequence: 0,
-  datagramsReceived: 0,
-  datagramsLost: 0,
-  ...over,
-});
 
 function load(s: UnicastStream | SharedStream, now: number, k: number): void {
   for (let i = s.pollSegmentLoad(); i !== undefined; i = s.pollSegmentLoad()) s.provideSegment(now, i, new SeededRandom(i + 1).fill(new Uint8Array(k * T)));

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Progress } from '../../control/messages.js';
 import { Member, Membership } from '../../sender/membership.js';
 import { RateController } from '../../sender/rateController.js';
-
-const report = (p: Partial<Progress>): Progress => ({
-  type: 'progress',
-  completeBelow: 0,
-  completeAbove: [],
-  open: [],
-  highestSequence: 0,
-  datagramsReceived: 0,
-  datagramsLost: 0,
-  ...p,
-});
+import { progress as report } from './progressReport.js';
 
 describe('Membership (shared stream receivers)', () => {
   it('wants the lowest segment an active member needs inside its window; silent members stop counting', () => {

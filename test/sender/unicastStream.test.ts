@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Progress } from '../../control/messages.js';
 import type { Codec, SegmentEncoder } from '../../encoder/codec.js';
 import { datagramLength, parseDatagram } from '../../encoder/datagram.js';
 import { crc32Scheme } from '../../encoder/integrity.js';
@@ -7,6 +6,7 @@ import { planSegments, segmentRange } from '../../encoder/segmentLayout.js';
 import { repairFor } from '../../sender/recoveryPlanning.js';
 import { UnicastStream } from '../../sender/unicastStream.js';
 import { defaultBurstBytes } from '../../sender/tokenBucket.js';
+import { progress } from './progressReport.js';
 
 /** A codec whose repair symbol n is n repeated; counts encoders created and freed. */
 class FakeCodec implements Codec {
@@ -68,17 +68,6 @@ function drain(s: UnicastStream, now: number, max = 100_000) {
 
 /** A segment the receiver holds whole (decoded, not yet written): listed, needing nothing. */
 const held = (index: number) => ({ index, received: 100, needed: 0 });
-
-const progress = (over: Partial<Progress>): Progress => ({
-  type: 'progress',
-  completeBelow: 0,
-  completeAbove: [],
-  open: [],
-  highestSequence: 0,
-  datagramsReceived: 0,
-  datagramsLost: 0,
-  ...over,
-});
 
 describe('UnicastStream', () => {
   it('sends exactly K source symbols per segment, no repair, and respects the window', () => {
