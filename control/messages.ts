@@ -103,7 +103,42 @@ export interface Manifest {
    * handshake derived (auth.ts wrapDataKey). Present exactly when tagKind needs a key.
    */
   readonly keyWrap?: KeyWrap;
+  /**
+   * A tree (several paths, or a directory): every entry, sorted by path (strictly increasing,
+   * UTF-16 order), each entry's parent directories listed before it. The object the segments
+   * carry (fileSize, segmentSha256, fileSha256) is the files' bytes packed in entry order, so
+   * many small files share segments. `fileName` names the publication (logs, replay state).
+   * Absent: a single file named `fileName`. Signed with the rest when there is a publication.
+   */
+  readonly entries?: readonly TreeEntry[];
 }
+
+export type TreeEntryKind = 'file' | 'dir' | 'symlink';
+
+/** One entry of a tree (Manifest.entries). */
+export interface TreeEntry {
+  /**
+   * Relative path, components joined by '/': each a plain name (1..255 UTF-8 bytes, not '.' or
+   * '..', no '\\', NUL or control characters), at most MAX_TREE_PATH_BYTES in all.
+   */
+  readonly path: string;
+  readonly kind: TreeEntryKind;
+  /** Bytes of a file (its bytes follow the previous file's in the object); 0 for dirs and links. */
+  readonly size: number;
+  /** Permission bits, 0..0o777 (set-id and sticky bits are never carried). */
+  readonly mode: number;
+  /** Modification time, ms since the epoch (whole ms). */
+  readonly mtimeMs: number;
+  /** SHA-256 of a file's bytes, hex; files only (what --sync compares). */
+  readonly sha256?: string;
+  /** A symlink's target: relative, and resolving inside the tree; symlinks only. */
+  readonly target?: string;
+}
+
+/** Most entries in one tree (a Manifest frame stays under MAX_MANIFEST_FRAME_BYTES). */
+export const MAX_TREE_ENTRIES = 200_000;
+/** Longest TreeEntry.path / target, in UTF-8 bytes (PATH_MAX). */
+export const MAX_TREE_PATH_BYTES = 4096;
 
 export interface KeyWrap {
   /** 12-byte GCM nonce, base64. */
@@ -128,6 +163,13 @@ export type DataPlane = { readonly mode: 'multicast'; readonly group: string; re
 
 export interface Request {
   readonly type: 'request';
+  /**
+   * Resume: segments this receiver already holds, verified against the manifest's digests, as a
+   * bitmap (bit i of byte i >> 3, least significant first, is segment i), base64 of exactly
+   * ceil(segmentCount / 8) bytes. The sender treats them as complete for this receiver from the
+   * start. Absent: none. Only after a Manifest that carried its digests.
+   */
+  readonly have?: string;
 }
 
 /**
