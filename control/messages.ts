@@ -119,7 +119,7 @@ export type TreeEntryKind = 'file' | 'dir' | 'symlink';
 export interface TreeEntry {
   /**
    * Relative path, components joined by '/': each a plain name (1..255 UTF-8 bytes, not '.' or
-   * '..', no '\\', NUL or control characters), at most MAX_TREE_PATH_BYTES in all.
+   * '..', no backslash, NUL or control characters), at most MAX_TREE_PATH_BYTES in all.
    */
   readonly path: string;
   readonly kind: TreeEntryKind;
