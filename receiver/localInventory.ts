@@ -1,0 +1,86 @@
+/**
+ * --sync, the survey: which of a tree's files already sit at their place under the output
+ * directory with exactly the manifest's content (same size, same SHA-256). Only a regular file
+ * reached without passing through a symbolic link counts: a link in the way is the tree check's
+ * business (it refuses to write through one), never a reason to trust what it points at.
+ */
+import { createHash } from 'node:crypto';
+import { open, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TreeEntry } from '../control/messages.js';
+import { BitSet } from '../util/bitset.js';
+
+/** Files hashed at once: enough to keep a disk busy, few enough for the descriptor limit. */
+const CONCURRENCY = 8;
+const READ_BYTES = 1024 * 1024;
+
+/** The entries (by index) whose file under `root` matches; `root` is the tree's final root. */
+export async function presentEntries(root: string, entries: readonly TreeEntry[]): Promise<BitSet> {
+  const present = new BitSet(entries.length);
+  let rootReal: string;
+  try {
+    rootReal = await realpath(root);
+  } catch {
+    return present; // no output directory yet: nothing is present
+  }
+  const files = entries.flatMap((e, i) => (e.kind === 'file' ? [i] : []));
+  let next = 0;
+  const buffer = () => Buffer.allocUnsafe(READ_BYTES);
+  const worker = async () => {
+    const buf = buffer();
+    while (next < files.length) {
+      const i = files[next++]!;
+      if (await matches(rootReal, entries[i]!, buf)) present.add(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
+  return present;
+}
+
+/** The single file of a plain manifest: is it at `path` with this size and SHA-256? */
+export async function fileMatches(path: string, size: number, sha256: string): Promise<boolean> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    return false;
+  }
+  return real === path && (await hashIfSize(path, size, Buffer.allocUnsafe(READ_BYTES))) === sha256.toLowerCase();
+}
+
+async function matches(rootReal: string, e: TreeEntry, buf: Buffer): Promise<boolean> {
+  const path = join(rootReal, ...e.path.split('/'));
+  try {
+    // realpath differs when any component is a link (or the path does not exist).
+    if ((await realpath(path)) !== path) return false;
+  } catch {
+    return false;
+  }
+  return (await hashIfSize(path, e.size, buf)) === e.sha256;
+}
+
+/** SHA-256 hex of the regular file at `path` if it has `size` bytes, else undefined. */
+async function hashIfSize(path: string, size: number, buf: Buffer): Promise<string | undefined> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.size !== size) return undefined;
+    const h = createHash('sha256');
+    for (let at = 0; at < size;) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - at), at);
+      if (bytesRead === 0) return undefined;
+      h.update(buf.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+    return h.digest('hex');
+  } catch {
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
