@@ -26,7 +26,8 @@ export type ControlEvent =
   | { readonly type: 'auth-response'; readonly response: AuthResponse }
   | { readonly type: 'manifest'; readonly manifest: Manifest }
   | { readonly type: 'digests'; readonly digests: Digests }
-  | { readonly type: 'request' }
+  /** `have`: Request.have as sent (base64; the sender session checks it against the manifest). */
+  | { readonly type: 'request'; readonly have?: string }
   | { readonly type: 'progress'; readonly progress: Progress }
   | { readonly type: 'stop'; readonly stop: Stop }
   | { readonly type: 'error'; readonly error: ErrorMessage }

@@ -18,6 +18,12 @@ export const MAX_MANIFEST_FRAME_BYTES = 32 * 1024 * 1024;
 /** Largest frame of any other kind (Progress is bounded by MAX_LIST_ENTRIES). @default 1 MiB */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
+/**
+ * Longest resume bitmap a Request carries (Request.have), in bytes: 4,194,304 segments (16 TiB in
+ * 4 MiB segments), ~700 KB of base64, so a Request stays under MAX_FRAME_BYTES. A receiver whose
+ * segment count needs more leaves `have` out (it then receives everything). @default 512 KiB
+ */
+export const MAX_HAVE_BYTES = 512 * 1024;
 /** Longest Stop reason / Error message, in UTF-16 code units. */
 export const MAX_TEXT_LENGTH = 512;
 /** Longest Progress list (completeAbove, open). */

@@ -10,6 +10,7 @@ import { validateLayoutParameters } from '../encoder/segmentLayout.js';
 import {
   MAX_CODEC_NAME_LENGTH,
   MAX_CODECS,
+  MAX_HAVE_BYTES,
   MAX_IDLE_TIMEOUT_MS,
   MAX_LIST_ENTRIES,
   MAX_TEXT_LENGTH,
@@ -35,6 +36,7 @@ import {
   type Manifest,
   type Progress,
   type Publication,
+  type Request,
   type SegmentProgress,
 } from './messages.js';
 
@@ -293,6 +295,20 @@ function progress(o: Obj): Progress {
   };
 }
 
+/**
+ * Request.have: canonical base64 of at most MAX_HAVE_BYTES bytes. Its exact length (the segment
+ * count) and its spare bits are the sender session's to check: only it knows the manifest.
+ */
+function request(o: Obj): Request {
+  const have = own(o, 'have');
+  if (have === undefined) return { type: 'request' };
+  const maxChars = Math.ceil(MAX_HAVE_BYTES / 3) * 4;
+  if (typeof have !== 'string' || have.length === 0 || have.length > maxChars || have.length % 4 !== 0 || !BASE64.test(have)) {
+    throw new RemoteProtocolError('bad-message', `have must be base64 of 1..${MAX_HAVE_BYTES} bytes`);
+  }
+  return { type: 'request', have };
+}
+
 function message(o: Obj): ControlMessage {
   const type = own(o, 'type');
   switch (type) {
@@ -305,6 +321,7 @@ function message(o: Obj): ControlMessage {
     case 'manifest':
       return Object.freeze(manifest(o));
     case 'request':
+      return Object.freeze(request(o));
     case 'heartbeat':
       return Object.freeze({ type });
     case 'digests':

@@ -51,10 +51,11 @@ export class ReceiverConnection extends ControlConnection {
     this._state = 'response-sent';
   }
 
-  request(): void {
+  /** `have`: Request.have (resume), base64 of the held segments' bitmap; omitted when undefined. */
+  request(have?: string): void {
     if (this.closed) return;
     if (this._state !== 'manifest-received') throw new LocalProtocolError(`request in state ${this._state}`);
-    this.send({ type: 'request' });
+    this.send(have === undefined ? { type: 'request' } : { type: 'request', have });
     this._state = 'requested';
   }
 

@@ -93,7 +93,7 @@ export class SenderConnection extends ControlConnection {
         if (m.type === 'request') {
           this._state = 'streaming';
           this.handshakeDeadline = undefined;
-          return this.emit({ type: 'request' });
+          return this.emit(m.have === undefined ? { type: 'request' } : { type: 'request', have: m.have });
         }
         if (m.type === 'stop') return this.peerStop(m);
         return this.unexpected(m, this._state);

@@ -50,7 +50,7 @@ export async function connectToSender(o: ReceiveConfig, keepTrying: () => boolea
       if (!SENDER_NOT_UP.has(code ?? '') || !keepTrying()) throw e;
       if (performance.now() + pauseMs > deadline) {
         if (!o.waitForSenderMs) throw e;
-        throw new ReceiveError(`${(e as Error).message} (kept trying for ${o.waitForSenderMs} ms)`, { cause: code });
+        throw new ReceiveError(`${(e as Error).message} (kept trying for ${o.waitForSenderMs} ms)`, { cause: code, loss: 'connect-failed' });
       }
       if (pauseMs === FIRST_RETRY_MS) prepareWhileWaiting();
       await new Promise((r) => setTimeout(r, pauseMs));
@@ -68,7 +68,7 @@ function connectOnce(o: ReceiveConfig): Promise<Socket> {
       : connect({ host: o.host, port: o.port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new ReceiveError(`no answer from ${o.host}:${o.port} within ${timeoutMs} ms`));
+      reject(new ReceiveError(`no answer from ${o.host}:${o.port} within ${timeoutMs} ms`, { loss: 'connect-failed' }));
     }, timeoutMs);
     socket.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
@@ -76,7 +76,7 @@ function connectOnce(o: ReceiveConfig): Promise<Socket> {
     });
     socket.once('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new ReceiveError(`cannot connect to ${o.host}:${o.port}: ${e.message}`, { cause: e.code }));
+      reject(new ReceiveError(`cannot connect to ${o.host}:${o.port}: ${e.message}`, { cause: e.code, loss: 'connect-failed' }));
     });
   });
 }

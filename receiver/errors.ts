@@ -67,9 +67,22 @@ export class DecodeWorkerError extends Error {
   override readonly name = 'DecodeWorkerError';
 }
 
+/**
+ * How the control channel was lost, when it was (not refused): the transfer was interrupted, so
+ * its staging is kept for a resume and, under waitForSenderMs, the receiver connects again.
+ */
+export type ControlLoss = 'connect-failed' | 'vanished' | 'sender-stopped';
+
 /** The control channel failed below the transfer: cannot connect, the sender vanished, refused or stopped us. */
 export class ReceiveError extends Error {
   override readonly name = 'ReceiveError';
+  /** Set when the channel was lost rather than refused (see ControlLoss). */
+  readonly loss: ControlLoss | undefined;
+
+  constructor(message?: string, options?: { cause?: unknown; loss?: ControlLoss }) {
+    super(message, options);
+    this.loss = options?.loss;
+  }
 }
 
 /** A ReceiveOptions field is out of range (a caller's mistake, found before any socket opens). */

@@ -6,10 +6,12 @@
  * and carries out the session's actions (decode in the worker pool, write and commit through
  * the FileAssembler, read and write the trust state, join the shared stream). Any failure ends
  * with the session's typed error, whose message is the one line the CLI prints, and no file
- * under the final name.
+ * under the final name. Reconnecting after a loss mid-transfer is reconnect.ts's loop, around
+ * whole runs.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
+import { open } from 'node:fs/promises';
 import type { DataPlane } from '../control/messages.js';
 import { logTagImplementation, TagKind } from '../encoder/integrity.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
@@ -18,11 +20,16 @@ import { readDatagrams, type DatagramReader } from './datagramReader.js';
 import { DecodePool } from './decodePool.js';
 import { ReceiveError } from './errors.js';
 import { FileAssembler } from './fileAssembler.js';
+import { keepsStaging } from './interruption.js';
+import { readBackSha256 } from './objectDigest.js';
+import { receiveWithReconnect } from './reconnect.js';
+import { resumeStateExists } from './resumeCandidate.js';
 import { resolveOutputPath } from './outputPath.js';
 import { resolveReceiveConfig, type ReceiveConfig, type ReceiveOptions } from './receiveConfig.js';
 import { ReceiveSession } from './receiveSession.js';
 import type { ReceiveAction, ReceiveSummary } from './receiveStates.js';
 import { TrustState } from './trustState.js';
+import type { BitSet } from '../util/bitset.js';
 
 export { ReceiveError };
 export type { ReceiveOptions, ReceiveSummary };
@@ -30,12 +37,15 @@ export type { ReceiveOptions, ReceiveSummary };
 const now = () => performance.now();
 
 export async function receive(options: ReceiveOptions): Promise<ReceiveSummary> {
-  const run = new ReceiveRun(resolveReceiveConfig(options));
-  try {
-    return await run.result;
-  } finally {
-    await run.cleanup();
-  }
+  const config = resolveReceiveConfig(options);
+  return receiveWithReconnect(config, {
+    startRun: async (c) => new ReceiveRun(c, await resumeStateExists(c.out)),
+    onReconnect: (reason, leftMs) =>
+      config.logger.warn(
+        { reason: reason.message, leftMs: Math.round(leftMs) },
+        `${reason.message}: connecting again (for up to ${(leftMs / 1000).toFixed(1)} s), keeping what was received`,
+      ),
+  });
 }
 
 class ReceiveRun {
@@ -61,8 +71,14 @@ class ReceiveRun {
     this.reject = rej;
   });
 
-  constructor(private readonly o: ReceiveConfig) {
-    this.session = new ReceiveSession(o, now());
+  /** The staging is open: a loss from here on is mid-transfer (reconnect.ts). */
+  transferStarted = false;
+
+  constructor(
+    private readonly o: ReceiveConfig,
+    resumeCandidate = false,
+  ) {
+    this.session = new ReceiveSession(o, now(), { resumeCandidate });
     o.signal?.addEventListener('abort', this.onAbort, { once: true });
     if (o.signal?.aborted) this.onAbort();
     else void this.start().catch((e: Error) => this.input((s) => s.handleLocalFailure(now(), e)));
@@ -205,6 +221,12 @@ class ReceiveRun {
           (e: Error) => this.input((s) => s.handleWriteFailed(now(), a.segmentIndex, e)),
         );
         return;
+      case 'verify-object':
+        readBackSha256((offset, length) => this.readStaged(offset, length), a.size).then(
+          (sha) => this.input((s) => s.handleObjectVerified(now(), sha)),
+          failed,
+        );
+        return;
       case 'commit':
         return void this.commit(a.finalPath, a.trust?.record).then(() => this.input((s) => s.handleCommitted(now())), failed);
       case 'done': {
@@ -231,8 +253,12 @@ class ReceiveRun {
       return;
     }
     this.assembler = assembler;
+    this.transferStarted = true;
+    // Resume: the segments the staging already holds, verified (ObjectStaging.held). A
+    // FileAssembler starts empty every time, so there are none.
+    const held: BitSet | undefined = undefined;
     this.o.logger.info({ file: fileName, bytes: fileSize, segments, to: paths.finalPath }, `receiving ${fileName} (${fileSize} bytes) into ${paths.finalPath}`);
-    this.input((s) => s.handleFileOpened(now(), paths.finalPath));
+    this.input((s) => s.handleFileOpened(now(), paths.finalPath, held));
   }
 
   private async commit(finalPath: string, record: { publisherId: string; fileName: string; publishedAt: number } | undefined): Promise<void> {
@@ -241,6 +267,26 @@ class ReceiveRun {
     if (record) await this.trustState!.record(record.publisherId, record.fileName, record.publishedAt);
     await this.assembler!.commit(finalPath);
     this.assembler = undefined;
+  }
+
+  /**
+   * Object bytes back from the staging (the resumed run's read-back verify). A FileAssembler's
+   * temporary file is read directly; ObjectStaging.read takes its place.
+   */
+  private async readStaged(offset: number, length: number): Promise<Uint8Array> {
+    const file = await open(this.assembler!.tempPath, 'r');
+    try {
+      const out = new Uint8Array(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await file.read(out, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return out.subarray(0, got);
+    } finally {
+      await file.close();
+    }
   }
 
   /** Resolves once everything written so far has left the process (or the socket is gone). */
@@ -285,7 +331,13 @@ class ReceiveRun {
     );
   }
 
-  async cleanup(): Promise<void> {
+  /**
+   * `error`: why the run failed (undefined: it succeeded). An interrupted transfer keeps its
+   * staging for a resume (interruption.ts keepsStaging); ObjectStaging.abort(keep) honours
+   * that, a FileAssembler always removes its temporary file.
+   */
+  async cleanup(error?: Error): Promise<void> {
+    const keep = error !== undefined && keepsStaging(error);
     this.closed = true;
     this.o.signal?.removeEventListener('abort', this.onAbort);
     clearTimeout(this.timer);
@@ -294,7 +346,10 @@ class ReceiveRun {
     this.udp = undefined;
     this.sharedUdp?.close();
     this.sharedUdp = undefined;
-    if (this.assembler) await this.assembler.abort().catch(() => undefined);
+    if (this.assembler) {
+      if (keep) this.o.logger.debug({}, 'interrupted: the staging would be kept for a resume');
+      await this.assembler.abort().catch(() => undefined);
+    }
     this.socket?.destroy();
     await this.pool?.close();
   }

@@ -11,6 +11,7 @@
  * how a close itself reads is closedError's (senderChecks.ts).
  */
 import { newNonce } from '../control/auth.js';
+import { MAX_HAVE_BYTES } from '../control/constants.js';
 import { LocalProtocolError } from '../control/errors.js';
 import type { Digests, Manifest } from '../control/messages.js';
 import { ReceiverConnection } from '../control/receiverConnection.js';
@@ -18,6 +19,7 @@ import type { ControlEvent } from '../control/connection.js';
 import type { Codec } from '../encoder/codec.js';
 import { codecByName, type CodecName } from '../encoder/codecs.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
+import type { BitSet } from '../util/bitset.js';
 import type { DecodeOutcome } from './decodeJob.js';
 import { HashMismatchError, ManifestRejectedError, ReceiveError, TransferAbortedError, UntrustedManifestError } from './errors.js';
 import type { ReceiveConfig } from './receiveConfig.js';
@@ -30,11 +32,17 @@ export interface ReceiveSessionInit {
   readonly nonce?: Uint8Array;
   /** The codec a manifest names. @default codecByName with the compiled RaptorQ module */
   readonly codecFor?: (name: CodecName) => Codec;
+  /**
+   * An earlier run may have left staging to resume (resumeCandidate.ts): the Hello does not
+   * offer digestsFollow. @default false
+   */
+  readonly resumeCandidate?: boolean;
 }
 
 export class ReceiveSession extends ReceiveMachine {
   private readonly nonce: Uint8Array;
   private readonly codecFor: (name: CodecName) => Codec;
+  private readonly resumeCandidate: boolean;
   private conn: ReceiverConnection | undefined;
   private sessionKey: Uint8Array | undefined;
   /** The sender has sent a frame (Challenge or Manifest): a close is no longer "before answering". */
@@ -47,6 +55,10 @@ export class ReceiveSession extends ReceiveMachine {
   private taking: ManifestTaking | undefined;
   private finalPath = '';
   private fileOpened = false;
+  /** The manifest's codec (kept to remake the core with held segments). */
+  private codec: Codec | undefined;
+  /** Request.have: the held segments' bitmap, when there are any and it fits a Request. */
+  private have: string | undefined;
   private requestedAt = 0;
 
   constructor(
@@ -57,6 +69,7 @@ export class ReceiveSession extends ReceiveMachine {
     super(now);
     this.nonce = init.nonce ?? newNonce();
     this.codecFor = init.codecFor ?? ((name) => codecByName(name, compileRaptorQModule()));
+    this.resumeCandidate = init.resumeCandidate ?? false;
   }
 
   get manifest(): Manifest | undefined {
@@ -74,7 +87,7 @@ export class ReceiveSession extends ReceiveMachine {
     const c = this.config;
     this.conn = new ReceiverConnection({ now, handshakeTimeoutMs: c.connectTimeoutMs });
     this.to('handshaking');
-    this.conn.start(now, helloOf(c, udpPort, this.nonce));
+    this.conn.start(now, helloOf(c, udpPort, this.nonce, this.resumeCandidate));
   }
 
   handleConnectFailed(now: number, error: Error): void {
@@ -100,14 +113,38 @@ export class ReceiveSession extends ReceiveMachine {
     this.startCore();
   }
 
-  /** The temporary file exists; `finalPath` is where the commit will put it. */
-  handleFileOpened(now: number, finalPath: string): void {
+  /**
+   * The staging exists; `finalPath` is where the commit will put it. `held`: the segments an
+   * earlier run wrote that still match the manifest's digests (resume): they are not received
+   * again, and the Request tells the sender so.
+   */
+  handleFileOpened(now: number, finalPath: string, held?: BitSet): void {
     if (!this.enter('file-opened', now)) return;
     this.finalPath = finalPath;
     this.fileOpened = true;
+    if (!this.takeHeld(held)) return;
     const plane = this._manifest!.dataPlane;
     if (plane) this.actions.push({ type: 'listen-shared', plane });
     else this.request();
+  }
+
+  /**
+   * A resumed core (held segments). Not with digests that follow: nothing can have been checked
+   * against them, so whatever is staged is received again. A bitmap past MAX_HAVE_BYTES does not
+   * fit a Request: the sender is then not told (it sends everything) but the core still skips
+   * what it holds. False when the run failed.
+   */
+  private takeHeld(held: BitSet | undefined): boolean {
+    if (held === undefined || held.count() === 0 || this._manifest!.digestsFollow) return true;
+    try {
+      this._core = this.taking!.createCore(this.now, this.codec!, held);
+    } catch (err) {
+      this.refuse(err as Error);
+      return false;
+    }
+    const bytes = Math.ceil(held.size / 8);
+    this.have = bytes <= MAX_HAVE_BYTES ? held.toBase64() : undefined;
+    return true;
   }
 
   handleSharedListening(now: number): void {
@@ -130,6 +167,11 @@ export class ReceiveSession extends ReceiveMachine {
 
   handleWriteDone(now: number, segmentIndex: number): void {
     if (this.enter('write-done', now)) this._core!.handleWriteDone(now, segmentIndex);
+  }
+
+  /** The answer to 'verify-object': the SHA-256 (hex) of the object as read back. */
+  handleObjectVerified(now: number, sha256hex: string): void {
+    if (this.enter('object-verified', now)) this._core!.handleObjectVerified(now, sha256hex);
   }
 
   /** A write failed (a DiskError: disk full, quota, I/O): the run fails and the sender is told. */
@@ -224,7 +266,7 @@ export class ReceiveSession extends ReceiveMachine {
       case 'digests':
         return this.onDigests(e.digests);
       case 'stop':
-        return this.fail(new ReceiveError(`sender stopped the transfer: ${e.stop.reason ?? e.stop.outcome}`));
+        return this.fail(new ReceiveError(`sender stopped the transfer: ${e.stop.reason ?? e.stop.outcome}`, { loss: 'sender-stopped' }));
       case 'error':
         return this.fail(new ReceiveError(`sender refused: ${e.error.message} (${e.error.code})`));
       case 'closed':
@@ -255,6 +297,7 @@ export class ReceiveSession extends ReceiveMachine {
     try {
       const codec = this.codecFor(taking.codecName);
       core = taking.createCore(this.now, codec);
+      this.codec = codec;
       this.actions.push({ type: 'start-decoders', codecName: taking.codecName, codec, tagKind: this._manifest!.tagKind });
     } catch (err) {
       return this.refuse(err as Error);
@@ -279,7 +322,7 @@ export class ReceiveSession extends ReceiveMachine {
   private request(): void {
     this.to('receiving');
     this.requestedAt = this.now;
-    this.conn!.request();
+    this.conn!.request(this.have);
   }
 
   /** Moves what the core wants done out as actions: decode jobs, writes, Progress, completion, the digest wait. */
@@ -292,6 +335,7 @@ export class ReceiveSession extends ReceiveMachine {
     for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob())
       this.actions.push({ type: 'decode', job, fileHash: core.fileHashFor(job.segmentIndex) });
     for (let w = core.pollWrite(); w; w = core.pollWrite()) this.actions.push({ type: 'write', segmentIndex: w.segmentIndex, offset: w.offset, data: w.data });
+    if (core.pollObjectVerify()) this.actions.push({ type: 'verify-object', size: this._manifest!.fileSize });
     const progress = core.pollProgress(now);
     if (progress) this.conn!.sendProgress(progress);
     if (core.complete) {

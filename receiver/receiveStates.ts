@@ -8,6 +8,7 @@
  *   handshaking, authenticating ──Manifest (codec, signature, integrity accepted)──> taking-manifest
  *   taking-manifest ──replay checked, file opened, shared stream joined, Request sent──> receiving
  *   receiving ──every segment written, whole-file SHA-256 matches──> committing
+ *     (segments held from an earlier run: the SHA-256 is of the object read back, verify-object)
  *   committing ──file fsynced and renamed, Stop(done) sent──> done
  *   any state but done ──refusal, disk/worker failure, sender Stop/Error/close, timeout, abort──> failed
  */
@@ -56,6 +57,7 @@ export type ReceiveInput =
   | 'decode-outcome'
   | 'write-done'
   | 'write-failed'
+  | 'object-verified'
   | 'committed'
   | 'local-failure'
   | 'abort'
@@ -81,6 +83,7 @@ export const RECEIVE_INPUTS: Readonly<Record<ReceiveInput, readonly ReceiveState
   'decode-outcome': ['receiving', 'committing'],
   'write-done': ['receiving'],
   'write-failed': ['receiving'],
+  'object-verified': ['receiving'],
   committed: ['committing'],
   'local-failure': LIVE,
   abort: LIVE,
@@ -165,6 +168,12 @@ export type ReceiveAction =
   | { readonly type: 'listen-shared'; readonly plane: DataPlane }
   | { readonly type: 'decode'; readonly job: DecodeJob; readonly fileHash: Hash | undefined }
   | { readonly type: 'write'; readonly segmentIndex: number; readonly offset: number; readonly data: Uint8Array }
+  /**
+   * Segments were held (resume) and every segment is written: read the whole object back
+   * (`size` bytes) and answer handleObjectVerified with its SHA-256; a failed read is a
+   * handleLocalFailure.
+   */
+  | { readonly type: 'verify-object'; readonly size: number }
   /** Record `trust` (if any), fsync and rename the file to `finalPath`; answer handleCommitted. */
   | { readonly type: 'commit'; readonly finalPath: string; readonly trust: { readonly statePath: string; readonly record: TrustRecord } | undefined }
   /** Stored and Stop(done) queued; `codecDecodes` is the adapter's to fill in (its pool knows). */

@@ -13,6 +13,12 @@
  * bounded by `window` segments whatever the file size. Decoded segments are fed to the whole-file
  * SHA-256 in file order (out-of-order ones wait, inside the window), so the file is never re-read.
  *
+ * Held segments (resume): an earlier run wrote and re-verified them; they count as decoded and
+ * written from the start (completeBelow moves over them, Progress lists them complete, intake
+ * drops their symbols). Their bytes are not in memory, so no running hash can cover the file:
+ * then the decoded segments are not hashed at all, and once every segment is written the core
+ * asks for the whole object to be read back and hashed (pollObjectVerify / handleObjectVerified).
+ *
  * Digests that follow (Manifest.digestsFollow): the sender started streaming while it still
  * hashed the file. A segment whose symbols are all in but whose digest has not come yet waits,
  * inside the window, until handleDigests brings it; the file completes only once the whole-file
@@ -56,6 +62,11 @@ export interface ReceiverCoreInit {
   readonly maxBufferBytes?: number;
   /** TEST/BENCH ONLY: drops datagrams before anything else. */
   readonly lossSimulator?: IntakeLoss;
+  /**
+   * Segments already written and verified against the manifest's digests (resume): one bit per
+   * segment. Any held segment needs the manifest to carry its digests.
+   */
+  readonly held?: BitSet;
 }
 
 export interface SegmentWrite {
@@ -111,6 +122,13 @@ export class ReceiverCore {
   /** Segment buffers recycled from written segments to new ones (see BufferPool). */
   private readonly buffers = new BufferPool();
   private fileDigest: string | undefined;
+  /** Segments were held: the whole-object SHA-256 comes from a read-back, not a running hash. */
+  private readonly readBack: boolean;
+  /** The read-back is due (every segment written) and not yet handed out. */
+  private verifyDue = false;
+  private verifyAsked = false;
+  private segmentsHeld = 0;
+  private bytesHeld = 0;
 
   private symbolsReceived = 0;
   private decodeJobs = 0;
@@ -149,7 +167,45 @@ export class ReceiverCore {
     this.intake = new DatagramIntake(expect);
     this.decoded = new BitSet(this.layout.segmentCount);
     this.written = new BitSet(this.layout.segmentCount);
+    this.readBack = this.takeHeld(init.held);
     this.checkCompletion(init.now);
+  }
+
+  /** Marks the held segments decoded and written; true when there is any. */
+  private takeHeld(held: BitSet | undefined): boolean {
+    if (held === undefined) return false;
+    const n = this.layout.segmentCount;
+    if (held.size !== n) throw new RangeError(`held segments: a set of ${held.size} for ${n} segments`);
+    for (let i = 0; i < n; i++) {
+      if (!held.has(i)) continue;
+      this.decoded.add(i);
+      this.written.add(i);
+      this.segmentsHeld++;
+      this.bytesHeld += segmentRange(this.layout, i).length;
+    }
+    if (this.segmentsHeld === 0) return false;
+    // Held bytes were verified against digests: a manifest without them cannot have any.
+    if (this.digestsKnown < n) throw new RangeError('held segments need a manifest that carries its digests');
+    while (this.completeBelow < n && this.written.has(this.completeBelow)) this.completeBelow++;
+    return true;
+  }
+
+  /**
+   * Every segment is written and, segments having been held, the whole object must be read back
+   * and hashed: true once, then answer handleObjectVerified. Never true without held segments.
+   */
+  pollObjectVerify(): boolean {
+    const due = this.verifyDue;
+    this.verifyDue = false;
+    return due;
+  }
+
+  /** The read-back's SHA-256 (hex) of the whole object (see pollObjectVerify). */
+  handleObjectVerified(now: number, sha256hex: string): void {
+    this.now = Math.max(this.now, now);
+    if (!this.readBack || this.fileDigest !== undefined || this.completeBelow < this.layout.segmentCount) return;
+    this.fileDigest = sha256hex.toLowerCase();
+    this.schedule.urgent(now);
   }
 
   /** All segments written, the whole-file SHA-256 computed and the expected one known (see fileHashMatches). */
@@ -286,7 +342,9 @@ export class ReceiverCore {
         slot.data = outcome.data;
         this.decoded.add(slot.index);
         this.writeQueue.push(slot.index);
-        if (outcome.fileHashAfter !== undefined && this.hashedBelow === slot.index) {
+        // Read back at the end instead (held segments): nothing to hash here.
+        if (this.readBack) slot.hashed = true;
+        else if (outcome.fileHashAfter !== undefined && this.hashedBelow === slot.index) {
           // Hashed alongside its segment digest (fileHashFor): the running hash moves on.
           this.fileHash = outcome.fileHashAfter;
           slot.hashed = true;
@@ -378,6 +436,8 @@ export class ReceiverCore {
       segmentsWritten: this.segmentsWritten,
       segmentCount: this.layout.segmentCount,
       bytesWritten: this.bytesWritten,
+      segmentsHeld: this.segmentsHeld,
+      bytesHeld: this.bytesHeld,
     };
   }
 
@@ -435,11 +495,13 @@ export class ReceiverCore {
    * of it alongside the segment's own digest; undefined otherwise (feedFileHash does it later).
    */
   fileHashFor(s: number): Hash | undefined {
+    if (this.readBack) return undefined;
     return s === this.hashedBelow && this.fileDigest === undefined ? this.fileHash : undefined;
   }
 
   /** Feeds decoded segments to the whole-file hash while the prefix is contiguous. */
   private feedFileHash(): void {
+    if (this.readBack) return;
     for (;;) {
       const slot = this.slots.get(this.hashedBelow);
       if (slot?.data === undefined || slot.hashed) return;
@@ -462,6 +524,15 @@ export class ReceiverCore {
   private checkCompletion(now: number): void {
     if (this.fileDigest !== undefined) return;
     const n = this.layout.segmentCount;
+    if (this.readBack) {
+      // Held segments: the read-back gives the digest (handleObjectVerified); ask for it once.
+      if (this.completeBelow >= n && !this.verifyAsked) {
+        this.verifyAsked = true;
+        this.verifyDue = true;
+        this.schedule.urgent(now);
+      }
+      return;
+    }
     if (this.completeBelow < n || this.hashedBelow < n) return;
     this.fileDigest = this.fileHash.digest('hex');
     if (this.expectedFileSha256 === undefined) this.digestWaitSince ??= now;

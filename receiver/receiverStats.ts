@@ -24,4 +24,7 @@ export interface ReceiverStats {
   readonly segmentsWritten: number;
   readonly segmentCount: number;
   readonly bytesWritten: number;
+  /** Segments an earlier run wrote (resume): complete from the start, never received. */
+  readonly segmentsHeld: number;
+  readonly bytesHeld: number;
 }

@@ -12,6 +12,7 @@ import { publisherId, verifyPublication } from '../control/publication.js';
 import { CODEC_NAMES, isCodecName, type CodecName } from '../encoder/codecs.js';
 import { crc32Scheme, integrityFor, TagKind, type IntegrityScheme } from '../encoder/integrity.js';
 import type { Codec } from '../encoder/codec.js';
+import type { BitSet } from '../util/bitset.js';
 import { ManifestRejectedError, ReceiveError, SenderAuthenticationError, UntrustedManifestError } from './errors.js';
 import { LossSimulator } from './lossSimulator.js';
 import type { ReceiveConfig } from './receiveConfig.js';
@@ -23,8 +24,12 @@ export interface ReceiverKey {
   readonly secret: Uint8Array;
 }
 
-/** The Hello this configuration says (`nonce`: Hello.auth's, for an enrolled receiver). */
-export function helloOf(c: ReceiveConfig, udpPort: number, nonce: Uint8Array): Hello {
+/**
+ * The Hello this configuration says (`nonce`: Hello.auth's, for an enrolled receiver).
+ * `resumeCandidate`: an earlier run may have left staging to resume, which needs the manifest's
+ * digests up front, so digestsFollow is not offered.
+ */
+export function helloOf(c: ReceiveConfig, udpPort: number, nonce: Uint8Array, resumeCandidate = false): Hello {
   return {
     type: 'hello',
     version: PROTOCOL_VERSION,
@@ -35,7 +40,7 @@ export function helloOf(c: ReceiveConfig, udpPort: number, nonce: Uint8Array): H
     ...(c.key ? { auth: { name: c.key.name, nonce: Buffer.from(nonce).toString('base64') } } : {}),
     // The sender may stream before it has hashed the file; nothing is verified or written
     // before its digest is here (ReceiverCore), and a signed manifest always carries them.
-    digestsFollow: true,
+    ...(resumeCandidate ? {} : { digestsFollow: true as const }),
   };
 }
 
@@ -114,8 +119,11 @@ export class ManifestTaking {
     this.integrity = integrityOf(config.key, sessionKeyBytes, manifest);
   }
 
-  /** The data path's core; a manifest beyond this receiver's bounds is a ManifestRejectedError. */
-  createCore(now: number, codec: Codec): ReceiverCore {
+  /**
+   * The data path's core; a manifest beyond this receiver's bounds is a ManifestRejectedError.
+   * `held`: segments an earlier run wrote and re-verified (resume).
+   */
+  createCore(now: number, codec: Codec, held?: BitSet): ReceiverCore {
     const c = this.config;
     try {
       return new ReceiverCore({
@@ -125,6 +133,7 @@ export class ManifestTaking {
         window: c.window,
         now,
         lossSimulator: c.intakeLoss ?? (c.simulateLoss ? new LossSimulator(c.simulateLoss, c.seed) : undefined),
+        ...(held ? { held } : {}),
       });
     } catch (e) {
       throw e instanceof RangeError ? new ManifestRejectedError(e.message) : e;
@@ -140,8 +149,11 @@ export class ManifestTaking {
  * client certificate shows, so that one carries the hint.
  */
 export function closedError(c: ReceiveConfig, answered: boolean, byOurTimer: boolean, reason: string): ReceiveError {
-  if (answered) return new ReceiveError(`sender vanished: ${reason}`);
-  if (byOurTimer) return new ReceiveError(`the sender at ${c.host}:${c.port} accepted the connection but said nothing within ${c.connectTimeoutMs} ms`);
+  if (answered) return new ReceiveError(`sender vanished: ${reason}`, { loss: 'vanished' });
+  if (byOurTimer)
+    return new ReceiveError(`the sender at ${c.host}:${c.port} accepted the connection but said nothing within ${c.connectTimeoutMs} ms`, {
+      loss: 'connect-failed',
+    });
   const hint = c.tls ? "it may have refused this receiver's TLS certificate" : 'a sender that requires TLS (--tls-ca) closes plain connections';
   return new ReceiveError(`the sender closed the connection before answering (${hint}): ${reason}`);
 }

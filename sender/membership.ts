@@ -4,6 +4,7 @@
  * delay, and whether it is active (reported within `inactiveAfterMs`).
  */
 import type { Progress } from '../control/messages.js';
+import type { BitSet } from '../util/bitset.js';
 import { nextLossEstimate, plausibleDelta } from './lossEstimate.js';
 import type { RateController } from './rateController.js';
 import { ReportDelay } from './reportDelay.js';
@@ -35,12 +36,23 @@ export class Member {
     /** This member's view of a good pace (adaptive rate); the stream takes the slowest. */
     readonly rate?: RateController,
     private readonly datagramBytes = 1420,
+    /**
+     * Segments it held before it asked (Request.have): never needed, so the rotation never opens
+     * one only for this member. A bitmap beside completeAbove, which every report walks.
+     */
+    private readonly held?: BitSet,
   ) {
     this.lastReportAt = joinedAt;
+    this.advanceOverHeld();
   }
 
   needs(s: number): boolean {
-    return s >= 0 && s < this.segmentCount && s >= this.completeBelow && !this.completeAbove.has(s);
+    return s >= 0 && s < this.segmentCount && s >= this.completeBelow && !this.completeAbove.has(s) && this.held?.has(s) !== true;
+  }
+
+  /** completeBelow moves over held segments, as the receiver's own does (its window starts there). */
+  private advanceOverHeld(): void {
+    while (this.completeBelow < this.segmentCount && this.held?.has(this.completeBelow)) this.completeBelow++;
   }
 
   /** The receiver drops symbols of segments at or past completeBelow + window. */
@@ -69,6 +81,7 @@ export class Member {
     this.highestSeen = Math.max(this.highestSeen, highest);
     const delaySample = this.delay.update(now, highest, sentAt, p.heldMs);
     this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, this.segmentCount));
+    this.advanceOverHeld();
     for (const i of p.completeAbove) if (i < this.segmentCount) this.completeAbove.add(i);
     for (const i of this.completeAbove) if (i < this.completeBelow) this.completeAbove.delete(i);
     for (const i of this.startedSegments) if (!this.needs(i)) this.startedSegments.delete(i);
@@ -120,8 +133,9 @@ export class Membership {
     return this.members.size;
   }
 
-  add(id: string, window: number, now: number): Member {
-    const m = new Member(id, window, this.segmentCount, now, this.newRate?.(now), this.datagramBytes);
+  /** `held`: the segments it already holds (resume), which it never needs. */
+  add(id: string, window: number, now: number, held?: BitSet): Member {
+    const m = new Member(id, window, this.segmentCount, now, this.newRate?.(now), this.datagramBytes, held);
     this.members.set(id, m);
     this.version++;
     return m;

@@ -13,6 +13,7 @@ import { LocalProtocolError } from '../control/errors.js';
 import type { AuthResponse, Hello, Publication } from '../control/messages.js';
 import { SenderConnection } from '../control/senderConnection.js';
 import { TagKind } from '../encoder/integrity.js';
+import { BitSet } from '../util/bitset.js';
 import { EnrolledHandshake } from './enrolledHandshake.js';
 import { manifestFor } from './manifest.js';
 import type { PreparedFile } from './preparedFile.js';
@@ -170,7 +171,7 @@ export class ReceiverSession {
       case 'auth-response':
         return this.onAuthResponse(e.response);
       case 'request':
-        return this.onRequest();
+        return this.onRequest(e.have);
       case 'progress':
         this.seen = { datagramsReceived: e.progress.datagramsReceived, datagramsLost: e.progress.datagramsLost };
         this.go('progress', 'streaming');
@@ -258,14 +259,21 @@ export class ReceiverSession {
     if (frames.length > 0) this.go('digests', this._state);
   }
 
-  private onRequest(): void {
+  private onRequest(have: string | undefined): void {
     const hello = this.hello!;
+    let held: Uint8Array | undefined;
+    if (have !== undefined) {
+      const bits = this.heldOf(have);
+      if (typeof bits === 'string') return this.refuse('request', bits, 'bad-message');
+      held = bits.toBytes();
+      this.log('info', `${hello.receiverId} resumes: it holds ${bits.count()} of ${bits.size} segments`, { held: bits.count() });
+    }
     this.go('request', 'streaming');
     this.startedAt = this.now;
     this.stream = 'running';
     if (this.config.shared) {
       this.log('info', `${hello.receiverId} joined the shared stream`);
-      this.actions.push({ type: 'join-shared', window: hello.window });
+      this.actions.push({ type: 'join-shared', window: hello.window, ...(held ? { held } : {}) });
       return;
     }
     this.log('info', `streaming to ${hello.receiverId}`, { udpPort: hello.udpPort });
@@ -276,10 +284,24 @@ export class ReceiverSession {
       tagKind: this.tagKind(),
       ...(this.dataKey ? { dataKey: this.dataKey } : {}),
       udpPort: hello.udpPort,
+      ...(held ? { held } : {}),
     });
   }
 
-  private refuse(input: SessionInput, why: string, code: 'refused' | 'unsupported-codec' = 'refused'): void {
+  /**
+   * Request.have as a set of segments, or why it is refused: only after a Manifest that carried
+   * its digests (a receiver verified what it holds against them), and exactly this file's bitmap.
+   */
+  private heldOf(have: string): BitSet | string {
+    if (this.digestsSent !== undefined) return 'Request.have after a Manifest whose digests follow (nothing held can have been verified)';
+    const count = this.deps.file.layout.segmentCount;
+    return (
+      BitSet.fromBase64(count, have) ??
+      `Request.have must be the bitmap of exactly ${count} segments (${Math.ceil(count / 8)} bytes, no bit past the last segment)`
+    );
+  }
+
+  private refuse(input: SessionInput, why: string, code: 'refused' | 'unsupported-codec' | 'bad-message' = 'refused'): void {
     this.log('warn', `refused: ${why}`, { receiverId: this.hello?.receiverId, enrolledAs: this.hello?.auth?.name });
     this.conn.refuse(code, why);
     this.go(input, 'failed');

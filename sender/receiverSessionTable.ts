@@ -14,6 +14,7 @@
  *   hashing        --digests-->       manifest-sent    (every digest known; else stays)
  *                  --closed-->        failed
  *   manifest-sent  --request-->       streaming        (the stream starts here, not before)
+ *                  --request-->       failed           (its `have` does not fit the manifest: bad-message)
  *                  --closed-->        failed           (handshake timeout: Request never came)
  *   streaming      --progress-->      streaming        (forwarded to the stream)
  *                  --stream-end-->    streaming        (an error sends Stop(aborted); closed follows)
@@ -37,7 +38,7 @@ export const SESSION_TABLE: { readonly [S in SessionState]: { readonly [I in Ses
   handshaking: { hello: ['authenticating', 'hashing', 'manifest-sent', 'failed'], closed: ['failed'] },
   authenticating: { key: ['authenticating', 'failed'], 'auth-response': ['hashing', 'manifest-sent', 'failed'], closed: ['failed'] },
   hashing: { digests: ['hashing', 'manifest-sent'], closed: ['failed'] },
-  'manifest-sent': { digests: ['manifest-sent'], request: ['streaming'], closed: ['failed'] },
+  'manifest-sent': { digests: ['manifest-sent'], request: ['streaming', 'failed'], closed: ['failed'] },
   streaming: { digests: ['streaming'], progress: ['streaming'], 'stream-end': ['streaming'], closed: ['closing'] },
   closing: { 'stream-end': ['done', 'failed'] },
   done: {},
@@ -97,9 +98,11 @@ export type SessionAction =
       readonly tagKind: number;
       readonly dataKey?: Uint8Array;
       readonly udpPort: number;
+      /** Resume: the bitmap of segments it holds (Request.have, checked), never sent to it. */
+      readonly held?: Uint8Array;
     }
   /** Shared stream: join it (the adapter answers a later leave with handleStreamEnd). */
-  | { readonly type: 'join-shared'; readonly window: number }
+  | { readonly type: 'join-shared'; readonly window: number; readonly held?: Uint8Array }
   | { readonly type: 'progress'; readonly progress: Progress }
   | { readonly type: 'stop-stream'; readonly reason: string }
   | { readonly type: 'leave-shared' }

@@ -249,7 +249,7 @@ class Connection {
         return;
       }
       case 'join-shared':
-        return this.shared!.join(this.id, a.window);
+        return this.shared!.join(this.id, a.window, a.held);
       case 'progress':
         return this.shared ? this.shared.progress(this.id, a.progress) : this.stream?.progress(a.progress);
       case 'stop-stream':

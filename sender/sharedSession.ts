@@ -59,6 +59,8 @@ export class SharedSession {
   }
 
   private readonly log: Logger;
+  /** What members that asked before the start hold (resume): the start policy only counts them. */
+  private readonly heldBeforeStart = new Map<string, Uint8Array>();
 
   get started(): boolean {
     return this.streaming;
@@ -68,10 +70,12 @@ export class SharedSession {
     return this.streaming ? this.handle.stats : undefined;
   }
 
-  join(id: string, window: number): void {
+  /** `held`: the bitmap of segments it holds (resume), kept until the stream starts. */
+  join(id: string, window: number, held?: Uint8Array): void {
     if (this.stopped) return;
     this.pump();
-    if (this.streaming) return this.handle.join(id, window);
+    if (this.streaming) return this.handle.join(id, window, held);
+    if (held) this.heldBeforeStart.set(id, held);
     this.policy.join(performance.now(), id, window);
     if (!this.policy.started) {
       const min = this.config.shared.minReceivers;
@@ -82,6 +86,7 @@ export class SharedSession {
   }
 
   leave(id: string): void {
+    this.heldBeforeStart.delete(id);
     this.policy.leave(id);
     if (this.streaming) this.handle.leave(id);
   }
@@ -108,7 +113,8 @@ export class SharedSession {
       const where = dataPlane.mode === 'multicast' ? `multicast ${dataPlane.group}:${dataPlane.port}` : `broadcast port ${dataPlane.port}`;
       this.log.info({ event: 'shared-stream-start', dataPlane, receivers: go.members.length }, `starting the shared stream (${where}): ${go.why}`);
       this.handle.start();
-      for (const [id, window] of go.members) this.handle.join(id, window);
+      for (const [id, window] of go.members) this.handle.join(id, window, this.heldBeforeStart.get(id));
+      this.heldBeforeStart.clear();
     }
     clearTimeout(this.timer);
     const at = this.policy.pollTimeout();

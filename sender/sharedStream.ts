@@ -17,6 +17,7 @@
  * Pacing: a token bucket at the session rate, or the slowest active member's adaptive rate.
  */
 import type { Progress } from '../control/messages.js';
+import type { BitSet } from '../util/bitset.js';
 import { maxCombinedSymbols } from '../encoder/datagram.js';
 import { rateFloorBytesPerSecond } from './constants.js';
 import { DatagramEmitter } from './datagramEmitter.js';
@@ -132,10 +133,11 @@ export class SharedStream implements StreamCore {
     this.loader.clear();
   }
 
-  addMember(now: number, id: string, window: number): void {
+  /** `held` (resume): the segments it already holds; it waits only for the rest. */
+  addMember(now: number, id: string, window: number, held?: BitSet): void {
     this.now = now;
     if (this.finished) return;
-    this.members.add(id, window, now);
+    this.members.add(id, window, now, held);
     for (const seg of this.open.values()) this.recovery.oweUnstarted(now, seg, id);
   }
 

@@ -18,6 +18,7 @@ import type { Progress } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
 import type { SegmentLayout } from '../encoder/segmentLayout.js';
+import type { BitSet } from '../util/bitset.js';
 
 export type RecoveryMode = 'auto' | 'resend' | 'fountain';
 export const RECOVERY_MODES: readonly RecoveryMode[] = ['auto', 'resend', 'fountain'];
@@ -114,8 +115,11 @@ export interface StreamCore {
   readonly finished: boolean;
   /** 'complete' or the stop reason. */
   readonly finishReason: string;
-  /** A receiver that sent Request, with its segment window. */
-  addMember(now: number, id: string, window: number): void;
+  /**
+   * A receiver that sent Request, with its segment window and (resume, Request.have) the
+   * segments it already holds: complete for it from the start, never loaded or sent for it.
+   */
+  addMember(now: number, id: string, window: number, held?: BitSet): void;
   removeMember(now: number, id: string): void;
   handleProgress(now: number, id: string, p: Progress): void;
   /** The next datagram if one is due at `now` (written into `out` when it fits). */

@@ -46,8 +46,8 @@ export class StreamHandle {
     this.send({ type: 'start' });
   }
 
-  join(id: string, window: number): void {
-    this.send({ type: 'join', id, window });
+  join(id: string, window: number, held?: Uint8Array): void {
+    this.send(held === undefined ? { type: 'join', id, window } : { type: 'join', id, window, held });
   }
 
   leave(id: string): void {

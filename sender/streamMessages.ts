@@ -37,6 +37,8 @@ export interface UnicastWorkerData extends CommonWorkerData {
   mode: 'unicast';
   /** The receiver's Hello.window. */
   window: number;
+  /** Resume: the bitmap of segments the receiver holds (Request.have's bytes); never sent. */
+  held?: Uint8Array;
   destination: { address: string; port: number };
   stallTimeoutMs?: number;
 }
@@ -62,7 +64,8 @@ export type StreamWorkerData = UnicastWorkerData | SharedWorkerData;
 export type ToStreamWorker =
   /** Begin sending (a worker booted with waitForStart). */
   | { type: 'start' }
-  | { type: 'join'; id: string; window: number }
+  /** `held`: as UnicastWorkerData.held, for this member. */
+  | { type: 'join'; id: string; window: number; held?: Uint8Array }
   | { type: 'leave'; id: string }
   | { type: 'progress'; id: string; progress: Progress }
   | { type: 'stop'; reason: string };

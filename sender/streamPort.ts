@@ -28,6 +28,8 @@ export interface UnicastStreamParams {
   tagKind: number;
   dataKey?: Uint8Array;
   destination: { address: string; port: number };
+  /** Resume: the bitmap of segments the receiver holds (checked by its session). */
+  held?: Uint8Array;
 }
 
 export function openUnicastStream(config: SendConfig, file: PreparedFile, wasmModule: RaptorQWasmModule, p: UnicastStreamParams): StreamPort {
@@ -36,6 +38,7 @@ export function openUnicastStream(config: SendConfig, file: PreparedFile, wasmMo
     ...commonWorkerData(config, file, wasmModule, p),
     window: p.window,
     destination: p.destination,
+    ...(p.held ? { held: p.held } : {}),
   });
   return {
     progress: (x) => handle.progress(UNICAST_MEMBER, x),
@@ -52,7 +55,8 @@ export interface SharedStreamPort {
   readonly finished: Promise<{ reason: 'complete' | 'stopped' | 'error'; message?: string }>;
   /** Begins sending (it was booted waiting for this). */
   start(): void;
-  join(id: string, window: number): void;
+  /** `held`: the bitmap of segments it holds (resume). */
+  join(id: string, window: number, held?: Uint8Array): void;
   leave(id: string): void;
   progress(id: string, p: Progress): void;
   stop(reason: string): void;

@@ -13,6 +13,7 @@ import { codecByName } from '../encoder/codecs.js';
 import { DatagramPump } from './datagramPump.js';
 import { readSegment } from './segmentReader.js';
 import { segmentRange } from '../encoder/segmentLayout.js';
+import { BitSet } from '../util/bitset.js';
 import { BufferPool } from '../util/bufferPool.js';
 import { followPacingPriority } from '../util/threadPriority.js';
 import { SharedStream } from './sharedStream.js';
@@ -44,8 +45,17 @@ function makeCore(now: number): StreamCore {
     now,
     onSegmentFreed,
   };
-  if (data.mode === 'unicast') return new UnicastStream({ ...common, window: data.window, stallTimeoutMs: data.stallTimeoutMs });
+  if (data.mode === 'unicast') {
+    const stream = new UnicastStream({ ...common, window: data.window, stallTimeoutMs: data.stallTimeoutMs });
+    stream.addMember(now, 'receiver', data.window, heldOf(data.held));
+    return stream;
+  }
   return new SharedStream({ ...common, combineMax: data.combineResends === false ? 1 : undefined, carousel: data.carousel });
+}
+
+/** A member's held segments (resume) as posted: the bitmap's bytes, checked by its session. */
+function heldOf(bytes: Uint8Array | undefined): BitSet | undefined {
+  return bytes === undefined ? undefined : BitSet.fromBytes(data.layout.segmentCount, bytes);
 }
 
 let core: StreamCore | undefined;
@@ -134,7 +144,7 @@ port.on('message', (m: ToStreamWorker) => {
   if (m.type === 'stop') {
     if (!c) return finish('stopped', m.reason); // before it ever sent
     c.stop(now, m.reason);
-  } else if (c && m.type === 'join') c.addMember(now, m.id, m.window);
+  } else if (c && m.type === 'join') c.addMember(now, m.id, m.window, heldOf(m.held));
   else if (c && m.type === 'leave') c.removeMember(now, m.id);
   else if (c && m.type === 'progress') c.handleProgress(now, m.id, m.progress);
   for (const d of c?.pollDropped() ?? []) post({ type: 'drop', id: d.id, reason: d.reason });

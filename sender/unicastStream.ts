@@ -23,6 +23,7 @@
  * Pacing: a token bucket; pollTransmit returns nothing before its time and pollTimeout says when.
  */
 import type { Progress } from '../control/messages.js';
+import type { BitSet } from '../util/bitset.js';
 import { DatagramEmitter } from './datagramEmitter.js';
 import { nextLossEstimate, planningLoss, plausibleDelta } from './lossEstimate.js';
 import { OpenSegment } from './openSegment.js';
@@ -46,6 +47,11 @@ export class UnicastStream implements StreamCore {
   private readonly loader: SegmentLoader;
   private readonly emitter: DatagramEmitter;
   private readonly completeAbove = new Set<number>();
+  /**
+   * Segments the receiver held before it asked (Request.have): complete from the start. A bitmap
+   * rather than completeAbove, whose every entry a report would otherwise walk.
+   */
+  private held: BitSet | undefined;
   private completeBelow = 0;
   private nextToOpen = 0;
   private nextToLoad = 0;
@@ -95,7 +101,7 @@ export class UnicastStream implements StreamCore {
   }
 
   private isComplete(i: number): boolean {
-    return i < this.completeBelow || this.completeAbove.has(i);
+    return i < this.completeBelow || this.completeAbove.has(i) || this.held?.has(i) === true;
   }
 
   /** A segment whose bytes the adapter should read next (keeps the reader ahead of the sender). */
@@ -113,10 +119,23 @@ export class UnicastStream implements StreamCore {
     this.loader.provide(index, data, !this._finished && !this.isComplete(index));
   }
 
-  /** The one member: its id is recorded, its window is the init's. */
-  addMember(now: number, id: string, _window: number): void {
+  /**
+   * The one member: its id is recorded, its window is the init's, and what it holds (resume) is
+   * complete from here on: never loaded, opened or sent.
+   */
+  addMember(now: number, id: string, _window: number, held?: BitSet): void {
     this.now = now;
     this.memberId ??= id;
+    if (held === undefined || this._finished) return;
+    this.held = held;
+    this.advanceCompleteBelow();
+    if (this.completeBelow >= this.init.layout.segmentCount) this.finish('complete');
+  }
+
+  /** completeBelow moves over held segments, as the receiver's own does (its window starts there). */
+  private advanceCompleteBelow(): void {
+    const count = this.init.layout.segmentCount;
+    while (this.completeBelow < count && this.held?.has(this.completeBelow)) this.completeBelow++;
   }
 
   /** The member left: the stream ends. */
@@ -141,6 +160,7 @@ export class UnicastStream implements StreamCore {
     this.stats.rateBytesPerSecond = this.emitter.rateBytesPerSecond;
     const count = this.init.layout.segmentCount;
     this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, count));
+    this.advanceCompleteBelow();
     for (const i of p.completeAbove) if (i < count) this.completeAbove.add(i);
     for (const i of [...this.completeAbove]) if (i < this.completeBelow) this.completeAbove.delete(i);
     for (const [i, seg] of this.open) if (this.isComplete(i)) this.close(seg, true);

@@ -100,6 +100,19 @@ describe('control protocol state machines', () => {
     expect(p.r.wantsSocketClose).toBe(true);
   });
 
+  it('carries Request.have from ReceiverConnection.request to the sender request event', () => {
+    const p = new Pair();
+    p.r.start(0, hello);
+    p.pump();
+    p.s.acceptHello(manifest);
+    p.pump();
+    const have = Buffer.from([0b0000_0101]).toString('base64');
+    p.r.request(have);
+    p.pump();
+    expect(p.sEvents.at(-1)).toEqual({ type: 'request', have });
+    expect(p.s.state).toBe('streaming');
+  });
+
   it('sends heartbeats at the manifest interval and stays up while both talk', () => {
     const p = new Pair();
     p.handshake();

@@ -4,6 +4,8 @@ import { encodeFrame, FrameDecoder } from '../../control/framing.js';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import type { ControlMessage, Manifest } from '../../control/messages.js';
 import { SAMPLE_MANIFEST } from '../../bench/fuzz/targets.js';
+import { MAX_FRAME_BYTES, MAX_HAVE_BYTES } from '../../control/constants.js';
+import { BitSet } from '../../util/bitset.js';
 
 const manifest: Manifest = SAMPLE_MANIFEST;
 
@@ -11,6 +13,7 @@ const samples: ControlMessage[] = [
   { type: 'hello', version: 1, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8 },
   manifest,
   { type: 'request' },
+  { type: 'request', have: Buffer.from([0b1010_0101, 0x01]).toString('base64') },
   { type: 'hello', version: 1, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
   { ...deferredManifest(), digestsFollow: true },
   { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(64, 1).toString('base64') },
@@ -153,6 +156,11 @@ describe('message codec', () => {
     ['digests not a whole number of hashes', { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(33).toString('base64') }, 'bad-message'],
     ['digests over the per-frame cap', { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(32 * 8193).toString('base64') }, 'bad-message'],
     ['digests negative first segment', { type: 'digests', firstSegment: -1, segmentSha256: '' }, 'bad-message'],
+    ['request have not a string', { type: 'request', have: 7 }, 'bad-message'],
+    ['request have empty', { type: 'request', have: '' }, 'bad-message'],
+    ['request have not base64', { type: 'request', have: 'ab!d' }, 'bad-message'],
+    ['request have unpadded', { type: 'request', have: 'AQ' }, 'bad-message'],
+    ['request have over MAX_HAVE_BYTES', { type: 'request', have: Buffer.alloc(MAX_HAVE_BYTES + 3).toString('base64') }, 'bad-message'],
     ['digests file hash not hex', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'x'.repeat(64) }, 'bad-message'],
   ];
   it.each(bad)('rejects %s', (_name, value, code) => {
@@ -275,5 +283,34 @@ describe('stricter message checks', () => {
   it('encodeFrame refuses a payload over the limit with FrameTooLargeError', () => {
     expect(() => encodeFrame(new Uint8Array(11), 10)).toThrow(expect.objectContaining({ name: 'FrameTooLargeError', frameBytes: 11 }));
     expect(encodeFrame(new Uint8Array(10), 10).length).toBe(14);
+  });
+});
+
+describe('Request.have (resume bitmap)', () => {
+  it('a Request with the largest bitmap still fits in a frame', () => {
+    const have = Buffer.alloc(MAX_HAVE_BYTES, 0xff).toString('base64');
+    const bytes = encodeMessage({ type: 'request', have });
+    expect(bytes.length).toBeLessThan(MAX_FRAME_BYTES);
+    expect(decodeMessage(bytes)).toEqual({ ok: true, message: { type: 'request', have } });
+  });
+
+  it('BitSet round-trips through base64, bit i of byte i >> 3 least significant first', () => {
+    const s = new BitSet(11);
+    for (const i of [0, 2, 5, 7, 8, 10]) s.add(i);
+    expect([...s.toBytes()]).toEqual([0b1010_0101, 0b0000_0101]);
+    expect(s.count()).toBe(6);
+    const back = BitSet.fromBase64(11, s.toBase64())!;
+    expect([...Array(11).keys()].filter((i) => back.has(i))).toEqual([0, 2, 5, 7, 8, 10]);
+  });
+
+  it('BitSet.fromBase64 takes only the exact bitmap for the segment count', () => {
+    const two = Buffer.from([0xff, 0x07]).toString('base64');
+    expect(BitSet.fromBase64(11, two)?.count()).toBe(11);
+    expect(BitSet.fromBase64(10, two)).toBeUndefined(); // bit 10 names no segment
+    expect(BitSet.fromBase64(17, two)).toBeUndefined(); // one byte short
+    expect(BitSet.fromBase64(8, two)).toBeUndefined(); // one byte long
+    expect(BitSet.fromBase64(11, '/wc=')?.count()).toBe(11);
+    expect(BitSet.fromBase64(11, '/wd=')).toBeUndefined(); // not canonical (non-zero padding bits)
+    expect(BitSet.fromBase64(0, '')?.count()).toBe(0);
   });
 });

@@ -431,6 +431,19 @@ describe('pair: digests that follow (the sender hashes while it streams)', () =>
   });
 });
 
+describe('pair: resume', () => {
+  it('a Request whose have does not fit the manifest (a middlebox): the sender refuses it with bad-message', () => {
+    const p = new SessionPair({ fileSize: 24 * 16_384, held: [0, 2, 4] });
+    p.toSender.rewrite = (m) => (m.type === 'request' ? { type: 'request', have: Buffer.alloc(4).toString('base64') } : undefined);
+    p.connect().run();
+    expect(p.rx.state).toBe('failed');
+    expect(p.rx.error?.name).toBe('ReceiveError');
+    expect(p.rx.error?.message).toMatch(/Request.have must be the bitmap of exactly 24 segments .*\(bad-message\)/);
+    expect(p.tx?.state).toBe('failed');
+    expect(p.disk.files.size).toBe(0);
+  });
+});
+
 describe('pair: heartbeats', () => {
   it('keep an idle but healthy pair alive far past the idle timeout', () => {
     const p = streaming();

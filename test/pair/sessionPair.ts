@@ -12,7 +12,8 @@
  * the receiver) or a stub that sends nothing.
  *
  * What the adapters do is done here, in memory: the receiver's actions (decode inline with the
- * real codec, writes into a fake file with an injectable ENOSPC, the commit, the replay check)
+ * real codec, writes into a fake file with an injectable ENOSPC, the commit, the replay check,
+ * a staging that already holds some segments (resume) and its read-back verify)
  * and the sender's (key lookups from an enrolment map, stream start/stop, the Admission tally).
  *
  * Every transition either machine takes in any pair is recorded in PAIR_COVERAGE, so the pair
@@ -40,6 +41,7 @@ import { SharedStream } from '../../sender/sharedStream.js';
 import { StartPolicy } from '../../sender/startPolicy.js';
 import type { StreamCore } from '../../sender/streamCore.js';
 import { UnicastStream } from '../../sender/unicastStream.js';
+import { BitSet } from '../../util/bitset.js';
 import { SeededRandom } from '../../util/random.js';
 
 // ---- coverage of both tables, over every pair built in this process ----
@@ -139,6 +141,10 @@ export interface PairOptions {
   alreadyServed?: number;
   /** Seeds the file's bytes and data-plane loss. @default 1 */
   seed?: number;
+  /** Resume: segments the receiver's staging already holds (their bytes are in the temporary file). */
+  held?: readonly number[];
+  /** The receiver's Hello does not offer digestsFollow (resume state on its disk). @default false */
+  resumeCandidate?: boolean;
 }
 
 export const SENDER_HOST = 'sender.test';
@@ -165,6 +171,10 @@ export class SessionPair {
   readonly disk = new FakeDisk();
   /** --trust: the replay state's verdict (undefined: not a replay). */
   replayProblem: string | undefined;
+  /** The read-back verify answers this digest instead of the temporary file's (a corrupted staging). */
+  readBackDigest: string | undefined;
+  /** Read-back verifies performed. */
+  readBacks = 0;
 
   readonly rxActions: ReceiveAction[] = [];
   readonly txActions: SessionAction[] = [];
@@ -192,6 +202,8 @@ export class SessionPair {
   private readonly txCodec = raptorqCodec();
   private readonly dataQueue: { at: number; bytes: Uint8Array }[] = [];
   private streamFailure: string | undefined;
+  /** What the one member of a shared stream holds (join-shared), until the stream starts. */
+  private sharedHeld: Uint8Array | undefined;
 
   constructor(o: PairOptions = {}) {
     this.options = o;
@@ -218,6 +230,7 @@ export class SessionPair {
     this.rx = new ReceiveSession(
       resolveReceiveConfig({ host: SENDER_HOST, port: SENDER_PORT, receiverId: 'rx-1', window: 4, connectTimeoutMs: 1500, decodeWorkers: 1, ...o.receive }),
       this.now,
+      { resumeCandidate: o.resumeCandidate ?? false },
     );
     recordReceiver(this.rx);
   }
@@ -442,6 +455,19 @@ export class SessionPair {
     to(bytes);
   }
 
+  /** The staging's held segments (PairOptions.held): their bytes written as an earlier run would have. */
+  private stageHeld(): BitSet | undefined {
+    const held = this.options.held;
+    if (held === undefined) return undefined;
+    const set = new BitSet(this.layout.segmentCount);
+    for (const i of held) {
+      const r = segmentRange(this.layout, i);
+      this.disk.temp!.bytes.set(this.data.subarray(r.offset, r.offset + r.length), r.offset);
+      set.add(i);
+    }
+    return set;
+  }
+
   private performReceiver(a: ReceiveAction): void {
     const rx = this.rx;
     const now = this.now;
@@ -454,7 +480,7 @@ export class SessionPair {
         return;
       case 'open-file':
         disk.temp = { path: `/out/.${a.fileName}.part`, bytes: new Uint8Array(a.fileSize), written: 0 };
-        return rx.handleFileOpened(now, `/out/${a.fileName}`);
+        return rx.handleFileOpened(now, `/out/${a.fileName}`, this.stageHeld());
       case 'listen-shared':
         return rx.handleSharedListening(now);
       case 'decode':
@@ -468,6 +494,11 @@ export class SessionPair {
         t.written += a.data.length;
         disk.writes++;
         return rx.handleWriteDone(now, a.segmentIndex);
+      }
+      case 'verify-object': {
+        this.readBacks++;
+        const t = disk.temp!;
+        return rx.handleObjectVerified(now, this.readBackDigest ?? createHash('sha256').update(t.bytes.subarray(0, a.size)).digest('hex'));
       }
       case 'commit': {
         const t = disk.temp!;
@@ -510,6 +541,7 @@ export class SessionPair {
           window: a.window,
           now,
         });
+        this.stream.addMember(now, CONN_ID, a.window, a.held && BitSet.fromBytes(this.layout.segmentCount, a.held));
         return;
       case 'progress':
         this.stream?.handleProgress(now, CONN_ID, a.progress);
@@ -521,6 +553,7 @@ export class SessionPair {
       case 'join-shared':
         this.streamState = 'running';
         this.startPolicy!.join(now, CONN_ID, a.window);
+        this.sharedHeld = a.held;
         return;
       case 'leave-shared':
         // As server.ts: the member leaves, and its session hears at once (the one member here: the stream stops).
@@ -563,7 +596,8 @@ export class SessionPair {
           recovery: this.sendConfig.recovery,
           now: this.now,
         });
-        for (const [id, window] of start.members) this.stream.addMember(this.now, id, window);
+        const held = this.sharedHeld && BitSet.fromBytes(this.layout.segmentCount, this.sharedHeld);
+        for (const [id, window] of start.members) this.stream.addMember(this.now, id, window, held);
       }
     }
     const s = this.stream;

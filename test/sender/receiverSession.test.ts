@@ -343,3 +343,49 @@ describe('receiver session: shared stream', () => {
     expect(p.summary).toMatchObject({ outcome: 'completed', datagramsSent: 77 });
   });
 });
+
+describe('receiver session: resume (Request.have)', () => {
+  const have = (bytes: number[]) => Buffer.from(bytes).toString('base64');
+
+  it('passes the held segments to the unicast stream and to the shared join', () => {
+    const p = new Pair().hello();
+    p.rx.request(have([0b101]));
+    p.flush();
+    expect(p.s.state).toBe('streaming');
+    const start = p.actions.find((a) => a.type === 'start-stream') as Extract<SessionAction, { type: 'start-stream' }>;
+    expect([...start.held!]).toEqual([0b101]);
+    expect(p.actions.find((a) => a.type === 'log' && /holds 2 of 3 segments/.test(a.message))).toBeDefined();
+    const q = new Pair({ multicast: { group: '239.1.1.1', port: 7071 } }, { shared: { sessionId: 5, dataKey: new Uint8Array(32) } }).hello();
+    q.rx.request(have([0b010]));
+    q.flush();
+    expect(q.actions.find((a) => a.type === 'join-shared')).toMatchObject({ type: 'join-shared', held: new Uint8Array([0b010]) });
+    // Without have: nothing held.
+    const r = new Pair().hello();
+    r.rx.request();
+    r.flush();
+    expect(r.actions.find((a) => a.type === 'start-stream')).not.toHaveProperty('held');
+  });
+
+  it.each([
+    ['too long', [0b001, 0]],
+    ['a bit past the last segment', [0b1001]],
+  ])('refuses a have that does not fit the manifest (%s) with bad-message, starting no stream', (_name, bytes) => {
+    const p = new Pair().hello();
+    p.rx.request(have(bytes));
+    p.flush();
+    expect(p.s.state).toBe('failed');
+    expect(p.types()).toEqual(['ended']);
+    expect(p.rxEvents.find((e) => e.type === 'error')).toMatchObject({
+      error: { code: 'bad-message', message: expect.stringMatching(/Request.have must be the bitmap of exactly 3 segments/) },
+    });
+  });
+
+  it('refuses a have after a Manifest whose digests follow', () => {
+    const p = new Pair({}, { file: { fileName: 'f.bin', layout, digests: digestsOf(false) } }).hello({ digestsFollow: true });
+    expect(p.s.state).toBe('manifest-sent');
+    p.rx.request(have([0b001]));
+    p.flush();
+    expect(p.s.state).toBe('failed');
+    expect(p.summary!.reason).toMatch(/Request.have after a Manifest whose digests follow/);
+  });
+});
