@@ -27,7 +27,7 @@ export type ControlEvent =
   | { readonly type: 'manifest'; readonly manifest: Manifest }
   | { readonly type: 'digests'; readonly digests: Digests }
   /** `have`: Request.have as sent (base64; the sender session checks it against the manifest). */
-  | { readonly type: 'request'; readonly have?: string }
+  | { readonly type: 'request'; readonly have?: string; readonly want?: string }
   | { readonly type: 'progress'; readonly progress: Progress }
   | { readonly type: 'stop'; readonly stop: Stop }
   | { readonly type: 'error'; readonly error: ErrorMessage }

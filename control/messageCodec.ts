@@ -24,6 +24,7 @@ import {
   MAX_DIGESTS_PER_FRAME,
   MAX_MISSING_LISTED,
   MAX_MISSING_PER_PROGRESS,
+  MAX_TREE_ENTRIES,
   PROTOCOL_VERSION,
   RECEIVER_ID_PATTERN,
   type ControlMessage,
@@ -300,13 +301,21 @@ function progress(o: Obj): Progress {
  * count) and its spare bits are the sender session's to check: only it knows the manifest.
  */
 function request(o: Obj): Request {
-  const have = own(o, 'have');
-  if (have === undefined) return { type: 'request' };
-  const maxChars = Math.ceil(MAX_HAVE_BYTES / 3) * 4;
-  if (typeof have !== 'string' || have.length === 0 || have.length > maxChars || have.length % 4 !== 0 || !BASE64.test(have)) {
-    throw new RemoteProtocolError('bad-message', `have must be base64 of 1..${MAX_HAVE_BYTES} bytes`);
+  const have = bitmap(o, 'have', MAX_HAVE_BYTES);
+  const want = bitmap(o, 'want', Math.ceil(MAX_TREE_ENTRIES / 8));
+  if (have !== undefined && want !== undefined) throw new RemoteProtocolError('bad-message', 'a Request carries have or want, not both');
+  return { type: 'request', ...(have === undefined ? {} : { have }), ...(want === undefined ? {} : { want }) };
+}
+
+/** An optional bitmap field: canonical base64 of 1..maxBytes bytes (its exact length is the session's to check). */
+function bitmap(o: Obj, k: string, maxBytes: number): string | undefined {
+  const v = own(o, k);
+  if (v === undefined) return undefined;
+  const maxChars = Math.ceil(maxBytes / 3) * 4;
+  if (typeof v !== 'string' || v.length === 0 || v.length > maxChars || v.length % 4 !== 0 || !BASE64.test(v)) {
+    throw new RemoteProtocolError('bad-message', `${k} must be base64 of 1..${maxBytes} bytes`);
   }
-  return { type: 'request', have };
+  return v;
 }
 
 function message(o: Obj): ControlMessage {

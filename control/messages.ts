@@ -170,6 +170,15 @@ export interface Request {
    * start. Absent: none. Only after a Manifest that carried its digests.
    */
   readonly have?: string;
+  /**
+   * --sync over a unicast session: the tree's files this receiver lacks, as a bitmap over
+   * Manifest.entries (same encoding as `have`, exactly ceil(entries.length / 8) bytes; only file
+   * entries set). The sender packs only those files, in entry order, into this receiver's
+   * object, laid out with the manifest's segment and symbol sizes, and sends its digests in
+   * Digests frames as they are computed (as after a Manifest whose digests follow). Only after a
+   * Manifest with entries, its digests and no data plane; never with `have`.
+   */
+  readonly want?: string;
 }
 
 /**

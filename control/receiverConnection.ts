@@ -51,11 +51,16 @@ export class ReceiverConnection extends ControlConnection {
     this._state = 'response-sent';
   }
 
-  /** `have`: Request.have (resume), base64 of the held segments' bitmap; omitted when undefined. */
-  request(have?: string): void {
+  /**
+   * `have`: Request.have (resume), base64 of the held segments' bitmap; `want`: Request.want
+   * (--sync, unicast), base64 of the wanted entries' bitmap, after which the object's digests
+   * come in Digests frames. Each omitted when undefined.
+   */
+  request(have?: string, want?: string): void {
     if (this.closed) return;
     if (this._state !== 'manifest-received') throw new LocalProtocolError(`request in state ${this._state}`);
-    this.send(have === undefined ? { type: 'request' } : { type: 'request', have });
+    this.send({ type: 'request', ...(have === undefined ? {} : { have }), ...(want === undefined ? {} : { want }) });
+    if (want !== undefined) this.digestsFollow = true;
     this._state = 'requested';
   }
 

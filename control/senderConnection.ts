@@ -93,7 +93,9 @@ export class SenderConnection extends ControlConnection {
         if (m.type === 'request') {
           this._state = 'streaming';
           this.handshakeDeadline = undefined;
-          return this.emit(m.have === undefined ? { type: 'request' } : { type: 'request', have: m.have });
+          // The object of a Request with want is this receiver's own: its digests follow.
+          if (m.want !== undefined) this.digestsFollow = true;
+          return this.emit({ type: 'request', ...(m.have === undefined ? {} : { have: m.have }), ...(m.want === undefined ? {} : { want: m.want }) });
         }
         if (m.type === 'stop') return this.peerStop(m);
         return this.unexpected(m, this._state);

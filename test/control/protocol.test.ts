@@ -113,6 +113,25 @@ describe('control protocol state machines', () => {
     expect(p.s.state).toBe('streaming');
   });
 
+  it('after a Request with want, the sender may send Digests and the receiver takes them', () => {
+    const p = new Pair();
+    p.r.start(0, hello);
+    p.pump();
+    p.s.acceptHello(manifest);
+    p.pump();
+    // The manifest carried its digests: without want, Digests would be a protocol error.
+    expect(() => p.s.sendDigests({ type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(32).toString('base64') })).toThrow(/sendDigests/);
+    const want = Buffer.from([0b0000_0110]).toString('base64');
+    p.r.request(undefined, want);
+    p.pump();
+    expect(p.sEvents.at(-1)).toEqual({ type: 'request', want });
+    const digests = { type: 'digests' as const, firstSegment: 0, segmentSha256: Buffer.alloc(32).toString('base64'), fileSha256: 'ab'.repeat(32) };
+    p.s.sendDigests(digests);
+    p.pump();
+    expect(p.rEvents.at(-1)).toEqual({ type: 'digests', digests });
+    expect(closed(p.rEvents)).toBeUndefined();
+  });
+
   it('sends heartbeats at the manifest interval and stays up while both talk', () => {
     const p = new Pair();
     p.handshake();

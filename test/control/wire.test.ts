@@ -14,6 +14,7 @@ const samples: ControlMessage[] = [
   manifest,
   { type: 'request' },
   { type: 'request', have: Buffer.from([0b1010_0101, 0x01]).toString('base64') },
+  { type: 'request', want: Buffer.from([0b0000_0110]).toString('base64') },
   { type: 'hello', version: 1, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
   { ...deferredManifest(), digestsFollow: true },
   { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(64, 1).toString('base64') },
@@ -161,6 +162,9 @@ describe('message codec', () => {
     ['request have not base64', { type: 'request', have: 'ab!d' }, 'bad-message'],
     ['request have unpadded', { type: 'request', have: 'AQ' }, 'bad-message'],
     ['request have over MAX_HAVE_BYTES', { type: 'request', have: Buffer.alloc(MAX_HAVE_BYTES + 3).toString('base64') }, 'bad-message'],
+    ['request want not base64', { type: 'request', want: 'ab!d' }, 'bad-message'],
+    ['request want over the entries bound', { type: 'request', want: Buffer.alloc(25_003).toString('base64') }, 'bad-message'],
+    ['request with have and want', { type: 'request', have: 'AQ==', want: 'AQ==' }, 'bad-message'],
     ['digests file hash not hex', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'x'.repeat(64) }, 'bad-message'],
   ];
   it.each(bad)('rejects %s', (_name, value, code) => {
