@@ -4,21 +4,21 @@
  * the UDP port, connects the control stream (TCP or TLS, retrying while no sender is up yet),
  * feeds socket bytes, datagrams, timer expiries and the results of its work into the session,
  * and carries out the session's actions (decode in the worker pool, write and commit through
- * the FileAssembler, read and write the trust state, join the shared stream). Any failure ends
+ * the object's staging (openStaging.ts), read and write the trust state, join the shared stream). Any failure ends
  * with the session's typed error, whose message is the one line the CLI prints, and no file
  * under the final name.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
-import type { DataPlane } from '../control/messages.js';
+import type { DataPlane, Manifest } from '../control/messages.js';
 import { logTagImplementation, TagKind } from '../encoder/integrity.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { connectToSender } from './connectSender.js';
 import { readDatagrams, type DatagramReader } from './datagramReader.js';
 import { DecodePool } from './decodePool.js';
 import { ReceiveError } from './errors.js';
-import { FileAssembler } from './fileAssembler.js';
-import { resolveOutputPath } from './outputPath.js';
+import type { ObjectStaging } from './objectStaging.js';
+import { openStaging } from './openStaging.js';
 import { resolveReceiveConfig, type ReceiveConfig, type ReceiveOptions } from './receiveConfig.js';
 import { ReceiveSession } from './receiveSession.js';
 import type { ReceiveAction, ReceiveSummary } from './receiveStates.js';
@@ -46,7 +46,7 @@ class ReceiveRun {
   private readonly readers: DatagramReader[] = [];
   private socket?: Socket;
   private pool?: DecodePool;
-  private assembler?: FileAssembler;
+  private staging?: ObjectStaging;
   private trustState?: TrustState;
   private timer?: NodeJS.Timeout;
   private driveScheduled = false;
@@ -180,7 +180,7 @@ class ReceiveRun {
         this.pool = new DecodePool({ size: this.o.decodeWorkers, wasmModule: compileRaptorQModule(), fastPathCodec: a.codec, codecName: a.codecName });
         return;
       case 'open-file':
-        return void this.openFile(a.fileName, a.fileSize, a.segments).catch(failed);
+        return void this.openFile(a.manifest, a.segments).catch(failed);
       case 'listen-shared':
         this.listenShared(a.plane).then(() => this.input((s) => s.handleSharedListening(now())), failed);
         return;
@@ -196,8 +196,9 @@ class ReceiveRun {
         }, failed);
         return;
       case 'write':
-        this.assembler!.write(a.offset, a.data).then(
+        this.staging!.write(a.offset, a.data).then(
           () => {
+            this.staging?.noteWritten(a.segmentIndex);
             this.input((s) => s.handleWriteDone(now(), a.segmentIndex));
             const core = this.session.core;
             if (core && this.session.state !== 'failed') this.o.onProgress?.(core.stats.bytesWritten, this.session.manifest!.fileSize);
@@ -206,7 +207,7 @@ class ReceiveRun {
         );
         return;
       case 'commit':
-        return void this.commit(a.finalPath, a.trust?.record).then(() => this.input((s) => s.handleCommitted(now())), failed);
+        return void this.commit(a.trust?.record).then(() => this.input((s) => s.handleCommitted(now())), failed);
       case 'done': {
         const summary: ReceiveSummary = { ...a.summary, codecDecodes: a.summary.decodeJobs - (this.pool?.fastPathJobs ?? 0) };
         log.info(
@@ -222,25 +223,33 @@ class ReceiveRun {
     }
   }
 
-  private async openFile(fileName: string, fileSize: number, segments: number): Promise<void> {
-    const paths = resolveOutputPath(this.o.out, fileName);
-    const assembler = await FileAssembler.open(paths.tempPath, fileSize);
+  private async openFile(manifest: Manifest, segments: number): Promise<void> {
+    const { fileName, fileSize } = manifest;
+    const staging = await openStaging({
+      out: this.o.out,
+      manifest,
+      layout: this.session.core!.layout,
+      // Accepted by the core already (length and encoding checked); absent while digests follow.
+      segmentSha256: manifest.segmentSha256 === undefined ? undefined : new Uint8Array(Buffer.from(manifest.segmentSha256, 'base64')),
+      policy: { noClobber: this.o.noClobber, backupDir: this.o.backupDir, atomicTree: this.o.atomicTree },
+    });
     if (this.closed || this.session.state === 'failed') {
-      // Failed while the file was being created: cleanup may already have run.
-      await assembler.abort().catch(() => undefined);
+      // Failed while the staging was being opened: cleanup may already have run.
+      await staging.abort(false);
       return;
     }
-    this.assembler = assembler;
-    this.o.logger.info({ file: fileName, bytes: fileSize, segments, to: paths.finalPath }, `receiving ${fileName} (${fileSize} bytes) into ${paths.finalPath}`);
-    this.input((s) => s.handleFileOpened(now(), paths.finalPath));
+    this.staging = staging;
+    const what = manifest.entries === undefined ? fileName : `${fileName} (${manifest.entries.length} entries)`;
+    this.o.logger.info({ file: fileName, bytes: fileSize, segments, to: staging.finalPath }, `receiving ${what} (${fileSize} bytes) into ${staging.finalPath}`);
+    this.input((s) => s.handleFileOpened(now(), staging.finalPath));
   }
 
-  private async commit(finalPath: string, record: { publisherId: string; fileName: string; publishedAt: number } | undefined): Promise<void> {
+  private async commit(record: { publisherId: string; fileName: string; publishedAt: number } | undefined): Promise<void> {
     // Recorded before the rename: a crash between leaves a state that still accepts this very
     // version (equal times are not replays), never a file stored without its record.
     if (record) await this.trustState!.record(record.publisherId, record.fileName, record.publishedAt);
-    await this.assembler!.commit(finalPath);
-    this.assembler = undefined;
+    await this.staging!.commit();
+    this.staging = undefined;
   }
 
   /** Resolves once everything written so far has left the process (or the socket is gone). */
@@ -294,7 +303,8 @@ class ReceiveRun {
     this.udp = undefined;
     this.sharedUdp?.close();
     this.sharedUdp = undefined;
-    if (this.assembler) await this.assembler.abort().catch(() => undefined);
+    // Every failure discards the staging for now; keeping it for a resume is the resume part's decision.
+    if (this.staging) await this.staging.abort(false);
     this.socket?.destroy();
     await this.pool?.close();
   }
