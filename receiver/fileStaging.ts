@@ -52,9 +52,9 @@ export class FileStaging implements ObjectStaging {
 
     const { layout } = object;
     const claimed = object.resumable ? await StagingState.load(statePath, object.id, layout.segmentCount) : undefined;
-    const files = new ObjectFiles([{ path: partPath, offset: 0, size: layout.fileSize }], layout.fileSize);
-    // A fresh file gets the mode the stored file will have (umask applies), as it is renamed, not copied.
-    const intact = await files.createAll(claimed !== undefined, 0o644);
+    // The file gets the mode the stored file will have (umask applies): it is renamed, not copied.
+    const files = new ObjectFiles([{ path: partPath, offset: 0, size: layout.fileSize }], layout.fileSize, 0o644);
+    const intact = await files.createAll(claimed !== undefined);
     const held =
       claimed !== undefined && intact.has(partPath)
         ? await verifyHeld(

@@ -102,7 +102,7 @@ export class TreeStaging implements ObjectStaging {
       tree.files.map((f) => ({ path: join(places.stagingDir, f.path), offset: f.offset, size: f.size })),
       layout.fileSize,
     );
-    await files.createAll(claimed !== undefined);
+    await files.createAll(claimed !== undefined, { lazySmall: true });
     const held =
       claimed !== undefined
         ? await verifyHeld(
