@@ -6,6 +6,7 @@ export {
   DiskError,
   HashMismatchError,
   ManifestRejectedError,
+  OutputConflictError,
   ReceiveOptionsError,
   SenderAuthenticationError,
   TransferAbortedError,

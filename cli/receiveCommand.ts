@@ -67,6 +67,12 @@ export function registerReceive(program: Command, ctx: RunContext): void {
         '--on-complete <cmd>',
         'run this shell command once the file is verified and in place, with the path as $1 and in FOUNTCAST_FILE (and FOUNTCAST_SHA256); its failure makes receive exit 1. Chosen here only: nothing the sender sends is ever run',
       )
+      .option('--no-clobber', 'refuse to replace a file (or link) that already exists; checked before any data is streamed')
+      .option('--backup <dir>', 'move each old copy into this directory (same filesystem, keeping its path relative to --out) just before the new one goes in')
+      .option(
+        '--atomic-tree',
+        'a tree is staged beside --out and replaces it as a whole, so nothing ever sees half an update (--out then holds exactly the tree)',
+      )
       .option('--trust-state <file>', 'where --trust remembers accepted versions (default $XDG_STATE_HOME/fountcast/trust-state.json or ~/.local/state/...)'),
   ).action(async (endpoint: string, o) => {
     const log = ctx.logger(o);
@@ -87,6 +93,10 @@ export function registerReceive(program: Command, ctx: RunContext): void {
         simulateLoss: o.simulateLoss,
         seed: o.seed,
         interfaceAddress: o.interface,
+        // commander's --no-clobber sets `clobber` (true by default).
+        noClobber: o.clobber === false,
+        backupDir: o.backup,
+        atomicTree: o.atomicTree === true,
         key: o.key ? await (await keyFiles()).loadReceiverKeyFile(o.key) : undefined,
         tls: await tlsFiles(o, ['tlsCa', 'tlsCert', 'tlsKey']).then((t) => t && { ...t, servername: o.tlsServername }),
         trust: o.trust

@@ -89,3 +89,19 @@ export class ReceiveError extends Error {
 export class ReceiveOptionsError extends Error {
   override readonly name = 'ReceiveOptionsError';
 }
+
+/**
+ * A target cannot be replaced, found before any data is streamed: a directory where a file goes
+ * (or the reverse), a special file in the way, an unwritable or immutable place, an existing
+ * target under --no-clobber, an unusable --backup directory. `path` names it.
+ */
+export class OutputConflictError extends Error {
+  override readonly name = 'OutputConflictError';
+  constructor(
+    message: string,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,10 +1,10 @@
 /**
  * Where the received file goes. The manifest's file name comes from the peer, so it is confined:
  * a bare base name, nothing that climbs out of the output directory or names a device. The file
- * is assembled under a hidden temp name in the same directory (same filesystem, so the final
- * rename is atomic) and only a regular file may be replaced by it.
+ * is staged under a hidden name in the same directory (same filesystem, so the final rename is
+ * atomic), derived from the content identity so a restarted receiver finds it again, and only a
+ * regular file may be replaced by it.
  */
-import { randomBytes } from 'node:crypto';
 import { lstatSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep, win32 } from 'node:path';
 import { UnsafeOutputPathError } from './errors.js';
@@ -12,13 +12,24 @@ import { UnsafeOutputPathError } from './errors.js';
 export interface OutputPaths {
   /** Where the file ends up after the atomic rename. */
   readonly finalPath: string;
-  /** Where it is assembled: `.<name>.<random hex>.fountcast-part` next to finalPath. */
-  readonly tempPath: string;
+}
+
+/** Where one file is staged, next to its final path. */
+export interface StagingPaths {
+  /** `.<name>.<id>.fountcast-part`: the file's bytes. */
+  readonly partPath: string;
+  /** `.<name>.<id>.fountcast-state`: the resume state (stagingState.ts). */
+  readonly statePath: string;
+  /** `.<name>.` (the name shortened as in both): every staging name of this file starts so. */
+  readonly prefix: string;
 }
 
 /** NAME_MAX of common filesystems (bytes of one path component). */
 const MAX_NAME_BYTES = 255;
-const TEMP_SUFFIX = '.fountcast-part';
+const PART_SUFFIX = '.fountcast-part';
+const STATE_SUFFIX = '.fountcast-state';
+/** What follows the prefix in a staging name: the id (16 hex in older versions' random names, 32 now), the suffix. */
+const STAGING_TAIL = /^([0-9a-f]{16}|[0-9a-f]{32})\.fountcast-(part|state)(\.tmp)?$/;
 
 /**
  * Throws UnsafeOutputPathError unless `name` is a plain file name: non-empty, not "." or "..",
@@ -69,17 +80,25 @@ export function resolveOutputPath(out: string, manifestName: string): OutputPath
     const kind = existing.isSymbolicLink() ? 'a symbolic link' : existing.isDirectory() ? 'a directory' : 'not a regular file';
     throw new UnsafeOutputPathError(`refusing to replace ${finalPath}: it is ${kind}`);
   }
-  return { finalPath, tempPath: join(dirname(finalPath), tempFileName(basename(finalPath))) };
+  return { finalPath };
 }
 
-/** `.<name>.<16 hex>.fountcast-part`, the name shortened (by code points) to fit NAME_MAX. */
-function tempFileName(name: string): string {
-  // A file name, not a secret: unpredictable so two receivers into one directory never collide.
-  const tag = randomBytes(8).toString('hex');
-  const overhead = Buffer.byteLength(`.${'.'}${tag}${TEMP_SUFFIX}`, 'utf8');
-  let stem = name;
+/**
+ * The staging names of `finalPath` for content `id` (32 hex), the name shortened (by code points)
+ * so the longer of them fits NAME_MAX.
+ */
+export function stagingPaths(finalPath: string, id: string): StagingPaths {
+  const overhead = Buffer.byteLength(`..${id}${STATE_SUFFIX}`, 'utf8');
+  let stem = basename(finalPath);
   while (Buffer.byteLength(stem, 'utf8') + overhead > MAX_NAME_BYTES) stem = Array.from(stem).slice(0, -1).join('');
-  return `.${stem}.${tag}${TEMP_SUFFIX}`;
+  const dir = dirname(finalPath);
+  return { partPath: join(dir, `.${stem}.${id}${PART_SUFFIX}`), statePath: join(dir, `.${stem}.${id}${STATE_SUFFIX}`), prefix: `.${stem}.` };
+}
+
+/** The id of a directory entry `entryName` that is a staging name under `prefix` (ours or an older version's), else undefined. */
+export function stagingIdOf(entryName: string, prefix: string): string | undefined {
+  if (!entryName.startsWith(prefix)) return undefined;
+  return STAGING_TAIL.exec(entryName.slice(prefix.length))?.[1];
 }
 
 function statOrUndefined(path: string, stat: (p: string) => Stats): Stats | undefined {

@@ -4,32 +4,30 @@
  * the UDP port, connects the control stream (TCP or TLS, retrying while no sender is up yet),
  * feeds socket bytes, datagrams, timer expiries and the results of its work into the session,
  * and carries out the session's actions (decode in the worker pool, write and commit through
- * the FileAssembler, read and write the trust state, join the shared stream). Any failure ends
+ * the object's staging (openStaging.ts), read and write the trust state, join the shared stream). Any failure ends
  * with the session's typed error, whose message is the one line the CLI prints, and no file
  * under the final name. Reconnecting after a loss mid-transfer is reconnect.ts's loop, around
  * whole runs.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
-import { open } from 'node:fs/promises';
-import type { DataPlane } from '../control/messages.js';
+import type { DataPlane, Manifest } from '../control/messages.js';
 import { logTagImplementation, TagKind } from '../encoder/integrity.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { connectToSender } from './connectSender.js';
 import { readDatagrams, type DatagramReader } from './datagramReader.js';
 import { DecodePool } from './decodePool.js';
 import { ReceiveError } from './errors.js';
-import { FileAssembler } from './fileAssembler.js';
 import { keepsStaging } from './interruption.js';
 import { readBackSha256 } from './objectDigest.js';
+import type { ObjectStaging } from './objectStaging.js';
+import { openStaging } from './openStaging.js';
 import { receiveWithReconnect } from './reconnect.js';
 import { resumeStateExists } from './resumeCandidate.js';
-import { resolveOutputPath } from './outputPath.js';
 import { resolveReceiveConfig, type ReceiveConfig, type ReceiveOptions } from './receiveConfig.js';
 import { ReceiveSession } from './receiveSession.js';
 import type { ReceiveAction, ReceiveSummary } from './receiveStates.js';
 import { TrustState } from './trustState.js';
-import type { BitSet } from '../util/bitset.js';
 
 export { ReceiveError };
 export type { ReceiveOptions, ReceiveSummary };
@@ -56,7 +54,7 @@ class ReceiveRun {
   private readonly readers: DatagramReader[] = [];
   private socket?: Socket;
   private pool?: DecodePool;
-  private assembler?: FileAssembler;
+  private staging?: ObjectStaging;
   private trustState?: TrustState;
   private timer?: NodeJS.Timeout;
   private driveScheduled = false;
@@ -196,7 +194,7 @@ class ReceiveRun {
         this.pool = new DecodePool({ size: this.o.decodeWorkers, wasmModule: compileRaptorQModule(), fastPathCodec: a.codec, codecName: a.codecName });
         return;
       case 'open-file':
-        return void this.openFile(a.fileName, a.fileSize, a.segments).catch(failed);
+        return void this.openFile(a.manifest, a.segments).catch(failed);
       case 'listen-shared':
         this.listenShared(a.plane).then(() => this.input((s) => s.handleSharedListening(now())), failed);
         return;
@@ -212,8 +210,9 @@ class ReceiveRun {
         }, failed);
         return;
       case 'write':
-        this.assembler!.write(a.offset, a.data).then(
+        this.staging!.write(a.offset, a.data).then(
           () => {
+            this.staging?.noteWritten(a.segmentIndex);
             this.input((s) => s.handleWriteDone(now(), a.segmentIndex));
             const core = this.session.core;
             if (core && this.session.state !== 'failed') this.o.onProgress?.(core.stats.bytesWritten, this.session.manifest!.fileSize);
@@ -222,13 +221,13 @@ class ReceiveRun {
         );
         return;
       case 'verify-object':
-        readBackSha256((offset, length) => this.readStaged(offset, length), a.size).then(
+        readBackSha256((offset, length) => this.staging!.read(offset, length), a.size).then(
           (sha) => this.input((s) => s.handleObjectVerified(now(), sha)),
           failed,
         );
         return;
       case 'commit':
-        return void this.commit(a.finalPath, a.trust?.record).then(() => this.input((s) => s.handleCommitted(now())), failed);
+        return void this.commit(a.trust?.record).then(() => this.input((s) => s.handleCommitted(now())), failed);
       case 'done': {
         const summary: ReceiveSummary = { ...a.summary, codecDecodes: a.summary.decodeJobs - (this.pool?.fastPathJobs ?? 0) };
         log.info(
@@ -244,49 +243,39 @@ class ReceiveRun {
     }
   }
 
-  private async openFile(fileName: string, fileSize: number, segments: number): Promise<void> {
-    const paths = resolveOutputPath(this.o.out, fileName);
-    const assembler = await FileAssembler.open(paths.tempPath, fileSize);
+  private async openFile(manifest: Manifest, segments: number): Promise<void> {
+    const { fileName, fileSize } = manifest;
+    const staging = await openStaging({
+      out: this.o.out,
+      manifest,
+      layout: this.session.core!.layout,
+      // Accepted by the core already (length and encoding checked); absent while digests follow.
+      segmentSha256: manifest.segmentSha256 === undefined ? undefined : new Uint8Array(Buffer.from(manifest.segmentSha256, 'base64')),
+      policy: { noClobber: this.o.noClobber, backupDir: this.o.backupDir, atomicTree: this.o.atomicTree },
+    });
     if (this.closed || this.session.state === 'failed') {
-      // Failed while the file was being created: cleanup may already have run.
-      await assembler.abort().catch(() => undefined);
+      // Failed while the staging was being opened: cleanup may already have run.
+      await staging.abort(false);
       return;
     }
-    this.assembler = assembler;
+    this.staging = staging;
     this.transferStarted = true;
-    // Resume: the segments the staging already holds, verified (ObjectStaging.held). A
-    // FileAssembler starts empty every time, so there are none.
-    const held: BitSet | undefined = undefined;
-    this.o.logger.info({ file: fileName, bytes: fileSize, segments, to: paths.finalPath }, `receiving ${fileName} (${fileSize} bytes) into ${paths.finalPath}`);
-    this.input((s) => s.handleFileOpened(now(), paths.finalPath, held));
+    const held = staging.held.count();
+    const what = manifest.entries === undefined ? fileName : `${fileName} (${manifest.entries.length} entries)`;
+    const resumed = held > 0 ? `, resuming with ${held} of ${segments} segments held` : '';
+    this.o.logger.info(
+      { file: fileName, bytes: fileSize, segments, held, to: staging.finalPath },
+      `receiving ${what} (${fileSize} bytes) into ${staging.finalPath}${resumed}`,
+    );
+    this.input((s) => s.handleFileOpened(now(), staging.finalPath, held > 0 ? staging.held : undefined));
   }
 
-  private async commit(finalPath: string, record: { publisherId: string; fileName: string; publishedAt: number } | undefined): Promise<void> {
+  private async commit(record: { publisherId: string; fileName: string; publishedAt: number } | undefined): Promise<void> {
     // Recorded before the rename: a crash between leaves a state that still accepts this very
     // version (equal times are not replays), never a file stored without its record.
     if (record) await this.trustState!.record(record.publisherId, record.fileName, record.publishedAt);
-    await this.assembler!.commit(finalPath);
-    this.assembler = undefined;
-  }
-
-  /**
-   * Object bytes back from the staging (the resumed run's read-back verify). A FileAssembler's
-   * temporary file is read directly; ObjectStaging.read takes its place.
-   */
-  private async readStaged(offset: number, length: number): Promise<Uint8Array> {
-    const file = await open(this.assembler!.tempPath, 'r');
-    try {
-      const out = new Uint8Array(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await file.read(out, got, length - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return out.subarray(0, got);
-    } finally {
-      await file.close();
-    }
+    await this.staging!.commit();
+    this.staging = undefined;
   }
 
   /** Resolves once everything written so far has left the process (or the socket is gone). */
@@ -333,8 +322,7 @@ class ReceiveRun {
 
   /**
    * `error`: why the run failed (undefined: it succeeded). An interrupted transfer keeps its
-   * staging for a resume (interruption.ts keepsStaging); ObjectStaging.abort(keep) honours
-   * that, a FileAssembler always removes its temporary file.
+   * staging for a resume (interruption.ts keepsStaging); anything else removes it.
    */
   async cleanup(error?: Error): Promise<void> {
     const keep = error !== undefined && keepsStaging(error);
@@ -346,9 +334,9 @@ class ReceiveRun {
     this.udp = undefined;
     this.sharedUdp?.close();
     this.sharedUdp = undefined;
-    if (this.assembler) {
-      if (keep) this.o.logger.debug({}, 'interrupted: the staging would be kept for a resume');
-      await this.assembler.abort().catch(() => undefined);
+    if (this.staging) {
+      if (keep) this.o.logger.info({}, `interrupted: the partial transfer is kept for a resume in ${this.staging.finalPath}'s staging`);
+      await this.staging.abort(keep);
     }
     this.socket?.destroy();
     await this.pool?.close();

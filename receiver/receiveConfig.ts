@@ -6,6 +6,7 @@
  * connectTimeoutMs, --wait-for-sender → waitForSenderMs, --decode-workers → decodeWorkers, ...).
  */
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { MAX_WINDOW } from '../control/constants.js';
@@ -83,6 +84,18 @@ export interface ReceiveOptions {
   onProgress?: (doneBytes: number, totalBytes: number) => void;
   /** Local address of the interface to join a multicast stream on. @default the system's choice */
   interfaceAddress?: string;
+  /** Refuse to replace an existing target (checked before any data is streamed). @default false */
+  noClobber?: boolean;
+  /**
+   * Move each old copy into this directory (keeping its path relative to --out) just before the
+   * new one is renamed in; it must exist on the same filesystem. @default none: old copies are replaced
+   */
+  backupDir?: string;
+  /**
+   * A tree is staged beside --out and replaces it as a whole (--out then holds exactly the
+   * tree). @default false: each file is renamed into --out on its own
+   */
+  atomicTree?: boolean;
 }
 
 /** ReceiveOptions with every default applied; frozen. Optional fields are the ones whose absence means "off". */
@@ -102,6 +115,9 @@ export interface ReceiveConfig {
   readonly tls: ReceiveOptions['tls'];
   readonly intakeLoss: IntakeLoss | undefined;
   readonly interfaceAddress: string | undefined;
+  readonly noClobber: boolean;
+  readonly backupDir: string | undefined;
+  readonly atomicTree: boolean;
   readonly signal: AbortSignal | undefined;
   readonly logger: Logger;
   readonly onManifest: ((manifest: Manifest) => void) | undefined;
@@ -120,6 +136,11 @@ function milliseconds(name: string, v: number, min: number): number {
   return v;
 }
 
+function flag(name: string, v: boolean | undefined): boolean {
+  if (v !== undefined && typeof v !== 'boolean') throw new ReceiveOptionsError(`${name} must be a boolean, not ${String(v)}`);
+  return v ?? false;
+}
+
 /** Throws ReceiveOptionsError for a value out of range; never touches the network. */
 export function resolveReceiveConfig(o: ReceiveOptions): ReceiveConfig {
   if (typeof o.host !== 'string' || o.host.length === 0) throw new ReceiveOptionsError('host must be a non-empty string');
@@ -130,6 +151,11 @@ export function resolveReceiveConfig(o: ReceiveOptions): ReceiveConfig {
     throw new ReceiveOptionsError(`simulateLoss must be in [0, 1), not ${simulateLoss}`);
   if (o.trust !== undefined && o.trust.publishers.length === 0) throw new ReceiveOptionsError('trust needs at least one publisher key');
   if (o.key !== undefined && (o.key.name.length === 0 || o.key.secret.length === 0)) throw new ReceiveOptionsError('key needs a name and a secret');
+  const noClobber = flag('noClobber', o.noClobber);
+  if (o.backupDir !== undefined && (typeof o.backupDir !== 'string' || o.backupDir.length === 0 || o.backupDir.includes('\0')))
+    throw new ReceiveOptionsError('backupDir must be a non-empty path');
+  if (noClobber && o.backupDir !== undefined)
+    throw new ReceiveOptionsError('noClobber and backupDir exclude each other: nothing is replaced, so nothing is backed up');
   return Object.freeze({
     host: o.host,
     port: integer('port', o.port, 1, 65535),
@@ -149,6 +175,9 @@ export function resolveReceiveConfig(o: ReceiveOptions): ReceiveConfig {
     tls: o.tls === undefined ? undefined : Object.freeze({ ...o.tls }),
     intakeLoss: o.intakeLoss,
     interfaceAddress: o.interfaceAddress,
+    noClobber,
+    backupDir: o.backupDir === undefined ? undefined : resolve(o.backupDir),
+    atomicTree: flag('atomicTree', o.atomicTree),
     signal: o.signal,
     logger: o.logger ?? pino({ level: 'silent' }),
     onManifest: o.onManifest,

@@ -303,7 +303,8 @@ export class ReceiveSession extends ReceiveMachine {
       return this.refuse(err as Error);
     }
     this._core = core;
-    this.actions.push({ type: 'open-file', fileName: this._manifest!.fileName, fileSize: this._manifest!.fileSize, segments: core.layout.segmentCount });
+    const m = this._manifest!;
+    this.actions.push({ type: 'open-file', fileName: m.fileName, fileSize: m.fileSize, segments: core.layout.segmentCount, manifest: m });
   }
 
   /**

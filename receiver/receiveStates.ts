@@ -162,8 +162,8 @@ export type ReceiveAction =
   | { readonly type: 'check-replay'; readonly statePath: string; readonly record: TrustRecord }
   /** Set up the decode workers for this codec (keyed: the tag kind, for logging its implementation). */
   | { readonly type: 'start-decoders'; readonly codecName: CodecName; readonly codec: Codec; readonly tagKind: number }
-  /** Resolve the output path for this name, create the temporary file; answer handleFileOpened. */
-  | { readonly type: 'open-file'; readonly fileName: string; readonly fileSize: number; readonly segments: number }
+  /** Check the targets and open the staging (openStaging.ts) for this accepted manifest; answer handleFileOpened. */
+  | { readonly type: 'open-file'; readonly fileName: string; readonly fileSize: number; readonly segments: number; readonly manifest: Manifest }
   /** Bind the shared stream's port (join the group); answer handleSharedListening. */
   | { readonly type: 'listen-shared'; readonly plane: DataPlane }
   | { readonly type: 'decode'; readonly job: DecodeJob; readonly fileHash: Hash | undefined }

@@ -1,7 +1,7 @@
 /**
  * The receiver of one transfer as a sans-IO state machine: datagrams in, decode jobs, writes and
  * Progress reports out. No sockets, no clock, no timers, no workers: the adapter feeds `now`,
- * runs decode jobs (decodePool), performs writes (fileAssembler) and sends Progress.
+ * runs decode jobs (decodePool), performs writes (the staging, openStaging.ts) and sends Progress.
  *
  *   handleDatagram ──> intake (validate, count) ──> window checks ──> SegmentCollector
  *   pollDecodeJob  <── ready collector             handleDecodeOutcome ──> write queue

@@ -41,6 +41,7 @@ describe('public error classes', () => {
         'LayoutError',
         'LocalProtocolError',
         'ManifestRejectedError',
+        'OutputConflictError',
         'ReceiveError',
         'ReceiveOptionsError',
         'RemoteProtocolError',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnsafeOutputPathError } from '../../receiver/errors.js';
-import { checkFileName, resolveOutputPath } from '../../receiver/outputPath.js';
+import { checkFileName, resolveOutputPath, stagingIdOf, stagingPaths } from '../../receiver/outputPath.js';
 
 let dir: string;
 beforeAll(() => {
@@ -13,7 +13,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const TEMP_NAME = /^\.(.+)\.([0-9a-f]{16})\.fountcast-part$/;
+const ID = '0123456789abcdef0123456789abcdef';
+const PART_NAME = /^\.(.+)\.([0-9a-f]{32})\.fountcast-part$/;
 
 describe('checkFileName', () => {
   const hostile = ['', '.', '..', '../etc/passwd', 'a/b', 'a\\b', '..\\x', '/etc/passwd', 'x\0y', 'C:evil', 'c:\\x', 'a'.repeat(256), 'é'.repeat(128)];
@@ -41,18 +42,27 @@ describe('checkFileName', () => {
 });
 
 describe('resolveOutputPath', () => {
-  it('an existing directory gets <out>/<name>, temp file next to it', () => {
-    const { finalPath, tempPath } = resolveOutputPath(dir, 'data.bin');
+  it('an existing directory gets <out>/<name>, staged next to it under the content id', () => {
+    const { finalPath } = resolveOutputPath(dir, 'data.bin');
     expect(finalPath).toBe(join(dir, 'data.bin'));
-    expect(dirname(tempPath)).toBe(dir);
-    const m = TEMP_NAME.exec(basename(tempPath));
-    expect(m?.[1]).toBe('data.bin');
+    const { partPath, statePath } = stagingPaths(finalPath, ID);
+    expect(dirname(partPath)).toBe(dir);
+    expect(PART_NAME.exec(basename(partPath))?.slice(1)).toEqual(['data.bin', ID]);
+    expect(basename(statePath)).toBe(`.data.bin.${ID}.fountcast-state`);
   });
 
-  it('temp names are random per call', () => {
-    const a = resolveOutputPath(dir, 'data.bin').tempPath;
-    const b = resolveOutputPath(dir, 'data.bin').tempPath;
-    expect(a).not.toBe(b);
+  it('staging names are the same for the same content (a restarted receiver finds them)', () => {
+    expect(stagingPaths(join(dir, 'data.bin'), ID)).toEqual(stagingPaths(join(dir, 'data.bin'), ID));
+    expect(stagingPaths(join(dir, 'data.bin'), ID).partPath).not.toBe(stagingPaths(join(dir, 'data.bin'), 'f'.repeat(32)).partPath);
+  });
+
+  it("stagingIdOf recognises this file's staging names, older random ones, and nothing else", () => {
+    const { prefix } = stagingPaths(join(dir, 'a.bin'), ID);
+    expect(stagingIdOf(`.a.bin.${ID}.fountcast-part`, prefix)).toBe(ID);
+    expect(stagingIdOf(`.a.bin.${ID}.fountcast-state.tmp`, prefix)).toBe(ID);
+    expect(stagingIdOf('.a.bin.0123456789abcdef.fountcast-part', prefix)).toBe('0123456789abcdef');
+    expect(stagingIdOf(`.a.bin.x.${ID}.fountcast-part`, prefix)).toBeUndefined();
+    expect(stagingIdOf('a.bin', prefix)).toBeUndefined();
   });
 
   it('a trailing slash means a directory, which must exist', () => {
@@ -62,10 +72,9 @@ describe('resolveOutputPath', () => {
 
   it('a non-existing path in an existing directory is the exact file path', () => {
     const out = join(dir, 'chosen-name.iso');
-    const { finalPath, tempPath } = resolveOutputPath(out, 'manifest-name.iso');
+    const { finalPath } = resolveOutputPath(out, 'manifest-name.iso');
     expect(finalPath).toBe(out);
-    expect(TEMP_NAME.exec(basename(tempPath))?.[1]).toBe('chosen-name.iso');
-    expect(dirname(tempPath)).toBe(dir);
+    expect(PART_NAME.exec(basename(stagingPaths(finalPath, ID).partPath))?.[1]).toBe('chosen-name.iso');
   });
 
   it('the exact file path needs an existing parent', () => {
@@ -105,12 +114,13 @@ describe('resolveOutputPath', () => {
     expect(() => resolveOutputPath('/dev', 'null')).toThrow(/not a regular file/);
   });
 
-  it('keeps the temp name within 255 bytes for a 255-byte name', () => {
+  it('keeps the staging names within 255 bytes for a 255-byte name', () => {
     const name = 'é'.repeat(127); // 254 bytes
-    const { tempPath } = resolveOutputPath(dir, name);
-    const temp = basename(tempPath);
-    expect(Buffer.byteLength(temp)).toBeLessThanOrEqual(255);
-    expect(temp).toMatch(TEMP_NAME);
-    expect(temp).not.toContain('\ufffd');
+    const paths = stagingPaths(resolveOutputPath(dir, name).finalPath, ID);
+    for (const temp of [basename(paths.partPath), basename(paths.statePath)]) {
+      expect(Buffer.byteLength(temp)).toBeLessThanOrEqual(255);
+      expect(temp).not.toContain('\ufffd');
+    }
+    expect(basename(paths.partPath)).toMatch(PART_NAME);
   });
 });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_WINDOW, resolveReceiveConfig } from '../../receiver/receiveConfig.js';
 import { receive } from '../../receiver/receive.js';
@@ -43,6 +44,9 @@ describe('resolveReceiveConfig', () => {
     [{ receiverId: 'a b' }, /receiverId/],
     [{ host: '' }, /host/],
     [{ trust: { publishers: [] } }, /trust/],
+    [{ noClobber: true, backupDir: '/b' }, /noClobber and backupDir exclude each other/],
+    [{ backupDir: '' }, /backupDir/],
+    [{ atomicTree: 'yes' as unknown as boolean }, /atomicTree must be a boolean/],
   ])('refuses %o with ReceiveOptionsError', (over, message) => {
     const err = (() => {
       try {
@@ -52,6 +56,14 @@ describe('resolveReceiveConfig', () => {
       }
     })();
     expect(err).toMatchObject({ name: 'ReceiveOptionsError', message: expect.stringMatching(message) });
+  });
+
+  it('the old-copy options default off; backupDir is resolved to an absolute path once', () => {
+    const c = resolveReceiveConfig({ host: 'h', port: 1 });
+    expect([c.noClobber, c.backupDir, c.atomicTree]).toEqual([false, undefined, false]);
+    const d = resolveReceiveConfig({ host: 'h', port: 1, backupDir: 'old', atomicTree: true });
+    expect(d.backupDir).toBe(resolve('old'));
+    expect(d.atomicTree).toBe(true);
   });
 
   it('receive() rejects bad options before opening anything', async () => {

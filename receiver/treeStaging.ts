@@ -1,0 +1,323 @@
+/**
+ * A tree staged for --out. The files are staged at their relative paths in one directory,
+ * `.fountcast-<id>.part/` inside --out (same filesystem: each file's rename into place is
+ * atomic), with the resume state `.fountcast-<id>.state` beside it. The commit makes the bytes
+ * durable, then per entry in order: directories created, files renamed in (modes and mtimes set
+ * first), links made; directory modes and mtimes last, deepest first, so a read-only directory
+ * is filled before it is closed.
+ *
+ * With --atomic-tree the staging directory goes beside --out (`.<out>.fountcast-<id>.part/`),
+ * holds the complete tree and replaces --out as a whole: --out is renamed away, the staging
+ * directory renamed to --out, the old one removed. POSIX has no atomic exchange of two
+ * directories (Linux's renameat2 RENAME_EXCHANGE is not reachable from Node), so between the
+ * two renames --out is briefly absent (microseconds); a reader sees the old tree or the new one,
+ * never a mix. A crash inside that window leaves the old tree as `.<out>.fountcast-<id>.old`.
+ */
+import { chmodSync, lstatSync, lutimesSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { TreeEntry } from '../control/messages.js';
+import { segmentRange } from '../encoder/segmentLayout.js';
+import { BitSet } from '../util/bitset.js';
+import { OutputConflictError } from './errors.js';
+import { toDiskError } from './diskError.js';
+import type { StagedObject } from './fileStaging.js';
+import { ObjectFiles, SYNC_BATCH, syncDirectorySync, syncFilesystemOf, yieldToLoop } from './objectFiles.js';
+import type { ObjectStaging } from './objectStaging.js';
+import { backUp, checkBackupDir, checkTarget, checkWritableDir, lstatOrUndefined, type OldCopyPolicy } from './oldCopy.js';
+import { StagingState, verifyHeld } from './stagingState.js';
+import type { CheckedTree } from './treeCheck.js';
+
+export interface TreePolicy extends OldCopyPolicy {
+  /** Stage beside --out and swap the whole tree in. */
+  readonly atomicTree: boolean;
+}
+
+/** Where a tree is staged, and the names a stale staging of it has. */
+interface TreePlaces {
+  readonly stagingDir: string;
+  readonly statePath: string;
+  /** The directory holding the staging, and the names in it that are (any identity's) staging. */
+  readonly home: string;
+  readonly stale: RegExp;
+}
+
+function placesOf(outDir: string, id: string, atomic: boolean): TreePlaces {
+  if (!atomic) {
+    return {
+      stagingDir: join(outDir, `.fountcast-${id}.part`),
+      statePath: join(outDir, `.fountcast-${id}.state`),
+      home: outDir,
+      stale: /^\.fountcast-([0-9a-f]{32})\.(part|state)(\.tmp)?$/,
+    };
+  }
+  const home = dirname(outDir);
+  const name = basename(outDir);
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return {
+    stagingDir: join(home, `.${name}.fountcast-${id}.part`),
+    statePath: join(home, `.${name}.fountcast-${id}.state`),
+    home,
+    stale: new RegExp(`^\\.${escaped}\\.fountcast-([0-9a-f]{32})\\.(part|state)(\\.tmp)?$`),
+  };
+}
+
+type Phase = 'open' | 'committing' | 'done';
+
+export class TreeStaging implements ObjectStaging {
+  private phase: Phase = 'open';
+
+  private constructor(
+    readonly finalPath: string,
+    readonly held: BitSet,
+    private readonly tree: CheckedTree,
+    private readonly places: TreePlaces,
+    private readonly files: ObjectFiles,
+    private readonly state: StagingState | undefined,
+    private readonly policy: TreePolicy,
+  ) {}
+
+  /** Checks every target can be replaced, removes stale staging, and opens (or resumes) this one. */
+  static async open(outDir: string, tree: CheckedTree, object: StagedObject, policy: TreePolicy): Promise<TreeStaging> {
+    checkTargets(outDir, tree.entries, policy);
+    if (!policy.atomicTree && lstatOrUndefined(outDir) === undefined) {
+      try {
+        mkdirSync(outDir, 0o755);
+      } catch (e) {
+        throw toDiskError(e, 'creating', outDir);
+      }
+    }
+    const places = placesOf(outDir, object.id, policy.atomicTree);
+    removeStale(places, object.id);
+
+    const { layout } = object;
+    const claimed = object.resumable ? await StagingState.load(places.statePath, object.id, layout.segmentCount) : undefined;
+    if (claimed === undefined) rmSync(places.stagingDir, { recursive: true, force: true });
+    try {
+      mkdirSync(places.stagingDir, { mode: 0o700, recursive: true });
+      for (const e of tree.entries) if (e.kind === 'dir') mkdirSync(join(places.stagingDir, e.path), { mode: 0o700, recursive: true });
+    } catch (e) {
+      throw toDiskError(e, 'creating the staging directory', places.stagingDir);
+    }
+    const files = new ObjectFiles(
+      tree.files.map((f) => ({ path: join(places.stagingDir, f.path), offset: f.offset, size: f.size })),
+      layout.fileSize,
+    );
+    await files.createAll(claimed !== undefined, { lazySmall: true });
+    const held =
+      claimed !== undefined
+        ? await verifyHeld(
+            claimed,
+            object.segmentSha256!,
+            (i) => segmentRange(layout, i),
+            (o, n) => files.read(o, n),
+          )
+        : new BitSet(layout.segmentCount);
+    const state = object.resumable ? new StagingState(places.statePath, object.id, layout.segmentCount) : undefined;
+    state?.seed(held);
+    return new TreeStaging(outDir, held, tree, places, files, state, policy);
+  }
+
+  write(offset: number, data: Uint8Array): Promise<void> {
+    if (this.phase !== 'open') return Promise.reject(new Error(`cannot write: the staging is ${this.phase}`));
+    return this.files.write(offset, data);
+  }
+
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return this.files.read(offset, length);
+  }
+
+  noteWritten(index: number): void {
+    if (this.phase === 'open') this.state?.note(index);
+  }
+
+  async commit(): Promise<void> {
+    if (this.phase !== 'open') throw new Error(`cannot commit: the staging is ${this.phase}`);
+    this.phase = 'committing';
+    await this.files.syncAll();
+    if (this.policy.atomicTree) await this.swapIn();
+    else await this.placeEach();
+    this.phase = 'done';
+    rmSync(this.places.stagingDir, { recursive: true, force: true });
+    await this.state?.stop(true);
+  }
+
+  async abort(keep: boolean): Promise<void> {
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    await this.files.closeAll().catch(() => undefined);
+    if (keep && this.state !== undefined) return this.state.stop(false);
+    await this.state?.stop(true);
+    try {
+      rmSync(this.places.stagingDir, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // abort never throws: what cannot be removed now is stale staging the next offer removes.
+    }
+  }
+
+  /** Per entry into --out: each file's rename is atomic, the tree as a whole is not. */
+  private async placeEach(): Promise<void> {
+    const { entries } = this.tree;
+    const out = this.finalPath;
+    const staged = this.places.stagingDir;
+    const touched = new Set<string>([out]);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      const target = join(out, e.path);
+      fsStep(target, () => {
+        if (e.kind === 'dir') {
+          const st = lstatOrUndefined(target);
+          if (st === undefined) mkdirSync(target, 0o700);
+          else if (!st.isDirectory()) throw new OutputConflictError(`cannot put a directory at ${target}: something else appeared there`, target);
+          return;
+        }
+        const from = join(staged, e.path);
+        if (e.kind === 'file') settle(from, e);
+        else makeLink(from, e);
+        if (this.policy.backupDir !== undefined) backUp(target, e.path, this.policy.backupDir);
+        renameSync(from, target);
+        touched.add(dirname(target));
+      });
+      if (i % SYNC_BATCH === SYNC_BATCH - 1) await yieldToLoop();
+    }
+    settleDirs(entries, out);
+    await makeDurable(out, touched, entries.length);
+    if (this.policy.backupDir !== undefined) syncDirectorySync(this.policy.backupDir);
+  }
+
+  /** The whole staged tree replaces --out (see the file comment for the window). */
+  private async swapIn(): Promise<void> {
+    const { entries } = this.tree;
+    const out = this.finalPath;
+    const staged = this.places.stagingDir;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      const path = join(staged, e.path);
+      if (e.kind === 'file') fsStep(path, () => settle(path, e));
+      else if (e.kind === 'symlink') fsStep(path, () => makeLink(path, e));
+      if (i % SYNC_BATCH === SYNC_BATCH - 1) await yieldToLoop();
+    }
+    settleDirs(entries, staged);
+    const old = lstatOrUndefined(out);
+    fsStep(staged, () => chmodSync(staged, old?.isDirectory() ? old.mode & 0o7777 : 0o755));
+    await makeDurable(staged, new Set([staged, ...entries.filter((e) => e.kind === 'dir').map((e) => join(staged, e.path))]), entries.length);
+
+    const parked =
+      old === undefined
+        ? undefined
+        : this.policy.backupDir !== undefined
+          ? join(this.policy.backupDir, basename(out))
+          : this.places.stagingDir.replace(/\.part$/, '.old');
+    if (old !== undefined) {
+      if (!old.isDirectory()) throw new OutputConflictError(`cannot replace ${out}: it is no longer a directory`, out);
+      if (this.policy.backupDir !== undefined) backUp(out, basename(out), this.policy.backupDir);
+      else fsStep(out, () => renameSync(out, parked!));
+    }
+    try {
+      renameSync(staged, out);
+    } catch (e) {
+      if (parked !== undefined) renameSync(parked, out);
+      throw toDiskError(e, `renaming ${staged} to`, out);
+    }
+    syncDirectorySync(dirname(out));
+    if (this.policy.backupDir !== undefined) syncDirectorySync(this.policy.backupDir);
+    else if (parked !== undefined) rmSync(parked, { recursive: true, force: true });
+  }
+}
+
+/** Runs one filesystem step; a raw errno becomes a DiskError naming `path`. */
+function fsStep(path: string, step: () => void): void {
+  try {
+    step();
+  } catch (e) {
+    if (e instanceof OutputConflictError) throw e;
+    throw toDiskError(e, 'placing', path);
+  }
+}
+
+/** A staged file gets its mode and mtime before it is renamed in (the rename keeps both). */
+function settle(path: string, e: TreeEntry): void {
+  chmodSync(path, e.mode);
+  utimesSync(path, e.mtimeMs / 1000, e.mtimeMs / 1000);
+}
+
+/** A link is made in the staging directory (the rename then replaces any old one atomically). */
+function makeLink(path: string, e: TreeEntry): void {
+  rmSync(path, { force: true });
+  symlinkSync(e.target!, path);
+  lutimesSync(path, e.mtimeMs / 1000, e.mtimeMs / 1000);
+}
+
+/** Directory modes and mtimes, deepest first (placing children changes a directory's mtime). */
+function settleDirs(entries: readonly TreeEntry[], root: string): void {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    if (e.kind !== 'dir') continue;
+    const path = join(root, e.path);
+    fsStep(path, () => {
+      chmodSync(path, e.mode);
+      utimesSync(path, e.mtimeMs / 1000, e.mtimeMs / 1000);
+    });
+  }
+}
+
+/** The renames and creations durable: one syncfs for a large tree, else each touched directory. */
+async function makeDurable(root: string, dirs: ReadonlySet<string>, count: number): Promise<void> {
+  if (count >= 64 && (await syncFilesystemOf(root))) return;
+  for (const d of dirs) syncDirectorySync(d);
+}
+
+/**
+ * Before anything is streamed: every target replaceable (see oldCopy.ts), every directory that
+ * receives entries writable. Entries under a directory absent on disk are absent too, unchecked.
+ */
+function checkTargets(outDir: string, entries: readonly TreeEntry[], policy: TreePolicy): void {
+  const outStat = lstatOrUndefined(outDir);
+  if (policy.atomicTree) {
+    if (outStat !== undefined && !outStat.isDirectory()) throw new OutputConflictError(`cannot replace ${outDir} with a tree: it is not a directory`, outDir);
+    if (outStat !== undefined && policy.noClobber) throw new OutputConflictError(`refusing to replace ${outDir}: it exists (--no-clobber)`, outDir);
+    checkWritableDir(dirname(outDir));
+    if (policy.backupDir !== undefined) checkBackupDir(policy.backupDir, dirname(outDir));
+    return;
+  }
+  if (outStat === undefined) {
+    checkWritableDir(dirname(outDir));
+    if (policy.backupDir !== undefined) checkBackupDir(policy.backupDir, dirname(outDir));
+    return;
+  }
+  // --out itself may be a link to a directory (the user chose it); nothing below it may be.
+  if (!statSync(outDir).isDirectory()) throw new OutputConflictError(`cannot receive a tree into ${outDir}: it is not a directory`, outDir);
+  if (policy.backupDir !== undefined) checkBackupDir(policy.backupDir, outDir);
+  const present = new Set<string>(['']);
+  const writable = new Set<string>();
+  for (const e of entries) {
+    const slash = e.path.lastIndexOf('/');
+    const parent = slash < 0 ? '' : e.path.slice(0, slash);
+    if (!present.has(parent)) continue;
+    if (!writable.has(parent)) {
+      checkWritableDir(join(outDir, parent));
+      writable.add(parent);
+    }
+    if (checkTarget(join(outDir, e.path), e.kind, policy) && e.kind === 'dir') present.add(e.path);
+  }
+}
+
+/** Removes staging of --out for other content (any identity but `id`). */
+function removeStale(places: TreePlaces, id: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(places.home);
+  } catch (e) {
+    throw toDiskError(e, 'listing', places.home);
+  }
+  for (const name of names) {
+    const m = places.stale.exec(name);
+    if (m === null || m[1] === id) continue;
+    const path = join(places.home, name);
+    try {
+      if (lstatSync(path).isDirectory()) rmSync(path, { recursive: true, force: true });
+      else rmSync(path, { force: true });
+    } catch (e) {
+      throw toDiskError(e, 'removing stale staging', path);
+    }
+  }
+}
