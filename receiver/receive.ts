@@ -335,7 +335,7 @@ class ReceiveRun {
     this.sharedUdp?.close();
     this.sharedUdp = undefined;
     if (this.staging) {
-      if (keep) this.o.logger.info({}, `interrupted: the partial transfer is kept for a resume in ${this.staging.finalPath}'s staging`);
+      if (keep) this.o.logger.info({}, `the partial transfer of ${this.staging.finalPath} is kept for a resume`);
       await this.staging.abort(keep);
     }
     this.socket?.destroy();

@@ -119,7 +119,8 @@ describe('dead peers', () => {
     const out = join(t.dir, 'out');
     await mkdir(out);
     await expect(receive({ host: '127.0.0.1', port, out, logger: quiet })).rejects.toThrow(/sender vanished: peer silent .*idle timeout/);
-    expect(await readdir(out)).toEqual([]);
+    // A vanished sender may come back: only the hidden staging remains, for a resume.
+    expect((await readdir(out)).filter((n) => !n.startsWith('.'))).toEqual([]);
   });
 
   it('refuses a manifest naming a coding scheme it does not have, before allocating anything', async () => {
