@@ -51,10 +51,13 @@ export class FileStaging implements ObjectStaging {
     removeStale(dir, prefix, object.id);
 
     const { layout } = object;
-    const claimed = object.resumable ? await StagingState.load(statePath, object.id, layout.segmentCount) : undefined;
+    // Claims can be checked only against known digests; while they follow, nothing is held (and
+    // the bytes already there stay: every segment is written again before the commit).
+    const verifiable = object.resumable && object.segmentSha256 !== undefined;
+    const claimed = verifiable ? await StagingState.load(statePath, object.id, layout.segmentCount) : undefined;
     // The file gets the mode the stored file will have (umask applies): it is renamed, not copied.
     const files = new ObjectFiles([{ path: partPath, offset: 0, size: layout.fileSize }], layout.fileSize, 0o644);
-    const intact = await files.createAll(claimed !== undefined);
+    const intact = await files.createAll(object.resumable);
     const held =
       claimed !== undefined && intact.has(partPath)
         ? await verifyHeld(

@@ -3,13 +3,14 @@
  * (treeCheck.ts) and staged under --out, a single file next to its final path. Nothing is
  * written before the tree's paths and every target's replaceability have been checked.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Manifest } from '../control/messages.js';
 import type { SegmentLayout } from '../encoder/segmentLayout.js';
 import { FileStaging, type StagedObject } from './fileStaging.js';
 import type { ObjectStaging } from './objectStaging.js';
-import { resolveOutputPath } from './outputPath.js';
+import { resolveOutputPath, stagingPaths } from './outputPath.js';
 import { checkTree } from './treeCheck.js';
 import { TreeStaging, type TreePolicy } from './treeStaging.js';
 
@@ -39,17 +40,57 @@ export function contentId(fileSha256: string): string {
 export async function openStaging(init: StagingInit): Promise<ObjectStaging> {
   const { manifest, layout, policy } = init;
   const known = manifest.fileSha256 !== undefined && init.segmentSha256 !== undefined;
-  const object: StagedObject = {
-    layout,
-    segmentSha256: init.segmentSha256,
-    // Digests that follow give no identity yet: a random one, never resumed.
-    id: known ? contentId(manifest.fileSha256!) : randomBytes(16).toString('hex'),
-    resumable: known,
-  };
   if (manifest.entries !== undefined) {
+    const object: StagedObject = {
+      layout,
+      segmentSha256: init.segmentSha256,
+      // Digests that follow give no identity yet: a random one, never resumed.
+      id: known ? contentId(manifest.fileSha256!) : randomBytes(16).toString('hex'),
+      resumable: known,
+    };
     const tree = checkTree(manifest.entries, manifest.fileSize);
     return TreeStaging.open(resolve(init.out), tree, object, policy);
   }
   const { finalPath } = resolveOutputPath(init.out, manifest.fileName);
+  // A single file whose digests follow is staged under its layout's identity and its state
+  // kept: a later run, offered the same layout with its digests, adopts that staging and
+  // re-verifies what it claims (so a wrong guess costs nothing but the check).
+  const provisional = layoutId(manifest);
+  if (known) adoptProvisional(finalPath, provisional, contentId(manifest.fileSha256!));
+  const object: StagedObject = {
+    layout,
+    segmentSha256: init.segmentSha256,
+    id: known ? contentId(manifest.fileSha256!) : provisional,
+    resumable: true,
+  };
   return FileStaging.open(finalPath, object, policy);
+}
+
+/** The identity of a file's layout (name, size, segment and symbol size): 32 hex, like a content id. */
+export function layoutId(m: Pick<Manifest, 'fileName' | 'fileSize' | 'segmentSize' | 'symbolSize'>): string {
+  const h = createHash('sha256').update(JSON.stringify(['fountcast-layout-id', m.fileName, m.fileSize, m.segmentSize, m.symbolSize]));
+  return h.digest('hex').slice(0, 32);
+}
+
+/**
+ * Renames the staging a digests-follow run left under the layout identity to the content
+ * identity (its state rewritten for that identity), before anything opens it. Nothing to do
+ * when there is none, or the content's own staging already exists.
+ */
+function adoptProvisional(finalPath: string, provisional: string, id: string): void {
+  const from = stagingPaths(finalPath, provisional);
+  const to = stagingPaths(finalPath, id);
+  let state: { identity?: string };
+  try {
+    state = JSON.parse(readFileSync(from.statePath, 'utf8')) as { identity?: string };
+  } catch {
+    return;
+  }
+  try {
+    renameSync(from.partPath, to.partPath);
+    writeFileSync(to.statePath, JSON.stringify({ ...state, identity: id }), { mode: 0o600 });
+    unlinkSync(from.statePath);
+  } catch {
+    // Not adoptable (gone, or a race with another receiver): the stale cleanup removes what is left.
+  }
 }

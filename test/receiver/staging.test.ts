@@ -97,18 +97,29 @@ describe('single-file staging', () => {
     await s.abort(false);
   });
 
-  it('a manifest whose digests follow is staged under a random id and never resumed', async () => {
+  it('a manifest whose digests follow is staged under its layout id; a later run with the digests adopts it and holds what verifies', async () => {
     const out = fresh();
-    const p = pack(undefined, 5000, 5);
-    const init = {
+    const p = pack(undefined, 5 * 4096 - 100, 5);
+    const following = {
       ...p.init(out),
       segmentSha256: undefined,
       manifest: { ...p.init(out).manifest, fileSha256: undefined, segmentSha256: undefined, digestsFollow: true as const },
     };
-    const s = await openStaging(init);
-    await writeSegments(s, p, [0]);
+    const s = await openStaging(following);
+    expect(s.held.count()).toBe(0);
+    await writeSegments(s, p, [0, 2]);
+    s.noteWritten(0);
+    s.noteWritten(2);
     await s.abort(true);
-    expect(readdirSync(out)).toEqual([]);
+    expect(stagingNames(out)).toHaveLength(2);
+    // Offered again with its digests: the staging is renamed to the content's id and re-verified.
+    const resumed = await openStaging(p.init(out));
+    expect(heldList(resumed)).toEqual([0, 2]);
+    expect(stagingNames(out).every((n) => n.includes(contentId(p.init(out).manifest.fileSha256!)))).toBe(true);
+    await writeSegments(resumed, p, [1, 3, 4]);
+    await resumed.commit();
+    expect(stagingNames(out)).toEqual([]);
+    expect(readFileSync(join(out, 'data.bin')).equals(p.bytes)).toBe(true);
   });
 });
 
