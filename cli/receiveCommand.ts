@@ -73,6 +73,10 @@ export function registerReceive(program: Command, ctx: RunContext): void {
         '--atomic-tree',
         'a tree is staged beside --out and replaces it as a whole, so nothing ever sees half an update (--out then holds exactly the tree)',
       )
+      .option(
+        '--sync',
+        'fetch only what differs: files already in place with the right SHA-256 are kept (only the rest is streamed), an identical file is not received at all',
+      )
       .option('--trust-state <file>', 'where --trust remembers accepted versions (default $XDG_STATE_HOME/fountcast/trust-state.json or ~/.local/state/...)'),
   ).action(async (endpoint: string, o) => {
     const log = ctx.logger(o);
@@ -97,6 +101,7 @@ export function registerReceive(program: Command, ctx: RunContext): void {
         noClobber: o.clobber === false,
         backupDir: o.backup,
         atomicTree: o.atomicTree === true,
+        sync: o.sync === true,
         key: o.key ? await (await keyFiles()).loadReceiverKeyFile(o.key) : undefined,
         tls: await tlsFiles(o, ['tlsCa', 'tlsCert', 'tlsKey']).then((t) => t && { ...t, servername: o.tlsServername }),
         trust: o.trust

@@ -6,8 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { open, realpath } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { TreeEntry } from '../control/messages.js';
+import { join, resolve } from 'node:path';
+import type { Manifest, TreeEntry } from '../control/messages.js';
+import { resolveOutputPath } from './outputPath.js';
 import { BitSet } from '../util/bitset.js';
 
 /** Files hashed at once: enough to keep a disk busy, few enough for the descriptor limit. */
@@ -83,4 +84,14 @@ async function hashIfSize(path: string, size: number, buf: Buffer): Promise<stri
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * --sync's survey of a manifest's targets under `out`: a tree's present files, or whether the
+ * single file is already there with this content.
+ */
+export async function surveyTargets(out: string, m: Manifest): Promise<{ present: BitSet } | { current: boolean; path: string }> {
+  if (m.entries !== undefined) return { present: await presentEntries(resolve(out), m.entries) };
+  const { finalPath } = resolveOutputPath(out, m.fileName);
+  return { current: await fileMatches(finalPath, m.fileSize, m.fileSha256!), path: finalPath };
 }

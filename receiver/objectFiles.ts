@@ -19,6 +19,11 @@ export interface ObjectFile {
   readonly path: string;
   readonly offset: number;
   readonly size: number;
+  /**
+   * Already in place with the right content (--sync on a shared stream): read from where it is,
+   * never created, and writes into its range are dropped (they carry the same bytes).
+   */
+  readonly readOnly?: boolean;
 }
 
 /** Pieces at least this long go through the thread pool; shorter ones are written in place. */
@@ -69,7 +74,7 @@ export class ObjectFiles {
     const intact = new Set<string>();
     for (let i = 0; i < this.files.length; i++) {
       const f = this.files[i]!;
-      if (options.lazySmall && f.size > 0 && f.size < ASYNC_PIECE_BYTES) continue;
+      if (f.readOnly || (options.lazySmall && f.size > 0 && f.size < ASYNC_PIECE_BYTES)) continue;
       let fd: number | undefined;
       try {
         fd = openSync(f.path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | (keepExisting ? 0 : constants.O_TRUNC), options.mode ?? this.mode);
@@ -91,6 +96,7 @@ export class ObjectFiles {
     const pieces = this.pieces(offset, data.length);
     const waits: Promise<void>[] = [];
     for (const p of pieces) {
+      if (p.file.readOnly) continue;
       const fd = this.acquire(p.file, 'writing');
       if (p.length >= ASYNC_PIECE_BYTES) {
         waits.push(this.track(this.writeFully(fd, p, data).finally(() => this.release(p.file))));
@@ -155,6 +161,7 @@ export class ObjectFiles {
     await this.closeAll();
     if (this.files.length >= SYNCFS_MIN_FILES && (await syncFilesystemOf(this.files[0]!.path))) return;
     for (let i = 0; i < this.files.length; i++) {
+      if (this.files[i]!.readOnly) continue;
       const path = this.files[i]!.path;
       let fd: number | undefined;
       try {
@@ -215,7 +222,8 @@ export class ObjectFiles {
     let fd: number;
     try {
       // O_CREAT: small files are created by their first write (createAll's lazySmall).
-      fd = openSync(file.path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, this.mode);
+      const access = file.readOnly ? constants.O_RDONLY : constants.O_RDWR | constants.O_CREAT;
+      fd = openSync(file.path, access | constants.O_NOFOLLOW, this.mode);
     } catch (e) {
       throw toDiskError(e, `opening for ${action}`, file.path);
     }

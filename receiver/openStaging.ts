@@ -12,7 +12,8 @@ import { FileStaging, type StagedObject } from './fileStaging.js';
 import type { ObjectStaging } from './objectStaging.js';
 import { resolveOutputPath, stagingPaths } from './outputPath.js';
 import { checkTree } from './treeCheck.js';
-import { TreeStaging, type TreePolicy } from './treeStaging.js';
+import { TreeStaging, type TreePolicy, type TreeSync } from './treeStaging.js';
+import { segmentsCovered } from './syncPlan.js';
 
 export type { TreePolicy as StagingPolicy };
 
@@ -25,6 +26,8 @@ export interface StagingInit {
   /** The accepted segment digests (32 bytes each); undefined while they follow (no resume then). */
   readonly segmentSha256: Uint8Array | undefined;
   readonly policy: TreePolicy;
+  /** --sync on a tree: the files already in place, and whether the object holds only the others (unicast). */
+  readonly sync?: TreeSync;
 }
 
 /** The content identity a staging is keyed by: the first 32 hex of the object's SHA-256. */
@@ -41,15 +44,23 @@ export async function openStaging(init: StagingInit): Promise<ObjectStaging> {
   const { manifest, layout, policy } = init;
   const known = manifest.fileSha256 !== undefined && init.segmentSha256 !== undefined;
   if (manifest.entries !== undefined) {
+    // A subset's digests come from the sender after the Request: no identity to resume by.
+    const identified = known && init.sync?.subset !== true;
     const object: StagedObject = {
       layout,
-      segmentSha256: init.segmentSha256,
+      segmentSha256: identified ? init.segmentSha256 : undefined,
       // Digests that follow give no identity yet: a random one, never resumed.
-      id: known ? contentId(manifest.fileSha256!) : randomBytes(16).toString('hex'),
-      resumable: known,
+      id: identified ? contentId(manifest.fileSha256!) : randomBytes(16).toString('hex'),
+      resumable: identified,
     };
     const tree = checkTree(manifest.entries, manifest.fileSize);
-    return TreeStaging.open(resolve(init.out), tree, object, policy);
+    const staging = await TreeStaging.open(resolve(init.out), tree, object, policy, init.sync);
+    // On a shared stream, a segment made only of files already in place is held without a byte received.
+    if (init.sync !== undefined && !init.sync.subset) {
+      const covered = segmentsCovered(manifest.entries, init.sync.present, layout);
+      for (let s = 0; s < layout.segmentCount; s++) if (covered.has(s)) staging.held.add(s);
+    }
+    return staging;
   }
   const { finalPath } = resolveOutputPath(init.out, manifest.fileName);
   // A single file whose digests follow is staged under its layout's identity and its state

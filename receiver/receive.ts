@@ -22,6 +22,8 @@ import { keepsStaging } from './interruption.js';
 import { readBackSha256 } from './objectDigest.js';
 import type { ObjectStaging } from './objectStaging.js';
 import { openStaging } from './openStaging.js';
+import { surveyTargets } from './localInventory.js';
+import type { TreeSync } from './treeStaging.js';
 import { receiveWithReconnect } from './reconnect.js';
 import { resumeStateExists } from './resumeCandidate.js';
 import { resolveReceiveConfig, type ReceiveConfig, type ReceiveOptions } from './receiveConfig.js';
@@ -194,7 +196,9 @@ class ReceiveRun {
         this.pool = new DecodePool({ size: this.o.decodeWorkers, wasmModule: compileRaptorQModule(), fastPathCodec: a.codec, codecName: a.codecName });
         return;
       case 'open-file':
-        return void this.openFile(a.manifest, a.segments).catch(failed);
+        return void this.openFile(a.manifest, a.segments, a.sync).catch(failed);
+      case 'survey':
+        return void surveyTargets(this.o.out, a.manifest).then((found) => this.input((s) => s.handleSurveyed(now(), found)), failed);
       case 'listen-shared':
         this.listenShared(a.plane).then(() => this.input((s) => s.handleSharedListening(now())), failed);
         return;
@@ -243,7 +247,7 @@ class ReceiveRun {
     }
   }
 
-  private async openFile(manifest: Manifest, segments: number): Promise<void> {
+  private async openFile(manifest: Manifest, segments: number, sync: TreeSync | undefined): Promise<void> {
     const { fileName, fileSize } = manifest;
     const staging = await openStaging({
       out: this.o.out,
@@ -252,6 +256,7 @@ class ReceiveRun {
       // Accepted by the core already (length and encoding checked); absent while digests follow.
       segmentSha256: manifest.segmentSha256 === undefined ? undefined : new Uint8Array(Buffer.from(manifest.segmentSha256, 'base64')),
       policy: { noClobber: this.o.noClobber, backupDir: this.o.backupDir, atomicTree: this.o.atomicTree },
+      ...(sync ? { sync } : {}),
     });
     if (this.closed || this.session.state === 'failed') {
       // Failed while the staging was being opened: cleanup may already have run.

@@ -96,6 +96,13 @@ export interface ReceiveOptions {
    * tree). @default false: each file is renamed into --out on its own
    */
   atomicTree?: boolean;
+  /**
+   * Fetch only what differs: files already at their place with the manifest's SHA-256 are kept
+   * (a unicast sender packs only the others; on a shared stream the segments made only of kept
+   * files are not waited for), and a single file already identical is not received at all.
+   * @default false
+   */
+  sync?: boolean;
 }
 
 /** ReceiveOptions with every default applied; frozen. Optional fields are the ones whose absence means "off". */
@@ -118,6 +125,7 @@ export interface ReceiveConfig {
   readonly noClobber: boolean;
   readonly backupDir: string | undefined;
   readonly atomicTree: boolean;
+  readonly sync: boolean;
   readonly signal: AbortSignal | undefined;
   readonly logger: Logger;
   readonly onManifest: ((manifest: Manifest) => void) | undefined;
@@ -178,6 +186,7 @@ export function resolveReceiveConfig(o: ReceiveOptions): ReceiveConfig {
     noClobber,
     backupDir: o.backupDir === undefined ? undefined : resolve(o.backupDir),
     atomicTree: flag('atomicTree', o.atomicTree),
+    sync: flag('sync', o.sync),
     signal: o.signal,
     logger: o.logger ?? pino({ level: 'silent' }),
     onManifest: o.onManifest,

@@ -24,7 +24,9 @@ import type { DecodeOutcome } from './decodeJob.js';
 import { HashMismatchError, ManifestRejectedError, ReceiveError, TransferAbortedError, UntrustedManifestError } from './errors.js';
 import type { ReceiveConfig } from './receiveConfig.js';
 import { ReceiverCore } from './receiverCore.js';
-import { ReceiveMachine, summaryOf, type ReceiveAction } from './receiveStates.js';
+import { ReceiveMachine, summaryOf, upToDateSummary, type ReceiveAction } from './receiveStates.js';
+import { subsetManifest, wantedFiles } from './syncPlan.js';
+import type { TreeSync } from './treeStaging.js';
 import { answerChallenge, closedError, digestWaitLimitMs, helloOf, ManifestTaking, signerOf } from './senderChecks.js';
 
 export interface ReceiveSessionInit {
@@ -59,6 +61,9 @@ export class ReceiveSession extends ReceiveMachine {
   private codec: Codec | undefined;
   /** Request.have: the held segments' bitmap, when there are any and it fits a Request. */
   private have: string | undefined;
+  /** --sync on a tree: the files kept in place; with `want` (unicast), the object is the rest. */
+  private sync: TreeSync | undefined;
+  private want: string | undefined;
   private requestedAt = 0;
 
   constructor(
@@ -110,7 +115,34 @@ export class ReceiveSession extends ReceiveMachine {
   handleReplayChecked(now: number, problem: string | undefined): void {
     if (!this.enter('replay-checked', now)) return;
     if (problem !== undefined) return this.refuse(new UntrustedManifestError('replayed', problem));
+    this.trusted();
+  }
+
+  /**
+   * --sync: which of the manifest's files are already in place. A single file identical to the
+   * offer is done at once (Stop(done), nothing received); for a tree the core and the staging
+   * are made for what is missing.
+   */
+  handleSurveyed(now: number, found: { readonly present: BitSet } | { readonly current: boolean; readonly path: string }): void {
+    if (!this.enter('surveyed', now)) return;
+    const m = this._manifest!;
+    if ('current' in found) {
+      if (!found.current) return this.startCore();
+      this.to('done');
+      this.conn!.sendStop('done', 'already up to date');
+      this.actions.push({ type: 'done', summary: upToDateSummary(m, found.path) });
+      return;
+    }
+    this.sync = { present: found.present, subset: m.dataPlane === undefined };
+    if (this.sync.subset) this.want = wantedFiles(m.entries!, found.present).toBase64();
     this.startCore();
+  }
+
+  /** The manifest is accepted (signature and replay too): survey first with --sync, else make the core. */
+  private trusted(): void {
+    const m = this._manifest!;
+    if (this.config.sync && !m.digestsFollow) this.actions.push({ type: 'survey', manifest: m });
+    else this.startCore();
   }
 
   /**
@@ -288,7 +320,7 @@ export class ReceiveSession extends ReceiveMachine {
     }
     const trust = this.taking.trust;
     if (trust) this.actions.push({ type: 'check-replay', statePath: trust.statePath, record: trust.record });
-    else this.startCore();
+    else this.trusted();
   }
 
   private startCore(): void {
@@ -296,7 +328,10 @@ export class ReceiveSession extends ReceiveMachine {
     let core: ReceiverCore;
     try {
       const codec = this.codecFor(taking.codecName);
-      core = taking.createCore(this.now, codec);
+      const m = this._manifest!;
+      core = this.sync?.subset
+        ? taking.createCore(this.now, codec, undefined, subsetManifest(m, wantedFiles(m.entries!, this.sync.present)))
+        : taking.createCore(this.now, codec);
       this.codec = codec;
       this.actions.push({ type: 'start-decoders', codecName: taking.codecName, codec, tagKind: this._manifest!.tagKind });
     } catch (err) {
@@ -304,7 +339,14 @@ export class ReceiveSession extends ReceiveMachine {
     }
     this._core = core;
     const m = this._manifest!;
-    this.actions.push({ type: 'open-file', fileName: m.fileName, fileSize: m.fileSize, segments: core.layout.segmentCount, manifest: m });
+    this.actions.push({
+      type: 'open-file',
+      fileName: m.fileName,
+      fileSize: m.fileSize,
+      segments: core.layout.segmentCount,
+      manifest: m,
+      ...(this.sync ? { sync: this.sync } : {}),
+    });
   }
 
   /**
@@ -323,7 +365,7 @@ export class ReceiveSession extends ReceiveMachine {
   private request(): void {
     this.to('receiving');
     this.requestedAt = this.now;
-    this.conn!.request(this.have);
+    this.conn!.request(this.have, this.want);
   }
 
   /** Moves what the core wants done out as actions: decode jobs, writes, Progress, completion, the digest wait. */
@@ -336,7 +378,7 @@ export class ReceiveSession extends ReceiveMachine {
     for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob())
       this.actions.push({ type: 'decode', job, fileHash: core.fileHashFor(job.segmentIndex) });
     for (let w = core.pollWrite(); w; w = core.pollWrite()) this.actions.push({ type: 'write', segmentIndex: w.segmentIndex, offset: w.offset, data: w.data });
-    if (core.pollObjectVerify()) this.actions.push({ type: 'verify-object', size: this._manifest!.fileSize });
+    if (core.pollObjectVerify()) this.actions.push({ type: 'verify-object', size: core.layout.fileSize });
     const progress = core.pollProgress(now);
     if (progress) this.conn!.sendProgress(progress);
     if (core.complete) {

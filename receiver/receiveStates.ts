@@ -19,6 +19,7 @@ import type { CodecName } from '../encoder/codecs.js';
 import type { Hash } from 'node:crypto';
 import type { DecodeJob } from './decodeJob.js';
 import type { ReceiverCore } from './receiverCore.js';
+import type { TreeSync } from './treeStaging.js';
 
 export type ReceiveState = 'connecting' | 'handshaking' | 'authenticating' | 'taking-manifest' | 'receiving' | 'committing' | 'done' | 'failed';
 
@@ -38,7 +39,8 @@ export const RECEIVE_TRANSITIONS: Readonly<Record<ReceiveState, readonly Receive
   connecting: ['handshaking', 'failed'],
   handshaking: ['authenticating', 'taking-manifest', 'failed'],
   authenticating: ['taking-manifest', 'failed'],
-  'taking-manifest': ['receiving', 'failed'],
+  // --sync: a single file already identical is done without a transfer.
+  'taking-manifest': ['receiving', 'done', 'failed'],
   receiving: ['committing', 'failed'],
   committing: ['done', 'failed'],
   done: [],
@@ -51,6 +53,7 @@ export type ReceiveInput =
   | 'control-bytes'
   | 'control-eof'
   | 'replay-checked'
+  | 'surveyed'
   | 'file-opened'
   | 'shared-listening'
   | 'datagram'
@@ -76,6 +79,7 @@ export const RECEIVE_INPUTS: Readonly<Record<ReceiveInput, readonly ReceiveState
   'control-bytes': CONNECTED,
   'control-eof': CONNECTED,
   'replay-checked': ['taking-manifest'],
+  surveyed: ['taking-manifest'],
   'file-opened': ['taking-manifest'],
   'shared-listening': ['taking-manifest'],
   datagram: LIVE,
@@ -133,6 +137,27 @@ export interface ReceiveSummary {
   decodeFailures: number;
   /** Segments whose decoded bytes failed the manifest's SHA-256 and were collected again. */
   hashMismatches: number;
+  /** --sync: the target already held exactly this content; nothing was received or written. */
+  upToDate?: true;
+}
+
+/** --sync found the file already in place, identical: nothing was received. */
+export function upToDateSummary(m: Manifest, path: string): Omit<ReceiveSummary, 'codecDecodes'> {
+  return {
+    path,
+    bytes: m.fileSize,
+    seconds: 0,
+    sha256: m.fileSha256!,
+    symbolsReceived: 0,
+    symbolsNeeded: 0,
+    datagramsReceived: 0,
+    datagramsLost: 0,
+    drops: {},
+    decodeJobs: 0,
+    decodeFailures: 0,
+    hashMismatches: 0,
+    upToDate: true,
+  };
 }
 
 /** The summary of a stored file, but for codecDecodes (which the adapter's pool knows). */
@@ -163,7 +188,17 @@ export type ReceiveAction =
   /** Set up the decode workers for this codec (keyed: the tag kind, for logging its implementation). */
   | { readonly type: 'start-decoders'; readonly codecName: CodecName; readonly codec: Codec; readonly tagKind: number }
   /** Check the targets and open the staging (openStaging.ts) for this accepted manifest; answer handleFileOpened. */
-  | { readonly type: 'open-file'; readonly fileName: string; readonly fileSize: number; readonly segments: number; readonly manifest: Manifest }
+  | {
+      readonly type: 'open-file';
+      readonly fileName: string;
+      readonly fileSize: number;
+      readonly segments: number;
+      readonly manifest: Manifest;
+      /** --sync on a tree: the files kept in place, and whether the object holds only the others. */
+      readonly sync?: TreeSync;
+    }
+  /** --sync: find which of the manifest's files are already in place (localInventory.ts); answer handleSurveyed. */
+  | { readonly type: 'survey'; readonly manifest: Manifest }
   /** Bind the shared stream's port (join the group); answer handleSharedListening. */
   | { readonly type: 'listen-shared'; readonly plane: DataPlane }
   | { readonly type: 'decode'; readonly job: DecodeJob; readonly fileHash: Hash | undefined }

@@ -123,11 +123,11 @@ export class ManifestTaking {
    * The data path's core; a manifest beyond this receiver's bounds is a ManifestRejectedError.
    * `held`: segments an earlier run wrote and re-verified (resume).
    */
-  createCore(now: number, codec: Codec, held?: BitSet): ReceiverCore {
+  createCore(now: number, codec: Codec, held?: BitSet, manifest: Manifest = this.manifest): ReceiverCore {
     const c = this.config;
     try {
       return new ReceiverCore({
-        manifest: this.manifest,
+        manifest,
         codec,
         integrity: this.integrity,
         window: c.window,

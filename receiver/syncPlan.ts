@@ -5,7 +5,7 @@
  * object everyone receives, so it counts as held every segment made only of bytes it already has,
  * and waits only for the rest.
  */
-import type { TreeEntry } from '../control/messages.js';
+import type { Manifest, TreeEntry } from '../control/messages.js';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { BitSet } from '../util/bitset.js';
 
@@ -55,4 +55,14 @@ export function wantedBytes(entries: readonly TreeEntry[], want: BitSet): number
     if (want.has(i)) n += e.size;
   });
   return n;
+}
+
+/**
+ * What a unicast receiver's core receives after Request.want: the wanted files packed in entry
+ * order, laid out with the manifest's segment and symbol sizes, its digests following in
+ * Digests frames (the sender hashes the subset when asked).
+ */
+export function subsetManifest(m: Manifest, want: BitSet): Manifest {
+  const { segmentSha256: _s, fileSha256: _f, ...rest } = m;
+  return { ...rest, fileSize: wantedBytes(m.entries ?? [], want), digestsFollow: true };
 }

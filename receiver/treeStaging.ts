@@ -13,7 +13,22 @@
  * two renames --out is briefly absent (microseconds); a reader sees the old tree or the new one,
  * never a mix. A crash inside that window leaves the old tree as `.<out>.fountcast-<id>.old`.
  */
-import { chmodSync, lstatSync, lutimesSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  constants,
+  copyFileSync,
+  createReadStream,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { TreeEntry } from '../control/messages.js';
 import { segmentRange } from '../encoder/segmentLayout.js';
@@ -21,15 +36,28 @@ import { BitSet } from '../util/bitset.js';
 import { OutputConflictError } from './errors.js';
 import { toDiskError } from './diskError.js';
 import type { StagedObject } from './fileStaging.js';
-import { ObjectFiles, SYNC_BATCH, syncDirectorySync, syncFilesystemOf, yieldToLoop } from './objectFiles.js';
+import { ObjectFiles, type ObjectFile, SYNC_BATCH, syncDirectorySync, syncFilesystemOf, yieldToLoop } from './objectFiles.js';
 import type { ObjectStaging } from './objectStaging.js';
 import { backUp, checkBackupDir, checkTarget, checkWritableDir, lstatOrUndefined, type OldCopyPolicy } from './oldCopy.js';
 import { StagingState, verifyHeld } from './stagingState.js';
-import type { CheckedTree } from './treeCheck.js';
+import type { CheckedTree, TreeFile } from './treeCheck.js';
+import { HashMismatchError } from './errors.js';
 
 export interface TreePolicy extends OldCopyPolicy {
   /** Stage beside --out and swap the whole tree in. */
   readonly atomicTree: boolean;
+}
+
+/**
+ * --sync: the file entries (by entry index) already in place under --out with the manifest's
+ * content. They are not staged: a shared stream's object still holds their bytes (read from
+ * where they are, writes dropped); a unicast session's object (`subset`) holds only the other
+ * files, packed in entry order, and each of those is checked against its entry's SHA-256 before
+ * the commit (the object's own digests then come from the sender, not the signed manifest).
+ */
+export interface TreeSync {
+  readonly present: BitSet;
+  readonly subset: boolean;
 }
 
 /** Where a tree is staged, and the names a stale staging of it has. */
@@ -74,11 +102,12 @@ export class TreeStaging implements ObjectStaging {
     private readonly files: ObjectFiles,
     private readonly state: StagingState | undefined,
     private readonly policy: TreePolicy,
+    private readonly sync: TreeSync | undefined,
   ) {}
 
   /** Checks every target can be replaced, removes stale staging, and opens (or resumes) this one. */
-  static async open(outDir: string, tree: CheckedTree, object: StagedObject, policy: TreePolicy): Promise<TreeStaging> {
-    checkTargets(outDir, tree.entries, policy);
+  static async open(outDir: string, tree: CheckedTree, object: StagedObject, policy: TreePolicy, sync?: TreeSync): Promise<TreeStaging> {
+    checkTargets(outDir, tree.entries, policy, sync?.present);
     if (!policy.atomicTree && lstatOrUndefined(outDir) === undefined) {
       try {
         mkdirSync(outDir, 0o755);
@@ -98,10 +127,7 @@ export class TreeStaging implements ObjectStaging {
     } catch (e) {
       throw toDiskError(e, 'creating the staging directory', places.stagingDir);
     }
-    const files = new ObjectFiles(
-      tree.files.map((f) => ({ path: join(places.stagingDir, f.path), offset: f.offset, size: f.size })),
-      layout.fileSize,
-    );
+    const files = new ObjectFiles(objectFiles(tree, outDir, places.stagingDir, sync), layout.fileSize);
     await files.createAll(claimed !== undefined, { lazySmall: true });
     const held =
       claimed !== undefined
@@ -114,7 +140,12 @@ export class TreeStaging implements ObjectStaging {
         : new BitSet(layout.segmentCount);
     const state = object.resumable ? new StagingState(places.statePath, object.id, layout.segmentCount) : undefined;
     state?.seed(held);
-    return new TreeStaging(outDir, held, tree, places, files, state, policy);
+    return new TreeStaging(outDir, held, tree, places, files, state, policy, sync);
+  }
+
+  /** Is entry `index` a file already in place (--sync)? */
+  private present(index: number): boolean {
+    return this.sync?.present.has(index) === true;
   }
 
   write(offset: number, data: Uint8Array): Promise<void> {
@@ -134,6 +165,7 @@ export class TreeStaging implements ObjectStaging {
     if (this.phase !== 'open') throw new Error(`cannot commit: the staging is ${this.phase}`);
     this.phase = 'committing';
     await this.files.syncAll();
+    if (this.sync?.subset) await this.verifyFiles();
     if (this.policy.atomicTree) await this.swapIn();
     else await this.placeEach();
     this.phase = 'done';
@@ -154,6 +186,22 @@ export class TreeStaging implements ObjectStaging {
     }
   }
 
+  /** --sync over unicast: every staged file against its entry's SHA-256 (the signed manifest's, not the sender's object digest). */
+  private async verifyFiles(): Promise<void> {
+    for (const f of this.tree.files) {
+      if (this.present(f.index)) continue;
+      const path = join(this.places.stagingDir, f.path);
+      const hash = createHash('sha256');
+      try {
+        for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      } catch (e) {
+        throw toDiskError(e, 'reading', path);
+      }
+      if (hash.digest('hex') !== this.tree.entries[f.index]!.sha256)
+        throw new HashMismatchError(`${f.path} does not match its SHA-256 in the manifest; nothing was stored`);
+    }
+  }
+
   /** Per entry into --out: each file's rename is atomic, the tree as a whole is not. */
   private async placeEach(): Promise<void> {
     const { entries } = this.tree;
@@ -170,6 +218,7 @@ export class TreeStaging implements ObjectStaging {
           else if (!st.isDirectory()) throw new OutputConflictError(`cannot put a directory at ${target}: something else appeared there`, target);
           return;
         }
+        if (this.present(i)) return settle(target, e);
         const from = join(staged, e.path);
         if (e.kind === 'file') settle(from, e);
         else makeLink(from, e);
@@ -192,6 +241,8 @@ export class TreeStaging implements ObjectStaging {
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       const path = join(staged, e.path);
+      // The whole tree is swapped in, so the files already in place are copied into it (a clone where the filesystem can).
+      if (this.present(i)) fsStep(path, () => copyFileSync(join(out, e.path), path, constants.COPYFILE_FICLONE));
       if (e.kind === 'file') fsStep(path, () => settle(path, e));
       else if (e.kind === 'symlink') fsStep(path, () => makeLink(path, e));
       if (i % SYNC_BATCH === SYNC_BATCH - 1) await yieldToLoop();
@@ -222,6 +273,24 @@ export class TreeStaging implements ObjectStaging {
     if (this.policy.backupDir !== undefined) syncDirectorySync(this.policy.backupDir);
     else if (parked !== undefined) rmSync(parked, { recursive: true, force: true });
   }
+}
+
+/** The object's files: staged ones, and (--sync, shared stream) those already in place, read-only. */
+function objectFiles(tree: CheckedTree, outDir: string, stagingDir: string, sync: TreeSync | undefined): ObjectFile[] {
+  const staged = (f: TreeFile, offset: number): ObjectFile => ({ path: join(stagingDir, f.path), offset, size: f.size });
+  if (sync === undefined) return tree.files.map((f) => staged(f, f.offset));
+  if (!sync.subset)
+    return tree.files.map((f) =>
+      sync.present.has(f.index) ? { path: join(outDir, f.path), offset: f.offset, size: f.size, readOnly: true } : staged(f, f.offset),
+    );
+  let offset = 0;
+  return tree.files
+    .filter((f) => !sync.present.has(f.index))
+    .map((f) => {
+      const file = staged(f, offset);
+      offset += f.size;
+      return file;
+    });
 }
 
 /** Runs one filesystem step; a raw errno becomes a DiskError naming `path`. */
@@ -270,7 +339,7 @@ async function makeDurable(root: string, dirs: ReadonlySet<string>, count: numbe
  * Before anything is streamed: every target replaceable (see oldCopy.ts), every directory that
  * receives entries writable. Entries under a directory absent on disk are absent too, unchecked.
  */
-function checkTargets(outDir: string, entries: readonly TreeEntry[], policy: TreePolicy): void {
+function checkTargets(outDir: string, entries: readonly TreeEntry[], policy: TreePolicy, inPlace?: BitSet): void {
   const outStat = lstatOrUndefined(outDir);
   if (policy.atomicTree) {
     if (outStat !== undefined && !outStat.isDirectory()) throw new OutputConflictError(`cannot replace ${outDir} with a tree: it is not a directory`, outDir);
@@ -289,7 +358,9 @@ function checkTargets(outDir: string, entries: readonly TreeEntry[], policy: Tre
   if (policy.backupDir !== undefined) checkBackupDir(policy.backupDir, outDir);
   const present = new Set<string>(['']);
   const writable = new Set<string>();
-  for (const e of entries) {
+  for (const [i, e] of entries.entries()) {
+    // Already in place with this content (--sync): kept, not replaced.
+    if (inPlace?.has(i)) continue;
     const slash = e.path.lastIndexOf('/');
     const parent = slash < 0 ? '' : e.path.slice(0, slash);
     if (!present.has(parent)) continue;

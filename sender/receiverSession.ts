@@ -312,6 +312,13 @@ export class ReceiverSession {
 
   private onClosed(reason: string): void {
     this.closeReason = reason;
+    if (this._state === 'manifest-sent' && this.receiverDone) {
+      // The receiver already holds this content (--sync): done without a stream.
+      this.go('closed', 'done');
+      this.log('info', `${this.hello!.receiverId} is already up to date`);
+      this.actions.push({ type: 'ended', summary: { ...this.summary(), reason: 'already up to date at the receiver' } });
+      return;
+    }
     if (this._state !== 'streaming') {
       this.go('closed', 'failed');
       if (!this.hello) this.log('debug', `connection closed before hello: ${reason}`, { reason });

@@ -16,6 +16,7 @@
  *   manifest-sent  --request-->       streaming        (the stream starts here, not before)
  *                  --request-->       failed           (its `have` does not fit the manifest: bad-message)
  *                  --closed-->        failed           (handshake timeout: Request never came)
+ *                  --closed-->        done             (Stop(done) instead of a Request: --sync found it up to date)
  *   streaming      --progress-->      streaming        (forwarded to the stream)
  *                  --stream-end-->    streaming        (an error sends Stop(aborted); closed follows)
  *                  --closed-->        closing          (stream told to stop; Stop(done) from the
@@ -38,7 +39,7 @@ export const SESSION_TABLE: { readonly [S in SessionState]: { readonly [I in Ses
   handshaking: { hello: ['authenticating', 'hashing', 'manifest-sent', 'failed'], closed: ['failed'] },
   authenticating: { key: ['authenticating', 'failed'], 'auth-response': ['hashing', 'manifest-sent', 'failed'], closed: ['failed'] },
   hashing: { digests: ['hashing', 'manifest-sent'], closed: ['failed'] },
-  'manifest-sent': { digests: ['manifest-sent'], request: ['streaming', 'failed'], closed: ['failed'] },
+  'manifest-sent': { digests: ['manifest-sent'], request: ['streaming', 'failed'], closed: ['failed', 'done'] },
   streaming: { digests: ['streaming'], progress: ['streaming'], 'stream-end': ['streaming'], closed: ['closing'] },
   closing: { 'stream-end': ['done', 'failed'] },
   done: {},

@@ -559,3 +559,17 @@ describe('pair: seeded random disruptions keep both machines consistent', () => 
     }
   });
 });
+
+describe('pair: --sync', () => {
+  it('a single file already in place: the receiver says Stop(done) instead of Request, both sides done, nothing streamed', () => {
+    const p = new SessionPair({ receive: { sync: true }, upToDate: true }).connect().run();
+    expect(p.finished).toBe(true);
+    expect(p.rx.state).toBe('done');
+    expect(p.rx.error).toBeUndefined();
+    expect(p.rxSummary).toMatchObject({ upToDate: true, datagramsReceived: 0 });
+    expect(p.tx?.state).toBe('done');
+    expect(p.txSummary).toMatchObject({ outcome: 'completed', reason: 'already up to date at the receiver', datagramsSent: 0 });
+    expect(p.datagrams.sent).toBe(0);
+    expect(p.disk.temp).toBeUndefined();
+  });
+});

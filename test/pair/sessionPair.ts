@@ -145,6 +145,8 @@ export interface PairOptions {
   held?: readonly number[];
   /** The receiver's Hello does not offer digestsFollow (resume state on its disk). @default false */
   resumeCandidate?: boolean;
+  /** --sync: the survey finds the file already in place, identical. @default false */
+  upToDate?: boolean;
 }
 
 export const SENDER_HOST = 'sender.test';
@@ -475,6 +477,8 @@ export class SessionPair {
     switch (a.type) {
       case 'check-replay':
         return rx.handleReplayChecked(now, this.replayProblem);
+      case 'survey':
+        return rx.handleSurveyed(now, { current: this.options.upToDate === true, path: `/out/${a.manifest.fileName}` });
       case 'start-decoders':
         this.rxCodec = a.codec;
         return;

@@ -51,6 +51,8 @@ class Pair {
   /** How writes end (default: written). */
   writeFails: Error | undefined;
   replayProblem: string | undefined;
+  /** --sync: whether the survey finds the file already in place. */
+  upToDate = false;
   /** False: the adapter holds the commit (a test drives it). */
   autoCommit = true;
   senderSilent = false;
@@ -122,6 +124,8 @@ class Pair {
     switch (a.type) {
       case 'check-replay':
         return s.handleReplayChecked(this.now, this.replayProblem);
+      case 'survey':
+        return s.handleSurveyed(this.now, { current: this.upToDate, path: `/out/${a.manifest.fileName}` });
       case 'open-file':
         return s.handleFileOpened(this.now, `/out/${a.fileName}`);
       case 'listen-shared':
@@ -446,5 +450,28 @@ describe('ReceiveSession: misuse is a LocalProtocolError', () => {
     p.session.handleAbort(p.now);
     expect(() => p.session.handleCommitted(p.now)).not.toThrow();
     expect(p.state).toBe('failed');
+  });
+});
+
+describe('ReceiveSession --sync (single file)', () => {
+  it('taking-manifest → done: the file is already in place, identical; Stop(done) and nothing received', () => {
+    const p = new Pair(undefined, { sync: true });
+    p.upToDate = true;
+    p.connect();
+    expect(p.state).toBe('done');
+    expect(p.has('survey')).toBe(true);
+    expect(p.has('open-file')).toBe(false);
+    expect(p.stopFromSender()).toEqual({ type: 'stop', outcome: 'done', reason: 'already up to date' });
+    const done = p.actions.find((a) => a.type === 'done');
+    expect(done?.type === 'done' && done.summary).toMatchObject({ upToDate: true, datagramsReceived: 0, bytes: DATA.length });
+  });
+
+  it('a file that differs is received as without --sync', () => {
+    const p = new Pair(undefined, { sync: true });
+    p.connect();
+    expect(p.state).toBe('receiving');
+    p.sendAll();
+    expect(p.state).toBe('done');
+    expect(Buffer.compare(Buffer.from(p.out), Buffer.from(DATA))).toBe(0);
   });
 });

@@ -176,6 +176,15 @@ describe('receiver session: open mode', () => {
     });
   });
 
+  it('Stop(done) instead of a Request (--sync: already up to date): manifest-sent -> done, no stream, completed', () => {
+    const p = new Pair().hello();
+    p.rx.sendStop('done', 'already up to date');
+    p.flush();
+    expect(p.s.state).toBe('done');
+    expect(p.types()).not.toContain('start-stream');
+    expect(p.summary).toMatchObject({ outcome: 'completed', reason: 'already up to date at the receiver', datagramsSent: 0 });
+  });
+
   it('a connection that never says Hello: handshake timeout -> failed, nothing to report', () => {
     const p = new Pair().advance(2999);
     expect(p.s.state).toBe('handshaking');
