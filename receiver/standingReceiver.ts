@@ -67,10 +67,11 @@ export interface StandingSeams {
 }
 
 const defaultSleep = (ms: number, signal: AbortSignal | undefined) => delay(ms, undefined, { signal }).catch(() => undefined);
-const defaultExists = (path: string) => access(path).then(
-  () => true,
-  () => false,
-);
+const defaultExists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Receives publications from `host:port` into `out` until `signal` aborts, yielding one event for

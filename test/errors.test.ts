@@ -47,6 +47,7 @@ describe('public error classes', () => {
         'SendOptionsError',
         'SenderAuthenticationError',
         'SourceFileError',
+        'StandingStateError',
         'TransferAbortedError',
         'TrustStateError',
         'UnsafeOutputPathError',
