@@ -1,9 +1,9 @@
 /**
  * The standing receiver over 127.0.0.1 against real senders on one port, one after the other:
- * two signed publications (v1, then a newer v2) each land; a replay of v1 is refused and the
- * daemon keeps running; the signal ends it.
+ * two signed publications (v1, then a newer v2) each land; v2 offered again is declined after
+ * its manifest; a replay of v1 is refused and the daemon keeps running; the signal ends it.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generatePublisherKeys, parsePrivateKey, parsePublicKey } from '../../control/publication.js';
@@ -89,6 +89,13 @@ describe('receive as a standing receiver', () => {
     expect(v2).toMatchObject({ fileName: 'app.bin', publishedAt: 2_000_000, summary: { sha256: hash2 } });
     expect(await sha256Of(join(out, 'app.bin'))).toBe(hash2);
     await second.done;
+
+    // The same version again: declined after the manifest, nothing received or written.
+    const again = await serve('v2', 2_000_000);
+    expect(await events.next('unchanged')).toMatchObject({ fileName: 'app.bin', sha256: hash2 });
+    again.stop.abort();
+    expect(await again.done).toMatchObject({ completed: 0 });
+    expect(await readdir(out)).toEqual(['app.bin']);
 
     // An old, validly signed version served again on the same address: a rollback attempt.
     const replay = await serve('v1', 1_000_000);
