@@ -14,6 +14,9 @@ export {
   UntrustedManifestError,
 } from './receiver/errors.js';
 export { TrustStateError } from './receiver/trustState.js';
+export { receiveForever, type PublicationEvent, type StandingReceiveOptions } from './receiver/standingReceiver.js';
+export { type RefusalReason } from './receiver/standingPolicy.js';
+export { StandingStateError } from './receiver/standingState.js';
 export { SourceFileError } from './sender/preparedFile.js';
 export { CodecError, LayoutError } from './encoder/errors.js';
 export { IntegrityKeyError } from './encoder/integrity.js';

@@ -1,8 +1,9 @@
-/** `fountcast receive`: fetch a file from a sender, verify it and store it under --out. */
+/** `fountcast receive`: fetch a file from a sender, verify it and store it under --out (or, with --daemon, every new publication). */
 import { spawn } from 'node:child_process';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { createProgressView } from './progressBar.js';
+import { runStandingReceiver } from './receiveDaemon.js';
 import { duration, int, logOptions, parseEndpoint, probability, tlsFiles } from './options.js';
 import type { RunContext } from './runContext.js';
 
@@ -34,7 +35,7 @@ export function registerReceive(program: Command, ctx: RunContext): void {
   logOptions(
     program
       .command('receive')
-      .description('receive one file from a sender and write it under --out')
+      .description('receive one file from a sender and write it under --out (with --daemon: every new publication, until stopped)')
       .argument('<host:port>', "the sender's control address")
       .option('--out <path>', 'directory to write into, or the exact file path', '.')
       .option('--id <name>', 'receiver id shown in the sender’s logs (default: hostname-pid)')
@@ -65,7 +66,7 @@ export function registerReceive(program: Command, ctx: RunContext): void {
       .option('--tls-servername <name>', "name the sender's certificate must carry (default: the host given)")
       .option(
         '--on-complete <cmd>',
-        'run this shell command once the file is verified and in place, with the path as $1 and in FOUNTCAST_FILE (and FOUNTCAST_SHA256); its failure makes receive exit 1. Chosen here only: nothing the sender sends is ever run',
+        'run this shell command once the file is verified and in place, with the path as $1 and in FOUNTCAST_FILE (and FOUNTCAST_SHA256); its failure makes receive exit 1 (with --daemon: is logged). Chosen here only: nothing the sender sends is ever run',
       )
       .option('--no-clobber', 'refuse to replace a file (or link) that already exists; checked before any data is streamed')
       .option('--backup <dir>', 'move each old copy into this directory (same filesystem, keeping its path relative to --out) just before the new one goes in')
@@ -77,15 +78,28 @@ export function registerReceive(program: Command, ctx: RunContext): void {
         '--sync',
         'fetch only what differs: files already in place with the right SHA-256 are kept (only the rest is streamed), an identical file is not received at all',
       )
-      .option('--trust-state <file>', 'where --trust remembers accepted versions (default $XDG_STATE_HOME/fountcast/trust-state.json or ~/.local/state/...)'),
-  ).action(async (endpoint: string, o) => {
+      .option('--trust-state <file>', 'where --trust remembers accepted versions (default $XDG_STATE_HOME/fountcast/trust-state.json or ~/.local/state/...)')
+      .addOption(
+        new Option(
+          '--daemon',
+          'stay running: wait for the sender for ever, store each new publication (--on-complete after each), decline what is in place already, and under --trust only a newer version; SIGTERM ends it',
+        ).conflicts('waitForSender'),
+      )
+      .option('--poll-interval <duration>', 'with --daemon: ask the sender again this often once nothing changed (default 5s)', duration)
+      .option('--daemon-state <file>', 'with --daemon: where the last stored publication per --out is remembered (default: beside the trust state)'),
+  ).action(async (endpoint: string, o, cmd: Command) => {
+    for (const [key, flag] of [
+      ['pollInterval', '--poll-interval'],
+      ['daemonState', '--daemon-state'],
+    ] as const) {
+      if (o[key] !== undefined && !o.daemon) cmd.error(`error: option '${flag}' needs --daemon`, { exitCode: 2, code: 'fountcast.needsDaemon' });
+    }
     const log = ctx.logger(o);
     const controller = ctx.interruptOnSignals(log);
-    const bar = createProgressView('receiving', Boolean(process.stderr.isTTY) && !o.json);
+    const bar = createProgressView('receiving', Boolean(process.stderr.isTTY) && !o.json && !o.daemon);
     try {
       const { host, port } = parseEndpoint(endpoint);
-      const { receive } = await import('../receiver/receive.js');
-      const summary = await receive({
+      const options = {
         host,
         port,
         out: o.out,
@@ -93,7 +107,6 @@ export function registerReceive(program: Command, ctx: RunContext): void {
         window: o.window,
         decodeWorkers: o.decodeWorkers,
         connectTimeoutMs: o.connectTimeout,
-        waitForSenderMs: o.waitForSender,
         simulateLoss: o.simulateLoss,
         seed: o.seed,
         interfaceAddress: o.interface,
@@ -109,8 +122,16 @@ export function registerReceive(program: Command, ctx: RunContext): void {
           : undefined,
         signal: controller.signal,
         logger: log,
-        onProgress: (done, total) => bar.update(done, total),
-      });
+      };
+      if (o.daemon) {
+        const onComplete = o.onComplete as string | undefined;
+        return await runStandingReceiver(
+          { ...options, pollIntervalMs: o.pollInterval, statePath: o.daemonState },
+          { ctx, log, json: Boolean(o.json), onComplete: onComplete ? (path, sha256, runLog) => runOnComplete(onComplete, path, sha256, runLog) : undefined },
+        );
+      }
+      const { receive } = await import('../receiver/receive.js');
+      const summary = await receive({ ...options, waitForSenderMs: o.waitForSender, onProgress: (done, total) => bar.update(done, total) });
       bar.stop();
       if (o.onComplete) await runOnComplete(o.onComplete as string, summary.path, summary.sha256, log);
     } catch (e) {

@@ -68,7 +68,8 @@ function connectOnce(o: ReceiveConfig): Promise<Socket> {
       : connect({ host: o.host, port: o.port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new ReceiveError(`no answer from ${o.host}:${o.port} within ${timeoutMs} ms`, { loss: 'connect-failed' }));
+      // ETIMEDOUT, the errno a kernel would give: the standing receiver reads it as "no sender there yet".
+      reject(new ReceiveError(`no answer from ${o.host}:${o.port} within ${timeoutMs} ms`, { loss: 'connect-failed', cause: 'ETIMEDOUT' }));
     }, timeoutMs);
     socket.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);

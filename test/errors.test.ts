@@ -48,6 +48,7 @@ describe('public error classes', () => {
         'SendOptionsError',
         'SenderAuthenticationError',
         'SourceFileError',
+        'StandingStateError',
         'TransferAbortedError',
         'TrustStateError',
         'UnsafeOutputPathError',
