@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TreeEntry } from '../../control/messages.js';
-import { OutputConflictError } from '../../receiver/errors.js';
+import { createHash } from 'node:crypto';
+import { planSegments, segmentRange } from '../../encoder/segmentLayout.js';
+import { HashMismatchError, OutputConflictError } from '../../receiver/errors.js';
+import { segmentsCovered } from '../../receiver/syncPlan.js';
+import { BitSet } from '../../util/bitset.js';
 import type { ObjectStaging } from '../../receiver/objectStaging.js';
 import { contentId, openStaging } from '../../receiver/openStaging.js';
 import { dir, file, link, MTIME, pack, segmentOf, type Packed } from './stagingFixture.js';
@@ -303,5 +307,71 @@ describe('the old copies of a tree', () => {
     expect(existsSync(join(backup, 'a', 'g'))).toBe(false);
     expect(readFileSync(join(out, 'a', 'f')).equals(p.fileBytes.get('a/f')!)).toBe(true);
     expect(Math.round(statSync(join(out, 'a')).mtimeMs)).toBe(MTIME);
+  });
+});
+
+describe('tree staging with --sync (files already in place are kept)', () => {
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  /** The sample tree packed, files hashed, and the big file plus half the small ones already in `out`. */
+  function withPresent(out: string) {
+    const p = pack(sampleTree(), 0, 12);
+    const manifest0 = p.init(out).manifest;
+    const entries = manifest0.entries!.map((e) => (e.kind === 'file' ? { ...e, sha256: sha(p.fileBytes.get(e.path)!) } : e));
+    const manifest = { ...manifest0, entries };
+    const present = new BitSet(entries.length);
+    entries.forEach((e, i) => {
+      if (e.kind !== 'file' || !(e.path === 'a/b/big' || /small[01]\d$/.test(e.path))) return;
+      mkdirSync(join(out, e.path, '..'), { recursive: true });
+      writeFileSync(join(out, e.path), p.fileBytes.get(e.path)!);
+      present.add(i);
+    });
+    return { p, entries, manifest, present };
+  }
+
+  it('shared stream: segments made only of present files are held; their bytes are read where they are; present files stay', async () => {
+    const out = fresh();
+    const { p, entries, manifest, present } = withPresent(out);
+    const bigInode = statSync(join(out, 'a/b/big')).ino;
+    const s = await openStaging({ ...p.init(out), manifest, sync: { present, subset: false } });
+    const covered = segmentsCovered(entries, present, p.layout);
+    expect(covered.count()).toBeGreaterThan(0);
+    expect(heldList(s)).toEqual(heldList({ held: covered } as ObjectStaging));
+    await writeSegments(
+      s,
+      p,
+      Array.from({ length: p.layout.segmentCount }, (_, i) => i).filter((i) => !s.held.has(i)),
+    );
+    expect(Buffer.from(await s.read(0, p.bytes.length)).equals(p.bytes)).toBe(true);
+    await s.commit();
+    expectTreeIn(out, entries, p);
+    expect(statSync(join(out, 'a/b/big')).ino).toBe(bigInode);
+    expect(stagingNames(out)).toEqual([]);
+  });
+
+  it('unicast: the object holds only the wanted files; each is checked against its entry before anything is placed', async () => {
+    for (const corrupt of [false, true]) {
+      const out = fresh();
+      const { p, entries, manifest, present } = withPresent(out);
+      const wanted = entries.filter((e, i) => e.kind === 'file' && !present.has(i));
+      const subset = Buffer.concat(wanted.map((e) => p.fileBytes.get(e.path)!));
+      if (corrupt) subset[subset.length - 1]! ^= 1;
+      const layout = planSegments(subset.length, { segmentSize: 4096, symbolSize: 512 });
+      const s = await openStaging({ ...p.init(out), manifest, layout, segmentSha256: undefined, sync: { present, subset: true } });
+      expect(s.held.count()).toBe(0);
+      for (let i = 0; i < layout.segmentCount; i++) {
+        const { offset, length } = segmentRange(layout, i);
+        await s.write(offset, subset.subarray(offset, offset + length));
+      }
+      if (corrupt) {
+        await expect(s.commit()).rejects.toThrow(HashMismatchError);
+        await s.abort(false);
+        expect(existsSync(join(out, 'z'))).toBe(false);
+        expect(stagingNames(out)).toEqual([]);
+        continue;
+      }
+      await s.commit();
+      expectTreeIn(out, entries, p);
+      expect(stagingNames(out)).toEqual([]);
+    }
   });
 });
