@@ -14,21 +14,7 @@
  * never a mix. A crash inside that window leaves the old tree as `.<out>.fountcast-<id>.old`.
  */
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  constants,
-  copyFileSync,
-  createReadStream,
-  lstatSync,
-  lutimesSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  utimesSync,
-} from 'node:fs';
+import { createReadStream, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { TreeEntry } from '../control/messages.js';
 import { segmentRange } from '../encoder/segmentLayout.js';
@@ -36,11 +22,12 @@ import { BitSet } from '../util/bitset.js';
 import { OutputConflictError } from './errors.js';
 import { toDiskError } from './diskError.js';
 import type { StagedObject } from './fileStaging.js';
-import { ObjectFiles, type ObjectFile, SYNC_BATCH, syncDirectorySync, syncFilesystemOf, yieldToLoop } from './objectFiles.js';
+import { ObjectFiles, type ObjectFile } from './objectFiles.js';
 import type { ObjectStaging } from './objectStaging.js';
-import { backUp, checkBackupDir, checkTarget, checkWritableDir, lstatOrUndefined, type OldCopyPolicy } from './oldCopy.js';
+import { checkBackupDir, checkTarget, checkWritableDir, lstatOrUndefined, type OldCopyPolicy } from './oldCopy.js';
 import { StagingState, verifyHeld } from './stagingState.js';
 import type { CheckedTree, TreeFile } from './treeCheck.js';
+import { placeEach, swapIn, type Placement } from './treePlacement.js';
 import { HashMismatchError } from './errors.js';
 
 export interface TreePolicy extends OldCopyPolicy {
@@ -166,8 +153,15 @@ export class TreeStaging implements ObjectStaging {
     this.phase = 'committing';
     await this.files.syncAll();
     if (this.sync?.subset) await this.verifyFiles();
-    if (this.policy.atomicTree) await this.swapIn();
-    else await this.placeEach();
+    const placement: Placement = {
+      entries: this.tree.entries,
+      out: this.finalPath,
+      staged: this.places.stagingDir,
+      policy: this.policy,
+      present: (i) => this.present(i),
+    };
+    if (this.policy.atomicTree) await swapIn(placement);
+    else await placeEach(placement);
     this.phase = 'done';
     rmSync(this.places.stagingDir, { recursive: true, force: true });
     await this.state?.stop(true);
@@ -201,78 +195,6 @@ export class TreeStaging implements ObjectStaging {
         throw new HashMismatchError(`${f.path} does not match its SHA-256 in the manifest; nothing was stored`);
     }
   }
-
-  /** Per entry into --out: each file's rename is atomic, the tree as a whole is not. */
-  private async placeEach(): Promise<void> {
-    const { entries } = this.tree;
-    const out = this.finalPath;
-    const staged = this.places.stagingDir;
-    const touched = new Set<string>([out]);
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
-      const target = join(out, e.path);
-      fsStep(target, () => {
-        if (e.kind === 'dir') {
-          const st = lstatOrUndefined(target);
-          if (st === undefined) mkdirSync(target, 0o700);
-          else if (!st.isDirectory()) throw new OutputConflictError(`cannot put a directory at ${target}: something else appeared there`, target);
-          return;
-        }
-        if (this.present(i)) return settle(target, e);
-        const from = join(staged, e.path);
-        if (e.kind === 'file') settle(from, e);
-        else makeLink(from, e);
-        if (this.policy.backupDir !== undefined) backUp(target, e.path, this.policy.backupDir);
-        renameSync(from, target);
-        touched.add(dirname(target));
-      });
-      if (i % SYNC_BATCH === SYNC_BATCH - 1) await yieldToLoop();
-    }
-    settleDirs(entries, out);
-    await makeDurable(out, touched, entries.length);
-    if (this.policy.backupDir !== undefined) syncDirectorySync(this.policy.backupDir);
-  }
-
-  /** The whole staged tree replaces --out (see the file comment for the window). */
-  private async swapIn(): Promise<void> {
-    const { entries } = this.tree;
-    const out = this.finalPath;
-    const staged = this.places.stagingDir;
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
-      const path = join(staged, e.path);
-      // The whole tree is swapped in, so the files already in place are copied into it (a clone where the filesystem can).
-      if (this.present(i)) fsStep(path, () => copyFileSync(join(out, e.path), path, constants.COPYFILE_FICLONE));
-      if (e.kind === 'file') fsStep(path, () => settle(path, e));
-      else if (e.kind === 'symlink') fsStep(path, () => makeLink(path, e));
-      if (i % SYNC_BATCH === SYNC_BATCH - 1) await yieldToLoop();
-    }
-    settleDirs(entries, staged);
-    const old = lstatOrUndefined(out);
-    fsStep(staged, () => chmodSync(staged, old?.isDirectory() ? old.mode & 0o7777 : 0o755));
-    await makeDurable(staged, new Set([staged, ...entries.filter((e) => e.kind === 'dir').map((e) => join(staged, e.path))]), entries.length);
-
-    const parked =
-      old === undefined
-        ? undefined
-        : this.policy.backupDir !== undefined
-          ? join(this.policy.backupDir, basename(out))
-          : this.places.stagingDir.replace(/\.part$/, '.old');
-    if (old !== undefined) {
-      if (!old.isDirectory()) throw new OutputConflictError(`cannot replace ${out}: it is no longer a directory`, out);
-      if (this.policy.backupDir !== undefined) backUp(out, basename(out), this.policy.backupDir);
-      else fsStep(out, () => renameSync(out, parked!));
-    }
-    try {
-      renameSync(staged, out);
-    } catch (e) {
-      if (parked !== undefined) renameSync(parked, out);
-      throw toDiskError(e, `renaming ${staged} to`, out);
-    }
-    syncDirectorySync(dirname(out));
-    if (this.policy.backupDir !== undefined) syncDirectorySync(this.policy.backupDir);
-    else if (parked !== undefined) rmSync(parked, { recursive: true, force: true });
-  }
 }
 
 /** The object's files: staged ones, and (--sync, shared stream) those already in place, read-only. */
@@ -291,48 +213,6 @@ function objectFiles(tree: CheckedTree, outDir: string, stagingDir: string, sync
       offset += f.size;
       return file;
     });
-}
-
-/** Runs one filesystem step; a raw errno becomes a DiskError naming `path`. */
-function fsStep(path: string, step: () => void): void {
-  try {
-    step();
-  } catch (e) {
-    if (e instanceof OutputConflictError) throw e;
-    throw toDiskError(e, 'placing', path);
-  }
-}
-
-/** A staged file gets its mode and mtime before it is renamed in (the rename keeps both). */
-function settle(path: string, e: TreeEntry): void {
-  chmodSync(path, e.mode);
-  utimesSync(path, e.mtimeMs / 1000, e.mtimeMs / 1000);
-}
-
-/** A link is made in the staging directory (the rename then replaces any old one atomically). */
-function makeLink(path: string, e: TreeEntry): void {
-  rmSync(path, { force: true });
-  symlinkSync(e.target!, path);
-  lutimesSync(path, e.mtimeMs / 1000, e.mtimeMs / 1000);
-}
-
-/** Directory modes and mtimes, deepest first (placing children changes a directory's mtime). */
-function settleDirs(entries: readonly TreeEntry[], root: string): void {
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const e = entries[i]!;
-    if (e.kind !== 'dir') continue;
-    const path = join(root, e.path);
-    fsStep(path, () => {
-      chmodSync(path, e.mode);
-      utimesSync(path, e.mtimeMs / 1000, e.mtimeMs / 1000);
-    });
-  }
-}
-
-/** The renames and creations durable: one syncfs for a large tree, else each touched directory. */
-async function makeDurable(root: string, dirs: ReadonlySet<string>, count: number): Promise<void> {
-  if (count >= 64 && (await syncFilesystemOf(root))) return;
-  for (const d of dirs) syncDirectorySync(d);
 }
 
 /**
