@@ -26,7 +26,7 @@ import type { FileHashJob, FileHashReply } from './fileHashWorker.js';
 export { SourceFileError } from './sourceFileError.js';
 
 export interface PreparedFile {
-  /** The file; for a tree, the first path given (logs). */
+  /** The file; for a tree, the first path given (for logs). */
   readonly path: string;
   readonly fileName: string;
   readonly layout: SegmentLayout;
@@ -74,7 +74,7 @@ export async function openSource(paths: readonly string[], options: SourceOption
   const problem = treePathProblem(fileName);
   if (problem) throw new SourceFileError(`the tree cannot be named ${JSON.stringify(fileName)} (after ${paths[0]}): it ${problem}; give it a name`);
   const tree = await walkSourceTree(paths, options.symlinks ?? 'skip');
-  return { file: openSourceTree(tree, { ...options, fileName }), skipped: tree.skipped };
+  return { file: openSourceTree(tree, { ...options, fileName, path: paths[0]! }), skipped: tree.skipped };
 }
 
 /** The file, its hashing started in the background (see PreparedFile.digests). */
@@ -99,8 +99,8 @@ export async function openSourceFile(path: string, options: PrepareOptions = {})
   return { path, fileName: options.fileName ?? basename(path), layout, digests, mtimeMs: info.mtimeMs, parts };
 }
 
-/** A walked tree, its hashing started; `fileName` names the publication. */
-export function openSourceTree(tree: SourceTree, options: PrepareOptions & { fileName: string }): PreparedFile {
+/** A walked tree, its hashing started; `fileName` names the publication, `path` (the first path given) stands for it in logs. */
+export function openSourceTree(tree: SourceTree, options: PrepareOptions & { fileName: string; path: string }): PreparedFile {
   const size = tree.parts.reduce((n, p) => n + p.size, 0);
   const layout = planSegments(size, { segmentSize: options.segmentSize, symbolSize: options.symbolSize });
   const digests = new FileDigests(layout.segmentCount);
@@ -110,10 +110,9 @@ export function openSourceTree(tree: SourceTree, options: PrepareOptions & { fil
     tree.partEntries.forEach((e, p) => (hashed[e] = Object.freeze({ ...hashed[e]!, sha256: partSha256[p]! })));
     entries = Object.freeze(hashed);
   };
-  const first = tree.parts[0]?.path ?? options.fileName;
-  void hashInBackground(first, tree.parts, true, layout, digests, withDigests);
+  void hashInBackground(options.path, tree.parts, true, layout, digests, withDigests);
   return {
-    path: first,
+    path: options.path,
     fileName: options.fileName,
     layout,
     digests,
