@@ -116,7 +116,7 @@ export function openSourceTree(tree: SourceTree, options: PrepareOptions & { fil
     fileName: options.fileName,
     layout,
     digests,
-    mtimeMs: Math.max(0, ...tree.parts.map((p) => p.mtimeMs)),
+    mtimeMs: tree.parts.reduce((newest, p) => Math.max(newest, p.mtimeMs), 0), // no spread: 200,000 arguments overflow the stack
     parts: tree.parts,
     get entries() {
       return entries;
