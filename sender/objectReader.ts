@@ -27,6 +27,8 @@ export interface ObjectPiece {
 
 /** Files kept open at once. @default 32 */
 export const DEFAULT_MAX_OPEN_PARTS = 32;
+/** Pieces of one read in flight at once (below DEFAULT_MAX_OPEN_PARTS, so reads rarely evict each other's files). */
+const READ_LANES = 8;
 
 interface Slot {
   readonly handle: Promise<FileHandle>;
@@ -77,23 +79,44 @@ export class ObjectReader {
     return out;
   }
 
-  /** Object bytes [offset, offset + length), into `into` when it has exactly that length. */
+  /**
+   * Object bytes [offset, offset + length), into `into` when it has exactly that length. The
+   * pieces are read a few at a time: a 4 MiB segment of 4 KiB files is a thousand opens and
+   * reads, and one after another they would wait on the thread pool one at a time.
+   */
   async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     const buf = into?.length === length ? into : new Uint8Array(length);
-    for (const piece of this.pieces(offset, length)) {
-      const fh = await this.acquire(piece.part);
-      try {
-        for (let got = 0; got < piece.length;) {
-          const { bytesRead } = await fh.read(buf, piece.at + got, piece.length - got, piece.partOffset + got);
-          // It shrank since it was described: the stream cannot go on with what it announced.
-          if (bytesRead === 0) throw new SourceFileError(`${this.parts[piece.part]!.path} is shorter than the ${this.parts[piece.part]!.size} bytes announced`);
-          got += bytesRead;
+    const pieces = this.pieces(offset, length);
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    // A failure stops the other lanes; all settle before read() does, so nothing writes into
+    // `buf` after it returned.
+    const lane = async (): Promise<void> => {
+      while (!failure && next < pieces.length) {
+        try {
+          await this.readPiece(pieces[next++]!, buf);
+        } catch (error) {
+          failure ??= { error };
         }
-      } finally {
-        this.release(piece.part);
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_LANES, pieces.length) }, lane));
+    if (failure) throw failure.error;
     return buf;
+  }
+
+  private async readPiece(piece: ObjectPiece, buf: Uint8Array): Promise<void> {
+    const fh = await this.acquire(piece.part);
+    try {
+      for (let got = 0; got < piece.length;) {
+        const { bytesRead } = await fh.read(buf, piece.at + got, piece.length - got, piece.partOffset + got);
+        // It shrank since it was described: the stream cannot go on with what it announced.
+        if (bytesRead === 0) throw new SourceFileError(`${this.parts[piece.part]!.path} is shorter than the ${this.parts[piece.part]!.size} bytes announced`);
+        got += bytesRead;
+      }
+    } finally {
+      this.release(piece.part);
+    }
   }
 
   async close(): Promise<void> {
