@@ -1,4 +1,4 @@
-/** `fountcast send`: serve files to every receiver that connects. */
+/** `fountcast send`: serve a file, or a tree of files, to every receiver that connects. */
 import { Command, Option } from 'commander';
 import { send, SEND_DEFAULTS, type SendSummary } from '../sender/send.js';
 import { RECOVERY_MODES } from '../sender/streamCore.js';
@@ -13,8 +13,23 @@ export function registerSend(program: Command, ctx: RunContext): void {
   logOptions(
     program
       .command('send')
-      .description('serve one file to every receiver that connects')
-      .argument('<file>', 'the file to send')
+      .description('serve a file, or several files and directories as one tree, to every receiver that connects')
+      .argument(
+        '<paths...>',
+        'what to send: one file is sent as that file; anything else as a tree, where a path contributes its base name and a directory with a trailing / its contents (as rsync)',
+      )
+      .addOption(
+        new Option(
+          '--symlinks <policy>',
+          'symlinks in a tree: skip (left out, each logged) or keep (sent as links, which must be relative and stay inside the tree)',
+        )
+          .choices(['skip', 'keep'])
+          .default(SEND_DEFAULTS.symlinks),
+      )
+      .option(
+        '--name <name>',
+        "the publication's name: a tree's name in logs and replay state, or the name receivers give a single file (default: the first path's base name)",
+      )
       .option('--host <address>', 'address to listen on for control connections', SEND_DEFAULTS.host)
       .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), SEND_DEFAULTS.port)
       .option(
@@ -88,14 +103,16 @@ export function registerSend(program: Command, ctx: RunContext): void {
         '--no-combine-resends',
         'shared stream: resend each lost symbol on its own instead of XOR-combining symbols that different receivers lost into one datagram (for comparisons)',
       ),
-  ).action(async (file: string, o, command: Command) => {
+  ).action(async (paths: string[], o, command: Command) => {
     const log = ctx.logger(o);
     const controller = ctx.abortOnSignals(log);
     const rateBitsPerSecond = o.rate === 'auto' ? undefined : (o.rate as number);
     if (o.fixedRate && rateBitsPerSecond === undefined) command.error('error: --fixed-rate needs a rate in bits per second, not --rate auto', { exitCode: 2 });
     try {
       const summary: SendSummary = await send({
-        file,
+        paths,
+        symlinks: o.symlinks,
+        name: o.name,
         host: o.host,
         port: o.port,
         rateBitsPerSecond,

@@ -1,7 +1,7 @@
 /**
  * Signed manifests. A publisher signs, with its Ed25519 key, what defines the file — name,
- * size, segment layout, codec, every segment's and the whole file's SHA-256 — plus a publication
- * time that serves as its version. Receivers that trust the key accept the manifest only if the
+ * size, segment layout, codec, every segment's and the whole file's SHA-256, a tree's entries —
+ * plus a publication time that serves as its version. Receivers that trust the key accept the manifest only if the
  * signature holds, so the hashes that decide what gets written come from the publisher, whoever
  * relays the stream. Per-session fields (session id, rate, timeouts, data plane, tag kind) are
  * not signed: changing them can cost time, never the file's content.
@@ -15,9 +15,14 @@ import type { Manifest, Publication } from './messages.js';
 
 const DOMAIN = 'fountcast-publication-v1\n';
 
-/** The bytes a publisher signs: a fixed prefix and a JSON array of the signed fields, in order. */
+/**
+ * The bytes a publisher signs: a fixed prefix and a JSON array of the signed fields, in order.
+ * A tree appends its entries, each as a fixed-order array, so a single file's bytes are the
+ * same with or without tree support and every field of every entry is covered.
+ */
 export function publicationBytes(m: Manifest, publishedAt: number): Uint8Array {
-  const fields = [m.fileName, m.fileSize, m.segmentSize, m.symbolSize, m.codec, m.segmentSha256, m.fileSha256, publishedAt];
+  const fields: unknown[] = [m.fileName, m.fileSize, m.segmentSize, m.symbolSize, m.codec, m.segmentSha256, m.fileSha256, publishedAt];
+  if (m.entries !== undefined) fields.push(m.entries.map((e) => [e.path, e.kind, e.size, e.mode, e.mtimeMs, e.sha256 ?? null, e.target ?? null]));
   return Buffer.from(DOMAIN + JSON.stringify(fields), 'utf8');
 }
 

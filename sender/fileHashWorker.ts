@@ -1,61 +1,53 @@
 /**
- * Worker thread entry (adapter): hashes the file being served while the main thread already
- * serves it (preparedFile.ts starts it). It reads each segment once into one reused buffer
- * (fresh 4 MiB buffers cost more in page faults than the reads themselves) and feeds it to the
- * segment's SHA-256 and the whole file's at once, a chunk at a time (util/hashAlongside.ts).
- * Segment digests are posted in batches as they are done (the first at once, then every
- * BATCH_MS) so Digests frames can go out while the rest is hashed; the file's digest at the end.
+ * Worker thread entry (adapter): hashes the object being served (objectHasher.ts: every
+ * segment's, the whole object's and, for a tree, each file's SHA-256 from one read) while the
+ * main thread already serves it (preparedFile.ts starts it). Segment digests are posted in
+ * batches as they are done (the first at once, then every BATCH_MS) so Digests frames can go
+ * out while the rest is hashed; the object's digest at the end.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
-import { hashAlongside } from '../util/hashAlongside.js';
+import type { SegmentLayout } from '../encoder/segmentLayout.js';
 import { adjustThreadNice } from '../util/threadPriority.js';
+import { hashObject, type ObjectHashes } from './objectHasher.js';
+import { ObjectReader, type ObjectPart } from './objectReader.js';
+import { SourceFileError } from './sourceFileError.js';
 
 export interface FileHashJob {
-  readonly path: string;
+  readonly parts: readonly ObjectPart[];
+  /** Each part's digest too (a tree). */
+  readonly perPart: boolean;
   readonly layout: SegmentLayout;
 }
 
 export type FileHashReply =
   | { readonly type: 'segments'; readonly first: number; readonly digests: Uint8Array }
-  | { readonly type: 'file'; readonly sha256: string }
-  | { readonly type: 'error'; readonly error: string };
+  | { readonly type: 'file'; readonly hashes: ObjectHashes }
+  /** sourceError: a SourceFileError (the file is missing, unreadable or changed), not a fault of the hashing. */
+  | { readonly type: 'error'; readonly error: string; readonly sourceError?: boolean };
 
 /** At most one batch of segment digests per this many ms (each one is a Digests frame per receiver). */
 const BATCH_MS = 8;
 
-function hash(job: FileHashJob, post: (r: FileHashReply) => void): void {
-  const { path, layout } = job;
-  const buffer = Buffer.allocUnsafe(Math.min(layout.segmentSize, Math.max(1, layout.fileSize)));
-  const whole = createHash('sha256');
+async function hash(job: FileHashJob, post: (r: FileHashReply) => void): Promise<void> {
+  const { layout } = job;
   const digests = new Uint8Array(32 * layout.segmentCount);
   let batchFirst = 0;
   let lastPost = -Infinity;
-  const fd = openSync(path, 'r');
+  const reader = new ObjectReader(job.parts);
   try {
-    for (let i = 0; i < layout.segmentCount; i++) {
-      const { offset, length } = segmentRange(layout, i);
-      for (let got = 0; got < length;) {
-        const n = readSync(fd, buffer, got, length - got, offset + got);
-        if (n === 0) throw new Error(`the file is shorter than ${layout.fileSize} bytes (changed while hashed)`);
-        got += n;
-      }
-      const segment = createHash('sha256');
-      hashAlongside(buffer.subarray(0, length), segment, whole);
-      digests.set(segment.digest(), 32 * i);
+    const hashes = await hashObject(reader, layout, job.perPart, (i, digest) => {
+      digests.set(digest, 32 * i);
       const now = performance.now();
       if (now - lastPost >= BATCH_MS || i === layout.segmentCount - 1) {
         post({ type: 'segments', first: batchFirst, digests: digests.slice(32 * batchFirst, 32 * (i + 1)) });
         batchFirst = i + 1;
         lastPost = now;
       }
-    }
+    });
+    post({ type: 'file', hashes });
   } finally {
-    closeSync(fd);
+    await reader.close();
   }
-  post({ type: 'file', sha256: whole.digest('hex') });
 }
 
 /**
@@ -69,9 +61,7 @@ const HASH_NICE = 10;
 if (parentPort) {
   const port = parentPort;
   adjustThreadNice(HASH_NICE); // not Linux: hashes at normal priority
-  try {
-    hash(workerData as FileHashJob, (r) => port.postMessage(r));
-  } catch (e) {
-    port.postMessage({ type: 'error', error: (e as Error).message } satisfies FileHashReply);
-  }
+  hash(workerData as FileHashJob, (r) => port.postMessage(r)).catch((e: Error) =>
+    port.postMessage({ type: 'error', error: e.message, sourceError: e instanceof SourceFileError } satisfies FileHashReply),
+  );
 }

@@ -19,11 +19,13 @@ export interface ManifestParameters {
 
 /**
  * The manifest of `file`: with every hash when they are all known, else (only for a receiver
- * that offered it) with digestsFollow and none.
+ * that offered it, and never for a tree, whose entries carry each file's digest) with
+ * digestsFollow and none.
  */
-export function manifestFor(file: PreparedFile, p: ManifestParameters): Manifest {
+export function manifestFor(file: Pick<PreparedFile, 'fileName' | 'layout' | 'digests' | 'entries'>, p: ManifestParameters): Manifest {
   const d = file.digests;
   if (!d.complete && p.publication) throw new RangeError('a signed manifest needs every digest');
+  if (!d.complete && file.entries) throw new RangeError("a tree's manifest needs every digest");
   return {
     type: 'manifest',
     sessionId: p.sessionId,
@@ -39,11 +41,17 @@ export function manifestFor(file: PreparedFile, p: ManifestParameters): Manifest
     heartbeatIntervalMs: p.heartbeatIntervalMs,
     ...(p.dataPlane ? { dataPlane: p.dataPlane } : {}),
     ...(p.publication ? { publication: p.publication } : {}),
+    ...(file.entries ? { entries: file.entries } : {}),
   };
 }
 
 /** The file's publication signed by `privateKey` at `publishedAt` (the same for every manifest); every digest must be known. */
-export function signPublication(file: PreparedFile, codec: string, privateKey: KeyObject, publishedAt: number): Publication {
+export function signPublication(
+  file: Pick<PreparedFile, 'fileName' | 'layout' | 'digests' | 'entries'>,
+  codec: string,
+  privateKey: KeyObject,
+  publishedAt: number,
+): Publication {
   const unsigned = manifestFor(file, { sessionId: 0, codec, rateBytesPerSecond: 0, tagKind: 0, idleTimeoutMs: 0, heartbeatIntervalMs: 0 });
   return signManifest(unsigned, privateKey, publishedAt).publication!;
 }

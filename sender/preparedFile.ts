@@ -1,42 +1,55 @@
 /**
- * The file being served: its segment layout, and SHA-256 of every segment and of the whole file
- * (node:crypto, about ten times @noble/hashes, since this runs over every byte). The hashes are
- * computed in the background on a worker thread (one read of each segment feeds both digests,
- * util/hashAlongside.ts; the thread runs at a lower priority, fileHashWorker.ts) while the
- * server already serves: receivers that take digests later (Hello.digestsFollow) get them as
- * Digests frames, so the first datagram does not wait for the last byte to be hashed. Memory
- * stays at one read buffer.
+ * What is being served: one file, or a tree (sourceTree.ts) whose files, packed in entry order,
+ * make the object; its segment layout, and SHA-256 of every segment, of the whole object and,
+ * for a tree, of each file (node:crypto, about ten times @noble/hashes, since this runs over
+ * every byte). The hashes are computed in the background on a worker thread (one read of each
+ * segment feeds every digest, objectHasher.ts; the thread runs at a lower priority,
+ * fileHashWorker.ts) while the server already serves: receivers that take digests later
+ * (Hello.digestsFollow) get them as Digests frames, so the first datagram does not wait for the
+ * last byte to be hashed. A tree's manifest carries each file's digest, so it waits for them.
+ * Memory stays at one read buffer.
  */
-import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { planSegments, segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
+import { treePathProblem } from '../control/messageCodec.js';
+import type { TreeEntry } from '../control/messages.js';
+import { planSegments, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { FileDigests } from './fileDigests.js';
-import { readSegment } from './segmentReader.js';
-import { hashAlongside } from '../util/hashAlongside.js';
+import { hashObject, type ObjectHashes } from './objectHasher.js';
+import { ObjectReader, type ObjectPart } from './objectReader.js';
+import { SourceFileError } from './sourceFileError.js';
+import { meansContents, walkSourceTree, type SkippedPath, type SourceTree, type SymlinkPolicy } from './sourceTree.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
 import type { FileHashJob, FileHashReply } from './fileHashWorker.js';
 
-export class SourceFileError extends Error {
-  override readonly name = 'SourceFileError';
-}
+export { SourceFileError } from './sourceFileError.js';
 
 export interface PreparedFile {
+  /** The file; for a tree, the first path given (for logs). */
   readonly path: string;
   readonly fileName: string;
   readonly layout: SegmentLayout;
-  /** Grows while the file is hashed; `digests.done` settles when it is (or fails). */
+  /** Grows while the object is hashed; `digests.done` settles when it is (or fails). */
   readonly digests: FileDigests;
-  /** mtime when opened (hashing fails if the file is written to meanwhile). */
+  /** mtime when opened (hashing fails if the file is written to meanwhile); a tree's newest. */
   readonly mtimeMs: number;
+  /** The files whose bytes, back to back, are the object: the one file, or a tree's files in entry order. */
+  readonly parts: readonly ObjectPart[];
+  /** A tree's entries (absent for a single file); files carry their sha256 once `digests.complete`. */
+  readonly entries?: readonly TreeEntry[];
 }
 
 export interface PrepareOptions {
   segmentSize?: number;
   symbolSize?: number;
-  /** Name announced in the manifest; defaults to the file's base name. */
+  /** Name announced in the manifest; defaults to the file's (or the first path's) base name. */
   fileName?: string;
+}
+
+export interface SourceOptions extends PrepareOptions {
+  /** A tree's symlinks: left out, or stored as links that stay inside the tree. @default 'skip' */
+  symlinks?: SymlinkPolicy;
 }
 
 /** The file with every digest known (what a signed publication needs). */
@@ -44,6 +57,24 @@ export async function prepareFile(path: string, options: PrepareOptions = {}): P
   const file = await openSourceFile(path, options);
   await file.digests.done;
   return file;
+}
+
+/**
+ * What `paths` serve, its hashing started: one plain file (a path without a trailing slash
+ * naming a regular file, followed if it is a link, as a single file always was) as itself,
+ * anything else as a tree. `skipped`: what the tree left out, for the caller to log.
+ */
+export async function openSource(paths: readonly string[], options: SourceOptions = {}): Promise<{ file: PreparedFile; skipped: readonly SkippedPath[] }> {
+  if (paths.length === 0) throw new SourceFileError('nothing to send: give at least one path');
+  if (paths.length === 1 && !meansContents(paths[0]!)) {
+    const info = await stat(paths[0]!).catch(() => undefined);
+    if (info?.isFile()) return { file: await openSourceFile(paths[0]!, options), skipped: [] };
+  }
+  const fileName = options.fileName ?? basename(resolve(paths[0]!));
+  const problem = treePathProblem(fileName);
+  if (problem) throw new SourceFileError(`the tree cannot be named ${JSON.stringify(fileName)} (after ${paths[0]}): it ${problem}; give it a name`);
+  const tree = await walkSourceTree(paths, options.symlinks ?? 'skip');
+  return { file: openSourceTree(tree, { ...options, fileName, path: paths[0]! }), skipped: tree.skipped };
 }
 
 /** The file, its hashing started in the background (see PreparedFile.digests). */
@@ -63,56 +94,83 @@ export async function openSourceFile(path: string, options: PrepareOptions = {})
     throw new SourceFileError(`cannot read ${path}: ${(e as Error).message}`);
   }
   const digests = new FileDigests(layout.segmentCount);
-  void hashInBackground(path, layout, info, digests);
-  return { path, fileName: options.fileName ?? basename(path), layout, digests, mtimeMs: info.mtimeMs };
+  const parts = [{ path, size: info.size, mtimeMs: info.mtimeMs }];
+  void hashInBackground(path, parts, false, layout, digests, () => undefined);
+  return { path, fileName: options.fileName ?? basename(path), layout, digests, mtimeMs: info.mtimeMs, parts };
+}
+
+/** A walked tree, its hashing started; `fileName` names the publication, `path` (the first path given) stands for it in logs. */
+export function openSourceTree(tree: SourceTree, options: PrepareOptions & { fileName: string; path: string }): PreparedFile {
+  const size = tree.parts.reduce((n, p) => n + p.size, 0);
+  const layout = planSegments(size, { segmentSize: options.segmentSize, symbolSize: options.symbolSize });
+  const digests = new FileDigests(layout.segmentCount);
+  let entries = tree.entries;
+  const withDigests = (partSha256: readonly string[]) => {
+    const hashed = [...tree.entries];
+    tree.partEntries.forEach((e, p) => (hashed[e] = Object.freeze({ ...hashed[e]!, sha256: partSha256[p]! })));
+    entries = Object.freeze(hashed);
+  };
+  void hashInBackground(options.path, tree.parts, true, layout, digests, withDigests);
+  return {
+    path: options.path,
+    fileName: options.fileName,
+    layout,
+    digests,
+    mtimeMs: tree.parts.reduce((newest, p) => Math.max(newest, p.mtimeMs), 0), // no spread: 200,000 arguments overflow the stack
+    parts: tree.parts,
+    get entries() {
+      return entries;
+    },
+  };
 }
 
 /**
- * Feeds `digests` and settles it. A worker hashes; without the worker script (or with a single
- * segment) this thread does, a segment at a time. A write during hashing could pair hashes of
- * different contents: the mtime check at the end refuses that.
+ * Feeds `digests` and settles it (after `onParts` got each part's digest, for a tree). A worker
+ * hashes; without the worker script (or with a single segment) this thread does. A write during
+ * hashing could pair hashes of different contents: every part is checked again at the end.
  */
-async function hashInBackground(path: string, layout: SegmentLayout, info: { size: number; mtimeMs: number }, digests: FileDigests): Promise<void> {
+async function hashInBackground(
+  what: string,
+  parts: readonly ObjectPart[],
+  perPart: boolean,
+  layout: SegmentLayout,
+  digests: FileDigests,
+  onParts: (partSha256: readonly string[]) => void,
+): Promise<void> {
   try {
-    const fileSha256 = await (hashWorker({ path, layout }, digests) ?? hashInline(path, info.size, layout, digests));
-    const after = await stat(path).catch(() => undefined);
-    if (after?.mtimeMs !== info.mtimeMs || after.size !== info.size)
-      throw new SourceFileError(`${path} changed while it was being hashed: serve it once it is complete`);
-    digests.setFile(fileSha256);
-  } catch (e) {
-    digests.fail(e instanceof SourceFileError ? e : new SourceFileError(`hashing ${path} failed: ${(e as Error).message}`));
-  }
-}
-
-/** The whole file's hash, and every segment's into `digests`, on this thread, one read buffer. */
-async function hashInline(path: string, size: number, layout: SegmentLayout, digests: FileDigests): Promise<string> {
-  const whole = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(Math.min(layout.segmentSize, Math.max(1, size)));
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw new SourceFileError(`cannot read ${path}: ${(e as Error).message}`);
-  }
-  try {
-    for (let i = 0; i < layout.segmentCount; i++) {
-      const data = await readSegment(fh, path, layout, i, buffer.subarray(0, segmentRange(layout, i).length));
-      const segment = createHash('sha256');
-      hashAlongside(data, segment, whole);
-      digests.addSegments(i, segment.digest());
+    const hashes = await (hashWorker({ parts, perPart, layout }, digests) ?? hashInline(parts, perPart, layout, digests));
+    // A few stats at a time: a tree may have 200,000 files.
+    for (let i = 0; i < parts.length; i += 64) {
+      await Promise.all(
+        parts.slice(i, i + 64).map(async (p) => {
+          const after = await stat(p.path).catch(() => undefined);
+          if (after?.mtimeMs !== p.mtimeMs || after.size !== p.size)
+            throw new SourceFileError(`${p.path} changed while it was being hashed: serve it once it is complete`);
+        }),
+      );
     }
-    if ((await fh.stat()).size !== size) throw new SourceFileError(`${path} changed size while it was being hashed`);
-  } finally {
-    await fh.close();
+    if (perPart) onParts(hashes.partSha256);
+    digests.setFile(hashes.sha256);
+  } catch (e) {
+    digests.fail(e instanceof SourceFileError ? e : new SourceFileError(`hashing ${what} failed: ${(e as Error).message}`));
   }
-  return whole.digest('hex');
+}
+
+/** Every digest on this thread, one read buffer. */
+async function hashInline(parts: readonly ObjectPart[], perPart: boolean, layout: SegmentLayout, digests: FileDigests): Promise<ObjectHashes> {
+  const reader = new ObjectReader(parts);
+  try {
+    return await hashObject(reader, layout, perPart, (i, d) => digests.addSegments(i, d));
+  } finally {
+    await reader.close();
+  }
 }
 
 /**
- * The hashing worker: segment digests go straight into `digests`; resolves with the file's hex
- * digest. Undefined instead of a promise when no worker can start.
+ * The hashing worker: segment digests go straight into `digests`; resolves with the object's
+ * (and the parts') digests. Undefined instead of a promise when no worker can start.
  */
-function hashWorker(job: FileHashJob, digests: FileDigests): Promise<string> | undefined {
+function hashWorker(job: FileHashJob, digests: FileDigests): Promise<ObjectHashes> | undefined {
   if (job.layout.segmentCount < 2) return undefined; // one segment: not worth a thread
   let worker: Worker;
   try {
@@ -120,15 +178,15 @@ function hashWorker(job: FileHashJob, digests: FileDigests): Promise<string> | u
   } catch {
     return undefined;
   }
-  return new Promise<string>((resolve, reject) => {
+  return new Promise<ObjectHashes>((resolve, reject) => {
     worker.on('message', (reply: FileHashReply) => {
       try {
         if (reply.type === 'segments') digests.addSegments(reply.first, reply.digests);
         else if (reply.type === 'file') {
           if (digests.known !== job.layout.segmentCount)
             throw new Error(`the hash worker gave the file's digest after ${digests.known} of ${job.layout.segmentCount} segments`);
-          resolve(reply.sha256);
-        } else reject(new Error(reply.error));
+          resolve(reply.hashes);
+        } else reject(reply.sourceError ? new SourceFileError(reply.error) : new Error(reply.error));
       } catch (e) {
         reject(e as Error);
         void worker.terminate();

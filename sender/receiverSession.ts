@@ -31,7 +31,7 @@ import {
 import { keyedTagKind, type SendConfig } from './sendConfig.js';
 
 export interface ReceiverSessionDeps {
-  file: Pick<PreparedFile, 'fileName' | 'layout' | 'digests'>;
+  file: Pick<PreparedFile, 'fileName' | 'layout' | 'digests' | 'entries'>;
   publication?: Publication;
   /** The peer's address, for the summary. */
   address: string;
@@ -214,7 +214,8 @@ export class ReceiverSession {
   /** Sends the Manifest, or waits in `hashing` for the digests a receiver needs in it. */
   private offerManifest(input: SessionInput): void {
     const digests = this.deps.file.digests;
-    if (!digests.complete && !this.hello!.digestsFollow) return this.go(input, 'hashing');
+    // A tree's entries carry each file's digest: its manifest waits for them.
+    if (!digests.complete && (!this.hello!.digestsFollow || this.deps.file.entries)) return this.go(input, 'hashing');
     // Shared: one session id for the one stream; unicast: a fresh one per receiver.
     const sessionId = this.deps.shared?.sessionId ?? this.random.sessionId();
     const a = this.auth;
@@ -222,7 +223,7 @@ export class ReceiverSession {
     // handshake's session key and bound to the session id.
     this.dataKey = a ? (this.deps.shared?.dataKey ?? this.random.dataKey()) : undefined;
     const manifest = {
-      ...manifestFor(this.deps.file as PreparedFile, {
+      ...manifestFor(this.deps.file, {
         sessionId,
         codec: this.config.codec,
         rateBytesPerSecond: this.config.rateBytesPerSecond,

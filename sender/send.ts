@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { logTagImplementation, TagKind } from '../encoder/integrity.js';
 import { signPublication } from './manifest.js';
-import { openSourceFile, prepareFile } from './preparedFile.js';
+import { openSource } from './preparedFile.js';
 import { SenderServer, type SendSummary } from './server.js';
 import { resolveSendConfig, type SendOptions } from './sendConfig.js';
 
@@ -21,11 +21,21 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   // A signed publication covers the hashes: it waits for them. Otherwise the server listens at
   // once and hashes meanwhile (receivers get the digests as they come, see FileDigests).
   const hashingFrom = performance.now();
-  const prepare = { segmentSize: config.segmentSize, symbolSize: config.symbolSize };
-  const file = config.sign ? await prepareFile(config.file, prepare) : await openSourceFile(config.file, prepare);
+  const { file, skipped } = await openSource(config.paths, {
+    segmentSize: config.segmentSize,
+    symbolSize: config.symbolSize,
+    symlinks: config.symlinks,
+    ...(config.name !== undefined ? { fileName: config.name } : {}),
+  });
+  for (const s of skipped) {
+    const why = s.kind === 'symlink' ? 'a symlink (--symlinks keep stores links)' : 'not a regular file, directory or symlink';
+    log.warn({ event: 'skipped', path: s.path, kind: s.kind }, `left out ${s.path}: ${why}`);
+  }
+  if (config.sign) await file.digests.done;
+  const entries = file.entries;
   log.info(
-    { file: file.path, bytes: file.layout.fileSize, segments: file.layout.segmentCount },
-    `serving ${file.fileName} (${file.layout.fileSize} bytes, ${file.layout.segmentCount} segments)`,
+    { file: file.path, bytes: file.layout.fileSize, segments: file.layout.segmentCount, ...(entries ? { entries: entries.length } : {}) },
+    `serving ${file.fileName} (${entries ? `${entries.length} entries, ` : ''}${file.layout.fileSize} bytes, ${file.layout.segmentCount} segments)`,
   );
   const server = await SenderServer.listen(config, {
     file,

@@ -10,9 +10,10 @@ import { DEFAULT_SEGMENT_SIZE, DEFAULT_SYMBOL_SIZE } from '../encoder/segmentLay
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../control/constants.js';
 import type { DataPlane } from '../control/messages.js';
 import { TagKind } from '../encoder/integrity.js';
-import { dataPlaneProblem } from '../control/messageCodec.js';
+import { dataPlaneProblem, treePathProblem } from '../control/messageCodec.js';
 import { PACING_NICE } from '../util/threadPriority.js';
 import type { RecoveryMode } from './streamCore.js';
+import { SYMLINK_POLICIES, type SymlinkPolicy } from './sourceTree.js';
 
 /** The sender's defaults, in one place (the CLI shows these in its help). */
 export const SEND_DEFAULTS = Object.freeze({
@@ -40,6 +41,7 @@ export const SEND_DEFAULTS = Object.freeze({
   ttl: 1,
   broadcastAddress: '255.255.255.255',
   combineResends: true,
+  symlinks: 'skip' as SymlinkPolicy,
 });
 
 export interface ControlTlsOptions {
@@ -49,8 +51,21 @@ export interface ControlTlsOptions {
 }
 
 export interface SendOptions {
-  /** Path of the file to serve. */
-  file: string;
+  /** Path of the one file to serve (or give `paths`). */
+  file?: string;
+  /**
+   * Files and directories to serve, as `fountcast send` takes them (exactly one of this and
+   * `file`): a path contributes its base name, a directory with a trailing slash its contents.
+   * Exactly one plain file is served as that file; anything else as a tree (Manifest.entries).
+   */
+  paths?: readonly string[];
+  /** A tree's symlinks: left out (`skip`) or stored as links that must stay inside the tree (`keep`). @default 'skip' */
+  symlinks?: SymlinkPolicy;
+  /**
+   * Name of the publication: the file name receivers write for a single file, a tree's name (logs,
+   * replay state) for a tree. @default the file's, or the first path's, base name
+   */
+  name?: string;
   /** Address to listen on. @default '0.0.0.0' */
   host?: string;
   /** TCP control port; 0 picks a free one (see onListening). @default 7070 */
@@ -168,7 +183,10 @@ export interface SharedStreamConfig {
 
 /** Everything the sender runs with, fully defaulted. Runtime hooks (signal, logger, onListening) stay in SendOptions. */
 export interface SendConfig {
-  readonly file: string;
+  /** What to serve (SendOptions.paths, or [SendOptions.file]). */
+  readonly paths: readonly string[];
+  readonly symlinks: SymlinkPolicy;
+  readonly name?: string;
   readonly host: string;
   readonly port: number;
   /** Per-stream rate ceiling; 0 = none. The one name for the rate from here to the cores. */
@@ -211,8 +229,12 @@ export function resolveSendConfig(o: SendOptions, now: () => number = Date.now):
   };
   const codec = o.codec ?? d.codec;
   const shared = sharedConfig(o);
+  const symlinks = o.symlinks ?? d.symlinks;
+  if (!SYMLINK_POLICIES.includes(symlinks)) throw new SendOptionsError(`symlinks must be ${SYMLINK_POLICIES.join(' or ')}, not ${String(symlinks)}`);
   return Object.freeze({
-    file: o.file,
+    paths: sourcePaths(o),
+    symlinks,
+    ...(o.name !== undefined ? { name: publicationName(o.name) } : {}),
     host: o.host ?? d.host,
     port: count('port', o.port, 0, d.port),
     rateBytesPerSecond: Math.floor(rateBits / 8),
@@ -236,6 +258,20 @@ export function resolveSendConfig(o: SendOptions, now: () => number = Date.now):
     encrypt: Boolean(o.encrypt),
     ...(o.tls ? { tls: o.tls } : {}),
   });
+}
+
+function sourcePaths(o: SendOptions): readonly string[] {
+  if ((o.file === undefined) === (o.paths === undefined)) throw new SendOptionsError('give exactly one of file and paths');
+  const paths = o.paths ?? [o.file!];
+  if (paths.length === 0 || paths.some((p) => typeof p !== 'string' || p === '')) throw new SendOptionsError('paths must be one or more non-empty paths');
+  return Object.freeze([...paths]);
+}
+
+/** The manifest's fileName rules (control/messageCodec.ts), checked before anything is read. */
+function publicationName(name: string): string {
+  const problem = name.includes('/') ? 'has a /' : treePathProblem(name);
+  if (problem) throw new SendOptionsError(`name ${JSON.stringify(name)} ${problem}: it must be a plain name of 1..255 UTF-8 bytes`);
+  return name;
 }
 
 function sharedConfig(o: SendOptions): SharedStreamConfig | undefined {

@@ -3,12 +3,14 @@ import type { DataPlane, Progress } from '../control/messages.js';
 import type { CodecName } from '../encoder/codecs.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import type { SegmentLayout } from '../encoder/segmentLayout.js';
+import type { ObjectPart } from './objectReader.js';
 import type { RecoveryMode, StreamStats } from './streamCore.js';
 
 /** What both kinds of stream worker are told. */
 interface CommonWorkerData {
   wasmModule: RaptorQWasmModule;
-  filePath: string;
+  /** The files whose bytes, back to back, are the object the segments carry (objectReader.ts). */
+  parts: readonly ObjectPart[];
   layout: SegmentLayout;
   sessionId: number;
   /** The rate ceiling, bytes/s (0 = none). */
@@ -26,7 +28,7 @@ interface CommonWorkerData {
   /** The datagram MAC key when tagKind is keyed. */
   dataKey?: Uint8Array;
   /**
-   * Boot (open the file, connect the socket, load the codec) but send nothing until a 'start'
+   * Boot (connect the socket, load the codec) but send nothing until a 'start'
    * message, so the worker's boot overlaps the receivers' own set-up. @default false
    */
   waitForStart?: boolean;

@@ -97,7 +97,7 @@ function commonWorkerData(
 ) {
   return {
     wasmModule,
-    filePath: file.path,
+    parts: file.parts,
     layout: file.layout,
     sessionId: p.sessionId,
     rateBytesPerSecond: config.rateBytesPerSecond,

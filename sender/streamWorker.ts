@@ -1,17 +1,17 @@
 /**
  * Worker thread entry (adapter) for one stream, unicast or shared (workerData.mode): runs its
- * StreamCore, reads the segments it asks for from the file, sends its datagrams on a connected
+ * StreamCore, reads the segments it asks for from the object (the file, or a tree's files,
+ * objectReader.ts), sends its datagrams on a connected
  * UDP socket (the receiver's port, or the multicast group / broadcast address), and sleeps until
  * the core's next deadline. The send loop is the DatagramPump. Members, reports and the stop come
  * as messages from the main thread, which owns the control connections.
  */
 import { createSocket } from 'node:dgram';
-import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { integrityFor, TagKind } from '../encoder/integrity.js';
 import { codecByName } from '../encoder/codecs.js';
 import { DatagramPump } from './datagramPump.js';
-import { readSegment } from './segmentReader.js';
+import { ObjectReader } from './objectReader.js';
 import { segmentRange } from '../encoder/segmentLayout.js';
 import { BitSet } from '../util/bitset.js';
 import { BufferPool } from '../util/bufferPool.js';
@@ -60,10 +60,10 @@ function heldOf(bytes: Uint8Array | undefined): BitSet | undefined {
 
 let core: StreamCore | undefined;
 let started = !data.waitForStart;
-/** File open and socket connected. */
+/** Socket bound and connected (files open on the first read). */
 let ready = false;
 const socket = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
-let file: FileHandle | undefined;
+const object = new ObjectReader(data.parts);
 let timer: NodeJS.Timeout | undefined;
 let scheduled = false;
 let done = false;
@@ -95,7 +95,7 @@ function finish(reason: StreamFinishReason, message?: string): void {
   if (core && !core.finished) core.stop(performance.now(), message ?? reason);
   post({ type: 'finished', reason, message, stats: core?.stats ?? emptyStreamStats() });
   socket.close();
-  void file?.close().catch(() => undefined);
+  void object.close().catch(() => undefined);
   port.close();
 }
 
@@ -106,8 +106,8 @@ function schedule(): void {
 }
 
 async function load(index: number): Promise<void> {
-  const length = segmentRange(data.layout, index).length;
-  core!.provideSegment(performance.now(), index, await readSegment(file!, data.filePath, data.layout, index, buffers.take(length)));
+  const { offset, length } = segmentRange(data.layout, index);
+  core!.provideSegment(performance.now(), index, await object.read(offset, length, buffers.take(length)));
 }
 
 function run(): void {
@@ -115,7 +115,7 @@ function run(): void {
   const c = ensureCore();
   if (done || !ready || !c) return;
   for (let i = c.pollSegmentLoad(); i !== undefined; i = c.pollSegmentLoad()) {
-    load(i).then(schedule, (e: Error) => finish('error', `reading ${data.filePath}: ${e.message}`));
+    load(i).then(schedule, (e: Error) => finish('error', `reading segment ${i}: ${e.message}`));
   }
   if (!pump.pump(performance.now(), c)) return; // paused on a full socket queue: onDrained reschedules
   if (c.finished) {
@@ -155,7 +155,6 @@ socket.on('error', (e) => {
   if (!TRANSIENT.test(e.message)) finish('error', `UDP socket error: ${e.message}`);
 });
 try {
-  file = await open(data.filePath, 'r');
   if (data.mode === 'unicast') {
     await new Promise<void>((resolve) => socket.bind(0, resolve));
   } else {

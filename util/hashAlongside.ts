@@ -11,11 +11,12 @@ import type { Hash } from 'node:crypto';
 /** Small enough to stay in L1/L2 between the two updates, large enough that calls are few. */
 export const HASH_CHUNK_BYTES = 64 * 1024;
 
-/** Feeds `data` to `first` and `second`, chunk by chunk, in order. */
-export function hashAlongside(data: Uint8Array, first: Hash, second: Hash): void {
+/** Feeds `data` to `first`, `second` (and `third`: a tree file's own digest), chunk by chunk, in order. */
+export function hashAlongside(data: Uint8Array, first: Hash, second: Hash, third?: Hash): void {
   for (let offset = 0; offset < data.length; offset += HASH_CHUNK_BYTES) {
     const chunk = data.subarray(offset, Math.min(data.length, offset + HASH_CHUNK_BYTES));
     first.update(chunk);
     second.update(chunk);
+    third?.update(chunk);
   }
 }

@@ -207,6 +207,16 @@ const samples: ControlMessage[] = [
   manifestSample,
   { ...manifestSample, tagKind: 2, keyWrap: { iv: b64(12, 5), sealed: b64(48, 6) } },
   { ...SAMPLE_MANIFEST, segmentSha256: undefined, fileSha256: undefined, digestsFollow: true },
+  {
+    ...SAMPLE_MANIFEST,
+    fileSize: 7,
+    segmentSha256: b64(32, 9),
+    entries: [
+      { path: 'd', kind: 'dir', size: 0, mode: 0o755, mtimeMs: 1 },
+      { path: 'd/f', kind: 'file', size: 7, mode: 0o644, mtimeMs: 2, sha256: 'ef'.repeat(32) },
+      { path: 'd/l', kind: 'symlink', size: 0, mode: 0o777, mtimeMs: 3, target: 'f' },
+    ],
+  },
   { type: 'hello', version: 1, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
   { type: 'request' },
   { type: 'digests', firstSegment: 2, segmentSha256: b64(96, 7) },

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
-import type { Manifest } from '../../control/messages.js';
+import type { Manifest, TreeEntry } from '../../control/messages.js';
 import { SAMPLE_MANIFEST } from '../../bench/fuzz/targets.js';
 import {
   KeyFileError,
   parsePrivateKey,
   parsePublicKey,
   generatePublisherKeys,
+  publicationBytes,
   publisherId,
   rawPublicKey,
   signManifest,
@@ -59,6 +60,39 @@ describe('signed manifests', () => {
       ok: false,
       reason: 'bad-signature',
     });
+  });
+
+  it("covers a tree's entries, every field of each, and leaves a single file's signed bytes as they were", () => {
+    const entries: TreeEntry[] = [
+      { path: 'bin', kind: 'dir', size: 0, mode: 0o755, mtimeMs: 1000 },
+      { path: 'bin/run', kind: 'file', size: 9, mode: 0o755, mtimeMs: 2000, sha256: 'e'.repeat(64) },
+      { path: 'bin/run.lnk', kind: 'symlink', size: 0, mode: 0o777, mtimeMs: 3000, target: 'run' },
+      { path: 'data', kind: 'file', size: manifest.fileSize - 9, mode: 0o644, mtimeMs: 4000, sha256: 'f'.repeat(64) },
+    ];
+    const tree = signManifest({ ...manifest, fileName: 'release', entries }, a.priv, 1_790_000_000_000);
+    expect(decodeMessage(encodeMessage(tree)).ok).toBe(true);
+    expect(verifyPublication(tree, [a.pub]).ok).toBe(true);
+    const changes: [number, Partial<TreeEntry>][] = [
+      [0, { path: 'bim' }],
+      [1, { kind: 'dir' }],
+      [1, { size: 8 }],
+      [1, { mode: 0o644 }],
+      [1, { mtimeMs: 2001 }],
+      [3, { sha256: 'd'.repeat(64) }],
+      [2, { target: 'data' }],
+      [2, { target: undefined }],
+    ];
+    for (const [i, change] of changes) {
+      const altered = entries.map((e, j) => (j === i ? { ...e, ...change } : e));
+      expect(verifyPublication({ ...tree, entries: altered }, [a.pub]), JSON.stringify(change)).toMatchObject({ ok: false, reason: 'bad-signature' });
+    }
+    expect(verifyPublication({ ...tree, entries: entries.slice(0, 3) }, [a.pub])).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(verifyPublication({ ...tree, entries: undefined }, [a.pub])).toMatchObject({ ok: false, reason: 'bad-signature' });
+    // Signatures made before trees existed still verify: the single-file bytes are unchanged.
+    const m = manifest;
+    expect(Buffer.from(publicationBytes(m, 42)).toString()).toBe(
+      'fountcast-publication-v1\n' + JSON.stringify([m.fileName, m.fileSize, m.segmentSize, m.symbolSize, m.codec, m.segmentSha256, m.fileSha256, 42]),
+    );
   });
 
   it('leaves session fields unsigned: a relay may change rate, timeouts and session id', () => {

@@ -285,6 +285,24 @@ describe('receiver session: digests', () => {
     expect(q.rxEvents.filter((e) => e.type === 'digests').map((e) => e.type === 'digests' && e.digests.firstSegment)).toEqual([0, 1]);
   });
 
+  it("a tree's manifest waits for every digest (its entries carry each file's), even for a receiver that takes them later", () => {
+    const digests = digestsOf(false);
+    const entries = [
+      { path: 'd', kind: 'dir' as const, size: 0, mode: 0o755, mtimeMs: 1 },
+      { path: 'd/f', kind: 'file' as const, size: 3000, mode: 0o644, mtimeMs: 2, sha256: 'ef'.repeat(32) },
+    ];
+    const p = new Pair({}, { file: { fileName: 'tree', layout, digests, entries } }).hello({ digestsFollow: true });
+    expect(p.s.state).toBe('hashing');
+    digests.addSegments(0, new Uint8Array(32 * layout.segmentCount));
+    digests.setFile('cd'.repeat(32));
+    p.s.handleDigests(p.now);
+    p.flush();
+    expect(p.s.state).toBe('manifest-sent');
+    const m = p.rxEvents.find((e) => e.type === 'manifest');
+    expect(m).toMatchObject({ manifest: { fileName: 'tree', fileSha256: 'cd'.repeat(32), entries } });
+    expect(m?.type === 'manifest' && m.manifest.digestsFollow).toBeFalsy();
+  });
+
   it('waiting for the hashes is bounded by the handshake timeout', () => {
     const p = new Pair({}, { file: { fileName: 'f.bin', layout, digests: digestsOf(false) } }).hello().advance(3000);
     expect(p.s.state).toBe('failed');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSendConfig, SEND_DEFAULTS } from '../../sender/sendConfig.js';
+import { resolveSendConfig, SEND_DEFAULTS, type SendOptions } from '../../sender/sendConfig.js';
 import { PACING_NICE } from '../../util/threadPriority.js';
 
 describe('resolveSendConfig', () => {
@@ -68,5 +68,25 @@ describe('resolveSendConfig', () => {
         expect((e as Error).name).toBe('SendOptionsError');
       }
     }
+  });
+
+  it('takes file or paths (exactly one), the symlink policy and a tree name', () => {
+    expect(resolveSendConfig({ file: 'f' })).toMatchObject({ paths: ['f'], symlinks: 'skip' });
+    expect(resolveSendConfig({ file: 'f' }).name).toBeUndefined();
+    const c = resolveSendConfig({ paths: ['a', 'dir/'], symlinks: 'keep', name: 'release-7' });
+    expect(c).toMatchObject({ paths: ['a', 'dir/'], symlinks: 'keep', name: 'release-7' });
+    expect(Object.isFrozen(c.paths)).toBe(true);
+    const bad: [object, RegExp][] = [
+      [{}, /exactly one of file and paths/],
+      [{ file: 'f', paths: ['g'] }, /exactly one of file and paths/],
+      [{ paths: [] }, /one or more non-empty paths/],
+      [{ paths: [''] }, /one or more non-empty paths/],
+      [{ paths: ['a'], symlinks: 'follow' }, /symlinks must be skip or keep/],
+      [{ paths: ['a'], name: 'a/b' }, /name "a\/b" has a \//],
+      [{ paths: ['a'], name: '..' }, /has a \.\. component/],
+      [{ paths: ['a'], name: '' }, /has an empty component/],
+      [{ paths: ['a'], name: 'x\ny' }, /control character/],
+    ];
+    for (const [o, why] of bad) expect(() => resolveSendConfig(o as SendOptions), JSON.stringify(o)).toThrow(why);
   });
 });
