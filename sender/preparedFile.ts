@@ -16,6 +16,7 @@ import { treePathProblem } from '../control/messageCodec.js';
 import type { TreeEntry } from '../control/messages.js';
 import { planSegments, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { FileDigests } from './fileDigests.js';
+import type { BitSet } from '../util/bitset.js';
 import { hashObject, type ObjectHashes } from './objectHasher.js';
 import { ObjectReader, type ObjectPart } from './objectReader.js';
 import { SourceFileError } from './sourceFileError.js';
@@ -122,6 +123,26 @@ export function openSourceTree(tree: SourceTree, options: PrepareOptions & { fil
       return entries;
     },
   };
+}
+
+/**
+ * The object packed from a tree's `want` files alone (Request.want: a receiver syncing over
+ * unicast), laid out with the tree's segment and symbol sizes, its hashing started.
+ */
+export function openSubset(file: PreparedFile, want: BitSet): PreparedFile {
+  const parts: ObjectPart[] = [];
+  let part = 0;
+  // The tree's parts are its file entries, in entry order.
+  for (const [i, e] of (file.entries ?? []).entries()) {
+    if (e.kind !== 'file') continue;
+    if (want.has(i)) parts.push(file.parts[part]!);
+    part++;
+  }
+  const size = parts.reduce((n, p) => n + p.size, 0);
+  const layout = planSegments(size, { segmentSize: file.layout.segmentSize, symbolSize: file.layout.symbolSize });
+  const digests = new FileDigests(layout.segmentCount);
+  void hashInBackground(file.path, parts, false, layout, digests, () => undefined);
+  return { path: file.path, fileName: file.fileName, layout, digests, mtimeMs: file.mtimeMs, parts };
 }
 
 /**

@@ -16,6 +16,7 @@ import { TagKind } from '../encoder/integrity.js';
 import { BitSet } from '../util/bitset.js';
 import { EnrolledHandshake } from './enrolledHandshake.js';
 import { manifestFor } from './manifest.js';
+import type { FileDigests } from './fileDigests.js';
 import type { PreparedFile } from './preparedFile.js';
 import {
   NO_COUNTS,
@@ -56,6 +57,10 @@ export class ReceiverSession {
   private auth?: EnrolledHandshake;
   private dataKey?: Uint8Array;
   private digestsSent?: { segments: number; file: boolean };
+  /** The digests this receiver's object follows with: its Request.want's subset (else the file's). */
+  private objectDigests?: FileDigests;
+  /** A Request.want came; its object's digests are not flowing yet. */
+  private subsetPending = false;
   private stream: 'none' | 'running' | 'ended' = 'none';
   private counts: StreamCounts = NO_COUNTS;
   private seen = { datagramsReceived: 0, datagramsLost: 0 };
@@ -171,7 +176,7 @@ export class ReceiverSession {
       case 'auth-response':
         return this.onAuthResponse(e.response);
       case 'request':
-        return this.onRequest(e.have);
+        return this.onRequest(e.have, e.want);
       case 'progress':
         this.seen = { datagramsReceived: e.progress.datagramsReceived, datagramsLost: e.progress.datagramsLost };
         this.go('progress', 'streaming');
@@ -253,15 +258,24 @@ export class ReceiverSession {
   private followDigests(): void {
     const sent = this.digestsSent;
     if (!sent || sent.file) return;
-    const digests = this.deps.file.digests;
+    const digests = this.objectDigests ?? this.deps.file.digests;
     const frames = digests.framesSince(sent.segments, sent.file);
     this.digestsSent = { segments: digests.known, file: digests.complete };
     for (const f of frames) this.conn.sendDigests(f);
     if (frames.length > 0) this.go('digests', this._state);
   }
 
-  private onRequest(have: string | undefined): void {
+  private onRequest(have: string | undefined, want: string | undefined): void {
     const hello = this.hello!;
+    let wanted: BitSet | undefined;
+    if (want !== undefined) {
+      const bits = this.wantedOf(want);
+      if (typeof bits === 'string') return this.refuse('request', bits, 'bad-message');
+      wanted = bits;
+      this.log('info', `${hello.receiverId} syncs: it lacks ${bits.count()} of the tree's files`, { wanted: bits.count() });
+      // Its object is its own: the digests follow once that object is hashed (handleSubset).
+      this.subsetPending = true;
+    }
     let held: Uint8Array | undefined;
     if (have !== undefined) {
       const bits = this.heldOf(have);
@@ -286,7 +300,38 @@ export class ReceiverSession {
       ...(this.dataKey ? { dataKey: this.dataKey } : {}),
       udpPort: hello.udpPort,
       ...(held ? { held } : {}),
+      ...(wanted ? { want: wanted } : {}),
     });
+  }
+
+  /**
+   * The object a Request.want asks for is being hashed (the adapter opened it): its digests go
+   * out in Digests frames as they come, from segment 0, the object's SHA-256 last.
+   */
+  handleSubset(now: number, digests: FileDigests): void {
+    this.run(now, () => {
+      if (!this.subsetPending || this._state !== 'streaming') return;
+      this.subsetPending = false;
+      this.objectDigests = digests;
+      this.digestsSent = { segments: 0, file: false };
+      this.followDigests();
+    });
+  }
+
+  /**
+   * Request.want as a set of entries, or why it is refused: a tree's manifest with its hashes,
+   * a unicast session (a shared stream's object is everyone's), exactly the entries' bitmap,
+   * file entries only.
+   */
+  private wantedOf(want: string): BitSet | string {
+    const entries = this.deps.file.entries;
+    if (entries === undefined) return 'Request.want needs a tree (a manifest with entries)';
+    if (this.config.shared) return "Request.want on a shared stream: its object is every receiver's (list held segments in have instead)";
+    if (this.digestsSent !== undefined) return 'Request.want after a Manifest whose digests follow';
+    const bits = BitSet.fromBase64(entries.length, want);
+    if (bits === undefined) return `Request.want must be the bitmap of exactly ${entries.length} entries (${Math.ceil(entries.length / 8)} bytes)`;
+    for (let i = 0; i < entries.length; i++) if (bits.has(i) && entries[i]!.kind !== 'file') return `Request.want asks for entry ${i}, which is not a file`;
+    return bits;
   }
 
   /**

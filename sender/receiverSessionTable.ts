@@ -29,6 +29,7 @@
  */
 import type { Progress } from '../control/messages.js';
 import type { StreamStats } from './streamCore.js';
+import type { BitSet } from '../util/bitset.js';
 
 export type SessionState = 'handshaking' | 'authenticating' | 'hashing' | 'manifest-sent' | 'streaming' | 'closing' | 'done' | 'failed';
 
@@ -101,6 +102,11 @@ export type SessionAction =
       readonly udpPort: number;
       /** Resume: the bitmap of segments it holds (Request.have, checked), never sent to it. */
       readonly held?: Uint8Array;
+      /**
+       * --sync: the tree's files it lacks (Request.want, checked). The adapter opens the object
+       * packed from those alone, streams that, and hands its digests to handleSubset.
+       */
+      readonly want?: BitSet;
     }
   /** Shared stream: join it (the adapter answers a later leave with handleStreamEnd). */
   | { readonly type: 'join-shared'; readonly window: number; readonly held?: Uint8Array }

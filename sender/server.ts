@@ -14,7 +14,8 @@ import type { Publication } from '../control/messages.js';
 import { ControlChannel } from '../control/tcpChannel.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import { Admission } from './admission.js';
-import type { PreparedFile } from './preparedFile.js';
+import { openSubset, type PreparedFile } from './preparedFile.js';
+import type { BitSet } from '../util/bitset.js';
 import { ReceiverSession } from './receiverSession.js';
 import type { ReceiverSummary, SessionAction } from './receiverSessionTable.js';
 import { keyedTagKind, type SendConfig, type SharedStreamConfig } from './sendConfig.js';
@@ -195,6 +196,16 @@ class Connection {
   private stream?: StreamPort;
   private readonly shared?: SharedSession;
   private stopDigests = (): void => undefined;
+  private stopSubsetDigests = (): void => undefined;
+
+  /** --sync over unicast: the object of the files this receiver lacks; its digests follow as they are computed. */
+  private openSubset(want: BitSet): PreparedFile {
+    const subset = openSubset(this.deps.file, want);
+    this.stopSubsetDigests = subset.digests.subscribe(() => this.channel.act((s) => s.handleDigests(performance.now())));
+    this.channel.act((s) => s.handleSubset(performance.now(), subset.digests));
+    subset.digests.done.catch((e: Error) => this.channel.act((s) => s.abort(performance.now(), `the sender cannot serve the files asked for: ${e.message}`)));
+    return subset;
+  }
   private resolveEnded!: (s: ReceiverSummary | undefined) => void;
   readonly ended = new Promise<ReceiverSummary | undefined>((r) => (this.resolveEnded = r));
 
@@ -242,7 +253,8 @@ class Connection {
         );
       case 'start-stream': {
         const destination = { address: (this.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), port: a.udpPort };
-        const stream = openUnicastStream(this.config, this.deps.file, this.deps.wasmModule, { ...a, destination });
+        const file = a.want ? this.openSubset(a.want) : this.deps.file;
+        const stream = openUnicastStream(this.config, file, this.deps.wasmModule, { ...a, destination });
         this.stream = stream;
         stream.onStats((stats) => this.channel.core.handleStreamStats(stats));
         void stream.finished.then((end) => this.channel.act((s) => s.handleStreamEnd(performance.now(), end)));
@@ -263,6 +275,7 @@ class Connection {
       }
       case 'ended':
         this.stopDigests();
+        this.stopSubsetDigests();
         return this.resolveEnded(a.summary);
     }
   }
