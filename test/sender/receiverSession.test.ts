@@ -6,13 +6,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { receiverProof } from '../../control/auth.js';
 import type { ControlEvent } from '../../control/connection.js';
-import type { Hello } from '../../control/messages.js';
+import type { Hello, TreeEntry } from '../../control/messages.js';
 import { ReceiverConnection } from '../../control/receiverConnection.js';
 import { planSegments } from '../../encoder/segmentLayout.js';
 import { FileDigests } from '../../sender/fileDigests.js';
 import { ReceiverSession, type ReceiverSessionDeps } from '../../sender/receiverSession.js';
 import { SESSION_TABLE, type ReceiverSummary, type SessionAction } from '../../sender/receiverSessionTable.js';
 import { resolveSendConfig, type SendOptions } from '../../sender/sendConfig.js';
+import { BitSet } from '../../util/bitset.js';
 
 const visited = new Set<string>();
 afterAll(() => {
@@ -414,5 +415,53 @@ describe('receiver session: resume (Request.have)', () => {
     p.flush();
     expect(p.s.state).toBe('failed');
     expect(p.summary!.reason).toMatch(/Request.have after a Manifest whose digests follow/);
+  });
+});
+
+describe('receiver session: --sync over unicast (Request.want)', () => {
+  const entries: TreeEntry[] = [
+    { path: 'a', kind: 'dir', size: 0, mode: 0o755, mtimeMs: 0 },
+    { path: 'a/x', kind: 'file', size: 1000, mode: 0o644, mtimeMs: 0, sha256: '0'.repeat(64) },
+    { path: 'a/y', kind: 'file', size: 2000, mode: 0o644, mtimeMs: 0, sha256: '1'.repeat(64) },
+  ];
+  const tree = (over: Partial<SendOptions> = {}) => new Pair(over, { file: { fileName: 't', layout, digests: digestsOf(true), entries } });
+  const bits = (...set: number[]) => {
+    const b = new BitSet(entries.length);
+    for (const i of set) b.add(i);
+    return b.toBase64();
+  };
+
+  it("starts the stream with the wanted files, then sends that object's digests as they come", () => {
+    const p = tree().hello();
+    p.rx.request(undefined, bits(2));
+    p.flush();
+    const start = p.actions.find((a) => a.type === 'start-stream');
+    expect(start?.type === 'start-stream' && start.want?.has(2) && !start.want.has(1)).toBe(true);
+    const subset = new FileDigests(1);
+    p.s.handleSubset(p.now, subset);
+    p.flush();
+    expect(p.rxEvents.filter((e) => e.type === 'digests')).toEqual([]);
+    subset.addSegments(0, new Uint8Array(32).fill(9));
+    subset.setFile('cd'.repeat(32));
+    p.s.handleDigests(p.now);
+    p.flush();
+    const d = p.rxEvents.filter((e) => e.type === 'digests');
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ digests: { firstSegment: 0, fileSha256: 'cd'.repeat(32) } });
+    expect(p.s.state).toBe('streaming');
+  });
+
+  it.each([
+    ['a single file', () => new Pair().hello(), 'AQ==', /needs a tree/],
+    ['a directory entry', () => tree().hello(), bits(0, 1), /entry 0, which is not a file/],
+    ['a bitmap of the wrong length', () => tree().hello(), 'AAAA', /exactly 3 entries/],
+    ['a shared stream', () => tree({ multicast: { group: '239.1.1.1', port: 7071 } }).hello(), bits(1), /shared stream/],
+  ])('refuses a want for %s with bad-message', (_, make, want, why) => {
+    const p = make();
+    p.rx.request(undefined, want);
+    p.flush();
+    expect(p.s.state).toBe('failed');
+    expect(p.types()).not.toContain('start-stream');
+    expect(p.summary?.reason).toMatch(why);
   });
 });
