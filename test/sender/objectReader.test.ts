@@ -81,11 +81,21 @@ describe('ObjectReader', () => {
   });
 
   it('fails naming a file cut short after it was opened', async () => {
+    // Large enough to be read through open handles (small files are opened per read).
+    const { parts } = await files([100_000, 100_000], 4);
+    const r = new ObjectReader(parts);
+    await r.read(0, 150_000); // both open
+    await truncate(parts[1]!.path, 10);
+    await expect(r.read(100_000, 100_000)).rejects.toThrow(`${parts[1]!.path} is shorter than the 100000 bytes announced`);
+    await r.close();
+  });
+
+  it('fails naming a small file changed between reads', async () => {
     const { parts } = await files([100, 100], 4);
     const r = new ObjectReader(parts);
-    await r.read(0, 150); // both open
+    await r.read(0, 200);
     await truncate(parts[1]!.path, 10);
-    await expect(r.read(100, 100)).rejects.toThrow(`${parts[1]!.path} is shorter than the 100 bytes announced`);
+    await expect(r.read(100, 100)).rejects.toThrow(`${parts[1]!.path} changed while it was being served (10 bytes, not the 100 announced)`);
     await r.close();
   });
 });

@@ -1,0 +1,139 @@
+/**
+ * Trees (issue 20's figures), one line per configuration, in one run on loopback (tmpfs under
+ * /dev/shm, so the shared host's disk does not decide): a tree of 10,000 files of 4 KiB against
+ * one 40 MiB file, alternated, the median of `repeat` runs each; and --sync of a 1,000-file tree
+ * with 1 % of the files changed, its datagrams against the full tree's in the same run. In one
+ * process (sender and receiver share it): wall time from the sender listening to the receiver
+ * done, and the process's CPU seconds over the same span.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { receive, type ReceiveSummary } from '../receiver/receive.js';
+import { send } from '../sender/send.js';
+import { SeededRandom } from '../util/random.js';
+
+const quiet = pino({ level: 'silent' });
+
+export interface TreeRun {
+  seconds: number;
+  cpuSeconds: number;
+  datagrams: number;
+}
+
+export interface TreeBenchReport {
+  single: { bytes: number; runs: TreeRun[]; medianSeconds: number; medianCpuSeconds: number };
+  tree: { files: number; fileBytes: number; runs: TreeRun[]; medianSeconds: number; medianCpuSeconds: number };
+  /** tree / single, medians of the same run. */
+  timeRatio: number;
+  cpuRatio: number;
+  sync: { files: number; changed: number; fullDatagrams: number; syncDatagrams: number; treeBytes: number; syncStreamedBytes: number; fraction: number };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+/** `count` seeded files of `bytes` each under `root`, 100 per directory. */
+async function makeTree(root: string, count: number, bytes: number, seed: number): Promise<void> {
+  const r = new SeededRandom(seed);
+  for (let i = 0; i < count; i++) {
+    const dir = join(root, `d${String(Math.floor(i / 100)).padStart(3, '0')}`);
+    if (i % 100 === 0) await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, `f${String(i).padStart(5, '0')}.bin`), r.fill(new Uint8Array(bytes)));
+  }
+}
+
+/** One transfer of `paths` to `out`; the receiver's summary and the span's wall and CPU time. */
+async function transfer(paths: string[], out: string, sync = false): Promise<{ run: TreeRun; summary: ReceiveSummary }> {
+  let onPort!: (p: number) => void;
+  const port = new Promise<number>((r) => (onPort = r));
+  const sender = send({ paths, host: '127.0.0.1', port: 0, receivers: 1, logger: quiet, onListening: (a) => onPort(a.port) });
+  const p = await port;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const summary = await receive({ host: '127.0.0.1', port: p, out, logger: quiet, sync });
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  await sender;
+  return { run: { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, datagrams: summary.datagramsReceived }, summary };
+}
+
+export async function runTreeBench(opts: { repeat?: number; files?: number; fileBytes?: number } = {}): Promise<TreeBenchReport> {
+  const repeat = opts.repeat ?? 5;
+  const files = opts.files ?? 10_000;
+  const fileBytes = opts.fileBytes ?? 4096;
+  const dir = await mkdtemp('/dev/shm/fountcast-tree-bench-');
+  try {
+    const single = join(dir, 'single.bin');
+    await writeFile(single, new SeededRandom(9).fill(new Uint8Array(files * fileBytes)));
+    const tree = join(dir, 'tree');
+    await makeTree(tree, files, fileBytes, 10);
+    const singleRuns: TreeRun[] = [];
+    const treeRuns: TreeRun[] = [];
+    for (let i = 0; i < repeat; i++) {
+      // Alternated, so drift on a shared host falls on both alike.
+      for (const which of ['single', 'tree'] as const) {
+        const out = join(dir, `out-${which}-${i}`);
+        await mkdir(out);
+        const { run } = await transfer([which === 'single' ? single : `${tree}/`], out);
+        (which === 'single' ? singleRuns : treeRuns).push(run);
+        await rm(out, { recursive: true, force: true });
+        console.log(`bench=tree config=${which} run=${i + 1} seconds=${run.seconds.toFixed(3)} cpu_s=${run.cpuSeconds.toFixed(3)} datagrams=${run.datagrams}`);
+      }
+    }
+    const s = { medianSeconds: median(singleRuns.map((r) => r.seconds)), medianCpuSeconds: median(singleRuns.map((r) => r.cpuSeconds)) };
+    const t = { medianSeconds: median(treeRuns.map((r) => r.seconds)), medianCpuSeconds: median(treeRuns.map((r) => r.cpuSeconds)) };
+    console.log(
+      `bench=tree files=${files} file_bytes=${fileBytes} single_s=${s.medianSeconds.toFixed(3)} tree_s=${t.medianSeconds.toFixed(3)} time_ratio=${(t.medianSeconds / s.medianSeconds).toFixed(2)} ` +
+        `single_cpu_s=${s.medianCpuSeconds.toFixed(3)} tree_cpu_s=${t.medianCpuSeconds.toFixed(3)} cpu_ratio=${(t.medianCpuSeconds / s.medianCpuSeconds).toFixed(2)} runs=${repeat}`,
+    );
+
+    // --sync: 1,000 files, 10 changed between two publications.
+    const syncFiles = 1000;
+    const syncBytes = 16 * 1024;
+    const syncTree = join(dir, 'sync-tree');
+    await makeTree(syncTree, syncFiles, syncBytes, 11);
+    const syncOut = join(dir, 'sync-out');
+    await mkdir(syncOut);
+    const full = await transfer([`${syncTree}/`], syncOut);
+    const r = new SeededRandom(12);
+    for (let k = 0; k < syncFiles / 100; k++) {
+      const i = k * 100 + 37;
+      const path = join(syncTree, `d${String(Math.floor(i / 100)).padStart(3, '0')}`, `f${String(i).padStart(5, '0')}.bin`);
+      await writeFile(path, r.fill(new Uint8Array(syncBytes)));
+    }
+    const synced = await transfer([`${syncTree}/`], syncOut, true);
+    const changedHash = createHash('sha256')
+      .update(await readFile(join(syncOut, 'd000', 'f00037.bin')))
+      .digest('hex');
+    const sourceHash = createHash('sha256')
+      .update(await readFile(join(syncTree, 'd000', 'f00037.bin')))
+      .digest('hex');
+    if (changedHash !== sourceHash) throw new Error('--sync did not bring the changed file over');
+    const treeBytes = syncFiles * syncBytes;
+    const symbol = full.summary.symbolsNeeded > 0 ? treeBytes / full.summary.symbolsNeeded : 0;
+    const syncStreamedBytes = synced.run.datagrams * symbol;
+    const fraction = syncStreamedBytes / treeBytes;
+    console.log(
+      `bench=tree-sync files=${syncFiles} changed=${syncFiles / 100} full_datagrams=${full.run.datagrams} sync_datagrams=${synced.run.datagrams} streamed_fraction=${(fraction * 100).toFixed(2)}% ` +
+        `full_s=${full.run.seconds.toFixed(3)} sync_s=${synced.run.seconds.toFixed(3)}`,
+    );
+    return {
+      single: { bytes: files * fileBytes, runs: singleRuns, ...s },
+      tree: { files, fileBytes, runs: treeRuns, ...t },
+      timeRatio: t.medianSeconds / s.medianSeconds,
+      cpuRatio: t.medianCpuSeconds / s.medianCpuSeconds,
+      sync: {
+        files: syncFiles,
+        changed: syncFiles / 100,
+        fullDatagrams: full.run.datagrams,
+        syncDatagrams: synced.run.datagrams,
+        treeBytes,
+        syncStreamedBytes,
+        fraction,
+      },
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
