@@ -3,8 +3,9 @@
  * /dev/shm, so the shared host's disk does not decide): a tree of 10,000 files of 4 KiB against
  * one 40 MiB file, alternated, the median of `repeat` runs each; and --sync of a 1,000-file tree
  * with 1 % of the files changed, its datagrams against the full tree's in the same run. In one
- * process (sender and receiver share it): wall time from the sender listening to the receiver
- * done, and the process's CPU seconds over the same span.
+ * process (sender and receiver share it): wall time from the send() call (walking and hashing
+ * the source included: a tree's manifest waits for its hashes, a single file's does not) to the
+ * receiver done, and the process's CPU seconds over the same span.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -47,10 +48,10 @@ async function makeTree(root: string, count: number, bytes: number, seed: number
 async function transfer(paths: string[], out: string, sync = false): Promise<{ run: TreeRun; summary: ReceiveSummary }> {
   let onPort!: (p: number) => void;
   const port = new Promise<number>((r) => (onPort = r));
-  const sender = send({ paths, host: '127.0.0.1', port: 0, receivers: 1, logger: quiet, onListening: (a) => onPort(a.port) });
-  const p = await port;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  const sender = send({ paths, host: '127.0.0.1', port: 0, receivers: 1, logger: quiet, onListening: (a) => onPort(a.port) });
+  const p = await port;
   const summary = await receive({ host: '127.0.0.1', port: p, out, logger: quiet, sync });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
