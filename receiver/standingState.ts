@@ -8,9 +8,10 @@
  * download (replay protection is the trust state's, not this file's), but a daemon that
  * silently ignores a broken state file would hide a broken disk.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { writeFileDurably } from '../util/durableFile.js';
 
 /** --out directories remembered per state file; the least recently stored go first. */
 const MAX_OUTS = 1_000;
@@ -111,16 +112,7 @@ export class StandingState {
       for (const k of keys.slice(0, keys.length - MAX_OUTS)) delete outs[k];
     }
     try {
-      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-      const temp = `${this.path}.${process.pid}.tmp`;
-      const f = await open(temp, 'w', 0o600);
-      try {
-        await f.writeFile(JSON.stringify(this.state));
-        await f.sync();
-      } finally {
-        await f.close();
-      }
-      await rename(temp, this.path);
+      await writeFileDurably(this.path, JSON.stringify(this.state));
     } catch (e) {
       throw new StandingStateError(`cannot write the standing receiver's state ${this.path}: ${(e as Error).message}`, { cause: e });
     }

@@ -7,9 +7,10 @@
  * leaves the old or the new state, never a torn one. A state file that cannot be read is an
  * error, not an empty state: silently forgetting it would reopen every replay.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeFileDurably } from '../util/durableFile.js';
 
 /** Entries kept per publisher; the oldest go first (a name unseen for that long is fine to forget). */
 const MAX_NAMES_PER_PUBLISHER = 10_000;
@@ -86,15 +87,6 @@ export class TrustState {
       keys.sort((a, b) => names[a]! - names[b]!);
       for (const k of keys.slice(0, keys.length - MAX_NAMES_PER_PUBLISHER)) delete names[k];
     }
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    const temp = `${this.path}.${process.pid}.tmp`;
-    const f = await open(temp, 'w', 0o600);
-    try {
-      await f.writeFile(JSON.stringify(this.state));
-      await f.sync();
-    } finally {
-      await f.close();
-    }
-    await rename(temp, this.path);
+    await writeFileDurably(this.path, JSON.stringify(this.state));
   }
 }
