@@ -7,8 +7,8 @@
  * strictly inside the tree; fifos, sockets and devices are left out and reported. Entries come
  * sorted by path, which puts every directory before what it holds.
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { treePathProblem, treeTargetProblem } from '../control/messageCodec.js';
 import { MAX_TREE_ENTRIES, type TreeEntry } from '../control/messages.js';
@@ -49,6 +49,7 @@ export function meansContents(path: string): boolean {
 export async function walkSourceTree(paths: readonly string[], symlinks: SymlinkPolicy): Promise<SourceTree> {
   const found = new Map<string, Found>();
   const skipped: SkippedPath[] = [];
+  let stats = 0;
 
   const add = async (rel: string, diskPath: string, st: Stats): Promise<void> => {
     const problem = treePathProblem(rel);
@@ -71,16 +72,20 @@ export async function walkSourceTree(paths: readonly string[], symlinks: Symlink
   const addChildren = async (rel: string, diskPath: string): Promise<void> => {
     let names: string[];
     try {
-      names = await readdir(diskPath);
+      names = readdirSync(diskPath);
     } catch (e) {
       throw new SourceFileError(`cannot read the directory ${diskPath}: ${(e as Error).message}`);
     }
-    const children = await Promise.all(names.map(async (name) => ({ name, st: await lstatOf(join(diskPath, name)) })));
-    for (const { name, st } of children) await add(rel === '' ? name : `${rel}/${name}`, join(diskPath, name), st);
+    for (const name of names) {
+      // Synchronous: a few microseconds each, against a thread-pool round trip per entry; the
+      // caller's event loop gets a turn every STATS_PER_YIELD.
+      if (++stats % STATS_PER_YIELD === 0) await new Promise((r) => setImmediate(r));
+      await add(rel === '' ? name : `${rel}/${name}`, join(diskPath, name), lstatOf(join(diskPath, name)));
+    }
   };
 
   for (const p of paths) {
-    const st = await lstatOf(p);
+    const st = lstatOf(p);
     if (meansContents(p)) {
       // lstat of `link/` follows the link: the contents of the directory it names, as rsync.
       if (!st.isDirectory()) throw new SourceFileError(`${p} is not a directory (a trailing / sends a directory's contents)`);
@@ -99,9 +104,12 @@ export async function walkSourceTree(paths: readonly string[], symlinks: Symlink
   return { entries: sorted.map((f) => Object.freeze(f.entry)), parts, partEntries, skipped };
 }
 
-async function lstatOf(path: string): Promise<Stats> {
+/** Entries examined between turns of the event loop. */
+const STATS_PER_YIELD = 512;
+
+function lstatOf(path: string): Stats {
   try {
-    return await lstat(path);
+    return lstatSync(path);
   } catch (e) {
     throw new SourceFileError(`cannot read ${path}: ${(e as Error).message}`);
   }
