@@ -2,16 +2,18 @@
  * Trees (issue 20's figures), one line per configuration, in one run on loopback (tmpfs under
  * /dev/shm, so the shared host's disk does not decide): a tree of 10,000 files of 4 KiB against
  * one 40 MiB file, alternated, the median of `repeat` runs each; and --sync of a 1,000-file tree
- * with 1 % of the files changed, its datagrams against the full tree's in the same run. In one
- * process (sender and receiver share it): wall time from the send() call (walking and hashing
- * the source included: a tree's manifest waits for its hashes, a single file's does not) to the
- * receiver done, and the process's CPU seconds over the same span.
+ * with 1 % of the files changed, its datagrams against the full tree's in the same run. The
+ * receiver is a process of its own (treeChild.ts), started and waiting before the clock starts;
+ * wall time runs from the send() call (walking and hashing the source included: a tree's
+ * manifest waits for its hashes, a single file's does not) to the receiver done; CPU is both
+ * processes' (the sender's over that span, the receiver's whole run).
  */
+import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { receive, type ReceiveSummary } from '../receiver/receive.js';
+import { fileURLToPath } from 'node:url';
 import { send } from '../sender/send.js';
 import { SeededRandom } from '../util/random.js';
 
@@ -44,19 +46,36 @@ async function makeTree(root: string, count: number, bytes: number, seed: number
   }
 }
 
-/** One transfer of `paths` to `out`; the receiver's summary and the span's wall and CPU time. */
-async function transfer(paths: string[], out: string, sync = false): Promise<{ run: TreeRun; summary: ReceiveSummary }> {
-  let onPort!: (p: number) => void;
-  const port = new Promise<number>((r) => (onPort = r));
+const child = fileURLToPath(new URL('./treeChild.js', import.meta.url));
+let nextPort = 17_900 + (process.pid % 500);
+
+interface ChildDone {
+  type: 'done' | 'failed';
+  datagrams: number;
+  symbolsNeeded: number;
+  cpuSeconds: number;
+  message?: string;
+}
+
+/** One transfer of `paths` to a receiving process writing into `out`: wall and CPU time, datagrams. */
+async function transfer(paths: string[], out: string, sync = false): Promise<{ run: TreeRun; symbolsNeeded: number }> {
+  const port = nextPort++;
+  const rx = fork(child, [String(port), out, sync ? '1' : '0'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const received = new Promise<ChildDone>((resolve, reject) => {
+    let done: ChildDone | undefined;
+    rx.on('message', (m: ChildDone) => (done = m));
+    rx.on('exit', (code) => (done?.type === 'done' ? resolve(done) : reject(new Error(`receiver failed (exit ${code}): ${done?.message ?? 'no report'}`))));
+  });
+  // The receiver is up and retrying before the clock starts (its process start is not the transfer's).
+  await new Promise((r) => setTimeout(r, 400));
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const sender = send({ paths, host: '127.0.0.1', port: 0, receivers: 1, logger: quiet, onListening: (a) => onPort(a.port) });
-  const p = await port;
-  const summary = await receive({ host: '127.0.0.1', port: p, out, logger: quiet, sync });
+  const sender = send({ paths, host: '127.0.0.1', port, receivers: 1, logger: quiet });
+  const r = await received;
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await sender;
-  return { run: { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, datagrams: summary.datagramsReceived }, summary };
+  return { run: { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 + r.cpuSeconds, datagrams: r.datagrams }, symbolsNeeded: r.symbolsNeeded };
 }
 
 export async function runTreeBench(opts: { repeat?: number; files?: number; fileBytes?: number } = {}): Promise<TreeBenchReport> {
@@ -112,7 +131,7 @@ export async function runTreeBench(opts: { repeat?: number; files?: number; file
       .digest('hex');
     if (changedHash !== sourceHash) throw new Error('--sync did not bring the changed file over');
     const treeBytes = syncFiles * syncBytes;
-    const symbol = full.summary.symbolsNeeded > 0 ? treeBytes / full.summary.symbolsNeeded : 0;
+    const symbol = full.symbolsNeeded > 0 ? treeBytes / full.symbolsNeeded : 0;
     const syncStreamedBytes = synced.run.datagrams * symbol;
     const fraction = syncStreamedBytes / treeBytes;
     console.log(
