@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const runner = fileURLToPath(new URL('./sharedRun.mjs', import.meta.url));
+const syncRunner = fileURLToPath(new URL('./sharedSyncRun.mjs', import.meta.url));
 const SETUP = 'set -e; ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo src 127.0.0.1; exec node "$0" "$1"';
 
 interface SharedOutcome {
@@ -25,8 +26,8 @@ interface SharedOutcome {
   failed: number;
 }
 
-function inNamespace(cfg: Record<string, unknown>): SharedOutcome {
-  const r = spawnSync('unshare', ['-rn', 'sh', '-c', SETUP, runner, JSON.stringify(cfg)], { encoding: 'utf8', timeout: 120_000 });
+function inNamespace(cfg: Record<string, unknown>, script = runner): SharedOutcome {
+  const r = spawnSync('unshare', ['-rn', 'sh', '-c', SETUP, script, JSON.stringify(cfg)], { encoding: 'utf8', timeout: 120_000 });
   if (r.error || r.status !== 0) {
     throw new Error(`cannot run in a private network namespace (unshare -rn): ${r.error?.message ?? `exit ${r.status}`}\n${r.stderr}`);
   }
@@ -81,4 +82,12 @@ describe('shared streams in a private network namespace', () => {
     expect(out.badTags).toEqual([0, 0]);
     expect(out.lossSeen[0]).toBeLessThan(0.01);
   }, 150_000);
+
+  it('multicast --sync: a receiver holding all but 3 of 200 files waits only for their segments; both trees identical', () => {
+    const out = inNamespace({}, syncRunner) as unknown as SharedOutcome & { fullSent: number; syncSent: number };
+    expect(out.identical).toEqual([true, true]);
+    // 3 changed files of 20 KB touch at most 6 of the 16 segments of 256 KiB.
+    expect(out.syncSent).toBeGreaterThan(0);
+    expect(out.syncSent).toBeLessThan(out.fullSent * 0.45);
+  });
 });
