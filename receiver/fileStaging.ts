@@ -6,40 +6,25 @@
  */
 import { readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { SegmentLayout } from '../encoder/segmentLayout.js';
-import { segmentRange } from '../encoder/segmentLayout.js';
-import { BitSet } from '../util/bitset.js';
+import type { BitSet } from '../util/bitset.js';
 import { toDiskError } from './diskError.js';
 import { ObjectFiles, syncDirectorySync } from './objectFiles.js';
-import type { ObjectStaging } from './objectStaging.js';
 import { backUp, checkBackupDir, checkTarget, checkWritableDir, type OldCopyPolicy } from './oldCopy.js';
 import { stagingIdOf, stagingPaths } from './outputPath.js';
-import { StagingState, verifyHeld } from './stagingState.js';
+import { resumeFrom, StagingBase, type StagedObject } from './stagingBase.js';
+import { StagingState } from './stagingState.js';
 
-/** What opening a staging needs to know about the object. */
-export interface StagedObject {
-  readonly layout: SegmentLayout;
-  /** 32 bytes per segment; undefined while the digests follow (no resume then). */
-  readonly segmentSha256: Uint8Array | undefined;
-  /** The content identity (32 hex), or a random one when the object cannot be resumed. */
-  readonly id: string;
-  /** The identity is the content's: its staging may be resumed and its state is kept. */
-  readonly resumable: boolean;
-}
-
-type Phase = 'open' | 'committing' | 'done';
-
-export class FileStaging implements ObjectStaging {
-  private phase: Phase = 'open';
-
+export class FileStaging extends StagingBase {
   private constructor(
-    readonly finalPath: string,
-    readonly held: BitSet,
+    finalPath: string,
+    held: BitSet,
     private readonly partPath: string,
-    private readonly files: ObjectFiles,
-    private readonly state: StagingState | undefined,
+    files: ObjectFiles,
+    state: StagingState | undefined,
     private readonly policy: OldCopyPolicy,
-  ) {}
+  ) {
+    super(finalPath, held, files, state);
+  }
 
   /** Checks the target can be replaced, removes stale staging, and opens (or resumes) this one. */
   static async open(finalPath: string, object: StagedObject, policy: OldCopyPolicy): Promise<FileStaging> {
@@ -58,37 +43,13 @@ export class FileStaging implements ObjectStaging {
     // The file gets the mode the stored file will have (umask applies): it is renamed, not copied.
     const files = new ObjectFiles([{ path: partPath, offset: 0, size: layout.fileSize }], layout.fileSize, 0o644);
     const intact = await files.createAll(object.resumable);
-    const held =
-      claimed !== undefined && intact.has(partPath)
-        ? await verifyHeld(
-            claimed,
-            object.segmentSha256!,
-            (i) => segmentRange(layout, i),
-            (o, n) => files.read(o, n),
-          )
-        : new BitSet(layout.segmentCount);
-    const state = object.resumable ? new StagingState(statePath, object.id, layout.segmentCount) : undefined;
-    state?.seed(held);
+    const { held, state } = await resumeFrom(object, statePath, intact.has(partPath) ? claimed : undefined, files);
     return new FileStaging(finalPath, held, partPath, files, state, policy);
-  }
-
-  write(offset: number, data: Uint8Array): Promise<void> {
-    if (this.phase !== 'open') return Promise.reject(new Error(`cannot write: the staging is ${this.phase}`));
-    return this.files.write(offset, data);
-  }
-
-  read(offset: number, length: number): Promise<Uint8Array> {
-    return this.files.read(offset, length);
-  }
-
-  noteWritten(index: number): void {
-    if (this.phase === 'open') this.state?.note(index);
   }
 
   /** fsync, the old copy to --backup (if asked), rename into place, fsync the directory, drop the state. */
   async commit(): Promise<void> {
-    if (this.phase !== 'open') throw new Error(`cannot commit: the staging is ${this.phase}`);
-    this.phase = 'committing';
+    this.beginCommit();
     await this.files.syncAll();
     if (this.policy.backupDir !== undefined) backUp(this.finalPath, basename(this.finalPath), this.policy.backupDir);
     try {
@@ -102,12 +63,7 @@ export class FileStaging implements ObjectStaging {
     await this.state?.stop(true);
   }
 
-  async abort(keep: boolean): Promise<void> {
-    if (this.phase === 'done') return;
-    this.phase = 'done';
-    await this.files.closeAll().catch(() => undefined);
-    if (keep && this.state !== undefined) return this.state.stop(false);
-    await this.state?.stop(true);
+  protected removeStaged(): void {
     try {
       unlinkSync(this.partPath);
     } catch {

@@ -17,18 +17,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { TreeEntry } from '../control/messages.js';
-import { segmentRange } from '../encoder/segmentLayout.js';
-import { BitSet } from '../util/bitset.js';
-import { OutputConflictError } from './errors.js';
+import type { BitSet } from '../util/bitset.js';
+import { HashMismatchError, OutputConflictError } from './errors.js';
 import { toDiskError } from './diskError.js';
-import type { StagedObject } from './fileStaging.js';
+import { resumeFrom, StagingBase, type StagedObject } from './stagingBase.js';
 import { ObjectFiles, type ObjectFile } from './objectFiles.js';
-import type { ObjectStaging } from './objectStaging.js';
 import { checkBackupDir, checkTarget, checkWritableDir, lstatOrUndefined, type OldCopyPolicy } from './oldCopy.js';
-import { StagingState, verifyHeld } from './stagingState.js';
+import { StagingState } from './stagingState.js';
 import type { CheckedTree, TreeFile } from './treeCheck.js';
 import { placeEach, swapIn, type Placement } from './treePlacement.js';
-import { HashMismatchError } from './errors.js';
 
 export interface TreePolicy extends OldCopyPolicy {
   /** Stage beside --out and swap the whole tree in. */
@@ -76,21 +73,19 @@ function placesOf(outDir: string, id: string, atomic: boolean): TreePlaces {
   };
 }
 
-type Phase = 'open' | 'committing' | 'done';
-
-export class TreeStaging implements ObjectStaging {
-  private phase: Phase = 'open';
-
+export class TreeStaging extends StagingBase {
   private constructor(
-    readonly finalPath: string,
-    readonly held: BitSet,
+    finalPath: string,
+    held: BitSet,
     private readonly tree: CheckedTree,
     private readonly places: TreePlaces,
-    private readonly files: ObjectFiles,
-    private readonly state: StagingState | undefined,
+    files: ObjectFiles,
+    state: StagingState | undefined,
     private readonly policy: TreePolicy,
     private readonly sync: TreeSync | undefined,
-  ) {}
+  ) {
+    super(finalPath, held, files, state);
+  }
 
   /** Checks every target can be replaced, removes stale staging, and opens (or resumes) this one. */
   static async open(outDir: string, tree: CheckedTree, object: StagedObject, policy: TreePolicy, sync?: TreeSync): Promise<TreeStaging> {
@@ -116,17 +111,7 @@ export class TreeStaging implements ObjectStaging {
     }
     const files = new ObjectFiles(objectFiles(tree, outDir, places.stagingDir, sync), layout.fileSize);
     await files.createAll(claimed !== undefined, { lazySmall: true });
-    const held =
-      claimed !== undefined
-        ? await verifyHeld(
-            claimed,
-            object.segmentSha256!,
-            (i) => segmentRange(layout, i),
-            (o, n) => files.read(o, n),
-          )
-        : new BitSet(layout.segmentCount);
-    const state = object.resumable ? new StagingState(places.statePath, object.id, layout.segmentCount) : undefined;
-    state?.seed(held);
+    const { held, state } = await resumeFrom(object, places.statePath, claimed, files);
     return new TreeStaging(outDir, held, tree, places, files, state, policy, sync);
   }
 
@@ -135,22 +120,8 @@ export class TreeStaging implements ObjectStaging {
     return this.sync?.present.has(index) === true;
   }
 
-  write(offset: number, data: Uint8Array): Promise<void> {
-    if (this.phase !== 'open') return Promise.reject(new Error(`cannot write: the staging is ${this.phase}`));
-    return this.files.write(offset, data);
-  }
-
-  read(offset: number, length: number): Promise<Uint8Array> {
-    return this.files.read(offset, length);
-  }
-
-  noteWritten(index: number): void {
-    if (this.phase === 'open') this.state?.note(index);
-  }
-
   async commit(): Promise<void> {
-    if (this.phase !== 'open') throw new Error(`cannot commit: the staging is ${this.phase}`);
-    this.phase = 'committing';
+    this.beginCommit();
     await this.files.syncAll();
     if (this.sync?.subset) await this.verifyFiles();
     const placement: Placement = {
@@ -167,12 +138,7 @@ export class TreeStaging implements ObjectStaging {
     await this.state?.stop(true);
   }
 
-  async abort(keep: boolean): Promise<void> {
-    if (this.phase === 'done') return;
-    this.phase = 'done';
-    await this.files.closeAll().catch(() => undefined);
-    if (keep && this.state !== undefined) return this.state.stop(false);
-    await this.state?.stop(true);
+  protected removeStaged(): void {
     try {
       rmSync(this.places.stagingDir, { recursive: true, force: true, maxRetries: 2 });
     } catch {
