@@ -19,15 +19,33 @@ import {
   MIN_IDLE_TIMEOUT_MS,
 } from './constants.js';
 import { RemoteProtocolError } from './errors.js';
+import { treeEntries } from './treeEntriesCodec.js';
+import {
+  BASE64,
+  BAD_NAME_CHARS,
+  CODEC_NAME,
+  HEX_SHA256,
+  int,
+  intValue,
+  list,
+  obj,
+  own,
+  RECEIVER_ID,
+  str,
+  strValue,
+  TAG_KINDS,
+  U32,
+  type Obj,
+} from './wireValues.js';
+
+export { treePathProblem, treeTargetProblem } from './treeEntriesCodec.js';
 import {
   ERROR_CODES,
   MAX_DIGESTS_PER_FRAME,
   MAX_MISSING_LISTED,
   MAX_MISSING_PER_PROGRESS,
   MAX_TREE_ENTRIES,
-  MAX_TREE_PATH_BYTES,
   PROTOCOL_VERSION,
-  RECEIVER_ID_PATTERN,
   type ControlMessage,
   type DataPlane,
   type Digests,
@@ -40,7 +58,6 @@ import {
   type Publication,
   type Request,
   type SegmentProgress,
-  type TreeEntry,
 } from './messages.js';
 
 export type DecodeResult = { readonly ok: true; readonly message: ControlMessage } | { readonly ok: false; readonly code: ErrorCode; readonly detail: string };
@@ -76,48 +93,6 @@ export function validateMessage(value: unknown): DecodeResult {
     if (e instanceof RemoteProtocolError) return { ok: false, code: e.code, detail: e.message };
     return { ok: false, code: 'bad-message', detail: 'malformed message' };
   }
-}
-
-type Obj = Record<string, unknown>;
-// Own properties only: a plain read could reach Object.prototype for a missing key.
-const own = (o: Obj, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
-
-const U32 = 0xffff_ffff;
-const RECEIVER_ID = RECEIVER_ID_PATTERN;
-const CODEC_NAME = /^[a-z0-9-]{1,32}$/;
-const HEX_SHA256 = /^[0-9a-f]{64}$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-// C0 controls and DEL (log and terminal injection) and lone surrogates (not representable on disk).
-const BAD_NAME_CHARS = /[\u0000-\u001f\u007f/\\]|\p{Surrogate}/u;
-const TAG_KINDS: readonly number[] = Object.values(TagKind);
-
-function obj(v: unknown, what: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RemoteProtocolError('bad-message', `${what} must be an object`);
-  return v as Obj;
-}
-
-function intValue(v: unknown, what: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
-    throw new RemoteProtocolError('bad-message', `${what} must be an integer in [${min}, ${max}]`);
-  }
-  return v;
-}
-
-const int = (o: Obj, k: string, min: number, max: number): number => intValue(own(o, k), k, min, max);
-
-function strValue(v: unknown, what: string, maxLength: number, pattern?: RegExp): string {
-  if (typeof v !== 'string' || v.length > maxLength || (pattern && !pattern.test(v))) {
-    throw new RemoteProtocolError('bad-message', `${what} must be a string of at most ${maxLength} characters${pattern ? ` matching ${pattern}` : ''}`);
-  }
-  return v;
-}
-
-const str = (o: Obj, k: string, maxLength: number, pattern?: RegExp): string => strValue(own(o, k), k, maxLength, pattern);
-
-function list<T>(o: Obj, k: string, maxLength: number, item: (v: unknown) => T): readonly T[] {
-  const v = own(o, k);
-  if (!Array.isArray(v) || v.length > maxLength) throw new RemoteProtocolError('bad-message', `${k} must be an array of at most ${maxLength} entries`);
-  return Object.freeze(v.map(item));
 }
 
 function hello(o: Obj): Hello {
@@ -247,83 +222,6 @@ function publication(o: Obj): Publication {
     publisher: base64Of(o, 'publisher', 32),
     signature: base64Of(o, 'signature', 64),
   });
-}
-
-/** Why `path` is not a valid TreeEntry.path (see messages.ts), or undefined when it is. */
-export function treePathProblem(path: string): string | undefined {
-  if (path.startsWith('/')) return 'is absolute';
-  if (utf8Encoder.encode(path).length > MAX_TREE_PATH_BYTES) return `is longer than ${MAX_TREE_PATH_BYTES} UTF-8 bytes`;
-  for (const part of path.split('/')) {
-    if (part === '') return 'has an empty component';
-    if (part === '.' || part === '..') return `has a ${part} component`;
-    if (BAD_NAME_CHARS.test(part)) return 'has a backslash, control character or lone surrogate';
-    if (utf8Encoder.encode(part).length > 255) return 'has a component longer than 255 UTF-8 bytes';
-  }
-  return undefined;
-}
-
-/** Why `target` is not a valid TreeEntry.target, or undefined. Whether it stays inside the tree is the receiver's call. */
-export function treeTargetProblem(target: string): string | undefined {
-  if (target === '') return 'is empty';
-  if (target.includes('\u0000')) return 'has a NUL';
-  if (LONE_SURROGATE.test(target)) return 'has a lone surrogate';
-  if (target.startsWith('/')) return 'is absolute';
-  if (utf8Encoder.encode(target).length > MAX_TREE_PATH_BYTES) return `is longer than ${MAX_TREE_PATH_BYTES} UTF-8 bytes`;
-  return undefined;
-}
-
-const LONE_SURROGATE = /\p{Surrogate}/u;
-const TREE_KINDS: readonly string[] = ['file', 'dir', 'symlink'];
-
-/** A path quoted for an error message, cut short (the detail goes into a bounded Error frame). */
-const quoted = (path: string): string => JSON.stringify(path.length > 80 ? `${path.slice(0, 80)}...` : path);
-
-/** Manifest.entries: well-formed entries, strictly sorted, whose files add up to the object's size. */
-function treeEntries(o: Obj, fileSize: number): readonly TreeEntry[] {
-  const entries = list(o, 'entries', MAX_TREE_ENTRIES, treeEntry);
-  let total = 0;
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    // Strictly increasing also rules out duplicates.
-    if (i > 0 && !(entries[i - 1]!.path < e.path))
-      throw new RemoteProtocolError(
-        'bad-message',
-        `entries[${i}] ${quoted(e.path)} is not after ${quoted(entries[i - 1]!.path)}: entries must be strictly sorted by path`,
-      );
-    total += e.size;
-  }
-  if (total !== fileSize) throw new RemoteProtocolError('bad-message', `the tree's files add up to ${total} bytes, not fileSize ${fileSize}`);
-  return entries;
-}
-
-function treeEntry(v: unknown): TreeEntry {
-  const o = obj(v, 'entries[]');
-  const path = own(o, 'path');
-  if (typeof path !== 'string') throw new RemoteProtocolError('bad-message', 'entries[].path must be a string');
-  const pathProblem = treePathProblem(path);
-  if (pathProblem) throw new RemoteProtocolError('bad-message', `tree entry ${quoted(path)} ${pathProblem}`);
-  const kind = own(o, 'kind');
-  if (typeof kind !== 'string' || !TREE_KINDS.includes(kind))
-    throw new RemoteProtocolError('bad-message', `tree entry ${quoted(path)}: kind must be one of ${TREE_KINDS.join(', ')}`);
-  const at = (what: string) => `tree entry ${quoted(path)} ${what}`;
-  const size = intValue(own(o, 'size'), at('size'), 0, kind === 'file' ? Number.MAX_SAFE_INTEGER : 0);
-  const mode = intValue(own(o, 'mode'), at('mode'), 0, 0o777);
-  const mtimeMs = intValue(own(o, 'mtimeMs'), at('mtimeMs'), Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-  const sha256 = own(o, 'sha256');
-  const target = own(o, 'target');
-  if ((kind === 'file') !== (sha256 !== undefined))
-    throw new RemoteProtocolError('bad-message', at(kind === 'file' ? 'has no sha256' : 'has a sha256 (files only)'));
-  if ((kind === 'symlink') !== (target !== undefined))
-    throw new RemoteProtocolError('bad-message', at(kind === 'symlink' ? 'has no target' : 'has a target (symlinks only)'));
-  const entry: TreeEntry = { path, kind: kind as TreeEntry['kind'], size, mode, mtimeMs };
-  if (kind === 'file') return Object.freeze({ ...entry, sha256: strValue(sha256, at('sha256'), 64, HEX_SHA256) });
-  if (kind === 'symlink') {
-    if (typeof target !== 'string') throw new RemoteProtocolError('bad-message', at('target must be a string'));
-    const problem = treeTargetProblem(target);
-    if (problem) throw new RemoteProtocolError('bad-message', at(`target ${problem}`));
-    return Object.freeze({ ...entry, target });
-  }
-  return Object.freeze(entry);
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
