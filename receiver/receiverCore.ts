@@ -33,6 +33,7 @@ import type { DatagramExpectations } from '../encoder/datagram.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
 import { segmentRange, totalSourceSymbols, type SegmentLayout } from '../encoder/segmentLayout.js';
 import type { DecodeJob, DecodeOutcome } from './decodeJob.js';
+import { DigestBook } from './digestBook.js';
 import { DatagramIntake } from './intake.js';
 import type { IntakeLoss } from './lossSimulator.js';
 import { checkManifest } from './manifestCheck.js';
@@ -95,14 +96,8 @@ export class ReceiverCore {
   readonly layout: SegmentLayout;
   readonly window: number;
   private readonly codec: Codec;
-  /** 32 bytes per segment; those at digestsKnown and above are not known yet. */
-  private readonly segmentSha256: Uint8Array;
-  private digestsKnown: number;
-  private expectedFileSha256: string | undefined;
-  /** Segments ready to verify whose digest has not come yet. */
-  private readonly awaitingDigest: number[] = [];
-  /** Since when something has waited for a digest with none coming (undefined: nothing waits). */
-  private digestWaitSince: number | undefined;
+  /** The digests verified against, known or following (digestBook.ts). */
+  private readonly digests: DigestBook;
   /** The latest `now` passed in (calls without one, like pollDecodeJob, use it). */
   private now: number;
   private readonly intake: DatagramIntake;
@@ -151,9 +146,7 @@ export class ReceiverCore {
     // Everything sized by the peer is checked here, before the first allocation below.
     const accepted = checkManifest(init.manifest, init);
     this.layout = accepted.layout;
-    this.segmentSha256 = accepted.segmentSha256;
-    this.expectedFileSha256 = accepted.fileSha256;
-    this.digestsKnown = accepted.fileSha256 === undefined ? 0 : this.layout.segmentCount;
+    this.digests = new DigestBook(this.layout.segmentCount, accepted);
     this.window = init.window;
     this.codec = init.codec;
     this.lossSimulator = init.lossSimulator;
@@ -185,7 +178,7 @@ export class ReceiverCore {
     }
     if (this.segmentsHeld === 0) return false;
     // Held bytes were verified against digests: a manifest without them cannot have any.
-    if (this.digestsKnown < n) throw new RangeError('held segments need a manifest that carries its digests');
+    if (!this.digests.allSegmentsKnown) throw new RangeError('held segments need a manifest that carries its digests');
     while (this.completeBelow < n && this.written.has(this.completeBelow)) this.completeBelow++;
     return true;
   }
@@ -210,12 +203,12 @@ export class ReceiverCore {
 
   /** All segments written, the whole-file SHA-256 computed and the expected one known (see fileHashMatches). */
   get complete(): boolean {
-    return this.fileDigest !== undefined && this.expectedFileSha256 !== undefined;
+    return this.fileDigest !== undefined && this.digests.expectedFileSha256 !== undefined;
   }
 
   /** The whole file's SHA-256 the sender announced (hex), once known. */
   get announcedFileSha256(): string | undefined {
-    return this.expectedFileSha256;
+    return this.digests.expectedFileSha256;
   }
 
   /**
@@ -224,7 +217,7 @@ export class ReceiverCore {
    * sender that streams but never sends them would otherwise keep the receiver forever.
    */
   digestDeadline(limitMs: number): number | undefined {
-    return this.digestWaitSince === undefined ? undefined : this.digestWaitSince + limitMs;
+    return this.digests.deadline(limitMs);
   }
 
   /**
@@ -233,36 +226,23 @@ export class ReceiverCore {
    */
   handleDigests(now: number, d: Digests): string | undefined {
     this.now = Math.max(this.now, now);
-    if (this.digestsKnown === this.layout.segmentCount && this.expectedFileSha256 !== undefined) return 'digests after all digests were known';
-    if (d.firstSegment !== this.digestsKnown) return `digests from segment ${d.firstSegment}, expected ${this.digestsKnown}`;
-    const bytes = Buffer.from(d.segmentSha256, 'base64');
-    const count = bytes.length / 32;
-    if (!Number.isInteger(count) || this.digestsKnown + count > this.layout.segmentCount)
-      return `${count} digests from segment ${d.firstSegment} run past the ${this.layout.segmentCount} segments`;
-    if (d.fileSha256 !== undefined && this.digestsKnown + count < this.layout.segmentCount) return 'the whole-file digest came before the last segment digest';
-    this.segmentSha256.set(bytes, 32 * this.digestsKnown);
-    this.digestsKnown += count;
-    if (d.fileSha256 !== undefined) this.expectedFileSha256 = d.fileSha256.toLowerCase();
+    const taken = this.digests.take(now, d, this.fileDigest !== undefined);
+    if ('problem' in taken) return taken.problem;
     // Segments that waited for these go back to the queue.
-    for (let i = this.awaitingDigest.length - 1; i >= 0; i--) {
-      const s = this.awaitingDigest[i]!;
-      if (s >= this.digestsKnown) continue;
-      this.awaitingDigest.splice(i, 1);
+    for (const s of taken.released) {
       const slot = this.slots.get(s);
       if (slot?.collector !== undefined && slot.collector.ready && !slot.queued) {
         slot.queued = true;
         this.readyQueue.push(s);
       }
     }
-    // Digests came: whatever still waits for one waits afresh.
-    this.digestWaitSince = this.awaitingDigest.length > 0 || (this.fileDigest !== undefined && this.expectedFileSha256 === undefined) ? now : undefined;
     this.schedule.urgent(now);
     return undefined;
   }
 
   /** Only meaningful once complete. */
   fileHashMatches(): boolean {
-    return this.fileDigest !== undefined && this.fileDigest === this.expectedFileSha256;
+    return this.fileDigest !== undefined && this.fileDigest === this.digests.expectedFileSha256;
   }
 
   /** Hex SHA-256 of the received file, once complete. */
@@ -310,13 +290,10 @@ export class ReceiverCore {
       if (slot === undefined) continue;
       slot.queued = false;
       if (slot.collector === undefined || !slot.collector.ready) continue;
-      if (s >= this.digestsKnown) {
-        if (!this.awaitingDigest.includes(s)) this.awaitingDigest.push(s);
-        this.digestWaitSince ??= this.now;
-        continue;
-      }
+      const digest = this.digests.digestFor(this.now, s);
+      if (digest === undefined) continue; // back in the queue when its digest comes
       this.decodeJobs++;
-      return slot.collector.takeJob(this.segmentSha256.slice(32 * s, 32 * s + 32));
+      return slot.collector.takeJob(digest);
     }
     return undefined;
   }
@@ -535,7 +512,7 @@ export class ReceiverCore {
     }
     if (this.completeBelow < n || this.hashedBelow < n) return;
     this.fileDigest = this.fileHash.digest('hex');
-    if (this.expectedFileSha256 === undefined) this.digestWaitSince ??= now;
+    this.digests.objectHashed(now);
     this.schedule.urgent(now);
   }
 }
