@@ -27,13 +27,14 @@
 import { createHash, type Hash } from 'node:crypto';
 import { BufferPool } from '../util/bufferPool.js';
 import { MAX_WINDOW } from '../control/constants.js';
-import { MAX_MISSING_LISTED, MAX_MISSING_PER_PROGRESS, type Digests, type Manifest, type Progress, type SegmentProgress } from '../control/messages.js';
+import type { Digests, Manifest, Progress } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
 import type { DatagramExpectations } from '../encoder/datagram.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
 import { segmentRange, totalSourceSymbols, type SegmentLayout } from '../encoder/segmentLayout.js';
 import type { DecodeJob, DecodeOutcome } from './decodeJob.js';
 import { DigestBook } from './digestBook.js';
+import { buildProgress } from './progressReport.js';
 import { DatagramIntake } from './intake.js';
 import type { IntakeLoss } from './lossSimulator.js';
 import { checkManifest } from './manifestCheck.js';
@@ -424,31 +425,15 @@ export class ReceiverCore {
   }
 
   private buildProgress(): Progress {
-    const completeAbove: number[] = [];
-    const open: SegmentProgress[] = [];
-    const end = Math.min(this.layout.segmentCount, this.completeBelow + this.window);
-    for (let s = this.completeBelow + 1; s < end; s++) if (this.written.has(s)) completeAbove.push(s);
-    // Oldest first, so the listing budget goes to the segments that hold the window back.
-    const slots = [...this.slots.values()].sort((a, b) => a.index - b.index);
-    let budget = MAX_MISSING_PER_PROGRESS;
-    for (const slot of slots) {
-      if (slot.written) continue;
-      const c = slot.collector;
-      const missing = c?.missingSource(Math.min(MAX_MISSING_LISTED, budget), slot.index < this.highestSegmentSeen);
-      if (missing) budget -= missing.length;
-      const entry = { index: slot.index, received: c?.received ?? slot.receivedAtDecode, needed: c?.needed ?? 0 };
-      open.push(missing ? { ...entry, missing } : entry);
-    }
-    const seq = this.intake.sequence;
-    return {
-      type: 'progress',
+    return buildProgress({
       completeBelow: this.completeBelow,
-      completeAbove,
-      open,
-      highestSequence: seq.highestSequence,
-      datagramsReceived: seq.received,
-      datagramsLost: seq.lost,
-    };
+      segmentCount: this.layout.segmentCount,
+      window: this.window,
+      written: this.written,
+      open: this.slots.values(),
+      highestSegmentSeen: this.highestSegmentSeen,
+      sequence: this.intake.sequence,
+    });
   }
 
   private openSlot(s: number): SegmentSlot {
