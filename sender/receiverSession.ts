@@ -13,8 +13,9 @@ import { LocalProtocolError } from '../control/errors.js';
 import type { AuthResponse, Hello, Publication } from '../control/messages.js';
 import { SenderConnection } from '../control/senderConnection.js';
 import { TagKind } from '../encoder/integrity.js';
-import { BitSet } from '../util/bitset.js';
+import type { BitSet } from '../util/bitset.js';
 import { EnrolledHandshake } from './enrolledHandshake.js';
+import { heldOf, wantedOf, type Offered } from './requestChecks.js';
 import { manifestFor } from './manifest.js';
 import type { FileDigests } from './fileDigests.js';
 import type { PreparedFile } from './preparedFile.js';
@@ -269,7 +270,7 @@ export class ReceiverSession {
     const hello = this.hello!;
     let wanted: BitSet | undefined;
     if (want !== undefined) {
-      const bits = this.wantedOf(want);
+      const bits = wantedOf(want, this.offered());
       if (typeof bits === 'string') return this.refuse('request', bits, 'bad-message');
       wanted = bits;
       this.log('info', `${hello.receiverId} syncs: it lacks ${bits.count()} of the tree's files`, { wanted: bits.count() });
@@ -278,7 +279,7 @@ export class ReceiverSession {
     }
     let held: Uint8Array | undefined;
     if (have !== undefined) {
-      const bits = this.heldOf(have);
+      const bits = heldOf(have, this.offered());
       if (typeof bits === 'string') return this.refuse('request', bits, 'bad-message');
       held = bits.toBytes();
       this.log('info', `${hello.receiverId} resumes: it holds ${bits.count()} of ${bits.size} segments`, { held: bits.count() });
@@ -318,33 +319,14 @@ export class ReceiverSession {
     });
   }
 
-  /**
-   * Request.want as a set of entries, or why it is refused: a tree's manifest with its hashes,
-   * a unicast session (a shared stream's object is everyone's), exactly the entries' bitmap,
-   * file entries only.
-   */
-  private wantedOf(want: string): BitSet | string {
-    const entries = this.deps.file.entries;
-    if (entries === undefined) return 'Request.want needs a tree (a manifest with entries)';
-    if (this.config.shared) return "Request.want on a shared stream: its object is every receiver's (list held segments in have instead)";
-    if (this.digestsSent !== undefined) return 'Request.want after a Manifest whose digests follow';
-    const bits = BitSet.fromBase64(entries.length, want);
-    if (bits === undefined) return `Request.want must be the bitmap of exactly ${entries.length} entries (${Math.ceil(entries.length / 8)} bytes)`;
-    for (let i = 0; i < entries.length; i++) if (bits.has(i) && entries[i]!.kind !== 'file') return `Request.want asks for entry ${i}, which is not a file`;
-    return bits;
-  }
-
-  /**
-   * Request.have as a set of segments, or why it is refused: only after a Manifest that carried
-   * its digests (a receiver verified what it holds against them), and exactly this file's bitmap.
-   */
-  private heldOf(have: string): BitSet | string {
-    if (this.digestsSent !== undefined) return 'Request.have after a Manifest whose digests follow (nothing held can have been verified)';
-    const count = this.deps.file.layout.segmentCount;
-    return (
-      BitSet.fromBase64(count, have) ??
-      `Request.have must be the bitmap of exactly ${count} segments (${Math.ceil(count / 8)} bytes, no bit past the last segment)`
-    );
+  /** What the Request's have and want are judged against (requestChecks.ts). */
+  private offered(): Offered {
+    return {
+      segmentCount: this.deps.file.layout.segmentCount,
+      entries: this.deps.file.entries,
+      shared: this.config.shared !== undefined,
+      digestsFollowed: this.digestsSent !== undefined,
+    };
   }
 
   private refuse(input: SessionInput, why: string, code: 'refused' | 'unsupported-codec' | 'bad-message' = 'refused'): void {
