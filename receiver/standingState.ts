@@ -8,10 +8,9 @@
  * download (replay protection is the trust state's, not this file's), but a daemon that
  * silently ignores a broken state file would hide a broken disk.
  */
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { writeFileDurably } from '../util/durableFile.js';
+import { readJsonFile, writeFileDurably } from '../util/durableFile.js';
 
 /** --out directories remembered per state file; the least recently stored go first. */
 const MAX_OUTS = 1_000;
@@ -72,21 +71,14 @@ export class StandingState {
   ) {}
 
   static async load(path: string): Promise<StandingState> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new StandingState(path, { version: 1, outs: Object.create(null) });
-      throw new StandingStateError(`cannot read the standing receiver's state ${path}: ${(e as Error).message}`);
-    }
+    const read = await readJsonFile(path);
+    if (read === undefined) return new StandingState(path, { version: 1, outs: Object.create(null) });
     const fail = (why: string) => new StandingStateError(`standing receiver state ${path} is ${why} (move it away to start over)`);
-    let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch {
+    if ('problem' in read) {
+      if (read.problem === 'unreadable') throw new StandingStateError(`cannot read the standing receiver's state ${path}: ${read.detail}`);
       throw fail('not JSON');
     }
-    const o = v as State;
+    const o = read.value as State;
     if (typeof o !== 'object' || o === null || o.version !== 1 || typeof o.outs !== 'object' || o.outs === null)
       throw fail('not a fountcast standing receiver state');
     const outs: State['outs'] = Object.create(null);

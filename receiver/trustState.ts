@@ -7,10 +7,9 @@
  * leaves the old or the new state, never a torn one. A state file that cannot be read is an
  * error, not an empty state: silently forgetting it would reopen every replay.
  */
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileDurably } from '../util/durableFile.js';
+import { readJsonFile, writeFileDurably } from '../util/durableFile.js';
 
 /** Entries kept per publisher; the oldest go first (a name unseen for that long is fine to forget). */
 const MAX_NAMES_PER_PUBLISHER = 10_000;
@@ -34,21 +33,14 @@ export class TrustState {
   ) {}
 
   static async load(path: string): Promise<TrustState> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new TrustState(path, { version: 1, accepted: Object.create(null) });
-      throw new TrustStateError(`cannot read the trust state ${path}: ${(e as Error).message}`);
-    }
+    const read = await readJsonFile(path);
+    if (read === undefined) return new TrustState(path, { version: 1, accepted: Object.create(null) });
     const fail = (why: string) => new TrustStateError(`trust state ${path} is ${why}; refusing to run without replay protection (move it away to start over)`);
-    let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch {
+    if ('problem' in read) {
+      if (read.problem === 'unreadable') throw new TrustStateError(`cannot read the trust state ${path}: ${read.detail}`);
       throw fail('not JSON');
     }
-    const o = v as State;
+    const o = read.value as State;
     if (typeof o !== 'object' || o === null || o.version !== 1 || typeof o.accepted !== 'object' || o.accepted === null)
       throw fail('not a fountcast trust state');
     const accepted: State['accepted'] = Object.create(null);

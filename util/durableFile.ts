@@ -3,7 +3,26 @@
  * written to a temporary name beside it, fsynced, renamed over. The directory is created
  * (private) when missing. For the receiver's state files (trust, standing receiver).
  */
-import { mkdir, open, rename } from 'node:fs/promises';
+
+/**
+ * A state file's JSON: undefined when there is none yet; `unreadable` (why) or `not-json` when
+ * it cannot be taken, which callers refuse rather than start over from nothing.
+ */
+export async function readJsonFile(path: string): Promise<{ value: unknown } | { problem: 'unreadable' | 'not-json'; detail: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return { problem: 'unreadable', detail: (e as Error).message };
+  }
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return { problem: 'not-json', detail: 'not JSON' };
+  }
+}
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export async function writeFileDurably(path: string, text: string): Promise<void> {
