@@ -7,17 +7,18 @@ import { MAX_TREE_ENTRIES, MAX_TREE_PATH_BYTES, type TreeEntry } from './message
 import { RemoteProtocolError } from './errors.js';
 import { BAD_NAME_CHARS, HEX_SHA256, intValue, list, obj, own, strValue, type Obj } from './wireValues.js';
 
-const utf8Encoder = new TextEncoder();
+/** UTF-8 length without encoding (a lone surrogate counts 3 bytes, as TextEncoder writes it). */
+const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 /** Why `path` is not a valid TreeEntry.path (see messages.ts), or undefined when it is. */
 export function treePathProblem(path: string): string | undefined {
   if (path.startsWith('/')) return 'is absolute';
-  if (utf8Encoder.encode(path).length > MAX_TREE_PATH_BYTES) return `is longer than ${MAX_TREE_PATH_BYTES} UTF-8 bytes`;
+  if (utf8Bytes(path) > MAX_TREE_PATH_BYTES) return `is longer than ${MAX_TREE_PATH_BYTES} UTF-8 bytes`;
   for (const part of path.split('/')) {
     if (part === '') return 'has an empty component';
     if (part === '.' || part === '..') return `has a ${part} component`;
     if (BAD_NAME_CHARS.test(part)) return 'has a backslash, control character or lone surrogate';
-    if (utf8Encoder.encode(part).length > 255) return 'has a component longer than 255 UTF-8 bytes';
+    if (utf8Bytes(part) > 255) return 'has a component longer than 255 UTF-8 bytes';
   }
   return undefined;
 }
@@ -28,7 +29,7 @@ export function treeTargetProblem(target: string): string | undefined {
   if (target.includes('\u0000')) return 'has a NUL';
   if (LONE_SURROGATE.test(target)) return 'has a lone surrogate';
   if (target.startsWith('/')) return 'is absolute';
-  if (utf8Encoder.encode(target).length > MAX_TREE_PATH_BYTES) return `is longer than ${MAX_TREE_PATH_BYTES} UTF-8 bytes`;
+  if (utf8Bytes(target) > MAX_TREE_PATH_BYTES) return `is longer than ${MAX_TREE_PATH_BYTES} UTF-8 bytes`;
   return undefined;
 }
 
