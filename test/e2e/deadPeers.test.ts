@@ -135,6 +135,53 @@ describe('dead peers', () => {
     expect(await readdir(out)).toEqual([]);
   });
 
+  it.each([
+    [
+      'a link pointing out of the tree',
+      [{ path: 'evil', kind: 'symlink', size: 0, mode: 0o777, mtimeMs: 0, target: '../../etc/passwd' }],
+      /"evil" refused: the symlink target "\.\.\/\.\.\/etc\/passwd" leaves the tree/,
+    ],
+    [
+      'a file under a path that is also a file',
+      [
+        { path: 'a', kind: 'file', size: 5000, mode: 0o644, mtimeMs: 0, sha256: 'a'.repeat(64) },
+        { path: 'a/b', kind: 'file', size: 5000, mode: 0o644, mtimeMs: 0, sha256: 'b'.repeat(64) },
+      ],
+      /"a\/b"/,
+    ],
+    [
+      'a path that climbs out',
+      [{ path: 'a/../../x', kind: 'file', size: 10_000, mode: 0o644, mtimeMs: 0, sha256: 'c'.repeat(64) }],
+      /tree entry "a\/\.\.\/\.\.\/x" has a \.\. component/,
+    ],
+    ['an absolute path', [{ path: '/x', kind: 'file', size: 10_000, mode: 0o644, mtimeMs: 0, sha256: 'c'.repeat(64) }], /tree entry "\/x" is absolute/],
+    [
+      'a duplicate path',
+      [
+        { path: 'x', kind: 'file', size: 5000, mode: 0o644, mtimeMs: 0, sha256: 'c'.repeat(64) },
+        { path: 'x', kind: 'file', size: 5000, mode: 0o644, mtimeMs: 0, sha256: 'c'.repeat(64) },
+      ],
+      /"x" is not after "x"/,
+    ],
+  ])("a hostile sender's tree with %s is refused by name and nothing is written", async (_, entries, why) => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const fileSize = entries.reduce((n, e) => n + e.size, 0);
+    const port = await fakeSender({
+      fileName: 'tree',
+      fileSize,
+      entries,
+      segmentSha256: Buffer.alloc(32 * Math.ceil(fileSize / (1 << 20))).toString('base64'),
+    });
+    const out = join(t.dir, 'out');
+    await mkdir(out);
+    const err = await receive({ host: '127.0.0.1', port, out, logger: quiet }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(String((err as Error).message)).toMatch(why);
+    expect(await readdir(out)).toEqual([]);
+    expect(await readdir(t.dir)).toEqual(['out']);
+  });
+
   it('refuses digests that do not follow on from the manifest, leaving no file', async () => {
     const deferred = { segmentSha256: undefined, fileSha256: undefined, digestsFollow: true };
     const cases: [ControlMessage[], RegExp][] = [
