@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generatePublisherKeys, parsePrivateKey } from '../../control/publication.js';
-import { send } from '../../sender/send.js';
-import { freeTcpPort, quiet, seededFile, tempDir } from '../e2e/helpers.js';
+import { freeTcpPort, seededFile, signedPublications, tempDir } from '../e2e/helpers.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -59,24 +58,8 @@ describe('receive --daemon', () => {
     for (const v of ['v1', 'v2', 'out']) await mkdir(join(t.dir, v));
     const hash1 = await seededFile(join(t.dir, 'v1', 'app.bin'), 30_000, 11);
     const hash2 = await seededFile(join(t.dir, 'v2', 'app.bin'), 30_000, 12);
-    let port = 0;
-    const serve = (version: string, publishedAt: number) =>
-      // Resolved with an object: a promise resolved with `done` itself would wait for the sender to finish.
-      new Promise<{ done: Promise<unknown> }>((resolve, reject) => {
-        const done = send({
-          file: join(t.dir, version, 'app.bin'),
-          host: '127.0.0.1',
-          port,
-          receivers: 1,
-          sign: { privateKey, publishedAt },
-          logger: quiet,
-          onListening: (a) => {
-            port = a.port;
-            resolve({ done });
-          },
-        });
-        done.catch(reject);
-      });
+    const publications = signedPublications(t.dir, privateKey);
+    const serve = publications.serve;
 
     const first = await serve('v1', 1_000_000);
     // The command records each run and fails the first time.
@@ -84,7 +67,7 @@ describe('receive --daemon', () => {
     const daemon = start(
       [
         'receive',
-        `127.0.0.1:${port}`,
+        `127.0.0.1:${publications.port}`,
         '--out',
         join(t.dir, 'out'),
         '--trust',

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generatePublisherKeys, parsePrivateKey, parsePublicKey } from '../../control/publication.js';
 import { receiveForever, type PublicationEvent } from '../../receiver/standingReceiver.js';
-import { send, type SendOptions } from '../../sender/send.js';
-import { quiet, seededFile, sha256Of, tempDir } from './helpers.js';
+import { quiet, seededFile, sha256Of, signedPublications, tempDir } from './helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -54,30 +53,12 @@ describe('receive as a standing receiver', () => {
     const hash1 = await seededFile(join(t.dir, 'v1', 'app.bin'), 40_000, 1);
     const hash2 = await seededFile(join(t.dir, 'v2', 'app.bin'), 50_000, 2);
 
-    let port = 0;
-    const serve = (version: 'v1' | 'v2', publishedAt: number, extra: Partial<SendOptions> = {}) =>
-      new Promise<{ done: Promise<unknown>; stop: AbortController }>((resolve, reject) => {
-        const stop = new AbortController();
-        const done = send({
-          file: join(t.dir, version, 'app.bin'),
-          host: '127.0.0.1',
-          port,
-          receivers: 1,
-          sign: { privateKey, publishedAt },
-          logger: quiet,
-          signal: stop.signal,
-          onListening: (a) => {
-            port = a.port;
-            resolve({ done, stop });
-          },
-          ...extra,
-        });
-        done.catch(reject);
-      });
+    const publications = signedPublications(t.dir, privateKey);
+    const serve = publications.serve;
 
     const first = await serve('v1', 1_000_000);
     const daemon = new AbortController();
-    const events = watch(receiveForever({ host: '127.0.0.1', port, out, trust, pollIntervalMs: 50, signal: daemon.signal, logger: quiet }));
+    const events = watch(receiveForever({ host: '127.0.0.1', port: publications.port, out, trust, pollIntervalMs: 50, signal: daemon.signal, logger: quiet }));
 
     const v1 = await events.next('stored');
     expect(v1).toMatchObject({ type: 'stored', fileName: 'app.bin', publishedAt: 1_000_000, summary: { sha256: hash1 } });

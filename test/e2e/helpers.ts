@@ -1,5 +1,5 @@
 /** Shared pieces of the real-socket tests: seeded files in a temp dir, hashing, a silent logger. */
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -50,4 +50,39 @@ export async function sendOnLoopback(options: Omit<SendOptions, 'host' | 'port' 
   );
   endedFirst.catch(() => undefined); // the caller awaits `done` itself
   return { port: await Promise.race([listening, endedFirst]), done };
+}
+
+/**
+ * Signed publications of `<dir>/<version>/app.bin`, one after another on one port (the first
+ * send picks it, later ones reuse it), each for one receiver: what a standing receiver polls.
+ * `serve` resolves once that sender listens, with an object (a promise resolved with `done`
+ * itself would wait for the sender to finish).
+ */
+export function signedPublications(dir: string, privateKey: KeyObject) {
+  const at = { port: 0 };
+  const serve = (version: string, publishedAt: number, extra: Partial<SendOptions> = {}) =>
+    new Promise<{ done: Promise<SendSummary>; stop: AbortController }>((resolve, reject) => {
+      const stop = new AbortController();
+      const done = send({
+        file: join(dir, version, 'app.bin'),
+        host: '127.0.0.1',
+        port: at.port,
+        receivers: 1,
+        sign: { privateKey, publishedAt },
+        logger: quiet,
+        signal: stop.signal,
+        onListening: (a) => {
+          at.port = a.port;
+          resolve({ done, stop });
+        },
+        ...extra,
+      });
+      done.catch(reject);
+    });
+  return {
+    serve,
+    get port() {
+      return at.port;
+    },
+  };
 }
