@@ -6,7 +6,7 @@
  * the peer would reject.
  */
 import { TagKind } from '../encoder/integrity.js';
-import { validateLayoutParameters } from '../encoder/segmentLayout.js';
+import { MAX_FILE_SIZE, validateLayoutParameters } from '../encoder/segmentLayout.js';
 import {
   MAX_CODEC_NAME_LENGTH,
   MAX_CODECS,
@@ -110,7 +110,15 @@ function hello(o: Obj): Hello {
     window: int(o, 'window', 1, MAX_WINDOW),
     ...(own(o, 'auth') === undefined ? {} : { auth: helloAuth(obj(own(o, 'auth'), 'auth')) }),
     ...(flag(o, 'digestsFollow') ? { digestsFollow: true as const } : {}),
+    ...lengthFollows(o, 'a Hello offering lengthFollows offers digestsFollow too'),
   };
+}
+
+/** The optional lengthFollows flag, which needs digestsFollow beside it (`why` otherwise). */
+function lengthFollows(o: Obj, why: string): { lengthFollows?: true } {
+  if (!flag(o, 'lengthFollows')) return {};
+  if (own(o, 'digestsFollow') !== true) throw new RemoteProtocolError('bad-message', why);
+  return { lengthFollows: true };
 }
 
 /** An optional `true` flag: absent or true, nothing else. */
@@ -169,6 +177,7 @@ function manifest(o: Obj): Manifest {
     symbolSize,
     codec: str(o, 'codec', MAX_CODEC_NAME_LENGTH, CODEC_NAME),
     ...manifestDigests(o, segmentCount),
+    ...lengthFollowsManifest(o, fileSize),
     rateBytesPerSecond: int(o, 'rateBytesPerSecond', 0, Number.MAX_SAFE_INTEGER),
     tagKind,
     idleTimeoutMs,
@@ -190,6 +199,15 @@ function manifestDigests(o: Obj, segmentCount: number): Pick<Manifest, 'segmentS
   return { digestsFollow: true };
 }
 
+/** A manifest whose length follows: digests follow too, fileSize is 0, and it is one file, unsigned. */
+function lengthFollowsManifest(o: Obj, fileSize: number): { lengthFollows?: true } {
+  const taken = lengthFollows(o, 'a manifest whose length follows has its digests follow too');
+  if (!taken.lengthFollows) return taken;
+  if (fileSize !== 0) throw new RemoteProtocolError('bad-message', 'a manifest whose length follows has fileSize 0');
+  if (own(o, 'entries') !== undefined) throw new RemoteProtocolError('bad-message', 'a tree cannot have its length follow');
+  return taken;
+}
+
 function digests(o: Obj): Digests {
   const v = own(o, 'segmentSha256');
   // base64 of 32n bytes is ceil(32n / 3) * 4 characters, so n = floor(3 * length / 128); base64Of checks the rest.
@@ -200,7 +218,15 @@ function digests(o: Obj): Digests {
     firstSegment: int(o, 'firstSegment', 0, U32),
     segmentSha256: base64Of(o, 'segmentSha256', 32 * count),
     ...(own(o, 'fileSha256') === undefined ? {} : { fileSha256: str(o, 'fileSha256', 64, HEX_SHA256) }),
+    ...digestsLength(o),
   };
+}
+
+/** Digests.fileSize: a whole number of bytes (up to MAX_FILE_SIZE), only beside the object's digest. */
+function digestsLength(o: Obj): { fileSize?: number } {
+  if (own(o, 'fileSize') === undefined) return {};
+  if (own(o, 'fileSha256') === undefined) throw new RemoteProtocolError('bad-message', 'fileSize comes only with fileSha256');
+  return { fileSize: int(o, 'fileSize', 0, MAX_FILE_SIZE) };
 }
 
 /** A keyed tag kind comes with its wrapped key, and only then. */

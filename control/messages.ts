@@ -34,6 +34,12 @@ export interface Hello {
    * start streaming while it still hashes the file. Absent: the sender waits for its hashes.
    */
   readonly digestsFollow?: true;
+  /**
+   * The receiver also takes a Manifest whose length follows (the sender reads a pipe): segments
+   * announced by their digests as they fill, the length in the last Digests frame. Only with
+   * digestsFollow. Absent: a piped sender makes it wait for the Manifest until its input ended.
+   */
+  readonly lengthFollows?: true;
 }
 
 export interface HelloAuth {
@@ -83,6 +89,14 @@ export interface Manifest {
    * publication (a signature covers the hashes, so a signed manifest carries them).
    */
   readonly digestsFollow?: true;
+  /**
+   * The object's length is not known yet: the sender reads a pipe. fileSize is 0 and means
+   * nothing; digestsFollow is set; no entries, no publication. The object has as many segments
+   * as digests have come, each of them full (segmentSize bytes); the Digests frame with the
+   * whole-object digest gives the length (Digests.fileSize), and with it the last, possibly
+   * shorter, segment. Only to a receiver whose Hello offered it.
+   */
+  readonly lengthFollows?: true;
   /** Stream rate cap, bytes per second (0 = uncapped). */
   readonly rateBytesPerSecond: number;
   /** Integrity tag kind in datagrams (integrity.ts TagKind). */
@@ -192,6 +206,12 @@ export interface Digests {
   readonly segmentSha256: string;
   /** The whole file's SHA-256, hex: once, in the frame that carries the last segment's digest or after it. */
   readonly fileSha256?: string;
+  /**
+   * After a Manifest with lengthFollows: the object's length in bytes, in the frame with
+   * fileSha256 and only there. Every segment announced before this frame is full, so it is at
+   * least their bytes, and it gives exactly as many segments as digests have come with it.
+   */
+  readonly fileSize?: number;
 }
 
 /** Segment digests in one Digests frame (~350 KB of base64, under MAX_FRAME_BYTES). */

@@ -104,3 +104,15 @@ export function totalSourceSymbols(layout: SegmentLayout): number {
   const last = fileSize - (segmentCount - 1) * segmentSize;
   return sourceSymbolCount(segmentSize, symbolSize) * (segmentCount - 1) + sourceSymbolCount(last, symbolSize);
 }
+
+/**
+ * An object whose length follows (Manifest.lengthFollows): the layout of its first `segments`
+ * segments, each full, while it grows; with `fileSize` (its length, once announced) the final
+ * one, which must have exactly `segments` segments. Throws LayoutError otherwise.
+ */
+export function layoutSoFar(segmentSize: number, symbolSize: number, segments: number, fileSize?: number): SegmentLayout {
+  const size = fileSize ?? segments * segmentSize;
+  validateLayoutParameters(size, segmentSize, symbolSize);
+  if (Math.ceil(size / segmentSize) !== segments) throw new LayoutError(`${size} bytes are not ${segments} segments of ${segmentSize}`);
+  return { fileSize: size, segmentSize, symbolSize, segmentCount: segments };
+}
