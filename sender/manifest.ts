@@ -20,21 +20,25 @@ export interface ManifestParameters {
 /**
  * The manifest of `file`: with every hash when they are all known, else (only for a receiver
  * that offered it, and never for a tree, whose entries carry each file's digest) with
- * digestsFollow and none.
+ * digestsFollow and none; and for a piped object whose input has not ended (only for a receiver
+ * that offered lengthFollows) with lengthFollows and fileSize 0 too.
  */
 export function manifestFor(file: Pick<PreparedFile, 'fileName' | 'layout' | 'digests' | 'entries'>, p: ManifestParameters): Manifest {
   const d = file.digests;
   if (!d.complete && p.publication) throw new RangeError('a signed manifest needs every digest');
   if (!d.complete && file.entries) throw new RangeError("a tree's manifest needs every digest");
+  const lengthFollows = d.lengthFollows && !d.complete;
   return {
     type: 'manifest',
     sessionId: p.sessionId,
     fileName: file.fileName,
-    fileSize: file.layout.fileSize,
+    fileSize: lengthFollows ? 0 : file.layout.fileSize,
     segmentSize: file.layout.segmentSize,
     symbolSize: file.layout.symbolSize,
     codec: p.codec,
-    ...(d.complete ? { segmentSha256: Buffer.from(d.segmentSha256).toString('base64'), fileSha256: d.fileSha256! } : { digestsFollow: true as const }),
+    ...(d.complete
+      ? { segmentSha256: Buffer.from(d.segmentSha256).toString('base64'), fileSha256: d.fileSha256! }
+      : { digestsFollow: true as const, ...(lengthFollows ? { lengthFollows: true as const } : {}) }),
     rateBytesPerSecond: p.rateBytesPerSecond,
     tagKind: p.tagKind,
     idleTimeoutMs: p.idleTimeoutMs,

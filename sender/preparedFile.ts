@@ -11,6 +11,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { treePathProblem } from '../control/messageCodec.js';
 import type { TreeEntry } from '../control/messages.js';
@@ -20,6 +21,7 @@ import type { BitSet } from '../util/bitset.js';
 import { hashObject, type ObjectHashes } from './objectHasher.js';
 import { ObjectReader, type ObjectPart } from './objectReader.js';
 import { SourceFileError } from './sourceFileError.js';
+import { openStreamSource, type Spool } from './streamSource.js';
 import { meansContents, walkSourceTree, type SkippedPath, type SourceTree, type SymlinkPolicy } from './sourceTree.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
 import type { FileHashJob, FileHashReply } from './fileHashWorker.js';
@@ -39,6 +41,12 @@ export interface PreparedFile {
   readonly parts: readonly ObjectPart[];
   /** A tree's entries (absent for a single file); files carry their sha256 once `digests.complete`. */
   readonly entries?: readonly TreeEntry[];
+  /**
+   * A piped object (streamSource.ts): its bytes are spooled to a temporary file as they are
+   * read, its length follows (`digests.lengthFollows`) and `layout` grows until the input ends.
+   * Whoever opened it removes the spool when done.
+   */
+  readonly spool?: Spool;
 }
 
 export interface PrepareOptions {
@@ -53,6 +61,9 @@ export interface SourceOptions extends PrepareOptions {
   symlinks?: SymlinkPolicy;
 }
 
+/** The path that means standard input (`send -`). */
+export const STDIN_PATH = '-';
+
 /** The file with every digest known (what a signed publication needs). */
 export async function prepareFile(path: string, options: PrepareOptions = {}): Promise<PreparedFile> {
   const file = await openSourceFile(path, options);
@@ -65,17 +76,39 @@ export async function prepareFile(path: string, options: PrepareOptions = {}): P
  * naming a regular file, followed if it is a link, as a single file always was) as itself,
  * anything else as a tree. `skipped`: what the tree left out, for the caller to log.
  */
-export async function openSource(paths: readonly string[], options: SourceOptions = {}): Promise<{ file: PreparedFile; skipped: readonly SkippedPath[] }> {
+export async function openSource(
+  paths: readonly string[],
+  options: SourceOptions & { stdin?: Readable } = {},
+): Promise<{ file: PreparedFile; skipped: readonly SkippedPath[] }> {
   if (paths.length === 0) throw new SourceFileError('nothing to send: give at least one path');
+  if (paths.includes(STDIN_PATH)) {
+    if (paths.length > 1) throw new SourceFileError('- (standard input) is sent on its own, not with other paths');
+    return { file: await openStreamSource(options.stdin ?? process.stdin, STDIN_PATH, options), skipped: [] };
+  }
   if (paths.length === 1 && !meansContents(paths[0]!)) {
     const info = await stat(paths[0]!).catch(() => undefined);
     if (info?.isFile()) return { file: await openSourceFile(paths[0]!, options), skipped: [] };
+    // A named pipe is read as a stream, like standard input (its length follows too).
+    if (info?.isFIFO()) return { file: await openFifo(paths[0]!, options), skipped: [] };
   }
   const fileName = options.fileName ?? basename(resolve(paths[0]!));
   const problem = treePathProblem(fileName);
   if (problem) throw new SourceFileError(`the tree cannot be named ${JSON.stringify(fileName)} (after ${paths[0]}): it ${problem}; give it a name`);
   const tree = await walkSourceTree(paths, options.symlinks ?? 'skip');
   return { file: openSourceTree(tree, { ...options, fileName, path: paths[0]! }), skipped: tree.skipped };
+}
+
+/** A FIFO given as a path, read like standard input; named after it unless --name says. */
+async function openFifo(path: string, options: PrepareOptions): Promise<PreparedFile> {
+  let input: Readable;
+  try {
+    // Opening a FIFO waits for its writer: done here, before the sender listens.
+    const handle = await open(path, 'r');
+    input = handle.createReadStream();
+  } catch (e) {
+    throw new SourceFileError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  return openStreamSource(input, path, { ...options, fileName: options.fileName ?? basename(path) });
 }
 
 /** The file, its hashing started in the background (see PreparedFile.digests). */

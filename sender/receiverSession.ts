@@ -13,6 +13,7 @@ import { LocalProtocolError } from '../control/errors.js';
 import type { AuthResponse, Hello, Publication } from '../control/messages.js';
 import { SenderConnection } from '../control/senderConnection.js';
 import { TagKind } from '../encoder/integrity.js';
+import { layoutSoFar } from '../encoder/segmentLayout.js';
 import type { BitSet } from '../util/bitset.js';
 import { EnrolledHandshake } from './enrolledHandshake.js';
 import { heldOf, wantedOf, type Offered } from './requestChecks.js';
@@ -29,6 +30,7 @@ import {
   type SessionState,
   type StreamCounts,
   type StreamEnd,
+  type AnnouncedObject,
 } from './receiverSessionTable.js';
 import { keyedTagKind, type SendConfig } from './sendConfig.js';
 
@@ -58,6 +60,8 @@ export class ReceiverSession {
   private auth?: EnrolledHandshake;
   private dataKey?: Uint8Array;
   private digestsSent?: { segments: number; file: boolean };
+  /** The Manifest said the length follows (a piped object): Digests frames announce its segments. */
+  private lengthFollowed = false;
   /** The digests this receiver's object follows with: its Request.want's subset (else the file's). */
   private objectDigests?: FileDigests;
   /** A Request.want came; its object's digests are not flowing yet. */
@@ -220,8 +224,12 @@ export class ReceiverSession {
   /** Sends the Manifest, or waits in `hashing` for the digests a receiver needs in it. */
   private offerManifest(input: SessionInput): void {
     const digests = this.deps.file.digests;
-    // A tree's entries carry each file's digest: its manifest waits for them.
+    // A tree's entries carry each file's digest: its manifest waits for them. A pipe still being
+    // read has no length: only a unicast receiver that takes it later is told so; anyone else
+    // waits for the input's end (a shared stream's sender reads it to the end before listening).
+    const growing = digests.lengthFollows && !digests.complete;
     if (!digests.complete && (!this.hello!.digestsFollow || this.deps.file.entries)) return this.go(input, 'hashing');
+    if (growing && (!this.hello!.lengthFollows || this.config.shared)) return this.go(input, 'hashing');
     // Shared: one session id for the one stream; unicast: a fresh one per receiver.
     const sessionId = this.deps.shared?.sessionId ?? this.random.sessionId();
     const a = this.auth;
@@ -246,6 +254,7 @@ export class ReceiverSession {
     this.go(input, 'manifest-sent');
     // Nothing is allocated for the receiver until it asks (Request): a Hello costs a Manifest.
     if (manifest.digestsFollow) {
+      this.lengthFollowed = manifest.lengthFollows === true;
       this.digestsSent = { segments: 0, file: false };
       this.followDigests();
     }
@@ -264,6 +273,16 @@ export class ReceiverSession {
     this.digestsSent = { segments: digests.known, file: digests.complete };
     for (const f of frames) this.conn.sendDigests(f);
     if (frames.length > 0) this.go('digests', this._state);
+    // Announced first, served after: the stream learns of segments once their digests are out.
+    if (frames.length > 0 && this.lengthFollowed && this.stream === 'running') this.actions.push({ type: 'grow-stream', ...this.announced() });
+  }
+
+  /** What this receiver has been told of a piped object (Digests frames sent so far). */
+  private announced(): AnnouncedObject {
+    const { segmentSize, symbolSize } = this.deps.file.layout;
+    const sent = this.digestsSent!;
+    const fileSize = sent.file ? this.deps.file.digests.fileSize : undefined;
+    return { layout: layoutSoFar(segmentSize, symbolSize, sent.segments, fileSize), final: sent.file };
   }
 
   private onRequest(have: string | undefined, want: string | undefined): void {
@@ -302,6 +321,7 @@ export class ReceiverSession {
       udpPort: hello.udpPort,
       ...(held ? { held } : {}),
       ...(wanted ? { want: wanted } : {}),
+      ...(this.lengthFollowed ? { growing: this.announced() } : {}),
     });
   }
 

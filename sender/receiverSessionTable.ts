@@ -3,7 +3,9 @@
  * and the actions it asks its adapter for. receiverSession.ts is the machine that follows it.
  *
  *   handshaking    --hello-->         authenticating   (enrolled receivers: key lookup, Challenge)
- *                  --hello-->         hashing          (digests not ready, receiver cannot take them later)
+ *                  --hello-->         hashing          (digests not ready, receiver cannot take them later;
+ *                                                        or a pipe not yet read to its end, receiver cannot
+ *                                                        take its length later, or the stream is shared)
  *                  --hello-->         manifest-sent
  *                  --hello-->         failed           (refused: codec, maximum of receivers)
  *                  --closed-->        failed           (handshake timeout, EOF, garbage, abort)
@@ -28,6 +30,7 @@
  * Stop(aborted) and so reaches `closed`. Heartbeats and the timers live in SenderConnection.
  */
 import type { Progress } from '../control/messages.js';
+import type { SegmentLayout } from '../encoder/segmentLayout.js';
 import type { StreamStats } from './streamCore.js';
 import type { BitSet } from '../util/bitset.js';
 
@@ -89,6 +92,14 @@ export interface StreamEnd {
   stats: Partial<StreamCounts>;
 }
 
+/** What a receiver has been told of an object whose length follows. */
+export interface AnnouncedObject {
+  /** The announced segments (each full), or with `final` the whole object. */
+  readonly layout: SegmentLayout;
+  /** The length has been announced: the object will not grow again. */
+  readonly final: boolean;
+}
+
 /** What the session asks of its adapter (besides the frames from pollTransmit). */
 export type SessionAction =
   | { readonly type: 'lookup-key'; readonly name: string }
@@ -107,7 +118,15 @@ export type SessionAction =
        * packed from those alone, streams that, and hands its digests to handleSubset.
        */
       readonly want?: BitSet;
+      /**
+       * The Manifest said the length follows (a piped object): the segments announced to this
+       * receiver so far (`final`: the length too). The stream serves those, read from the
+       * spool, and learns of more through 'grow-stream'.
+       */
+      readonly growing?: AnnouncedObject;
     }
+  /** A piped object grew (or ended): Digests frames announced it to this receiver; its stream may serve it. */
+  | ({ readonly type: 'grow-stream' } & AnnouncedObject)
   /** Shared stream: join it (the adapter answers a later leave with handleStreamEnd). */
   | { readonly type: 'join-shared'; readonly window: number; readonly held?: Uint8Array }
   | { readonly type: 'progress'; readonly progress: Progress }

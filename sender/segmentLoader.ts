@@ -20,8 +20,17 @@ export interface SegmentLoaderInit {
 export class SegmentLoader {
   private readonly loaded = new Map<number, Uint8Array>();
   private readonly requested = new Set<number>();
+  /** The init's layout, or the larger one of a growing object (extend). */
+  private layout: SegmentLayout;
 
-  constructor(private readonly init: SegmentLoaderInit) {}
+  constructor(private readonly init: SegmentLoaderInit) {
+    this.layout = init.layout;
+  }
+
+  /** A growing object's larger layout: the segments it had keep their ranges (they were full). */
+  extend(layout: SegmentLayout): void {
+    this.layout = layout;
+  }
 
   /** Loaded or being read. */
   holds(index: number): boolean {
@@ -59,8 +68,8 @@ export class SegmentLoader {
     const data = this.loaded.get(index);
     if (!data) return undefined;
     this.loaded.delete(index);
-    const range = segmentRange(this.init.layout, index);
-    const encoder = this.init.codec.createEncoder(data, { transferLength: range.length, symbolSize: this.init.layout.symbolSize });
+    const range = segmentRange(this.layout, index);
+    const encoder = this.init.codec.createEncoder(data, { transferLength: range.length, symbolSize: this.layout.symbolSize });
     const seg = make(index, range.sourceSymbols, encoder);
     seg.source = data;
     return seg;

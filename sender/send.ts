@@ -4,13 +4,14 @@
  * have completed, the give-up bound runs out, or the signal aborts. See server.ts for the
  * per-connection adapter and receiverSession.ts for its state machine.
  */
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { logTagImplementation, TagKind } from '../encoder/integrity.js';
 import { signPublication } from './manifest.js';
-import { openSource } from './preparedFile.js';
+import { openSource, type PreparedFile } from './preparedFile.js';
+import type { SkippedPath } from './sourceTree.js';
 import { SenderServer, type SendSummary } from './server.js';
-import { resolveSendConfig, type SendOptions } from './sendConfig.js';
+import { resolveSendConfig, type SendConfig, type SendOptions } from './sendConfig.js';
 
 export type { SendSummary, ReceiverSummary } from './server.js';
 export { resolveSendConfig, SendOptionsError, SEND_DEFAULTS, type SendConfig, type SendOptions, type ControlTlsOptions } from './sendConfig.js';
@@ -19,24 +20,48 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   const log = options.logger ?? pino({ level: 'silent' });
   const config = resolveSendConfig(options); // before reading the file: a bad option fails at once
   // A signed publication covers the hashes: it waits for them. Otherwise the server listens at
-  // once and hashes meanwhile (receivers get the digests as they come, see FileDigests).
+  // once and hashes meanwhile (receivers get the digests as they come, see FileDigests); a pipe
+  // (`-`, a FIFO) is read and spooled meanwhile too, its length following (streamSource.ts).
   const hashingFrom = performance.now();
   const { file, skipped } = await openSource(config.paths, {
     segmentSize: config.segmentSize,
     symbolSize: config.symbolSize,
     symlinks: config.symlinks,
     ...(config.name !== undefined ? { fileName: config.name } : {}),
+    ...(options.stdin ? { stdin: options.stdin } : {}),
   });
+  try {
+    return await serve(options, config, file, skipped, log, hashingFrom);
+  } finally {
+    await file.spool?.remove();
+  }
+}
+
+async function serve(
+  options: SendOptions,
+  config: SendConfig,
+  file: PreparedFile,
+  skipped: readonly SkippedPath[],
+  log: Logger,
+  hashingFrom: number,
+): Promise<SendSummary> {
   for (const s of skipped) {
     const why = s.kind === 'symlink' ? 'a symlink (--symlinks keep stores links)' : 'not a regular file, directory or symlink';
     log.warn({ event: 'skipped', path: s.path, kind: s.kind }, `left out ${s.path}: ${why}`);
   }
-  if (config.sign) await file.digests.done;
+  if (file.spool && (config.sign || config.shared)) {
+    // A signature covers the length and the hashes; a shared stream serves one complete object.
+    log.info({ file: file.path }, `reading ${file.path} to its end before serving (${config.sign ? 'a signed manifest' : 'a shared stream'})`);
+  }
+  if (config.sign || (file.spool && config.shared)) await file.digests.done;
   const entries = file.entries;
-  log.info(
-    { file: file.path, bytes: file.layout.fileSize, segments: file.layout.segmentCount, ...(entries ? { entries: entries.length } : {}) },
-    `serving ${file.fileName} (${entries ? `${entries.length} entries, ` : ''}${file.layout.fileSize} bytes, ${file.layout.segmentCount} segments)`,
-  );
+  if (file.spool && !file.digests.complete)
+    log.info({ file: file.path }, `serving ${file.fileName} from ${file.path === '-' ? 'standard input' : file.path} as it is read (its length follows)`);
+  else
+    log.info(
+      { file: file.path, bytes: file.layout.fileSize, segments: file.layout.segmentCount, ...(entries ? { entries: entries.length } : {}) },
+      `serving ${file.fileName} (${entries ? `${entries.length} entries, ` : ''}${file.layout.fileSize} bytes, ${file.layout.segmentCount} segments)`,
+    );
   const server = await SenderServer.listen(config, {
     file,
     publication: config.sign ? signPublication(file, config.codec, config.sign.privateKey, config.sign.publishedAt) : undefined,

@@ -3,6 +3,7 @@
  * sender runs with): validated, every default applied here and nowhere else, frozen, and passed
  * down whole. One name per quantity from here on: the rate is `rateBytesPerSecond`.
  */
+import type { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CodecName } from '../encoder/codecs.js';
@@ -59,6 +60,11 @@ export interface SendOptions {
    * Exactly one plain file is served as that file; anything else as a tree (Manifest.entries).
    */
   paths?: readonly string[];
+  /**
+   * What the path `-` reads (it is sent on its own, its length following as it is read, spooled
+   * to a temporary file; see streamSource.ts). @default process.stdin
+   */
+  stdin?: Readable;
   /** A tree's symlinks: left out (`skip`) or stored as links that must stay inside the tree (`keep`). @default 'skip' */
   symlinks?: SymlinkPolicy;
   /**

@@ -266,6 +266,8 @@ class Connection {
         return this.shared ? this.shared.progress(this.id, a.progress) : this.stream?.progress(a.progress);
       case 'stop-stream':
         return this.stream?.stop(a.reason);
+      case 'grow-stream':
+        return this.stream?.grow(a);
       case 'leave-shared': {
         this.shared!.leave(this.id);
         // Stream-wide counts: every member saw the same stream.

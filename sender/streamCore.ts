@@ -60,6 +60,12 @@ export interface StreamCoreInit {
    * `auto` resends while that is cheaper (unicastRecovery.ts, sharedRecovery.ts). @default 'auto'
    */
   recovery?: RecoveryMode;
+  /**
+   * The object is a pipe still being read (its receiver's Manifest said the length follows):
+   * `layout` holds the segments announced so far, and the stream does not finish when they are
+   * complete but waits for `extend`. Unicast only. @default false
+   */
+  growing?: boolean;
 }
 
 export interface StreamStats {
@@ -129,6 +135,12 @@ export interface StreamCore {
   /** A segment whose bytes the adapter should read next. */
   pollSegmentLoad(): number | undefined;
   provideSegment(now: number, index: number, data: Uint8Array): void;
+  /**
+   * A growing object (StreamCoreInit.growing) has more segments announced, each full but for the
+   * last one of a `final` layout (the length is known: the stream finishes once its member has
+   * every segment). Unicast streams only: a shared stream serves complete objects.
+   */
+  extend?(now: number, layout: SegmentLayout, final: boolean): void;
   /** Members dropped (too slow) since the last call, with the reason to tell them. */
   pollDropped(): { id: string; reason: string }[];
   stop(now: number, reason: string): void;

@@ -1,6 +1,7 @@
 /** Main-thread side of a stream worker (unicast or shared): members and reports in, stats and the end out. */
 import { Worker } from 'node:worker_threads';
 import type { Progress } from '../control/messages.js';
+import type { SegmentLayout } from '../encoder/segmentLayout.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
 import { emptyStreamStats, type StreamStats } from './streamCore.js';
 import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './streamMessages.js';
@@ -60,6 +61,11 @@ export class StreamHandle {
 
   stop(reason: string): void {
     this.send({ type: 'stop', reason });
+  }
+
+  /** A piped object grew (unicast stream of a Manifest whose length followed). */
+  grow(layout: SegmentLayout, final: boolean): void {
+    this.send({ type: 'grow', layout, final });
   }
 
   onStats(cb: (s: StreamStats) => void): void {

@@ -43,6 +43,12 @@ export interface UnicastWorkerData extends CommonWorkerData {
   held?: Uint8Array;
   destination: { address: string; port: number };
   stallTimeoutMs?: number;
+  /**
+   * A piped object whose length followed in this receiver's Manifest: segments are read from the
+   * spool (spoolReader.ts, not `parts`), `layout` is what was announced when the stream started,
+   * and 'grow' messages bring more. `final`: the length was announced already.
+   */
+  spool?: { path: string; final: boolean };
 }
 
 /** The one multicast/broadcast stream of a shared session. */
@@ -70,7 +76,9 @@ export type ToStreamWorker =
   | { type: 'join'; id: string; window: number; held?: Uint8Array }
   | { type: 'leave'; id: string }
   | { type: 'progress'; id: string; progress: Progress }
-  | { type: 'stop'; reason: string };
+  | { type: 'stop'; reason: string }
+  /** A piped object's receiver was told of more segments (`final`: and of its length). Unicast only. */
+  | { type: 'grow'; layout: SegmentLayout; final: boolean };
 
 /** 'complete': a unicast stream's receiver has everything. */
 export type StreamFinishReason = 'complete' | 'stopped' | 'error';

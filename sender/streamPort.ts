@@ -6,7 +6,7 @@
 import type { Progress } from '../control/messages.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import type { PreparedFile } from './preparedFile.js';
-import type { StreamEnd, StreamCounts } from './receiverSessionTable.js';
+import type { AnnouncedObject, StreamEnd, StreamCounts } from './receiverSessionTable.js';
 import type { SendConfig, SharedStreamConfig } from './sendConfig.js';
 import type { StreamStats } from './streamCore.js';
 import { StreamHandle } from './streamHandle.js';
@@ -14,6 +14,8 @@ import { StreamHandle } from './streamHandle.js';
 /** A receiver's own stream: booted and started on Request. */
 export interface StreamPort {
   progress(p: Progress): void;
+  /** The receiver was told of more of a piped object (its Manifest's length followed). */
+  grow(o: AnnouncedObject): void;
   stop(reason: string): void;
   onStats(cb: (s: Partial<StreamCounts>) => void): void;
   readonly finished: Promise<StreamEnd>;
@@ -30,6 +32,8 @@ export interface UnicastStreamParams {
   destination: { address: string; port: number };
   /** Resume: the bitmap of segments the receiver holds (checked by its session). */
   held?: Uint8Array;
+  /** A piped object whose length follows: what the receiver was told so far (served from the spool). */
+  growing?: AnnouncedObject;
 }
 
 export function openUnicastStream(config: SendConfig, file: PreparedFile, wasmModule: RaptorQWasmModule, p: UnicastStreamParams): StreamPort {
@@ -39,9 +43,11 @@ export function openUnicastStream(config: SendConfig, file: PreparedFile, wasmMo
     window: p.window,
     destination: p.destination,
     ...(p.held ? { held: p.held } : {}),
+    ...(p.growing ? { layout: p.growing.layout, spool: { path: file.spool!.path, final: p.growing.final } } : {}),
   });
   return {
     progress: (x) => handle.progress(UNICAST_MEMBER, x),
+    grow: (o) => handle.grow(o.layout, o.final),
     stop: (reason) => handle.stop(reason),
     onStats: (cb) => handle.onStats(cb),
     finished: handle.finished,

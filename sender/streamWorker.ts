@@ -12,6 +12,7 @@ import { integrityFor, TagKind } from '../encoder/integrity.js';
 import { codecByName } from '../encoder/codecs.js';
 import { DatagramPump } from './datagramPump.js';
 import { ObjectReader } from './objectReader.js';
+import { SpoolReader } from './spoolReader.js';
 import { segmentRange } from '../encoder/segmentLayout.js';
 import { BitSet } from '../util/bitset.js';
 import { BufferPool } from '../util/bufferPool.js';
@@ -46,7 +47,8 @@ function makeCore(now: number): StreamCore {
     onSegmentFreed,
   };
   if (data.mode === 'unicast') {
-    const stream = new UnicastStream({ ...common, window: data.window, stallTimeoutMs: data.stallTimeoutMs });
+    const growing = data.spool !== undefined && !data.spool.final;
+    const stream = new UnicastStream({ ...common, window: data.window, stallTimeoutMs: data.stallTimeoutMs, growing });
     stream.addMember(now, 'receiver', data.window, heldOf(data.held));
     return stream;
   }
@@ -63,7 +65,8 @@ let started = !data.waitForStart;
 /** Socket bound and connected (files open on the first read). */
 let ready = false;
 const socket = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
-const object = new ObjectReader(data.parts);
+// A piped object is read from its spool while it grows (spoolReader.ts).
+const object = data.mode === 'unicast' && data.spool ? new SpoolReader(data.spool.path) : new ObjectReader(data.parts);
 let timer: NodeJS.Timeout | undefined;
 let scheduled = false;
 let done = false;
@@ -105,8 +108,11 @@ function schedule(): void {
   setImmediate(run);
 }
 
+/** The object's layout: a growing one's as last extended. */
+let layout = data.layout;
+
 async function load(index: number): Promise<void> {
-  const { offset, length } = segmentRange(data.layout, index);
+  const { offset, length } = segmentRange(layout, index);
   core!.provideSegment(performance.now(), index, await object.read(offset, length, buffers.take(length)));
 }
 
@@ -147,6 +153,10 @@ port.on('message', (m: ToStreamWorker) => {
   } else if (c && m.type === 'join') c.addMember(now, m.id, m.window, heldOf(m.held));
   else if (c && m.type === 'leave') c.removeMember(now, m.id);
   else if (c && m.type === 'progress') c.handleProgress(now, m.id, m.progress);
+  else if (c && m.type === 'grow') {
+    layout = m.layout;
+    c.extend?.(now, m.layout, m.final);
+  }
   for (const d of c?.pollDropped() ?? []) post({ type: 'drop', id: d.id, reason: d.reason });
   schedule();
 });

@@ -23,6 +23,7 @@
  * Pacing: a token bucket; pollTransmit returns nothing before its time and pollTimeout says when.
  */
 import type { Progress } from '../control/messages.js';
+import type { SegmentLayout } from '../encoder/segmentLayout.js';
 import type { BitSet } from '../util/bitset.js';
 import { DatagramEmitter } from './datagramEmitter.js';
 import { nextLossEstimate, planningLoss, plausibleDelta } from './lossEstimate.js';
@@ -53,6 +54,10 @@ export class UnicastStream implements StreamCore {
    */
   private held: BitSet | undefined;
   private completeBelow = 0;
+  /** The init's layout, or a growing object's larger one (extend). */
+  private layout: SegmentLayout;
+  /** A pipe still being read: more segments may come, so having all of `layout` is not the end. */
+  private growing: boolean;
   private nextToOpen = 0;
   private nextToLoad = 0;
   private readonly rate: RateController | undefined;
@@ -80,7 +85,9 @@ export class UnicastStream implements StreamCore {
     this.inFlightHorizonMs = init.inFlightHorizonMs ?? 50;
     this.recovery = new UnicastRecovery(init.recovery ?? 'auto', this.emitter);
     this.lastReport = { received: 0, lost: 0, highest: (init.firstSequence ?? 0) - 1 };
-    if (init.layout.segmentCount === 0) this.finish('complete');
+    this.layout = init.layout;
+    this.growing = init.growing ?? false;
+    if (this.allComplete()) this.finish('complete');
   }
 
   get finished(): boolean {
@@ -100,6 +107,32 @@ export class UnicastStream implements StreamCore {
     return this.datagramBytes;
   }
 
+  /** The member has every segment and no more can come. */
+  private allComplete(): boolean {
+    return !this.growing && this.completeBelow >= this.layout.segmentCount;
+  }
+
+  /**
+   * More of a growing object was announced to the receiver (see StreamCore.extend). The segments
+   * it had were full, so their ranges stay; a layout that would move them is a bug here.
+   */
+  extend(now: number, layout: SegmentLayout, final: boolean): void {
+    this.now = now;
+    if (this._finished || !this.growing) return;
+    const old = this.layout;
+    if (
+      layout.segmentSize !== old.segmentSize ||
+      layout.symbolSize !== old.symbolSize ||
+      layout.segmentCount < old.segmentCount ||
+      layout.fileSize < old.fileSize
+    )
+      throw new RangeError(`a growing object cannot go from ${JSON.stringify(old)} to ${JSON.stringify(layout)}`);
+    this.layout = layout;
+    this.loader.extend(layout);
+    this.growing = !final;
+    if (this.allComplete()) this.finish('complete');
+  }
+
   private isComplete(i: number): boolean {
     return i < this.completeBelow || this.completeAbove.has(i) || this.held?.has(i) === true;
   }
@@ -107,7 +140,7 @@ export class UnicastStream implements StreamCore {
   /** A segment whose bytes the adapter should read next (keeps the reader ahead of the sender). */
   pollSegmentLoad(): number | undefined {
     if (this._finished) return undefined;
-    const count = this.init.layout.segmentCount;
+    const count = this.layout.segmentCount;
     return this.loader.poll(this.open.size, () => {
       while (this.nextToLoad < count && this.isComplete(this.nextToLoad)) this.nextToLoad++;
       return this.nextToLoad < count ? this.nextToLoad++ : undefined;
@@ -129,12 +162,12 @@ export class UnicastStream implements StreamCore {
     if (held === undefined || this._finished) return;
     this.held = held;
     this.advanceCompleteBelow();
-    if (this.completeBelow >= this.init.layout.segmentCount) this.finish('complete');
+    if (this.allComplete()) this.finish('complete');
   }
 
   /** completeBelow moves over held segments, as the receiver's own does (its window starts there). */
   private advanceCompleteBelow(): void {
-    const count = this.init.layout.segmentCount;
+    const count = this.layout.segmentCount;
     while (this.completeBelow < count && this.held?.has(this.completeBelow)) this.completeBelow++;
   }
 
@@ -158,14 +191,14 @@ export class UnicastStream implements StreamCore {
     const delaySample = this.delay.update(now, highest, this.emitter.sentAt(highest), p.heldMs);
     this.takeCounts(now, p, highest, delaySample);
     this.stats.rateBytesPerSecond = this.emitter.rateBytesPerSecond;
-    const count = this.init.layout.segmentCount;
+    const count = this.layout.segmentCount;
     this.completeBelow = Math.max(this.completeBelow, Math.min(p.completeBelow, count));
     this.advanceCompleteBelow();
     for (const i of p.completeAbove) if (i < count) this.completeAbove.add(i);
     for (const i of [...this.completeAbove]) if (i < this.completeBelow) this.completeAbove.delete(i);
     for (const [i, seg] of this.open) if (this.isComplete(i)) this.close(seg, true);
     this.loader.discard((i) => this.isComplete(i));
-    if (this.completeBelow >= count) {
+    if (this.allComplete()) {
       this.finish('complete');
       return;
     }
@@ -269,7 +302,7 @@ export class UnicastStream implements StreamCore {
   }
 
   private openNext(): OpenSegment | undefined {
-    const count = this.init.layout.segmentCount;
+    const count = this.layout.segmentCount;
     while (this.nextToOpen < count && this.isComplete(this.nextToOpen)) this.nextToOpen++;
     // The receiver drops segments at or beyond its completeBelow + window: never open those.
     if (this.open.size >= this.init.window || this.nextToOpen >= count) return undefined;
