@@ -7,6 +7,7 @@ import type { Manifest } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
 import { MAX_FILE_SIZE, MAX_SEGMENT_SIZE, validateLayoutParameters, type SegmentLayout } from '../encoder/segmentLayout.js';
+import type { FollowingLength } from './digestBook.js';
 import { ManifestRejectedError } from './errors.js';
 
 /** Largest segment count accepted: per-segment state stays within a few MiB. */
@@ -33,6 +34,8 @@ export interface AcceptedManifest {
   readonly segmentSha256: Uint8Array;
   /** Lower-case hex; undefined while the digests follow (Manifest.digestsFollow). */
   readonly fileSha256: string | undefined;
+  /** Manifest.lengthFollows: how the length that follows is judged (the layout starts empty). */
+  readonly following?: FollowingLength;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -79,6 +82,18 @@ export function checkManifest(manifest: Manifest, limits: ManifestLimits): Accep
   const segmentCount = Math.ceil(fileSize / segmentSize);
   if (segmentCount > MAX_SEGMENT_COUNT) reject(`${segmentCount} segments exceed the limit of ${MAX_SEGMENT_COUNT}`);
 
+  if (manifest.lengthFollows === true) {
+    if (manifest.digestsFollow !== true || fileSize !== 0 || manifest.entries !== undefined)
+      reject('a manifest whose length follows is one file, with fileSize 0 and its digests to follow');
+    // The length comes last: every segment up to this receiver's caps may be announced.
+    const maxSegments = Math.min(MAX_SEGMENT_COUNT, Math.floor(maxFileSize / segmentSize));
+    return {
+      layout: { fileSize: 0, segmentSize, symbolSize, segmentCount: 0 },
+      segmentSha256: new Uint8Array(32 * Math.min(maxSegments, 1024)),
+      fileSha256: undefined,
+      following: { segmentSize, maxSegments, maxFileSize },
+    };
+  }
   if (manifest.digestsFollow === true) {
     if (manifest.segmentSha256 !== undefined || manifest.fileSha256 !== undefined) reject('a manifest whose digests follow carries no hashes');
     return { layout: { fileSize, segmentSize, symbolSize, segmentCount }, segmentSha256: new Uint8Array(32 * segmentCount), fileSha256: undefined };

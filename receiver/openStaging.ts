@@ -2,13 +2,20 @@
  * The one place the receive adapter opens a staging: a tree (Manifest.entries) is checked
  * (treeCheck.ts) and staged under --out, a single file next to its final path. Nothing is
  * written before the tree's paths and every target's replaceability have been checked.
+ * `--out -` writes the object to standard output in order (orderedStaging.ts), and so is a file
+ * whose length follows (streamedFile.ts): neither can seek, resume or be read back.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Manifest } from '../control/messages.js';
 import type { SegmentLayout } from '../encoder/segmentLayout.js';
+import { ManifestRejectedError } from './errors.js';
 import { FileStaging } from './fileStaging.js';
+import { OrderedStaging, STANDARD_OUTPUT, streamSink } from './orderedStaging.js';
+
+export { STANDARD_OUTPUT };
+import { openStreamedFile } from './streamedFile.js';
 import type { StagedObject } from './stagingBase.js';
 import type { ObjectStaging } from './objectStaging.js';
 import { resolveOutputPath, stagingPaths } from './outputPath.js';
@@ -29,6 +36,8 @@ export interface StagingInit {
   readonly policy: TreePolicy;
   /** --sync on a tree: the files already in place, and whether the object holds only the others (unicast). */
   readonly sync?: TreeSync;
+  /** Where `--out -` writes. @default process.stdout */
+  readonly stdout?: NodeJS.WritableStream;
 }
 
 /** The content identity a staging is keyed by: the first 32 hex of the object's SHA-256. */
@@ -43,6 +52,14 @@ export function contentId(fileSha256: string): string {
  */
 export async function openStaging(init: StagingInit): Promise<ObjectStaging> {
   const { manifest, layout, policy } = init;
+  if (init.out === STANDARD_OUTPUT) {
+    if (manifest.entries !== undefined)
+      throw new ManifestRejectedError(
+        `${manifest.fileName} is a tree (${manifest.entries.length} entries): it cannot be written to standard output; give --out a directory`,
+      );
+    return new OrderedStaging(STANDARD_OUTPUT, streamSink(init.stdout ?? process.stdout));
+  }
+  if (manifest.lengthFollows === true) return openStreamedFile(resolveOutputPath(init.out, manifest.fileName).finalPath, policy);
   const known = manifest.fileSha256 !== undefined && init.segmentSha256 !== undefined;
   if (manifest.entries !== undefined) {
     // A subset's digests come from the sender after the Request: no identity to resume by.

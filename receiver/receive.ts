@@ -21,7 +21,7 @@ import { ReceiveError } from './errors.js';
 import { keepsStaging } from './interruption.js';
 import { readBackSha256 } from './objectDigest.js';
 import type { ObjectStaging } from './objectStaging.js';
-import { openStaging } from './openStaging.js';
+import { openStaging, STANDARD_OUTPUT } from './openStaging.js';
 import { surveyTargets } from './localInventory.js';
 import type { TreeSync } from './treeStaging.js';
 import { receiveWithReconnect } from './reconnect.js';
@@ -39,7 +39,7 @@ const now = () => performance.now();
 export async function receive(options: ReceiveOptions): Promise<ReceiveSummary> {
   const config = resolveReceiveConfig(options);
   return receiveWithReconnect(config, {
-    startRun: async (c) => new ReceiveRun(c, await resumeStateExists(c.out)),
+    startRun: async (c) => new ReceiveRun(c, c.out !== STANDARD_OUTPUT && (await resumeStateExists(c.out))),
     onReconnect: (reason, leftMs) =>
       config.logger.warn(
         { reason: reason.message, leftMs: Math.round(leftMs) },
@@ -219,7 +219,8 @@ class ReceiveRun {
             this.staging?.noteWritten(a.segmentIndex);
             this.input((s) => s.handleWriteDone(now(), a.segmentIndex));
             const core = this.session.core;
-            if (core && this.session.state !== 'failed') this.o.onProgress?.(core.stats.bytesWritten, this.session.manifest!.fileSize);
+            // The core's size: while a length follows, that of the segments announced so far.
+            if (core && this.session.state !== 'failed') this.o.onProgress?.(core.stats.bytesWritten, core.layout.fileSize);
           },
           (e: Error) => this.input((s) => s.handleWriteFailed(now(), a.segmentIndex, e)),
         );
@@ -234,10 +235,8 @@ class ReceiveRun {
         return void this.commit(a.trust?.record).then(() => this.input((s) => s.handleCommitted(now())), failed);
       case 'done': {
         const summary: ReceiveSummary = { ...a.summary, codecDecodes: a.summary.decodeJobs - (this.pool?.fastPathJobs ?? 0) };
-        log.info(
-          { event: 'receive-summary', ...summary },
-          `stored ${summary.path}: ${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s, SHA-256 verified`,
-        );
+        const where = summary.path === STANDARD_OUTPUT ? 'wrote to standard output' : `stored ${summary.path}`;
+        log.info({ event: 'receive-summary', ...summary }, `${where}: ${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s, SHA-256 verified`);
         void this.drained().then(() => this.resolve(summary));
         return;
       }
@@ -257,6 +256,7 @@ class ReceiveRun {
       segmentSha256: manifest.segmentSha256 === undefined ? undefined : new Uint8Array(Buffer.from(manifest.segmentSha256, 'base64')),
       policy: { noClobber: this.o.noClobber, backupDir: this.o.backupDir, atomicTree: this.o.atomicTree },
       ...(sync ? { sync } : {}),
+      ...(this.o.stdout ? { stdout: this.o.stdout } : {}),
     });
     if (this.closed || this.session.state === 'failed') {
       // Failed while the staging was being opened: cleanup may already have run.
@@ -268,10 +268,9 @@ class ReceiveRun {
     const held = staging.held.count();
     const what = manifest.entries === undefined ? fileName : `${fileName} (${manifest.entries.length} entries)`;
     const resumed = held > 0 ? `, resuming with ${held} of ${segments} segments held` : '';
-    this.o.logger.info(
-      { file: fileName, bytes: fileSize, segments, held, to: staging.finalPath },
-      `receiving ${what} (${fileSize} bytes) into ${staging.finalPath}${resumed}`,
-    );
+    const size = manifest.lengthFollows ? 'its length follows' : `${fileSize} bytes`;
+    const into = staging.finalPath === STANDARD_OUTPUT ? 'standard output' : staging.finalPath;
+    this.o.logger.info({ file: fileName, bytes: fileSize, segments, held, to: staging.finalPath }, `receiving ${what} (${size}) into ${into}${resumed}`);
     this.input((s) => s.handleFileOpened(now(), staging.finalPath, held > 0 ? staging.held : undefined));
   }
 

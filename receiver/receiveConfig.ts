@@ -13,6 +13,7 @@ import { MAX_WINDOW } from '../control/constants.js';
 import { RECEIVER_ID_PATTERN, type Manifest } from '../control/messages.js';
 import { defaultDecodePoolSize } from './decodePool.js';
 import { ReceiveOptionsError } from './errors.js';
+import { STANDARD_OUTPUT } from './orderedStaging.js';
 import type { IntakeLoss } from './lossSimulator.js';
 import { defaultTrustStatePath } from './trustState.js';
 
@@ -36,8 +37,14 @@ export function defaultReceiverId(): string {
 export interface ReceiveOptions {
   host: string;
   port: number;
-  /** Directory to write into, or the exact file path. @default '.' */
+  /**
+   * Directory to write into, or the exact file path; `-`: standard output (or `stdout`), the
+   * verified bytes in order (not with sync, atomicTree, backupDir or noClobber, nor for a tree).
+   * @default '.'
+   */
   out?: string;
+  /** Where `out: '-'` writes. @default process.stdout */
+  stdout?: NodeJS.WritableStream;
   /** @default `${hostname}-${pid}` */
   receiverId?: string;
   /** Segments buffered at once, 1..1024. @default 8 */
@@ -110,6 +117,7 @@ export interface ReceiveConfig {
   readonly host: string;
   readonly port: number;
   readonly out: string;
+  readonly stdout: NodeJS.WritableStream | undefined;
   readonly receiverId: string;
   readonly window: number;
   readonly decodeWorkers: number;
@@ -164,10 +172,15 @@ export function resolveReceiveConfig(o: ReceiveOptions): ReceiveConfig {
     throw new ReceiveOptionsError('backupDir must be a non-empty path');
   if (noClobber && o.backupDir !== undefined)
     throw new ReceiveOptionsError('noClobber and backupDir exclude each other: nothing is replaced, so nothing is backed up');
+  if (o.out === STANDARD_OUTPUT) {
+    const clash = [o.sync && 'sync', o.atomicTree && 'atomicTree', o.backupDir !== undefined && 'backupDir', noClobber && 'noClobber'].filter(Boolean);
+    if (clash.length > 0) throw new ReceiveOptionsError(`out '-' (standard output) stores no file: ${clash.join(', ')} cannot apply`);
+  }
   return Object.freeze({
     host: o.host,
     port: integer('port', o.port, 1, 65535),
     out: o.out ?? DEFAULT_OUT,
+    stdout: o.stdout,
     receiverId,
     window: integer('window', o.window ?? DEFAULT_WINDOW, 1, MAX_WINDOW),
     decodeWorkers: integer('decodeWorkers', o.decodeWorkers ?? defaultDecodePoolSize(), 1, MAX_DECODE_WORKERS),

@@ -165,7 +165,8 @@ export function summaryOf(core: ReceiverCore, m: Manifest, path: string, seconds
   const s = core.stats;
   return {
     path,
-    bytes: m.fileSize,
+    // The core's: a length that followed is not in the manifest.
+    bytes: core.layout.fileSize,
     seconds,
     sha256: core.announcedFileSha256!,
     symbolsReceived: s.symbolsReceived,

@@ -23,6 +23,12 @@
  * hashed the file. A segment whose symbols are all in but whose digest has not come yet waits,
  * inside the window, until handleDigests brings it; the file completes only once the whole-file
  * digest has come too. Nothing is verified against, or written from, an unknown digest.
+ *
+ * A length that follows (Manifest.lengthFollows: the sender reads a pipe): the object starts with
+ * no segments and grows with every Digests frame (each announced segment full); the frame with
+ * the object's digest gives its length, and only then can it complete. Datagrams of segments not
+ * announced yet are dropped (`segment-out-of-range`: the sender serves a segment only after its
+ * digest), so nothing is ever collected for bytes of an unknown length.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { BufferPool } from '../util/bufferPool.js';
@@ -31,7 +37,7 @@ import type { Digests, Manifest, Progress } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
 import type { DatagramExpectations } from '../encoder/datagram.js';
 import type { IntegrityScheme } from '../encoder/integrity.js';
-import { segmentRange, totalSourceSymbols, type SegmentLayout } from '../encoder/segmentLayout.js';
+import { layoutSoFar, segmentRange, totalSourceSymbols, type SegmentLayout } from '../encoder/segmentLayout.js';
 import type { DecodeJob, DecodeOutcome } from './decodeJob.js';
 import { DigestBook } from './digestBook.js';
 import { buildProgress } from './progressReport.js';
@@ -94,7 +100,7 @@ interface SegmentSlot {
 }
 
 export class ReceiverCore {
-  readonly layout: SegmentLayout;
+  private _layout: SegmentLayout;
   readonly window: number;
   private readonly codec: Codec;
   /** The digests verified against, known or following (digestBook.ts). */
@@ -105,9 +111,14 @@ export class ReceiverCore {
   private readonly lossSimulator: IntakeLoss | undefined;
   private readonly schedule: ProgressSchedule;
 
+  /** Manifest.lengthFollows: the layout grows with the digests (grow). */
+  private readonly lengthFollows: boolean;
+  /** What intake checks datagrams against; its segment count grows with a length that follows. */
+  private readonly expect: { -readonly [K in keyof DatagramExpectations]: DatagramExpectations[K] };
   private readonly slots = new Map<number, SegmentSlot>();
-  private readonly decoded: BitSet;
-  private readonly written: BitSet;
+  /** Sized by the segment count (capacity, while a length follows: see grow). */
+  private decoded: BitSet;
+  private written: BitSet;
   private readonly readyQueue: number[] = [];
   private readonly writeQueue: number[] = [];
   private completeBelow = 0;
@@ -146,23 +157,33 @@ export class ReceiverCore {
     this.now = init.now;
     // Everything sized by the peer is checked here, before the first allocation below.
     const accepted = checkManifest(init.manifest, init);
-    this.layout = accepted.layout;
-    this.digests = new DigestBook(this.layout.segmentCount, accepted);
+    this._layout = accepted.layout;
+    this.lengthFollows = accepted.following !== undefined;
+    const { segmentCount } = this._layout;
+    this.digests = new DigestBook(segmentCount, accepted, accepted.following);
     this.window = init.window;
     this.codec = init.codec;
     this.lossSimulator = init.lossSimulator;
-    const expect: DatagramExpectations = {
+    this.expect = {
       sessionId: init.manifest.sessionId,
-      symbolSize: this.layout.symbolSize,
-      segmentCount: this.layout.segmentCount,
+      symbolSize: this._layout.symbolSize,
+      segmentCount,
       encodingSymbolIdLimit: init.codec.encodingSymbolIdLimit,
       integrity: init.integrity,
     };
-    this.intake = new DatagramIntake(expect);
-    this.decoded = new BitSet(this.layout.segmentCount);
-    this.written = new BitSet(this.layout.segmentCount);
+    // Intake keeps this object and reads segmentCount from it at every datagram: growing it here is how intake learns.
+    this.intake = new DatagramIntake(this.expect);
+    // A length that follows starts empty: room for a few segments, doubled as they come.
+    const capacity = accepted.following ? Math.min(accepted.following.maxSegments, 1024) : segmentCount;
+    this.decoded = new BitSet(capacity);
+    this.written = new BitSet(capacity);
     this.readBack = this.takeHeld(init.held);
     this.checkCompletion(init.now);
+  }
+
+  /** The object's layout: while a length follows, its segments announced so far. */
+  get layout(): SegmentLayout {
+    return this._layout;
   }
 
   /** Marks the held segments decoded and written; true when there is any. */
@@ -229,6 +250,7 @@ export class ReceiverCore {
     this.now = Math.max(this.now, now);
     const taken = this.digests.take(now, d, this.fileDigest !== undefined);
     if ('problem' in taken) return taken.problem;
+    if (this.lengthFollows) this.grow(now);
     // Segments that waited for these go back to the queue.
     for (const s of taken.released) {
       const slot = this.slots.get(s);
@@ -239,6 +261,24 @@ export class ReceiverCore {
     }
     this.schedule.urgent(now);
     return undefined;
+  }
+
+  /**
+   * A length that follows: the segments (and the length) the digests have announced so far. The
+   * book checked them against the announced ones (all full), so no segment's range moves.
+   */
+  private grow(now: number): void {
+    const n = this.digests.segmentCount;
+    const { segmentSize, symbolSize } = this._layout;
+    this._layout = layoutSoFar(segmentSize, symbolSize, n, this.digests.fileSize);
+    this.expect.segmentCount = n;
+    if (n > this.decoded.size) {
+      const capacity = Math.max(n, 2 * this.decoded.size);
+      this.decoded = this.decoded.grown(capacity);
+      this.written = this.written.grown(capacity);
+    }
+    // The end may find every segment written already.
+    this.checkCompletion(now);
   }
 
   /** Only meaningful once complete. */
@@ -371,7 +411,7 @@ export class ReceiverCore {
     this.segmentsWritten++;
     this.bytesWritten += slot.data!.length;
     this.maybeRetire(slot);
-    while (this.completeBelow < this.layout.segmentCount && this.written.has(this.completeBelow)) this.completeBelow++;
+    while (this.completeBelow < this._layout.segmentCount && this.written.has(this.completeBelow)) this.completeBelow++;
     this.schedule.urgent(now);
     this.checkCompletion(now);
   }
@@ -484,7 +524,8 @@ export class ReceiverCore {
   }
 
   private checkCompletion(now: number): void {
-    if (this.fileDigest !== undefined) return;
+    // A length that follows: nothing is complete before the length has come.
+    if (this.fileDigest !== undefined || !this.digests.lengthKnown) return;
     const n = this.layout.segmentCount;
     if (this.readBack) {
       // Held segments: the read-back gives the digest (handleObjectVerified); ask for it once.

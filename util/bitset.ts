@@ -30,6 +30,14 @@ export class BitSet {
     return BitSet.fromBytes(size, bytes);
   }
 
+  /** A copy with room for `size` members (at least this set's size), holding the same ones: a set that grows. */
+  grown(size: number): BitSet {
+    if (size < this.size) throw new RangeError(`a set of ${this.size} cannot shrink to ${size}`);
+    const set = new BitSet(size);
+    set.bits.set(this.bits);
+    return set;
+  }
+
   has(i: number): boolean {
     return (this.bits[i >>> 3]! & (1 << (i & 7))) !== 0;
   }

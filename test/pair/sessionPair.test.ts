@@ -384,10 +384,10 @@ describe('pair: the link breaks mid-transfer', () => {
   });
 });
 
-/** A Hello without digestsFollow: a receiver that needs every digest in its manifest (an older one). */
+/** A Hello without digestsFollow (nor lengthFollows, which needs it): a receiver that needs every digest in its manifest (an older one). */
 function withoutDigestsFollow(m: Parameters<NonNullable<SessionPair['toSender']['rewrite']>>[0]) {
   if (m.type !== 'hello') return undefined;
-  const { digestsFollow: _d, ...hello } = m;
+  const { digestsFollow: _d, lengthFollows: _l, ...hello } = m;
   return hello;
 }
 
