@@ -37,7 +37,7 @@ export function registerReceive(program: Command, ctx: RunContext): void {
       .command('receive')
       .description('receive one file from a sender and write it under --out (with --daemon: every new publication, until stopped)')
       .argument('<host:port>', "the sender's control address")
-      .option('--out <path>', 'directory to write into, or the exact file path', '.')
+      .option('--out <path>', 'directory to write into, or the exact file path; - writes the verified bytes to standard output, in order', '.')
       .option('--id <name>', 'receiver id shown in the sender’s logs (default: hostname-pid)')
       .option('--window <segments>', 'segments buffered at once (memory ≈ window × segment size × 1.5)', int('window', 1, 1024), 8)
       .option('--decode-workers <n>', 'decode worker threads (default: cores − 1, at least 1)', int('decode workers', 1, 64))
@@ -93,6 +93,12 @@ export function registerReceive(program: Command, ctx: RunContext): void {
       ['daemonState', '--daemon-state'],
     ] as const) {
       if (o[key] !== undefined && !o.daemon) cmd.error(`error: option '${flag}' needs --daemon`, { exitCode: 2, code: 'fountcast.needsDaemon' });
+    }
+    if (o.out === '-') {
+      // Standard output carries the data: there is no stored file for these to act on.
+      const flags = { daemon: '--daemon', sync: '--sync', atomicTree: '--atomic-tree', backup: '--backup', onComplete: '--on-complete' } as const;
+      const clash = Object.entries(flags).find(([key]) => o[key] !== undefined && o[key] !== false)?.[1] ?? (o.clobber === false ? '--no-clobber' : undefined);
+      if (clash) cmd.error(`error: --out - writes to standard output and stores no file: ${clash} cannot apply`, { exitCode: 2, code: 'fountcast.outStdout' });
     }
     const log = ctx.logger(o);
     const controller = ctx.interruptOnSignals(log);

@@ -16,7 +16,7 @@ export function registerSend(program: Command, ctx: RunContext): void {
       .description('serve a file, or several files and directories as one tree, to every receiver that connects')
       .argument(
         '<paths...>',
-        'what to send: one file is sent as that file; anything else as a tree, where a path contributes its base name and a directory with a trailing / its contents (as rsync)',
+        'what to send: one file is sent as that file; - (or a FIFO) streams standard input (that pipe), its length following as it is read; anything else as a tree, where a path contributes its base name and a directory with a trailing / its contents (as rsync)',
       )
       .addOption(
         new Option(
@@ -28,7 +28,7 @@ export function registerSend(program: Command, ctx: RunContext): void {
       )
       .option(
         '--name <name>',
-        "the publication's name: a tree's name in logs and replay state, or the name receivers give a single file (default: the first path's base name)",
+        "the publication's name: a tree's name in logs and replay state, or the name receivers give a single file (default: the first path's base name; stdin for -)",
       )
       .option('--host <address>', 'address to listen on for control connections', SEND_DEFAULTS.host)
       .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), SEND_DEFAULTS.port)
@@ -108,6 +108,9 @@ export function registerSend(program: Command, ctx: RunContext): void {
     const controller = ctx.abortOnSignals(log);
     const rateBitsPerSecond = o.rate === 'auto' ? undefined : (o.rate as number);
     if (o.fixedRate && rateBitsPerSecond === undefined) command.error('error: --fixed-rate needs a rate in bits per second, not --rate auto', { exitCode: 2 });
+    if (paths.includes('-') && paths.length > 1) command.error('error: - (standard input) is sent on its own, not with other paths', { exitCode: 2 });
+    if (paths.includes('-') && process.stdin.isTTY)
+      command.error('error: standard input is a terminal: pipe the data in (e.g. tar c dir | fountcast send -)', { exitCode: 2 });
     try {
       const summary: SendSummary = await send({
         paths,
