@@ -86,7 +86,7 @@ export function checkManifest(manifest: Manifest, limits: ManifestLimits): Accep
     if (manifest.digestsFollow !== true || fileSize !== 0 || manifest.entries !== undefined)
       reject('a manifest whose length follows is one file, with fileSize 0 and its digests to follow');
     // The length comes last: every segment up to this receiver's caps may be announced.
-    const maxSegments = Math.min(MAX_SEGMENT_COUNT, Math.floor(maxFileSize / segmentSize));
+    const maxSegments = Math.min(MAX_SEGMENT_COUNT, Math.ceil(maxFileSize / segmentSize));
     return {
       layout: { fileSize: 0, segmentSize, symbolSize, segmentCount: 0 },
       segmentSha256: new Uint8Array(32 * Math.min(maxSegments, 1024)),

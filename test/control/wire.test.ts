@@ -20,6 +20,11 @@ const samples: ControlMessage[] = [
   { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(64, 1).toString('base64') },
   { type: 'digests', firstSegment: 2, segmentSha256: Buffer.alloc(32, 2).toString('base64'), fileSha256: 'cd'.repeat(32) },
   { type: 'digests', firstSegment: 3, segmentSha256: '', fileSha256: 'cd'.repeat(32) },
+  // A pipe: the receiver takes a length that follows, the manifest says so, the last frame gives it.
+  { type: 'hello', version: 1, receiverId: 'lab-pc-19', codecs: ['raptorq'], udpPort: 40002, window: 8, digestsFollow: true, lengthFollows: true },
+  { ...deferredManifest(), fileSize: 0, digestsFollow: true, lengthFollows: true },
+  { type: 'digests', firstSegment: 7, segmentSha256: Buffer.alloc(32, 3).toString('base64'), fileSha256: 'ef'.repeat(32), fileSize: 29_360_129 },
+  { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'ef'.repeat(32), fileSize: 0 },
   {
     type: 'progress',
     completeBelow: 3,
@@ -165,6 +170,27 @@ describe('message codec', () => {
     ['request want not base64', { type: 'request', want: 'ab!d' }, 'bad-message'],
     ['request want over the entries bound', { type: 'request', want: Buffer.alloc(25_003).toString('base64') }, 'bad-message'],
     ['request with have and want', { type: 'request', have: 'AQ==', want: 'AQ==' }, 'bad-message'],
+    [
+      'hello lengthFollows without digestsFollow',
+      { type: 'hello', version: 1, receiverId: 'a', codecs: [], udpPort: 1, window: 1, lengthFollows: true },
+      'bad-message',
+    ],
+    [
+      'hello lengthFollows not true',
+      { type: 'hello', version: 1, receiverId: 'a', codecs: [], udpPort: 1, window: 1, digestsFollow: true, lengthFollows: 'yes' },
+      'bad-message',
+    ],
+    ['manifest lengthFollows with its hashes', { ...manifest, fileSize: 0, lengthFollows: true }, 'bad-message'],
+    ['manifest lengthFollows with a fileSize', { ...deferredManifest(), digestsFollow: true, lengthFollows: true }, 'bad-message'],
+    [
+      'manifest lengthFollows for a tree',
+      { ...deferredManifest(), fileSize: 0, digestsFollow: true, lengthFollows: true, entries: [{ path: 'a', kind: 'dir', size: 0, mode: 0o755, mtimeMs: 0 }] },
+      'bad-message',
+    ],
+    ['digests fileSize without the file hash', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSize: 5 }, 'bad-message'],
+    ['digests fileSize negative', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'ab'.repeat(32), fileSize: -1 }, 'bad-message'],
+    ['digests fileSize not whole', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'ab'.repeat(32), fileSize: 1.5 }, 'bad-message'],
+    ['digests fileSize over 2^50', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'ab'.repeat(32), fileSize: 2 ** 50 + 1 }, 'bad-message'],
     ['digests file hash not hex', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'x'.repeat(64) }, 'bad-message'],
   ];
   it.each(bad)('rejects %s', (_name, value, code) => {

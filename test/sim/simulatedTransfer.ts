@@ -10,7 +10,9 @@ import { ReceiverConnection } from '../../control/receiverConnection.js';
 import { SenderConnection } from '../../control/senderConnection.js';
 import type { Codec } from '../../encoder/codec.js';
 import { crc32Scheme } from '../../encoder/integrity.js';
-import { planSegments, segmentRange } from '../../encoder/segmentLayout.js';
+import { createHash } from 'node:crypto';
+import { layoutSoFar, planSegments, segmentRange, type SegmentLayout } from '../../encoder/segmentLayout.js';
+import { FileDigests } from '../../sender/fileDigests.js';
 import { runDecodeJob } from '../../receiver/decodeJob.js';
 import { ReceiverCore } from '../../receiver/receiverCore.js';
 import type { RecoveryMode } from '../../sender/streamCore.js';
@@ -43,6 +45,12 @@ export interface SimOptions {
   forged?: number;
   /** Virtual time at which the link starts dropping everything (both planes). */
   blackoutAt?: number;
+  /**
+   * The sender reads a pipe: one more segment of `data` fills every `fillMs` of virtual time
+   * (the last at its end), announced in Digests frames as it fills, the manifest's length
+   * following; the stream serves each segment once announced (StreamCore.extend).
+   */
+  pipe?: { fillMs: number };
   maxVirtualMs?: number;
 }
 
@@ -69,6 +77,9 @@ export class SimulatedTransfer {
   private readonly manifest: Manifest;
   dataSent = 0;
   dataLost = 0;
+  /** A pipe's digests as they fill (SimOptions.pipe), and what has been announced of them. */
+  private readonly pipe?: { digests: FileDigests; filled: number; announced: { segments: number; file: boolean } };
+  private readonly fullLayout: SegmentLayout;
   forgedSent = 0;
   private readonly forger: SeededRandom;
 
@@ -78,6 +89,7 @@ export class SimulatedTransfer {
     this.delay = o.oneWayDelayMs ?? 0.25;
     this.output = new Uint8Array(o.data.length);
     const layout = planSegments(o.data.length, { segmentSize: o.segmentSize, symbolSize: o.symbolSize });
+    this.fullLayout = layout;
     this.manifest = manifestOfBytes(o.data, layout, {
       sessionId: 0x51a1,
       fileName: 'sim.bin',
@@ -86,9 +98,51 @@ export class SimulatedTransfer {
       idleTimeoutMs: o.idleTimeoutMs,
       heartbeatIntervalMs: o.heartbeatIntervalMs,
     });
+    if (o.pipe) {
+      const { segmentSha256: _s, fileSha256: _f, ...rest } = this.manifest;
+      this.manifest = { ...rest, fileSize: 0, digestsFollow: true, lengthFollows: true };
+      this.pipe = { digests: new FileDigests(undefined), filled: 0, announced: { segments: 0, file: false } };
+    }
     this.sConn = new SenderConnection({ now: 0 });
     this.rConn = new ReceiverConnection({ now: 0 });
-    this.rConn.start(0, { type: 'hello', version: 1, receiverId: 'sim', codecs: [o.codec.name], udpPort: 9, window: o.window ?? 8 });
+    const follows = o.pipe ? { digestsFollow: true as const, lengthFollows: true as const } : {};
+    this.rConn.start(0, { type: 'hello', version: 1, receiverId: 'sim', codecs: [o.codec.name], udpPort: 9, window: o.window ?? 8, ...follows });
+  }
+
+  /** The pipe's segments due by now fill (hashed as a reader would), the last with the end. */
+  private fillPipe(): void {
+    const p = this.pipe;
+    if (!p || p.digests.complete) return;
+    const n = this.fullLayout.segmentCount;
+    const hash = (i: number) => {
+      const r = segmentRange(this.fullLayout, i);
+      return createHash('sha256')
+        .update(this.o.data.subarray(r.offset, r.offset + r.length))
+        .digest();
+    };
+    while (p.filled < n && (p.filled + 1) * this.o.pipe!.fillMs <= this.now) {
+      const i = p.filled++;
+      if (i === n - 1) p.digests.end(i, hash(i), this.o.data.length, createHash('sha256').update(this.o.data).digest('hex'));
+      else p.digests.addSegments(i, hash(i));
+    }
+    if (n === 0) p.digests.end(0, new Uint8Array(0), 0, createHash('sha256').digest('hex'));
+  }
+
+  /** Digests frames for what filled since the last ones; then the stream may serve it (announced first). */
+  private announcePipe(): void {
+    const p = this.pipe;
+    if (!p || p.announced.file || (this.sConn.state !== 'manifest-sent' && this.sConn.state !== 'streaming')) return;
+    const frames = p.digests.framesSince(p.announced.segments, p.announced.file);
+    if (frames.length === 0) return;
+    for (const f of frames) this.sConn.sendDigests(f);
+    p.announced = { segments: p.digests.known, file: p.digests.complete };
+    this.stream?.extend(this.now, this.announcedLayout(), p.announced.file);
+  }
+
+  private announcedLayout(): SegmentLayout {
+    const { segmentSize, symbolSize } = this.fullLayout;
+    const a = this.pipe!.announced;
+    return layoutSoFar(segmentSize, symbolSize, a.segments, a.file ? this.o.data.length : undefined);
   }
 
   private get blackout(): boolean {
@@ -120,6 +174,7 @@ export class SimulatedTransfer {
       this.toReceiver[0]?.at,
       this.toSender[0]?.at,
       this.dataToReceiver[0]?.at,
+      this.pipe && !this.pipe.digests.complete ? (this.pipe.filled + 1) * this.o.pipe!.fillMs : undefined,
     ].filter((x): x is number => x !== undefined);
     return c.length ? Math.min(...c) : undefined;
   }
@@ -133,6 +188,8 @@ export class SimulatedTransfer {
     while (this.dataToReceiver[0] && this.dataToReceiver[0].at <= now) this.core?.handleDatagram(now, this.dataToReceiver.shift()!.bytes);
     this.senderEvents();
     this.receiverEvents();
+    this.fillPipe();
+    this.announcePipe();
     this.pumpStream();
     this.pumpReceiver();
     this.senderEvents();
@@ -148,7 +205,8 @@ export class SimulatedTransfer {
       else if (e.type === 'request')
         this.stream = new UnicastStream({
           sessionId: this.manifest.sessionId,
-          layout: planSegments(this.o.data.length, { segmentSize: this.o.segmentSize, symbolSize: this.o.symbolSize }),
+          layout: this.pipe ? this.announcedLayout() : this.fullLayout,
+          growing: this.pipe !== undefined && !this.pipe.announced.file,
           codec: this.o.codec,
           integrity: crc32Scheme,
           rateBytesPerSecond: this.o.rateBytesPerSecond,
@@ -168,6 +226,9 @@ export class SimulatedTransfer {
       if (e.type === 'manifest') {
         this.core = new ReceiverCore({ manifest: e.manifest, codec: this.o.codec, integrity: crc32Scheme, window: this.o.window ?? 8, now: this.now });
         this.rConn.request();
+      } else if (e.type === 'digests') {
+        const problem = this.core?.handleDigests(this.now, e.digests);
+        if (problem !== undefined) throw new Error(`the simulated sender's digests were refused: ${problem}`);
       }
     }
   }
@@ -175,9 +236,9 @@ export class SimulatedTransfer {
   private pumpStream(): void {
     const s = this.stream;
     if (!s || s.finished) return;
-    const layout = planSegments(this.o.data.length, { segmentSize: this.o.segmentSize, symbolSize: this.o.symbolSize });
     for (let i = s.pollSegmentLoad(); i !== undefined; i = s.pollSegmentLoad()) {
-      const r = segmentRange(layout, i);
+      // Full segments keep their ranges as a pipe grows: the whole file's layout reads them right.
+      const r = segmentRange(this.fullLayout, i);
       s.provideSegment(this.now, i, this.o.data.slice(r.offset, r.offset + r.length));
     }
     for (let d = s.pollTransmit(this.now); d; d = s.pollTransmit(this.now)) {
