@@ -36,8 +36,10 @@ interface Waiting {
 export class OrderedStaging implements ObjectStaging {
   /** Nothing is ever held from an earlier run. */
   readonly held = new BitSet(0);
-  /** Object bytes written to the sink so far: the next write must start here. */
+  /** Object bytes written to the sink so far. */
   private written = 0;
+  /** Object bytes handed to the sink, the one write in flight included: nothing below may come again. */
+  private handed = 0;
   private readonly waiting = new Map<number, Waiting>();
   private flushing = false;
   private failure: Error | undefined;
@@ -58,7 +60,7 @@ export class OrderedStaging implements ObjectStaging {
   write(offset: number, data: Uint8Array): Promise<void> {
     if (this.phase !== 'open') return Promise.reject(new Error(`cannot write: the output is ${this.phase}`));
     if (this.failure) return Promise.reject(this.failure);
-    if (offset < this.written || this.waiting.has(offset)) return Promise.reject(new Error(`object bytes at ${offset} were written already`));
+    if (offset < this.handed || this.waiting.has(offset)) return Promise.reject(new Error(`object bytes at ${offset} were written already`));
     return new Promise<void>((resolve, reject) => {
       this.waiting.set(offset, { data, resolve, reject });
       void this.flush();
@@ -72,6 +74,7 @@ export class OrderedStaging implements ObjectStaging {
     try {
       for (let w = this.waiting.get(this.written); w !== undefined && this.failure === undefined; w = this.waiting.get(this.written)) {
         this.waiting.delete(this.written);
+        this.handed = this.written + w.data.length;
         try {
           await this.sink.write(w.data);
         } catch (e) {

@@ -8,7 +8,7 @@ import { receiverProof } from '../../control/auth.js';
 import type { ControlEvent } from '../../control/connection.js';
 import type { Hello, TreeEntry } from '../../control/messages.js';
 import { ReceiverConnection } from '../../control/receiverConnection.js';
-import { planSegments } from '../../encoder/segmentLayout.js';
+import { layoutSoFar, planSegments } from '../../encoder/segmentLayout.js';
 import { FileDigests } from '../../sender/fileDigests.js';
 import { ReceiverSession, type ReceiverSessionDeps } from '../../sender/receiverSession.js';
 import { SESSION_TABLE, type ReceiverSummary, type SessionAction } from '../../sender/receiverSessionTable.js';
@@ -302,6 +302,68 @@ describe('receiver session: digests', () => {
     const m = p.rxEvents.find((e) => e.type === 'manifest');
     expect(m).toMatchObject({ manifest: { fileName: 'tree', fileSha256: 'cd'.repeat(32), entries } });
     expect(m?.type === 'manifest' && m.manifest.digestsFollow).toBeFalsy();
+  });
+
+  describe('a piped object (its length follows)', () => {
+    /** A pipe of 1392-byte segments: `full` of them read so far. */
+    function pipe(full: number) {
+      const digests = new FileDigests(undefined);
+      if (full > 0) digests.addSegments(0, new Uint8Array(32 * full).fill(5));
+      const file = {
+        fileName: 'stdin',
+        get layout() {
+          return layoutSoFar(1392, 1392, digests.known, digests.fileSize);
+        },
+        digests,
+      };
+      return { digests, file };
+    }
+
+    it('a receiver that takes the length later gets a manifest saying so; its stream is told of each segment after its digest', () => {
+      const { digests, file } = pipe(1);
+      const p = new Pair({}, { file }).hello({ digestsFollow: true, lengthFollows: true });
+      expect(p.s.state).toBe('manifest-sent');
+      expect(p.rxEvents.find((e) => e.type === 'manifest')).toMatchObject({ manifest: { fileSize: 0, digestsFollow: true, lengthFollows: true } });
+      p.rx.request();
+      p.flush();
+      expect(p.actions.find((a) => a.type === 'start-stream')).toMatchObject({ growing: { layout: { segmentCount: 1, fileSize: 1392 }, final: false } });
+      digests.addSegments(1, new Uint8Array(32).fill(6));
+      p.s.handleDigests(p.now);
+      p.flush();
+      digests.end(2, new Uint8Array(32).fill(7), 2 * 1392 + 5, 'ab'.repeat(32));
+      p.s.handleDigests(p.now);
+      p.flush();
+      const frames = p.rxEvents.flatMap((e) => (e.type === 'digests' ? [e.digests] : []));
+      expect(frames.map((d) => [d.firstSegment, d.fileSize])).toEqual([
+        [0, undefined],
+        [1, undefined],
+        [2, 2 * 1392 + 5],
+      ]);
+      expect(frames.at(-1)!.fileSha256).toBe('ab'.repeat(32));
+      const grows = p.actions.filter((a) => a.type === 'grow-stream');
+      expect(grows).toEqual([
+        { type: 'grow-stream', layout: { fileSize: 2 * 1392, segmentSize: 1392, symbolSize: 1392, segmentCount: 2 }, final: false },
+        { type: 'grow-stream', layout: { fileSize: 2 * 1392 + 5, segmentSize: 1392, symbolSize: 1392, segmentCount: 3 }, final: true },
+      ]);
+    });
+
+    it('a receiver that cannot take the length later, or a shared stream, waits for the end and gets an ordinary manifest', () => {
+      for (const [options, hello] of [
+        [{}, { digestsFollow: true as const }],
+        [{ multicast: { group: '239.1.1.1', port: 7071 } }, { digestsFollow: true as const, lengthFollows: true as const }],
+      ] as const) {
+        const { digests, file } = pipe(2);
+        const p = new Pair(options, { file }).hello(hello);
+        expect(p.s.state).toBe('hashing');
+        digests.end(2, new Uint8Array(0), 2 * 1392, 'cd'.repeat(32));
+        p.s.handleDigests(p.now);
+        p.flush();
+        expect(p.s.state).toBe('manifest-sent');
+        const m = p.rxEvents.find((e) => e.type === 'manifest');
+        expect(m).toMatchObject({ manifest: { fileSize: 2 * 1392, fileSha256: 'cd'.repeat(32) } });
+        expect(m?.type === 'manifest' && m.manifest.lengthFollows).toBeFalsy();
+      }
+    });
   });
 
   it('waiting for the hashes is bounded by the handshake timeout', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Codec, SegmentEncoder } from '../../encoder/codec.js';
 import { datagramLength, parseDatagram } from '../../encoder/datagram.js';
 import { crc32Scheme } from '../../encoder/integrity.js';
-import { planSegments, segmentRange } from '../../encoder/segmentLayout.js';
+import { layoutSoFar, planSegments, segmentRange } from '../../encoder/segmentLayout.js';
 import { repairFor } from '../../sender/recoveryPlanning.js';
 import { UnicastStream } from '../../sender/unicastStream.js';
 import { defaultBurstBytes } from '../../sender/tokenBucket.js';
@@ -356,5 +356,61 @@ describe('UnicastStream source resends (unicast shortcut)', () => {
     const resent = drain(s, 100).map((d) => d.encodingSymbolId);
     expect(new Set(resent)).toEqual(new Set([k - 2, k - 1]));
     expect(repairs.asked).toBe(0);
+  });
+});
+
+describe('UnicastStream: a growing object (a pipe whose length follows)', () => {
+  const T2 = 64;
+  const seg = 100 * T2;
+  const at = (segments: number, fileSize?: number) => layoutSoFar(seg, T2, segments, fileSize);
+  const grow = (s: UnicastStream, now: number, l: ReturnType<typeof at>) => {
+    const out: number[] = [];
+    for (let i = s.pollSegmentLoad(); i !== undefined; i = s.pollSegmentLoad()) s.provideSegment(now, i, new Uint8Array(segmentRange(l, i).length).fill(i));
+    for (let d = s.pollTransmit(now); d; d = s.pollTransmit(now)) {
+      const v = parseDatagram(d, { ...expect_, segmentCount: l.segmentCount });
+      if (!v.ok) throw new Error(v.reason);
+      out.push(v.segmentIndex);
+      for (let i = s.pollSegmentLoad(); i !== undefined; i = s.pollSegmentLoad()) s.provideSegment(now, i, new Uint8Array(segmentRange(l, i).length).fill(i));
+    }
+    return out;
+  };
+
+  it('serves only what was announced, waits (not finished) when the receiver has it all, and ends after the final layout', () => {
+    const s = stream(new FakeCodec(), { layout: at(0), growing: true });
+    expect(s.finished).toBe(false); // no segment yet, but more will come
+    expect(s.pollSegmentLoad()).toBeUndefined();
+    s.extend(1, at(2), false);
+    expect(new Set(grow(s, 1, at(2)))).toEqual(new Set([0, 1]));
+    s.handleProgress(2, 'r', progress({ completeBelow: 2, highestSequence: 199, datagramsReceived: 200 }));
+    expect(s.finished).toBe(false);
+    expect(s.pollTimeout()).toBeUndefined(); // idle until told of more
+    // The end: a short third segment.
+    const last = at(3, 2 * seg + 10 * T2 + 1);
+    s.extend(3, last, true);
+    const third = grow(s, 3, last);
+    expect(third).toHaveLength(11); // K of the short segment
+    expect(new Set(third)).toEqual(new Set([2]));
+    s.handleProgress(4, 'r', progress({ completeBelow: 3, highestSequence: 210, datagramsReceived: 211 }));
+    expect(s.finished).toBe(true);
+    expect(s.finishReason).toBe('complete');
+  });
+
+  it('a final layout the receiver already holds ends the stream at once', () => {
+    const s = stream(new FakeCodec(), { layout: at(1), growing: true });
+    grow(s, 0, at(1));
+    s.handleProgress(1, 'r', progress({ completeBelow: 1, highestSequence: 99, datagramsReceived: 100 }));
+    expect(s.finished).toBe(false);
+    s.extend(2, at(1, seg), true);
+    expect(s.finishReason).toBe('complete');
+  });
+
+  it('refuses a layout that would move or drop announced segments (a bug in the caller)', () => {
+    const s = stream(new FakeCodec(), { layout: at(2), growing: true });
+    expect(() => s.extend(1, at(1), false)).toThrow(RangeError);
+    expect(() => s.extend(1, layoutSoFar(2 * seg, T2, 2), false)).toThrow(RangeError);
+    // A stream that does not grow ignores it.
+    const fixed = stream(new FakeCodec());
+    fixed.extend(1, at(20), true);
+    expect(fixed.pollSegmentLoad()).toBe(0);
   });
 });
