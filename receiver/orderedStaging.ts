@@ -122,7 +122,9 @@ export class OrderedStaging implements ObjectStaging {
 /**
  * A writable stream as a sink (standard output). Its errors (EPIPE when the reader went away)
  * fail the write in progress instead of crashing the process; the listener stays, so a late one
- * cannot crash it either. Nothing is closed at the end: the stream is the caller's.
+ * cannot crash it either. Nothing is closed at the end: the stream is the caller's. Each write
+ * is a copy: a stream may hold on to a chunk after its callback (a PassThrough hands the very
+ * buffer to its reader), and the core reuses a segment's buffer once its write is done.
  */
 export function streamSink(stream: NodeJS.WritableStream): OrderedSink {
   let failure: Error | undefined;
@@ -131,7 +133,7 @@ export function streamSink(stream: NodeJS.WritableStream): OrderedSink {
     write: (data) =>
       new Promise<void>((resolve, reject) => {
         if (failure) return reject(failure);
-        stream.write(data, (e) => (e ? reject(e) : failure ? reject(failure) : resolve()));
+        stream.write(Buffer.from(data), (e) => (e ? reject(e) : failure ? reject(failure) : resolve()));
       }),
     finish: async () => {
       if (failure) throw failure;

@@ -22,6 +22,7 @@ import { keepsStaging } from './interruption.js';
 import { readBackSha256 } from './objectDigest.js';
 import type { ObjectStaging } from './objectStaging.js';
 import { openStaging, STANDARD_OUTPUT } from './openStaging.js';
+import { OrderedStaging } from './orderedStaging.js';
 import { surveyTargets } from './localInventory.js';
 import type { TreeSync } from './treeStaging.js';
 import { receiveWithReconnect } from './reconnect.js';
@@ -264,7 +265,9 @@ class ReceiveRun {
       return;
     }
     this.staging = staging;
-    this.transferStarted = true;
+    // Bytes written to a stream (stdout, a file whose length follows) cannot be taken back or
+    // resumed: losing such a run is final, however long --wait-for-sender would wait.
+    this.transferStarted = !(staging instanceof OrderedStaging);
     const held = staging.held.count();
     const what = manifest.entries === undefined ? fileName : `${fileName} (${manifest.entries.length} entries)`;
     const resumed = held > 0 ? `, resuming with ${held} of ${segments} segments held` : '';
@@ -339,7 +342,7 @@ class ReceiveRun {
     this.sharedUdp?.close();
     this.sharedUdp = undefined;
     if (this.staging) {
-      if (keep) this.o.logger.info({}, `the partial transfer of ${this.staging.finalPath} is kept for a resume`);
+      if (keep && !(this.staging instanceof OrderedStaging)) this.o.logger.info({}, `the partial transfer of ${this.staging.finalPath} is kept for a resume`);
       await this.staging.abort(keep);
     }
     this.socket?.destroy();
