@@ -3,11 +3,10 @@
  * `fountcast receive --out - | sha256sum`, the two hashes identical, with the input still open
  * while the first segments are delivered (so the length does follow); a piped receiver whose
  * sender dies exits non-zero having written only whole verified segments; the library's send
- * of a stream to a receiver that stores a file, and of a FIFO.
+ * of a stream to a receiver that stores a file, of a FIFO, and on a multicast stream.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +19,9 @@ import { SeededRandom } from '../../util/random.js';
 import { freeTcpPort, quiet, sendOnLoopback, tempDir } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const sharedRunner = fileURLToPath(new URL('./pipeSharedRun.mjs', import.meta.url));
+/** A private namespace's loopback with multicast (as shared.test.ts): nothing reaches the host's network. */
+const NAMESPACE_SETUP = 'set -e; ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo src 127.0.0.1; exec node "$0"';
 const MiB = 1 << 20;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -157,6 +159,40 @@ describe('pipes', () => {
     expect(await readdir(out)).toEqual(['disk.img']);
     expect((await done).completed).toBe(1);
   }, 60_000);
+
+  it('a multicast send - reads its input to the end, then serves it whole (in a private network namespace)', () => {
+    const r = spawnSync('unshare', ['-rn', 'sh', '-c', NAMESPACE_SETUP, sharedRunner], { encoding: 'utf8', timeout: 120_000 });
+    if (r.error || r.status !== 0)
+      throw new Error(`cannot run in a private network namespace (unshare -rn): ${r.error?.message ?? `exit ${r.status}`}\n${r.stderr}`);
+    const outcome = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+      ok: boolean;
+      error?: string;
+      listenedAfterEnd: boolean;
+      identical: boolean[];
+      names: unknown[];
+      completed: number;
+    };
+    expect(outcome.ok, outcome.error).toBe(true);
+    expect(outcome.listenedAfterEnd).toBe(true);
+    expect(outcome.identical).toEqual([true, true]);
+    expect(outcome.names).toEqual(['-', true]);
+    expect(outcome.completed).toBe(2);
+  }, 120_000);
+
+  it('a tree cannot be written to standard output: refused after the manifest, the sender told why', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    await mkdir(join(t.dir, 'tree'));
+    await writeFile(join(t.dir, 'tree', 'a.txt'), 'a');
+    const { port, done } = await sendOnLoopback({ paths: [join(t.dir, 'tree')], receivers: 1, giveUpAfterMs: 1 });
+    const stdout = new PassThrough();
+    await expect(receive({ host: '127.0.0.1', port, out: '-', stdout, logger: quiet })).rejects.toMatchObject({
+      name: 'ManifestRejectedError',
+      message: expect.stringMatching(/is a tree .*cannot be written to standard output/),
+    });
+    const summary = await done;
+    expect(summary.receivers[0]).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/standard output/) });
+  }, 30_000);
 
   it('a FIFO given as a path is read like standard input and named after it', async () => {
     const t = await tempDir();

@@ -66,6 +66,13 @@ describe('resolveReceiveConfig', () => {
     expect(d.atomicTree).toBe(true);
   });
 
+  it("out '-' (standard output) takes none of the options that act on a stored file", () => {
+    expect(resolveReceiveConfig({ host: 'h', port: 1, out: '-' }).out).toBe('-');
+    for (const o of [{ sync: true }, { atomicTree: true }, { backupDir: '/b' }, { noClobber: true }]) {
+      expect(() => resolveReceiveConfig({ host: 'h', port: 1, out: '-', ...o })).toThrow(/standard output\) stores no file/);
+    }
+  });
+
   it('receive() rejects bad options before opening anything', async () => {
     await expect(receive({ host: 'h', port: 1, window: 0 })).rejects.toMatchObject({ name: 'ReceiveOptionsError' });
   });
