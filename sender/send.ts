@@ -53,7 +53,15 @@ async function serve(
     // A signature covers the length and the hashes; a shared stream serves one complete object.
     log.info({ file: file.path }, `reading ${file.path} to its end before serving (${config.sign ? 'a signed manifest' : 'a shared stream'})`);
   }
-  if (config.sign || (file.spool && config.shared)) await file.digests.done;
+  if (config.sign || (file.spool && config.shared)) {
+    // Reading a pipe to its end may take long: an abort meanwhile ends the run, nothing served.
+    const stopped = await untilDoneOrAborted(file, options.signal);
+    if (stopped !== undefined) {
+      const summary: SendSummary = { completed: 0, failed: 0, tlsRefused: 0, reason: stopped, receivers: [] };
+      log.info({ event: 'send-summary', ...summary }, `${stopped} before serving anything`);
+      return summary;
+    }
+  }
   const entries = file.entries;
   if (file.spool && !file.digests.complete)
     log.info({ file: file.path }, `serving ${file.fileName} from ${file.path === '-' ? 'standard input' : file.path} as it is read (its length follows)`);
@@ -94,5 +102,21 @@ async function serve(
     return summary;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Waits for every digest; undefined once they are known, else the reason the signal gave. */
+async function untilDoneOrAborted(file: PreparedFile, signal: AbortSignal | undefined): Promise<string | undefined> {
+  const reason = () => `stopped: ${(signal?.reason as Error)?.message ?? 'aborted'}`;
+  if (signal?.aborted) return reason();
+  let onAbort = () => undefined as void;
+  const aborted = new Promise<string>((resolve) => {
+    onAbort = () => resolve(reason());
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([file.digests.done.then(() => undefined), aborted]);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }

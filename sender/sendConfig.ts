@@ -62,7 +62,8 @@ export interface SendOptions {
   paths?: readonly string[];
   /**
    * What the path `-` reads (it is sent on its own, its length following as it is read, spooled
-   * to a temporary file; see streamSource.ts). @default process.stdin
+   * to a temporary file; see streamSource.ts): to its end, or destroyed when send() returns
+   * first. @default process.stdin
    */
   stdin?: Readable;
   /** A tree's symlinks: left out (`skip`) or stored as links that must stay inside the tree (`keep`). @default 'skip' */

@@ -35,7 +35,10 @@ export const DEFAULT_PIPE_NAME = 'stdin';
 export interface Spool {
   /** The spool file: the object's bytes read so far. */
   readonly path: string;
-  /** Removes the spool (idempotent; never throws). */
+  /**
+   * Stops reading the input (destroys it: a sender that is done must not wait for a pipe that
+   * never ends) and removes the spool. Idempotent; never throws.
+   */
   remove(): Promise<void>;
 }
 
@@ -58,9 +61,12 @@ export async function openStreamSource(input: Readable, label: string, options: 
   if (live.size === 0) process.on('exit', removeLeftovers);
   live.add(dir);
   const path = join(dir, 'object');
+  let removed = false;
   const spool: Spool = {
     path,
     remove: async () => {
+      removed = true;
+      input.destroy();
       if (!live.delete(dir)) return;
       if (live.size === 0) process.off('exit', removeLeftovers);
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
@@ -80,6 +86,8 @@ export async function openStreamSource(input: Readable, label: string, options: 
     mtimeMs = (await stat(path)).mtimeMs;
   }).catch((e: Error) => {
     void handle.close().catch(() => undefined);
+    // Stopped on purpose (the sender is done): no failure to report.
+    if (removed) return;
     digests.fail(e instanceof SourceFileError ? e : new SourceFileError(`reading ${label} failed: ${e.message}`));
   });
   return {
