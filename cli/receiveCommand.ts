@@ -99,6 +99,11 @@ export function registerReceive(program: Command, ctx: RunContext): void {
       const flags = { daemon: '--daemon', sync: '--sync', atomicTree: '--atomic-tree', backup: '--backup', onComplete: '--on-complete' } as const;
       const clash = Object.entries(flags).find(([key]) => o[key] !== undefined && o[key] !== false)?.[1] ?? (o.clobber === false ? '--no-clobber' : undefined);
       if (clash) cmd.error(`error: --out - writes to standard output and stores no file: ${clash} cannot apply`, { exitCode: 2, code: 'fountcast.outStdout' });
+      if (process.stdout.isTTY)
+        cmd.error('error: --out - writes binary data to standard output, which is a terminal: pipe or redirect it (e.g. | tar x)', {
+          exitCode: 2,
+          code: 'fountcast.outStdout',
+        });
     }
     const log = ctx.logger(o);
     const controller = ctx.interruptOnSignals(log);

@@ -92,6 +92,8 @@ describe('pipes', () => {
     expect(sent, await readFile(join(t.dir, 'send.log'), 'utf8')).toBe(0);
     expect(received).toBe(0);
     expect((await readFile(join(t.dir, 'recv.rc'), 'utf8')).trim(), await readFile(join(t.dir, 'recv.log'), 'utf8')).toBe('0');
+    // bash does not wait for a process substitution: its sha256sum may still be writing.
+    await until('the sending side’s sha256sum', async () => (await sizeOf(join(t.dir, 'sent.sha'))) >= 64);
     const [sentSha, recvSha] = await Promise.all(['sent.sha', 'recv.sha'].map(async (f) => (await readFile(join(t.dir, f), 'utf8')).split(' ')[0]));
     expect(sentSha).toBe(sha256(data));
     expect(recvSha).toBe(sentSha);
