@@ -221,6 +221,10 @@ const samples: ControlMessage[] = [
   { type: 'request' },
   { type: 'digests', firstSegment: 2, segmentSha256: b64(96, 7) },
   { type: 'digests', firstSegment: 5, segmentSha256: b64(32, 8), fileSha256: 'ab'.repeat(32) },
+  // A pipe: a receiver that takes a length that follows, such a manifest, and its end frame.
+  { type: 'hello', version: 1, receiverId: 'lab-pc-19', codecs: ['raptorq'], udpPort: 40002, window: 8, digestsFollow: true, lengthFollows: true },
+  { ...SAMPLE_MANIFEST, fileSize: 0, segmentSha256: undefined, fileSha256: undefined, digestsFollow: true, lengthFollows: true },
+  { type: 'digests', firstSegment: 6, segmentSha256: b64(32, 9), fileSha256: 'cd'.repeat(32), fileSize: 25_165_825 },
   {
     type: 'progress',
     completeBelow: 3,
@@ -309,6 +313,8 @@ const manifest: FuzzTarget<Record<string, unknown>> = {
     ) {
       throw new Error('segment hashes do not match the layout (or came with digestsFollow)');
     }
+    if (m.lengthFollows && (m.fileSize !== 0 || !m.digestsFollow || m.entries !== undefined))
+      throw new Error('accepted a length that follows with a size, its hashes or a tree');
     if (/[/\\\u0000]|^\.\.?$/.test(m.fileName)) throw new Error(`accepted file name ${JSON.stringify(m.fileName)}`);
     if (!(m.symbolSize > 0 && m.symbolSize <= 65_535 && m.segmentSize >= m.symbolSize)) throw new Error('accepted an impossible layout');
     return 'accepted';
