@@ -6,7 +6,9 @@
  * receiver is a process of its own (treeChild.ts), started and waiting before the clock starts;
  * wall time runs from the send() call (walking and hashing the source included: a tree's
  * manifest waits for its hashes, a single file's does not) to the receiver done; CPU is both
- * processes' (the sender's over that span, the receiver's whole run).
+ * processes' (the sender's over that span, the receiver's whole run). The same pair is then run
+ * again paced at a fixed 200 Mbit/s, where the link and not the two processes sharing the host's
+ * cores is the limit, as between two machines on a LAN.
  */
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -31,8 +33,13 @@ export interface TreeBenchReport {
   /** tree / single, medians of the same run. */
   timeRatio: number;
   cpuRatio: number;
+  /** The same comparison with the link as the limit: both paced at exactly LINK_BITS_PER_SECOND. */
+  linkLimited: { bitsPerSecond: number; singleMedianSeconds: number; treeMedianSeconds: number; timeRatio: number };
   sync: { files: number; changed: number; fullDatagrams: number; syncDatagrams: number; treeBytes: number; syncStreamedBytes: number; fraction: number };
 }
+
+/** The link-limited comparison's pace: a fixed 200 Mbit/s, well under what this host's loopback carries. */
+const LINK_BITS_PER_SECOND = 200e6;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
@@ -58,7 +65,7 @@ interface ChildDone {
 }
 
 /** One transfer of `paths` to a receiving process writing into `out`: wall and CPU time, datagrams. */
-async function transfer(paths: string[], out: string, sync = false): Promise<{ run: TreeRun; symbolsNeeded: number }> {
+async function transfer(paths: string[], out: string, sync = false, rateBitsPerSecond?: number): Promise<{ run: TreeRun; symbolsNeeded: number }> {
   const port = nextPort++;
   const rx = fork(child, [String(port), out, sync ? '1' : '0'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const received = new Promise<ChildDone>((resolve, reject) => {
@@ -70,7 +77,7 @@ async function transfer(paths: string[], out: string, sync = false): Promise<{ r
   await new Promise((r) => setTimeout(r, 400));
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const sender = send({ paths, host: '127.0.0.1', port, receivers: 1, logger: quiet });
+  const sender = send({ paths, host: '127.0.0.1', port, receivers: 1, logger: quiet, ...(rateBitsPerSecond ? { rateBitsPerSecond, fixedRate: true } : {}) });
   const r = await received;
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -101,6 +108,26 @@ export async function runTreeBench(opts: { repeat?: number; files?: number; file
         console.log(`bench=tree config=${which} run=${i + 1} seconds=${run.seconds.toFixed(3)} cpu_s=${run.cpuSeconds.toFixed(3)} datagrams=${run.datagrams}`);
       }
     }
+    // With the link as the limit (a LAN, not two processes sharing a 2-core host's loopback).
+    const linkRuns = { single: [] as number[], tree: [] as number[] };
+    for (let i = 0; i < repeat; i++) {
+      for (const which of ['single', 'tree'] as const) {
+        const out = join(dir, `out-link-${which}-${i}`);
+        await mkdir(out);
+        const { run } = await transfer([which === 'single' ? single : `${tree}/`], out, false, LINK_BITS_PER_SECOND);
+        linkRuns[which].push(run.seconds);
+        await rm(out, { recursive: true, force: true });
+      }
+    }
+    const linkLimited = {
+      bitsPerSecond: LINK_BITS_PER_SECOND,
+      singleMedianSeconds: median(linkRuns.single),
+      treeMedianSeconds: median(linkRuns.tree),
+      timeRatio: median(linkRuns.tree) / median(linkRuns.single),
+    };
+    console.log(
+      `bench=tree-link rate_bits=${LINK_BITS_PER_SECOND} single_s=${linkLimited.singleMedianSeconds.toFixed(3)} tree_s=${linkLimited.treeMedianSeconds.toFixed(3)} time_ratio=${linkLimited.timeRatio.toFixed(2)} runs=${repeat}`,
+    );
     const s = { medianSeconds: median(singleRuns.map((r) => r.seconds)), medianCpuSeconds: median(singleRuns.map((r) => r.cpuSeconds)) };
     const t = { medianSeconds: median(treeRuns.map((r) => r.seconds)), medianCpuSeconds: median(treeRuns.map((r) => r.cpuSeconds)) };
     console.log(
@@ -143,6 +170,7 @@ export async function runTreeBench(opts: { repeat?: number; files?: number; file
       tree: { files, fileBytes, runs: treeRuns, ...t },
       timeRatio: t.medianSeconds / s.medianSeconds,
       cpuRatio: t.medianCpuSeconds / s.medianCpuSeconds,
+      linkLimited,
       sync: {
         files: syncFiles,
         changed: syncFiles / 100,

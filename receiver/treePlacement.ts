@@ -24,15 +24,38 @@ export interface Placement {
   present(i: number): boolean;
 }
 
-/** Per entry into --out: each file's rename is atomic, the tree as a whole is not. */
+/**
+ * Per entry into --out: each file's rename is atomic, the tree as a whole is not. A directory
+ * absent from --out arrives whole: its staged copy, every file settled, is renamed in at once
+ * (one rename instead of one per file below it, and nothing below it is ever seen half there).
+ */
 export async function placeEach(c: Placement): Promise<void> {
   const { entries } = c;
   const { out } = c;
   const { staged } = c;
   const touched = new Set<string>([out]);
+  const fresh = freshDirectories(c);
+  const inFresh = (path: string) => fresh.size > 0 && topFresh(path, fresh) !== undefined;
+  // What a fresh directory brings is settled where it is staged, before the directory is renamed in.
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (e.kind === 'dir' || !inFresh(e.path)) continue;
+    const path = join(staged, e.path);
+    fsStep(path, () => (e.kind === 'file' ? settle(path, e) : makeLink(path, e)));
+    if (i % SYNC_BATCH === SYNC_BATCH - 1) await yieldToLoop();
+  }
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     const target = join(out, e.path);
+    if (fresh.has(e.path)) {
+      fsStep(target, () => {
+        if (lstatOrUndefined(target) !== undefined) throw new OutputConflictError(`cannot put a directory at ${target}: something appeared there`, target);
+        renameSync(join(staged, e.path), target);
+      });
+      touched.add(dirname(target));
+      continue;
+    }
+    if (inFresh(e.path)) continue;
     fsStep(target, () => {
       if (e.kind === 'dir') {
         const st = lstatOrUndefined(target);
@@ -53,6 +76,36 @@ export async function placeEach(c: Placement): Promise<void> {
   settleDirs(entries, out);
   await makeDurable(out, touched, entries.length);
   if (c.policy.backupDir !== undefined) syncDirectorySync(c.policy.backupDir);
+}
+
+/**
+ * The topmost directory entries absent from --out, none of whose entries is kept in place (a
+ * parent comes before its children in entry order, so one pass finds them). Below a fresh
+ * directory nothing exists, so nothing there needs a backup or a clobber check.
+ */
+function freshDirectories(c: Placement): Set<string> {
+  const fresh = new Set<string>();
+  for (let i = 0; i < c.entries.length; i++) {
+    const e = c.entries[i]!;
+    const top = topFresh(e.path, fresh);
+    if (top !== undefined) {
+      // A kept file below it would be lost with the rename: that directory goes entry by entry.
+      if (c.present(i)) fresh.delete(top);
+      continue;
+    }
+    if (e.kind === 'dir' && !c.present(i) && lstatOrUndefined(join(c.out, e.path)) === undefined) fresh.add(e.path);
+  }
+  return fresh;
+}
+
+/** The fresh directory `path` lies below, if any. */
+function topFresh(path: string, fresh: ReadonlySet<string>): string | undefined {
+  let found: string | undefined;
+  for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+    const parent = path.slice(0, slash);
+    if (fresh.has(parent)) found = parent;
+  }
+  return found;
 }
 
 /** The whole staged tree replaces --out (see treeStaging.ts for the window). */

@@ -210,6 +210,21 @@ describe('tree staging', () => {
     expect(readdirSync(out).sort()).toEqual(['a', 'z']);
   });
 
+  it('a directory absent from --out arrives whole and settled; one that exists is filled entry by entry, its other files kept', async () => {
+    const out = fresh();
+    // 'a-x' sorts between 'a' and 'a/…': a fresh directory's entries need not be contiguous.
+    const entries = [dir('a'), dir('a-x', 0o711), file('a-x/f', 700, 0o640), ...sampleTree().slice(1)];
+    const p = pack(entries, 0, 14);
+    mkdirSync(join(out, 'a'));
+    writeFileSync(join(out, 'a', 'not-in-tree.txt'), 'local');
+    const s = await openStaging(p.init(out));
+    await writeSegments(s, p);
+    await s.commit();
+    expectTreeIn(out, entries, p);
+    expect(readFileSync(join(out, 'a', 'not-in-tree.txt'), 'utf8')).toBe('local');
+    expect(readdirSync(out).sort()).toEqual(['a', 'a-x', 'z']);
+  });
+
   it('resume: reopened staging holds only verified segments; a damaged file costs its segments', async () => {
     const out = fresh();
     const entries = sampleTree();
