@@ -30,8 +30,7 @@
  * announced yet are dropped (`segment-out-of-range`: the sender serves a segment only after its
  * digest), so nothing is ever collected for bytes of an unknown length.
  */
-import { createHash, type Hash } from 'node:crypto';
-import { BufferPool } from '../util/bufferPool.js';
+import type { Hash } from 'node:crypto';
 import { MAX_WINDOW } from '../control/constants.js';
 import type { Digests, Manifest, Progress } from '../control/messages.js';
 import type { Codec } from '../encoder/codec.js';
@@ -40,13 +39,14 @@ import type { IntegrityScheme } from '../encoder/integrity.js';
 import { layoutSoFar, segmentRange, totalSourceSymbols, type SegmentLayout } from '../encoder/segmentLayout.js';
 import type { DecodeJob, DecodeOutcome } from './decodeJob.js';
 import { DigestBook } from './digestBook.js';
+import { ObjectHash } from './objectHash.js';
 import { buildProgress } from './progressReport.js';
 import { DatagramIntake } from './intake.js';
 import type { IntakeLoss } from './lossSimulator.js';
 import { checkManifest } from './manifestCheck.js';
 import { DEFAULT_PROGRESS_INTERVAL_MS, ProgressSchedule } from './progressSchedule.js';
 import type { ReceiverStats } from './receiverStats.js';
-import { SegmentCollector } from './segmentCollector.js';
+import { SegmentSlots } from './segmentSlots.js';
 import { BitSet } from '../util/bitset.js';
 
 export { DEFAULT_PROGRESS_INTERVAL_MS };
@@ -85,24 +85,9 @@ export interface SegmentWrite {
   readonly data: Uint8Array;
 }
 
-interface SegmentSlot {
-  readonly index: number;
-  /** Present while symbols are being collected (or a decode job is out). */
-  collector: SegmentCollector | undefined;
-  /** Decoded, verified bytes until both written and hashed. */
-  data: Uint8Array | undefined;
-  /** Symbols held when the segment decoded (for Progress while it waits to be written). */
-  receivedAtDecode: number;
-  queued: boolean;
-  writing: boolean;
-  written: boolean;
-  hashed: boolean;
-}
-
 export class ReceiverCore {
   private _layout: SegmentLayout;
   readonly window: number;
-  private readonly codec: Codec;
   /** The digests verified against, known or following (digestBook.ts). */
   private readonly digests: DigestBook;
   /** The latest `now` passed in (calls without one, like pollDecodeJob, use it). */
@@ -115,7 +100,7 @@ export class ReceiverCore {
   private readonly lengthFollows: boolean;
   /** What intake checks datagrams against; its segment count grows with a length that follows. */
   private readonly expect: { -readonly [K in keyof DatagramExpectations]: DatagramExpectations[K] };
-  private readonly slots = new Map<number, SegmentSlot>();
+  private readonly slots: SegmentSlots;
   /** Sized by the segment count (capacity, while a length follows: see grow). */
   private decoded: BitSet;
   private written: BitSet;
@@ -124,16 +109,9 @@ export class ReceiverCore {
   private completeBelow = 0;
   /** Highest segment index any valid datagram carried: every earlier segment's sources were sent. */
   private highestSegmentSeen = -1;
-  private hashedBelow = 0;
-  private fileHash: Hash = createHash('sha256');
-  /** Segment buffers recycled from written segments to new ones (see BufferPool). */
-  private readonly buffers = new BufferPool();
-  private fileDigest: string | undefined;
   /** Segments were held: the whole-object SHA-256 comes from a read-back, not a running hash. */
-  private readonly readBack: boolean;
+  private readonly objectHash: ObjectHash;
   /** The read-back is due (every segment written) and not yet handed out. */
-  private verifyDue = false;
-  private verifyAsked = false;
   private segmentsHeld = 0;
   private bytesHeld = 0;
 
@@ -162,7 +140,7 @@ export class ReceiverCore {
     const { segmentCount } = this._layout;
     this.digests = new DigestBook(segmentCount, accepted, accepted.following);
     this.window = init.window;
-    this.codec = init.codec;
+    this.slots = new SegmentSlots(() => this._layout, init.codec);
     this.lossSimulator = init.lossSimulator;
     this.expect = {
       sessionId: init.manifest.sessionId,
@@ -177,7 +155,7 @@ export class ReceiverCore {
     const capacity = accepted.following ? Math.min(accepted.following.maxSegments, 1024) : segmentCount;
     this.decoded = new BitSet(capacity);
     this.written = new BitSet(capacity);
-    this.readBack = this.takeHeld(init.held);
+    this.objectHash = new ObjectHash(this.takeHeld(init.held));
     this.checkCompletion(init.now);
   }
 
@@ -210,22 +188,18 @@ export class ReceiverCore {
    * and hashed: true once, then answer handleObjectVerified. Never true without held segments.
    */
   pollObjectVerify(): boolean {
-    const due = this.verifyDue;
-    this.verifyDue = false;
-    return due;
+    return this.objectHash.pollVerify();
   }
 
   /** The read-back's SHA-256 (hex) of the whole object (see pollObjectVerify). */
   handleObjectVerified(now: number, sha256hex: string): void {
     this.now = Math.max(this.now, now);
-    if (!this.readBack || this.fileDigest !== undefined || this.completeBelow < this.layout.segmentCount) return;
-    this.fileDigest = sha256hex.toLowerCase();
-    this.schedule.urgent(now);
+    if (this.objectHash.handleVerified(this.completeBelow >= this.layout.segmentCount, sha256hex)) this.schedule.urgent(now);
   }
 
   /** All segments written, the whole-file SHA-256 computed and the expected one known (see fileHashMatches). */
   get complete(): boolean {
-    return this.fileDigest !== undefined && this.digests.expectedFileSha256 !== undefined;
+    return this.objectHash.sha256 !== undefined && this.digests.expectedFileSha256 !== undefined;
   }
 
   /** The whole file's SHA-256 the sender announced (hex), once known. */
@@ -248,7 +222,7 @@ export class ReceiverCore {
    */
   handleDigests(now: number, d: Digests): string | undefined {
     this.now = Math.max(this.now, now);
-    const taken = this.digests.take(now, d, this.fileDigest !== undefined);
+    const taken = this.digests.take(now, d, this.objectHash.sha256 !== undefined);
     if ('problem' in taken) return taken.problem;
     if (this.lengthFollows) this.grow(now);
     // Segments that waited for these go back to the queue.
@@ -283,12 +257,12 @@ export class ReceiverCore {
 
   /** Only meaningful once complete. */
   fileHashMatches(): boolean {
-    return this.fileDigest !== undefined && this.fileDigest === this.digests.expectedFileSha256;
+    return this.objectHash.sha256 !== undefined && this.objectHash.sha256 === this.digests.expectedFileSha256;
   }
 
   /** Hex SHA-256 of the received file, once complete. */
   get fileSha256(): string | undefined {
-    return this.fileDigest;
+    return this.objectHash.sha256;
   }
 
   /** One datagram off the socket. Never throws on network input: drops are counted. */
@@ -310,7 +284,7 @@ export class ReceiverCore {
     let slot = this.slots.get(s);
     if (slot === undefined) {
       if (this.slots.size >= this.window) return this.intake.countDrop('window-full');
-      slot = this.openSlot(s);
+      slot = this.slots.open(s);
     }
     const collector = slot.collector;
     if (collector === undefined) return this.intake.countDrop('segment-complete');
@@ -360,14 +334,7 @@ export class ReceiverCore {
         slot.data = outcome.data;
         this.decoded.add(slot.index);
         this.writeQueue.push(slot.index);
-        // Read back at the end instead (held segments): nothing to hash here.
-        if (this.readBack) slot.hashed = true;
-        else if (outcome.fileHashAfter !== undefined && this.hashedBelow === slot.index) {
-          // Hashed alongside its segment digest (fileHashFor): the running hash moves on.
-          this.fileHash = outcome.fileHashAfter;
-          slot.hashed = true;
-          this.hashedBelow++;
-        }
+        this.objectHash.decoded(slot, outcome.fileHashAfter);
         this.feedFileHash();
         this.schedule.urgent(now);
         break;
@@ -410,7 +377,7 @@ export class ReceiverCore {
     this.written.add(segmentIndex);
     this.segmentsWritten++;
     this.bytesWritten += slot.data!.length;
-    this.maybeRetire(slot);
+    this.slots.retireIfDone(slot);
     while (this.completeBelow < this._layout.segmentCount && this.written.has(this.completeBelow)) this.completeBelow++;
     this.schedule.urgent(now);
     this.checkCompletion(now);
@@ -428,12 +395,7 @@ export class ReceiverCore {
 
   /** When pollProgress will next have something (undefined: nothing pending). */
   pollTimeout(): number | undefined {
-    return this.schedule.due(this.waitingForSymbols());
-  }
-
-  private waitingForSymbols(): boolean {
-    for (const slot of this.slots.values()) if (!slot.written && slot.collector && slot.collector.needed > 0) return true;
-    return false;
+    return this.schedule.due(this.slots.waitingForSymbols());
   }
 
   get stats(): ReceiverStats {
@@ -476,69 +438,29 @@ export class ReceiverCore {
     });
   }
 
-  private openSlot(s: number): SegmentSlot {
-    const range = segmentRange(this.layout, s);
-    const collector = new SegmentCollector({
-      segmentIndex: s,
-      transferLength: range.length,
-      symbolSize: this.layout.symbolSize,
-      sourceSymbols: range.sourceSymbols,
-      encodingSymbolIdLimit: this.codec.encodingSymbolIdLimit,
-      retryStep: this.codec.decodeRetryStep?.(range.sourceSymbols),
-      takeBuffer: (bytes) => this.buffers.take(bytes),
-    });
-    const slot: SegmentSlot = { index: s, collector, data: undefined, receivedAtDecode: 0, queued: false, writing: false, written: false, hashed: false };
-    this.slots.set(s, slot);
-    return slot;
-  }
-
   /**
    * The whole-file hash when segment `s` is the next it takes, for runDecodeJob to feed a copy
    * of it alongside the segment's own digest; undefined otherwise (feedFileHash does it later).
    */
   fileHashFor(s: number): Hash | undefined {
-    if (this.readBack) return undefined;
-    return s === this.hashedBelow && this.fileDigest === undefined ? this.fileHash : undefined;
+    return this.objectHash.hashFor(s);
   }
 
   /** Feeds decoded segments to the whole-file hash while the prefix is contiguous. */
   private feedFileHash(): void {
-    if (this.readBack) return;
-    for (;;) {
-      const slot = this.slots.get(this.hashedBelow);
-      if (slot?.data === undefined || slot.hashed) return;
-      this.fileHash.update(slot.data);
-      slot.hashed = true;
-      this.hashedBelow++;
-      this.maybeRetire(slot);
-    }
-  }
-
-  private maybeRetire(slot: SegmentSlot): void {
-    if (slot.written && slot.hashed) {
-      // Written and hashed: nothing holds these bytes any more, the next segment reuses them.
-      if (slot.data !== undefined) this.buffers.give(slot.data, segmentRange(this.layout, slot.index).sourceSymbols * this.layout.symbolSize);
-      slot.data = undefined;
-      this.slots.delete(slot.index);
-    }
+    this.objectHash.feed(
+      (i) => this.slots.get(i),
+      (slot) => this.slots.retireIfDone(slot),
+    );
   }
 
   private checkCompletion(now: number): void {
     // A length that follows: nothing is complete before the length has come.
-    if (this.fileDigest !== undefined || !this.digests.lengthKnown) return;
+    if (!this.digests.lengthKnown) return;
     const n = this.layout.segmentCount;
-    if (this.readBack) {
-      // Held segments: the read-back gives the digest (handleObjectVerified); ask for it once.
-      if (this.completeBelow >= n && !this.verifyAsked) {
-        this.verifyAsked = true;
-        this.verifyDue = true;
-        this.schedule.urgent(now);
-      }
-      return;
-    }
-    if (this.completeBelow < n || this.hashedBelow < n) return;
-    this.fileDigest = this.fileHash.digest('hex');
-    this.digests.objectHashed(now);
+    if (!this.objectHash.checkComplete(this.completeBelow >= n, n)) return;
+    // Read-back mode asked for the read-back (handleObjectVerified gives the digest); otherwise the running hash is done.
+    if (!this.objectHash.readBack) this.digests.objectHashed(now);
     this.schedule.urgent(now);
   }
 }
