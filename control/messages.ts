@@ -10,7 +10,7 @@
  *        Heartbeat both ways whenever a side has sent nothing for `heartbeatIntervalMs`.
  */
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Receiver ids and enrolled names: 1..64 of [A-Za-z0-9._-]. */
 export const RECEIVER_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;

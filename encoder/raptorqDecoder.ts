@@ -6,6 +6,9 @@
  * network reaches wasm as-is. Duplicates are dropped before wasm with a bitmap. As soon as the
  * segment decodes, the result (already copied out of wasm by wasm-bindgen) is kept and the wasm
  * decoder is freed, so a decoded-but-not-yet-freed segment holds no wasm memory.
+ *
+ * Repair ESIs arrive numbered as RFC 6330 numbers them (from K); the wasm build takes the same
+ * symbols labelled with their internal ids (from K'), so a repair ESI is handed over plus K' - K.
  */
 import { Decoder } from 'raptorq/raptorq.js';
 import type { SegmentDecoder } from './codec.js';
@@ -22,6 +25,9 @@ export class RaptorQSegmentDecoder implements SegmentDecoder {
   private readonly packet: Uint8Array;
   private readonly symbolSize: number;
   private readonly transferLength: number;
+  private readonly sourceSymbols: number;
+  /** K' - K: what a repair ESI gains on its way into the wasm. */
+  private readonly padding: number;
   private decoded: Uint8Array | undefined;
   private broken = false;
   private freed = false;
@@ -30,6 +36,8 @@ export class RaptorQSegmentDecoder implements SegmentDecoder {
   constructor(info: RaptorQObjectInformation) {
     this.symbolSize = info.symbolSize;
     this.transferLength = info.transferLength;
+    this.sourceSymbols = info.sourceSymbols;
+    this.padding = info.extendedSourceSymbols - info.sourceSymbols;
     this.packet = new Uint8Array(PAYLOAD_ID_LENGTH + info.symbolSize);
     // Room for every source id and as many repair ids before the first growth.
     this.seen = new Uint8Array(Math.ceil((info.extendedSourceSymbols * 2) / 8));
@@ -59,11 +67,12 @@ export class RaptorQSegmentDecoder implements SegmentDecoder {
     this.seen[byte]! |= bit;
     this.count++;
 
+    const label = encodingSymbolId < this.sourceSymbols ? encodingSymbolId : encodingSymbolId + this.padding;
     const packet = this.packet;
     packet[0] = 0;
-    packet[1] = encodingSymbolId >>> 16;
-    packet[2] = (encodingSymbolId >>> 8) & 0xff;
-    packet[3] = encodingSymbolId & 0xff;
+    packet[1] = label >>> 16;
+    packet[2] = (label >>> 8) & 0xff;
+    packet[3] = label & 0xff;
     packet.set(data, PAYLOAD_ID_LENGTH);
     let out: Uint8Array | undefined;
     try {

@@ -6,11 +6,14 @@
  * created on the first repair request, so a lossless transfer does no codec work at all.
  *
  * The wasm API has no "repair symbols from ESI x": `encode(R)` always returns all K source packets
- * plus repair ESIs K'..K'+R-1, so reaching ESI K'+r costs O(K + r) work and as many packets of
+ * plus R repair packets, so reaching repair symbol r costs O(K + r) work and as many packets of
  * transient memory. Fresh ESIs up to 2^24 are therefore out of reach with bounded memory, and the
  * repair sequence is a fixed window of W repair ESIs that repeats (docs/protocol.md, "Repair
- * symbols over a segment's life"): repair index n is ESI K' + (n mod W). A repeat is a duplicate
+ * symbols over a segment's life"): repair index n is ESI K + (n mod W). A repeat is a duplicate
  * to a receiver that has it and a fresh symbol to one that lost it.
+ *
+ * The wasm build labels repair symbol r with K' + r, its internal symbol id; RFC 6330 (section
+ * 5.3.1) numbers it K + r on the wire. Every packet's label is checked and rewritten here.
  *
  * Bounds: every encode() returns at most K + W packets (transient, JS and wasm heap), and the
  * pool keeps at most P of them (a contiguous run of window offsets, valid in every pass). The
@@ -33,7 +36,7 @@ const MIN_POOL_SYMBOLS = 64;
 
 /** Overrides of the derived window and pool sizes (in symbols), for tests. */
 export interface RaptorQEncoderLimits {
-  /** W: distinct repair ESIs before the sequence repeats (1..2^24 - K'). */
+  /** W: distinct repair ESIs before the sequence repeats (1..RAPTORQ_ENCODING_SYMBOL_ID_LIMIT - K). */
   readonly repairWindow?: number;
   /** P: most repair symbols the pool holds at once (1..W). */
   readonly repairPoolLimit?: number;
@@ -42,11 +45,12 @@ export interface RaptorQEncoderLimits {
 /** W for one segment: REPAIR_WINDOW_BYTES worth of symbols, at least K, within the ESI space. */
 export function raptorqRepairWindow(info: RaptorQObjectInformation): number {
   const byMemory = Math.floor(REPAIR_WINDOW_BYTES / (info.symbolSize + PAYLOAD_ID_LENGTH));
-  return Math.min(RAPTORQ_ENCODING_SYMBOL_ID_LIMIT - info.extendedSourceSymbols, Math.max(info.sourceSymbols, byMemory));
+  return Math.min(RAPTORQ_ENCODING_SYMBOL_ID_LIMIT - info.sourceSymbols, Math.max(info.sourceSymbols, byMemory));
 }
 
 export class RaptorQSegmentEncoder implements SegmentEncoder {
   readonly sourceSymbols: number;
+  /** K: RFC 6330's first repair ESI. */
   readonly firstRepairId: number;
   /** W: repair index n is ESI firstRepairId + (n mod W). */
   readonly repairWindow: number;
@@ -71,7 +75,7 @@ export class RaptorQSegmentEncoder implements SegmentEncoder {
     limits: RaptorQEncoderLimits = {},
   ) {
     this.sourceSymbols = info.sourceSymbols;
-    this.firstRepairId = info.extendedSourceSymbols;
+    this.firstRepairId = info.sourceSymbols;
     this.symbolSize = info.symbolSize;
     const window = limits.repairWindow ?? raptorqRepairWindow(info);
     const maxWindow = RAPTORQ_ENCODING_SYMBOL_ID_LIMIT - this.firstRepairId;
@@ -182,17 +186,19 @@ export class RaptorQSegmentEncoder implements SegmentEncoder {
     if (packets.length !== k + target) {
       throw new CodecError(`raptorq returned ${packets.length} packets for K=${k}, R=${target}`);
     }
+    const firstLabel = this.info.extendedSourceSymbols;
     const pool: EncodedSymbol[] = new Array(target - keepFrom);
     for (let r = keepFrom; r < target; r++) {
       const packet = packets[k + r]!;
-      const esi = (packet[1]! << 16) | (packet[2]! << 8) | packet[3]!;
-      if (packet.length !== PAYLOAD_ID_LENGTH + this.symbolSize || packet[0] !== 0 || esi !== this.firstRepairId + r) {
+      const label = (packet[1]! << 16) | (packet[2]! << 8) | packet[3]!;
+      if (packet.length !== PAYLOAD_ID_LENGTH + this.symbolSize || packet[0] !== 0 || label !== firstLabel + r) {
         throw new CodecError(
-          `raptorq repair packet ${r} has SBN ${packet[0]}, ESI ${esi}, length ${packet.length}; ` +
-            `expected SBN 0, ESI ${this.firstRepairId + r}, length ${PAYLOAD_ID_LENGTH + this.symbolSize}`,
+          `raptorq repair packet ${r} has SBN ${packet[0]}, ESI ${label}, length ${packet.length}; ` +
+            `expected SBN 0, ESI ${firstLabel + r}, length ${PAYLOAD_ID_LENGTH + this.symbolSize}`,
         );
       }
-      pool[r - keepFrom] = { encodingSymbolId: esi, data: packet.subarray(PAYLOAD_ID_LENGTH) };
+      // The wasm's label K' + r is RFC 6330's ESI K + r.
+      pool[r - keepFrom] = { encodingSymbolId: this.firstRepairId + r, data: packet.subarray(PAYLOAD_ID_LENGTH) };
     }
     this.pool = pool;
     this.poolStart = keepFrom;

@@ -27,8 +27,6 @@ export const RAPTORQ_MAX_SYMBOL_SIZE = MAX_SYMBOL_SIZE;
  * allocates anything.
  */
 export const RAPTORQ_MAX_TRANSFER_LENGTH = MAX_SEGMENT_SIZE;
-/** RFC 6330 ESIs are 24-bit. */
-export const RAPTORQ_ENCODING_SYMBOL_ID_LIMIT = 2 ** 24;
 /** Sub-symbol size factor of the crate's defaults (sub-symbols are 8 * Al bytes at least). */
 const SUB_SYMBOL_SIZE = 8;
 
@@ -55,7 +53,27 @@ const EXTENDED_SOURCE_SYMBOLS: readonly number[] = [
   49978, 50511, 51017, 51530, 52062, 52586, 53114, 53650, 54188, 54735, 55289, 55843, 56403,
 ];
 
-/** K' for K source symbols (RFC 6330 section 5.3.1): the first repair ESI of the block. */
+/**
+ * Most padding symbols a block can have: the largest K' - K over every K (for K just above a
+ * K' of the table, up to the next K').
+ */
+export const RAPTORQ_MAX_PADDING_SYMBOLS = EXTENDED_SOURCE_SYMBOLS.reduce(
+  (max, kp, i) => Math.max(max, kp - (i === 0 ? 1 : EXTENDED_SOURCE_SYMBOLS[i - 1]! + 1)),
+  0,
+);
+
+/**
+ * Exclusive bound on the ESIs fountcast sends and accepts. RFC 6330 ESIs are 24-bit; a repair
+ * ESI is the internal symbol ESI + K' - K, which the wasm build takes as a 24-bit label, so
+ * every K's repair ESIs stay below 2^24 - max(K' - K).
+ */
+export const RAPTORQ_ENCODING_SYMBOL_ID_LIMIT = 2 ** 24 - RAPTORQ_MAX_PADDING_SYMBOLS;
+
+/**
+ * K' for K source symbols (RFC 6330 section 5.3.1): the block's extended size, K' - K padding
+ * symbols that are never sent. Repair ESIs start at K on the wire; the wasm build numbers the
+ * same symbols from K' (its labels are internal symbol ids), so the adapters add K' - K.
+ */
 export function extendedSourceSymbols(sourceSymbols: number): number {
   if (!Number.isInteger(sourceSymbols) || sourceSymbols < 1 || sourceSymbols > MAX_SOURCE_SYMBOLS_PER_SEGMENT) {
     throw new CodecError(`K=${sourceSymbols} is outside 1..${MAX_SOURCE_SYMBOLS_PER_SEGMENT}`);

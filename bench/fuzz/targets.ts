@@ -200,8 +200,8 @@ const manifestSample: Manifest = {
 const b64 = (n: number, fill: number) => Buffer.alloc(n, fill).toString('base64');
 
 const samples: ControlMessage[] = [
-  { type: 'hello', version: 1, receiverId: 'lab-pc-17', codecs: ['raptorq', 'lt'], udpPort: 40000, window: 8 },
-  { type: 'hello', version: 1, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8, auth: { name: 'lab-pc-17', nonce: b64(32, 1) } },
+  { type: 'hello', version: 2, receiverId: 'lab-pc-17', codecs: ['raptorq', 'lt'], udpPort: 40000, window: 8 },
+  { type: 'hello', version: 2, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8, auth: { name: 'lab-pc-17', nonce: b64(32, 1) } },
   { type: 'challenge', nonce: b64(32, 2), proof: b64(32, 3) },
   { type: 'auth-response', proof: b64(32, 4) },
   manifestSample,
@@ -217,12 +217,12 @@ const samples: ControlMessage[] = [
       { path: 'd/l', kind: 'symlink', size: 0, mode: 0o777, mtimeMs: 3, target: 'f' },
     ],
   },
-  { type: 'hello', version: 1, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
+  { type: 'hello', version: 2, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
   { type: 'request' },
   { type: 'digests', firstSegment: 2, segmentSha256: b64(96, 7) },
   { type: 'digests', firstSegment: 5, segmentSha256: b64(32, 8), fileSha256: 'ab'.repeat(32) },
   // A pipe: a receiver that takes a length that follows, such a manifest, and its end frame.
-  { type: 'hello', version: 1, receiverId: 'lab-pc-19', codecs: ['raptorq'], udpPort: 40002, window: 8, digestsFollow: true, lengthFollows: true },
+  { type: 'hello', version: 2, receiverId: 'lab-pc-19', codecs: ['raptorq'], udpPort: 40002, window: 8, digestsFollow: true, lengthFollows: true },
   { ...SAMPLE_MANIFEST, fileSize: 0, segmentSha256: undefined, fileSha256: undefined, digestsFollow: true, lengthFollows: true },
   { type: 'digests', firstSegment: 6, segmentSha256: b64(32, 9), fileSha256: 'cd'.repeat(32), fileSize: 25_165_825 },
   {

@@ -6,7 +6,7 @@ import type { Hello, Manifest, Progress } from '../../control/messages.js';
 import { ReceiverConnection } from '../../control/receiverConnection.js';
 import { SenderConnection } from '../../control/senderConnection.js';
 
-const hello: Hello = { type: 'hello', version: 1, receiverId: 'r1', codecs: ['raptorq'], udpPort: 5000, window: 8 };
+const hello: Hello = { type: 'hello', version: 2, receiverId: 'r1', codecs: ['raptorq'], udpPort: 5000, window: 8 };
 const manifest: Manifest = {
   type: 'manifest',
   sessionId: 7,
@@ -193,12 +193,12 @@ describe('control protocol state machines', () => {
 
   it('answers a version mismatch with a clear Error on both sides', () => {
     const p = new Pair();
-    p.r.start(0, { ...hello, version: 2 });
+    p.r.start(0, { ...hello, version: 1 });
     p.pump();
     expect(p.sEvents.some((e) => e.type === 'hello')).toBe(false);
-    expect(closed(p.sEvents)?.reason).toMatch(/version mismatch: sender speaks 1, receiver 2/);
+    expect(closed(p.sEvents)?.reason).toMatch(/version mismatch: sender speaks 2, receiver 1/);
     expect(p.rEvents[0]).toMatchObject({ type: 'error', error: { code: 'version-mismatch' } });
-    expect(closed(p.rEvents)?.reason).toMatch(/^sender refused: protocol version mismatch: sender speaks 1, receiver 2/);
+    expect(closed(p.rEvents)?.reason).toMatch(/^sender refused: protocol version mismatch: sender speaks 2, receiver 1/);
   });
 
   it('answers a garbage frame with bad-message and closes', () => {

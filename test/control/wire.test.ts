@@ -10,18 +10,18 @@ import { BitSet } from '../../util/bitset.js';
 const manifest: Manifest = SAMPLE_MANIFEST;
 
 const samples: ControlMessage[] = [
-  { type: 'hello', version: 1, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8 },
+  { type: 'hello', version: 2, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8 },
   manifest,
   { type: 'request' },
   { type: 'request', have: Buffer.from([0b1010_0101, 0x01]).toString('base64') },
   { type: 'request', want: Buffer.from([0b0000_0110]).toString('base64') },
-  { type: 'hello', version: 1, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
+  { type: 'hello', version: 2, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
   { ...deferredManifest(), digestsFollow: true },
   { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(64, 1).toString('base64') },
   { type: 'digests', firstSegment: 2, segmentSha256: Buffer.alloc(32, 2).toString('base64'), fileSha256: 'cd'.repeat(32) },
   { type: 'digests', firstSegment: 3, segmentSha256: '', fileSha256: 'cd'.repeat(32) },
   // A pipe: the receiver takes a length that follows, the manifest says so, the last frame gives it.
-  { type: 'hello', version: 1, receiverId: 'lab-pc-19', codecs: ['raptorq'], udpPort: 40002, window: 8, digestsFollow: true, lengthFollows: true },
+  { type: 'hello', version: 2, receiverId: 'lab-pc-19', codecs: ['raptorq'], udpPort: 40002, window: 8, digestsFollow: true, lengthFollows: true },
   { ...deferredManifest(), fileSize: 0, digestsFollow: true, lengthFollows: true },
   { type: 'digests', firstSegment: 7, segmentSha256: Buffer.alloc(32, 3).toString('base64'), fileSha256: 'ef'.repeat(32), fileSize: 29_360_129 },
   { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'ef'.repeat(32), fileSize: 0 },
@@ -99,10 +99,10 @@ describe('message codec', () => {
   const bad: [string, unknown, string][] = [
     ['not an object', [1, 2], 'bad-message'],
     ['unknown type', { type: 'exec', cmd: 'rm -rf /' }, 'unexpected-message'],
-    ['hello without port', { type: 'hello', version: 1, receiverId: 'a', codecs: [], window: 8 }, 'bad-message'],
-    ['hello bad id', { type: 'hello', version: 1, receiverId: 'a b', codecs: [], udpPort: 1, window: 8 }, 'bad-message'],
-    ['hello window 0', { type: 'hello', version: 1, receiverId: 'a', codecs: [], udpPort: 1, window: 0 }, 'bad-message'],
-    ['hello 17 codecs', { type: 'hello', version: 1, receiverId: 'a', codecs: Array(17).fill('x'), udpPort: 1, window: 1 }, 'bad-message'],
+    ['hello without port', { type: 'hello', version: 2, receiverId: 'a', codecs: [], window: 8 }, 'bad-message'],
+    ['hello bad id', { type: 'hello', version: 2, receiverId: 'a b', codecs: [], udpPort: 1, window: 8 }, 'bad-message'],
+    ['hello window 0', { type: 'hello', version: 2, receiverId: 'a', codecs: [], udpPort: 1, window: 0 }, 'bad-message'],
+    ['hello 17 codecs', { type: 'hello', version: 2, receiverId: 'a', codecs: Array(17).fill('x'), udpPort: 1, window: 1 }, 'bad-message'],
     ['manifest path traversal', { ...manifest, fileName: '../../etc/passwd' }, 'bad-message'],
     ['manifest absolute path', { ...manifest, fileName: '/etc/passwd' }, 'bad-message'],
     ['manifest dot-dot', { ...manifest, fileName: '..' }, 'bad-message'],
@@ -147,7 +147,7 @@ describe('message codec', () => {
     ['stop bad outcome', { type: 'stop', outcome: 'maybe' }, 'bad-message'],
     ['stop long reason', { type: 'stop', outcome: 'done', reason: 'x'.repeat(513) }, 'bad-message'],
     ['error unknown code', { type: 'error', code: 'teapot', message: '' }, 'bad-message'],
-    ['hello digestsFollow not true', { type: 'hello', version: 1, receiverId: 'a', codecs: [], udpPort: 1, window: 1, digestsFollow: 1 }, 'bad-message'],
+    ['hello digestsFollow not true', { type: 'hello', version: 2, receiverId: 'a', codecs: [], udpPort: 1, window: 1, digestsFollow: 1 }, 'bad-message'],
     ['manifest digestsFollow with hashes', { ...manifest, digestsFollow: true }, 'bad-message'],
     [
       'manifest digestsFollow with a publication',
@@ -172,12 +172,12 @@ describe('message codec', () => {
     ['request with have and want', { type: 'request', have: 'AQ==', want: 'AQ==' }, 'bad-message'],
     [
       'hello lengthFollows without digestsFollow',
-      { type: 'hello', version: 1, receiverId: 'a', codecs: [], udpPort: 1, window: 1, lengthFollows: true },
+      { type: 'hello', version: 2, receiverId: 'a', codecs: [], udpPort: 1, window: 1, lengthFollows: true },
       'bad-message',
     ],
     [
       'hello lengthFollows not true',
-      { type: 'hello', version: 1, receiverId: 'a', codecs: [], udpPort: 1, window: 1, digestsFollow: true, lengthFollows: 'yes' },
+      { type: 'hello', version: 2, receiverId: 'a', codecs: [], udpPort: 1, window: 1, digestsFollow: true, lengthFollows: 'yes' },
       'bad-message',
     ],
     ['manifest lengthFollows with its hashes', { ...manifest, fileSize: 0, lengthFollows: true }, 'bad-message'],
@@ -232,7 +232,11 @@ describe('message codec', () => {
 
 describe('stricter message checks', () => {
   const cases: [string, unknown, string][] = [
-    ['hello of another version', { type: 'hello', version: 2, receiverId: 'a', codecs: [], udpPort: 1, window: 1 }, 'version-mismatch'],
+    [
+      "hello of an older version (repair ESIs from K' instead of RFC 6330's K)",
+      { type: 'hello', version: 1, receiverId: 'a', codecs: [], udpPort: 1, window: 1 },
+      'version-mismatch',
+    ],
     ['manifest unknown tag kind', { ...manifest, tagKind: 200 }, 'bad-message'],
     ['manifest heartbeat not below idle timeout', { ...manifest, heartbeatIntervalMs: 5000 }, 'bad-message'],
     ['manifest idle timeout below 100 ms', { ...manifest, idleTimeoutMs: 99, heartbeatIntervalMs: 10 }, 'bad-message'],

@@ -158,7 +158,7 @@ describe('enrolled receivers', () => {
         s.write(
           frame({
             type: 'hello',
-            version: 1,
+            version: 2,
             receiverId: 'x',
             codecs: ['raptorq'],
             udpPort: 9,

@@ -52,7 +52,7 @@ try {
     s.on('connect', () =>
       frame({
         type: 'hello',
-        version: 1,
+        version: 2,
         receiverId: 'mole',
         codecs: ['raptorq'],
         udpPort: 9,

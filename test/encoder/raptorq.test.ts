@@ -2,9 +2,15 @@ import { describe, it, expect } from 'vitest';
 import { Encoder } from 'raptorq/raptorq.js';
 import { decodeSegment, loadRaptorQ, compileRaptorQModule, raptorqCodec, raptorqWasmMemoryBytes, type RaptorQCodec } from '../../encoder/raptorq.js';
 import type { CodecParameters, EncodedSymbol } from '../../encoder/codec.js';
-import { raptorqObjectInformation } from '../../encoder/raptorqParameters.js';
+import {
+  extendedSourceSymbols,
+  RAPTORQ_ENCODING_SYMBOL_ID_LIMIT,
+  RAPTORQ_MAX_PADDING_SYMBOLS,
+  raptorqObjectInformation,
+} from '../../encoder/raptorqParameters.js';
 import { RaptorQSegmentEncoder, raptorqRepairWindow, REPAIR_POOL_BYTES, REPAIR_WINDOW_BYTES } from '../../encoder/raptorqEncoder.js';
 import { SeededRandom } from '../../util/random.js';
+import { CodecError } from '../../encoder/errors.js';
 
 const T = 1392;
 const codec: RaptorQCodec = raptorqCodec();
@@ -121,8 +127,9 @@ describe('raptorq encoder', () => {
     const data = randomData(200_000, 5);
     const a = codec.createEncoder(data, params(data));
     const b = codec.createEncoder(data, params(data));
-    expect(a.firstRepairId).toBe(raptorqObjectInformation(data.length, T).extendedSourceSymbols);
-    expect(a.firstRepairId).toBeGreaterThanOrEqual(a.sourceSymbols);
+    // RFC 6330 section 5.3.1: repair ESIs start at K (the K' - K padding symbols are never sent).
+    expect(a.firstRepairId).toBe(a.sourceSymbols);
+    expect(raptorqObjectInformation(data.length, T).extendedSourceSymbols).toBeGreaterThan(a.sourceSymbols);
     const count = 600; // several pool doublings (first pool is 64)
     const fromA: EncodedSymbol[] = [];
     for (let n = 0; n < count; n++) fromA.push({ ...a.repairSymbol(n) });
@@ -227,12 +234,13 @@ describe('raptorq repair never runs out', () => {
   it('a window as large as the ESI space wraps at its end back to the first repair ESI', () => {
     const tiny = randomData(100, 22); // K = 2, K' = 10
     const tinyInfo = raptorqObjectInformation(tiny.length, 64);
-    const w = 2 ** 24 - tinyInfo.extendedSourceSymbols;
+    const w = RAPTORQ_ENCODING_SYMBOL_ID_LIMIT - tinyInfo.sourceSymbols;
     const e = new RaptorQSegmentEncoder(tiny, tinyInfo, { repairWindow: w, repairPoolLimit: 64 });
-    expect(e.repairSymbol(0).encodingSymbolId).toBe(10);
-    // Pass 1 starts again at K': served by the pool from pass 0, no encode of 2^24 symbols.
-    expect(e.repairSymbol(w).encodingSymbolId).toBe(10);
-    expect(e.repairSymbol(w + 1).encodingSymbolId).toBe(11);
+    expect(e.repairSymbol(0).encodingSymbolId).toBe(2);
+    // Pass 1 starts again at K: served by the pool from pass 0, no encode of 2^24 symbols.
+    expect(e.repairSymbol(w).encodingSymbolId).toBe(2);
+    expect(e.repairSymbol(w + 1).encodingSymbolId).toBe(3);
+    expect(() => new RaptorQSegmentEncoder(tiny, tinyInfo, { repairWindow: w + 1 })).toThrow(CodecError);
     e.free();
   });
 });
@@ -330,7 +338,11 @@ describe('raptorq wasm loading and memory', () => {
   it('loadRaptorQ with a precompiled module returns the same codec; init happens once', () => {
     expect(loadRaptorQ(compileRaptorQModule())).toBe(codec);
     expect(codec.name).toBe('raptorq');
-    expect(codec.encodingSymbolIdLimit).toBe(2 ** 24);
+    // 24-bit ESIs, less the most padding any K has (a repair ESI + K' - K is the wasm's label).
+    expect(codec.encodingSymbolIdLimit).toBe(2 ** 24 - RAPTORQ_MAX_PADDING_SYMBOLS);
+    let most = 0;
+    for (let k = 1; k <= codec.maxSourceSymbols; k++) most = Math.max(most, extendedSourceSymbols(k) - k);
+    expect(RAPTORQ_MAX_PADDING_SYMBOLS).toBe(most);
     expect(codec.maxSourceSymbols).toBe(56_403);
   });
 

@@ -168,7 +168,7 @@ describe('ReceiverCore', () => {
     const k = segmentRange(core.layout, 0).sourceSymbols;
     const forged = new SeededRandom(5).fill(new Uint8Array(T));
     // a forged "repair" symbol and all source symbols but one: K symbols, one poisoned
-    core.handleDatagram(1, sender.packet(0, 2 ** 24 - 1, forged, 500));
+    core.handleDatagram(1, sender.packet(0, raptorqCodec().encodingSymbolIdLimit - 1, forged, 500));
     for (let i = 1; i < k; i++) core.handleDatagram(1, sender.source(0, i));
     pump(core, 1, out);
     expect(core.complete).toBe(false);

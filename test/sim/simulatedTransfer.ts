@@ -106,7 +106,7 @@ export class SimulatedTransfer {
     this.sConn = new SenderConnection({ now: 0 });
     this.rConn = new ReceiverConnection({ now: 0 });
     const follows = o.pipe ? { digestsFollow: true as const, lengthFollows: true as const } : {};
-    this.rConn.start(0, { type: 'hello', version: 1, receiverId: 'sim', codecs: [o.codec.name], udpPort: 9, window: o.window ?? 8, ...follows });
+    this.rConn.start(0, { type: 'hello', version: 2, receiverId: 'sim', codecs: [o.codec.name], udpPort: 9, window: o.window ?? 8, ...follows });
   }
 
   /** The pipe's segments due by now fill (hashed as a reader would), the last with the end. */
