@@ -27,7 +27,6 @@ export interface ExperimentCliOptions {
   decode?: string;
   rate?: string;
   real?: boolean;
-  combineResends?: boolean;
   jobs?: string;
   out?: string;
 }
@@ -51,7 +50,7 @@ function fraction(text: string, what: string): number {
 
 /** Merges file and command-line options (the command line wins) into a validated config. */
 export async function experimentConfig(o: ExperimentCliOptions): Promise<{ config: ExperimentConfig; out: string; jobs: number }> {
-  const { isScheme } = await import('../bench/research/schemes.js');
+  const { isScheme, SCHEMES } = await import('../bench/research/schemes.js');
   const { parseLossSpec } = await import('../bench/research/lossModels.js');
   const { validateConfig } = await import('../bench/research/experiment.js');
   let file: Record<string, unknown> = {};
@@ -76,7 +75,7 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
       .map((s) => s.trim())
       .filter((s) => s !== '');
   const schemes = list(pick('schemes')!);
-  for (const s of schemes) if (!isScheme(s)) throw new UnitError(`unknown scheme "${s}" (raptorq, lt, rs, arq)`);
+  for (const s of schemes) if (!isScheme(s)) throw new UnitError(`unknown scheme "${s}" (${SCHEMES.join(', ')})`);
   const bursts = o.burst ?? (Array.isArray(file.burst) ? (file.burst as unknown[]).map(String) : typeof file.burst === 'string' ? [file.burst] : []);
   const losses = [...list(pick('loss')!), ...bursts].map((t) => {
     try {
@@ -105,7 +104,6 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
     decode: pick('decode') as ExperimentConfig['decode'],
     rateBytesPerSecond: pick('rate') === undefined ? undefined : parseRate(pick('rate')!) / 8,
     mode: (o.real ?? file.real === true) ? 'real' : 'sim',
-    combineResends: o.combineResends ?? (file.combineResends === undefined ? undefined : file.combineResends === true),
   };
   validateConfig(config);
   const jobs = o.jobs === undefined ? availableParallelism() : parseInteger(o.jobs, 'jobs', 1, 256);

@@ -11,7 +11,10 @@ export function registerExperiment(program: Command, ctx: RunContext): void {
         'research harness: compare coding schemes on a simulated multicast stream (virtual time, the real sender and receiver cores), or with --real as real transfers over loopback',
       )
       .option('--config <file>', 'JSON file with any of these options (camelCase keys); the command line wins')
-      .option('--schemes <list>', 'coding schemes: raptorq, lt, rs, arq (default raptorq,lt,rs,arq)')
+      .option(
+        '--schemes <list>',
+        'schemes: raptorq, lt, rs; arq (textbook selective repeat), arq-combined (XOR-combined resends), arq-product (combined, each resend twice at the end, as send --codec arq) (default raptorq,lt,rs,arq)',
+      )
       .option('--loss <list>', 'independent (Bernoulli) loss rates, one configuration each (default 0,0.01,0.05,0.2)')
       .option('--burst <spec>', 'add a Gilbert–Elliott configuration gilbert:P,R[,lossGood,lossBad] (repeatable)', (v: string, prev: string[] = []) => [
         ...prev,
@@ -31,7 +34,6 @@ export function registerExperiment(program: Command, ctx: RunContext): void {
         "real: decode every receiver's data; model: predict decode success from the symbols held (RaptorQ: RFC 6330 1 − 1/256^(h+1); LT/RS/ARQ: their decoders on 1-byte symbols) — for large runs; auto: real up to 20 receivers, model above; every row says which (default auto)",
       )
       .option('--rate <bits>', 'fixed stream pace in bit/s, e.g. 400M (default: simulated 1G; --real 200M, less for more than 2 receivers)')
-      .option('--combine-resends', "arq: XOR-combine resends of symbols different receivers lost (the product's shared stream) instead of resending each alone")
       .option('--jobs <n>', 'simulate trials on this many threads; rows and trials.csv are the same for any value (default: one per core)')
       .option(
         '--real',

@@ -151,6 +151,12 @@ export interface SendOptions {
    */
   combineResends?: boolean;
   /**
+   * Shared stream: once nothing but resends is left to send, each resend datagram goes out a
+   * second time (a lost resend would otherwise cost a whole feedback round). false: once per
+   * round, textbook selective repeat (the research harness's `arq`). @default true
+   */
+  repeatFinalResends?: boolean;
+  /**
    * Sign every manifest with this publisher key (Ed25519, e.g. from `fountcast keygen`);
    * receivers with --trust accept only signed manifests. `publishedAt` is the version receivers
    * compare for replays. @default publishedAt: now
@@ -186,6 +192,7 @@ export interface SharedStreamConfig {
   readonly waitMs?: number;
   readonly carousel: boolean;
   readonly combineResends: boolean;
+  readonly repeatFinalResends: boolean;
 }
 
 /** Everything the sender runs with, fully defaulted. Runtime hooks (signal, logger, onListening) stay in SendOptions. */
@@ -303,6 +310,7 @@ function sharedConfig(o: SendOptions): SharedStreamConfig | undefined {
     ...(o.waitMs !== undefined ? { waitMs: o.waitMs } : {}),
     carousel: Boolean(o.carousel),
     combineResends: o.combineResends ?? SEND_DEFAULTS.combineResends,
+    repeatFinalResends: o.repeatFinalResends ?? true,
   });
 }
 

@@ -66,6 +66,8 @@ export class SharedRecovery {
     readonly combineMax: number,
     symbolSize: number,
     private readonly stats: StreamStats,
+    /** Send each resend datagram a second time once nothing else is left (see nextResend). */
+    private readonly repeatFinalResends = true,
   ) {
     this.combinedSymbol = new Uint8Array(symbolSize);
   }
@@ -188,7 +190,7 @@ export class SharedRecovery {
     let ids: number[];
     if (seg.resends.size > 0) {
       ids = seg.resends.take(this.combineMax)!;
-      if (seg.repeats.length < MAX_REPEATS && finalPhase()) seg.repeats.push(ids);
+      if (this.repeatFinalResends && seg.repeats.length < MAX_REPEATS && finalPhase()) seg.repeats.push(ids);
     } else {
       ids = seg.repeats.shift()!;
     }

@@ -51,6 +51,8 @@ export interface SharedStreamInit extends StreamCoreInit {
    * without an extra IPv4 fragment (8 with the default symbol size)
    */
   combineMax?: number;
+  /** @default true: see SendOptions.repeatFinalResends */
+  repeatFinalResends?: boolean;
   /**
    * While other segments still have sources to send, a segment's resends wait until the oldest
    * has been queued this long, so that more members' reports are in and each datagram combines
@@ -92,7 +94,15 @@ export class SharedStream implements StreamCore {
     const newRate = init.fixedRate ? undefined : (now: number) => new RateController({ rateBytesPerSecond: cap, now, floorBytesPerSecond: floor });
     this.members = new Membership(init.layout.segmentCount, init.inactiveAfterMs ?? 500, newRate, this.datagramBytes);
     const combineMax = Math.max(1, Math.floor(init.combineMax ?? maxCombinedSymbols(init.layout.symbolSize, init.integrity)));
-    this.recovery = new SharedRecovery(init.recovery ?? 'auto', this.members, this.emitter, combineMax, init.layout.symbolSize, this.stats);
+    this.recovery = new SharedRecovery(
+      init.recovery ?? 'auto',
+      this.members,
+      this.emitter,
+      combineMax,
+      init.layout.symbolSize,
+      this.stats,
+      init.repeatFinalResends ?? true,
+    );
     const gatherMs = Math.max(0, init.gatherMs ?? GATHER_MS);
     const { members, loader, recovery, stats } = this;
     this.rotation = new SharedRotation({

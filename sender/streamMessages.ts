@@ -56,6 +56,8 @@ export interface SharedWorkerData extends CommonWorkerData {
   mode: 'shared';
   /** @default true: see SendOptions.combineResends */
   combineResends?: boolean;
+  /** @default true: see SendOptions.repeatFinalResends */
+  repeatFinalResends?: boolean;
   /** Cycle through the file while nobody needs anything. */
   carousel?: boolean;
   dataPlane: DataPlane;

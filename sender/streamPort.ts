@@ -86,6 +86,7 @@ export function openSharedStream(
     ...commonWorkerData(config, file, wasmModule, p),
     carousel: sh.carousel,
     combineResends: sh.combineResends,
+    repeatFinalResends: sh.repeatFinalResends,
     dataPlane: sh.dataPlane,
     interfaceAddress: sh.interfaceAddress,
     ttl: sh.ttl,

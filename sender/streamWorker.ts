@@ -52,7 +52,12 @@ function makeCore(now: number): StreamCore {
     stream.addMember(now, 'receiver', data.window, heldOf(data.held));
     return stream;
   }
-  return new SharedStream({ ...common, combineMax: data.combineResends === false ? 1 : undefined, carousel: data.carousel });
+  return new SharedStream({
+    ...common,
+    combineMax: data.combineResends === false ? 1 : undefined,
+    repeatFinalResends: data.repeatFinalResends !== false,
+    carousel: data.carousel,
+  });
 }
 
 /** A member's held segments (resume) as posted: the bitmap's bytes, checked by its session. */

@@ -18,7 +18,7 @@ import { SeededRandom } from '../../util/random.js';
 import { Channel, describeLoss, lossModel, type LossSpec } from './lossModels.js';
 import { ModelReceiver } from './modelReceiver.js';
 import { SharedSimulation } from './multicastSim.js';
-import { schemeCodec, schemeRecovery, type SchemeName } from './schemes.js';
+import { isScheme, SCHEMES, schemeCodec, schemeRecovery, schemeResends, type SchemeName } from './schemes.js';
 import { summarize, type Summary } from './statistics.js';
 import { receiverLoss, receiverSeed, trialSeed, type DecodeMode, type ExperimentConfig, type TrialRow, type TrialTiming } from './trialTypes.js';
 
@@ -97,8 +97,12 @@ export function runTrial(
     maxVirtualMs: config.maxVirtualMs ?? 600_000,
     quantumMs: config.quantumMs ?? 0.25,
     storeOutput: false,
-    // `arq` is the textbook selective repeat (each loss resent alone) unless combineResends.
-    stream: { fixedRate: true, recovery: schemeRecovery(scheme), combineMax: config.combineResends ? undefined : 1 },
+    stream: {
+      fixedRate: true,
+      recovery: schemeRecovery(scheme),
+      combineMax: schemeResends(scheme).combineResends ? undefined : 1,
+      repeatFinalResends: schemeResends(scheme).repeatFinalResends,
+    },
     modelReceiver:
       decodeFor(config, receivers) === 'model'
         ? (layout, window, rSeed) => new ModelReceiver(layout, scheme, codec, window, new SeededRandom(rSeed))
@@ -239,6 +243,7 @@ export function validateConfig(c: ExperimentConfig): void {
     throw new ExperimentConfigError(why);
   };
   if (!Array.isArray(c.schemes) || c.schemes.length === 0) bad('no schemes');
+  for (const s of c.schemes) if (!isScheme(String(s))) bad(`unknown scheme "${String(s)}" (${SCHEMES.join(', ')})`);
   if (!Array.isArray(c.losses) || c.losses.length === 0) bad('no loss configurations');
   if (!Array.isArray(c.receivers) || c.receivers.length === 0 || c.receivers.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000))
     bad(`receivers ${c.receivers} must be integers in 1..100000`);
@@ -255,7 +260,6 @@ export function validateConfig(c: ExperimentConfig): void {
   if (c.rateBytesPerSecond !== undefined && !(c.rateBytesPerSecond > 0 && c.rateBytesPerSecond <= 10e9))
     bad(`rate ${c.rateBytesPerSecond} B/s must be in (0, 10 GB/s]`);
   if (c.mode !== undefined && c.mode !== 'sim' && c.mode !== 'real') bad(`mode "${c.mode}" must be sim or real`);
-  if (c.combineResends !== undefined && typeof c.combineResends !== 'boolean') bad(`combineResends ${String(c.combineResends)} must be true or false`);
   if (c.mode === 'real') {
     // Real mode is a sanity check of the simulation on this machine, not a way to run big ones.
     if (c.receivers.some((n) => n > REAL_MAX_RECEIVERS)) bad(`--real runs at most ${REAL_MAX_RECEIVERS} receivers (in this process); simulate larger counts`);

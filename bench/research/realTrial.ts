@@ -21,7 +21,7 @@ import { send } from '../../sender/send.js';
 import { SeededRandom } from '../../util/random.js';
 import { receiverLoss, receiverSeed, trialSeed, type ExperimentConfig, type TrialRow, type TrialTiming } from './trialTypes.js';
 import { describeLoss, lossModel, type LossSpec } from './lossModels.js';
-import { schemeRecovery, type SchemeName } from './schemes.js';
+import { schemeCodecName, schemeRecovery, schemeResends, type SchemeName } from './schemes.js';
 
 /** Loopback broadcast: reaches every socket bound to the port on this host, nothing beyond it. */
 export const REAL_BROADCAST_ADDRESS = '127.255.255.255';
@@ -69,9 +69,9 @@ export async function runRealTrial(
       file,
       host: '127.0.0.1',
       port: 0,
-      codec: scheme,
+      codec: schemeCodecName(scheme),
       recovery: schemeRecovery(scheme),
-      combineResends: config.combineResends ?? false, // as the simulation (experiment.ts)
+      ...schemeResends(scheme),
       rateBitsPerSecond: rate * 8,
       fixedRate: true,
       streamNice: 0, // receivers on this host, and results comparable with earlier trials

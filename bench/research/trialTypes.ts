@@ -49,12 +49,6 @@ export interface ExperimentConfig {
    * @default 'sim'
    */
   mode?: ExperimentMode;
-  /**
-   * `arq`: XOR-combine the resends of ids that different receivers lost (the product's shared
-   * stream, sender/resendQueue.ts) instead of the textbook selective repeat, each id alone. No
-   * effect on the coding schemes, which run as pure fountains. @default false
-   */
-  combineResends?: boolean;
 }
 
 export type DecodeMode = 'real' | 'model';

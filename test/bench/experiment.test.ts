@@ -64,16 +64,47 @@ describe('research experiments', () => {
     expect(summaryTable(r)).toMatch(/raptorq\s+0\.2\s+8/);
   });
 
-  it('arq with combined resends (--combine-resends) sends far fewer symbols than plain selective repeat; the decode model agrees', () => {
-    const base: ExperimentConfig = { schemes: ['arq'], losses: [parseLossSpec('0.2')], receivers: [8], sizeBytes: 400_000, trials: 1, seed: 3 };
-    const [plain] = runExperiment(base).rows;
-    const [combined] = runExperiment({ ...base, combineResends: true }).rows;
-    const [modelled] = runExperiment({ ...base, combineResends: true, decode: 'model' }).rows;
-    for (const row of [plain!, combined!, modelled!]) expect(row.completed).toBe(8);
+  it('arq is textbook selective repeat: sent/K matches sum over k of 1 - (1 - p^k)^N within 2 % at p = 0.05, N = 1, 10, 100', () => {
+    const selectiveRepeat = (p: number, n: number) => {
+      let sum = 0;
+      for (let k = 0; k < 200; k++) sum += 1 - (1 - p ** k) ** n;
+      return sum;
+    };
+    const r = runExperiment({
+      schemes: ['arq'],
+      losses: [parseLossSpec('0.05')],
+      receivers: [1, 10, 100],
+      sizeBytes: 1 << 20,
+      trials: 10,
+      seed: 1,
+      decode: 'model',
+    });
+    for (const n of [1, 10, 100]) {
+      const rows = r.rows.filter((row) => row.receivers === n);
+      expect(rows).toHaveLength(10);
+      for (const row of rows) expect(row.completed).toBe(n);
+      const mean = rows.reduce((a, row) => a + row.symbolsSent / row.sourceSymbols, 0) / rows.length;
+      expect(Math.abs(mean / selectiveRepeat(0.05, n) - 1), `N = ${n}: ${mean}`).toBeLessThan(0.02);
+    }
+  });
+
+  it("the product's refinements are schemes of their own: combined resends send far fewer symbols, each resend twice costs more alone", () => {
+    const base: ExperimentConfig = {
+      schemes: ['arq', 'arq-combined', 'arq-product'],
+      losses: [parseLossSpec('0.2')],
+      receivers: [8],
+      sizeBytes: 400_000,
+      trials: 1,
+      seed: 3,
+    };
+    const [plain, combined, product] = runExperiment(base).rows;
+    const [modelled] = runExperiment({ ...base, schemes: ['arq-combined'], decode: 'model' }).rows;
+    for (const row of [plain!, combined!, product!, modelled!]) expect(row.completed).toBe(8);
     // 8 receivers at 20 %: each id alone resends the union of their losses (1 - 0.8^8 ≈ 83 % of K).
     expect(combined!.symbolsSent).toBeLessThan(plain!.symbolsSent * 0.85);
+    expect(product!.symbolsSent).toBeGreaterThan(combined!.symbolsSent);
     expect(Math.abs(modelled!.symbolsSent - combined!.symbolsSent) / combined!.symbolsSent).toBeLessThan(0.05);
-    expect(() => validateConfig({ ...base, combineResends: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ name: 'ExperimentConfigError' }));
+    expect(() => validateConfig({ ...base, schemes: ['arq-twice' as never] })).toThrow(expect.objectContaining({ name: 'ExperimentConfigError' }));
   });
 
   it('gives the same rows, in the same order, on several worker threads (--jobs)', async () => {

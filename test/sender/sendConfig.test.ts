@@ -47,6 +47,7 @@ describe('resolveSendConfig', () => {
       waitMs: 500,
       carousel: false,
       combineResends: true,
+      repeatFinalResends: true,
     });
     expect(Object.isFrozen(c.shared)).toBe(true);
   });
