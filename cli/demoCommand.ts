@@ -1,5 +1,5 @@
 /** `fountcast demo`: a generated file sent to local receivers over 127.0.0.1 and verified. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { int, logOptions, probability, rate, size } from './options.js';
 import type { RunContext } from './runContext.js';
 
@@ -11,11 +11,11 @@ export function registerDemo(program: Command, ctx: RunContext): void {
       .option('--size <bytes>', 'size of the generated file', size, 32 * 1024 * 1024)
       .option('--receivers <n>', 'local receivers', int('receivers', 1, 32), 3)
       .option('--loss <p>', 'simulated loss at the last receiver (the others: none and half of it)', probability, 0.1)
-      .option('--rate <bits/s>', 'rate ceiling per stream (0 = none)', rate, 1e9)
+      .addOption(new Option('--rate <bits/s>', 'rate ceiling per stream (0 = none)').argParser(rate).default(1e9, '1 Gbit/s'))
       .option('--seed <n>', 'seed for the file contents and the simulated loss', int('seed', 0, 2 ** 32 - 1), 42),
   ).action(async (o) => {
     const log = ctx.logger(o);
-    const controller = ctx.abortOnSignals(log);
+    const controller = ctx.interruptOnSignals(log);
     try {
       const { runDemo } = await import('./demo.js');
       const ok = await runDemo({
@@ -28,9 +28,11 @@ export function registerDemo(program: Command, ctx: RunContext): void {
         logger: log,
         json: Boolean(o.json),
       });
-      ctx.exitCode = ok ? 0 : 1;
+      if (ctx.interruptedBy !== undefined) ctx.interrupted(log, Boolean(o.json));
+      else ctx.exitCode = ok ? 0 : 1;
     } catch (e) {
-      ctx.fail(log, e, Boolean(o.json));
+      if (ctx.interruptedBy !== undefined) ctx.interrupted(log, Boolean(o.json));
+      else ctx.fail(log, e, Boolean(o.json));
     }
   });
 }

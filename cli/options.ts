@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { parseDuration, parseInteger, parseRate, parseSize, UnitError } from './units.js';
+import { formatBytes, formatDuration, parseDuration, parseInteger, parseRate, parseSize, UnitError } from './units.js';
 
 /** Wraps a unit parser so commander reports its error as an invalid argument. */
 export function arg<T>(parse: (text: string) => T): (text: string) => T {
@@ -37,11 +37,26 @@ export function parseEndpoint(text: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2])!, port };
 }
 
-/** The logging options every command takes. */
+/** The logging options every command takes; every default in its help in human units. */
 export function logOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .addOption(new Option('--json', 'log JSON lines (one event per line) instead of human-readable text'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'));
+  return humanDefaults(cmd);
+}
+
+/**
+ * Shows numeric defaults as people write them (`10s`, `4 MiB`), not as the milliseconds or
+ * bytes the option holds; the option's value placeholder says which unit it takes.
+ */
+export function humanDefaults(cmd: Command): Command {
+  for (const opt of cmd.options) {
+    const v: unknown = opt.defaultValue;
+    if (typeof v !== 'number' || opt.defaultValueDescription !== undefined) continue;
+    if (opt.flags.includes('<duration>')) opt.defaultValueDescription = formatDuration(v);
+    else if (opt.flags.includes('<bytes>')) opt.defaultValueDescription = formatBytes(v).replace('.0 ', ' ');
+  }
+  return cmd;
 }
 
 /** The three TLS files, read; none given: undefined; some but not all: an error naming the missing. */

@@ -1,6 +1,7 @@
 /**
  * The command line: one module per command (cli/*Command.ts) registered on one program. Exit
- * codes: 0 success, 1 transfer failure, 2 bad usage, 130 interrupted (receive).
+ * codes: 0 success, 1 transfer failure, 2 bad usage, 130 interrupted (SIGINT), 143 terminated
+ * (SIGTERM). A usage error is one line and a hint, never the whole help.
  */
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
@@ -26,13 +27,16 @@ function packageVersion(): string {
   return 'unknown';
 }
 
+const EXIT_CODES = `
+Exit codes: 0 done, 1 transfer failed, 2 usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).`;
+
 export async function runCli(argv: string[]): Promise<number> {
   const ctx = new RunContext();
   const program = new Command()
     .name('fountcast')
     .description('File distribution over UDP with RaptorQ fountain codes.')
     .version(`${packageVersion()} (wire protocol ${PROTOCOL_VERSION})`, '-V, --version')
-    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(`fountcast: ${text}`) })
     .exitOverride();
   registerSend(program, ctx);
   registerReceive(program, ctx);
@@ -40,12 +44,21 @@ export async function runCli(argv: string[]): Promise<number> {
   registerEnroll(program, ctx);
   registerDemo(program, ctx);
   registerExperiment(program, ctx);
+  program.showHelpAfterError("(see 'fountcast --help')");
+  for (const c of program.commands) c.showHelpAfterError(`(see 'fountcast ${c.name()} --help')`).addHelpText('after', EXIT_CODES);
+  program.addHelpText('after', EXIT_CODES);
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    const err = e as { code?: string; exitCode?: number };
+    const err = e as { code?: string; exitCode?: number; message?: string };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    if (typeof err.exitCode === 'number') return err.exitCode === 0 ? 0 : 2;
+    if (typeof err.exitCode === 'number') {
+      if (err.exitCode === 0) return 0;
+      // --json asked for events: the usage error is one too, on stdout (its text went to stderr).
+      if (argv.includes('--json'))
+        process.stdout.write(`${JSON.stringify({ event: 'error', kind: 'usage', message: (err.message ?? '').replace(/^error: /, ''), exitCode: 2 })}\n`);
+      return 2;
+    }
     throw e;
   }
   return ctx.exitCode;

@@ -19,14 +19,10 @@ export class RunContext {
     return createLogger({ json: o.json, level: o.logLevel });
   }
 
-  /** Ends a run on SIGINT/SIGTERM through an AbortSignal so the library can shut down cleanly. */
-  abortOnSignals(log: Logger): AbortController {
-    return this.onSignals(log, (sig) => log.info({ signal: sig }, 'interrupted: stopping'));
-  }
-
   /**
-   * Like abortOnSignals, but silent at the signal: the run's end says it (interrupted), so an
-   * interrupted command prints one line. A second signal still exits at once.
+   * Ends a run on SIGINT/SIGTERM through an AbortSignal so the library can shut down cleanly,
+   * silently at the signal: the run's end says it (interrupted), so an interrupted command
+   * prints one line. A second signal exits at once.
    */
   interruptOnSignals(log: Logger): AbortController {
     return this.onSignals(log, (sig) => (this.interruptedBy = sig));
@@ -47,11 +43,16 @@ export class RunContext {
     return controller;
   }
 
-  /** The run ended because a signal interrupted it: one line, "interrupted", and exit code 130 (128 + SIGINT). */
+  /**
+   * The run ended because a signal interrupted it: one line and 128 + the signal's number, as a
+   * shell reports it: "interrupted" and 130 for SIGINT, "terminated" and 143 for SIGTERM.
+   */
   interrupted(log: Logger, json: boolean): void {
-    if (json) log.error({ event: 'interrupted', signal: this.interruptedBy }, 'interrupted');
-    else log.error('interrupted');
-    this.exitCode = 130;
+    const terminated = this.interruptedBy === 'SIGTERM';
+    const word = terminated ? 'terminated' : 'interrupted';
+    if (json) log.error({ event: 'interrupted', signal: this.interruptedBy }, word);
+    else log.error(word);
+    this.exitCode = terminated ? 143 : 130;
   }
 
   /** One clear line (plus the error's name as a field in JSON mode); exit code 1. */

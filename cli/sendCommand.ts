@@ -105,7 +105,7 @@ export function registerSend(program: Command, ctx: RunContext): void {
       ),
   ).action(async (paths: string[], o, command: Command) => {
     const log = ctx.logger(o);
-    const controller = ctx.abortOnSignals(log);
+    const controller = ctx.interruptOnSignals(log);
     const rateBitsPerSecond = o.rate === 'auto' ? undefined : (o.rate as number);
     if (o.fixedRate && rateBitsPerSecond === undefined) command.error('error: --fixed-rate needs a rate in bits per second, not --rate auto', { exitCode: 2 });
     if (paths.includes('-') && paths.length > 1) command.error('error: - (standard input) is sent on its own, not with other paths', { exitCode: 2 });
@@ -146,7 +146,9 @@ export function registerSend(program: Command, ctx: RunContext): void {
         signal: controller.signal,
         logger: log,
       });
-      if (o.receivers !== undefined && summary.completed < o.receivers) {
+      // Stopped by a signal (serving until interrupted is the usual way to end a sender).
+      if (ctx.interruptedBy !== undefined) ctx.interrupted(log, Boolean(o.json));
+      else if (o.receivers !== undefined && summary.completed < o.receivers) {
         log.error(
           { event: 'incomplete', completed: summary.completed, failed: summary.failed, wanted: o.receivers },
           `only ${summary.completed} of ${o.receivers} receiver(s) completed (${summary.failed} failed): ${summary.reason}`,
@@ -154,7 +156,8 @@ export function registerSend(program: Command, ctx: RunContext): void {
         ctx.exitCode = 1;
       } else ctx.exitCode = 0;
     } catch (e) {
-      ctx.fail(log, e, Boolean(o.json));
+      if (ctx.interruptedBy !== undefined) ctx.interrupted(log, Boolean(o.json));
+      else ctx.fail(log, e, Boolean(o.json));
     }
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseInteger, parseRate, parseSize, UnitError } from '../../cli/units.js';
+import { formatDuration, formatRate, parseDuration, parseInteger, parseRate, parseSize, UnitError } from '../../cli/units.js';
 
 describe('command-line units', () => {
   it('reads binary sizes', () => {
@@ -24,8 +24,14 @@ describe('command-line units', () => {
     expect(parseDuration('500ms')).toBe(500);
     expect(parseDuration('30s')).toBe(30_000);
     expect(parseDuration('2m')).toBe(120_000);
-    expect(parseDuration('5')).toBe(5000);
+    expect(parseDuration('0')).toBe(0);
+    // A bare number could mean ms or s: refused, with the unit suggested.
+    expect(() => parseDuration('10000')).toThrow(/"10000" needs a unit, e.g. 10000s or 10000ms/);
     expect(() => parseDuration('soon')).toThrow(UnitError);
+    for (const ms of [0, 250, 5000, 90_000, 120_000, 3_600_000, 1500]) expect(parseDuration(formatDuration(ms))).toBe(ms);
+    expect(formatDuration(10_000)).toBe('10s');
+    expect(formatRate(1e9)).toBe('1 Gbit/s');
+    expect(formatRate(400e6)).toBe('400 Mbit/s');
   });
 
   it('reads whole numbers in a range, negative ones where the range allows them', () => {

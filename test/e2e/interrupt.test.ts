@@ -1,7 +1,8 @@
 /**
  * Interrupting a receiver on real sockets (127.0.0.1): the library rejects with
  * TransferAbortedError (not "sender vanished"), and `fountcast receive` on SIGINT prints one
- * line, "interrupted", and exits 130. Neither leaves a file behind.
+ * line, "interrupted", and exits 130 (on SIGTERM "terminated" and 143). None leaves a file
+ * behind. `fountcast send` stopped by a signal exits the same way.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
@@ -69,7 +70,10 @@ describe('interrupting a receiver', () => {
     expect(summary.receivers[0]!.reason).toMatch(/aborted.*interrupted by test/);
   });
 
-  it('`fountcast receive` on SIGINT prints "interrupted" and exits 130', async () => {
+  it.each([
+    ['SIGINT', 130, 'interrupted'],
+    ['SIGTERM', 143, 'terminated'],
+  ] as const)('`fountcast receive` on %s exits %i and says "%s" once', async (signal, code, word) => {
     const t = await tempDir();
     cleanup = t.cleanup;
     const sender = await slowSender(t.dir);
@@ -84,13 +88,35 @@ describe('interrupting a receiver', () => {
       }),
     );
     await started;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    child.kill(signal);
+    expect(await exited).toBe(code);
     const lines = stderr.split('\n').filter((l) => l.trim() !== '');
-    expect(lines.filter((l) => /interrupted/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => new RegExp(word).test(l))).toHaveLength(1);
     expect(stderr).not.toMatch(/vanished/);
     expect(await visible(out)).toEqual([]);
     await sender.stop();
+  });
+
+  it('`fountcast send` serving until stopped: SIGINT exits 130 with "interrupted"', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const file = join(t.dir, 'f.bin');
+    await seededFile(file, 4096, 3);
+    const child = spawn(process.execPath, [cli, 'send', file, '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const listening = new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/listening on/.test(stderr)) resolve();
+      }),
+    );
+    await listening;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines.at(-1)).toMatch(/ERROR: interrupted$/);
+    expect(lines.filter((l) => /ERROR/.test(l))).toHaveLength(1);
   });
 });
