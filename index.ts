@@ -1,5 +1,14 @@
 /** fountcast's public library surface. Internals stay behind their folders. */
-export { send, SendOptionsError, type SendOptions, type SendSummary, type ReceiverSummary } from './sender/send.js';
+export {
+  send,
+  SendOptionsError,
+  type SendOptions,
+  type SendSummary,
+  type ReceiverSummary,
+  type SendProgress,
+  type ReceiverProgress,
+  type ServedObject,
+} from './sender/send.js';
 export { receive, ReceiveError, type ReceiveOptions, type ReceiveSummary } from './receiver/receive.js';
 export {
   DecodeWorkerError,

@@ -92,6 +92,11 @@ export class ReceiverSession {
     return this._state;
   }
 
+  /** The receiverId its Hello gave (undefined before the Hello). */
+  get receiverId(): string | undefined {
+    return this.hello?.receiverId;
+  }
+
   // ---- inputs ----
   handleBytes = (now: number, chunk: Uint8Array): void => this.run(now, () => this.conn.handleBytes(now, chunk));
   handleEof = (now: number, reason?: string): void => this.run(now, () => this.conn.handleEof(now, reason));

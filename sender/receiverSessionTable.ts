@@ -83,6 +83,11 @@ export interface ReceiverSummary extends StreamCounts {
   /** From the receiver's last Progress: datagrams it got, and those it saw lost (loss seen). */
   datagramsReceived: number;
   datagramsLost: number;
+  /**
+   * Bytes of its object it holds as the session ends (all of it when completed; else as of its
+   * last Progress). Set by the server, which knows the object's layout.
+   */
+  bytes?: number;
 }
 
 /** How a stream ended, as the adapter reports it (a shared stream: when this member left it). */

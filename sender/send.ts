@@ -10,10 +10,12 @@ import { logTagImplementation, TagKind } from '../encoder/integrity.js';
 import { signPublication } from './manifest.js';
 import { openSource, type PreparedFile } from './preparedFile.js';
 import type { SkippedPath } from './sourceTree.js';
+import { SEND_PROGRESS_INTERVAL_MS } from './sendProgress.js';
 import { SenderServer, type SendSummary } from './server.js';
 import { resolveSendConfig, type SendConfig, type SendOptions } from './sendConfig.js';
 
 export type { SendSummary, ReceiverSummary } from './server.js';
+export { SEND_PROGRESS_INTERVAL_MS, type SendProgress, type ReceiverProgress, type ServedObject } from './sendProgress.js';
 export { resolveSendConfig, SendOptionsError, SEND_DEFAULTS, type SendConfig, type SendOptions, type ControlTlsOptions } from './sendConfig.js';
 
 export async function send(options: SendOptions): Promise<SendSummary> {
@@ -75,6 +77,7 @@ async function serve(
     publication: config.sign ? signPublication(file, config.codec, config.sign.privateKey, config.sign.publishedAt) : undefined,
     wasmModule: compileRaptorQModule(),
     logger: log,
+    ...(options.onReceiverEnd ? { onReceiverEnd: options.onReceiverEnd } : {}),
   });
   const address = server.address();
   log.info(address, `listening on ${address.address}:${address.port}`);
@@ -90,24 +93,34 @@ async function serve(
       void server.close(`the sender cannot serve ${file.fileName}: ${e.message}`);
     },
   );
-  options.onListening?.(address);
-  const onAbort = () => void server.close(`stopped: ${(options.signal?.reason as Error)?.message ?? 'aborted'}`);
+  const lengthKnown = !file.digests.lengthFollows || file.digests.fileSize !== undefined;
+  options.onListening?.(address, {
+    name: file.fileName,
+    bytes: lengthKnown ? file.layout.fileSize : undefined,
+    ...(entries ? { entries: entries.length } : {}),
+  });
+  const onProgress = options.onProgress;
+  const progressTimer = onProgress && setInterval(() => onProgress(server.progress()), SEND_PROGRESS_INTERVAL_MS);
+  const onAbort = () => void server.close(stopReason(options.signal));
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const summary = await server.done;
+    // The totals as the run ends (every stream has reported its last counts).
+    onProgress?.(server.progress());
     // The file could not be hashed (unreadable, or written to meanwhile): that is the outcome.
     if (file.digests.failure) throw file.digests.failure;
-    log.info({ event: 'send-summary', ...summary }, `done: ${summary.completed} receiver(s) completed, ${summary.failed} failed`);
+    log.debug({ event: 'send-summary', ...summary }, `done: ${summary.completed} receiver(s) completed, ${summary.failed} failed`);
     return summary;
   } finally {
+    clearInterval(progressTimer);
     options.signal?.removeEventListener('abort', onAbort);
   }
 }
 
 /** Waits for every digest; undefined once they are known, else the reason the signal gave. */
 async function untilDoneOrAborted(file: PreparedFile, signal: AbortSignal | undefined): Promise<string | undefined> {
-  const reason = () => `stopped: ${(signal?.reason as Error)?.message ?? 'aborted'}`;
+  const reason = () => stopReason(signal);
   if (signal?.aborted) return reason();
   let onAbort = () => undefined as void;
   const aborted = new Promise<string>((resolve) => {
@@ -119,4 +132,12 @@ async function untilDoneOrAborted(file: PreparedFile, signal: AbortSignal | unde
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Why the signal stopped the sender, as receivers are told it ("sender stopped the transfer:
+ * sender interrupted (SIGINT)" for the CLI's reason) and the summary keeps it.
+ */
+function stopReason(signal: AbortSignal | undefined): string {
+  return (signal?.reason as Error | undefined)?.message || 'stopped';
 }

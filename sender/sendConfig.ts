@@ -13,6 +13,8 @@ import type { DataPlane } from '../control/messages.js';
 import { TagKind } from '../encoder/integrity.js';
 import { dataPlaneProblem, treePathProblem } from '../control/messageCodec.js';
 import { PACING_NICE } from '../util/threadPriority.js';
+import type { ReceiverSummary } from './receiverSessionTable.js';
+import type { SendProgress, ServedObject } from './sendProgress.js';
 import type { RecoveryMode } from './streamCore.js';
 import { SYMLINK_POLICIES, type SymlinkPolicy } from './sourceTree.js';
 
@@ -175,7 +177,16 @@ export interface SendOptions {
   /** Aborting stops every stream, closes every socket and resolves with the summary so far. */
   signal?: AbortSignal;
   logger?: Logger;
-  onListening?: (address: { address: string; port: number }) => void;
+  /** Called once the control port listens, with its address and what is served. */
+  onListening?: (address: { address: string; port: number }, served: ServedObject) => void;
+  /**
+   * Called every SEND_PROGRESS_INTERVAL_MS (250 ms) from listening to the end with where the run
+   * stands: bytes on the wire, resends, receivers done/total and each receiver's bytes (the
+   * CLI's running line and --json progress events). @default none
+   */
+  onProgress?: (progress: SendProgress) => void;
+  /** Called as each receiver's session ends (completed or failed), with its summary. @default none */
+  onReceiverEnd?: (summary: ReceiverSummary) => void;
 }
 
 export class SendOptionsError extends Error {
@@ -195,7 +206,7 @@ export interface SharedStreamConfig {
   readonly repeatFinalResends: boolean;
 }
 
-/** Everything the sender runs with, fully defaulted. Runtime hooks (signal, logger, onListening) stay in SendOptions. */
+/** Everything the sender runs with, fully defaulted. Runtime hooks (signal, logger, onListening, onProgress, onReceiverEnd) stay in SendOptions. */
 export interface SendConfig {
   /** What to serve (SendOptions.paths, or [SendOptions.file]). */
   readonly paths: readonly string[];

@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { DATA_KEY_BYTES } from '../control/auth.js';
-import type { Publication } from '../control/messages.js';
+import type { Progress, Publication } from '../control/messages.js';
 import { ControlChannel } from '../control/tcpChannel.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import { Admission } from './admission.js';
@@ -19,6 +19,7 @@ import type { BitSet } from '../util/bitset.js';
 import { ReceiverSession } from './receiverSession.js';
 import type { ReceiverSummary, SessionAction } from './receiverSessionTable.js';
 import { keyedTagKind, type SendConfig, type SharedStreamConfig } from './sendConfig.js';
+import { bytesHeld, streamTotals, type ReceiverProgress, type SendProgress } from './sendProgress.js';
 import { SharedSession } from './sharedSession.js';
 import type { StreamStats } from './streamCore.js';
 import { openUnicastStream, type StreamPort } from './streamPort.js';
@@ -32,6 +33,8 @@ export interface SenderServerDeps {
   publication?: Publication;
   wasmModule: RaptorQWasmModule;
   logger: Logger;
+  /** Each receiver's outcome as its session ends (SendOptions.onReceiverEnd). */
+  onReceiverEnd?: (summary: ReceiverSummary) => void;
 }
 
 export interface SendSummary {
@@ -58,6 +61,8 @@ export class SenderServer {
   private admissionTimer?: NodeJS.Timeout;
   private closing = false;
   private tlsRefused = 0;
+  /** What ended connections leave to the progress snapshots: their streams' counts and their bytes. */
+  private readonly ended = { streams: [] as Partial<StreamStats>[], bytesDone: 0, bytesTotal: 0, done: 0, failed: 0 };
   private resolveDone!: (s: SendSummary) => void;
   readonly done = new Promise<SendSummary>((r) => (this.resolveDone = r));
 
@@ -126,6 +131,26 @@ export class SenderServer {
     return { address: a.address, port: a.port };
   }
 
+  /** Where the run stands (SendOptions.onProgress): the receivers served now and every stream's counts. */
+  progress(): SendProgress {
+    const receivers: ReceiverProgress[] = [];
+    const streams: (Partial<StreamStats> | undefined)[] = [...this.ended.streams, this.shared?.stats];
+    for (const c of this.connections.values()) {
+      streams.push(c.streamStats);
+      const r = c.progress();
+      if (r) receivers.push(r);
+    }
+    return {
+      ...streamTotals(streams),
+      bytesDone: this.ended.bytesDone + receivers.reduce((n, r) => n + r.bytesDone, 0),
+      bytesTotal: this.ended.bytesTotal + receivers.reduce((n, r) => n + (r.bytesTotal ?? r.bytesDone), 0),
+      receiversDone: this.ended.done,
+      receiversFailed: this.ended.failed,
+      receiversTotal: this.ended.done + this.ended.failed + receivers.length,
+      receivers,
+    };
+  }
+
   /** Stops every stream, tells every receiver why, closes the listener; resolves `done`. */
   async close(reason: string): Promise<void> {
     if (this.closing) return;
@@ -158,7 +183,9 @@ export class SenderServer {
       this.connections.delete(id);
       this.admission.ended(performance.now(), id, summary?.outcome);
       if (summary) {
+        summary = this.noteEnded(c, summary);
         this.summaries.push(summary);
+        this.deps.onReceiverEnd?.(summary);
         const log = this.deps.logger;
         (summary.outcome === 'completed' ? log.info.bind(log) : log.warn.bind(log))(
           { event: 'receiver-summary', ...summary },
@@ -167,6 +194,20 @@ export class SenderServer {
       }
       this.pumpAdmission();
     });
+  }
+
+  /** Keeps what an ended receiver counted for the progress snapshots; its summary gains the bytes it holds. */
+  private noteEnded(c: Connection, summary: ReceiverSummary): ReceiverSummary {
+    const e = this.ended;
+    if (c.streamStats) e.streams.push(c.streamStats);
+    const r = c.progress();
+    const total = r?.bytesTotal ?? r?.bytesDone ?? 0;
+    const bytes = summary.outcome === 'completed' ? total : (r?.bytesDone ?? 0);
+    e.bytesTotal += total;
+    e.bytesDone += bytes;
+    if (summary.outcome === 'completed') e.done++;
+    else e.failed++;
+    return { ...summary, bytes };
   }
 
   /** Acts on the tally's verdict and keeps its give-up deadline armed. */
@@ -197,6 +238,11 @@ class Connection {
   private readonly shared?: SharedSession;
   private stopDigests = (): void => undefined;
   private stopSubsetDigests = (): void => undefined;
+  /** The object streamed to this receiver (the file, or with --sync the files it lacks), once it asked. */
+  private object?: PreparedFile;
+  private lastProgress?: Progress;
+  /** Its own stream's latest counts (unicast; a shared stream's are the session's). */
+  streamStats?: Partial<StreamStats>;
 
   /** --sync over unicast: the object of the files this receiver lacks; its digests follow as they are computed. */
   private openSubset(want: BitSet): PreparedFile {
@@ -233,6 +279,21 @@ class Connection {
     this.channel.act((s) => s.abort(performance.now(), reason));
   }
 
+  /** How much of its object the receiver holds, once it asked for data (ReceiverProgress). */
+  progress(): ReceiverProgress | undefined {
+    const object = this.object;
+    const receiverId = this.channel.core.receiverId;
+    if (!object || receiverId === undefined) return undefined;
+    const layout = object.layout;
+    const lengthKnown = !object.digests.lengthFollows || object.digests.fileSize !== undefined;
+    return {
+      receiverId,
+      address: this.socket.remoteAddress ?? '?',
+      bytesDone: this.lastProgress ? bytesHeld(layout, this.lastProgress) : 0,
+      bytesTotal: lengthKnown ? layout.fileSize : undefined,
+    };
+  }
+
   close(reason: string): void {
     this.channel.close(reason);
   }
@@ -254,15 +315,24 @@ class Connection {
       case 'start-stream': {
         const destination = { address: (this.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), port: a.udpPort };
         const file = a.want ? this.openSubset(a.want) : this.deps.file;
+        this.object = file;
         const stream = openUnicastStream(this.config, file, this.deps.wasmModule, { ...a, destination });
         this.stream = stream;
-        stream.onStats((stats) => this.channel.core.handleStreamStats(stats));
-        void stream.finished.then((end) => this.channel.act((s) => s.handleStreamEnd(performance.now(), end)));
+        stream.onStats((stats) => {
+          this.streamStats = stats;
+          this.channel.core.handleStreamStats(stats);
+        });
+        void stream.finished.then((end) => {
+          this.streamStats = { ...this.streamStats, ...end.stats };
+          this.channel.act((s) => s.handleStreamEnd(performance.now(), end));
+        });
         return;
       }
       case 'join-shared':
+        this.object = this.deps.file;
         return this.shared!.join(this.id, a.window, a.held);
       case 'progress':
+        this.lastProgress = a.progress;
         return this.shared ? this.shared.progress(this.id, a.progress) : this.stream?.progress(a.progress);
       case 'stop-stream':
         return this.stream?.stop(a.reason);

@@ -6,7 +6,7 @@
 import type { Progress } from '../control/messages.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import type { PreparedFile } from './preparedFile.js';
-import type { AnnouncedObject, StreamEnd, StreamCounts } from './receiverSessionTable.js';
+import type { AnnouncedObject, StreamEnd } from './receiverSessionTable.js';
 import type { SendConfig, SharedStreamConfig } from './sendConfig.js';
 import type { StreamStats } from './streamCore.js';
 import { StreamHandle } from './streamHandle.js';
@@ -17,7 +17,8 @@ export interface StreamPort {
   /** The receiver was told of more of a piped object (its Manifest's length followed). */
   grow(o: AnnouncedObject): void;
   stop(reason: string): void;
-  onStats(cb: (s: Partial<StreamCounts>) => void): void;
+  /** The stream's counts, about every 250 ms. */
+  onStats(cb: (s: StreamStats) => void): void;
   readonly finished: Promise<StreamEnd>;
 }
 
