@@ -8,10 +8,14 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import { receive, type ReceiveSummary } from '../receiver/receive.js';
-import { send } from '../sender/send.js';
+import { send, type SendProgress, type SendSummary } from '../sender/send.js';
 import { SeededRandom } from '../util/random.js';
+import { wholeOrNull } from './events.js';
+import { percent, shortRate, withBar } from './progressBar.js';
+import { RateMeter } from './rateMeter.js';
+import { PROGRESS_EVENT_MS } from './receiveReport.js';
+import type { RunOutput } from './runContext.js';
 import { formatBytes } from './units.js';
 
 export interface DemoOptions {
@@ -22,8 +26,19 @@ export interface DemoOptions {
   rateBitsPerSecond: number;
   seed: number;
   signal?: AbortSignal;
-  logger: Logger;
-  json: boolean;
+  /** Its log, events and status line (RunContext.output). */
+  out: RunOutput;
+}
+
+/** What the demo's summary event carries besides the exit code. */
+export interface DemoResult {
+  ok: boolean;
+  /** Bytes every copy verified, summed. */
+  bytes: number;
+  seconds: number;
+  goodputBitsPerSecond: number;
+  receivers: object[];
+  sender: SendSummary;
 }
 
 async function writeSeededFile(path: string, size: number, seed: number): Promise<void> {
@@ -47,9 +62,11 @@ async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-export async function runDemo(o: DemoOptions): Promise<boolean> {
-  const log = o.logger;
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const log = o.out.log;
+  const events = o.out.events;
   const dir = await mkdtemp(join(tmpdir(), 'fountcast-demo-'));
+  let running: DemoProgress | undefined;
   try {
     const source = join(dir, 'demo.bin');
     await writeSeededFile(source, o.sizeBytes, o.seed);
@@ -58,6 +75,9 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
       { file: source, bytes: o.sizeBytes, receivers: o.receivers },
       `demo: sending ${formatBytes(o.sizeBytes)} to ${o.receivers} receivers on 127.0.0.1`,
     );
+    events.emit({ event: 'start', role: 'demo', name: 'demo.bin', bytes: o.sizeBytes, receivers: o.receivers });
+    const progress = new DemoProgress(o.out, o.receivers);
+    running = progress;
 
     let onListening!: (port: number) => void;
     const listening = new Promise<number>((resolve) => (onListening = resolve));
@@ -73,6 +93,7 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
       signal: o.signal,
       logger: log.child({ role: 'sender' }),
       onListening: (address) => onListening(address.port),
+      onProgress: (p) => progress.update(p),
     });
     // If the sender fails before listening, surface that instead of waiting forever.
     const port = await Promise.race([
@@ -102,6 +123,7 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
       }),
     );
     const sendSummary = await sending;
+    progress.close();
     const seconds = (performance.now() - started) / 1000;
 
     const rows = results.map((r, i) =>
@@ -110,9 +132,8 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
         : { receiver: `demo-${i}`, error: (r.reason as Error).message, identical: false },
     );
     const ok = rows.every((r) => r.identical);
-    if (o.json) {
-      process.stdout.write(`${JSON.stringify({ event: 'demo-summary', ok, bytes: o.sizeBytes, seconds, receivers: rows, sender: sendSummary })}\n`);
-    } else {
+    const bytes = o.sizeBytes * rows.filter((r) => r.identical).length;
+    if (o.out.human) {
       process.stdout.write(
         `fountcast demo: ${formatBytes(o.sizeBytes)} to ${o.receivers} receivers in ${seconds.toFixed(2)} s — ${ok ? 'all copies identical' : 'FAILED'}\n`,
       );
@@ -125,9 +146,61 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
           );
       }
     }
-    return ok;
+    return { ok, bytes, seconds, goodputBitsPerSecond: seconds > 0 ? (bytes * 8) / seconds : 0, receivers: rows, sender: sendSummary };
   } finally {
+    running?.close();
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The demo's running line (the sender's aggregate over its local receivers) and its progress events. */
+class DemoProgress {
+  private readonly meter = new RateMeter();
+  private readonly ticker: NodeJS.Timeout;
+  private last: SendProgress | undefined;
+
+  constructor(
+    private readonly out: RunOutput,
+    private readonly receivers: number,
+  ) {
+    this.ticker = setInterval(() => this.emit(), PROGRESS_EVENT_MS);
+    this.ticker.unref();
+  }
+
+  update(p: SendProgress): void {
+    this.last = p;
+    const now = performance.now();
+    this.meter.sample(now, p.bytesDone);
+    const status = this.out.status;
+    if (!status || p.bytesTotal === 0) return;
+    const parts = ['demo', percent(p.bytesDone, p.bytesTotal).padStart(4), '{bar}', `${p.receiversDone}/${this.receivers} receivers done`];
+    const rate = this.meter.rateBitsPerSecond(now);
+    if (rate !== undefined) parts.push(shortRate(rate));
+    status.update(withBar(parts, p.bytesDone / p.bytesTotal, status.width));
+  }
+
+  close(): void {
+    clearInterval(this.ticker);
+    this.out.status?.close();
+  }
+
+  private emit(): void {
+    const p = this.last;
+    if (!p) return;
+    const now = performance.now();
+    this.out.events.emit({
+      event: 'progress',
+      role: 'demo',
+      bytes: p.bytesDone,
+      totalBytes: p.bytesTotal,
+      rateBitsPerSecond: wholeOrNull(this.meter.rateBitsPerSecond(now)),
+      etaSeconds: wholeOrNull(this.meter.etaSeconds(now, p.bytesTotal - p.bytesDone)),
+      bytesSent: p.bytesSent,
+      resends: p.resends,
+      receiversDone: p.receiversDone,
+      receiversFailed: p.receiversFailed,
+      receiversTotal: p.receiversTotal,
+    });
   }
 }
 

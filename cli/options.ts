@@ -40,10 +40,17 @@ export function parseEndpoint(text: string): { host: string; port: number } {
 /** The logging options every command takes; every default in its help in human units. */
 export function logOptions(cmd: Command): Command {
   cmd
-    .addOption(new Option('--json', 'log JSON lines (one event per line) instead of human-readable text'))
-    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'));
+    .addOption(new Option('-v, --verbose', 'more detail: each step as a log line (-vv: debug lines with their fields)').argParser(countVerbose))
+    .addOption(new Option('--json', 'events as JSON lines on stdout (start, progress, receiver, summary, error); logs as JSON lines on stderr'))
+    .addOption(new Option('--events <file|fd>', 'write the JSON events to this file or open descriptor (e.g. 3) instead (also without --json)'))
+    .addOption(
+      new Option('--log-level <level>', 'log level (default: warn for transfers, info with -v, debug with -vv)').choices(['debug', 'info', 'warn', 'error']),
+    );
   return humanDefaults(cmd);
 }
+
+/** -v, -vv: each one adds a level of detail. */
+const countVerbose = (_value: string, previous: number | undefined): number => (previous ?? 0) + 1;
 
 /**
  * Shows numeric defaults as people write them (`10s`, `4 MiB`), not as the milliseconds or

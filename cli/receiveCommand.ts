@@ -2,10 +2,10 @@
 import { spawn } from 'node:child_process';
 import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
-import { createProgressView } from './progressBar.js';
+import { ReceiveReport } from './receiveReport.js';
 import { runStandingReceiver } from './receiveDaemon.js';
 import { duration, int, logOptions, parseEndpoint, probability, tlsFiles } from './options.js';
-import type { RunContext } from './runContext.js';
+import { openOutput, type RunContext } from './runContext.js';
 
 const keyFiles = () => import('../control/keyFiles.js');
 
@@ -105,9 +105,10 @@ export function registerReceive(program: Command, ctx: RunContext): void {
           code: 'fountcast.outStdout',
         });
     }
-    const log = ctx.logger(o);
-    const controller = ctx.interruptOnSignals(log);
-    const bar = createProgressView('receiving', Boolean(process.stderr.isTTY) && !o.json && !o.daemon);
+    const out = openOutput(ctx, o, cmd, { dataOnStdout: o.out === '-', statusLine: !o.daemon, level: o.daemon ? 'info' : undefined });
+    const log = out.log;
+    const controller = ctx.interruptOnSignals(log, 'receiver');
+    const report = o.daemon ? undefined : new ReceiveReport(out, ctx, endpoint, o.out);
     try {
       const { host, port } = parseEndpoint(endpoint);
       const options = {
@@ -142,14 +143,20 @@ export function registerReceive(program: Command, ctx: RunContext): void {
         );
       }
       const { receive } = await import('../receiver/receive.js');
-      const summary = await receive({ ...options, waitForSenderMs: o.waitForSender, onProgress: (done, total) => bar.update(done, total) });
-      bar.stop();
+      const summary = await receive({
+        ...options,
+        waitForSenderMs: o.waitForSender,
+        onManifest: (m) => report!.start(m),
+        onProgress: (done) => report!.progress(done),
+      });
+      report!.stored(summary);
       if (o.onComplete) await runOnComplete(o.onComplete as string, summary.path, summary.sha256, log);
     } catch (e) {
-      bar.stop();
-      // Ctrl-C or SIGTERM: the library stopped the sender and removed the partial file.
-      if (ctx.interruptedBy !== undefined && (e as Error)?.name === 'TransferAbortedError') ctx.interrupted(log, Boolean(o.json));
+      if (report) report.failed(e, Boolean(o.json));
+      else if (ctx.interruptedBy !== undefined && (e as Error)?.name === 'TransferAbortedError') ctx.interrupted(log, Boolean(o.json));
       else ctx.fail(log, e, Boolean(o.json));
+    } finally {
+      report?.end();
     }
   });
 }

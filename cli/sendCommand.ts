@@ -4,7 +4,8 @@ import { send, SEND_DEFAULTS, type SendSummary } from '../sender/send.js';
 import { RECOVERY_MODES } from '../sender/streamCore.js';
 import { CODEC_NAMES } from '../encoder/codecs.js';
 import { arg, duration, int, logOptions, parseEndpoint, rateOrAuto, size, tlsFiles } from './options.js';
-import type { RunContext } from './runContext.js';
+import { openOutput, type RunContext } from './runContext.js';
+import { SendReport } from './sendReport.js';
 
 // Loaded only when a flag needs it: a sender's start-up is on the clock of every transfer.
 const keyFiles = () => import('../control/keyFiles.js');
@@ -104,13 +105,15 @@ export function registerSend(program: Command, ctx: RunContext): void {
         'shared stream: resend each lost symbol on its own instead of XOR-combining symbols that different receivers lost into one datagram (for comparisons)',
       ),
   ).action(async (paths: string[], o, command: Command) => {
-    const log = ctx.logger(o);
-    const controller = ctx.interruptOnSignals(log);
+    const out = openOutput(ctx, o, command, { statusLine: true });
+    const log = out.log;
     const rateBitsPerSecond = o.rate === 'auto' ? undefined : (o.rate as number);
     if (o.fixedRate && rateBitsPerSecond === undefined) command.error('error: --fixed-rate needs a rate in bits per second, not --rate auto', { exitCode: 2 });
     if (paths.includes('-') && paths.length > 1) command.error('error: - (standard input) is sent on its own, not with other paths', { exitCode: 2 });
     if (paths.includes('-') && process.stdin.isTTY)
       command.error('error: standard input is a terminal: pipe the data in (e.g. tar c dir | fountcast send -)', { exitCode: 2 });
+    const controller = ctx.interruptOnSignals(log, 'sender');
+    const report = new SendReport(out, ctx, o.receivers);
     try {
       const summary: SendSummary = await send({
         paths,
@@ -145,19 +148,24 @@ export function registerSend(program: Command, ctx: RunContext): void {
         combineResends: o.combineResends !== false,
         signal: controller.signal,
         logger: log,
+        onListening: (address, served) => report.listening(address, served),
+        onProgress: (p) => report.progress(p),
+        onReceiverEnd: (r) => report.receiverEnded(r),
       });
+      report.finished(summary);
       // Stopped by a signal (serving until interrupted is the usual way to end a sender).
       if (ctx.interruptedBy !== undefined) ctx.interrupted(log, Boolean(o.json));
-      else if (o.receivers !== undefined && summary.completed < o.receivers) {
-        log.error(
-          { event: 'incomplete', completed: summary.completed, failed: summary.failed, wanted: o.receivers },
-          `only ${summary.completed} of ${o.receivers} receiver(s) completed (${summary.failed} failed): ${summary.reason}`,
+      else if (o.receivers !== undefined && summary.completed < o.receivers)
+        ctx.fail(
+          log,
+          new Error(`only ${summary.completed} of ${o.receivers} receiver(s) completed (${summary.failed} failed): ${summary.reason}`),
+          Boolean(o.json),
         );
-        ctx.exitCode = 1;
-      } else ctx.exitCode = 0;
+      else ctx.exitCode = 0;
     } catch (e) {
-      if (ctx.interruptedBy !== undefined) ctx.interrupted(log, Boolean(o.json));
-      else ctx.fail(log, e, Boolean(o.json));
+      report.failed(e, Boolean(o.json));
+    } finally {
+      report.end();
     }
   });
 }

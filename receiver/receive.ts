@@ -237,7 +237,11 @@ class ReceiveRun {
       case 'done': {
         const summary: ReceiveSummary = { ...a.summary, codecDecodes: a.summary.decodeJobs - (this.pool?.fastPathJobs ?? 0) };
         const where = summary.path === STANDARD_OUTPUT ? 'wrote to standard output' : `stored ${summary.path}`;
-        log.info({ event: 'receive-summary', ...summary }, `${where}: ${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s, SHA-256 verified`);
+        // The caller reports the outcome (the CLI's summary line): this is the detail behind it.
+        log.debug(
+          { event: 'receive-summary', ...summary, drops: nonZero(summary.drops) },
+          `${where}: ${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s, SHA-256 verified`,
+        );
         void this.drained().then(() => this.resolve(summary));
         return;
       }
@@ -348,4 +352,9 @@ class ReceiveRun {
     this.socket?.destroy();
     await this.pool?.close();
   }
+}
+
+/** The drop counters that counted something (a clean run's twenty zeros say nothing). */
+function nonZero(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n !== 0));
 }

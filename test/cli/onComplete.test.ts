@@ -33,7 +33,7 @@ function run(args: string[], cwd: string, onLine?: (line: string) => void): Prom
 async function serve(cwd: string, file: string) {
   let onPort!: (p: number) => void;
   const port = new Promise<number>((r) => (onPort = r));
-  const done = run(['send', file, '--host', '127.0.0.1', '--port', '0', '--receivers', '1', '--json'], cwd, (line) => {
+  const done = run(['send', file, '--host', '127.0.0.1', '--port', '0', '--receivers', '1', '--json', '-v'], cwd, (line) => {
     const m = /"port":(\d+)/.exec(line);
     if (m && line.includes('listening on')) onPort(Number(m[1]));
   });

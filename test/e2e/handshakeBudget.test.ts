@@ -47,7 +47,7 @@ describe('what a peer can make the sender hold before Request', () => {
     const t = await tempDir();
     const file = join(t.dir, 'f.bin');
     await seededFile(file, 8 << 20, 5);
-    const child = spawn(process.execPath, [cli, 'send', file, '--host', '127.0.0.1', '--port', '0', '--handshake-timeout', '30s', '--json'], {
+    const child = spawn(process.execPath, [cli, 'send', file, '--host', '127.0.0.1', '--port', '0', '--handshake-timeout', '30s', '--json', '-v'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const sockets: Socket[] = [];

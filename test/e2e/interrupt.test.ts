@@ -2,18 +2,17 @@
  * Interrupting a receiver on real sockets (127.0.0.1): the library rejects with
  * TransferAbortedError (not "sender vanished"), and `fountcast receive` on SIGINT prints one
  * line, "interrupted", and exits 130 (on SIGTERM "terminated" and 143). None leaves a file
- * behind. `fountcast send` stopped by a signal exits the same way.
+ * behind. `fountcast send` stopped by a signal exits the same way after its summary line, and
+ * its receivers hear why ("sender interrupted"), not that it vanished.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { receive } from '../../receiver/receive.js';
 import type { SendSummary } from '../../sender/send.js';
+import { lines, spawnCli } from './cliProcess.js';
 import { quiet, seededFile, sendOnLoopback, tempDir } from './helpers.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 /** What a user sees in `dir`: the staging of a resumable transfer is hidden. */
 const visible = async (dir: string) => (await readdir(dir)).filter((n) => !n.startsWith('.'));
 
@@ -73,50 +72,54 @@ describe('interrupting a receiver', () => {
   it.each([
     ['SIGINT', 130, 'interrupted'],
     ['SIGTERM', 143, 'terminated'],
-  ] as const)('`fountcast receive` on %s exits %i and says "%s" once', async (signal, code, word) => {
+  ] as const)('`fountcast receive` on %s exits %i and says "%s" in its one line', async (signal, code, word) => {
     const t = await tempDir();
     cleanup = t.cleanup;
     const sender = await slowSender(t.dir);
     const out = join(t.dir, 'out');
     await mkdir(out);
-    const child = spawn(process.execPath, [cli, 'receive', `127.0.0.1:${sender.port}`, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    const started = new Promise<void>((resolve) =>
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (/receiving slow\.bin/.test(stderr)) resolve();
-      }),
-    );
-    await started;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    child.kill(signal);
-    expect(await exited).toBe(code);
-    const lines = stderr.split('\n').filter((l) => l.trim() !== '');
-    expect(lines.filter((l) => new RegExp(word).test(l))).toHaveLength(1);
-    expect(stderr).not.toMatch(/vanished/);
+    const receiver = spawnCli(['receive', `127.0.0.1:${sender.port}`, '--out', out], { events: true });
+    await receiver.next('start');
+    receiver.child.kill(signal);
+    expect(await receiver.exited).toBe(code);
+    expect(lines(receiver.stderr())).toEqual([expect.stringMatching(new RegExp(`ERROR: ${word}$`))]);
+    expect(receiver.events.slice(-2)).toEqual([
+      { event: 'error', kind: 'interrupted', message: word, exitCode: code, signal },
+      expect.objectContaining({ event: 'summary', role: 'receiver', exitCode: code }),
+    ]);
     expect(await visible(out)).toEqual([]);
     await sender.stop();
   });
 
-  it('`fountcast send` serving until stopped: SIGINT exits 130 with "interrupted"', async () => {
+  it('`fountcast send` serving until stopped: SIGINT exits 130, its summary line then "interrupted"', async () => {
     const t = await tempDir();
     cleanup = t.cleanup;
     const file = join(t.dir, 'f.bin');
     await seededFile(file, 4096, 3);
-    const child = spawn(process.execPath, [cli, 'send', file, '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    const listening = new Promise<void>((resolve) =>
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (/listening on/.test(stderr)) resolve();
-      }),
-    );
-    await listening;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    const lines = stderr.split('\n').filter((l) => l.trim() !== '');
-    expect(lines.at(-1)).toMatch(/ERROR: interrupted$/);
-    expect(lines.filter((l) => /ERROR/.test(l))).toHaveLength(1);
+    const sender = spawnCli(['send', file, '--host', '127.0.0.1', '--port', '0'], { events: true });
+    await sender.next('start');
+    sender.child.kill('SIGINT');
+    expect(await sender.exited).toBe(130);
+    expect(lines(sender.stderr())).toEqual(['served f.bin (4.0 KiB): no receiver came', expect.stringMatching(/ERROR: interrupted$/)]);
+    expect(sender.events.at(-1)).toMatchObject({ event: 'summary', role: 'sender', exitCode: 130, completed: 0 });
+  });
+
+  it("a receiver whose sender is interrupted says so (not 'vanished') and exits 1, storing nothing", async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const file = join(t.dir, 'slow.bin');
+    await seededFile(file, 2 << 20, 22);
+    const sender = spawnCli(['send', file, '--host', '127.0.0.1', '--port', '0', '--rate', '2M', '--fixed-rate'], { events: true });
+    const { port } = (await sender.next('start')) as { port: number };
+    const out = join(t.dir, 'out');
+    await mkdir(out);
+    const receiver = spawnCli(['receive', `127.0.0.1:${port}`, '--out', out], { events: true });
+    await receiver.next('start');
+    sender.child.kill('SIGINT');
+    expect(await sender.exited).toBe(130);
+    expect(await receiver.exited).toBe(1);
+    expect(lines(receiver.stderr())).toEqual([expect.stringMatching(/ERROR: sender stopped the transfer: sender interrupted \(SIGINT\)$/)]);
+    expect(receiver.events.at(-2)).toMatchObject({ event: 'error', kind: 'transfer', exitCode: 1 });
+    expect(await visible(out)).toEqual([]);
   });
 });
