@@ -91,7 +91,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       // The receivers run on this host: a raised stream thread would take their CPU.
       streamNice: 0,
       signal: o.signal,
-      logger: log.child({ role: 'sender' }),
+      // Each receiver's end is the demo's table; the sender's own word on it only with -v.
+      logger: log.child({ role: 'sender' }, { level: log.isLevelEnabled('info') ? log.level : 'error' }),
       onListening: (address) => onListening(address.port),
       onProgress: (p) => progress.update(p),
     });
@@ -133,7 +134,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     );
     const ok = rows.every((r) => r.identical);
     const bytes = o.sizeBytes * rows.filter((r) => r.identical).length;
-    if (o.out.human) {
+    // Interrupted: the run's one line says so, not a table of aborted copies.
+    if (o.out.human && !o.signal?.aborted) {
       process.stdout.write(
         `fountcast demo: ${formatBytes(o.sizeBytes)} to ${o.receivers} receivers in ${seconds.toFixed(2)} s — ${ok ? 'all copies identical' : 'FAILED'}\n`,
       );

@@ -176,7 +176,7 @@ export class SendReport {
     if (rate !== undefined) parts.push(shortRate(rate));
     parts.push(`${p.resends} resends`);
     const eta = this.delivered.etaSeconds(now, p.bytesTotal - p.bytesDone);
-    if (eta !== undefined) parts.push(`ETA ${formatEta(eta)}`);
+    if (eta !== undefined && rate !== undefined) parts.push(`ETA ${formatEta(eta)}`);
     status.update(withBar(parts, p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : 0, status.width), force);
   }
 }

@@ -194,7 +194,8 @@ export class ReceiverSession {
         return;
       case 'stop':
         this.receiverDone = e.stop.outcome === 'done';
-        if (!this.receiverDone) this.log('warn', `receiver aborted: ${e.stop.reason ?? 'no reason given'}`, { stop: e.stop });
+        // The receiver's summary line (a warning) says it with the reason: this is the detail.
+        if (!this.receiverDone) this.log('info', `receiver aborted: ${e.stop.reason ?? 'no reason given'}`, { stop: e.stop });
         return;
       case 'error':
         return this.log('warn', `receiver sent error: ${e.error.message}`, { error: e.error });

@@ -82,6 +82,7 @@ async function serve(
   const address = server.address();
   log.info(address, `listening on ${address.address}:${address.port}`);
   if (config.receiverKeys) logTagImplementation(log, config.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128);
+  let ended = false;
   file.digests.done.then(
     () =>
       log.info(
@@ -89,6 +90,8 @@ async function serve(
         `hashed ${file.fileName}: SHA-256 ${file.digests.fileSha256}`,
       ),
     (e: Error) => {
+      // A hash still running when the run ended (stopped early) fails once its file goes: moot.
+      if (ended) return;
       log.error({ err: e }, e.message);
       void server.close(`the sender cannot serve ${file.fileName}: ${e.message}`);
     },
@@ -113,6 +116,7 @@ async function serve(
     log.debug({ event: 'send-summary', ...summary }, `done: ${summary.completed} receiver(s) completed, ${summary.failed} failed`);
     return summary;
   } finally {
+    ended = true;
     clearInterval(progressTimer);
     options.signal?.removeEventListener('abort', onAbort);
   }
