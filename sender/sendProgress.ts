@@ -65,9 +65,9 @@ export const SEND_PROGRESS_INTERVAL_MS = 250;
  */
 export function bytesHeld(layout: SegmentLayout, p: Progress): number {
   const length = (i: number) => Math.max(0, Math.min(layout.segmentSize, layout.fileSize - i * layout.segmentSize));
-  let bytes = 0;
-  const below = Math.min(p.completeBelow, layout.segmentCount);
-  for (let i = 0; i < below; i++) bytes += length(i);
+  const below = Math.max(0, Math.min(p.completeBelow, layout.segmentCount));
+  // Every segment below is full but perhaps the last: no loop over a terabyte's segments.
+  let bytes = Math.min(below * layout.segmentSize, layout.fileSize);
   for (const i of p.completeAbove) if (i >= below && i < layout.segmentCount) bytes += length(i);
   for (const s of p.open) if (s.index < layout.segmentCount) bytes += Math.min(length(s.index), s.received * layout.symbolSize);
   return bytes;
