@@ -14,47 +14,22 @@ import { basename, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { treePathProblem } from '../control/messageCodec.js';
-import type { TreeEntry } from '../control/messages.js';
 import { planSegments, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { FileDigests } from './fileDigests.js';
 import type { BitSet } from '../util/bitset.js';
 import { hashObject, type ObjectHashes } from './objectHasher.js';
 import { ObjectReader, type ObjectPart } from './objectReader.js';
 import { SourceFileError } from './sourceFileError.js';
-import { openStreamSource, type Spool } from './streamSource.js';
+import { openStreamSource } from './streamSource.js';
 import { meansContents, walkSourceTree, type SkippedPath, type SourceTree, type SymlinkPolicy } from './sourceTree.js';
 import { workerScriptUrl } from '../util/workerUrl.js';
 import type { FileHashJob, FileHashReply } from './fileHashWorker.js';
 
 export { SourceFileError } from './sourceFileError.js';
 
-export interface PreparedFile {
-  /** The file; for a tree, the first path given (for logs). */
-  readonly path: string;
-  readonly fileName: string;
-  readonly layout: SegmentLayout;
-  /** Grows while the object is hashed; `digests.done` settles when it is (or fails). */
-  readonly digests: FileDigests;
-  /** mtime when opened (hashing fails if the file is written to meanwhile); a tree's newest. */
-  readonly mtimeMs: number;
-  /** The files whose bytes, back to back, are the object: the one file, or a tree's files in entry order. */
-  readonly parts: readonly ObjectPart[];
-  /** A tree's entries (absent for a single file); files carry their sha256 once `digests.complete`. */
-  readonly entries?: readonly TreeEntry[];
-  /**
-   * A piped object (streamSource.ts): its bytes are spooled to a temporary file as they are
-   * read, its length follows (`digests.lengthFollows`) and `layout` grows until the input ends.
-   * Whoever opened it removes the spool when done.
-   */
-  readonly spool?: Spool;
-}
+import type { PreparedFile, PrepareOptions } from './preparedObject.js';
 
-export interface PrepareOptions {
-  segmentSize?: number;
-  symbolSize?: number;
-  /** Name announced in the manifest; defaults to the file's (or the first path's) base name. */
-  fileName?: string;
-}
+export type { PreparedFile, PrepareOptions } from './preparedObject.js';
 
 export interface SourceOptions extends PrepareOptions {
   /** A tree's symlinks: left out, or stored as links that stay inside the tree. @default 'skip' */

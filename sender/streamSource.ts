@@ -25,23 +25,13 @@ import type { Readable } from 'node:stream';
 import { DEFAULT_SEGMENT_SIZE, DEFAULT_SYMBOL_SIZE, layoutSoFar, MAX_FILE_SIZE } from '../encoder/segmentLayout.js';
 import { hashAlongside } from '../util/hashAlongside.js';
 import { FileDigests } from './fileDigests.js';
-import type { PrepareOptions, PreparedFile } from './preparedFile.js';
+import type { PrepareOptions, PreparedFile, Spool } from './preparedObject.js';
 import { SourceFileError } from './sourceFileError.js';
 
 /** The name receivers give a piped object when --name does not say. */
 export const DEFAULT_PIPE_NAME = 'stdin';
 
 /** Where a piped object's bytes are kept while it is served. */
-export interface Spool {
-  /** The spool file: the object's bytes read so far. */
-  readonly path: string;
-  /**
-   * Stops reading the input (destroys it: a sender that is done must not wait for a pipe that
-   * never ends) and removes the spool. Idempotent; never throws.
-   */
-  remove(): Promise<void>;
-}
-
 /** Spool directories not yet removed: the exit hook's list. */
 const live = new Set<string>();
 const removeLeftovers = () => {

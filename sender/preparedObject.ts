@@ -1,0 +1,46 @@
+/**
+ * The shapes of what is being served, shared by the sources that open it (preparedFile.ts for
+ * files and trees, streamSource.ts for a pipe) and by everything that serves it.
+ */
+import type { TreeEntry } from '../control/messages.js';
+import type { SegmentLayout } from '../encoder/segmentLayout.js';
+import type { FileDigests } from './fileDigests.js';
+import type { ObjectPart } from './objectReader.js';
+
+export interface PreparedFile {
+  /** The file; for a tree, the first path given (for logs). */
+  readonly path: string;
+  readonly fileName: string;
+  readonly layout: SegmentLayout;
+  /** Grows while the object is hashed; `digests.done` settles when it is (or fails). */
+  readonly digests: FileDigests;
+  /** mtime when opened (hashing fails if the file is written to meanwhile); a tree's newest. */
+  readonly mtimeMs: number;
+  /** The files whose bytes, back to back, are the object: the one file, or a tree's files in entry order. */
+  readonly parts: readonly ObjectPart[];
+  /** A tree's entries (absent for a single file); files carry their sha256 once `digests.complete`. */
+  readonly entries?: readonly TreeEntry[];
+  /**
+   * A piped object (streamSource.ts): its bytes are spooled to a temporary file as they are
+   * read, its length follows (`digests.lengthFollows`) and `layout` grows until the input ends.
+   * Whoever opened it removes the spool when done.
+   */
+  readonly spool?: Spool;
+}
+
+export interface PrepareOptions {
+  segmentSize?: number;
+  symbolSize?: number;
+  /** Name announced in the manifest; defaults to the file's (or the first path's) base name. */
+  fileName?: string;
+}
+
+export interface Spool {
+  /** The spool file: the object's bytes read so far. */
+  readonly path: string;
+  /**
+   * Stops reading the input (destroys it: a sender that is done must not wait for a pipe that
+   * never ends) and removes the spool. Idempotent; never throws.
+   */
+  remove(): Promise<void>;
+}
