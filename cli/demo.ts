@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { receive, type ReceiveSummary } from '../receiver/receive.js';
 import { send, type SendProgress, type SendSummary } from '../sender/send.js';
 import { SeededRandom } from '../util/random.js';
-import { wholeOrNull } from './events.js';
 import { percent, shortRate, withBar } from './progressBar.js';
 import { RateMeter } from './rateMeter.js';
+import { sendProgressEvent } from './sendReport.js';
 import { PROGRESS_EVENT_MS } from './receiveReport.js';
 import type { RunOutput } from './runContext.js';
 import { formatBytes } from './units.js';
@@ -190,19 +190,7 @@ class DemoProgress {
     const p = this.last;
     if (!p) return;
     const now = performance.now();
-    this.out.events.emit({
-      event: 'progress',
-      role: 'demo',
-      bytes: p.bytesDone,
-      totalBytes: p.bytesTotal,
-      rateBitsPerSecond: wholeOrNull(this.meter.rateBitsPerSecond(now)),
-      etaSeconds: wholeOrNull(this.meter.etaSeconds(now, p.bytesTotal - p.bytesDone)),
-      bytesSent: p.bytesSent,
-      resends: p.resends,
-      receiversDone: p.receiversDone,
-      receiversFailed: p.receiversFailed,
-      receiversTotal: p.receiversTotal,
-    });
+    this.out.events.emit(sendProgressEvent('demo', p, this.meter, now));
   }
 }
 

@@ -6,7 +6,7 @@
  * action feeds it send()'s callbacks and the outcome.
  */
 import type { ReceiverSummary, SendProgress, SendSummary, ServedObject } from '../sender/send.js';
-import { seconds3, wholeOrNull } from './events.js';
+import { seconds3, wholeOrNull, type ProgressEvent } from './events.js';
 import { formatEta, percent, shortRate, withBar } from './progressBar.js';
 import { RateMeter } from './rateMeter.js';
 import { goodput, PROGRESS_EVENT_MS } from './receiveReport.js';
@@ -142,19 +142,7 @@ export class SendReport {
     const news = [p.bytesDone, p.bytesSent, p.receiversDone, p.receiversFailed, p.receiversTotal].join();
     if (news === this.lastNews) return;
     this.lastNews = news;
-    this.out.events.emit({
-      event: 'progress',
-      role: 'sender',
-      bytes: p.bytesDone,
-      totalBytes: p.bytesTotal,
-      rateBitsPerSecond: wholeOrNull(this.delivered.rateBitsPerSecond(now)),
-      etaSeconds: wholeOrNull(this.delivered.etaSeconds(now, p.bytesTotal - p.bytesDone)),
-      bytesSent: p.bytesSent,
-      resends: p.resends,
-      receiversDone: p.receiversDone,
-      receiversFailed: p.receiversFailed,
-      receiversTotal: p.receiversTotal,
-    });
+    this.out.events.emit(sendProgressEvent('sender', p, this.delivered, now));
   }
 
   private render(force: boolean): void {
@@ -179,4 +167,21 @@ export class SendReport {
     if (eta !== undefined && rate !== undefined) parts.push(`ETA ${formatEta(eta)}`);
     status.update(withBar(parts, p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : 0, status.width), force);
   }
+}
+
+/** The `progress` event of a sending side (the sender, or the demo's sender and receivers). */
+export function sendProgressEvent(role: 'sender' | 'demo', p: SendProgress, meter: RateMeter, now: number): ProgressEvent {
+  return {
+    event: 'progress',
+    role,
+    bytes: p.bytesDone,
+    totalBytes: p.bytesTotal,
+    rateBitsPerSecond: wholeOrNull(meter.rateBitsPerSecond(now)),
+    etaSeconds: wholeOrNull(meter.etaSeconds(now, p.bytesTotal - p.bytesDone)),
+    bytesSent: p.bytesSent,
+    resends: p.resends,
+    receiversDone: p.receiversDone,
+    receiversFailed: p.receiversFailed,
+    receiversTotal: p.receiversTotal,
+  };
 }
