@@ -1,19 +1,9 @@
 /** send()'s progress snapshots: a receiver's bytes from its Progress report, and the streams' totals. */
 import { describe, expect, it } from 'vitest';
-import type { Progress } from '../../control/messages.js';
 import { planSegments } from '../../encoder/segmentLayout.js';
 import { bytesHeld, streamTotals } from '../../sender/sendProgress.js';
 
-const report = (p: Partial<Progress>): Progress => ({
-  type: 'progress',
-  completeBelow: 0,
-  completeAbove: [],
-  open: [],
-  highestSequence: 0,
-  datagramsReceived: 0,
-  datagramsLost: 0,
-  ...p,
-});
+import { progress as report } from './progressReport.js';
 
 describe('send progress', () => {
   // 10 MiB + 100 bytes in 4 MiB segments of 1024-byte symbols: 4 MiB, 4 MiB, 2 MiB + 100.
