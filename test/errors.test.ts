@@ -37,6 +37,7 @@ describe('public error classes', () => {
         'FrameTooLargeError',
         'HashMismatchError',
         'IntegrityKeyError',
+        'InterfaceError',
         'KeyFileError',
         'LayoutError',
         'LocalProtocolError',
