@@ -18,6 +18,7 @@ export { receiveForever, type PublicationEvent, type StandingReceiveOptions } fr
 export { type RefusalReason } from './receiver/standingPolicy.js';
 export { StandingStateError } from './receiver/standingState.js';
 export { SourceFileError } from './sender/preparedFile.js';
+export { StreamFailedError } from './sender/streamFailedError.js';
 export { CodecError, LayoutError } from './encoder/errors.js';
 export { IntegrityKeyError } from './encoder/integrity.js';
 export { FrameTooLargeError, LocalProtocolError, RemoteProtocolError } from './control/errors.js';

@@ -65,6 +65,8 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     const summary = await server.done;
     // The file could not be hashed (unreadable, or written to meanwhile): that is the outcome.
     if (file.digests.failure) throw file.digests.failure;
+    // A stream failed: the session ended with it, and every receiver was told why.
+    if (server.failure) throw server.failure;
     log.info({ event: 'send-summary', ...summary }, `done: ${summary.completed} receiver(s) completed, ${summary.failed} failed`);
     return summary;
   } finally {

@@ -21,6 +21,7 @@ import type { ReceiverSummary, SessionAction } from './receiverSessionTable.js';
 import { keyedTagKind, type SendConfig, type SharedStreamConfig } from './sendConfig.js';
 import { SharedSession } from './sharedSession.js';
 import type { StreamStats } from './streamCore.js';
+import { StreamFailedError } from './streamFailedError.js';
 import { openUnicastStream, type StreamPort } from './streamPort.js';
 
 export type { ReceiverSummary } from './receiverSessionTable.js';
@@ -58,6 +59,8 @@ export class SenderServer {
   private admissionTimer?: NodeJS.Timeout;
   private closing = false;
   private tlsRefused = 0;
+  /** Why the session ended early, when a stream failed (send() rejects with it). */
+  failure?: StreamFailedError;
   private resolveDone!: (s: SendSummary) => void;
   readonly done = new Promise<SendSummary>((r) => (this.resolveDone = r));
 
@@ -79,9 +82,7 @@ export class SenderServer {
         wasmModule: deps.wasmModule,
         logger: deps.logger,
       });
-      this.shared.onFailed = (message) => {
-        for (const c of this.connections.values()) c.abort(`sender stream failed: ${message}`);
-      };
+      this.shared.onFailed = (message) => this.fail(`the shared stream failed: ${message}`);
       this.shared.onDropped = (id, reason) => this.connections.get(id)?.abort(reason);
     }
   }
@@ -109,15 +110,36 @@ export class SenderServer {
         log.warn({ peer: socket.remoteAddress, reason: e.message }, `TLS handshake from ${socket.remoteAddress} refused: ${e.message}`);
       });
     } else server.on('connection', (socket) => self.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
+    const listen = (host: string) =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    try {
+      await listen(config.host);
+    } catch (e) {
+      // '::' (every address, both families) on a host without IPv6: every IPv4 address then.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (config.host !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw e;
+      log.info({ host: '0.0.0.0' }, `no IPv6 here (${code}): listening on IPv4 only`);
+      await listen('0.0.0.0');
+    }
     server.on('error', (e) => log.error({ err: e }, `control listener error: ${e.message}`));
     return self;
+  }
+
+  /**
+   * A stream failed in a way that leaves the sender unable to serve: the session ends (no
+   * receiver is accepted any more), every receiver is told why, and send() rejects with it.
+   */
+  fail(message: string): void {
+    if (this.closing) return;
+    this.failure = new StreamFailedError(message);
+    this.deps.logger.error({ event: 'stream-failed' }, message);
+    void this.close(message);
   }
 
   address(): { address: string; port: number } {
@@ -152,7 +174,15 @@ export class SenderServer {
     const id = `c${nextConnection++}`;
     const evict = this.admission.connected(performance.now(), id);
     if (evict) this.connections.get(evict)?.evict(`dropped before its Hello: ${this.config.maxPendingHandshakes} connections were waiting to say Hello`);
-    const c = new Connection(this.config, this.deps, socket, id, this.admission, this.shared && { session: this.shared, keys: this.sharedKeys });
+    const c = new Connection(
+      this.config,
+      this.deps,
+      socket,
+      id,
+      this.admission,
+      (message) => this.fail(message),
+      this.shared && { session: this.shared, keys: this.sharedKeys },
+    );
     this.connections.set(id, c);
     void c.ended.then((summary) => {
       this.connections.delete(id);
@@ -215,6 +245,8 @@ class Connection {
     private readonly socket: Socket,
     readonly id: string,
     admission: Admission,
+    /** A stream worker failed (StreamFinished.workerFailed): the server ends the session. */
+    private readonly onWorkerFailed: (message: string) => void,
     shared?: { session: SharedSession; keys: { sessionId: number; dataKey: Uint8Array } },
   ) {
     this.shared = shared?.session;
@@ -257,7 +289,10 @@ class Connection {
         const stream = openUnicastStream(this.config, file, this.deps.wasmModule, { ...a, destination });
         this.stream = stream;
         stream.onStats((stats) => this.channel.core.handleStreamStats(stats));
-        void stream.finished.then((end) => this.channel.act((s) => s.handleStreamEnd(performance.now(), end)));
+        void stream.finished.then((end) => {
+          this.channel.act((s) => s.handleStreamEnd(performance.now(), end));
+          if (end.workerFailed) this.onWorkerFailed(`a stream worker failed: ${end.message ?? 'no reason given'}`);
+        });
         return;
       }
       case 'join-shared':

@@ -50,6 +50,7 @@ describe('public error classes', () => {
         'SenderAuthenticationError',
         'SourceFileError',
         'StandingStateError',
+        'StreamFailedError',
         'TransferAbortedError',
         'TrustStateError',
         'UnsafeOutputPathError',
