@@ -250,8 +250,9 @@ class Connection {
     shared?: { session: SharedSession; keys: { sessionId: number; dataKey: Uint8Array } },
   ) {
     this.shared = shared?.session;
-    this.log = deps.logger.child({ conn: id, peer: socket.remoteAddress });
-    const address = socket.remoteAddress ?? '?';
+    // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d: they are IPv4 peers.
+    const address = unmapped(socket.remoteAddress ?? '?');
+    this.log = deps.logger.child({ conn: id, peer: address });
     const core = new ReceiverSession(
       config,
       { file: deps.file, publication: deps.publication, address, admit: () => admission.admit(id), ...(shared ? { shared: shared.keys } : {}) },
@@ -284,7 +285,7 @@ class Connection {
           (error: Error) => this.channel.act((s) => s.handleKey(performance.now(), { error })),
         );
       case 'start-stream': {
-        const destination = { address: (this.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), port: a.udpPort };
+        const destination = { address: unmapped(this.socket.remoteAddress ?? ''), port: a.udpPort };
         const file = a.want ? this.openSubset(a.want) : this.deps.file;
         const stream = openUnicastStream(this.config, file, this.deps.wasmModule, { ...a, destination });
         this.stream = stream;
@@ -314,6 +315,10 @@ class Connection {
         return this.resolveEnded(a.summary);
     }
   }
+}
+
+function unmapped(address: string): string {
+  return address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
 }
 
 function lossPercent(s: ReceiverSummary): string {
