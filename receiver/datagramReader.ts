@@ -1,21 +1,12 @@
 /**
  * Reads a bound UDP socket's datagrams (adapter).
  *
-<<<<<<< HEAD
- * Node's 'message' event costs ~3 µs of CPU per datagram: a fresh Buffer, an rinfo object with
- * the source address formatted as a string, a callback scope with its microtask checkpoint.
- * Reading the socket's descriptor with fs.readSync into one reused buffer costs ~0.8 µs
- * (196,000 datagrams of 1420 bytes over loopback: 0.60 s against 0.16 s of CPU).
- * A 256 MiB file is ~193,000 datagrams, so that is ~0.4 s of CPU per receiver, and what several
- * receivers on one host, or a receiver beside its sender, compete for.
-=======
  * Node's 'message' event costs several times more CPU per datagram than the read itself: a fresh
  * Buffer, an rinfo object with the source address formatted as a string, a callback scope with
  * its microtask checkpoint. Reading the socket's descriptor with fs.readSync into one reused
  * buffer avoids all three. A 256 MiB file is ~193,000 datagrams, so the difference adds up per
  * receiver, and it is CPU that several receivers on one host, or a receiver beside its sender,
  * compete for.
->>>>>>> h-docs
  *
  * The descriptor comes from Node's internals (the socket's handle: `fd`, `recvStop`), so the
  * reader checks every piece it needs and otherwise falls back to the 'message' event; `mode`
@@ -41,7 +32,7 @@ export interface DatagramReader {
 export const BATCH = 256;
 const FIRST_IDLE_MS = 1;
 const MAX_IDLE_MS = 8;
-/** Largest UDP payload over IPv4: nothing is ever truncated. */
+/** Above the largest UDP payload over IPv4 or IPv6 (without jumbograms): nothing is ever truncated. */
 const BUFFER_BYTES = 65_536;
 
 interface InternalHandle {
