@@ -44,7 +44,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     logger: log,
   });
   const address = server.address();
-  log.info(address, `listening on ${address.address}:${address.port}`);
+  log.info(address, `listening on ${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`);
   if (config.receiverKeys) logTagImplementation(log, config.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128);
   file.digests.done.then(
     () =>
