@@ -88,24 +88,12 @@ class ReceiveRun {
   private readonly onAbort = () => this.input((s) => s.handleAbort(now(), (this.o.signal?.reason as Error)?.message ?? 'aborted'));
 
   private async start(): Promise<void> {
-    let family: AddressFamily;
-    try {
-      family = await controlFamily(this.o);
-    } catch (e) {
-      return this.input((s) => s.handleConnectFailed(now(), e as Error));
-    }
-    // The unicast stream comes from the address the control connection goes to: same family,
-    // and with --interface to the same local address.
-    const udp = createSocket({ type: family === 'IPv6' ? 'udp6' : 'udp4', recvBufferSize: 8 << 20 });
-    this.udp = udp;
-    const udpFailed = (e: Error) => this.input((s) => s.handleLocalFailure(now(), new ReceiveError(`UDP socket error: ${e.message}`)));
-    udp.on('error', udpFailed);
-    const local = this.o.interface && interfaceAddress(this.o.interface, family, `the sender ${this.o.host}`);
-    await new Promise<void>((r) => udp.bind(0, local?.bindAddress, r));
-    this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), udpFailed));
-    this.o.onDataPort?.(udp.address().port);
+    // With --interface the family is settled first: the connection leaves from the interface's
+    // address of it. Without, the system picks (a name may resolve to both families).
+    let family: AddressFamily | undefined;
     let socket: Socket;
     try {
+      if (this.o.interface) family = await controlFamily(this.o);
       socket = await connectToSender(this.o, () => !this.closed && this.session.state === 'connecting', family);
     } catch (e) {
       return this.input((s) => s.handleConnectFailed(now(), e as Error));
@@ -115,12 +103,39 @@ class ReceiveRun {
       return;
     }
     this.socket = socket;
+    // The unicast stream comes back to the address the connection left from: a socket of that
+    // family, bound before the Hello names its port. Until the session hears of the connection
+    // (handleConnected) nothing is read from it; an error meanwhile is only noted.
+    let lost: Error | undefined;
+    const early = (e: Error) => (lost ??= e);
+    socket.on('error', early);
+    const udp = await this.bindUnicast(socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4').finally(() => socket.off('error', early));
+    if (this.closed || this.session.state !== 'connecting') return;
+    if (socket.destroyed) {
+      const why = lost?.message ?? 'the connection closed';
+      return this.input((s) =>
+        s.handleConnectFailed(now(), new ReceiveError(`cannot connect to ${this.o.host}:${this.o.port}: ${why}`, { loss: 'connect-failed' })),
+      );
+    }
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.input((s) => s.handleControlBytes(now(), chunk)));
     socket.on('end', () => this.input((s) => s.handleControlEof(now())));
     socket.on('error', (e) => this.input((s) => s.handleControlEof(now(), `connection error: ${e.message}`)));
     socket.on('close', () => this.input((s) => s.handleControlEof(now())));
     this.input((s) => s.handleConnected(now(), udp.address().port));
+  }
+
+  /** The unicast stream's socket, of `family`, on the interface's address with --interface. */
+  private async bindUnicast(family: AddressFamily): Promise<UdpSocket> {
+    const udp = createSocket({ type: family === 'IPv6' ? 'udp6' : 'udp4', recvBufferSize: 8 << 20 });
+    this.udp = udp;
+    const udpFailed = (e: Error) => this.input((s) => s.handleLocalFailure(now(), new ReceiveError(`UDP socket error: ${e.message}`)));
+    udp.on('error', udpFailed);
+    const local = this.o.interface && interfaceAddress(this.o.interface, family, `the sender ${this.o.host}`);
+    await new Promise<void>((r) => udp.bind(0, local?.bindAddress, r));
+    this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), udpFailed));
+    this.o.onDataPort?.(udp.address().port);
+    return udp;
   }
 
   /** Feeds one input to the session, then carries out what it asks for. */
