@@ -33,6 +33,8 @@ export interface SenderServerDeps {
   publication?: Publication;
   wasmModule: RaptorQWasmModule;
   logger: Logger;
+  /** Opens a receiver's stream (tests pass a fake). @default openUnicastStream */
+  openUnicastStream?: typeof openUnicastStream;
 }
 
 export interface SendSummary {
@@ -287,7 +289,7 @@ class Connection {
       case 'start-stream': {
         const destination = { address: unmapped(this.socket.remoteAddress ?? ''), port: a.udpPort };
         const file = a.want ? this.openSubset(a.want) : this.deps.file;
-        const stream = openUnicastStream(this.config, file, this.deps.wasmModule, { ...a, destination });
+        const stream = (this.deps.openUnicastStream ?? openUnicastStream)(this.config, file, this.deps.wasmModule, { ...a, destination });
         this.stream = stream;
         stream.onStats((stats) => this.channel.core.handleStreamStats(stats));
         void stream.finished.then((end) => {
