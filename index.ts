@@ -27,10 +27,12 @@ export { receiveForever, type PublicationEvent, type StandingReceiveOptions } fr
 export { type RefusalReason } from './receiver/standingPolicy.js';
 export { StandingStateError } from './receiver/standingState.js';
 export { SourceFileError } from './sender/preparedFile.js';
+export { StreamFailedError } from './sender/streamFailedError.js';
 export { CodecError, LayoutError } from './encoder/errors.js';
 export { IntegrityKeyError } from './encoder/integrity.js';
 export { FrameTooLargeError, LocalProtocolError, RemoteProtocolError } from './control/errors.js';
 export { KeyFileError } from './control/publication.js';
+export { InterfaceError } from './util/netInterface.js';
 export type { Codec, SegmentDecoder, SegmentEncoder, CodecParameters, EncodedSymbol } from './encoder/codec.js';
 export { raptorqCodec } from './encoder/raptorq.js';
 export { PROTOCOL_VERSION, type Manifest, type Progress } from './control/messages.js';

@@ -3,6 +3,7 @@
  * endpoints are checked, and TLS files are read as a set of three.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatBytes, formatDuration, parseDuration, parseInteger, parseRate, parseSize, UnitError } from './units.js';
 
@@ -29,12 +30,19 @@ export const probability = arg((t) => {
   return p;
 });
 
+/**
+ * `HOST:PORT`, `[IPv6]:PORT` (a zone allowed: `[fe80::1%eth0]:7070`), or an IPv6 address
+ * without brackets whose last `:N` is the port (`ff02::114:7071` is ff02::114, port 7071).
+ */
 export function parseEndpoint(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
-  if (!m) throw new InvalidArgumentError(`expected HOST:PORT, not "${text}"`);
-  const port = Number(m[3]);
-  if (!(port >= 1 && port <= 65535)) throw new InvalidArgumentError(`port must be 1..65535, not ${m[3]}`);
-  return { host: (m[1] ?? m[2])!, port };
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)|([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[^\s\]]+)?)):(\d+)$/.exec(text.trim());
+  if (!m) throw new InvalidArgumentError(`expected HOST:PORT or [IPv6]:PORT, not "${text}"`);
+  const host = (m[1] ?? m[2] ?? m[3])!;
+  if ((m[1] !== undefined || m[3] !== undefined) && isIP(host) !== 6)
+    throw new InvalidArgumentError(`"${host}" in "${text}" is not an IPv6 address (write IPv6 as [ADDRESS]:PORT)`);
+  const port = Number(m[4]);
+  if (!(port >= 1 && port <= 65535)) throw new InvalidArgumentError(`port must be 1..65535, not ${m[4]}`);
+  return { host, port };
 }
 
 /** The logging options every command takes; every default in its help in human units. */

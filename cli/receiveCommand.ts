@@ -36,7 +36,7 @@ export function registerReceive(program: Command, ctx: RunContext): void {
     program
       .command('receive')
       .description('receive one file from a sender and write it under --out (with --daemon: every new publication, until stopped)')
-      .argument('<host:port>', "the sender's control address")
+      .argument('<host:port>', "the sender's control address: HOST:PORT, [IPv6]:PORT or [fe80::1%eth0]:PORT")
       .option('--out <path>', 'directory to write into, or the exact file path; - writes the verified bytes to standard output, in order', '.')
       .option('--id <name>', 'receiver id shown in the sender’s logs (default: hostname-pid)')
       .option('--window <segments>', 'segments buffered at once (memory ≈ window × segment size × 1.5)', int('window', 1, 1024), 8)
@@ -50,7 +50,10 @@ export function registerReceive(program: Command, ctx: RunContext): void {
       )
       .option('--simulate-loss <p>', 'TEST/BENCH ONLY: drop this fraction of datagrams at intake (seeded)', probability, 0)
       .option('--seed <n>', 'TEST/BENCH ONLY: seed for --simulate-loss', int('seed', 0, 2 ** 32 - 1), 1)
-      .option('--interface <address>', 'local address of the NIC to join a multicast stream on (the manifest says whether there is one)')
+      .option(
+        '--interface <name|address>',
+        'the interface to use, by name (eth0) or by one of its addresses: the connection to the sender and the unicast stream use its address, a multicast group is joined on it; a name that does not exist, is down or lacks an address of the family needed fails at once',
+      )
       .option(
         '--trust <pubfile>',
         'accept only manifests signed by this publisher key (repeatable), and never an older version of a name than one already accepted',
@@ -121,7 +124,7 @@ export function registerReceive(program: Command, ctx: RunContext): void {
         connectTimeoutMs: o.connectTimeout,
         simulateLoss: o.simulateLoss,
         seed: o.seed,
-        interfaceAddress: o.interface,
+        interface: o.interface,
         // commander's --no-clobber sets `clobber` (true by default).
         noClobber: o.clobber === false,
         backupDir: o.backup,

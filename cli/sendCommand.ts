@@ -31,7 +31,7 @@ export function registerSend(program: Command, ctx: RunContext): void {
         '--name <name>',
         "the publication's name: a tree's name in logs and replay state, or the name receivers give a single file (default: the first path's base name; stdin for -)",
       )
-      .option('--host <address>', 'address to listen on for control connections', SEND_DEFAULTS.host)
+      .option('--host <address>', 'address to listen on for control connections (default: every address, IPv6 and IPv4)', SEND_DEFAULTS.host)
       .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), SEND_DEFAULTS.port)
       .option(
         '--rate <bits/s|auto>',
@@ -88,10 +88,17 @@ export function registerSend(program: Command, ctx: RunContext): void {
       .option('--idle-timeout <duration>', 'drop a receiver silent this long', duration, SEND_DEFAULTS.idleTimeoutMs)
       .option('--heartbeat <duration>', 'heartbeat interval', duration, SEND_DEFAULTS.heartbeatIntervalMs)
       .option('--handshake-timeout <duration>', 'drop a connection that has not said Hello by then', duration, SEND_DEFAULTS.handshakeTimeoutMs)
-      .option('--multicast <group:port>', 'one shared stream to this IPv4 multicast group (224.0.0.0/4) instead of a stream per receiver', arg(parseEndpoint))
-      .option('--broadcast <port>', 'one shared stream as LAN broadcast to this UDP port', int('broadcast port', 1, 65535))
+      .option(
+        '--multicast <group:port>',
+        'one shared stream to this multicast group instead of a stream per receiver: IPv4 (239.255.42.1:7071, 224.0.0.0/4) or IPv6 ([ff05::114]:7071, or ff05::114:7071: the last :N is the port; a link-scope ff02:: group needs --interface)',
+        arg(parseEndpoint),
+      )
+      .option('--broadcast <port>', 'one shared stream as LAN broadcast to this UDP port (IPv4 only)', int('broadcast port', 1, 65535))
       .option('--broadcast-address <address>', 'broadcast destination (e.g. the subnet broadcast 10.0.0.255)', SEND_DEFAULTS.broadcastAddress)
-      .option('--interface <address>', 'local address of the NIC that carries the shared stream')
+      .option(
+        '--interface <name|address>',
+        'the interface the streams go out on, by name (eth0) or by one of its addresses: the multicast or broadcast stream is sent on it, streams are sent from its address; a name that does not exist, is down or lacks an address of the family needed fails at once',
+      )
       .option('--ttl <hops>', 'multicast TTL', int('ttl', 1, 255), SEND_DEFAULTS.ttl)
       .option(
         '--min-receivers <n>',
@@ -140,7 +147,7 @@ export function registerSend(program: Command, ctx: RunContext): void {
         handshakeTimeoutMs: o.handshakeTimeout,
         multicast: o.multicast && { group: o.multicast.host, port: o.multicast.port },
         broadcast: o.broadcast === undefined ? undefined : { port: o.broadcast, address: o.broadcastAddress },
-        interfaceAddress: o.interface,
+        interface: o.interface,
         ttl: o.ttl,
         minReceivers: o.minReceivers,
         waitMs: o.wait,

@@ -267,11 +267,29 @@ function dataPlane(o: Obj): DataPlane {
   const port = int(o, 'port', 1, 65_535);
   if (mode === 'broadcast') return Object.freeze({ mode, port });
   if (mode !== 'multicast') throw new RemoteProtocolError('bad-message', 'dataPlane.mode must be "multicast" or "broadcast"');
-  const group = str(o, 'group', 15, IPV4);
-  const first = Number(group.split('.')[0]);
-  // 224.0.0.0/4 only: addMembership with anything else fails late and obscurely.
-  if (first < 224 || first > 239) throw new RemoteProtocolError('bad-message', `dataPlane.group ${group} is not an IPv4 multicast address`);
+  const group = str(o, 'group', 39, MULTICAST_GROUP_TEXT);
+  // 224.0.0.0/4 or ff00::/8 only: addMembership with anything else fails late and obscurely.
+  if (IPV4.test(group)) {
+    const first = Number(group.split('.')[0]);
+    if (first < 224 || first > 239) throw new RemoteProtocolError('bad-message', `dataPlane.group ${group} is not an IPv4 multicast address`);
+  } else if (!isIpv6Multicast(group))
+    throw new RemoteProtocolError('bad-message', `dataPlane.group ${group} is not a multicast address (224.0.0.0/4 or ff00::/8, no zone)`);
   return Object.freeze({ mode, group, port });
+}
+
+/** What a group's text may hold: an IPv4 or IPv6 address in plain form (no zone, no embedded IPv4). */
+const MULTICAST_GROUP_TEXT = /^[0-9A-Fa-f.:]+$/;
+
+/** An IPv6 multicast address (ff00::/8) in hex groups, `::` at most once; no embedded IPv4, no zone. */
+export function isIpv6Multicast(text: string): boolean {
+  const halves = text.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.map((h) => (h === '' ? [] : h.split(':')));
+  const count = groups.reduce((n, g) => n + g.length, 0);
+  if (halves.length === 1 ? count !== 8 : count > 7) return false;
+  if (!groups.every((g) => g.every((x) => /^[0-9A-Fa-f]{1,4}$/.test(x)))) return false;
+  const first = groups[0]![0];
+  return first !== undefined && /^ff[0-9a-f]{2}$/i.test(first);
 }
 
 function segmentProgress(v: unknown): SegmentProgress {

@@ -1,11 +1,14 @@
 /**
  * The receiver's control connection, opened (adapter): TCP, or TLS 1.3 with client certificates,
  * retried while no sender listens there yet (waitForSenderMs), each attempt bounded by
- * connectTimeoutMs.
+ * connectTimeoutMs. The address family is settled first (controlFamily), so that the unicast
+ * stream's socket is of the same family and `--interface` gives the local address of it.
  */
-import { connect, type Socket } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { connect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { codecByName } from '../encoder/codecs.js';
+import { interfaceAddress, type AddressFamily } from '../util/netInterface.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { ReceiveError } from './errors.js';
 import type { ReceiveConfig } from './receiveConfig.js';
@@ -37,14 +40,36 @@ const MAX_RETRY_MS = 25;
 const LONG_WAIT_MS = 10_000;
 const RETRY_AFTER_LONG_MS = 250;
 
+/**
+ * The family the control connection (and so the unicast stream) uses: the host's own when it is
+ * an address, else the first the name resolves to that `--interface` has (any, without one).
+ */
+export async function controlFamily(o: Pick<ReceiveConfig, 'host' | 'port' | 'interface'>): Promise<AddressFamily> {
+  const literal = isIP(o.host);
+  if (literal !== 0) return literal === 6 ? 'IPv6' : 'IPv4';
+  let found: { family: number }[];
+  try {
+    found = await lookup(o.host, { all: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ReceiveError(`cannot connect to ${o.host}:${o.port}: cannot resolve ${o.host} (${code ?? (e as Error).message})`, {
+      cause: code,
+      loss: 'connect-failed',
+    });
+  }
+  const has = new Set(o.interface?.addresses.map((a) => (a.family === 'IPv6' ? 6 : 4)) ?? [4, 6]);
+  const usable = found.find((a) => has.has(a.family)) ?? found[0];
+  return usable?.family === 6 ? 'IPv6' : 'IPv4';
+}
+
 /** connectOnce, again after a short pause while the sender is not up yet (waitForSenderMs). */
-export async function connectToSender(o: ReceiveConfig, keepTrying: () => boolean): Promise<Socket> {
+export async function connectToSender(o: ReceiveConfig, keepTrying: () => boolean, family?: AddressFamily): Promise<Socket> {
   const started = performance.now();
   const deadline = started + o.waitForSenderMs;
   let pauseMs = FIRST_RETRY_MS;
   for (;;) {
     try {
-      return await connectOnce(o);
+      return await connectOnce(o, family);
     } catch (e) {
       const code = (e as ReceiveError).cause as string | undefined;
       if (!SENDER_NOT_UP.has(code ?? '') || !keepTrying()) throw e;
@@ -59,13 +84,16 @@ export async function connectToSender(o: ReceiveConfig, keepTrying: () => boolea
   }
 }
 
-function connectOnce(o: ReceiveConfig): Promise<Socket> {
+function connectOnce(o: ReceiveConfig, family: AddressFamily | undefined): Promise<Socket> {
   const timeoutMs = o.connectTimeoutMs;
+  // The interface's address of the family settled on (throws InterfaceError when it has none).
+  const local = o.interface && family && interfaceAddress(o.interface, family, `the sender ${o.host}`);
+  const where = { host: o.host, port: o.port, ...(family ? { family: family === 'IPv6' ? 6 : 4 } : {}), ...(local ? { localAddress: local.bindAddress } : {}) };
   return new Promise((resolve, reject) => {
     const tls = o.tls;
     const socket = tls
-      ? tlsConnect({ host: o.host, port: o.port, ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.servername, minVersion: 'TLSv1.3' })
-      : connect({ host: o.host, port: o.port, noDelay: true });
+      ? tlsConnect({ ...where, ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.servername, minVersion: 'TLSv1.3' })
+      : connect({ ...where, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
       // ETIMEDOUT, the errno a kernel would give: the standing receiver reads it as "no sender there yet".

@@ -32,7 +32,7 @@ export interface DatagramReader {
 export const BATCH = 256;
 const FIRST_IDLE_MS = 1;
 const MAX_IDLE_MS = 8;
-/** Largest UDP payload over IPv4: nothing is ever truncated. */
+/** Above the largest UDP payload over IPv4 or IPv6 (without jumbograms): nothing is ever truncated. */
 const BUFFER_BYTES = 65_536;
 
 interface InternalHandle {

@@ -10,11 +10,12 @@
  * whole runs.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { DataPlane, Manifest } from '../control/messages.js';
 import { logTagImplementation, TagKind } from '../encoder/integrity.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
-import { connectToSender } from './connectSender.js';
+import { interfaceAddress, ipv6MulticastInterface, type AddressFamily } from '../util/netInterface.js';
+import { connectToSender, controlFamily } from './connectSender.js';
 import { readDatagrams, type DatagramReader } from './datagramReader.js';
 import { DecodePool } from './decodePool.js';
 import { ReceiveError } from './errors.js';
@@ -88,16 +89,13 @@ class ReceiveRun {
   private readonly onAbort = () => this.input((s) => s.handleAbort(now(), (this.o.signal?.reason as Error)?.message ?? 'aborted'));
 
   private async start(): Promise<void> {
-    const udp = createSocket({ type: 'udp4', recvBufferSize: 8 << 20 });
-    this.udp = udp;
-    const udpFailed = (e: Error) => this.input((s) => s.handleLocalFailure(now(), new ReceiveError(`UDP socket error: ${e.message}`)));
-    udp.on('error', udpFailed);
-    await new Promise<void>((r) => udp.bind(0, r));
-    this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), udpFailed));
-    this.o.onDataPort?.(udp.address().port);
+    // With --interface the family is settled first: the connection leaves from the interface's
+    // address of it. Without, the system picks (a name may resolve to both families).
+    let family: AddressFamily | undefined;
     let socket: Socket;
     try {
-      socket = await connectToSender(this.o, () => !this.closed && this.session.state === 'connecting');
+      if (this.o.interface) family = await controlFamily(this.o);
+      socket = await connectToSender(this.o, () => !this.closed && this.session.state === 'connecting', family);
     } catch (e) {
       return this.input((s) => s.handleConnectFailed(now(), e as Error));
     }
@@ -106,12 +104,39 @@ class ReceiveRun {
       return;
     }
     this.socket = socket;
+    // The unicast stream comes back to the address the connection left from: a socket of that
+    // family, bound before the Hello names its port. Until the session hears of the connection
+    // (handleConnected) nothing is read from it; an error meanwhile is only noted.
+    let lost: Error | undefined;
+    const early = (e: Error) => (lost ??= e);
+    socket.on('error', early);
+    const udp = await this.bindUnicast(socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4').finally(() => socket.off('error', early));
+    if (this.closed || this.session.state !== 'connecting') return;
+    if (socket.destroyed) {
+      const why = lost?.message ?? 'the connection closed';
+      return this.input((s) =>
+        s.handleConnectFailed(now(), new ReceiveError(`cannot connect to ${this.o.host}:${this.o.port}: ${why}`, { loss: 'connect-failed' })),
+      );
+    }
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.input((s) => s.handleControlBytes(now(), chunk)));
     socket.on('end', () => this.input((s) => s.handleControlEof(now())));
     socket.on('error', (e) => this.input((s) => s.handleControlEof(now(), `connection error: ${e.message}`)));
     socket.on('close', () => this.input((s) => s.handleControlEof(now())));
     this.input((s) => s.handleConnected(now(), udp.address().port));
+  }
+
+  /** The unicast stream's socket, of `family`, on the interface's address with --interface. */
+  private async bindUnicast(family: AddressFamily): Promise<UdpSocket> {
+    const udp = createSocket({ type: family === 'IPv6' ? 'udp6' : 'udp4', recvBufferSize: 8 << 20 });
+    this.udp = udp;
+    const udpFailed = (e: Error) => this.input((s) => s.handleLocalFailure(now(), new ReceiveError(`UDP socket error: ${e.message}`)));
+    udp.on('error', udpFailed);
+    const local = this.o.interface && interfaceAddress(this.o.interface, family, `the sender ${this.o.host}`);
+    await new Promise<void>((r) => udp.bind(0, local?.bindAddress, r));
+    this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), udpFailed));
+    this.o.onDataPort?.(udp.address().port);
+    return udp;
   }
 
   /** Feeds one input to the session, then carries out what it asks for. */
@@ -304,7 +329,18 @@ class ReceiveRun {
    * the group. Datagrams of other sessions on that port fail the session check and are counted.
    */
   private async listenShared(plane: DataPlane): Promise<void> {
-    const udp = createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 8 << 20 });
+    const v6 = plane.mode === 'multicast' && isIP(plane.group) === 6;
+    // Where to join (IPv4: the interface's address; IPv6: its index); throws InterfaceError.
+    const iface = this.o.interface;
+    const joinOn =
+      plane.mode === 'broadcast' || !iface
+        ? undefined
+        : v6
+          ? (interfaceAddress(iface, 'IPv6', `the IPv6 multicast group ${plane.group}`), ipv6MulticastInterface(iface))
+          : interfaceAddress(iface, 'IPv4', `the IPv4 multicast group ${plane.group}`).address;
+    // A broadcast reaches the port on every interface (a socket bound to an address would miss it): only checked.
+    if (plane.mode === 'broadcast' && iface) interfaceAddress(iface, 'IPv4', 'a broadcast stream (IPv4 only)');
+    const udp = createSocket({ type: v6 ? 'udp6' : 'udp4', reuseAddr: true, recvBufferSize: 8 << 20, ...(v6 ? { ipv6Only: true } : {}) });
     this.sharedUdp = udp;
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
@@ -320,14 +356,17 @@ class ReceiveRun {
     this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), sharedFailed));
     if (plane.mode === 'multicast') {
       try {
-        udp.addMembership(plane.group, this.o.interfaceAddress);
+        udp.addMembership(plane.group, joinOn);
       } catch (e) {
-        throw new ReceiveError(`cannot join multicast group ${plane.group}: ${(e as Error).message}`);
+        const on = iface ? ` on ${iface.name}` : '';
+        throw new ReceiveError(`cannot join multicast group ${plane.group}${on}: ${(e as Error).message}`);
       }
     }
     this.o.logger.info(
       { dataPlane: plane },
-      plane.mode === 'multicast' ? `joined multicast ${plane.group}:${plane.port}` : `listening for broadcast on port ${plane.port}`,
+      plane.mode === 'multicast'
+        ? `joined multicast ${v6 ? `[${plane.group}]` : plane.group}:${plane.port}${iface ? ` on ${iface.name}` : ''}`
+        : `listening for broadcast on port ${plane.port}`,
     );
   }
 

@@ -16,6 +16,7 @@ import { ReceiveOptionsError } from './errors.js';
 import { STANDARD_OUTPUT } from './orderedStaging.js';
 import type { IntakeLoss } from './lossSimulator.js';
 import { defaultTrustStatePath } from './trustState.js';
+import { resolveInterface, systemInterfaceTable, type InterfaceTable, type NetInterface } from '../util/netInterface.js';
 
 /** Segments buffered at once. */
 export const DEFAULT_WINDOW = 8;
@@ -35,6 +36,7 @@ export function defaultReceiverId(): string {
 }
 
 export interface ReceiveOptions {
+  /** The sender: a name, an IPv4 address, or an IPv6 one (a link-local one with its zone, fe80::1%eth0). */
   host: string;
   port: number;
   /**
@@ -89,7 +91,15 @@ export interface ReceiveOptions {
   /** Called with the local UDP port once bound (tests aim hostile datagrams at it). */
   onDataPort?: (port: number) => void;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
-  /** Local address of the interface to join a multicast stream on. @default the system's choice */
+  /**
+   * The interface to use, by name (`eth0`) or by one of its addresses: the control connection
+   * and the unicast stream use its address (of the sender's family), a multicast group is
+   * joined on it; a broadcast reaches the port on every interface, so there it is only checked.
+   * Resolved once (util/netInterface.ts): a name that does not exist, is down or lacks an
+   * address of the family needed fails with InterfaceError. @default the system's choice
+   */
+  interface?: string;
+  /** The same as `interface`, given as an address. */
   interfaceAddress?: string;
   /** Refuse to replace an existing target (checked before any data is streamed). @default false */
   noClobber?: boolean;
@@ -129,7 +139,8 @@ export interface ReceiveConfig {
   readonly key: { readonly name: string; readonly secret: Uint8Array } | undefined;
   readonly tls: ReceiveOptions['tls'];
   readonly intakeLoss: IntakeLoss | undefined;
-  readonly interfaceAddress: string | undefined;
+  /** ReceiveOptions.interface, resolved. */
+  readonly interface: NetInterface | undefined;
   readonly noClobber: boolean;
   readonly backupDir: string | undefined;
   readonly atomicTree: boolean;
@@ -157,8 +168,11 @@ function flag(name: string, v: boolean | undefined): boolean {
   return v ?? false;
 }
 
-/** Throws ReceiveOptionsError for a value out of range; never touches the network. */
-export function resolveReceiveConfig(o: ReceiveOptions): ReceiveConfig {
+/**
+ * Throws ReceiveOptionsError for a value out of range, InterfaceError for an interface this host
+ * cannot use (`interfaces`: what it is resolved against); never touches the network.
+ */
+export function resolveReceiveConfig(o: ReceiveOptions, interfaces: () => InterfaceTable = systemInterfaceTable): ReceiveConfig {
   if (typeof o.host !== 'string' || o.host.length === 0) throw new ReceiveOptionsError('host must be a non-empty string');
   const receiverId = o.receiverId ?? defaultReceiverId();
   if (!RECEIVER_ID_PATTERN.test(receiverId)) throw new ReceiveOptionsError(`receiverId ${JSON.stringify(receiverId)} must be 1-64 of A-Z a-z 0-9 . _ -`);
@@ -176,6 +190,9 @@ export function resolveReceiveConfig(o: ReceiveOptions): ReceiveConfig {
     const clash = [o.sync && 'sync', o.atomicTree && 'atomicTree', o.backupDir !== undefined && 'backupDir', noClobber && 'noClobber'].filter(Boolean);
     if (clash.length > 0) throw new ReceiveOptionsError(`out '-' (standard output) stores no file: ${clash.join(', ')} cannot apply`);
   }
+  if (o.interface !== undefined && o.interfaceAddress !== undefined && o.interface !== o.interfaceAddress)
+    throw new ReceiveOptionsError('give interface or interfaceAddress, not both');
+  const spec = o.interface ?? o.interfaceAddress;
   return Object.freeze({
     host: o.host,
     port: integer('port', o.port, 1, 65535),
@@ -195,7 +212,7 @@ export function resolveReceiveConfig(o: ReceiveOptions): ReceiveConfig {
     key: o.key === undefined ? undefined : Object.freeze({ ...o.key }),
     tls: o.tls === undefined ? undefined : Object.freeze({ ...o.tls }),
     intakeLoss: o.intakeLoss,
-    interfaceAddress: o.interfaceAddress,
+    interface: spec === undefined ? undefined : resolveInterface(spec, interfaces()),
     noClobber,
     backupDir: o.backupDir === undefined ? undefined : resolve(o.backupDir),
     atomicTree: flag('atomicTree', o.atomicTree),

@@ -80,7 +80,7 @@ async function serve(
     ...(options.onReceiverEnd ? { onReceiverEnd: options.onReceiverEnd } : {}),
   });
   const address = server.address();
-  log.info(address, `listening on ${address.address}:${address.port}`);
+  log.info(address, `listening on ${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`);
   if (config.receiverKeys) logTagImplementation(log, config.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128);
   let ended = false;
   file.digests.done.then(
@@ -113,6 +113,8 @@ async function serve(
     onProgress?.(server.progress());
     // The file could not be hashed (unreadable, or written to meanwhile): that is the outcome.
     if (file.digests.failure) throw file.digests.failure;
+    // A stream failed: the session ended with it, and every receiver was told why.
+    if (server.failure) throw server.failure;
     log.debug({ event: 'send-summary', ...summary }, `done: ${summary.completed} receiver(s) completed, ${summary.failed} failed`);
     return summary;
   } finally {

@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { CodecName } from '../encoder/codecs.js';
 import { DEFAULT_SEGMENT_SIZE, DEFAULT_SYMBOL_SIZE } from '../encoder/segmentLayout.js';
@@ -15,12 +16,15 @@ import { dataPlaneProblem, treePathProblem } from '../control/messageCodec.js';
 import { PACING_NICE } from '../util/threadPriority.js';
 import type { ReceiverSummary } from './receiverSessionTable.js';
 import type { SendProgress, ServedObject } from './sendProgress.js';
+import { resolveInterface, systemInterfaceTable, type InterfaceTable, type NetInterface } from '../util/netInterface.js';
 import type { RecoveryMode } from './streamCore.js';
 import { SYMLINK_POLICIES, type SymlinkPolicy } from './sourceTree.js';
+import { sharedSocketPlan, type StreamSocketPlan } from './streamSocket.js';
 
 /** The sender's defaults, in one place (the CLI shows these in its help). */
 export const SEND_DEFAULTS = Object.freeze({
-  host: '0.0.0.0',
+  /** Every address, IPv6 and IPv4 (dual-stack; 0.0.0.0 where the host has no IPv6). */
+  host: '::',
   port: 7070,
   /** A gigabit LAN: the ceiling the adaptive pace stays under. */
   rateBitsPerSecond: 1e9,
@@ -75,7 +79,7 @@ export interface SendOptions {
    * replay state) for a tree. @default the file's, or the first path's, base name
    */
   name?: string;
-  /** Address to listen on. @default '0.0.0.0' */
+  /** Address to listen on for control connections. @default '::' (every address, IPv6 and IPv4; 0.0.0.0 without IPv6) */
   host?: string;
   /** TCP control port; 0 picks a free one (see onListening). @default 7070 */
   port?: number;
@@ -131,13 +135,21 @@ export interface SendOptions {
   handshakeTimeoutMs?: number;
   /**
    * One shared stream for every receiver: to a multicast group (`{ group, port }`, group in
-   * 224.0.0.0/4) or as LAN broadcast (`{ port }`). Receivers learn it from the manifest.
+   * 224.0.0.0/4 or ff00::/8; a link-scope IPv6 group such as ff02::114 needs `interface`) or as
+   * LAN broadcast (`{ port }`, IPv4 only). Receivers learn it from the manifest.
    * Its pace follows the slowest receiver's rate controller below the rate (or exactly the rate
    * with fixedRate). @default unicast
    */
   multicast?: { group: string; port: number };
   broadcast?: { port: number; address?: string };
-  /** Local address of the NIC that carries the shared stream. */
+  /**
+   * The interface the streams go out on, by name (`eth0`) or by one of its addresses: a shared
+   * stream is sent on it, the streams' sockets are bound to its address of their family.
+   * Resolved once (util/netInterface.ts): a name that does not exist, is down or lacks an
+   * address of the family needed fails resolveSendConfig with InterfaceError.
+   */
+  interface?: string;
+  /** The same as `interface`, given as an address. */
   interfaceAddress?: string;
   /** Multicast TTL. @default 1 */
   ttl?: number;
@@ -196,7 +208,8 @@ export class SendOptionsError extends Error {
 /** The shared (multicast/broadcast) stream's settings. */
 export interface SharedStreamConfig {
   readonly dataPlane: DataPlane;
-  readonly interfaceAddress?: string;
+  /** The stream's socket: family, local address, multicast interface, destination. */
+  readonly socket: StreamSocketPlan;
   readonly ttl: number;
   readonly broadcastAddress: string;
   readonly minReceivers?: number;
@@ -230,6 +243,8 @@ export interface SendConfig {
   readonly idleTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly handshakeTimeoutMs: number;
+  /** SendOptions.interface, resolved. */
+  readonly interface?: NetInterface;
   /** Present for a multicast/broadcast stream; absent: a unicast stream per receiver. */
   readonly shared?: SharedStreamConfig;
   readonly sign?: { readonly privateKey: KeyObject; readonly publishedAt: number };
@@ -238,8 +253,11 @@ export interface SendConfig {
   readonly tls?: ControlTlsOptions;
 }
 
-/** Validates `o` (SendOptionsError naming the problem) and applies every default once. */
-export function resolveSendConfig(o: SendOptions, now: () => number = Date.now): SendConfig {
+/**
+ * Validates `o` (SendOptionsError naming the problem, InterfaceError for `interface`) and applies
+ * every default once. `interfaces`: what `interface` is resolved against.
+ */
+export function resolveSendConfig(o: SendOptions, now: () => number = Date.now, interfaces: () => InterfaceTable = systemInterfaceTable): SendConfig {
   const d = SEND_DEFAULTS;
   const rateBits = o.rateBitsPerSecond ?? d.rateBitsPerSecond;
   if (!(rateBits >= 0) || !Number.isFinite(rateBits))
@@ -253,7 +271,11 @@ export function resolveSendConfig(o: SendOptions, now: () => number = Date.now):
     return n;
   };
   const codec = o.codec ?? d.codec;
-  const shared = sharedConfig(o);
+  if (o.interface !== undefined && o.interfaceAddress !== undefined && o.interface !== o.interfaceAddress)
+    throw new SendOptionsError('give interface or interfaceAddress, not both');
+  const spec = o.interface ?? o.interfaceAddress;
+  const iface = spec === undefined ? undefined : resolveInterface(spec, interfaces());
+  const shared = sharedConfig(o, iface);
   const symlinks = o.symlinks ?? d.symlinks;
   if (!SYMLINK_POLICIES.includes(symlinks)) throw new SendOptionsError(`symlinks must be ${SYMLINK_POLICIES.join(' or ')}, not ${String(symlinks)}`);
   return Object.freeze({
@@ -277,6 +299,7 @@ export function resolveSendConfig(o: SendOptions, now: () => number = Date.now):
     idleTimeoutMs: count('idleTimeoutMs', o.idleTimeoutMs, 1, d.idleTimeoutMs),
     heartbeatIntervalMs: count('heartbeatIntervalMs', o.heartbeatIntervalMs, 1, d.heartbeatIntervalMs),
     handshakeTimeoutMs: count('handshakeTimeoutMs', o.handshakeTimeoutMs, 1, d.handshakeTimeoutMs),
+    ...(iface ? { interface: iface } : {}),
     ...(shared ? { shared } : {}),
     ...(o.sign ? { sign: Object.freeze({ privateKey: o.sign.privateKey, publishedAt: o.sign.publishedAt ?? now() }) } : {}),
     ...(o.receiverKeys ? { receiverKeys: o.receiverKeys } : {}),
@@ -299,7 +322,7 @@ function publicationName(name: string): string {
   return name;
 }
 
-function sharedConfig(o: SendOptions): SharedStreamConfig | undefined {
+function sharedConfig(o: SendOptions, iface: NetInterface | undefined): SharedStreamConfig | undefined {
   if (o.multicast && o.broadcast) throw new SendOptionsError('choose multicast or broadcast, not both');
   if (!o.multicast && !o.broadcast) {
     if (o.minReceivers !== undefined || o.waitMs !== undefined || o.carousel)
@@ -312,17 +335,30 @@ function sharedConfig(o: SendOptions): SharedStreamConfig | undefined {
   const problem = dataPlaneProblem(dataPlane);
   if (problem) throw new SendOptionsError(problem);
   if (o.carousel && o.receivers !== undefined) throw new SendOptionsError('a carousel runs until stopped: drop receivers (--receivers)');
+  const broadcastAddress = o.broadcast?.address ?? SEND_DEFAULTS.broadcastAddress;
+  if (o.broadcast && isIP(broadcastAddress) !== 4)
+    throw new SendOptionsError(
+      `broadcast address ${broadcastAddress}: broadcast is IPv4 only (give an IPv4 address such as 10.0.0.255; for IPv6 use multicast, e.g. [ff02::1]:PORT)`,
+    );
+  if (dataPlane.mode === 'multicast' && needsInterface(dataPlane.group) && !iface)
+    throw new SendOptionsError(`multicast group ${dataPlane.group} is link-scoped: say which link with an interface (--interface eth0)`);
+  const ttl = o.ttl ?? SEND_DEFAULTS.ttl;
   return Object.freeze({
     dataPlane: Object.freeze(dataPlane),
-    ...(o.interfaceAddress !== undefined ? { interfaceAddress: o.interfaceAddress } : {}),
-    ttl: o.ttl ?? SEND_DEFAULTS.ttl,
-    broadcastAddress: o.broadcast?.address ?? SEND_DEFAULTS.broadcastAddress,
+    socket: sharedSocketPlan(dataPlane, { ttl, broadcastAddress }, iface),
+    ttl,
+    broadcastAddress,
     ...(o.minReceivers !== undefined ? { minReceivers: o.minReceivers } : {}),
     ...(o.waitMs !== undefined ? { waitMs: o.waitMs } : {}),
     carousel: Boolean(o.carousel),
     combineResends: o.combineResends ?? SEND_DEFAULTS.combineResends,
     repeatFinalResends: o.repeatFinalResends ?? true,
   });
+}
+
+/** An IPv6 group of interface- or link-local scope (ff01::/16, ff02::/16 and the like): sent on a link that must be named. */
+function needsInterface(group: string): boolean {
+  return isIP(group) === 6 && /^ff[0-9a-f][12]:/i.test(group);
 }
 
 /** Datagram tag kind of authenticated streams: encrypted, or MACed in the clear. */

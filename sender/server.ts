@@ -22,6 +22,7 @@ import { keyedTagKind, type SendConfig, type SharedStreamConfig } from './sendCo
 import { bytesHeld, streamTotals, type ReceiverProgress, type SendProgress } from './sendProgress.js';
 import { SharedSession } from './sharedSession.js';
 import type { StreamStats } from './streamCore.js';
+import { StreamFailedError } from './streamFailedError.js';
 import { openUnicastStream, type StreamPort } from './streamPort.js';
 
 export type { ReceiverSummary } from './receiverSessionTable.js';
@@ -35,6 +36,8 @@ export interface SenderServerDeps {
   logger: Logger;
   /** Each receiver's outcome as its session ends (SendOptions.onReceiverEnd). */
   onReceiverEnd?: (summary: ReceiverSummary) => void;
+  /** Opens a receiver's stream (tests pass a fake). @default openUnicastStream */
+  openUnicastStream?: typeof openUnicastStream;
 }
 
 export interface SendSummary {
@@ -63,6 +66,8 @@ export class SenderServer {
   private tlsRefused = 0;
   /** What ended connections leave to the progress snapshots: their streams' counts and their bytes. */
   private readonly ended = { streams: [] as Partial<StreamStats>[], bytesDone: 0, bytesTotal: 0, done: 0, failed: 0 };
+  /** Why the session ended early, when a stream failed (send() rejects with it). */
+  failure?: StreamFailedError;
   private resolveDone!: (s: SendSummary) => void;
   readonly done = new Promise<SendSummary>((r) => (this.resolveDone = r));
 
@@ -84,9 +89,7 @@ export class SenderServer {
         wasmModule: deps.wasmModule,
         logger: deps.logger,
       });
-      this.shared.onFailed = (message) => {
-        for (const c of this.connections.values()) c.abort(`sender stream failed: ${message}`);
-      };
+      this.shared.onFailed = (message) => this.fail(`the shared stream failed: ${message}`);
       this.shared.onDropped = (id, reason) => this.connections.get(id)?.abort(reason);
     }
   }
@@ -114,15 +117,36 @@ export class SenderServer {
         log.warn({ peer: socket.remoteAddress, reason: e.message }, `TLS handshake from ${socket.remoteAddress} refused: ${e.message}`);
       });
     } else server.on('connection', (socket) => self.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
+    const listen = (host: string) =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    try {
+      await listen(config.host);
+    } catch (e) {
+      // '::' (every address, both families) on a host without IPv6: every IPv4 address then.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (config.host !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw e;
+      log.info({ host: '0.0.0.0' }, `no IPv6 here (${code}): listening on IPv4 only`);
+      await listen('0.0.0.0');
+    }
     server.on('error', (e) => log.error({ err: e }, `control listener error: ${e.message}`));
     return self;
+  }
+
+  /**
+   * A stream failed in a way that leaves the sender unable to serve: the session ends (no
+   * receiver is accepted any more), every receiver is told why, and send() rejects with it.
+   */
+  fail(message: string): void {
+    if (this.closing) return;
+    this.failure = new StreamFailedError(message);
+    this.deps.logger.error({ event: 'stream-failed' }, message);
+    void this.close(message);
   }
 
   address(): { address: string; port: number } {
@@ -177,7 +201,15 @@ export class SenderServer {
     const id = `c${nextConnection++}`;
     const evict = this.admission.connected(performance.now(), id);
     if (evict) this.connections.get(evict)?.evict(`dropped before its Hello: ${this.config.maxPendingHandshakes} connections were waiting to say Hello`);
-    const c = new Connection(this.config, this.deps, socket, id, this.admission, this.shared && { session: this.shared, keys: this.sharedKeys });
+    const c = new Connection(
+      this.config,
+      this.deps,
+      socket,
+      id,
+      this.admission,
+      (message) => this.fail(message),
+      this.shared && { session: this.shared, keys: this.sharedKeys },
+    );
     this.connections.set(id, c);
     void c.ended.then((summary) => {
       this.connections.delete(id);
@@ -261,11 +293,14 @@ class Connection {
     private readonly socket: Socket,
     readonly id: string,
     admission: Admission,
+    /** A stream worker failed (StreamFinished.workerFailed): the server ends the session. */
+    private readonly onWorkerFailed: (message: string) => void,
     shared?: { session: SharedSession; keys: { sessionId: number; dataKey: Uint8Array } },
   ) {
     this.shared = shared?.session;
-    this.log = deps.logger.child({ conn: id, peer: socket.remoteAddress });
-    const address = socket.remoteAddress ?? '?';
+    // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d: they are IPv4 peers.
+    const address = unmapped(socket.remoteAddress ?? '?');
+    this.log = deps.logger.child({ conn: id, peer: address });
     const core = new ReceiverSession(
       config,
       { file: deps.file, publication: deps.publication, address, admit: () => admission.admit(id), ...(shared ? { shared: shared.keys } : {}) },
@@ -313,10 +348,10 @@ class Connection {
           (error: Error) => this.channel.act((s) => s.handleKey(performance.now(), { error })),
         );
       case 'start-stream': {
-        const destination = { address: (this.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), port: a.udpPort };
+        const destination = { address: unmapped(this.socket.remoteAddress ?? ''), port: a.udpPort };
         const file = a.want ? this.openSubset(a.want) : this.deps.file;
         this.object = file;
-        const stream = openUnicastStream(this.config, file, this.deps.wasmModule, { ...a, destination });
+        const stream = (this.deps.openUnicastStream ?? openUnicastStream)(this.config, file, this.deps.wasmModule, { ...a, destination });
         this.stream = stream;
         stream.onStats((stats) => {
           this.streamStats = stats;
@@ -325,6 +360,7 @@ class Connection {
         void stream.finished.then((end) => {
           this.streamStats = { ...this.streamStats, ...end.stats };
           this.channel.act((s) => s.handleStreamEnd(performance.now(), end));
+          if (end.workerFailed) this.onWorkerFailed(`a stream worker failed: ${end.message ?? 'no reason given'}`);
         });
         return;
       }
@@ -351,6 +387,10 @@ class Connection {
         return this.resolveEnded(a.summary);
     }
   }
+}
+
+function unmapped(address: string): string {
+  return address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
 }
 
 function lossPercent(s: ReceiverSummary): string {

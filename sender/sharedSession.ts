@@ -33,7 +33,7 @@ export class SharedSession {
   private timer?: NodeJS.Timeout;
   private streaming = false;
   private stopped = false;
-  /** Called once if the stream worker fails: the server aborts every member. */
+  /** Called once if the stream fails (before or after it started): the server ends the session with it. */
   onFailed?: (message: string) => void;
   /** Called when the stream drops a member (too slow); the server tells that receiver why. */
   onDropped?: (id: string, reason: string) => void;
@@ -50,8 +50,7 @@ export class SharedSession {
     };
     void this.handle.finished.then((f) => {
       if (f.reason !== 'error' || this.stopped) return;
-      this.log.error({ message: f.message }, `shared stream failed: ${f.message}`);
-      this.onFailed?.(f.message ?? 'shared stream failed');
+      this.onFailed?.(f.message ?? 'no reason given');
     });
     this.policy = new StartPolicy(config.shared, performance.now());
     // A carousel's go is taken after the server has wired onFailed/onDropped.

@@ -10,6 +10,8 @@ export interface StreamFinished {
   reason: StreamFinishReason;
   message?: string;
   stats: StreamStats;
+  /** The worker itself failed (could not start, crashed, exited): no stream can be trusted to run. */
+  workerFailed?: boolean;
 }
 
 export class StreamHandle {
@@ -29,7 +31,7 @@ export class StreamHandle {
     try {
       this.worker = new Worker((scriptUrl ?? (() => workerScriptUrl('sender/streamWorker')))(), { workerData: init });
     } catch (e) {
-      this.end({ reason: 'error', message: `cannot start the ${what} worker: ${(e as Error).message}`, stats: this.stats });
+      this.end({ reason: 'error', message: `cannot start the ${what} worker: ${(e as Error).message}`, stats: this.stats, workerFailed: true });
       return;
     }
     this.worker.on('message', (m: FromStreamWorker) => {
@@ -38,8 +40,8 @@ export class StreamHandle {
       if (m.type === 'stats') this.statsCb?.(m.stats);
       else this.end({ reason: m.reason, message: m.message, stats: m.stats });
     });
-    this.worker.on('error', (e) => this.end({ reason: 'error', message: `${what} worker crashed: ${e.message}`, stats: this.stats }));
-    this.worker.on('exit', (code) => this.end({ reason: 'error', message: `${what} worker exited with code ${code}`, stats: this.stats }));
+    this.worker.on('error', (e) => this.end({ reason: 'error', message: `${what} worker crashed: ${e.message}`, stats: this.stats, workerFailed: true }));
+    this.worker.on('exit', (code) => this.end({ reason: 'error', message: `${what} worker exited with code ${code}`, stats: this.stats, workerFailed: true }));
   }
 
   /** Begins sending (the worker was booted with waitForStart). */

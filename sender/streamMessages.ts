@@ -4,6 +4,7 @@ import type { CodecName } from '../encoder/codecs.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import type { SegmentLayout } from '../encoder/segmentLayout.js';
 import type { ObjectPart } from './objectReader.js';
+import type { StreamSocketPlan } from './streamSocket.js';
 import type { RecoveryMode, StreamStats } from './streamCore.js';
 
 /** What both kinds of stream worker are told. */
@@ -27,6 +28,8 @@ interface CommonWorkerData {
   tagKind?: number;
   /** The datagram MAC key when tagKind is keyed. */
   dataKey?: Uint8Array;
+  /** The UDP socket to send on: family, local address, destination (streamSocket.ts). */
+  socket: StreamSocketPlan;
   /**
    * Boot (connect the socket, load the codec) but send nothing until a 'start'
    * message, so the worker's boot overlaps the receivers' own set-up. @default false
@@ -41,7 +44,6 @@ export interface UnicastWorkerData extends CommonWorkerData {
   window: number;
   /** Resume: the bitmap of segments the receiver holds (Request.have's bytes); never sent. */
   held?: Uint8Array;
-  destination: { address: string; port: number };
   stallTimeoutMs?: number;
   /**
    * A piped object whose length followed in this receiver's Manifest: segments are read from the
@@ -61,12 +63,6 @@ export interface SharedWorkerData extends CommonWorkerData {
   /** Cycle through the file while nobody needs anything. */
   carousel?: boolean;
   dataPlane: DataPlane;
-  /** Local address whose interface carries the multicast stream (IP_MULTICAST_IF). */
-  interfaceAddress?: string;
-  /** Multicast TTL. @default 1 (this LAN) */
-  ttl?: number;
-  /** Broadcast destination. @default 255.255.255.255 */
-  broadcastAddress?: string;
 }
 
 export type StreamWorkerData = UnicastWorkerData | SharedWorkerData;

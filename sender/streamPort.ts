@@ -10,6 +10,7 @@ import type { AnnouncedObject, StreamEnd } from './receiverSessionTable.js';
 import type { SendConfig, SharedStreamConfig } from './sendConfig.js';
 import type { StreamStats } from './streamCore.js';
 import { StreamHandle } from './streamHandle.js';
+import { unicastSocketPlan } from './streamSocket.js';
 
 /** A receiver's own stream: booted and started on Request. */
 export interface StreamPort {
@@ -19,7 +20,8 @@ export interface StreamPort {
   stop(reason: string): void;
   /** The stream's counts, about every 250 ms. */
   onStats(cb: (s: StreamStats) => void): void;
-  readonly finished: Promise<StreamEnd>;
+  /** `workerFailed`: the worker itself failed (see StreamFinished): the sender cannot serve anyone. */
+  readonly finished: Promise<StreamEnd & { workerFailed?: boolean }>;
 }
 
 /** A unicast stream's one member: the receiver at its destination. */
@@ -38,11 +40,18 @@ export interface UnicastStreamParams {
 }
 
 export function openUnicastStream(config: SendConfig, file: PreparedFile, wasmModule: RaptorQWasmModule, p: UnicastStreamParams): StreamPort {
+  let socket;
+  try {
+    socket = unicastSocketPlan(p.destination, config.interface);
+  } catch (e) {
+    // This receiver's address family is one the interface lacks: its stream cannot start.
+    return failedStream((e as Error).message);
+  }
   const handle = new StreamHandle({
     mode: 'unicast',
     ...commonWorkerData(config, file, wasmModule, p),
     window: p.window,
-    destination: p.destination,
+    socket,
     ...(p.held ? { held: p.held } : {}),
     ...(p.growing ? { layout: p.growing.layout, spool: { path: file.spool!.path, final: p.growing.final } } : {}),
   });
@@ -52,6 +61,17 @@ export function openUnicastStream(config: SendConfig, file: PreparedFile, wasmMo
     stop: (reason) => handle.stop(reason),
     onStats: (cb) => handle.onStats(cb),
     finished: handle.finished,
+  };
+}
+
+/** A stream that ended before it began. */
+function failedStream(message: string): StreamPort {
+  return {
+    progress: () => undefined,
+    grow: () => undefined,
+    stop: () => undefined,
+    onStats: () => undefined,
+    finished: Promise.resolve({ reason: 'error', message, stats: {} }),
   };
 }
 
@@ -89,9 +109,7 @@ export function openSharedStream(
     combineResends: sh.combineResends,
     repeatFinalResends: sh.repeatFinalResends,
     dataPlane: sh.dataPlane,
-    interfaceAddress: sh.interfaceAddress,
-    ttl: sh.ttl,
-    broadcastAddress: sh.broadcastAddress,
+    socket: sh.socket,
     waitForStart: true,
   });
 }

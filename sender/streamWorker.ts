@@ -2,7 +2,8 @@
  * Worker thread entry (adapter) for one stream, unicast or shared (workerData.mode): runs its
  * StreamCore, reads the segments it asks for from the object (the file, or a tree's files,
  * objectReader.ts), sends its datagrams on a connected
- * UDP socket (the receiver's port, or the multicast group / broadcast address), and sleeps until
+ * UDP socket (the receiver's port, or the multicast group / broadcast address, as planned by
+ * streamSocket.ts), and sleeps until
  * the core's next deadline. The send loop is the DatagramPump. Members, reports and the stop come
  * as messages from the main thread, which owns the control connections.
  */
@@ -18,6 +19,7 @@ import { BitSet } from '../util/bitset.js';
 import { BufferPool } from '../util/bufferPool.js';
 import { followPacingPriority } from '../util/threadPriority.js';
 import { SharedStream } from './sharedStream.js';
+import { connectStreamSocket } from './streamSocket.js';
 import { emptyStreamStats, type StreamCore } from './streamCore.js';
 import type { FromStreamWorker, StreamFinishReason, StreamWorkerData, ToStreamWorker } from './streamMessages.js';
 import { UnicastStream } from './unicastStream.js';
@@ -69,7 +71,7 @@ let core: StreamCore | undefined;
 let started = !data.waitForStart;
 /** Socket bound and connected (files open on the first read). */
 let ready = false;
-const socket = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
+const socket = createSocket({ type: data.socket.type, sendBufferSize: 4 << 20 });
 // A piped object is read from its spool while it grows (spoolReader.ts).
 const object = data.mode === 'unicast' && data.spool ? new SpoolReader(data.spool.path) : new ObjectReader(data.parts);
 let timer: NodeJS.Timeout | undefined;
@@ -80,8 +82,7 @@ let done = false;
 // A multicast or broadcast send has no peer to refuse it: only a full buffer is transient.
 const TRANSIENT = data.mode === 'unicast' ? /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOBUFS/ : /ENOBUFS/;
 const pump = new DatagramPump(socket, {
-  // A connected socket skips the per-send address handling; a send with an address would go
-  // through an asynchronous lookup, and the pump would reuse the buffer before it left.
+  // Connected (connectStreamSocket): no per-send address handling.
   send: (buf, callback) => (callback ? socket.send(buf, callback) : socket.send(buf)),
   onError: (err) => {
     if (!TRANSIENT.test(err.message)) finish('error', `UDP send failed: ${err.message}`);
@@ -166,32 +167,11 @@ port.on('message', (m: ToStreamWorker) => {
   schedule();
 });
 
-socket.on('error', (e) => {
-  if (!TRANSIENT.test(e.message)) finish('error', `UDP socket error: ${e.message}`);
-});
 try {
-  if (data.mode === 'unicast') {
-    await new Promise<void>((resolve) => socket.bind(0, resolve));
-  } else {
-    await new Promise<void>((resolve) => socket.bind(0, data.interfaceAddress, resolve));
-    if (data.dataPlane.mode === 'multicast') {
-      socket.setMulticastTTL(data.ttl ?? 1);
-      socket.setMulticastLoopback(true); // receivers on the sender's own host
-      if (data.interfaceAddress) socket.setMulticastInterface(data.interfaceAddress);
-    } else {
-      socket.setBroadcast(true);
-    }
-  }
-  const to =
-    data.mode === 'unicast'
-      ? data.destination
-      : { port: data.dataPlane.port, address: data.dataPlane.mode === 'multicast' ? data.dataPlane.group : (data.broadcastAddress ?? '255.255.255.255') };
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.connect(to.port, to.address, () => {
-      socket.off('error', reject);
-      resolve();
-    });
+  // Its errors name what failed; the socket's later errors are handled from here on.
+  await connectStreamSocket(socket, data.socket);
+  socket.on('error', (e) => {
+    if (!TRANSIENT.test(e.message)) finish('error', `UDP socket error: ${e.message}`);
   });
   ready = true;
   schedule();

@@ -260,6 +260,10 @@ describe('stricter message checks', () => {
     ['type not a string', { type: 7 }, 'bad-message'],
     ['manifest multicast to a unicast address', { ...manifest, dataPlane: { mode: 'multicast', group: '10.0.0.1', port: 7071 } }, 'bad-message'],
     ['manifest multicast group not dotted quad', { ...manifest, dataPlane: { mode: 'multicast', group: '239.1.1', port: 7071 } }, 'bad-message'],
+    ['manifest multicast to an IPv6 unicast address', { ...manifest, dataPlane: { mode: 'multicast', group: 'fe80::1', port: 7071 } }, 'bad-message'],
+    ['manifest IPv6 group with a zone', { ...manifest, dataPlane: { mode: 'multicast', group: 'ff02::114%eth0', port: 7071 } }, 'bad-message'],
+    ['manifest IPv6 group with two ::', { ...manifest, dataPlane: { mode: 'multicast', group: 'ff02::1::2', port: 7071 } }, 'bad-message'],
+    ['manifest IPv6 group of nine hextets', { ...manifest, dataPlane: { mode: 'multicast', group: 'ff02:0:0:0:0:0:0:1:2', port: 7071 } }, 'bad-message'],
     ['manifest data plane port 0', { ...manifest, dataPlane: { mode: 'broadcast', port: 0 } }, 'bad-message'],
     ['manifest unknown data plane mode', { ...manifest, dataPlane: { mode: 'anycast', port: 7071 } }, 'bad-message'],
     [
@@ -297,6 +301,8 @@ describe('stricter message checks', () => {
   it('accepts multicast and broadcast data planes', () => {
     for (const dataPlane of [
       { mode: 'multicast', group: '239.255.42.1', port: 7071 },
+      { mode: 'multicast', group: 'ff02::114', port: 7071 },
+      { mode: 'multicast', group: 'FF05:0:0:0:0:0:1:3', port: 7071 },
       { mode: 'broadcast', port: 7071 },
     ]) {
       expect(decodeMessage(encodeJson({ ...manifest, dataPlane }))).toEqual({ ok: true, message: { ...manifest, dataPlane } });
