@@ -93,18 +93,21 @@ export function datagramLength(symbolSize: number, integrity: IntegrityScheme, c
 }
 
 /** IPv4 packets (fragments) a UDP payload of `bytes` takes on a 1500-byte MTU. */
-function ipv4Fragments(bytes: number): number {
-  return Math.ceil((bytes + 8) / 1480);
+/** IP packets a UDP payload of `bytes` takes on a 1500-byte MTU (IPv6's header is 20 bytes longer, a fragment header 8). */
+function fragments(bytes: number, family: 4 | 6): number {
+  if (family === 4) return Math.ceil((bytes + 8) / 1480);
+  return bytes + 8 <= 1460 ? 1 : Math.ceil((bytes + 8) / 1448);
 }
 
 /**
- * Most symbols a combined datagram may carry without taking one IPv4 fragment more than a
- * plain one on a 1500-byte MTU (with the default T the datagram has room for all 8); 1 = none.
+ * Most symbols a combined datagram may carry without taking one IP fragment more than a plain
+ * one on a 1500-byte MTU (with the default T and CRC32C tags, room for all 8 over either
+ * family; over IPv6 fewer with longer tags); 1 = none.
  */
-export function maxCombinedSymbols(symbolSize: number, integrity: IntegrityScheme): number {
-  const plain = ipv4Fragments(datagramLength(symbolSize, integrity));
+export function maxCombinedSymbols(symbolSize: number, integrity: IntegrityScheme, family: 4 | 6 = 4): number {
+  const plain = fragments(datagramLength(symbolSize, integrity), family);
   let c = MAX_COMBINED_SYMBOLS;
-  while (c > 1 && ipv4Fragments(datagramLength(symbolSize, integrity, c)) > plain) c--;
+  while (c > 1 && fragments(datagramLength(symbolSize, integrity, c), family) > plain) c--;
   return c;
 }
 

@@ -11,6 +11,7 @@ import { createSocket } from 'node:dgram';
 import { parentPort, workerData } from 'node:worker_threads';
 import { integrityFor, TagKind } from '../encoder/integrity.js';
 import { codecByName } from '../encoder/codecs.js';
+import { maxCombinedSymbols } from '../encoder/datagram.js';
 import { DatagramPump } from './datagramPump.js';
 import { ObjectReader } from './objectReader.js';
 import { SpoolReader } from './spoolReader.js';
@@ -54,12 +55,10 @@ function makeCore(now: number): StreamCore {
     stream.addMember(now, 'receiver', data.window, heldOf(data.held));
     return stream;
   }
-  return new SharedStream({
-    ...common,
-    combineMax: data.combineResends === false ? 1 : undefined,
-    repeatFinalResends: data.repeatFinalResends !== false,
-    carousel: data.carousel,
-  });
+  // Combined resends sized to the stream's family: IPv6's longer header leaves less room.
+  const family = data.socket.type === 'udp6' ? 6 : 4;
+  const combineMax = data.combineResends === false ? 1 : maxCombinedSymbols(data.layout.symbolSize, integrity, family);
+  return new SharedStream({ ...common, combineMax, repeatFinalResends: data.repeatFinalResends !== false, carousel: data.carousel });
 }
 
 /** A member's held segments (resume) as posted: the bitmap's bytes, checked by its session. */

@@ -144,6 +144,14 @@ describe('datagram format', () => {
     expect(maxCombinedSymbols(1444, crc32Scheme)).toBe(1);
   });
 
+  it('over IPv6 (a 1452-byte UDP payload) combines fewer ids where the tag is longer', () => {
+    expect(maxCombinedSymbols(1392, crc32Scheme, 6)).toBe(8);
+    // 1444 bytes plain with AES-GCM: two more ids (3 bytes each) fit, a third does not.
+    expect(maxCombinedSymbols(1392, aes256GcmScheme(new Uint8Array(32)), 6)).toBe(3);
+    // Already fragmented alone: combining adds no fragment until the next 1448-byte step.
+    expect(maxCombinedSymbols(1440, crc32Scheme, 6)).toBe(8);
+  });
+
   it('never throws on arbitrary or mutated input, and accepted fields are in range (seeded)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
