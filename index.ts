@@ -1,5 +1,9 @@
 /** fountcast's public library surface. Internals stay behind their folders. */
 export { send, SendOptionsError, type SendOptions, type SendSummary, type ReceiverSummary } from './sender/send.js';
+export type { ControlPeer, PeerLink } from './sender/sendConfig.js';
+export { commandPeer } from './sender/commandPeer.js';
+export { sshPeers, SshTargetError } from './sender/sshTarget.js';
+export { joinPipes, type ByteStream } from './control/byteStream.js';
 export { receive, ReceiveError, type ReceiveOptions, type ReceiveSummary } from './receiver/receive.js';
 export {
   DecodeWorkerError,

@@ -6,6 +6,7 @@ import { createProgressView } from './progressBar.js';
 import { runStandingReceiver } from './receiveDaemon.js';
 import { duration, int, logOptions, parseEndpoint, probability, tlsFiles } from './options.js';
 import type { RunContext } from './runContext.js';
+import { stdioControl, stdioProblem } from './stdioControl.js';
 
 const keyFiles = () => import('../control/keyFiles.js');
 
@@ -36,7 +37,12 @@ export function registerReceive(program: Command, ctx: RunContext): void {
     program
       .command('receive')
       .description('receive one file from a sender and write it under --out (with --daemon: every new publication, until stopped)')
-      .argument('<host:port>', "the sender's control address")
+      .argument('[host:port]', "the sender's control address (not with --stdio)")
+      .option(
+        '--stdio',
+        'take the control protocol on standard input and output (as an SSH forced command or Subsystem, or under send --to / --exec); logs stay on stderr, the data still comes over UDP',
+      )
+      .option('--address <ip>', 'with --stdio: the address the sender is to send the datagrams to (default: the server address in SSH_CONNECTION)')
       .option('--out <path>', 'directory to write into, or the exact file path; - writes the verified bytes to standard output, in order', '.')
       .option('--id <name>', 'receiver id shown in the sender’s logs (default: hostname-pid)')
       .option('--window <segments>', 'segments buffered at once (memory ≈ window × segment size × 1.5)', int('window', 1, 1024), 8)
@@ -87,7 +93,9 @@ export function registerReceive(program: Command, ctx: RunContext): void {
       )
       .option('--poll-interval <duration>', 'with --daemon: ask the sender again this often once nothing changed (default 5s)', duration)
       .option('--daemon-state <file>', 'with --daemon: where the last stored publication per --out is remembered (default: beside the trust state)'),
-  ).action(async (endpoint: string, o, cmd: Command) => {
+  ).action(async (endpoint: string | undefined, o, cmd: Command) => {
+    const stdioWrong = stdioProblem(o, endpoint);
+    if (stdioWrong) cmd.error(`error: ${stdioWrong}`, { exitCode: 2, code: 'fountcast.stdio' });
     for (const [key, flag] of [
       ['pollInterval', '--poll-interval'],
       ['daemonState', '--daemon-state'],
@@ -109,10 +117,8 @@ export function registerReceive(program: Command, ctx: RunContext): void {
     const controller = ctx.interruptOnSignals(log);
     const bar = createProgressView('receiving', Boolean(process.stderr.isTTY) && !o.json && !o.daemon);
     try {
-      const { host, port } = parseEndpoint(endpoint);
       const options = {
-        host,
-        port,
+        ...(o.stdio ? stdioControl(o) : parseEndpoint(endpoint!)),
         out: o.out,
         receiverId: o.id,
         window: o.window,

@@ -73,6 +73,7 @@ function connectOnce(o: ReceiveConfig): Promise<Socket> {
     }, timeoutMs);
     socket.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
+      socket.setNoDelay(true);
       resolve(socket);
     });
     socket.once('error', (e: NodeJS.ErrnoException) => {

@@ -10,7 +10,7 @@
  * whole runs.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import type { Socket } from 'node:net';
+import type { ByteStream } from '../control/byteStream.js';
 import type { DataPlane, Manifest } from '../control/messages.js';
 import { logTagImplementation, TagKind } from '../encoder/integrity.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
@@ -55,7 +55,7 @@ class ReceiveRun {
   /** The shared stream's socket (multicast group or broadcast port), when the manifest names one. */
   private sharedUdp?: UdpSocket;
   private readonly readers: DatagramReader[] = [];
-  private socket?: Socket;
+  private socket?: ByteStream;
   private pool?: DecodePool;
   private staging?: ObjectStaging;
   private trustState?: TrustState;
@@ -95,9 +95,10 @@ class ReceiveRun {
     await new Promise<void>((r) => udp.bind(0, r));
     this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), udpFailed));
     this.o.onDataPort?.(udp.address().port);
-    let socket: Socket;
+    let socket: ByteStream;
     try {
-      socket = await connectToSender(this.o, () => !this.closed && this.session.state === 'connecting');
+      // A stream the caller opened (receive --stdio: sshd's pipes) is the connection as it is.
+      socket = this.o.control ?? (await connectToSender(this.o, () => !this.closed && this.session.state === 'connecting'));
     } catch (e) {
       return this.input((s) => s.handleConnectFailed(now(), e as Error));
     }
@@ -106,7 +107,6 @@ class ReceiveRun {
       return;
     }
     this.socket = socket;
-    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.input((s) => s.handleControlBytes(now(), chunk)));
     socket.on('end', () => this.input((s) => s.handleControlEof(now())));
     socket.on('error', (e) => this.input((s) => s.handleControlEof(now(), `connection error: ${e.message}`)));

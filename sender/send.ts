@@ -77,8 +77,9 @@ async function serve(
     logger: log,
   });
   const address = server.address();
-  log.info(address, `listening on ${address.address}:${address.port}`);
-  if (config.receiverKeys) logTagImplementation(log, config.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128);
+  if (address) log.info(address, `listening on ${address.address}:${address.port}`);
+  else log.info({ receivers: config.peers?.length }, `reaching ${config.peers?.length} receiver(s) over their own control streams`);
+  if (config.receiverKeys || config.channelKeys) logTagImplementation(log, config.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128);
   file.digests.done.then(
     () =>
       log.info(
@@ -90,7 +91,7 @@ async function serve(
       void server.close(`the sender cannot serve ${file.fileName}: ${e.message}`);
     },
   );
-  options.onListening?.(address);
+  if (address) options.onListening?.(address);
   const onAbort = () => void server.close(`stopped: ${(options.signal?.reason as Error)?.message ?? 'aborted'}`);
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });

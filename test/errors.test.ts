@@ -48,6 +48,7 @@ describe('public error classes', () => {
         'SendOptionsError',
         'SenderAuthenticationError',
         'SourceFileError',
+        'SshTargetError',
         'StandingStateError',
         'TransferAbortedError',
         'TrustStateError',
