@@ -30,10 +30,10 @@ export function namedPeers(o: Record<string, unknown>, log: Logger): ControlPeer
   } catch (e) {
     throw e instanceof SshTargetError ? new InvalidArgumentError(`--to ${e.message}`) : e;
   }
-  // A command is named by its text (cut short): it is what the user typed.
+  // A command is named by its text, its middle cut from a long one: its ends tell commands apart.
   const taken = new Set(peers.map((p) => p.name));
   exec.forEach((cmd, i) => {
-    let name = cmd.length > 48 ? `${cmd.slice(0, 45)}...` : cmd;
+    let name = cmd.length > 64 ? `${cmd.slice(0, 24)}...${cmd.slice(-36)}` : cmd;
     if (taken.has(name)) name = `${name} #${i + 1}`;
     taken.add(name);
     peers.push(commandPeer(name, cmd, log));

@@ -204,8 +204,11 @@ export class SenderServer {
         datagramsReceived: 0,
         datagramsLost: 0,
       };
-      // Its own words say best why it failed (SSH's message, the remote's error line).
-      const reason = base.outcome === 'failed' && exit !== undefined ? (summary ? `${base.reason}; ${exit}` : exit) : base.reason;
+      // Its own words say best why it failed (SSH's message, the remote's error line), unless
+      // they only repeat what the protocol already said.
+      const words = exit?.replace(/ \((exit status \d+|killed by \w+)\)$/, '');
+      const repeats = summary !== undefined && words !== undefined && (words === '' || summary.reason.includes(words) || words.includes(summary.reason));
+      const reason = base.outcome === 'failed' && exit !== undefined && !repeats ? (summary ? `${base.reason}; ${exit}` : exit) : base.reason;
       return { ...base, peer: peer.name, reason };
     });
     this.track(id, ended);
