@@ -19,11 +19,12 @@ export class OnCompleteError extends Error {
  * as $1 and in FOUNTCAST_FILE, never interpolated into the command text (a file name is data,
  * whatever the sender called it).
  */
-async function runOnComplete(cmd: string, path: string, sha256: string, log: Logger): Promise<void> {
+async function runOnComplete(cmd: string, path: string, sha256: string, log: Logger, stdoutIsControl = false): Promise<void> {
   log.info({ event: 'on-complete', cmd, path }, `running --on-complete for ${path}`);
   const code = await new Promise<number | string>((resolve) => {
     const p = spawn('/bin/sh', ['-c', cmd, 'fountcast-on-complete', path], {
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // Under --stdio our stdout is the control stream: the command's output goes to stderr.
+      stdio: ['ignore', stdoutIsControl ? process.stderr : 'inherit', 'inherit'],
       env: { ...process.env, FOUNTCAST_FILE: path, FOUNTCAST_SHA256: sha256 },
     });
     p.on('error', (e) => resolve(e.message));
@@ -150,7 +151,7 @@ export function registerReceive(program: Command, ctx: RunContext): void {
       const { receive } = await import('../receiver/receive.js');
       const summary = await receive({ ...options, waitForSenderMs: o.waitForSender, onProgress: (done, total) => bar.update(done, total) });
       bar.stop();
-      if (o.onComplete) await runOnComplete(o.onComplete as string, summary.path, summary.sha256, log);
+      if (o.onComplete) await runOnComplete(o.onComplete as string, summary.path, summary.sha256, log, Boolean(o.stdio));
     } catch (e) {
       bar.stop();
       // Ctrl-C or SIGTERM: the library stopped the sender and removed the partial file.

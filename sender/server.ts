@@ -52,6 +52,8 @@ export interface SendSummary {
 const LINGERING_CONNECTIONS = 32;
 /** How long a peer's command may take to exit after its control stream ended before it is killed. */
 const PEER_EXIT_GRACE_MS = 3000;
+/** The least handshake timeout of a peer (SSH's handshake and a remote start-up come first). */
+const PEER_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 /** What the transport knows of a control stream's far end. */
 interface Transport {
@@ -188,34 +190,39 @@ export class SenderServer {
     const id = `c${nextConnection++}`;
     const startedAt = performance.now();
     const link = peer.open();
-    const c = this.connect(id, link.stream, { address: undefined, label: peer.name, channelKey: this.config.channelKeys });
+    // Its Hello comes after SSH's own handshake and a remote start-up: a longer wait than for a socket.
+    const config = { ...this.config, handshakeTimeoutMs: Math.max(this.config.handshakeTimeoutMs, PEER_HANDSHAKE_TIMEOUT_MS) };
+    const c = this.connect(id, link.stream, { address: undefined, label: peer.name, channelKey: this.config.channelKeys }, config);
     const ended = c.ended.then(async (summary) => {
-      const grace = setTimeout(() => link.kill(), PEER_EXIT_GRACE_MS);
+      this.shared?.namedEnded(id);
+      let killed = false;
+      const grace = setTimeout(() => {
+        killed = true;
+        link.kill();
+      }, PEER_EXIT_GRACE_MS);
       const exit = await link.exited;
       clearTimeout(grace);
-      const seconds = (performance.now() - startedAt) / 1000;
-      const base: ReceiverSummary = summary ?? {
-        receiverId: peer.name,
-        address: '',
-        outcome: 'failed',
-        reason: c.closeReason || 'its control stream ended before its Hello',
-        seconds,
-        ...NO_COUNTS,
-        datagramsReceived: 0,
-        datagramsLost: 0,
-      };
-      // Its own words say best why it failed (SSH's message, the remote's error line), unless
-      // they only repeat what the protocol already said.
-      const words = exit?.replace(/ \((exit status \d+|killed by \w+)\)$/, '');
-      const repeats = summary !== undefined && words !== undefined && (words === '' || summary.reason.includes(words) || words.includes(summary.reason));
-      const reason = base.outcome === 'failed' && exit !== undefined && !repeats ? (summary ? `${base.reason}; ${exit}` : exit) : base.reason;
-      return { ...base, peer: peer.name, reason };
+      return { ...(summary ?? this.unheard(peer, c, startedAt)), peer: peer.name, reason: peerReason(summary, c.closeReason, exit, killed) };
     });
     this.track(id, ended);
   }
 
-  private connect(id: string, stream: ByteStream, transport: Transport): Connection {
-    const c = new Connection(this.config, this.deps, stream, transport, id, this.admission, this.shared && { session: this.shared, keys: this.sharedKeys });
+  /** The summary of a peer that never said Hello. */
+  private unheard(peer: ControlPeer, c: Connection, startedAt: number): ReceiverSummary {
+    return {
+      receiverId: peer.name,
+      address: '',
+      outcome: 'failed',
+      reason: c.closeReason,
+      seconds: (performance.now() - startedAt) / 1000,
+      ...NO_COUNTS,
+      datagramsReceived: 0,
+      datagramsLost: 0,
+    };
+  }
+
+  private connect(id: string, stream: ByteStream, transport: Transport, config = this.config): Connection {
+    const c = new Connection(config, this.deps, stream, transport, id, this.admission, this.shared && { session: this.shared, keys: this.sharedKeys });
     this.connections.set(id, c);
     return c;
   }
@@ -358,6 +365,22 @@ class Connection {
         return this.resolveEnded(a.summary);
     }
   }
+}
+
+/**
+ * Why a named receiver failed, best said: a command's own last words (SSH's message, the remote's
+ * error line) for one that never said Hello, unless we killed it ourselves (its silence is then
+ * the reason); after its Hello the session's reason, with those words only where they add to it.
+ */
+function peerReason(summary: ReceiverSummary | undefined, closeReason: string, exit: string | undefined, killed: boolean): string {
+  if (summary?.outcome === 'completed') return summary.reason;
+  const words = exit?.replace(/ ?\(?(exit status \d+|killed by \w+)\)?$/, '');
+  if (summary === undefined) {
+    if (killed || exit === undefined) return [closeReason || 'its control stream ended before its Hello', words].filter(Boolean).join('; ');
+    return exit;
+  }
+  const repeats = !words || summary.reason.includes(words) || words.includes(summary.reason);
+  return repeats ? summary.reason : `${summary.reason}; ${exit}`;
 }
 
 function lossPercent(s: ReceiverSummary): string {

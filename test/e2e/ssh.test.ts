@@ -104,6 +104,8 @@ describe.skipIf(!SSHD)('send --to ssh:// through a real sshd', () => {
       for (const name of ['h1.bin', 'h2.bin', 'forced.bin']) expect(await sha256Of(join(dir, name)), `${name}\n${why}`).toBe(hash);
       expect(out.code, why).toBe(1);
       expect(out.stderr).toMatch(/bad: .*Permission denied \(publickey/);
+      // One pass for the fleet: the stream waited for every host still running (bad never came).
+      expect(out.stderr).toMatch(/starting the shared stream \(multicast 239\.255\.42\.7:47077\): 3 receiver\(s\) ready/);
       // Every datagram on the group carried an HMAC-SHA256 tag (kind 2), none a bare CRC-32.
       expect(out.tagKinds['2'], why).toBeGreaterThan(1000);
       expect(Object.keys(out.tagKinds)).toEqual(['2']);
