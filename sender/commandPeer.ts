@@ -2,8 +2,8 @@
  * A named receiver reached through a command (adapter): `/bin/sh -c CMD` is started, its stdin
  * and stdout carry the control protocol (send --exec; `ssh … fountcast receive --stdio` for
  * send --to, sshTarget.ts), and its stderr comes back line by line into our log, prefixed with
- * the peer's name. The remote fountcast's own log lines keep their level; anything else (SSH's
- * messages, a shell's) is a warning. The last such line is kept: when the command fails, it is
+ * the peer's name. The remote fountcast's own log lines (human or --json) keep their level;
+ * anything else (SSH's messages, a shell's) is a warning. The last such line is kept: when the command fails, it is
  * the failure's reason, in its own words.
  */
 import { spawn } from 'node:child_process';
@@ -47,6 +47,18 @@ function startCommand(name: string, command: string, logger: Logger): PeerLink {
 const PRETTY_LINE = /^\[\d\d:\d\d:\d\d\.\d{3}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): (.*)$/;
 const LEVELS = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error', FATAL: 'error' } as const;
 
+/** A pino JSON line (`receive --stdio --json`): its level and message, or undefined. */
+function jsonRecord(line: string): { level: 'debug' | 'info' | 'warn' | 'error'; msg: string } | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const r = JSON.parse(line) as { level?: unknown; msg?: unknown };
+    if (typeof r.level !== 'number' || typeof r.msg !== 'string') return undefined;
+    return { level: r.level < 30 ? 'debug' : r.level < 40 ? 'info' : r.level < 50 ? 'warn' : 'error', msg: r.msg };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Splits stderr into lines and logs each under the peer's name. */
 export class StderrRelay {
   private partial = '';
@@ -75,8 +87,9 @@ export class StderrRelay {
     // pino-pretty prints a record's fields on indented lines after it: detail, not news.
     if (/^\s/.test(line)) return this.log.debug({ peer: this.name }, `[${this.name}] ${line.trim()}`);
     const m = PRETTY_LINE.exec(line);
-    const level = m ? LEVELS[m[1] as keyof typeof LEVELS] : 'warn';
-    const text = m ? m[2]! : line;
+    const json = m ? undefined : jsonRecord(line);
+    const level = m ? LEVELS[m[1] as keyof typeof LEVELS] : (json?.level ?? 'warn');
+    const text = m ? m[2]! : (json?.msg ?? line);
     this.last = text;
     this.log[level]({ peer: this.name }, `[${this.name}] ${text}`);
   }

@@ -13,13 +13,16 @@ describe('StderrRelay', () => {
     const r = recorder();
     const relay = new StderrRelay('pc7', r.log as never);
     relay.push('[12:00:00.000] INFO: receiving a.iso\n    file: "a.iso"\n[12:00:01.5');
-    relay.push('00] ERROR: cannot write /srv: EACCES\r\nroot@pc7: Permission denied (publickey).\n\x1b[31mred\x1b[0m');
+    relay.push('00] ERROR: cannot write /srv: EACCES\r\nroot@pc7: Permission denied (publickey).\n');
+    relay.push('{"level":40,"time":1,"msg":"a JSON warning"}\n{"not":"a record"}\n\x1b[31mred\x1b[0m');
     relay.end();
     expect(r.lines).toEqual([
       ['info', '[pc7] receiving a.iso'],
       ['debug', '[pc7] file: "a.iso"'],
       ['error', '[pc7] cannot write /srv: EACCES'],
       ['warn', '[pc7] root@pc7: Permission denied (publickey).'],
+      ['warn', '[pc7] a JSON warning'],
+      ['warn', '[pc7] {"not":"a record"}'],
       ['warn', '[pc7] red'],
     ]);
     expect(relay.last).toBe('red');
