@@ -34,9 +34,10 @@ class JoinedPipes extends Duplex {
       if (!this.push(chunk)) input.pause();
     });
     input.once('end', () => this.push(null));
-    input.once('error', (e) => this.destroy(e));
-    // A pipe whose reader is gone (EPIPE): the peer vanished, as with a reset socket.
-    output.once('error', (e) => this.destroy(e));
+    input.on('error', (e) => this.destroy(e));
+    // A pipe whose reader is gone (EPIPE): the peer vanished, as with a reset socket. Kept for
+    // later errors too: one unheard would end the process.
+    output.on('error', (e) => this.destroy(e));
   }
 
   override _read(): void {
