@@ -9,6 +9,10 @@ export {
   type ReceiverProgress,
   type ServedObject,
 } from './sender/send.js';
+export type { ControlPeer, PeerLink } from './sender/sendConfig.js';
+export { commandPeer } from './sender/commandPeer.js';
+export { sshPeers, SshTargetError } from './sender/sshTarget.js';
+export { joinPipes, type ByteStream } from './control/byteStream.js';
 export { receive, ReceiveError, type ReceiveOptions, type ReceiveSummary } from './receiver/receive.js';
 export {
   DecodeWorkerError,

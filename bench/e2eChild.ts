@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       rateBitsPerSecond: rate === undefined || rate === '-' ? undefined : Number(rate),
       receiverKeys: mode === 'mac' || mode === 'encrypt' ? receiverKeyDirectory(keysDir!) : undefined,
       encrypt: mode === 'encrypt',
-      onListening: (a) => process.send!({ type: 'listening', port: a.port }),
+      onListening: (a) => a && process.send!({ type: 'listening', port: a.port }),
     });
   } else if (role === 'receive') {
     const [port, out, loss, seed, keyFile] = args;

@@ -93,7 +93,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       signal: o.signal,
       // Each receiver's end is the demo's table; the sender's own word on it only with -v.
       logger: log.child({ role: 'sender' }, { level: log.isLevelEnabled('info') ? log.level : 'error' }),
-      onListening: (address) => onListening(address.port),
+      onListening: (address) => address && onListening(address.port),
       onProgress: (p) => progress.update(p),
     });
     // If the sender fails before listening, surface that instead of waiting forever.

@@ -6,6 +6,7 @@ import { ReceiveReport } from './receiveReport.js';
 import { runStandingReceiver } from './receiveDaemon.js';
 import { duration, int, logOptions, parseEndpoint, probability, tlsFiles } from './options.js';
 import { openOutput, type RunContext } from './runContext.js';
+import { stdioControl, stdioProblem } from './stdioControl.js';
 
 const keyFiles = () => import('../control/keyFiles.js');
 
@@ -18,11 +19,12 @@ export class OnCompleteError extends Error {
  * as $1 and in FOUNTCAST_FILE, never interpolated into the command text (a file name is data,
  * whatever the sender called it).
  */
-async function runOnComplete(cmd: string, path: string, sha256: string, log: Logger): Promise<void> {
+async function runOnComplete(cmd: string, path: string, sha256: string, log: Logger, stdoutIsControl = false): Promise<void> {
   log.info({ event: 'on-complete', cmd, path }, `running --on-complete for ${path}`);
   const code = await new Promise<number | string>((resolve) => {
     const p = spawn('/bin/sh', ['-c', cmd, 'fountcast-on-complete', path], {
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // Under --stdio our stdout is the control stream: the command's output goes to stderr.
+      stdio: ['ignore', stdoutIsControl ? process.stderr : 'inherit', 'inherit'],
       env: { ...process.env, FOUNTCAST_FILE: path, FOUNTCAST_SHA256: sha256 },
     });
     p.on('error', (e) => resolve(e.message));
@@ -36,7 +38,12 @@ export function registerReceive(program: Command, ctx: RunContext): void {
     program
       .command('receive')
       .description('receive one file from a sender and write it under --out (with --daemon: every new publication, until stopped)')
-      .argument('<host:port>', "the sender's control address: HOST:PORT, [IPv6]:PORT or [fe80::1%eth0]:PORT")
+      .argument('[host:port]', "the sender's control address: HOST:PORT, [IPv6]:PORT or [fe80::1%eth0]:PORT (not with --stdio)")
+      .option(
+        '--stdio',
+        'take the control protocol on standard input and output (as an SSH forced command or Subsystem, or under send --to / --exec); logs stay on stderr, the data still comes over UDP',
+      )
+      .option('--address <ip>', 'with --stdio: the address the sender is to send the datagrams to (default: the server address in SSH_CONNECTION)')
       .option('--out <path>', 'directory to write into, or the exact file path; - writes the verified bytes to standard output, in order', '.')
       .option('--id <name>', 'receiver id shown in the sender’s logs (default: hostname-pid)')
       .option('--window <segments>', 'segments buffered at once (memory ≈ window × segment size × 1.5)', int('window', 1, 1024), 8)
@@ -90,7 +97,9 @@ export function registerReceive(program: Command, ctx: RunContext): void {
       )
       .option('--poll-interval <duration>', 'with --daemon: ask the sender again this often once nothing changed (default 5s)', duration)
       .option('--daemon-state <file>', 'with --daemon: where the last stored publication per --out is remembered (default: beside the trust state)'),
-  ).action(async (endpoint: string, o, cmd: Command) => {
+  ).action(async (endpoint: string | undefined, o, cmd: Command) => {
+    const stdioWrong = stdioProblem(o, endpoint);
+    if (stdioWrong) cmd.error(`error: ${stdioWrong}`, { exitCode: 2, code: 'fountcast.stdio' });
     for (const [key, flag] of [
       ['pollInterval', '--poll-interval'],
       ['daemonState', '--daemon-state'],
@@ -108,15 +117,14 @@ export function registerReceive(program: Command, ctx: RunContext): void {
           code: 'fountcast.outStdout',
         });
     }
-    const out = openOutput(ctx, o, cmd, { dataOnStdout: o.out === '-', statusLine: !o.daemon, level: o.daemon ? 'info' : undefined });
+    // Under --stdio standard output carries the control protocol: events go to stderr as with --out -.
+    const out = openOutput(ctx, o, cmd, { dataOnStdout: o.out === '-' || Boolean(o.stdio), statusLine: !o.daemon, level: o.daemon ? 'info' : undefined });
     const log = out.log;
     const controller = ctx.interruptOnSignals(log, 'receiver');
-    const report = o.daemon ? undefined : new ReceiveReport(out, ctx, endpoint, o.out);
+    const report = o.daemon ? undefined : new ReceiveReport(out, ctx, endpoint ?? 'the sender (--stdio)', o.out);
     try {
-      const { host, port } = parseEndpoint(endpoint);
       const options = {
-        host,
-        port,
+        ...(o.stdio ? stdioControl(o) : parseEndpoint(endpoint!)),
         out: o.out,
         receiverId: o.id,
         window: o.window,
@@ -153,7 +161,7 @@ export function registerReceive(program: Command, ctx: RunContext): void {
         onProgress: (done) => report!.progress(done),
       });
       report!.stored(summary);
-      if (o.onComplete) await runOnComplete(o.onComplete as string, summary.path, summary.sha256, log);
+      if (o.onComplete) await runOnComplete(o.onComplete as string, summary.path, summary.sha256, log, Boolean(o.stdio));
     } catch (e) {
       if (report) report.failed(e, Boolean(o.json));
       else if (ctx.interruptedBy !== undefined && (e as Error)?.name === 'TransferAbortedError') ctx.interrupted(log, Boolean(o.json));

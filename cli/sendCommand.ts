@@ -6,6 +6,7 @@ import { CODEC_NAMES } from '../encoder/codecs.js';
 import { arg, duration, int, logOptions, parseEndpoint, rateOrAuto, size, tlsFiles } from './options.js';
 import { openOutput, type RunContext } from './runContext.js';
 import { SendReport } from './sendReport.js';
+import { namedPeers, peerOutcome } from './peerOptions.js';
 
 // Loaded only when a flag needs it: a sender's start-up is on the clock of every transfer.
 const keyFiles = () => import('../control/keyFiles.js');
@@ -108,6 +109,22 @@ export function registerSend(program: Command, ctx: RunContext): void {
       .option('--wait <duration>', 'shared stream: start this long after listening, with whoever has joined', duration)
       .option('--carousel', 'shared stream: start at once and keep cycling through the file for late joiners until interrupted')
       .option(
+        '--to <ssh-uri>',
+        'send to this host over SSH instead of listening: runs ssh -T [-p port] [user@]host fountcast receive --stdio --out PATH; ssh://[user@]host[:port]/path, repeatable, brace lists expanded ({01..40}, {a,b}); exits 1 unless every named host has the file',
+        (v: string, prev: string[] = []) => [...prev, v],
+      )
+      .option(
+        '--exec <command>',
+        'send to the receiver at the other end of this command\'s stdin and stdout (run by /bin/sh -c; its stderr is logged), e.g. "ssh -s pc7 fountcast"; repeatable',
+        (v: string, prev: string[] = []) => [...prev, v],
+      )
+      .option('--ssh-command <command>', 'with --to: the command that replaces ssh, e.g. "ssh -i ~/.ssh/fleet -o ConnectTimeout=5"', 'ssh')
+      .option('--remote-fountcast <command>', 'with --to: the command that replaces fountcast on the remote side', 'fountcast')
+      .option(
+        '--anonymous',
+        'with --to / --exec: no datagram key (CRC-32 only, the fastest mode); by default each receiver gets a fresh key through its SSH channel and every datagram carries an HMAC-SHA256 tag',
+      )
+      .option(
         '--no-combine-resends',
         'shared stream: resend each lost symbol on its own instead of XOR-combining symbols that different receivers lost into one datagram (for comparisons)',
       ),
@@ -119,10 +136,17 @@ export function registerSend(program: Command, ctx: RunContext): void {
     if (paths.includes('-') && paths.length > 1) command.error('error: - (standard input) is sent on its own, not with other paths', { exitCode: 2 });
     if (paths.includes('-') && process.stdin.isTTY)
       command.error('error: standard input is a terminal: pipe the data in (e.g. tar c dir | fountcast send -)', { exitCode: 2 });
+    let peers: ReturnType<typeof namedPeers>;
+    try {
+      peers = namedPeers(o, log);
+    } catch (e) {
+      return command.error(`error: ${(e as Error).message}`, { exitCode: 2 });
+    }
     const controller = ctx.interruptOnSignals(log, 'sender');
-    const report = new SendReport(out, ctx, o.receivers);
+    const report = new SendReport(out, ctx, o.receivers ?? peers?.length);
     try {
       const summary: SendSummary = await send({
+        ...(peers ? { peers, anonymous: Boolean(o.anonymous) } : {}),
         paths,
         symlinks: o.symlinks,
         name: o.name,
@@ -162,6 +186,7 @@ export function registerSend(program: Command, ctx: RunContext): void {
       report.finished(summary);
       // Stopped by a signal (serving until interrupted is the usual way to end a sender).
       if (ctx.interruptedBy !== undefined) ctx.interrupted(log, Boolean(o.json));
+      else if (peers) ctx.exitCode = peerOutcome(summary, log);
       else if (o.receivers !== undefined && summary.completed < o.receivers)
         ctx.fail(
           log,

@@ -39,10 +39,22 @@ export class SendReport {
   }
 
   /** send()'s onListening. */
-  listening(address: { address: string; port: number }, served: ServedObject): void {
+  listening(address: { address: string; port: number } | undefined, served: ServedObject): void {
     this.served = served;
-    this.where = address.address.includes(':') ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
-    this.out.events.emit({ event: 'start', role: 'sender', name: served.name, bytes: served.bytes ?? null, address: address.address, port: address.port });
+    // No address: the receivers are reached over their own control streams (send --to / --exec).
+    this.where =
+      address === undefined
+        ? 'their control streams'
+        : address.address.includes(':')
+          ? `[${address.address}]:${address.port}`
+          : `${address.address}:${address.port}`;
+    this.out.events.emit({
+      event: 'start',
+      role: 'sender',
+      name: served.name,
+      bytes: served.bytes ?? null,
+      ...(address ? { address: address.address, port: address.port } : {}),
+    });
     this.render(true);
   }
 

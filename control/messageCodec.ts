@@ -35,6 +35,7 @@ import {
   strValue,
   TAG_KINDS,
   U32,
+  unicastAddressProblem,
   type Obj,
 } from './wireValues.js';
 
@@ -108,10 +109,19 @@ function hello(o: Obj): Hello {
     codecs: list(o, 'codecs', MAX_CODECS, (v) => strValue(v, 'codecs[]', MAX_CODEC_NAME_LENGTH, CODEC_NAME)),
     udpPort: int(o, 'udpPort', 1, 65_535),
     window: int(o, 'window', 1, MAX_WINDOW),
+    ...(own(o, 'address') === undefined ? {} : { address: unicastAddress(o, 'address') }),
     ...(own(o, 'auth') === undefined ? {} : { auth: helloAuth(obj(own(o, 'auth'), 'auth')) }),
     ...(flag(o, 'digestsFollow') ? { digestsFollow: true as const } : {}),
     ...lengthFollows(o, 'a Hello offering lengthFollows offers digestsFollow too'),
   };
+}
+
+/** An IPv4 or IPv6 unicast address in text form (wireValues.ts unicastAddressProblem). */
+function unicastAddress(o: Obj, k: string): string {
+  const v = str(o, k, 45);
+  const problem = unicastAddressProblem(v);
+  if (problem) throw new RemoteProtocolError('bad-message', `${k} ${problem}`);
+  return v;
 }
 
 /** The optional lengthFollows flag, which needs digestsFollow beside it (`why` otherwise). */
@@ -229,12 +239,16 @@ function digestsLength(o: Obj): { fileSize?: number } {
   return { fileSize: int(o, 'fileSize', 0, MAX_FILE_SIZE) };
 }
 
-/** A keyed tag kind comes with its wrapped key, and only then. */
-function keyed(o: Obj, tagKind: number): { keyWrap?: KeyWrap } {
+/** A keyed tag kind comes with its key, wrapped or (in a private control stream) as it is; and only then. */
+function keyed(o: Obj, tagKind: number): { keyWrap?: KeyWrap; dataKey?: string } {
   const wrap = own(o, 'keyWrap');
+  const plain = own(o, 'dataKey');
   const needsKey = tagKind !== TagKind.Crc32;
-  if (needsKey !== (wrap !== undefined))
-    throw new RemoteProtocolError('bad-message', needsKey ? `tagKind ${tagKind} needs keyWrap` : 'keyWrap is only for keyed tag kinds');
+  if (wrap !== undefined && plain !== undefined) throw new RemoteProtocolError('bad-message', 'a manifest carries keyWrap or dataKey, not both');
+  const given = wrap !== undefined || plain !== undefined;
+  if (needsKey !== given)
+    throw new RemoteProtocolError('bad-message', needsKey ? `tagKind ${tagKind} needs keyWrap or dataKey` : 'keyWrap and dataKey are only for keyed tag kinds');
+  if (plain !== undefined) return { dataKey: base64Of(o, 'dataKey', 32) };
   return wrap === undefined ? {} : { keyWrap: keyWrap(obj(wrap, 'keyWrap')) };
 }
 

@@ -24,6 +24,13 @@ export interface Hello {
   readonly codecs: readonly string[];
   /** UDP port the receiver listens on for unicast; the sender sends only to the TCP peer's IP. */
   readonly udpPort: number;
+  /**
+   * The receiver's own unicast address (IPv4 or IPv6 text, no zone), for a control stream that
+   * has none (pipes: an SSH session, a command): where its unicast datagrams go. A sender that
+   * has the peer's address from its transport (TCP, TLS) ignores it, so a receiver cannot aim a
+   * stream at another host; over SSH the sender trusts the host it logged into to say it.
+   */
+  readonly address?: string;
   /** Largest number of segments the receiver buffers at once; the sender keeps at most this many
    * segments open (sent but not confirmed complete). */
   readonly window: number;
@@ -117,6 +124,13 @@ export interface Manifest {
    * handshake derived (auth.ts wrapDataKey). Present exactly when tagKind needs a key.
    */
   readonly keyWrap?: KeyWrap;
+  /**
+   * The datagram key itself, 32 bytes, base64: handed over in a control stream that is private
+   * and authenticated by its transport (an SSH session the sender started; `receive --stdio`),
+   * where no enrollment is needed. Exactly one of keyWrap and dataKey with a keyed tagKind; a
+   * receiver on a TCP connection refuses a manifest that carries it.
+   */
+  readonly dataKey?: string;
   /**
    * A tree (several paths, or a directory): every entry, sorted by path (strictly increasing,
    * UTF-16 order), each entry's parent directories listed before it. The object the segments

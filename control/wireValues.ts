@@ -48,3 +48,52 @@ export function list<T>(o: Obj, k: string, maxLength: number, item: (v: unknown)
   if (!Array.isArray(v) || v.length > maxLength) throw new RemoteProtocolError('bad-message', `${k} must be an array of at most ${maxLength} entries`);
   return Object.freeze(v.map(item));
 }
+
+const IPV4_ADDRESS = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+/** The eight 16-bit groups of an IPv6 address in text form (RFC 4291 2.2, no zone), or undefined. */
+function ipv6Groups(text: string): number[] | undefined {
+  if (text.length > 45) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (half: string): number[] | undefined => {
+    if (half === '') return [];
+    const out: number[] = [];
+    const parts = half.split(':');
+    for (const [i, g] of parts.entries()) {
+      // A dotted IPv4 tail stands for the last two groups.
+      if (i === parts.length - 1 && IPV4_ADDRESS.test(g)) {
+        const [a, b, c, d] = g.split('.').map(Number) as [number, number, number, number];
+        out.push((a << 8) | b, (c << 8) | d);
+      } else if (HEX_GROUP.test(g)) out.push(parseInt(g, 16));
+      else return undefined;
+    }
+    return out;
+  };
+  const head = parse(halves[0]!);
+  const tail = halves.length === 2 ? parse(halves[1]!) : [];
+  if (head === undefined || tail === undefined) return undefined;
+  // An IPv4 tail may only end the address.
+  if (halves.length === 2 && halves[0]!.includes('.')) return undefined;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  return [...head, ...new Array<number>(missing).fill(0), ...tail];
+}
+
+/**
+ * Why `text` cannot be where a sender aims a receiver's unicast datagrams (Hello.address), or
+ * undefined: an IPv4 or IPv6 address in text form, neither unspecified, nor multicast, nor the
+ * limited broadcast, nor carrying a zone (a receiver's interface name means nothing to the sender).
+ */
+export function unicastAddressProblem(text: string): string | undefined {
+  if (IPV4_ADDRESS.test(text)) {
+    const first = Number(text.split('.')[0]);
+    if (text === '0.0.0.0' || text === '255.255.255.255' || (first >= 224 && first <= 239)) return 'is not a unicast address';
+    return undefined;
+  }
+  const groups = ipv6Groups(text);
+  if (groups === undefined) return 'is not an IPv4 or IPv6 address';
+  if (groups.every((g) => g === 0) || groups[0]! >> 8 === 0xff) return 'is not a unicast address';
+  return undefined;
+}

@@ -101,6 +101,7 @@ function connectOnce(o: ReceiveConfig, family: AddressFamily | undefined): Promi
     }, timeoutMs);
     socket.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
+      socket.setNoDelay(true);
       resolve(socket);
     });
     socket.once('error', (e: NodeJS.ErrnoException) => {

@@ -10,7 +10,8 @@
  * whole runs.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { isIP, type Socket } from 'node:net';
+import { isIP, Socket } from 'node:net';
+import type { ByteStream } from '../control/byteStream.js';
 import type { DataPlane, Manifest } from '../control/messages.js';
 import { logTagImplementation, TagKind } from '../encoder/integrity.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
@@ -56,7 +57,7 @@ class ReceiveRun {
   /** The shared stream's socket (multicast group or broadcast port), when the manifest names one. */
   private sharedUdp?: UdpSocket;
   private readonly readers: DatagramReader[] = [];
-  private socket?: Socket;
+  private socket?: ByteStream;
   private pool?: DecodePool;
   private staging?: ObjectStaging;
   private trustState?: TrustState;
@@ -92,10 +93,11 @@ class ReceiveRun {
     // With --interface the family is settled first: the connection leaves from the interface's
     // address of it. Without, the system picks (a name may resolve to both families).
     let family: AddressFamily | undefined;
-    let socket: Socket;
+    let socket: ByteStream;
     try {
-      if (this.o.interface) family = await controlFamily(this.o);
-      socket = await connectToSender(this.o, () => !this.closed && this.session.state === 'connecting', family);
+      if (this.o.interface && !this.o.control) family = await controlFamily(this.o);
+      // A stream the caller opened (receive --stdio: sshd's pipes) is the connection as it is.
+      socket = this.o.control ?? (await connectToSender(this.o, () => !this.closed && this.session.state === 'connecting', family));
     } catch (e) {
       return this.input((s) => s.handleConnectFailed(now(), e as Error));
     }
@@ -104,21 +106,20 @@ class ReceiveRun {
       return;
     }
     this.socket = socket;
-    // The unicast stream comes back to the address the connection left from: a socket of that
-    // family, bound before the Hello names its port. Until the session hears of the connection
-    // (handleConnected) nothing is read from it; an error meanwhile is only noted.
+    // The unicast stream comes back to the address the connection left from (over a control
+    // stream of our own, to Hello.address): a socket of that family, bound before the Hello
+    // names its port. Until the session hears of the connection (handleConnected) nothing is
+    // read from it; an error meanwhile is only noted.
     let lost: Error | undefined;
     const early = (e: Error) => (lost ??= e);
     socket.on('error', early);
-    const udp = await this.bindUnicast(socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4').finally(() => socket.off('error', early));
+    const udp = await this.bindUnicast(unicastFamily(socket, this.o.address)).finally(() => socket.off('error', early));
     if (this.closed || this.session.state !== 'connecting') return;
     if (socket.destroyed) {
       const why = lost?.message ?? 'the connection closed';
-      return this.input((s) =>
-        s.handleConnectFailed(now(), new ReceiveError(`cannot connect to ${this.o.host}:${this.o.port}: ${why}`, { loss: 'connect-failed' })),
-      );
+      const from = this.o.control ? 'the control stream' : `${this.o.host}:${this.o.port}`;
+      return this.input((s) => s.handleConnectFailed(now(), new ReceiveError(`cannot connect to ${from}: ${why}`, { loss: 'connect-failed' })));
     }
-    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.input((s) => s.handleControlBytes(now(), chunk)));
     socket.on('end', () => this.input((s) => s.handleControlEof(now())));
     socket.on('error', (e) => this.input((s) => s.handleControlEof(now(), `connection error: ${e.message}`)));
@@ -132,7 +133,7 @@ class ReceiveRun {
     this.udp = udp;
     const udpFailed = (e: Error) => this.input((s) => s.handleLocalFailure(now(), new ReceiveError(`UDP socket error: ${e.message}`)));
     udp.on('error', udpFailed);
-    const local = this.o.interface && interfaceAddress(this.o.interface, family, `the sender ${this.o.host}`);
+    const local = this.o.interface && interfaceAddress(this.o.interface, family, this.o.control ? 'the control stream' : `the sender ${this.o.host}`);
     await new Promise<void>((r) => udp.bind(0, local?.bindAddress, r));
     this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), udpFailed));
     this.o.onDataPort?.(udp.address().port);
@@ -394,6 +395,16 @@ class ReceiveRun {
 }
 
 /** The drop counters that counted something (a clean run's twenty zeros say nothing). */
+/**
+ * The unicast stream's family: the connection's own over TCP/TLS; over a control stream of our
+ * own (--stdio), the family of the address we gave in Hello (IPv4 when none: the sender then
+ * uses the address its connection saw, and SSH_CONNECTION names IPv4 hosts unmapped).
+ */
+function unicastFamily(control: ByteStream, address: string | undefined): AddressFamily {
+  if (control instanceof Socket) return control.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4';
+  return address !== undefined && isIP(address) === 6 ? 'IPv6' : 'IPv4';
+}
+
 function nonZero(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).filter(([, n]) => n !== 0));
 }

@@ -9,8 +9,10 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { pino, type Logger } from 'pino';
+import type { ByteStream } from '../control/byteStream.js';
 import { MAX_WINDOW } from '../control/constants.js';
 import { RECEIVER_ID_PATTERN, type Manifest } from '../control/messages.js';
+import { unicastAddressProblem } from '../control/wireValues.js';
 import { defaultDecodePoolSize } from './decodePool.js';
 import { ReceiveOptionsError } from './errors.js';
 import { STANDARD_OUTPUT } from './orderedStaging.js';
@@ -36,9 +38,25 @@ export function defaultReceiverId(): string {
 }
 
 export interface ReceiveOptions {
-  /** The sender: a name, an IPv4 address, or an IPv6 one (a link-local one with its zone, fe80::1%eth0). */
-  host: string;
-  port: number;
+  /**
+   * The sender's control address (TCP, or TLS with `tls`); not with `control`. A name, an IPv4
+   * address, or an IPv6 one (a link-local one with its zone, fe80::1%eth0).
+   */
+  host?: string;
+  port?: number;
+  /**
+   * Run the control protocol over this byte stream instead of connecting to host:port: what
+   * `receive --stdio` does with its own stdin and stdout when sshd (or any command runner)
+   * started it. The stream is trusted as private: a datagram key the sender hands over in it
+   * (Manifest.dataKey) is taken. One run: it cannot be reopened, so no waitForSenderMs.
+   */
+  control?: ByteStream;
+  /**
+   * Hello.address: where the sender is to send this receiver's unicast datagrams, for a control
+   * stream that has no address of its own (`control`); `receive --stdio` takes the server side
+   * of SSH_CONNECTION. A sender that reached us over TCP ignores it.
+   */
+  address?: string;
   /**
    * Directory to write into, or the exact file path; `-`: standard output (or `stdout`), the
    * verified bytes in order (not with sync, atomicTree, backupDir or noClobber, nor for a tree).
@@ -124,8 +142,11 @@ export interface ReceiveOptions {
 
 /** ReceiveOptions with every default applied; frozen. Optional fields are the ones whose absence means "off". */
 export interface ReceiveConfig {
+  /** '' and 0 with `control`. */
   readonly host: string;
   readonly port: number;
+  readonly control: ByteStream | undefined;
+  readonly address: string | undefined;
   readonly out: string;
   readonly stdout: NodeJS.WritableStream | undefined;
   readonly receiverId: string;
@@ -173,7 +194,13 @@ function flag(name: string, v: boolean | undefined): boolean {
  * cannot use (`interfaces`: what it is resolved against); never touches the network.
  */
 export function resolveReceiveConfig(o: ReceiveOptions, interfaces: () => InterfaceTable = systemInterfaceTable): ReceiveConfig {
-  if (typeof o.host !== 'string' || o.host.length === 0) throw new ReceiveOptionsError('host must be a non-empty string');
+  if (o.control !== undefined) {
+    if (o.host !== undefined || o.port !== undefined) throw new ReceiveOptionsError('give host and port, or a control stream, not both');
+    if (o.tls !== undefined) throw new ReceiveOptionsError('tls applies to a TCP connection, not to a control stream');
+    if ((o.waitForSenderMs ?? 0) > 0) throw new ReceiveOptionsError('a control stream cannot be opened again: waitForSenderMs must be 0');
+  } else if (typeof o.host !== 'string' || o.host.length === 0) throw new ReceiveOptionsError('host must be a non-empty string');
+  const addressProblem = o.address === undefined ? undefined : unicastAddressProblem(o.address);
+  if (addressProblem) throw new ReceiveOptionsError(`address ${JSON.stringify(o.address)} ${addressProblem}`);
   const receiverId = o.receiverId ?? defaultReceiverId();
   if (!RECEIVER_ID_PATTERN.test(receiverId)) throw new ReceiveOptionsError(`receiverId ${JSON.stringify(receiverId)} must be 1-64 of A-Z a-z 0-9 . _ -`);
   const simulateLoss = o.simulateLoss ?? DEFAULT_SIMULATE_LOSS;
@@ -194,8 +221,10 @@ export function resolveReceiveConfig(o: ReceiveOptions, interfaces: () => Interf
     throw new ReceiveOptionsError('give interface or interfaceAddress, not both');
   const spec = o.interface ?? o.interfaceAddress;
   return Object.freeze({
-    host: o.host,
-    port: integer('port', o.port, 1, 65535),
+    host: o.control ? '' : o.host!,
+    port: o.control ? 0 : integer('port', o.port!, 1, 65535),
+    control: o.control,
+    address: o.address,
     out: o.out ?? DEFAULT_OUT,
     stdout: o.stdout,
     receiverId,

@@ -37,6 +37,7 @@ export function helloOf(c: ReceiveConfig, udpPort: number, nonce: Uint8Array, re
     codecs: [...CODEC_NAMES],
     udpPort,
     window: c.window,
+    ...(c.address === undefined ? {} : { address: c.address }),
     ...(c.key ? { auth: { name: c.key.name, nonce: Buffer.from(nonce).toString('base64') } } : {}),
     // The sender may stream before it has hashed the file; nothing is verified or written
     // before its digest is here (ReceiverCore), and a signed manifest always carries them.
@@ -76,8 +77,21 @@ export function checkSignature(publishers: readonly KeyObject[], m: Manifest): T
   return { publisherId: v.publisherId, fileName: m.fileName, publishedAt: v.publishedAt };
 }
 
-/** The datagram integrity the manifest asks for, refusing anything weaker than our enrollment. */
-export function integrityOf(key: ReceiverKey | undefined, sessionKeyBytes: Uint8Array | undefined, m: Manifest): IntegrityScheme {
+/**
+ * The datagram integrity the manifest asks for, refusing anything weaker than our enrollment.
+ * `privateControl`: the control stream is one the caller vouches for (receive --stdio under
+ * sshd), so a datagram key handed over in it as it is (Manifest.dataKey) is taken; over TCP
+ * such a key has crossed the network in the clear, and the manifest is refused.
+ */
+export function integrityOf(key: ReceiverKey | undefined, sessionKeyBytes: Uint8Array | undefined, m: Manifest, privateControl = false): IntegrityScheme {
+  if (m.dataKey !== undefined) {
+    if (key !== undefined) throw new SenderAuthenticationError('the sender skipped the enrolled handshake and sent its datagram key as it is: refusing it');
+    if (!privateControl)
+      throw new ManifestRejectedError(
+        'the sender sent its datagram key in the clear over the network: refusing it (only receive --stdio takes a key handed over that way)',
+      );
+    return integrityFor(m.tagKind, Buffer.from(m.dataKey, 'base64'));
+  }
   if (key === undefined) {
     if (m.tagKind !== TagKind.Crc32) throw new ManifestRejectedError('the sender admits enrolled receivers only (its datagrams are MACed): give --key');
     return crc32Scheme;
@@ -117,7 +131,7 @@ export class ManifestTaking {
   ) {
     this.codecName = checkCodec(manifest);
     this.trust = config.trust && { statePath: config.trust.statePath, record: checkSignature(config.trust.publishers, manifest) };
-    this.integrity = integrityOf(config.key, sessionKeyBytes, manifest);
+    this.integrity = integrityOf(config.key, sessionKeyBytes, manifest, config.control !== undefined);
   }
 
   /**
@@ -151,6 +165,13 @@ export class ManifestTaking {
  */
 export function closedError(c: ReceiveConfig, answered: boolean, byOurTimer: boolean, reason: string): ReceiveError {
   if (answered) return new ReceiveError(`sender vanished: ${reason}`, { loss: 'vanished' });
+  if (c.control)
+    return new ReceiveError(
+      byOurTimer
+        ? `the sender said nothing on the control stream within ${c.connectTimeoutMs} ms`
+        : `the control stream ended before the sender answered: ${reason}`,
+      { loss: 'connect-failed' },
+    );
   if (byOurTimer)
     return new ReceiveError(`the sender at ${c.host}:${c.port} accepted the connection but said nothing within ${c.connectTimeoutMs} ms`, {
       loss: 'connect-failed',

@@ -85,6 +85,8 @@ export async function* receiveForever(options: StandingReceiveOptions, seams: St
     throw new ReceiveOptionsError(`pollIntervalMs must be a finite number of milliseconds >= 1, not ${pollMs}`);
   if ((options as ReceiveOptions).waitForSenderMs !== undefined)
     throw new ReceiveOptionsError('waitForSenderMs does not apply to a standing receiver: it waits for the sender for as long as it runs');
+  if ((options as ReceiveOptions).control !== undefined)
+    throw new ReceiveOptionsError('a standing receiver connects again and again: it cannot run over one control stream');
   const config = resolveReceiveConfig(options);
   const receiveOnce = seams.receiveOnce ?? receive;
   const sleep = seams.sleep ?? defaultSleep;

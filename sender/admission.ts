@@ -2,8 +2,9 @@
  * The server's tally, sans-IO: which connections are still before their Hello (their own small
  * budget: when it is full the oldest is dropped for the newcomer, and each has the handshake
  * timeout), which receivers are served (counted from an accepted Hello, up to maxReceivers), how
- * many completed or failed, and when the server is finished: `receivers` completed, or the
- * give-up bound ran out.
+ * many completed or failed, and when the server is finished: `receivers` completed, the
+ * give-up bound ran out, or every named receiver (peers, which the server reaches itself and
+ * which each end with an outcome) has ended.
  *
  * Give-up (with `receivers` N and giveUpAfterMs > 0): whenever no receiver is being served and
  * fewer than N have completed, a countdown of giveUpAfterMs runs from the moment the last one
@@ -12,7 +13,7 @@
  */
 import type { SendConfig } from './sendConfig.js';
 
-export type AdmissionConfig = Pick<SendConfig, 'maxReceivers' | 'maxPendingHandshakes' | 'receivers' | 'giveUpAfterMs'>;
+export type AdmissionConfig = Pick<SendConfig, 'maxReceivers' | 'maxPendingHandshakes' | 'receivers' | 'giveUpAfterMs' | 'peers'>;
 
 export class Admission {
   /** Connections before Hello, oldest first, with when they came. */
@@ -66,6 +67,12 @@ export class Admission {
     if (outcome === undefined) return;
     if (outcome === 'completed') this._completed++;
     else this._failed++;
+    // Named receivers (peers) end the run once each has ended, completed or failed.
+    const named = this.config.peers?.length;
+    if (named !== undefined) {
+      if (this._completed + this._failed >= named) this.finish(`${this._completed} of ${named} receiver(s) completed`);
+      return;
+    }
     const want = this.config.receivers;
     if (want === undefined) return;
     if (this._completed >= want) return this.finish(`${want} receiver(s) completed`);

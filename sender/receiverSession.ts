@@ -37,8 +37,18 @@ import { keyedTagKind, type SendConfig } from './sendConfig.js';
 export interface ReceiverSessionDeps {
   file: Pick<PreparedFile, 'fileName' | 'layout' | 'digests' | 'entries'>;
   publication?: Publication;
-  /** The peer's address, for the summary. */
-  address: string;
+  /**
+   * The peer's address as its transport has it (TCP, TLS): its datagrams go there, whatever its
+   * Hello says. Undefined for a stream without one (a command's pipes): then Hello.address.
+   */
+  address: string | undefined;
+  /**
+   * The control stream is private and authenticated by its transport (an SSH session this
+   * sender started): without enrolled receivers, the datagram key is handed over in the
+   * Manifest as it is (dataKey), so the stream is MACed (or encrypted) with no key files.
+   * @default false
+   */
+  channelKey?: boolean;
   /** Asked once at a Hello the session would serve: true counts it as served (Admission.admit). */
   admit: () => boolean;
   /** Present in multicast/broadcast mode: the one stream's session id and (keyed) datagram key. */
@@ -212,6 +222,8 @@ export class ReceiverSession {
     const codec = this.config.codec;
     if (!hello.codecs.includes(codec)) return this.refuse('hello', `this sender offers ${codec}; receiver has ${hello.codecs.join(', ')}`, 'unsupported-codec');
     if (!this.deps.admit()) return this.refuse('hello', `sender is serving its maximum of ${this.config.maxReceivers} receivers`);
+    if (!this.config.shared && this.destination() === undefined)
+      return this.refuse('hello', 'the receiver did not say its address (Hello.address), and its control stream has none: give receive --address');
     if (!this.config.receiverKeys) return this.offerManifest('hello');
     if (hello.auth === undefined) return this.refuse('hello', 'this sender admits only enrolled receivers (receive --key <name>.key)');
     this.go('hello', 'authenticating');
@@ -240,8 +252,10 @@ export class ReceiverSession {
     const sessionId = this.deps.shared?.sessionId ?? this.random.sessionId();
     const a = this.auth;
     // Authenticated: a datagram key per stream (the group's for a shared one), sealed under this
-    // handshake's session key and bound to the session id.
-    this.dataKey = a ? (this.deps.shared?.dataKey ?? this.random.dataKey()) : undefined;
+    // handshake's session key and bound to the session id; or, in a private control stream,
+    // handed over as it is.
+    const inChannel = !a && this.deps.channelKey === true;
+    this.dataKey = a || inChannel ? (this.deps.shared?.dataKey ?? this.random.dataKey()) : undefined;
     const manifest = {
       ...manifestFor(this.deps.file, {
         sessionId,
@@ -254,6 +268,7 @@ export class ReceiverSession {
         publication: this.deps.publication,
       }),
       ...(a && this.dataKey ? { keyWrap: a.wrap(this.dataKey, sessionId) } : {}),
+      ...(inChannel && this.dataKey ? { dataKey: Buffer.from(this.dataKey).toString('base64') } : {}),
     };
     this.sessionId = sessionId;
     this.conn.acceptHello(manifest);
@@ -324,6 +339,7 @@ export class ReceiverSession {
       window: hello.window,
       tagKind: this.tagKind(),
       ...(this.dataKey ? { dataKey: this.dataKey } : {}),
+      address: this.destination()!,
       udpPort: hello.udpPort,
       ...(held ? { held } : {}),
       ...(wanted ? { want: wanted } : {}),
@@ -343,6 +359,11 @@ export class ReceiverSession {
       this.digestsSent = { segments: 0, file: false };
       this.followDigests();
     });
+  }
+
+  /** Where unicast datagrams go: the transport's address, else the one the Hello reported. */
+  private destination(): string | undefined {
+    return this.deps.address ?? this.hello?.address;
   }
 
   /** What the Request's have and want are judged against (requestChecks.ts). */
@@ -376,7 +397,7 @@ export class ReceiverSession {
     if (this._state !== 'streaming') {
       this.go('closed', 'failed');
       if (!this.hello) this.log('debug', `connection closed before hello: ${reason}`, { reason });
-      this.actions.push({ type: 'ended', summary: this.hello ? this.summary() : undefined });
+      this.actions.push(this.hello ? { type: 'ended', summary: this.summary() } : { type: 'ended', reason });
       return;
     }
     this.go('closed', 'closing');
@@ -393,7 +414,7 @@ export class ReceiverSession {
     const done = this._state === 'done';
     return {
       receiverId: this.hello!.receiverId,
-      address: this.deps.address,
+      address: this.destination() ?? '',
       outcome: done ? ('completed' as const) : ('failed' as const),
       reason: done ? 'verified and stored by the receiver' : this.closeReason,
       seconds: (this.now - this.startedAt) / 1000,

@@ -76,6 +76,8 @@ export function pickCounts(s: Partial<StreamCounts>): Partial<StreamCounts> {
 
 export interface ReceiverSummary extends StreamCounts {
   receiverId: string;
+  /** A named receiver (SendOptions.peers): its name, as given. */
+  peer?: string;
   address: string;
   outcome: 'completed' | 'failed';
   reason: string;
@@ -115,6 +117,8 @@ export type SessionAction =
       readonly window: number;
       readonly tagKind: number;
       readonly dataKey?: Uint8Array;
+      /** Where its datagrams go: the transport's peer address, or (pipes) the one its Hello reported. */
+      readonly address: string;
       readonly udpPort: number;
       /** Resume: the bitmap of segments it holds (Request.have, checked), never sent to it. */
       readonly held?: Uint8Array;
@@ -138,5 +142,5 @@ export type SessionAction =
   | { readonly type: 'stop-stream'; readonly reason: string }
   | { readonly type: 'leave-shared' }
   | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly message: string; readonly fields?: Record<string, unknown> }
-  /** Terminal: the summary (undefined for a connection that never got past Hello). */
-  | { readonly type: 'ended'; readonly summary?: ReceiverSummary };
+  /** Terminal: the summary (undefined for a connection that never got past Hello, with why it closed). */
+  | { readonly type: 'ended'; readonly summary?: ReceiverSummary; readonly reason?: string };

@@ -80,8 +80,9 @@ async function serve(
     ...(options.onReceiverEnd ? { onReceiverEnd: options.onReceiverEnd } : {}),
   });
   const address = server.address();
-  log.info(address, `listening on ${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`);
-  if (config.receiverKeys) logTagImplementation(log, config.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128);
+  if (address) log.info(address, `listening on ${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`);
+  else log.info({ receivers: config.peers?.length }, `reaching ${config.peers?.length} receiver(s) over their own control streams`);
+  if (config.receiverKeys || config.channelKeys) logTagImplementation(log, config.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128);
   let ended = false;
   file.digests.done.then(
     () =>

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
+import type { ByteStream } from '../control/byteStream.js';
 import type { CodecName } from '../encoder/codecs.js';
 import { DEFAULT_SEGMENT_SIZE, DEFAULT_SYMBOL_SIZE } from '../encoder/segmentLayout.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../control/constants.js';
@@ -55,6 +56,29 @@ export interface ControlTlsOptions {
   cert: string | Buffer;
   key: string | Buffer;
   ca: string | Buffer;
+}
+
+/**
+ * A receiver the sender reaches itself, over a control stream it opens (an SSH session, any
+ * command's stdin and stdout: commandPeer.ts), instead of one that connects to its port.
+ */
+export interface ControlPeer {
+  /** Its name in logs, in its summary and in the one line its failure prints (a host, a command). */
+  readonly name: string;
+  /** Starts it; called once, when the sender is ready to serve. */
+  open(): PeerLink;
+}
+
+/** A started peer: its control stream, and how it ended. */
+export interface PeerLink {
+  readonly stream: ByteStream;
+  /**
+   * Resolves once the other end is gone: undefined when it ended cleanly, else why in its own
+   * words (SSH's message, the command's last line and exit status).
+   */
+  readonly exited: Promise<string | undefined>;
+  /** Ends it now (the command is killed). */
+  kill(): void;
 }
 
 export interface SendOptions {
@@ -182,15 +206,28 @@ export interface SendOptions {
    * datagrams carry a truncated HMAC-SHA256 under a key handed over in the handshake.
    */
   receiverKeys?: (name: string) => Promise<Uint8Array | undefined>;
-  /** Encrypt every symbol (AES-256-GCM) under the key the handshake hands over; needs receiverKeys. */
+  /** Encrypt every symbol (AES-256-GCM) under the key the handshake hands over; needs receiverKeys or peers. */
   encrypt?: boolean;
+  /**
+   * Serve exactly these receivers, over control streams the sender opens (`send --to ssh://…`,
+   * `--exec`), and listen for no one else: host, port and tls do not apply. It ends once every
+   * one has ended, completed or failed (each summary names its peer). Their streams are taken
+   * as private (SSH): each receiver's datagram key is handed over in its own stream, so the
+   * data plane is MACed (AES-256-GCM with encrypt) with no key files, unless `anonymous`.
+   */
+  peers?: readonly ControlPeer[];
+  /** With peers: no datagram key, CRC-32 tags only (the fastest mode, unauthenticated). @default false */
+  anonymous?: boolean;
   /** Mutual TLS 1.3 on the control channel: server certificate and key, and the CA of client certificates. */
   tls?: ControlTlsOptions;
   /** Aborting stops every stream, closes every socket and resolves with the summary so far. */
   signal?: AbortSignal;
   logger?: Logger;
-  /** Called once the control port listens, with its address and what is served. */
-  onListening?: (address: { address: string; port: number }, served: ServedObject) => void;
+  /**
+   * Called once the control port listens, with its address and what is served; the address is
+   * undefined when the sender reaches its receivers over their own control streams (peers).
+   */
+  onListening?: (address: { address: string; port: number } | undefined, served: ServedObject) => void;
   /**
    * Called every SEND_PROGRESS_INTERVAL_MS (250 ms) from listening to the end with where the run
    * stands: bytes on the wire, resends, receivers done/total and each receiver's bytes (the
@@ -251,6 +288,9 @@ export interface SendConfig {
   readonly receiverKeys?: (name: string) => Promise<Uint8Array | undefined>;
   readonly encrypt: boolean;
   readonly tls?: ControlTlsOptions;
+  readonly peers?: readonly ControlPeer[];
+  /** With peers, unless anonymous: each datagram key is handed over in the peer's control stream. */
+  readonly channelKeys: boolean;
 }
 
 /**
@@ -262,9 +302,16 @@ export function resolveSendConfig(o: SendOptions, now: () => number = Date.now, 
   const rateBits = o.rateBitsPerSecond ?? d.rateBitsPerSecond;
   if (!(rateBits >= 0) || !Number.isFinite(rateBits))
     throw new SendOptionsError(`rate must be a finite number of bits per second >= 0, not ${o.rateBitsPerSecond}`);
-  // Encryption keys come from the enrolled receivers' handshakes: there is no key without them.
-  if (o.encrypt && !o.receiverKeys)
-    throw new SendOptionsError("--encrypt needs --receiver-keys: the stream key is handed over in the enrolled receivers' handshake");
+  const peers = peersOf(o);
+  const channelKeys = peers !== undefined && !o.anonymous;
+  // Encryption keys come from the enrolled receivers' handshakes, or through the peers' own
+  // control streams: there is no key without one of them.
+  if (o.encrypt && !o.receiverKeys && !channelKeys)
+    throw new SendOptionsError(
+      o.anonymous
+        ? '--encrypt and --anonymous exclude each other: an encrypted stream needs a key'
+        : "--encrypt needs --receiver-keys (or --to / --exec): the stream key is handed over in the enrolled receivers' handshake",
+    );
   const count = (name: string, v: number | undefined, min: number, fallback: number) => {
     const n = v ?? fallback;
     if (!Number.isSafeInteger(n) || n < min) throw new SendOptionsError(`${name} must be a whole number >= ${min}, not ${v}`);
@@ -292,7 +339,8 @@ export function resolveSendConfig(o: SendOptions, now: () => number = Date.now, 
     codec,
     ...(o.receivers !== undefined ? { receivers: count('receivers', o.receivers, 1, 1) } : {}),
     giveUpAfterMs: count('giveUpAfterMs', o.giveUpAfterMs, 0, d.giveUpAfterMs),
-    maxReceivers: count('maxReceivers', o.maxReceivers, 1, d.maxReceivers),
+    // Every named receiver is served at once unless told otherwise.
+    maxReceivers: count('maxReceivers', o.maxReceivers, 1, Math.max(d.maxReceivers, peers?.length ?? 0)),
     maxPendingHandshakes: count('maxPendingHandshakes', o.maxPendingHandshakes, 1, d.maxPendingHandshakes),
     segmentSize: o.segmentSize ?? d.segmentSize,
     symbolSize: o.symbolSize ?? d.symbolSize,
@@ -305,7 +353,27 @@ export function resolveSendConfig(o: SendOptions, now: () => number = Date.now, 
     ...(o.receiverKeys ? { receiverKeys: o.receiverKeys } : {}),
     encrypt: Boolean(o.encrypt),
     ...(o.tls ? { tls: o.tls } : {}),
+    ...(peers ? { peers } : {}),
+    channelKeys,
   });
+}
+
+/** The named receivers (SendOptions.peers), checked against the options that assume a listener. */
+function peersOf(o: SendOptions): readonly ControlPeer[] | undefined {
+  if (o.peers === undefined) {
+    if (o.anonymous) throw new SendOptionsError('anonymous applies to receivers reached over their own control streams (--to, --exec)');
+    return undefined;
+  }
+  if (o.peers.length === 0) throw new SendOptionsError('peers must name at least one receiver');
+  const names = new Set<string>();
+  for (const p of o.peers) {
+    if (names.has(p.name)) throw new SendOptionsError(`two receivers are named ${JSON.stringify(p.name)}`);
+    names.add(p.name);
+  }
+  // The named receivers are the audience: none connects, none is counted or waited for beyond them.
+  const clash = [o.tls && 'tls', o.receiverKeys && 'receiverKeys', o.receivers !== undefined && 'receivers', o.carousel && 'carousel'].filter(Boolean);
+  if (clash.length > 0) throw new SendOptionsError(`${clash.join(', ')} cannot apply to receivers reached over their own control streams (--to, --exec)`);
+  return Object.freeze([...o.peers]);
 }
 
 function sourcePaths(o: SendOptions): readonly string[] {

@@ -1,6 +1,7 @@
 /**
- * The sender's TCP side (adapter): accepts control connections (plain or mutual TLS), runs a
- * ReceiverSession core per connection through a ControlChannel, does what the core asks (key
+ * The sender's control side (adapter): accepts control connections (plain or mutual TLS), or
+ * opens one control stream per named receiver (peers: an SSH session, a command's pipes), runs
+ * a ReceiverSession core per stream through a ControlChannel, does what the core asks (key
  * lookups, starting and stopping its stream through streamPort.ts, logging), and keeps the
  * Admission tally (pre-Hello budget, maxReceivers, the receivers target and the give-up bound).
  * The decisions live in the cores; this file moves bytes, timers and threads.
@@ -10,15 +11,16 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { DATA_KEY_BYTES } from '../control/auth.js';
+import type { ByteStream } from '../control/byteStream.js';
 import type { Progress, Publication } from '../control/messages.js';
-import { ControlChannel } from '../control/tcpChannel.js';
+import { ControlChannel } from '../control/streamChannel.js';
 import type { RaptorQWasmModule } from '../encoder/raptorq.js';
 import { Admission } from './admission.js';
 import { openSubset, type PreparedFile } from './preparedFile.js';
 import type { BitSet } from '../util/bitset.js';
 import { ReceiverSession } from './receiverSession.js';
-import type { ReceiverSummary, SessionAction } from './receiverSessionTable.js';
-import { keyedTagKind, type SendConfig, type SharedStreamConfig } from './sendConfig.js';
+import { NO_COUNTS, type ReceiverSummary, type SessionAction } from './receiverSessionTable.js';
+import { keyedTagKind, type ControlPeer, type SendConfig, type SharedStreamConfig } from './sendConfig.js';
 import { bytesHeld, streamTotals, type ReceiverProgress, type SendProgress } from './sendProgress.js';
 import { SharedSession } from './sharedSession.js';
 import type { StreamStats } from './streamCore.js';
@@ -54,6 +56,20 @@ export interface SendSummary {
 
 /** Sockets open at once beyond those counted (refused or evicted ones still flushing their last frame). */
 const LINGERING_CONNECTIONS = 32;
+/** How long a peer's command may take to exit after its control stream ended before it is killed. */
+const PEER_EXIT_GRACE_MS = 3000;
+/** The least handshake timeout of a peer (SSH's handshake and a remote start-up come first). */
+const PEER_HANDSHAKE_TIMEOUT_MS = 30_000;
+
+/** What the transport knows of a control stream's far end. */
+interface Transport {
+  /** The peer's address (TCP, TLS); undefined for pipes, where its Hello says it. */
+  address: string | undefined;
+  /** For logs: the address, or a peer's name. */
+  label: string;
+  /** The stream is private (a peer the sender started): hand the datagram key over in it. */
+  channelKey: boolean;
+}
 
 let nextConnection = 1;
 
@@ -78,14 +94,14 @@ export class SenderServer {
   private constructor(
     private readonly config: SendConfig,
     private readonly deps: SenderServerDeps,
-    private readonly server: Server,
+    private readonly server: Server | undefined,
   ) {
     this.admission = new Admission(config);
     if (config.shared) {
       this.shared = new SharedSession(config as SendConfig & { shared: SharedStreamConfig }, {
         file: deps.file,
         sessionId: this.sharedKeys.sessionId,
-        ...(config.receiverKeys ? { tagKind: keyedTagKind(config), dataKey: this.sharedKeys.dataKey } : {}),
+        ...(config.receiverKeys || config.channelKeys ? { tagKind: keyedTagKind(config), dataKey: this.sharedKeys.dataKey } : {}),
         wasmModule: deps.wasmModule,
         logger: deps.logger,
       });
@@ -94,7 +110,13 @@ export class SenderServer {
     }
   }
 
+  /** Listens for control connections; or, with peers, opens their control streams and listens for no one. */
   static async listen(config: SendConfig, deps: SenderServerDeps): Promise<SenderServer> {
+    if (config.peers) {
+      const self = new SenderServer(config, deps, undefined);
+      for (const peer of config.peers) self.openPeer(peer);
+      return self;
+    }
     const server = config.tls
       ? createTlsServer({
           ...config.tls,
@@ -149,7 +171,9 @@ export class SenderServer {
     void this.close(message);
   }
 
-  address(): { address: string; port: number } {
+  /** Where it listens; undefined when it reaches its receivers itself (peers). */
+  address(): { address: string; port: number } | undefined {
+    if (this.server === undefined) return undefined;
     const a = this.server.address();
     if (a === null || typeof a === 'string') throw new Error('server is not listening');
     return { address: a.address, port: a.port };
@@ -180,7 +204,7 @@ export class SenderServer {
     if (this.closing) return;
     this.closing = true;
     clearTimeout(this.admissionTimer);
-    this.server.close();
+    this.server?.close();
     for (const c of this.connections.values()) c.abort(reason);
     await Promise.all([...this.connections.values()].map((c) => c.ended));
     await this.shared?.stop(reason);
@@ -201,19 +225,71 @@ export class SenderServer {
     const id = `c${nextConnection++}`;
     const evict = this.admission.connected(performance.now(), id);
     if (evict) this.connections.get(evict)?.evict(`dropped before its Hello: ${this.config.maxPendingHandshakes} connections were waiting to say Hello`);
+    // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d: they are IPv4 peers.
+    const address = unmapped(socket.remoteAddress ?? '?');
+    const c = this.connect(id, socket, { address, label: address, channelKey: false });
+    this.track(c, c.ended);
+  }
+
+  /**
+   * A named receiver: its command is started and its control stream served like a connection,
+   * outside the pre-Hello budget (the sender started it; it is no stranger). It always ends with
+   * a summary: one that never said Hello fails with its command's own last words (SSH's).
+   */
+  private openPeer(peer: ControlPeer): void {
+    const id = `c${nextConnection++}`;
+    const startedAt = performance.now();
+    const link = peer.open();
+    // Its Hello comes after SSH's own handshake and a remote start-up: a longer wait than for a socket.
+    const config = { ...this.config, handshakeTimeoutMs: Math.max(this.config.handshakeTimeoutMs, PEER_HANDSHAKE_TIMEOUT_MS) };
+    const c = this.connect(id, link.stream, { address: undefined, label: peer.name, channelKey: this.config.channelKeys }, config);
+    const ended = c.ended.then(async (summary) => {
+      this.shared?.namedEnded(id);
+      let killed = false;
+      const grace = setTimeout(() => {
+        killed = true;
+        link.kill();
+      }, PEER_EXIT_GRACE_MS);
+      const exit = await link.exited;
+      clearTimeout(grace);
+      return { ...(summary ?? this.unheard(peer, c, startedAt)), peer: peer.name, reason: peerReason(summary, c.closeReason, exit, killed) };
+    });
+    this.track(c, ended);
+  }
+
+  /** The summary of a peer that never said Hello. */
+  private unheard(peer: ControlPeer, c: Connection, startedAt: number): ReceiverSummary {
+    return {
+      receiverId: peer.name,
+      address: '',
+      outcome: 'failed',
+      reason: c.closeReason,
+      seconds: (performance.now() - startedAt) / 1000,
+      ...NO_COUNTS,
+      datagramsReceived: 0,
+      datagramsLost: 0,
+    };
+  }
+
+  private connect(id: string, stream: ByteStream, transport: Transport, config = this.config): Connection {
     const c = new Connection(
-      this.config,
+      config,
       this.deps,
-      socket,
+      stream,
+      transport,
       id,
       this.admission,
       (message) => this.fail(message),
       this.shared && { session: this.shared, keys: this.sharedKeys },
     );
     this.connections.set(id, c);
-    void c.ended.then((summary) => {
-      this.connections.delete(id);
-      this.admission.ended(performance.now(), id, summary?.outcome);
+    return c;
+  }
+
+  private track(c: Connection, ended: Promise<ReceiverSummary | undefined>): void {
+    void ended.then((summary) => {
+      this.connections.delete(c.id);
+      this.admission.ended(performance.now(), c.id, summary?.outcome);
       if (summary) {
         summary = this.noteEnded(c, summary);
         this.summaries.push(summary);
@@ -221,7 +297,7 @@ export class SenderServer {
         const log = this.deps.logger;
         (summary.outcome === 'completed' ? log.info.bind(log) : log.warn.bind(log))(
           { event: 'receiver-summary', ...summary },
-          `${summary.receiverId} ${summary.outcome}: ${summary.reason} (${summary.seconds.toFixed(2)} s, loss seen ${lossPercent(summary)})`,
+          `${summary.peer ?? summary.receiverId} ${summary.outcome}: ${summary.reason} (${summary.seconds.toFixed(2)} s, loss seen ${lossPercent(summary)})`,
         );
       }
       this.pumpAdmission();
@@ -286,11 +362,14 @@ class Connection {
   }
   private resolveEnded!: (s: ReceiverSummary | undefined) => void;
   readonly ended = new Promise<ReceiverSummary | undefined>((r) => (this.resolveEnded = r));
+  /** Why its control stream closed (for a peer that never said Hello). */
+  closeReason = '';
 
   constructor(
     private readonly config: SendConfig,
     private readonly deps: SenderServerDeps,
-    private readonly socket: Socket,
+    stream: ByteStream,
+    private readonly transport: Transport,
     readonly id: string,
     admission: Admission,
     /** A stream worker failed (StreamFinished.workerFailed): the server ends the session. */
@@ -298,15 +377,20 @@ class Connection {
     shared?: { session: SharedSession; keys: { sessionId: number; dataKey: Uint8Array } },
   ) {
     this.shared = shared?.session;
-    // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d: they are IPv4 peers.
-    const address = unmapped(socket.remoteAddress ?? '?');
-    this.log = deps.logger.child({ conn: id, peer: address });
+    this.log = deps.logger.child({ conn: id, peer: transport.label });
     const core = new ReceiverSession(
       config,
-      { file: deps.file, publication: deps.publication, address, admit: () => admission.admit(id), ...(shared ? { shared: shared.keys } : {}) },
+      {
+        file: deps.file,
+        publication: deps.publication,
+        address: transport.address,
+        channelKey: transport.channelKey,
+        admit: () => admission.admit(id),
+        ...(shared ? { shared: shared.keys } : {}),
+      },
       performance.now(),
     );
-    this.channel = new ControlChannel<ReceiverSession, SessionAction>(socket, core, (a) => this.onAction(a));
+    this.channel = new ControlChannel<ReceiverSession, SessionAction>(stream, core, (a) => this.onAction(a));
     this.stopDigests = deps.file.digests.subscribe(() => this.channel.act((s) => s.handleDigests(performance.now())));
   }
 
@@ -323,7 +407,7 @@ class Connection {
     const lengthKnown = !object.digests.lengthFollows || object.digests.fileSize !== undefined;
     return {
       receiverId,
-      address: this.socket.remoteAddress ?? '?',
+      address: this.transport.address ?? this.transport.label,
       bytesDone: this.lastProgress ? bytesHeld(layout, this.lastProgress) : 0,
       bytesTotal: lengthKnown ? layout.fileSize : undefined,
     };
@@ -348,7 +432,7 @@ class Connection {
           (error: Error) => this.channel.act((s) => s.handleKey(performance.now(), { error })),
         );
       case 'start-stream': {
-        const destination = { address: unmapped(this.socket.remoteAddress ?? ''), port: a.udpPort };
+        const destination = { address: a.address, port: a.udpPort };
         const file = a.want ? this.openSubset(a.want) : this.deps.file;
         this.object = file;
         const stream = (this.deps.openUnicastStream ?? openUnicastStream)(this.config, file, this.deps.wasmModule, { ...a, destination });
@@ -382,6 +466,7 @@ class Connection {
         return this.channel.act((core) => core.handleStreamEnd(performance.now(), { reason: 'stopped', stats }));
       }
       case 'ended':
+        this.closeReason = a.reason ?? '';
         this.stopDigests();
         this.stopSubsetDigests();
         return this.resolveEnded(a.summary);
@@ -391,6 +476,22 @@ class Connection {
 
 function unmapped(address: string): string {
   return address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+}
+
+/**
+ * Why a named receiver failed, best said: a command's own last words (SSH's message, the remote's
+ * error line) for one that never said Hello, unless we killed it ourselves (its silence is then
+ * the reason); after its Hello the session's reason, with those words only where they add to it.
+ */
+function peerReason(summary: ReceiverSummary | undefined, closeReason: string, exit: string | undefined, killed: boolean): string {
+  if (summary?.outcome === 'completed') return summary.reason;
+  const words = exit?.replace(/ ?\(?(exit status \d+|killed by \w+)\)?$/, '');
+  if (summary === undefined) {
+    if (killed || exit === undefined) return [closeReason || 'its control stream ended before its Hello', words].filter(Boolean).join('; ');
+    return exit;
+  }
+  const repeats = !words || summary.reason.includes(words) || words.includes(summary.reason);
+  return repeats ? summary.reason : `${summary.reason}; ${exit}`;
 }
 
 function lossPercent(s: ReceiverSummary): string {

@@ -52,7 +52,7 @@ export class SharedSession {
       if (f.reason !== 'error' || this.stopped) return;
       this.onFailed?.(f.message ?? 'no reason given');
     });
-    this.policy = new StartPolicy(config.shared, performance.now());
+    this.policy = new StartPolicy({ ...config.shared, ...(config.peers ? { named: config.peers.length } : {}) }, performance.now());
     // A carousel's go is taken after the server has wired onFailed/onDropped.
     queueMicrotask(() => this.pump());
   }
@@ -77,7 +77,7 @@ export class SharedSession {
     if (held) this.heldBeforeStart.set(id, held);
     this.policy.join(performance.now(), id, window);
     if (!this.policy.started) {
-      const min = this.config.shared.minReceivers;
+      const min = this.config.shared.minReceivers ?? this.config.peers?.length;
       const n = this.policy.waitingCount;
       this.log.info({ waiting: n, minReceivers: min }, `waiting to start: ${n}${min ? `/${min}` : ''} receiver(s)`);
     }
@@ -88,6 +88,14 @@ export class SharedSession {
     this.heldBeforeStart.delete(id);
     this.policy.leave(id);
     if (this.streaming) this.handle.leave(id);
+  }
+
+  /** A named receiver (a peer) ended: before the start it is no longer waited for. */
+  namedEnded(id: string): void {
+    if (this.stopped || this.streaming) return;
+    this.heldBeforeStart.delete(id);
+    this.policy.namedEnded(performance.now(), id);
+    this.pump();
   }
 
   progress(id: string, p: Progress): void {

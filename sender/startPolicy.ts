@@ -2,12 +2,19 @@
  * When a shared (multicast/broadcast) stream starts, sans-IO: at the first Request, unless
  * `minReceivers` is set (start once that many have asked) or `waitMs` is set (start that long
  * after the session opened, with whoever is there, or with the first to come after it; with
- * both, whichever comes first). A carousel starts at once, with nobody. Members who leave before
- * the start are forgotten. The deadline is handed out (pollTimeout), never waited for here.
+ * both, whichever comes first). With `named` receivers (the sender reached them itself: send
+ * --to) and no minReceivers, it starts once every one still running has asked, so a fleet gets
+ * one pass of the stream rather than late joiners catching up; each that ends without asking
+ * (its SSH failed) is no longer waited for. A carousel starts at once, with nobody. Members who
+ * leave before the start are forgotten. The deadline is handed out (pollTimeout), never waited
+ * for here.
  */
 import type { SharedStreamConfig } from './sendConfig.js';
 
-export type StartPolicyConfig = Pick<SharedStreamConfig, 'minReceivers' | 'waitMs' | 'carousel'>;
+export type StartPolicyConfig = Pick<SharedStreamConfig, 'minReceivers' | 'waitMs' | 'carousel'> & {
+  /** How many receivers the sender reached itself (SendOptions.peers). */
+  readonly named?: number;
+};
 
 export interface StartDecision {
   why: string;
@@ -22,11 +29,14 @@ export class StartPolicy {
   private decision: StartDecision | undefined;
   private _started = false;
   private stopped = false;
+  /** Named receivers that may still ask (undefined: none are named). */
+  private named: number | undefined;
 
   constructor(
     private readonly config: StartPolicyConfig,
     now: number,
   ) {
+    this.named = config.named;
     this.deadline = config.waitMs === undefined ? undefined : now + config.waitMs;
     if (config.carousel) this.start('carousel');
   }
@@ -44,8 +54,22 @@ export class StartPolicy {
     if (this._started || this.stopped) return;
     this.waiting.set(id, window);
     this.handleTimeout(now);
+    this.startIfReady();
+  }
+
+  /** A named receiver ended (it asked and left, or never asked): it is no longer waited for. */
+  namedEnded(now: number, id: string): void {
+    if (this._started || this.stopped || this.named === undefined) return;
+    this.waiting.delete(id);
+    this.named = Math.max(0, this.named - 1);
+    this.handleTimeout(now);
+    this.startIfReady();
+  }
+
+  private startIfReady(): void {
     const min = this.config.minReceivers;
-    const ready = this.elapsed || (min !== undefined ? this.waiting.size >= min : this.config.waitMs === undefined);
+    const everyNamed = this.named !== undefined && this.waiting.size >= this.named;
+    const ready = this.elapsed || (min !== undefined ? this.waiting.size >= min : this.named !== undefined ? everyNamed : this.config.waitMs === undefined);
     if (ready) this.start(`${this.waiting.size} receiver(s) ready`);
   }
 

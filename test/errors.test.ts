@@ -49,6 +49,7 @@ describe('public error classes', () => {
         'SendOptionsError',
         'SenderAuthenticationError',
         'SourceFileError',
+        'SshTargetError',
         'StandingStateError',
         'StreamFailedError',
         'TransferAbortedError',

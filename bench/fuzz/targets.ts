@@ -206,6 +206,10 @@ const samples: ControlMessage[] = [
   { type: 'auth-response', proof: b64(32, 4) },
   manifestSample,
   { ...manifestSample, tagKind: 2, keyWrap: { iv: b64(12, 5), sealed: b64(48, 6) } },
+  // Over pipes (SSH): the receiver's own address, and the datagram key as it is.
+  { type: 'hello', version: 2, receiverId: 'lab-pc-20', codecs: ['raptorq'], udpPort: 40003, window: 8, address: '10.0.0.20' },
+  { type: 'hello', version: 2, receiverId: 'lab-pc-21', codecs: ['raptorq'], udpPort: 40004, window: 8, address: '2001:db8::21' },
+  { ...manifestSample, tagKind: 3, dataKey: b64(32, 7) },
   { ...SAMPLE_MANIFEST, segmentSha256: undefined, fileSha256: undefined, digestsFollow: true },
   {
     ...SAMPLE_MANIFEST,

@@ -83,7 +83,7 @@ export async function runRealTrial(
       broadcast: { port: dataPort, address: REAL_BROADCAST_ADDRESS },
       signal: timeout,
       logger: silent,
-      onListening: (a) => onPort(a.port),
+      onListening: (a) => a && onPort(a.port),
     });
     const controlPort = await Promise.race([listening, sending.then(() => Promise.reject(new Error('the sender ended before listening')))]);
     const spread = config.lossSpread ?? 0;

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_WINDOW, resolveReceiveConfig } from '../../receiver/receiveConfig.js';
@@ -75,5 +76,15 @@ describe('resolveReceiveConfig', () => {
 
   it('receive() rejects bad options before opening anything', async () => {
     await expect(receive({ host: 'h', port: 1, window: 0 })).rejects.toMatchObject({ name: 'ReceiveOptionsError' });
+  });
+
+  it('a control stream instead of host and port: run once, no TLS, an address that is a unicast address', () => {
+    const control = new PassThrough();
+    expect(resolveReceiveConfig({ control, address: '10.0.0.7' })).toMatchObject({ control, address: '10.0.0.7', host: '', port: 0 });
+    expect(() => resolveReceiveConfig({ control, host: 'h', port: 1 })).toThrow(/not both/);
+    expect(() => resolveReceiveConfig({ control, waitForSenderMs: 1000 })).toThrow(/cannot be opened again/);
+    expect(() => resolveReceiveConfig({ control, tls: { ca: '', cert: '', key: '' } })).toThrow(/tls applies to a TCP connection/);
+    expect(() => resolveReceiveConfig({ control, address: '239.1.1.1' })).toThrow(/239.1.1.1" is not a unicast address/);
+    expect(() => resolveReceiveConfig({ port: 1 })).toThrow(/host must be/);
   });
 });

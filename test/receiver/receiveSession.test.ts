@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 /**
  * ReceiveSession on virtual time: no sockets, no sleeping. The sender side is the real protocol
  * machine (SenderConnection) over a fake duplex link; the adapter's work (decode, write, commit,
@@ -319,6 +320,19 @@ describe('ReceiveSession: failures and the error each one is', () => {
     ).connect();
     expectFailed(p, 'ManifestRejectedError', /admits enrolled receivers only/);
     expect(p.stopFromSender()).toMatchObject({ outcome: 'aborted', reason: expect.stringMatching(/admits enrolled receivers only/) });
+  });
+
+  it('a datagram key handed over in the manifest: taken on a control stream (--stdio), refused over TCP and by an enrolled receiver', () => {
+    const m = makeManifest(DATA, SEGMENT, SYMBOL, { tagKind: TagKind.HmacSha256_128, dataKey: Buffer.alloc(32, 5).toString('base64') });
+    const overTcp = new Pair(m).connect();
+    expectFailed(overTcp, 'ManifestRejectedError', /datagram key in the clear over the network/);
+    const control = { control: new PassThrough(), host: undefined, port: undefined, address: '10.0.0.20' };
+    const piped = new Pair(m, control).connect();
+    expect(piped.senderEvents.find((e) => e.type === 'hello')).toMatchObject({ hello: { address: '10.0.0.20' } });
+    expect(piped.has('start-decoders')).toBe(true);
+    expect(piped.actions.find((a) => a.type === 'start-decoders')).toMatchObject({ tagKind: TagKind.HmacSha256_128 });
+    const enrolled = new Pair(m, { ...control, key: { name: 'alice', secret: new Uint8Array(32).fill(1) } }).connect();
+    expectFailed(enrolled, 'SenderAuthenticationError', /skipped the enrolled handshake/);
   });
 
   describe('with --trust', () => {

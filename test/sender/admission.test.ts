@@ -83,4 +83,16 @@ describe('Admission', () => {
     expect(patient.pollTimeout()).toBeUndefined();
     expect(tally({ receivers: 1 }).pollTimeout()).toBeUndefined();
   });
+
+  it('named receivers (peers): finishes once each has ended, completed or failed, and never gives up early', () => {
+    const peers = [{ name: 'a' }, { name: 'b' }, { name: 'c' }] as never;
+    const a = tally({ peers, maxReceivers: 3 });
+    for (const id of ['a', 'b', 'c']) expect(a.admit(id)).toBe(true);
+    a.ended(1, 'a', 'completed');
+    a.ended(2, 'b', 'failed');
+    expect(a.pollFinish()).toBeUndefined();
+    expect(a.pollTimeout()).toBeUndefined();
+    a.ended(3, 'c', 'completed');
+    expect(a.pollFinish()).toBe('2 of 3 receiver(s) completed');
+  });
 });

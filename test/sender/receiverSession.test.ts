@@ -419,6 +419,59 @@ describe('receiver session: enrolled receivers', () => {
   });
 });
 
+describe('receiver session: a control stream without an address (pipes, SSH)', () => {
+  const piped = (deps: Partial<ReceiverSessionDeps> = {}, options: Partial<SendOptions> = {}) =>
+    new Pair({ peers: [{ name: 'pc7', open: () => ({}) as never }], ...options }, { address: undefined, channelKey: true, ...deps });
+
+  it('sends the datagrams to the address the Hello reports, with the key handed over in the manifest', () => {
+    const p = piped().hello({ address: '10.0.0.7' });
+    const manifest = p.rxEvents.find((e) => e.type === 'manifest');
+    expect(manifest).toMatchObject({ manifest: { tagKind: 2, dataKey: Buffer.alloc(32, 1).toString('base64') } });
+    expect(manifest).not.toMatchObject({ manifest: { keyWrap: expect.anything() } });
+    p.rx.request();
+    p.flush();
+    expect(p.actions.find((a) => a.type === 'start-stream')).toMatchObject({
+      address: '10.0.0.7',
+      udpPort: 9000,
+      tagKind: 2,
+      dataKey: new Uint8Array(32).fill(1),
+    });
+    p.rx.sendStop('done');
+    p.flush().streamEnd('stopped');
+    expect(p.summary).toMatchObject({ outcome: 'completed', address: '10.0.0.7' });
+  });
+
+  it('encrypts with encrypt; anonymous (no channel key) sends CRC-32 datagrams and no key', () => {
+    expect(
+      piped({}, { encrypt: true })
+        .hello({ address: '10.0.0.7' })
+        .rxEvents.find((e) => e.type === 'manifest'),
+    ).toMatchObject({ manifest: { tagKind: 3 } });
+    const open = piped({ channelKey: false }).hello({ address: '10.0.0.7' });
+    const m = open.rxEvents.find((e) => e.type === 'manifest') as { manifest: object };
+    expect(m.manifest).toMatchObject({ tagKind: 1 });
+    expect(m.manifest).not.toHaveProperty('dataKey');
+  });
+
+  it('refuses a unicast receiver that does not say its address; a shared stream does not need it', () => {
+    const p = piped().hello();
+    expect(p.s.state).toBe('failed');
+    expect(p.summary!.reason).toMatch(/did not say its address/);
+    const shared = piped({ shared: { sessionId: 5, dataKey: new Uint8Array(32).fill(4) } }, { multicast: { group: '239.1.1.1', port: 7071 } }).hello();
+    expect(shared.rxEvents.find((e) => e.type === 'manifest')).toMatchObject({ manifest: { sessionId: 5, dataKey: Buffer.alloc(32, 4).toString('base64') } });
+  });
+
+  it('over TCP the transport address wins over the Hello, and no key is ever handed over in the clear', () => {
+    const p = new Pair().hello({ address: '192.0.2.66' });
+    const m = p.rxEvents.find((e) => e.type === 'manifest') as { manifest: object };
+    expect(m.manifest).toMatchObject({ tagKind: 1 });
+    expect(m.manifest).not.toHaveProperty('dataKey');
+    p.rx.request();
+    p.flush();
+    expect(p.actions.find((a) => a.type === 'start-stream')).toMatchObject({ address: '10.0.0.9' });
+  });
+});
+
 describe('receiver session: shared stream', () => {
   it('joins on Request, forwards Progress, and leaves when the connection ends', () => {
     const p = new Pair({ multicast: { group: '239.1.1.1', port: 7071 } }, { shared: { sessionId: 5, dataKey: new Uint8Array(32) } }).hello();

@@ -136,6 +136,27 @@ describe('resolveSendConfig', () => {
     ];
     for (const [o, why] of bad) expect(() => resolveSendConfig(o as SendOptions), JSON.stringify(o)).toThrow(why);
   });
+
+  it('named receivers (peers): keys handed over in their streams unless anonymous; no listener options', () => {
+    const peer = (name: string) => ({ name, open: () => ({}) as never });
+    const c = resolveSendConfig({ file: 'f', peers: [peer('a'), peer('b')] });
+    expect(c).toMatchObject({ channelKeys: true, encrypt: false, maxReceivers: 64 });
+    expect(resolveSendConfig({ file: 'f', peers: [peer('a')], encrypt: true }).encrypt).toBe(true);
+    expect(resolveSendConfig({ file: 'f', peers: [peer('a')], anonymous: true }).channelKeys).toBe(false);
+    expect(resolveSendConfig({ file: 'f', peers: Array.from({ length: 100 }, (_, i) => peer(`h${i}`)) }).maxReceivers).toBe(100);
+    expect(resolveSendConfig({ file: 'f' }).channelKeys).toBe(false);
+    const refused: [Partial<SendOptions>, RegExp][] = [
+      [{ peers: [peer('a')], anonymous: true, encrypt: true }, /exclude each other/],
+      [{ anonymous: true }, /anonymous applies to receivers reached/],
+      [{ peers: [] }, /at least one/],
+      [{ peers: [peer('a'), peer('a')] }, /two receivers are named "a"/],
+      [{ peers: [peer('a')], receivers: 1 }, /receivers cannot apply/],
+      [{ peers: [peer('a')], receiverKeys: async () => undefined }, /receiverKeys cannot apply/],
+      [{ peers: [peer('a')], tls: { cert: '', key: '', ca: '' } }, /tls cannot apply/],
+      [{ peers: [peer('a')], multicast: { group: '239.1.1.1', port: 7071 }, carousel: true }, /carousel cannot apply/],
+    ];
+    for (const [o, why] of refused) expect(() => resolveSendConfig({ file: 'f', ...o }), String(why)).toThrow(why);
+  });
 });
 
 const TABLE: InterfaceTable = {

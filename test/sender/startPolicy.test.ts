@@ -67,4 +67,35 @@ describe('StartPolicy', () => {
     expect(s.pollStart()).toBeUndefined();
     expect(s.pollTimeout()).toBeUndefined();
   });
+
+  it('named receivers (send --to): starts once every one still running has asked; one that ends is not waited for', () => {
+    const p = new StartPolicy({ carousel: false, named: 3 }, 0);
+    p.join(1, 'a', 8);
+    p.join(2, 'b', 8);
+    expect(p.started).toBe(false);
+    p.namedEnded(3, 'c'); // its SSH failed: it will never ask
+    expect(p.pollStart()).toEqual({
+      why: '2 receiver(s) ready',
+      members: [
+        ['a', 8],
+        ['b', 8],
+      ],
+    });
+    // One that asked and left before the start is neither waited for nor a member.
+    const q = new StartPolicy({ carousel: false, named: 2 }, 0);
+    q.join(1, 'a', 8);
+    q.leave('a');
+    q.namedEnded(2, 'a');
+    expect(q.started).toBe(false);
+    q.join(3, 'b', 8);
+    expect(q.pollStart()?.members).toEqual([['b', 8]]);
+    // --wait still bounds it; --min-receivers still decides when given.
+    const w = new StartPolicy({ carousel: false, named: 3, waitMs: 100 }, 0);
+    w.join(1, 'a', 8);
+    w.handleTimeout(100);
+    expect(w.pollStart()?.members).toEqual([['a', 8]]);
+    const m = new StartPolicy({ carousel: false, named: 3, minReceivers: 1 }, 0);
+    m.join(1, 'a', 8);
+    expect(m.started).toBe(true);
+  });
 });

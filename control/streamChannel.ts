@@ -1,10 +1,11 @@
 /**
- * Thin adapter: drives a ControlConnection core over a net.Socket. Feeds bytes and timeouts in
- * with `now = performance.now()`, writes the core's frames, keeps one timer armed for the
- * core's next deadline, delivers events to the callback, and ends the socket once the core has
- * closed and its last frames are written.
+ * Thin adapter: drives a ControlConnection core over a ByteStream (byteStream.ts: a TCP or TLS
+ * socket, a child's pipes, our own stdin and stdout). Feeds bytes and timeouts in with
+ * `now = performance.now()`, writes the core's frames, keeps one timer armed for the core's next
+ * deadline, delivers events to the callback, and ends the stream once the core has closed and
+ * its last frames are written.
  */
-import type { Socket } from 'node:net';
+import type { ByteStream } from './byteStream.js';
 import type { ControlEvent } from './connection.js';
 
 /**
@@ -29,11 +30,10 @@ export class ControlChannel<C extends ChannelCore<E>, E = ControlEvent> {
   private ended = false;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: ByteStream,
     readonly core: C,
     private readonly onEvent: (event: E) => void,
   ) {
-    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.act((c) => c.handleBytes(performance.now(), chunk)));
     socket.on('end', () => this.act((c) => c.handleEof(performance.now())));
     socket.on('error', (e) => this.act((c) => c.handleEof(performance.now(), `connection error: ${e.message}`)));
@@ -47,7 +47,7 @@ export class ControlChannel<C extends ChannelCore<E>, E = ControlEvent> {
     this.flush();
   }
 
-  /** Resolves once everything written so far has left the process (or the socket is gone). */
+  /** Resolves once everything written so far has left the process (or the stream is gone). */
   drained(): Promise<void> {
     if (this.socket.destroyed || this.socket.writableLength === 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -69,10 +69,12 @@ export class ControlChannel<C extends ChannelCore<E>, E = ControlEvent> {
   dismiss(action: (core: C) => void): void {
     this.act(action);
     clearTimeout(this.timer);
-    this.socket.destroySoon();
+    const socket = this.socket;
+    if (socket.writableFinished) socket.destroy();
+    else socket.end(() => socket.destroy());
   }
 
-  /** Closes the core (if still open) and the socket at once. */
+  /** Closes the core (if still open) and the stream at once. */
   close(reason = 'closed locally'): void {
     this.core.close(reason);
     this.flush();
