@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { PROTOCOL_VERSION } from '../control/messages.js';
 import { registerDemo } from './demoCommand.js';
 import { registerExperiment } from './experimentCommand.js';
+import { layOutHelp } from './helpLayout.js';
 import { registerEnroll, registerKeygen } from './keyCommands.js';
 import { registerReceive } from './receiveCommand.js';
 import { RunContext } from './runContext.js';
@@ -30,8 +31,8 @@ function packageVersion(): string {
 const EXIT_CODES = `
 Exit codes: 0 done, 1 transfer failed, 2 usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).`;
 
-export async function runCli(argv: string[]): Promise<number> {
-  const ctx = new RunContext();
+/** The whole command line, every command registered and its help laid out; nothing run yet. */
+export function buildProgram(ctx: RunContext): Command {
   const program = new Command()
     .name('fountcast')
     .description('File distribution over UDP with RaptorQ fountain codes.')
@@ -44,9 +45,16 @@ export async function runCli(argv: string[]): Promise<number> {
   registerEnroll(program, ctx);
   registerDemo(program, ctx);
   registerExperiment(program, ctx);
+  layOutHelp(program);
   program.showHelpAfterError("(see 'fountcast --help')");
   for (const c of program.commands) c.showHelpAfterError(`(see 'fountcast ${c.name()} --help')`).addHelpText('after', EXIT_CODES);
   program.addHelpText('after', EXIT_CODES);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const ctx = new RunContext();
+  const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -32,7 +32,7 @@ export function registerSend(program: Command, ctx: RunContext): void {
         '--name <name>',
         "the publication's name: a tree's name in logs and replay state, or the name receivers give a single file (default: the first path's base name; stdin for -)",
       )
-      .option('--host <address>', 'address to listen on for control connections (default: every address, IPv6 and IPv4)', SEND_DEFAULTS.host)
+      .option('--host <address>', 'address to listen on for control connections (default: every address, IPv6 and IPv4)')
       .option('--port <port>', 'TCP control port (0 = any free port)', int('port', 0, 65535), SEND_DEFAULTS.port)
       .option(
         '--rate <bits/s|auto>',
