@@ -47,7 +47,14 @@ describe('npm pack', () => {
       const t = await tempDir();
       cleanup = t.cleanup;
       // dist/ is built by the test command (tsc runs first); --ignore-scripts skips building it again.
-      const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', t.dir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!;
+      const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', t.dir], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+        .trim()
+        .split('\n')
+        .pop()!;
       writeFileSync(
         join(t.dir, 'package.json'),
         JSON.stringify({ name: 'app', version: '1.0.0', private: true, dependencies: { fountcast: `file:${tarball}` } }),
