@@ -28,8 +28,16 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-const EXIT_CODES = `
-Exit codes: 0 done, 1 transfer failed, 2 usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).`;
+/** The exit codes every command keeps to, for --help and the man page. */
+export const EXIT_CODE_TABLE: readonly (readonly [code: number, meaning: string])[] = [
+  [0, 'done'],
+  [1, 'transfer failed'],
+  [2, 'usage error'],
+  [130, 'interrupted (SIGINT)'],
+  [143, 'terminated (SIGTERM)'],
+];
+
+const EXIT_CODES = `\nExit codes: ${EXIT_CODE_TABLE.map(([code, meaning]) => `${code} ${meaning}`).join(', ')}.`;
 
 /** The whole command line, every command registered and its help laid out; nothing run yet. */
 export function buildProgram(ctx: RunContext): Command {

@@ -65,6 +65,8 @@ describe('npm pack', () => {
       // No dev dependency came along.
       for (const dev of ['vitest', 'typescript', 'eslint']) expect(spawnSync('test', ['-e', join(t.dir, 'node_modules', dev)]).status, dev).not.toBe(0);
 
+      // The man page ships (package.json's `man` points at it).
+      expect(spawnSync('test', ['-s', join(t.dir, 'node_modules', 'fountcast', 'man', 'fountcast.1')]).status).toBe(0);
       const bin = join(t.dir, 'node_modules', '.bin', 'fountcast');
       const help = spawnSync(bin, ['--help'], { cwd: t.dir, encoding: 'utf8' });
       expect(help.status, help.stderr).toBe(0);
