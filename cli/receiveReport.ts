@@ -47,7 +47,7 @@ export class ReceiveReport {
     this.render(true);
   }
 
-  /** Bytes verified and written so far (the library's onProgress). */
+  /** Bytes received so far: the library's onProgress, which moves with the datagrams between segment writes. */
   progress(doneBytes: number): void {
     this.done = doneBytes;
     this.meter.sample(this.now(), doneBytes);

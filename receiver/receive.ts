@@ -38,6 +38,8 @@ export { ReceiveError };
 export type { ReceiveOptions, ReceiveSummary };
 
 const now = () => performance.now();
+/** How often progress is sampled between segment writes (o.onProgress). */
+const PROGRESS_SAMPLE_MS = 250;
 
 export async function receive(options: ReceiveOptions): Promise<ReceiveSummary> {
   const config = resolveReceiveConfig(options);
@@ -62,6 +64,9 @@ class ReceiveRun {
   private staging?: ObjectStaging;
   private trustState?: TrustState;
   private timer?: NodeJS.Timeout;
+  /** Samples progress between segment writes (o.onProgress), so a display moves with the data. */
+  private progressTicker?: NodeJS.Timeout;
+  private progressReported = 0;
   private driveScheduled = false;
   private driving = false;
   private again = false;
@@ -85,6 +90,25 @@ class ReceiveRun {
     o.signal?.addEventListener('abort', this.onAbort, { once: true });
     if (o.signal?.aborted) this.onAbort();
     else void this.start().catch((e: Error) => this.input((s) => s.handleLocalFailure(now(), e)));
+    if (o.onProgress) {
+      this.progressTicker = setInterval(() => this.reportProgress(), PROGRESS_SAMPLE_MS);
+      this.progressTicker.unref();
+    }
+  }
+
+  /**
+   * Calls o.onProgress with the bytes held from an earlier run, written, and on their way in the
+   * open segments, out of the object's size: while a length follows, that of the segments
+   * announced so far.
+   */
+  private reportProgress(): void {
+    const core = this.session.core;
+    if (!core || this.closed || this.session.state === 'failed') return;
+    const stats = core.stats;
+    const stored = stats.bytesHeld + stats.bytesWritten;
+    // Never backwards (a segment that fails its hash starts its symbols over).
+    this.progressReported = Math.max(this.progressReported, Math.min(stored + stats.bytesInFlight, core.layout.fileSize));
+    this.o.onProgress?.(this.progressReported, core.layout.fileSize, stored);
   }
 
   private readonly onAbort = () => this.input((s) => s.handleAbort(now(), (this.o.signal?.reason as Error)?.message ?? 'aborted'));
@@ -245,9 +269,7 @@ class ReceiveRun {
           () => {
             this.staging?.noteWritten(a.segmentIndex);
             this.input((s) => s.handleWriteDone(now(), a.segmentIndex));
-            const core = this.session.core;
-            // The core's size: while a length follows, that of the segments announced so far.
-            if (core && this.session.state !== 'failed') this.o.onProgress?.(core.stats.bytesWritten, core.layout.fileSize);
+            this.reportProgress();
           },
           (e: Error) => this.input((s) => s.handleWriteFailed(now(), a.segmentIndex, e)),
         );
@@ -380,6 +402,7 @@ class ReceiveRun {
     this.closed = true;
     this.o.signal?.removeEventListener('abort', this.onAbort);
     clearTimeout(this.timer);
+    clearInterval(this.progressTicker);
     for (const r of this.readers.splice(0)) r.stop();
     this.udp?.close();
     this.udp = undefined;

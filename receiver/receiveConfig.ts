@@ -108,7 +108,12 @@ export interface ReceiveOptions {
   onManifest?: (manifest: Manifest) => void;
   /** Called with the local UDP port once bound (tests aim hostile datagrams at it). */
   onDataPort?: (port: number) => void;
-  onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /**
+   * After each segment written and every 250 ms: the bytes held or written so far plus an estimate
+   * of those on their way in open segments (never decreasing), out of the object's size, and
+   * `storedBytes`: only those verified and stored (held from an earlier run, or written).
+   */
+  onProgress?: (doneBytes: number, totalBytes: number, storedBytes: number) => void;
   /**
    * The interface to use, by name (`eth0`) or by one of its addresses: the control connection
    * and the unicast stream use its address (of the sender's family), a multicast group is
@@ -170,7 +175,7 @@ export interface ReceiveConfig {
   readonly logger: Logger;
   readonly onManifest: ((manifest: Manifest) => void) | undefined;
   readonly onDataPort: ((port: number) => void) | undefined;
-  readonly onProgress: ((doneBytes: number, totalBytes: number) => void) | undefined;
+  readonly onProgress: ((doneBytes: number, totalBytes: number, storedBytes: number) => void) | undefined;
 }
 
 function integer(name: string, v: number, min: number, max: number): number {

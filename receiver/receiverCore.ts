@@ -416,6 +416,7 @@ export class ReceiverCore {
       segmentsWritten: this.segmentsWritten,
       segmentCount: this.layout.segmentCount,
       bytesWritten: this.bytesWritten,
+      bytesInFlight: this.slots.bytesInFlight(),
       segmentsHeld: this.segmentsHeld,
       bytesHeld: this.bytesHeld,
     };

@@ -24,6 +24,8 @@ export interface ReceiverStats {
   readonly segmentsWritten: number;
   readonly segmentCount: number;
   readonly bytesWritten: number;
+  /** Bytes on their way in open segments not yet written (SegmentSlots.bytesInFlight): for progress displays. */
+  readonly bytesInFlight: number;
   /** Segments an earlier run wrote (resume): complete from the start, never received. */
   readonly segmentsHeld: number;
   readonly bytesHeld: number;

@@ -47,6 +47,23 @@ export class SegmentSlots {
     return this.slots.values();
   }
 
+  /**
+   * Bytes on their way in the open segments not yet written: each one's symbols so far, as at most
+   * its length (K symbols decode it). An estimate for progress displays, so they move with the
+   * datagrams rather than a segment at a time; nothing is stored before its segment verifies.
+   */
+  bytesInFlight(): number {
+    const layout = this.layoutNow();
+    let bytes = 0;
+    for (const slot of this.slots.values()) {
+      if (slot.written) continue;
+      const range = segmentRange(layout, slot.index);
+      const symbols = slot.collector ? slot.collector.received : slot.receivedAtDecode;
+      bytes += slot.data ? range.length : Math.min(range.length, symbols * layout.symbolSize);
+    }
+    return bytes;
+  }
+
   /** A slot for segment `s`, collecting symbols. The caller checks the window first. */
   open(s: number): SegmentSlot {
     const layout = this.layoutNow();

@@ -77,9 +77,9 @@ describe('resume', () => {
       out,
       logger: quiet,
       waitForSenderMs: 30_000,
-      onProgress: (bytes) => {
-        written = bytes;
-        if (restarted === undefined && bytes >= size / 2) {
+      onProgress: (_estimate, _total, stored) => {
+        written = stored;
+        if (restarted === undefined && stored >= size / 2) {
           // Kill the first sender and start another on the same port after a pause.
           first.abort();
           restarted = a.done.then(async () => {

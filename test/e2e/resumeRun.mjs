@@ -8,6 +8,6 @@ await receive({
   port: cfg.port,
   out: cfg.out,
   waitForSenderMs: 10_000,
-  onProgress: (bytes, total) => process.send?.({ bytes, total }),
+  onProgress: (_estimate, total, stored) => process.send?.({ bytes: stored, total }),
 });
 process.send?.({ done: true });
