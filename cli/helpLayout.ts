@@ -40,6 +40,7 @@ const EXPERIMENT: Groups = [
   ['What to compare:', ['--config', '--schemes', '--size', '--symbol-size', '--segment-size', '--receivers', '--trials', '--seed', '--jobs', '--out']],
   ['Loss and the network:', ['--loss', '--burst', '--loss-spread', '--reorder', '--duplicate', '--rate', '--real']],
   ['Decoding:', ['--decode']],
+  ['Checking the harness:', ['--validate']],
   OUTPUT,
 ];
 
@@ -72,6 +73,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   experiment: [
     'fountcast experiment --schemes raptorq,rs,arq --loss 0,0.05,0.2 --receivers 1,10,100 --out results/',
     'fountcast experiment --schemes raptorq,arq-combined --burst gilbert:0.01,0.25 --decode model --receivers 1000',
+    'fountcast experiment --validate                                          # the harness against closed forms',
   ],
 };
 
