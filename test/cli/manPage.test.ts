@@ -11,6 +11,7 @@ import { RunContext } from '../../cli/runContext.js';
 const root = join(import.meta.dirname, '..', '..');
 const page = manPage();
 const groff = spawnSync('groff', ['--version']).status === 0;
+if (!groff) console.warn('test/cli/manPage.test.ts: the render check is skipped, groff is not installed');
 
 describe('man page', () => {
   it('lists every option of every command, and every command', () => {

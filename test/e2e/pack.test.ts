@@ -13,6 +13,7 @@ import { tempDir } from './helpers.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const npm = spawnSync('npm', ['--version'], { encoding: 'utf8' }).status === 0;
+if (!npm) console.warn('test/e2e/pack.test.ts: skipped, npm is not on PATH');
 let cleanup: (() => Promise<void>) | undefined;
 afterAll(() => cleanup?.());
 
