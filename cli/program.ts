@@ -3,30 +3,18 @@
  * codes: 0 success, 1 transfer failure, 2 bad usage, 130 interrupted (SIGINT), 143 terminated
  * (SIGTERM). A usage error is one line and a hint, never the whole help.
  */
-import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { PROTOCOL_VERSION } from '../control/messages.js';
+import { registerBundle, registerEnrollServer } from './bundleCommand.js';
 import { registerDemo } from './demoCommand.js';
 import { registerExperiment } from './experimentCommand.js';
 import { layOutHelp } from './helpLayout.js';
 import { registerEnroll, registerKeygen } from './keyCommands.js';
+import { packageVersion } from './packageVersion.js';
 import { registerReceive } from './receiveCommand.js';
 import { RunContext } from './runContext.js';
+import { runProgram } from './runProgram.js';
 import { registerSend } from './sendCommand.js';
-
-/** This package's version (the CLI runs from the source tree in tests, from dist/ otherwise). */
-function packageVersion(): string {
-  const require = createRequire(import.meta.url);
-  for (const path of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = require(path) as { name?: string; version?: string };
-      if (pkg.name === 'fountcast' && pkg.version) return pkg.version;
-    } catch {
-      // not at this level
-    }
-  }
-  return 'unknown';
-}
 
 /** The exit codes every command keeps to, for --help and the man page. */
 export const EXIT_CODE_TABLE: readonly (readonly [code: number, meaning: string])[] = [
@@ -51,6 +39,8 @@ export function buildProgram(ctx: RunContext): Command {
   registerReceive(program, ctx);
   registerKeygen(program, ctx);
   registerEnroll(program, ctx);
+  registerBundle(program, ctx);
+  registerEnrollServer(program, ctx);
   registerDemo(program, ctx);
   registerExperiment(program, ctx);
   layOutHelp(program);
@@ -63,19 +53,5 @@ export function buildProgram(ctx: RunContext): Command {
 export async function runCli(argv: string[]): Promise<number> {
   const ctx = new RunContext();
   const program = buildProgram(ctx);
-  try {
-    await program.parseAsync(argv);
-  } catch (e) {
-    const err = e as { code?: string; exitCode?: number; message?: string };
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    if (typeof err.exitCode === 'number') {
-      if (err.exitCode === 0) return 0;
-      // --json asked for events: the usage error is one too, on stdout (its text went to stderr).
-      if (argv.includes('--json'))
-        process.stdout.write(`${JSON.stringify({ event: 'error', kind: 'usage', message: (err.message ?? '').replace(/^error: /, ''), exitCode: 2 })}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  return ctx.exitCode;
+  return runProgram(program, ctx, argv);
 }

@@ -4,8 +4,8 @@
  * take KeyObjects and secrets, not paths; these helpers are exported for library users and used
  * by the CLI alike.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { RECEIVER_SECRET_BYTES } from './auth.js';
 import { RECEIVER_ID_PATTERN } from './messages.js';
@@ -62,18 +62,44 @@ function checkReceiverName(name: string): void {
  * copied to the receiving machine, is that receiver's --key. Deleting it revokes.
  */
 export async function enroll(name: string, dir: string): Promise<string> {
+  return writeReceiverKey(name, dir, randomBytes(RECEIVER_SECRET_BYTES));
+}
+
+/** A fresh receiver secret (what `enroll` writes; `bundle` makes one before it builds). */
+export function newReceiverSecret(): Uint8Array {
+  return randomBytes(RECEIVER_SECRET_BYTES);
+}
+
+/**
+ * Writes `<dir>/<name>.key` holding `secret` (0600). Never overwrites unless `replace` (`bundle
+ * --rotate`), which swaps the file atomically: a connection reads either the old key or the new.
+ */
+export async function writeReceiverKey(name: string, dir: string, secret: Uint8Array, replace = false): Promise<string> {
   checkReceiverName(name);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${name}.key`);
-  const text = `${RECEIVER_KEY_HEADER} ${name} ${randomBytes(RECEIVER_SECRET_BYTES).toString('base64')}\n`;
+  const text = `${RECEIVER_KEY_HEADER} ${name} ${Buffer.from(secret).toString('base64')}\n`;
   try {
-    await writeFile(path, text, { mode: 0o600, flag: 'wx' });
+    if (replace) {
+      const staged = `${path}.${process.pid}.tmp`;
+      await writeFile(staged, text, { mode: 0o600, flag: 'w' });
+      await rename(staged, path);
+    } else await writeFile(path, text, { mode: 0o600, flag: 'wx' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST')
       throw new KeyFileError(`${path} exists: ${name} is already enrolled (delete the file to revoke, then enroll again)`);
     throw new KeyFileError(`cannot write ${path}: ${(e as Error).message}`);
   }
   return path;
+}
+
+/**
+ * A receiver key's fingerprint: 16 hex digits of SHA-256 over a label and the secret. Shown by a
+ * bundle's --version and logged by `bundle`, so an admin can match a machine's copy to the
+ * sender's file without either revealing the secret.
+ */
+export function receiverKeyFingerprint(secret: Uint8Array): string {
+  return createHash('sha256').update('fountcast receiver key fingerprint\0').update(secret).digest('hex').slice(0, 16);
 }
 
 export function parseReceiverKey(text: string, what: string): { name: string; secret: Uint8Array } {

@@ -25,6 +25,14 @@ const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).W
 let compiled: RaptorQWasmModule | undefined;
 let instance: InitOutput | undefined;
 
+/**
+ * Uses these bytes of raptorq_bg.wasm instead of reading the package's file: a single-file
+ * bundle carries them as an asset and has no node_modules. Call before any codec is made.
+ */
+export function provideRaptorQWasm(bytes: Uint8Array): void {
+  compiled ??= new webAssembly.Module(bytes);
+}
+
 /** Compiles raptorq_bg.wasm (once per thread; cached). */
 export function compileRaptorQModule(): RaptorQWasmModule {
   if (compiled === undefined) {

@@ -244,7 +244,9 @@ class ReceiveRun {
       case 'start-decoders':
         if (a.tagKind !== TagKind.Crc32) logTagImplementation(log, a.tagKind);
         // Complete-source segments are only hashed, here; workers start with the first real decode.
-        this.pool = new DecodePool({ size: this.o.decodeWorkers, wasmModule: compileRaptorQModule(), fastPathCodec: a.codec, codecName: a.codecName });
+        this.pool = this.o.decodeInline
+          ? new DecodePool({ inline: true, codec: a.codec })
+          : new DecodePool({ size: this.o.decodeWorkers, wasmModule: compileRaptorQModule(), fastPathCodec: a.codec, codecName: a.codecName });
         return;
       case 'open-file':
         return void this.openFile(a.manifest, a.segments, a.sync).catch(failed);

@@ -71,6 +71,8 @@ export interface ReceiveOptions {
   window?: number;
   /** Decode worker threads. @default max(1, min(2, cores - 1)) */
   decodeWorkers?: number;
+  /** Decode on the calling thread, no workers (a single-file bundle has no worker script on disk). @default false */
+  decodeInline?: boolean;
   /** Connecting, and then waiting for the sender's manifest. @default 10000 */
   connectTimeoutMs?: number;
   /**
@@ -157,6 +159,7 @@ export interface ReceiveConfig {
   readonly receiverId: string;
   readonly window: number;
   readonly decodeWorkers: number;
+  readonly decodeInline: boolean;
   readonly connectTimeoutMs: number;
   readonly waitForSenderMs: number;
   readonly simulateLoss: number;
@@ -235,6 +238,7 @@ export function resolveReceiveConfig(o: ReceiveOptions, interfaces: () => Interf
     receiverId,
     window: integer('window', o.window ?? DEFAULT_WINDOW, 1, MAX_WINDOW),
     decodeWorkers: integer('decodeWorkers', o.decodeWorkers ?? defaultDecodePoolSize(), 1, MAX_DECODE_WORKERS),
+    decodeInline: o.decodeInline ?? false,
     connectTimeoutMs: milliseconds('connectTimeoutMs', o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 1),
     waitForSenderMs: milliseconds('waitForSenderMs', o.waitForSenderMs ?? DEFAULT_WAIT_FOR_SENDER_MS, 0),
     simulateLoss,

@@ -25,3 +25,8 @@ export function workerScriptUrl(modulePath: string): URL {
   }
   return pathToFileURL(file);
 }
+
+/** Path of a build product under dist/ (e.g. "sea/receiver.cjs"), whether or not it exists. */
+export function distPath(file: string): string {
+  return join(projectRoot(), 'dist', file);
+}

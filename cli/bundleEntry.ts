@@ -1,0 +1,41 @@
+/**
+ * The program inside a single-file bundle (`fountcast bundle`): `receive` with the embedded key,
+ * trusted publishers and defaults. Bundled by esbuild into dist/sea/receiver.cjs (npm run build)
+ * and run by the Node binary the bundle is made of, so it reads its assets through node:sea and
+ * never touches node_modules, the native crypto module or a worker script on disk.
+ */
+import { getAsset } from 'node:sea';
+import { Command } from 'commander';
+import { PROTOCOL_VERSION } from '../control/messages.js';
+import { provideRaptorQWasm } from '../encoder/raptorqWasm.js';
+import { BUNDLE_CONFIG_ASSET, BUNDLE_WASM_ASSET, parseBundleConfig } from './bundleConfig.js';
+import { configureReceive } from './receiveCommand.js';
+import { RunContext } from './runContext.js';
+import { runProgram } from './runProgram.js';
+
+const EXIT_CODES = `
+Exit codes: 0 done, 1 transfer failed, 2 usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).`;
+
+async function main(): Promise<number> {
+  // The native module cannot load from inside the executable: node:crypto does the tags.
+  process.env.FOUNTCAST_NATIVE = '0';
+  provideRaptorQWasm(new Uint8Array(getAsset(BUNDLE_WASM_ASSET)));
+  const bundle = parseBundleConfig(getAsset(BUNDLE_CONFIG_ASSET, 'utf8'));
+  const ctx = new RunContext();
+  const program = new Command()
+    .name(bundle.name)
+    .version(`${bundle.name} key ${bundle.fingerprint} (fountcast ${bundle.version}, wire protocol ${PROTOCOL_VERSION})`, '-V, --version')
+    .configureOutput({ outputError: (text, write) => write(`${bundle.name}: ${text}`) })
+    .exitOverride();
+  configureReceive(program, ctx, bundle.embedded);
+  program.showHelpAfterError(`(see '${bundle.name} --help')`).addHelpText('after', EXIT_CODES);
+  return runProgram(program, ctx, process.argv);
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (e: Error) => {
+    process.stderr.write(`fountcast bundle: ${e.message}\n`);
+    process.exitCode = 1;
+  },
+);
