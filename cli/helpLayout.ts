@@ -69,6 +69,14 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'fountcast enroll --name lab-pc-17 --keys ./receivers/   # then copy receivers/lab-pc-17.key to that machine',
     'for h in lab-pc-{01..40}; do fountcast enroll --name $h --keys ./receivers/; done',
   ],
+  bundle: [
+    'fountcast bundle --name lab-pc-17 --keys ./receivers/ --trust publisher.pub --sender 10.0.0.1:7070 --out fountcast-lab-pc-17',
+    'fountcast bundle --name lab-pc-17 --keys ./receivers/ --trust publisher.pub --out fountcast-lab-pc-17 --rotate   # a new key',
+  ],
+  'enroll-server': [
+    'fountcast enroll-server --port 8080 --keys ./receivers/ --token-file tokens.txt --trust publisher.pub --sender 10.0.0.1:7070',
+    "curl -fo fountcast-kiosk-3 'http://10.0.0.1:8080/bundle/kiosk-3?token=…' && chmod +x fountcast-kiosk-3   # on the new machine",
+  ],
   demo: ['fountcast demo', 'fountcast demo --size 256M --receivers 4 --loss 0.05'],
   experiment: [
     'fountcast experiment --schemes raptorq,rs,arq --loss 0,0.05,0.2 --receivers 1,10,100 --out results/',

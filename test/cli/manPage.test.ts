@@ -16,7 +16,7 @@ if (!groff) console.warn('test/cli/manPage.test.ts: the render check is skipped,
 describe('man page', () => {
   it('lists every option of every command, and every command', () => {
     for (const command of buildProgram(new RunContext()).commands) {
-      expect(page).toContain(`.SS "fountcast ${command.name()} `);
+      expect(page).toContain(`.SS "fountcast ${roff(command.name())} `);
       for (const o of command.options as Option[]) expect(page, `${command.name()} ${o.long}`).toContain(roff(o.long!));
     }
     expect(page).toMatch(/\.SH EXIT STATUS\n\.TP\n\.B 0\ndone\n/);
