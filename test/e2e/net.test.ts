@@ -129,10 +129,11 @@ describe('interfaces and IPv6 in a private network namespace', () => {
     const out = inNamespace({ scenario: 'streamFails', sizeBytes: 4_000_000 });
     expect(out.sendError).toMatchObject({
       name: 'StreamFailedError',
-      message: expect.stringMatching(/^the shared stream failed: UDP send failed: .*ENETUNREACH/),
+      // Under load the route may go before the stream's socket connects: either way it is this failure.
+      message: expect.stringMatching(/^the shared stream failed: (UDP send failed|cannot send to \S+): .*ENETUNREACH/),
     });
     expect(out.endedMs as number).toBeLessThan(3000);
-    for (const e of out.errors as string[]) expect(e).toMatch(/the shared stream failed: UDP send failed/);
+    for (const e of out.errors as string[]) expect(e).toMatch(/the shared stream failed: (UDP send failed|cannot send to)/);
     expect(out.late).toMatch(/ECONNREFUSED/);
   });
 
