@@ -98,7 +98,15 @@ export async function buildBundle(init: BundleInit): Promise<BundleResult> {
     await copyFile(process.execPath, staged);
     await chmod(staged, 0o700);
     const { inject } = (await import(POSTJECT)) as { inject: PostjectInject };
-    await inject(staged, 'NODE_SEA_BLOB', await readFile(join(work, 'sea.blob')), { sentinelFuse: SEA_FUSE });
+    // postject's LIEF warns about the Node binary's unnamed .note sections (harmless, ~9 lines per
+    // build) through console.warn, bound when inject loads it: those lines are dropped.
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void (/^warning: Can't find string offset/.test(String(args[0])) || warn(...args));
+    try {
+      await inject(staged, 'NODE_SEA_BLOB', await readFile(join(work, 'sea.blob')), { sentinelFuse: SEA_FUSE });
+    } finally {
+      console.warn = warn;
+    }
     await chmod(staged, 0o755);
     // The key goes into the allow-list only now; with --rotate the old one is replaced atomically.
     await writeReceiverKey(init.name, init.keysDir, secret, exists);
