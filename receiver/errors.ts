@@ -42,6 +42,27 @@ export class HashMismatchError extends Error {
   override readonly name = 'HashMismatchError';
 }
 
+/**
+ * A source (a relay, or the publisher's own sender) kept serving segments that do not match the
+ * manifest's digests: MAX_SOURCE_MISMATCHES of them. The receiver drops it, keeps what it
+ * verified, and continues from another source (ReceiveOptions.sources) if it has one.
+ */
+export class TamperedSourceError extends Error {
+  override readonly name = 'TamperedSourceError';
+  constructor(
+    /** host:port of the source dropped. */
+    readonly source: string,
+    /** The publisher whose signed digests it failed (absent: an unsigned manifest's digests). */
+    readonly publisherId: string | undefined,
+  ) {
+    super(
+      publisherId === undefined
+        ? `sender ${source} served content that does not match its manifest's digests`
+        : `relay ${source} served content that does not match publisher ${publisherId}`,
+    );
+  }
+}
+
 /** A filesystem failure while assembling the output (disk full, quota, I/O error, ...). */
 export class DiskError extends Error {
   override readonly name = 'DiskError';

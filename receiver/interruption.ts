@@ -4,7 +4,7 @@
  * missing; a transfer that failed for good removes it, so nothing named `.fountcast-` outlives
  * it. And which interruptions are worth connecting again for, under waitForSenderMs.
  */
-import { DecodeWorkerError, DiskError, ReceiveError, TransferAbortedError } from './errors.js';
+import { DecodeWorkerError, DiskError, ReceiveError, TamperedSourceError, TransferAbortedError } from './errors.js';
 
 /** Disk errors that say nothing about the staged bytes: retrying later may well work. */
 const TRANSIENT_DISK = new Set(['EAGAIN', 'EINTR', 'EBUSY', 'ETIMEDOUT', 'ENOMEM', 'EMFILE', 'ENFILE']);
@@ -17,7 +17,8 @@ const TRANSIENT_DISK = new Set(['EAGAIN', 'EINTR', 'EBUSY', 'ETIMEDOUT', 'ENOMEM
  * a path refused, a disk error such as ENOSPC or EIO, the sender's refusal, or anything unknown.
  */
 export function keepsStaging(error: Error): boolean {
-  if (error instanceof TransferAbortedError || error instanceof DecodeWorkerError) return true;
+  // A tampering source: every segment kept was verified against the digests; another source resumes.
+  if (error instanceof TransferAbortedError || error instanceof DecodeWorkerError || error instanceof TamperedSourceError) return true;
   if (error instanceof ReceiveError) return error.loss !== undefined;
   if (error instanceof DiskError) return error.code !== undefined && TRANSIENT_DISK.has(error.code);
   return false;

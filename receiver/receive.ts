@@ -45,6 +45,11 @@ export async function receive(options: ReceiveOptions): Promise<ReceiveSummary> 
   const config = resolveReceiveConfig(options);
   return receiveWithReconnect(config, {
     startRun: async (c) => new ReceiveRun(c, c.out !== STANDARD_OUTPUT && (await resumeStateExists(c.out))),
+    onSwitchSource: (reason, next) =>
+      config.logger.warn(
+        { source: reason.source, publisher: reason.publisherId, next: `${next.host}:${next.port}` },
+        `${reason.message}: dropped it, continuing from ${next.host}:${next.port}`,
+      ),
     onReconnect: (reason, leftMs) =>
       config.logger.warn(
         { reason: reason.message, leftMs: Math.round(leftMs) },

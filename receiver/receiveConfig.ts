@@ -45,6 +45,12 @@ export interface ReceiveOptions {
   host?: string;
   port?: number;
   /**
+   * Other sources of the same content (relays, the publisher), tried in order when the current
+   * one serves segments that do not match the digests (TamperedSourceError): the transfer goes on
+   * from the next where it stopped. Not with `control`. @default []
+   */
+  sources?: readonly { host: string; port: number }[];
+  /**
    * Run the control protocol over this byte stream instead of connecting to host:port: what
    * `receive --stdio` does with its own stdin and stdout when sshd (or any command runner)
    * started it. The stream is trusted as private: a datagram key the sender hands over in it
@@ -152,6 +158,7 @@ export interface ReceiveConfig {
   /** '' and 0 with `control`. */
   readonly host: string;
   readonly port: number;
+  readonly sources: readonly { readonly host: string; readonly port: number }[];
   readonly control: ByteStream | undefined;
   readonly address: string | undefined;
   readonly out: string;
@@ -230,6 +237,7 @@ export function resolveReceiveConfig(o: ReceiveOptions, interfaces: () => Interf
   const spec = o.interface ?? o.interfaceAddress;
   return Object.freeze({
     host: o.control ? '' : o.host!,
+    sources: Object.freeze((o.sources ?? []).map((x) => Object.freeze({ host: x.host, port: x.port }))),
     port: o.control ? 0 : integer('port', o.port!, 1, 65535),
     control: o.control,
     address: o.address,

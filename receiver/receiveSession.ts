@@ -21,13 +21,20 @@ import { codecByName, type CodecName } from '../encoder/codecs.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import type { BitSet } from '../util/bitset.js';
 import type { DecodeOutcome } from './decodeJob.js';
-import { HashMismatchError, ManifestRejectedError, ReceiveError, TransferAbortedError, UntrustedManifestError } from './errors.js';
+import { HashMismatchError, ManifestRejectedError, ReceiveError, TamperedSourceError, TransferAbortedError, UntrustedManifestError } from './errors.js';
 import type { ReceiveConfig } from './receiveConfig.js';
 import { ReceiverCore } from './receiverCore.js';
 import { ReceiveMachine, summaryOf, upToDateSummary, type ReceiveAction } from './receiveStates.js';
 import { subsetManifest, wantedFiles } from './syncPlan.js';
 import type { TreeSync } from './treeStaging.js';
 import { answerChallenge, closedError, digestWaitLimitMs, helloOf, ManifestTaking, signerOf } from './senderChecks.js';
+
+/**
+ * Segments that decode to other bytes than their digest before the source is dropped
+ * (TamperedSourceError): more than a fluke (a corrupted datagram that passed its CRC32C), few
+ * enough that a relay serving altered content costs little.
+ */
+export const MAX_SOURCE_MISMATCHES = 3;
 
 export interface ReceiveSessionInit {
   /** Hello.auth's nonce (enrolled receivers). @default 32 random bytes */
@@ -195,6 +202,11 @@ export class ReceiveSession extends ReceiveMachine {
   handleDecodeOutcome(now: number, outcome: DecodeOutcome): void {
     if (!this.enter('decode-outcome', now)) return;
     this._core!.handleDecodeOutcome(now, outcome);
+    // A source that keeps serving other bytes than the digests say is dropped, not fed forever.
+    if (outcome.type === 'hash-mismatch' && this._core!.stats.hashMismatches >= MAX_SOURCE_MISMATCHES) {
+      const source = this.config.control ? 'over the control stream' : `${this.config.host}:${this.config.port}`;
+      this.refuse(new TamperedSourceError(source, signerOf(this._manifest!)));
+    }
   }
 
   handleWriteDone(now: number, segmentIndex: number): void {

@@ -4,6 +4,7 @@
  * a new run connects again (its connect retry gets the time left) and resumes from the staging
  * the lost run kept. For up to waitForSenderMs in total since the loss; then the original reason.
  */
+import { TamperedSourceError } from './errors.js';
 import { reconnects } from './interruption.js';
 import type { ReceiveConfig } from './receiveConfig.js';
 
@@ -22,6 +23,8 @@ export interface ReconnectDeps<T> {
   clock?: () => number;
   /** Told of each reconnect, with the reason and the time left (logs). */
   onReconnect?: (reason: Error, leftMs: number) => void;
+  /** Told when a source that served altered content is dropped for the next (config.sources). */
+  onSwitchSource?: (reason: TamperedSourceError, next: { host: string; port: number }) => void;
 }
 
 export async function receiveWithReconnect<T>(config: ReceiveConfig, deps: ReconnectDeps<T>): Promise<T> {
@@ -29,6 +32,8 @@ export async function receiveWithReconnect<T>(config: ReceiveConfig, deps: Recon
   /** The loss that started the current wait, and when. */
   let lost: { error: Error; at: number } | undefined;
   let runConfig = config;
+  /** Alternatives not yet tried (--source): a source that served altered content gives way to the next. */
+  const sources = [...config.sources];
   for (;;) {
     const run = await deps.startRun(runConfig);
     let error: Error | undefined;
@@ -38,6 +43,15 @@ export async function receiveWithReconnect<T>(config: ReceiveConfig, deps: Recon
       error = e as Error;
     } finally {
       await run.cleanup(error);
+    }
+    if (error instanceof TamperedSourceError) {
+      const next = sources.shift();
+      if (next === undefined || config.signal?.aborted) throw error;
+      deps.onSwitchSource?.(error, next);
+      // The staging was kept: the next source is asked only for what is missing (Request.have).
+      runConfig = { ...runConfig, host: next.host, port: next.port };
+      lost = undefined;
+      continue;
     }
     // A run that got under way again starts a fresh wait if it is lost in turn.
     if (run.transferStarted) lost = undefined;
@@ -52,7 +66,7 @@ export async function receiveWithReconnect<T>(config: ReceiveConfig, deps: Recon
     const left = config.waitForSenderMs - (clock() - lost.at);
     if (left <= 0) throw lost.error;
     deps.onReconnect?.(lost.error, left);
-    runConfig = { ...config, waitForSenderMs: left };
+    runConfig = { ...runConfig, waitForSenderMs: left };
   }
 }
 

@@ -9,6 +9,7 @@ import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { logTagImplementation, TagKind } from '../encoder/integrity.js';
 import { signPublication } from './manifest.js';
 import { openSource, type PreparedFile } from './preparedFile.js';
+import { openRelayedObject } from './relayedObject.js';
 import type { SkippedPath } from './sourceTree.js';
 import { SEND_PROGRESS_INTERVAL_MS } from './sendProgress.js';
 import { SenderServer, type SendSummary } from './server.js';
@@ -16,6 +17,7 @@ import { resolveSendConfig, type SendConfig, type SendOptions } from './sendConf
 
 export type { SendSummary, ReceiverSummary } from './server.js';
 export { SEND_PROGRESS_INTERVAL_MS, type SendProgress, type ReceiverProgress, type ServedObject } from './sendProgress.js';
+export type { RelaySource } from './relayedObject.js';
 export { resolveSendConfig, SendOptionsError, SEND_DEFAULTS, type SendConfig, type SendOptions, type ControlTlsOptions } from './sendConfig.js';
 
 export async function send(options: SendOptions): Promise<SendSummary> {
@@ -25,13 +27,15 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   // once and hashes meanwhile (receivers get the digests as they come, see FileDigests); a pipe
   // (`-`, a FIFO) is read and spooled meanwhile too, its length following (streamSource.ts).
   const hashingFrom = performance.now();
-  const { file, skipped } = await openSource(config.paths, {
-    segmentSize: config.segmentSize,
-    symbolSize: config.symbolSize,
-    symlinks: config.symlinks,
-    ...(config.name !== undefined ? { fileName: config.name } : {}),
-    ...(options.stdin ? { stdin: options.stdin } : {}),
-  });
+  const { file, skipped } = config.relay
+    ? { file: await openRelayedObject(config.relay), skipped: [] }
+    : await openSource(config.paths, {
+        segmentSize: config.segmentSize,
+        symbolSize: config.symbolSize,
+        symlinks: config.symlinks,
+        ...(config.name !== undefined ? { fileName: config.name } : {}),
+        ...(options.stdin ? { stdin: options.stdin } : {}),
+      });
   try {
     return await serve(options, config, file, skipped, log, hashingFrom);
   } finally {
@@ -74,7 +78,8 @@ async function serve(
     );
   const server = await SenderServer.listen(config, {
     file,
-    publication: config.sign ? signPublication(file, config.codec, config.sign.privateKey, config.sign.publishedAt) : undefined,
+    // A relay serves the publisher's signature as received; a publisher signs here.
+    publication: config.sign ? signPublication(file, config.codec, config.sign.privateKey, config.sign.publishedAt) : config.relay?.manifest.publication,
     wasmModule: compileRaptorQModule(),
     logger: log,
     ...(options.onReceiverEnd ? { onReceiverEnd: options.onReceiverEnd } : {}),

@@ -8,7 +8,8 @@ import type { KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { ByteStream } from '../control/byteStream.js';
-import type { CodecName } from '../encoder/codecs.js';
+import { isCodecName, type CodecName } from '../encoder/codecs.js';
+import type { RelaySource } from './relayedObject.js';
 import { DEFAULT_SEGMENT_SIZE, DEFAULT_SYMBOL_SIZE } from '../encoder/segmentLayout.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../control/constants.js';
 import type { DataPlane } from '../control/messages.js';
@@ -201,6 +202,13 @@ export interface SendOptions {
    */
   sign?: { privateKey: KeyObject; publishedAt?: number };
   /**
+   * Re-serve an object received from its publisher (a relay): instead of `file`/`paths`, the
+   * manifest as received and where the receiver wrote the object. Its publication, digests,
+   * layout and codec are served unchanged (relayedObject.ts); no key is needed and `sign`,
+   * `codec`, `segmentSize`, `symbolSize` and `name` do not apply.
+   */
+  relay?: RelaySource;
+  /**
    * Admit only enrolled receivers: the secret enrolled under a name, or undefined when it is not
    * (or no longer) enrolled. Asked at every Hello (removing a key revokes at once). Their
    * datagrams carry a truncated HMAC-SHA256 under a key handed over in the handshake.
@@ -258,8 +266,10 @@ export interface SharedStreamConfig {
 
 /** Everything the sender runs with, fully defaulted. Runtime hooks (signal, logger, onListening, onProgress, onReceiverEnd) stay in SendOptions. */
 export interface SendConfig {
-  /** What to serve (SendOptions.paths, or [SendOptions.file]). */
+  /** What to serve (SendOptions.paths, or [SendOptions.file]; a relayed object's path). */
   readonly paths: readonly string[];
+  /** A relayed object (SendOptions.relay): served under its publisher's manifest. */
+  readonly relay?: RelaySource;
   readonly symlinks: SymlinkPolicy;
   readonly name?: string;
   readonly host: string;
@@ -317,7 +327,7 @@ export function resolveSendConfig(o: SendOptions, now: () => number = Date.now, 
     if (!Number.isSafeInteger(n) || n < min) throw new SendOptionsError(`${name} must be a whole number >= ${min}, not ${v}`);
     return n;
   };
-  const codec = o.codec ?? d.codec;
+  const codec = (o.relay?.manifest.codec as CodecName | undefined) ?? o.codec ?? d.codec;
   if (o.interface !== undefined && o.interfaceAddress !== undefined && o.interface !== o.interfaceAddress)
     throw new SendOptionsError('give interface or interfaceAddress, not both');
   const spec = o.interface ?? o.interfaceAddress;
@@ -342,13 +352,14 @@ export function resolveSendConfig(o: SendOptions, now: () => number = Date.now, 
     // Every named receiver is served at once unless told otherwise.
     maxReceivers: count('maxReceivers', o.maxReceivers, 1, Math.max(d.maxReceivers, peers?.length ?? 0)),
     maxPendingHandshakes: count('maxPendingHandshakes', o.maxPendingHandshakes, 1, d.maxPendingHandshakes),
-    segmentSize: o.segmentSize ?? d.segmentSize,
-    symbolSize: o.symbolSize ?? d.symbolSize,
+    segmentSize: o.relay?.manifest.segmentSize ?? o.segmentSize ?? d.segmentSize,
+    symbolSize: o.relay?.manifest.symbolSize ?? o.symbolSize ?? d.symbolSize,
     idleTimeoutMs: count('idleTimeoutMs', o.idleTimeoutMs, 1, d.idleTimeoutMs),
     heartbeatIntervalMs: count('heartbeatIntervalMs', o.heartbeatIntervalMs, 1, d.heartbeatIntervalMs),
     handshakeTimeoutMs: count('handshakeTimeoutMs', o.handshakeTimeoutMs, 1, d.handshakeTimeoutMs),
     ...(iface ? { interface: iface } : {}),
     ...(shared ? { shared } : {}),
+    ...(o.relay ? { relay: o.relay } : {}),
     ...(o.sign ? { sign: Object.freeze({ privateKey: o.sign.privateKey, publishedAt: o.sign.publishedAt ?? now() }) } : {}),
     ...(o.receiverKeys ? { receiverKeys: o.receiverKeys } : {}),
     encrypt: Boolean(o.encrypt),
@@ -377,6 +388,12 @@ function peersOf(o: SendOptions): readonly ControlPeer[] | undefined {
 }
 
 function sourcePaths(o: SendOptions): readonly string[] {
+  if (o.relay !== undefined) {
+    const clash = (['file', 'paths', 'sign', 'codec', 'segmentSize', 'symbolSize', 'name'] as const).filter((k) => o[k] !== undefined);
+    if (clash.length > 0) throw new SendOptionsError(`${clash.join(', ')} cannot apply to a relayed object (its manifest says what is served)`);
+    if (!isCodecName(o.relay.manifest.codec)) throw new SendOptionsError(`the relayed manifest's codec ${o.relay.manifest.codec} is not one this sender has`);
+    return Object.freeze([o.relay.path]);
+  }
   if ((o.file === undefined) === (o.paths === undefined)) throw new SendOptionsError('give exactly one of file and paths');
   const paths = o.paths ?? [o.file!];
   if (paths.length === 0 || paths.some((p) => typeof p !== 'string' || p === '')) throw new SendOptionsError('paths must be one or more non-empty paths');
