@@ -12,6 +12,7 @@ import { layOutHelp } from './helpLayout.js';
 import { registerEnroll, registerKeygen } from './keyCommands.js';
 import { packageVersion } from './packageVersion.js';
 import { registerReceive } from './receiveCommand.js';
+import { registerRelay } from './relayCommand.js';
 import { RunContext } from './runContext.js';
 import { runProgram } from './runProgram.js';
 import { registerSend } from './sendCommand.js';
@@ -37,6 +38,7 @@ export function buildProgram(ctx: RunContext): Command {
     .exitOverride();
   registerSend(program, ctx);
   registerReceive(program, ctx);
+  registerRelay(program, ctx);
   registerKeygen(program, ctx);
   registerEnroll(program, ctx);
   registerBundle(program, ctx);

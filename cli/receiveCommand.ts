@@ -122,6 +122,11 @@ export function configureReceive(command: Command, ctx: RunContext, embedded?: E
           '--sync',
           'fetch only what differs: files already in place with the right SHA-256 are kept (only the rest is streamed), an identical file is not received at all',
         )
+        .option(
+          '--source <host:port>',
+          'another sender of the same content (a relay or the publisher), repeatable: if the current one serves segments that do not match the digests, the receiver drops it and continues from the next where it stopped',
+          (v: string, prev: string[] = []) => [...prev, v],
+        )
         .option('--trust-state <file>', 'where --trust remembers accepted versions (default $XDG_STATE_HOME/fountcast/trust-state.json or ~/.local/state/...)')
         .addOption(
           new Option(
@@ -161,6 +166,7 @@ export function configureReceive(command: Command, ctx: RunContext, embedded?: E
     try {
       const options = {
         ...(o.stdio ? stdioControl(o) : parseEndpoint(endpoint!)),
+        sources: ((o.source as string[] | undefined) ?? []).map(parseEndpoint),
         out: o.out,
         receiverId: o.id,
         window: o.window,
