@@ -10,6 +10,9 @@ export {
   type ServedObject,
 } from './sender/send.js';
 export type { ControlPeer, PeerLink } from './sender/sendConfig.js';
+export { relay, type RelayOptions } from './sender/relay.js';
+export { RelayCache } from './receiver/relayCache.js';
+export type { RelaySource } from './sender/relayedObject.js';
 export { commandPeer } from './sender/commandPeer.js';
 export { sshPeers, SshTargetError } from './sender/sshTarget.js';
 export { joinPipes, type ByteStream } from './control/byteStream.js';
@@ -22,6 +25,7 @@ export {
   OutputConflictError,
   ReceiveOptionsError,
   SenderAuthenticationError,
+  TamperedSourceError,
   TransferAbortedError,
   UnsafeOutputPathError,
   UntrustedManifestError,

@@ -44,6 +44,21 @@ describe('relaying a signed publication', () => {
     expect(await relay.done).toMatchObject({ completed: 1 });
     expect(await sha256Of(join(t.dir, 'end', 'firmware.bin'))).toBe(hash);
 
+    // Replay protection holds through a relay: an older version relayed is refused as from the publisher.
+    const old = await sendOnLoopback({ file, receivers: 1, segmentSize, sign: { privateKey: publisher.priv, publishedAt: 4_000 } });
+    let oldManifest: Manifest | undefined;
+    await mkdir(join(t.dir, 'old'));
+    await receive({ host: '127.0.0.1', port: old.port, out: join(t.dir, 'old'), logger: quiet, onManifest: (m) => (oldManifest = m) });
+    await old.done;
+    const stopOld = new AbortController();
+    const replay = await sendOnLoopback({ relay: { manifest: oldManifest!, path: join(t.dir, 'old', 'firmware.bin') }, receivers: 1, signal: stopOld.signal });
+    const replayed = await receive({ host: '127.0.0.1', port: replay.port, out: join(t.dir, 'end'), trust: trust('end'), logger: quiet }).catch(
+      (e: Error) => e,
+    );
+    expect(replayed).toMatchObject({ name: 'UntrustedManifestError', reason: 'replayed' });
+    stopOld.abort();
+    await replay.done;
+
     // One byte flipped in the relay's copy (segment 2): refused, the relay named, nothing stored.
     const h = await open(relayed, 'r+');
     const byte = Buffer.alloc(1);
