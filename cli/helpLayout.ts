@@ -28,11 +28,19 @@ const SEND: Groups = [
 const RECEIVE: Groups = [
   ['Basics:', ['--out', '--id', '--interface', '--connect-timeout', '--on-complete']],
   ['Over SSH or a command (control on stdin/stdout):', ['--stdio', '--address']],
-  ['Security:', ['--trust', '--trust-state', '--key', '--tls-ca', '--tls-cert', '--tls-key', '--tls-servername']],
+  ['Security:', ['--trust', '--trust-state', '--source', '--key', '--tls-ca', '--tls-cert', '--tls-key', '--tls-servername']],
   ['The old copy and trees:', ['--no-clobber', '--backup', '--atomic-tree', '--sync']],
   ['Unattended machines:', ['--wait-for-sender', '--daemon', '--poll-interval', '--daemon-state']],
   ['Memory and CPU:', ['--window', '--decode-workers']],
   ['Testing:', ['--simulate-loss', '--seed']],
+  OUTPUT,
+];
+
+const RELAY: Groups = [
+  ['Basics:', ['--host', '--port', '--receivers']],
+  ['Multicast and broadcast (one shared stream):', ['--multicast', '--broadcast', '--broadcast-address', '--interface']],
+  ['Cache:', ['--cache', '--cache-size']],
+  ['Security:', ['--trust', '--trust-state', '--source']],
   OUTPUT,
 ];
 
@@ -45,7 +53,7 @@ const EXPERIMENT: Groups = [
 ];
 
 /** Each command's groups; a command not listed keeps commander's single list. */
-export const HELP_GROUPS: Readonly<Record<string, Groups>> = { send: SEND, receive: RECEIVE, experiment: EXPERIMENT };
+export const HELP_GROUPS: Readonly<Record<string, Groups>> = { send: SEND, receive: RECEIVE, relay: RELAY, experiment: EXPERIMENT };
 
 /** 2–4 examples per command, shown after its options. */
 export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
@@ -60,6 +68,10 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'fountcast receive sender-host:7070 --out /srv/app/ --trust publisher.pub --sync --on-complete ./restart.sh',
     'fountcast receive sender-host:7070 --out /srv/app/ --trust publisher.pub --daemon',
     'fountcast receive sender-host:7070 --out - | tar x                       # verified bytes, in order',
+  ],
+  relay: [
+    'fountcast relay hq:7070 --port 7070 --multicast 239.255.42.1:7071 --interface eth1   # one per subnet or site',
+    'fountcast relay relay-b:7070 --port 7070 --cache /var/cache/fountcast --cache-size 20G   # relays chain',
   ],
   keygen: [
     'fountcast keygen --out publisher.key            # writes publisher.key and publisher.pub',

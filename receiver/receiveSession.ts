@@ -202,8 +202,11 @@ export class ReceiveSession extends ReceiveMachine {
   handleDecodeOutcome(now: number, outcome: DecodeOutcome): void {
     if (!this.enter('decode-outcome', now)) return;
     this._core!.handleDecodeOutcome(now, outcome);
-    // A source that keeps serving other bytes than the digests say is dropped, not fed forever.
-    if (outcome.type === 'hash-mismatch' && this._core!.stats.hashMismatches >= MAX_SOURCE_MISMATCHES) {
+    // A source that keeps serving other bytes than the publisher signed is dropped, not fed for
+    // ever. Only under a signature: there the digests are the publisher's, so the fault is the
+    // source's; an unsigned stream's forgeries (a group insider) are dropped one by one, as before.
+    const signed = this._manifest!.publication !== undefined;
+    if (outcome.type === 'hash-mismatch' && signed && this._core!.stats.hashMismatches >= MAX_SOURCE_MISMATCHES) {
       const source = this.config.control ? 'over the control stream' : `${this.config.host}:${this.config.port}`;
       this.refuse(new TamperedSourceError(source, signerOf(this._manifest!)));
     }

@@ -52,6 +52,7 @@ describe('public error classes', () => {
         'SshTargetError',
         'StandingStateError',
         'StreamFailedError',
+        'TamperedSourceError',
         'TransferAbortedError',
         'TrustStateError',
         'UnsafeOutputPathError',
