@@ -36,7 +36,7 @@ const READ_LANES = 8;
  * hundreds of them. The callers run on worker threads (stream, hashing), so blocking for one
  * small file costs nothing but that thread's time.
  */
-const SMALL_PART_BYTES = 64 * 1024;
+export const SMALL_PART_BYTES = 64 * 1024;
 /** Small files read before yielding to the thread's event loop (a stream's pacing timers). */
 const SMALL_READS_PER_YIELD = 64;
 
@@ -124,7 +124,11 @@ export class ObjectReader {
     return buf;
   }
 
-  /** A small file's piece, synchronously: opened, checked, read and closed at once. */
+  /**
+   * A small file's piece, synchronously: opened, read, checked and closed at once. Checked after
+   * the read: a write that began before the fstat has already moved the mtime (the kernel stamps
+   * it before copying the data in), so bytes read before a matching fstat are the announced ones.
+   */
   private readSmall(piece: ObjectPiece, buf: Uint8Array): void {
     if (this.closed) throw new Error('the object reader is closed');
     const p = this.parts[piece.part]!;
@@ -135,6 +139,12 @@ export class ObjectReader {
       throw new SourceFileError(`cannot read ${p.path}: ${(e as Error).message}`);
     }
     try {
+      let got = 0;
+      while (got < piece.length) {
+        const n = readSync(fd, buf, piece.at + got, piece.length - got, piece.partOffset + got);
+        if (n === 0) break;
+        got += n;
+      }
       let st;
       try {
         st = fstatSync(fd);
@@ -142,11 +152,7 @@ export class ObjectReader {
         throw new SourceFileError(`cannot read ${p.path}: ${(e as Error).message}`);
       }
       if (st.size !== p.size || st.mtimeMs !== p.mtimeMs) throw changedError(p, st.size);
-      for (let got = 0; got < piece.length;) {
-        const n = readSync(fd, buf, piece.at + got, piece.length - got, piece.partOffset + got);
-        if (n === 0) throw new SourceFileError(`${p.path} is shorter than the ${p.size} bytes announced`);
-        got += n;
-      }
+      if (got < piece.length) throw new SourceFileError(`${p.path} is shorter than the ${p.size} bytes announced`);
     } finally {
       closeSync(fd);
     }

@@ -18,7 +18,7 @@ import { planSegments, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { FileDigests } from './fileDigests.js';
 import type { BitSet } from '../util/bitset.js';
 import { hashObject, type ObjectHashes } from './objectHasher.js';
-import { ObjectReader, type ObjectPart } from './objectReader.js';
+import { ObjectReader, SMALL_PART_BYTES, type ObjectPart } from './objectReader.js';
 import { SourceFileError } from './sourceFileError.js';
 import { openStreamSource } from './streamSource.js';
 import { meansContents, walkSourceTree, type SkippedPath, type SourceTree, type SymlinkPolicy } from './sourceTree.js';
@@ -156,7 +156,7 @@ export function openSubset(file: PreparedFile, want: BitSet): PreparedFile {
 /**
  * Feeds `digests` and settles it (after `onParts` got each part's digest, for a tree). A worker
  * hashes; without the worker script (or with a single segment) this thread does. A write during
- * hashing could pair hashes of different contents: every part is checked again at the end.
+ * hashing could pair hashes of different contents: a small part is checked as it is read, a large one again at the end.
  */
 async function hashInBackground(
   what: string,
@@ -168,10 +168,13 @@ async function hashInBackground(
 ): Promise<void> {
   try {
     const hashes = await (hashWorker({ parts, perPart, layout }, digests) ?? hashInline(parts, perPart, layout, digests));
-    // A few stats at a time: a tree may have 200,000 files.
-    for (let i = 0; i < parts.length; i += 64) {
+    // Small files were checked by the read itself (ObjectReader.readSmall: fstat after reading),
+    // and the stream checks them again at each read; a tree's 10,000 stats here cost more than
+    // its hashing. Large ones are read in many pieces through a handle kept open: checked here.
+    const large = parts.filter((p) => p.size > SMALL_PART_BYTES);
+    for (let i = 0; i < large.length; i += 64) {
       await Promise.all(
-        parts.slice(i, i + 64).map(async (p) => {
+        large.slice(i, i + 64).map(async (p) => {
           const after = await stat(p.path).catch(() => undefined);
           if (after?.mtimeMs !== p.mtimeMs || after.size !== p.size)
             throw new SourceFileError(`${p.path} changed while it was being hashed: serve it once it is complete`);
