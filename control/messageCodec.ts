@@ -113,6 +113,7 @@ function hello(o: Obj): Hello {
     ...(own(o, 'auth') === undefined ? {} : { auth: helloAuth(obj(own(o, 'auth'), 'auth')) }),
     ...(flag(o, 'digestsFollow') ? { digestsFollow: true as const } : {}),
     ...lengthFollows(o, 'a Hello offering lengthFollows offers digestsFollow too'),
+    ...treeDigestsFollow(o),
   };
 }
 
@@ -129,6 +130,13 @@ function lengthFollows(o: Obj, why: string): { lengthFollows?: true } {
   if (!flag(o, 'lengthFollows')) return {};
   if (own(o, 'digestsFollow') !== true) throw new RemoteProtocolError('bad-message', why);
   return { lengthFollows: true };
+}
+
+/** The optional treeDigestsFollow flag of a Hello, which needs digestsFollow beside it. */
+function treeDigestsFollow(o: Obj): { treeDigestsFollow?: true } {
+  if (!flag(o, 'treeDigestsFollow')) return {};
+  if (own(o, 'digestsFollow') !== true) throw new RemoteProtocolError('bad-message', 'a Hello offering treeDigestsFollow offers digestsFollow too');
+  return { treeDigestsFollow: true };
 }
 
 /** An optional `true` flag: absent or true, nothing else. */
@@ -195,7 +203,8 @@ function manifest(o: Obj): Manifest {
     ...(own(o, 'dataPlane') === undefined ? {} : { dataPlane: dataPlane(obj(own(o, 'dataPlane'), 'dataPlane')) }),
     ...(own(o, 'publication') === undefined ? {} : { publication: publication(obj(own(o, 'publication'), 'publication')) }),
     ...keyed(o, tagKind),
-    ...(own(o, 'entries') === undefined ? {} : { entries: treeEntries(o, fileSize) }),
+    // While a tree's digests follow, so do its files' (the entries carry none).
+    ...(own(o, 'entries') === undefined ? {} : { entries: treeEntries(o, fileSize, own(o, 'digestsFollow') !== true) }),
   };
 }
 

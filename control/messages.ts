@@ -47,6 +47,13 @@ export interface Hello {
    * digestsFollow. Absent: a piped sender makes it wait for the Manifest until its input ended.
    */
   readonly lengthFollows?: true;
+  /**
+   * The receiver also takes a tree's Manifest whose digests follow: its file entries then carry
+   * no sha256 (the segment and object digests that follow cover every byte). Only with
+   * digestsFollow; a receiver comparing files by their digests (--sync) leaves it out. Absent: a
+   * tree's manifest waits for its hashes.
+   */
+  readonly treeDigestsFollow?: true;
 }
 
 export interface HelloAuth {
@@ -92,8 +99,9 @@ export interface Manifest {
   readonly fileSha256?: string;
   /**
    * The hashes are still being computed and follow in Digests frames, in segment order, the
-   * whole-file hash last. Only to a receiver whose Hello offered it, and never with a
-   * publication (a signature covers the hashes, so a signed manifest carries them).
+   * whole-file hash last. Only to a receiver whose Hello offered it (for a tree, treeDigestsFollow
+   * too: its file entries then carry no sha256), and never with a publication (a signature
+   * covers the hashes, so a signed manifest carries them).
    */
   readonly digestsFollow?: true;
   /**
@@ -157,7 +165,7 @@ export interface TreeEntry {
   readonly mode: number;
   /** Modification time, ms since the epoch (whole ms). */
   readonly mtimeMs: number;
-  /** SHA-256 of a file's bytes, hex; files only (what --sync compares). */
+  /** SHA-256 of a file's bytes, hex; files only (what --sync compares), absent while the manifest's digests follow. */
   readonly sha256?: string;
   /** A symlink's target: relative, and resolving inside the tree; symlinks only. */
   readonly target?: string;

@@ -39,9 +39,12 @@ const TREE_KINDS: readonly string[] = ['file', 'dir', 'symlink'];
 /** A path quoted for an error message, cut short (the detail goes into a bounded Error frame). */
 const quoted = (path: string): string => JSON.stringify(path.length > 80 ? `${path.slice(0, 80)}...` : path);
 
-/** Manifest.entries: well-formed entries, strictly sorted, whose files add up to the object's size. */
-export function treeEntries(o: Obj, fileSize: number): readonly TreeEntry[] {
-  const entries = list(o, 'entries', MAX_TREE_ENTRIES, treeEntry);
+/**
+ * Manifest.entries: well-formed entries, strictly sorted, whose files add up to the object's
+ * size. `hashed`: every file carries its sha256; otherwise (the manifest's digests follow) none does.
+ */
+export function treeEntries(o: Obj, fileSize: number, hashed = true): readonly TreeEntry[] {
+  const entries = list(o, 'entries', MAX_TREE_ENTRIES, (v) => treeEntry(v, hashed));
   let total = 0;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
@@ -57,7 +60,7 @@ export function treeEntries(o: Obj, fileSize: number): readonly TreeEntry[] {
   return entries;
 }
 
-function treeEntry(v: unknown): TreeEntry {
+function treeEntry(v: unknown, hashed: boolean): TreeEntry {
   const o = obj(v, 'entries[]');
   const path = own(o, 'path');
   if (typeof path !== 'string') throw new RemoteProtocolError('bad-message', 'entries[].path must be a string');
@@ -72,12 +75,15 @@ function treeEntry(v: unknown): TreeEntry {
   const mtimeMs = intValue(own(o, 'mtimeMs'), at('mtimeMs'), Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const sha256 = own(o, 'sha256');
   const target = own(o, 'target');
-  if ((kind === 'file') !== (sha256 !== undefined))
-    throw new RemoteProtocolError('bad-message', at(kind === 'file' ? 'has no sha256' : 'has a sha256 (files only)'));
+  if ((kind === 'file' && hashed) !== (sha256 !== undefined))
+    throw new RemoteProtocolError(
+      'bad-message',
+      at(kind !== 'file' ? 'has a sha256 (files only)' : hashed ? 'has no sha256' : "has a sha256, but the manifest's digests follow"),
+    );
   if ((kind === 'symlink') !== (target !== undefined))
     throw new RemoteProtocolError('bad-message', at(kind === 'symlink' ? 'has no target' : 'has a target (symlinks only)'));
   const entry: TreeEntry = { path, kind: kind as TreeEntry['kind'], size, mode, mtimeMs };
-  if (kind === 'file') return Object.freeze({ ...entry, sha256: strValue(sha256, at('sha256'), 64, HEX_SHA256) });
+  if (kind === 'file' && hashed) return Object.freeze({ ...entry, sha256: strValue(sha256, at('sha256'), 64, HEX_SHA256) });
   if (kind === 'symlink') {
     if (typeof target !== 'string') throw new RemoteProtocolError('bad-message', at('target must be a string'));
     const problem = treeTargetProblem(target);

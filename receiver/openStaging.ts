@@ -20,7 +20,7 @@ import type { StagedObject } from './stagingBase.js';
 import type { ObjectStaging } from './objectStaging.js';
 import { resolveOutputPath, stagingPaths } from './outputPath.js';
 import { checkTree } from './treeCheck.js';
-import { TreeStaging, type TreePolicy, type TreeSync } from './treeStaging.js';
+import { TreeStaging, treePlaces, type TreePolicy, type TreeSync } from './treeStaging.js';
 import { segmentsCovered } from './syncPlan.js';
 
 export type { TreePolicy as StagingPolicy };
@@ -62,16 +62,19 @@ export async function openStaging(init: StagingInit): Promise<ObjectStaging> {
   if (manifest.lengthFollows === true) return openStreamedFile(resolveOutputPath(init.out, manifest.fileName).finalPath, policy);
   const known = manifest.fileSha256 !== undefined && init.segmentSha256 !== undefined;
   if (manifest.entries !== undefined) {
-    // A subset's digests come from the sender after the Request: no identity to resume by.
-    const identified = known && init.sync?.subset !== true;
+    // A subset's digests come from the sender after the Request: no identity to resume by, a
+    // random one, never resumed. A whole tree whose digests follow is staged under its layout's
+    // identity and adopted later, as a single file is (below).
+    const subset = init.sync?.subset === true;
+    const tree = checkTree(manifest.entries, manifest.fileSize);
+    const provisional = subset ? undefined : treeLayoutId(manifest);
+    if (known && provisional !== undefined) adoptProvisionalTree(resolve(init.out), policy.atomicTree, provisional, contentId(manifest.fileSha256!));
     const object: StagedObject = {
       layout,
-      segmentSha256: identified ? init.segmentSha256 : undefined,
-      // Digests that follow give no identity yet: a random one, never resumed.
-      id: identified ? contentId(manifest.fileSha256!) : randomBytes(16).toString('hex'),
-      resumable: identified,
+      segmentSha256: subset ? undefined : init.segmentSha256,
+      id: subset ? randomBytes(16).toString('hex') : known ? contentId(manifest.fileSha256!) : provisional!,
+      resumable: !subset,
     };
-    const tree = checkTree(manifest.entries, manifest.fileSize);
     const staging = await TreeStaging.open(resolve(init.out), tree, object, policy, init.sync);
     // On a shared stream, a segment made only of files already in place is held without a byte received.
     if (init.sync !== undefined && !init.sync.subset) {
@@ -102,13 +105,32 @@ export function layoutId(m: Pick<Manifest, 'fileName' | 'fileSize' | 'segmentSiz
 }
 
 /**
+ * A tree's layout identity: layoutId's, and its entries' paths, kinds, sizes, modes, mtimes and
+ * targets (not the files' digests: a manifest whose digests follow has none).
+ */
+export function treeLayoutId(m: Pick<Manifest, 'fileName' | 'fileSize' | 'segmentSize' | 'symbolSize' | 'entries'>): string {
+  const h = createHash('sha256').update(layoutId(m));
+  for (const e of m.entries ?? []) h.update(JSON.stringify([e.path, e.kind, e.size, e.mode, e.mtimeMs, e.target ?? null]));
+  return h.digest('hex').slice(0, 32);
+}
+
+/** adoptProvisional for a tree's staging directory and state (treeStaging.ts places). */
+function adoptProvisionalTree(outDir: string, atomic: boolean, provisional: string, id: string): void {
+  const from = treePlaces(outDir, provisional, atomic);
+  const to = treePlaces(outDir, id, atomic);
+  adopt({ partPath: from.stagingDir, statePath: from.statePath }, { partPath: to.stagingDir, statePath: to.statePath }, id);
+}
+
+/**
  * Renames the staging a digests-follow run left under the layout identity to the content
  * identity (its state rewritten for that identity), before anything opens it. Nothing to do
  * when there is none, or the content's own staging already exists.
  */
 function adoptProvisional(finalPath: string, provisional: string, id: string): void {
-  const from = stagingPaths(finalPath, provisional);
-  const to = stagingPaths(finalPath, id);
+  adopt(stagingPaths(finalPath, provisional), stagingPaths(finalPath, id), id);
+}
+
+function adopt(from: { partPath: string; statePath: string }, to: { partPath: string; statePath: string }, id: string): void {
   let state: { identity?: string };
   try {
     state = JSON.parse(readFileSync(from.statePath, 'utf8')) as { identity?: string };

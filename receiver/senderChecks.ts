@@ -41,8 +41,9 @@ export function helloOf(c: ReceiveConfig, udpPort: number, nonce: Uint8Array, re
     ...(c.key ? { auth: { name: c.key.name, nonce: Buffer.from(nonce).toString('base64') } } : {}),
     // The sender may stream before it has hashed the file; nothing is verified or written
     // before its digest is here (ReceiverCore), and a signed manifest always carries them.
-    // Nor before it has read a pipe to its end: the object then grows as its digests come.
-    ...(resumeCandidate ? {} : { digestsFollow: true as const, lengthFollows: true as const }),
+    // Nor before it has read a pipe to its end: the object then grows as its digests come. Nor
+    // before a tree is hashed, unless its files are compared by their digests (--sync).
+    ...(resumeCandidate ? {} : { digestsFollow: true as const, lengthFollows: true as const, ...(c.sync ? {} : { treeDigestsFollow: true as const }) }),
   };
 }
 

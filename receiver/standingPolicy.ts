@@ -30,8 +30,14 @@ export function offerOf(m: Manifest): Offer {
   return {
     fileName: m.fileName,
     sha256: m.fileSha256,
-    // Two trees with the same packed bytes may differ in names, modes or links.
-    entriesSha256: m.entries && createHash('sha256').update(JSON.stringify(m.entries)).digest('hex'),
+    // Two trees with the same packed bytes may differ in names, modes or links. Not the files'
+    // digests: the object's digest and the sizes already fix each file's bytes, and a manifest
+    // whose digests follow has none.
+    entriesSha256:
+      m.entries &&
+      createHash('sha256')
+        .update(JSON.stringify(m.entries, (k, v: unknown) => (k === 'sha256' ? undefined : v)))
+        .digest('hex'),
     publisherId: signerOf(m),
     publishedAt: m.publication?.publishedAt,
   };

@@ -45,7 +45,7 @@ export interface TreeSync {
 }
 
 /** Where a tree is staged, and the names a stale staging of it has. */
-interface TreePlaces {
+export interface TreePlaces {
   readonly stagingDir: string;
   readonly statePath: string;
   /** The directory holding the staging, and the names in it that are (any identity's) staging. */
@@ -53,7 +53,7 @@ interface TreePlaces {
   readonly stale: RegExp;
 }
 
-function placesOf(outDir: string, id: string, atomic: boolean): TreePlaces {
+export function treePlaces(outDir: string, id: string, atomic: boolean): TreePlaces {
   if (!atomic) {
     return {
       stagingDir: join(outDir, `.fountcast-${id}.part`),
@@ -97,7 +97,7 @@ export class TreeStaging extends StagingBase {
         throw toDiskError(e, 'creating', outDir);
       }
     }
-    const places = placesOf(outDir, object.id, policy.atomicTree);
+    const places = treePlaces(outDir, object.id, policy.atomicTree);
     removeStale(places, object.id);
 
     const { layout } = object;

@@ -19,14 +19,13 @@ export interface ManifestParameters {
 
 /**
  * The manifest of `file`: with every hash when they are all known, else (only for a receiver
- * that offered it, and never for a tree, whose entries carry each file's digest) with
- * digestsFollow and none; and for a piped object whose input has not ended (only for a receiver
- * that offered lengthFollows) with lengthFollows and fileSize 0 too.
+ * that offered it: treeDigestsFollow too for a tree, whose entries then carry no file digests)
+ * with digestsFollow and none; and for a piped object whose input has not ended (only for a
+ * receiver that offered lengthFollows) with lengthFollows and fileSize 0 too.
  */
 export function manifestFor(file: Pick<PreparedFile, 'fileName' | 'layout' | 'digests' | 'entries'>, p: ManifestParameters): Manifest {
   const d = file.digests;
   if (!d.complete && p.publication) throw new RangeError('a signed manifest needs every digest');
-  if (!d.complete && file.entries) throw new RangeError("a tree's manifest needs every digest");
   const lengthFollows = d.lengthFollows && !d.complete;
   return {
     type: 'manifest',
@@ -56,6 +55,7 @@ export function signPublication(
   privateKey: KeyObject,
   publishedAt: number,
 ): Publication {
+  if (!file.digests.complete) throw new RangeError('a signed manifest needs every digest');
   const unsigned = manifestFor(file, { sessionId: 0, codec, rateBytesPerSecond: 0, tagKind: 0, idleTimeoutMs: 0, heartbeatIntervalMs: 0 });
   return signManifest(unsigned, privateKey, publishedAt).publication!;
 }

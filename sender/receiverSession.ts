@@ -242,11 +242,13 @@ export class ReceiverSession {
   /** Sends the Manifest, or waits in `hashing` for the digests a receiver needs in it. */
   private offerManifest(input: SessionInput): void {
     const digests = this.deps.file.digests;
-    // A tree's entries carry each file's digest: its manifest waits for them. A pipe still being
-    // read has no length: only a unicast receiver that takes it later is told so; anyone else
-    // waits for the input's end (a shared stream's sender reads it to the end before listening).
+    // A tree's entries carry each file's digest: its manifest waits for them, unless the receiver
+    // takes them later (treeDigestsFollow: entries without digests). A pipe still being read has
+    // no length: only a unicast receiver that takes it later is told so; anyone else waits for
+    // the input's end (a shared stream's sender reads it to the end before listening).
     const growing = digests.lengthFollows && !digests.complete;
-    if (!digests.complete && (!this.hello!.digestsFollow || this.deps.file.entries)) return this.go(input, 'hashing');
+    const follows = this.hello!.digestsFollow === true && (this.deps.file.entries === undefined || this.hello!.treeDigestsFollow === true);
+    if (!digests.complete && !follows) return this.go(input, 'hashing');
     if (growing && (!this.hello!.lengthFollows || this.config.shared)) return this.go(input, 'hashing');
     // Shared: one session id for the one stream; unicast: a fresh one per receiver.
     const sessionId = this.deps.shared?.sessionId ?? this.random.sessionId();

@@ -23,6 +23,17 @@ const samples: ControlMessage[] = [
   // A pipe: the receiver takes a length that follows, the manifest says so, the last frame gives it.
   { type: 'hello', version: 2, receiverId: 'lab-pc-19', codecs: ['raptorq'], udpPort: 40002, window: 8, digestsFollow: true, lengthFollows: true },
   { ...deferredManifest(), fileSize: 0, digestsFollow: true, lengthFollows: true },
+  // A tree served while it is hashed: the receiver takes it, its file entries carry no digest.
+  { type: 'hello', version: 2, receiverId: 'lab-pc-20', codecs: ['raptorq'], udpPort: 40003, window: 8, digestsFollow: true, treeDigestsFollow: true },
+  {
+    ...deferredManifest(),
+    fileSize: 3,
+    digestsFollow: true,
+    entries: [
+      { path: 'd', kind: 'dir', size: 0, mode: 0o755, mtimeMs: 0 },
+      { path: 'd/f', kind: 'file', size: 3, mode: 0o644, mtimeMs: 1 },
+    ],
+  },
   { type: 'digests', firstSegment: 7, segmentSha256: Buffer.alloc(32, 3).toString('base64'), fileSha256: 'ef'.repeat(32), fileSize: 29_360_129 },
   { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'ef'.repeat(32), fileSize: 0 },
   {
@@ -182,6 +193,26 @@ describe('message codec', () => {
     [
       'hello lengthFollows not true',
       { type: 'hello', version: 2, receiverId: 'a', codecs: [], udpPort: 1, window: 1, digestsFollow: true, lengthFollows: 'yes' },
+      'bad-message',
+    ],
+    [
+      'hello treeDigestsFollow without digestsFollow',
+      { type: 'hello', version: 2, receiverId: 'a', codecs: [], udpPort: 1, window: 1, treeDigestsFollow: true },
+      'bad-message',
+    ],
+    [
+      'manifest digestsFollow with a file digest in a tree entry',
+      {
+        ...deferredManifest(),
+        fileSize: 3,
+        digestsFollow: true,
+        entries: [{ path: 'f', kind: 'file', size: 3, mode: 0o644, mtimeMs: 1, sha256: 'ab'.repeat(32) }],
+      },
+      'bad-message',
+    ],
+    [
+      'manifest with its hashes and a tree entry without its digest',
+      { ...manifest, fileSize: 3, entries: [{ path: 'f', kind: 'file', size: 3, mode: 0o644, mtimeMs: 1 }] },
       'bad-message',
     ],
     ['manifest lengthFollows with its hashes', { ...manifest, fileSize: 0, lengthFollows: true }, 'bad-message'],

@@ -387,7 +387,7 @@ describe('pair: the link breaks mid-transfer', () => {
 /** A Hello without digestsFollow (nor lengthFollows, which needs it): a receiver that needs every digest in its manifest (an older one). */
 function withoutDigestsFollow(m: Parameters<NonNullable<SessionPair['toSender']['rewrite']>>[0]) {
   if (m.type !== 'hello') return undefined;
-  const { digestsFollow: _d, lengthFollows: _l, ...hello } = m;
+  const { digestsFollow: _d, lengthFollows: _l, treeDigestsFollow: _t, ...hello } = m;
   return hello;
 }
 

@@ -127,6 +127,48 @@ describe('single-file staging', () => {
   });
 });
 
+describe('a tree whose digests follow', () => {
+  it("is staged under its layout id; a later run with the digests adopts it and holds what verifies; another tree's staging is not adopted", async () => {
+    const out = fresh();
+    const entries = [dir('d'), ...Array.from({ length: 12 }, (_, i) => file(`d/f${String(i).padStart(2, '0')}`, 1500 + i))];
+    const p = pack(entries, 0, 21);
+    expect(p.layout.segmentCount).toBeGreaterThan(3);
+    const following = (q: Packed) => ({
+      ...q.init(out),
+      segmentSha256: undefined,
+      manifest: { ...q.init(out).manifest, fileSha256: undefined, segmentSha256: undefined, digestsFollow: true as const },
+    });
+    const s = await openStaging(following(p));
+    expect(s.held.count()).toBe(0);
+    await writeSegments(s, p, [0, 2]);
+    await s.abort(true);
+    expect(stagingNames(out)).toHaveLength(2);
+    const id = contentId(p.init(out).manifest.fileSha256!);
+    // Offered again with its digests: the staging is renamed to the content's id and re-verified.
+    const resumed = await openStaging(p.init(out));
+    expect(heldList(resumed)).toEqual([0, 2]);
+    expect(stagingNames(out).every((n) => n.includes(id))).toBe(true);
+    await writeSegments(resumed, p, [1, ...Array.from({ length: p.layout.segmentCount - 3 }, (_, i) => i + 3)]);
+    await resumed.commit();
+    expect(stagingNames(out)).toEqual([]);
+    for (const [path, bytes] of p.fileBytes) expect(readFileSync(join(out, path)).equals(bytes), path).toBe(true);
+
+    // A tree of the same size under other names is another layout: its staging is not adopted, but removed.
+    const other = pack(
+      entries.map((e) => ({ ...e, path: e.path.replace(/^d/, 'e') })),
+      0,
+      21,
+    );
+    const first = await openStaging(following(other));
+    await writeSegments(first, other, [0]);
+    await first.abort(true);
+    const unrelated = await openStaging(p.init(out));
+    expect(unrelated.held.count()).toBe(0);
+    expect(stagingNames(out).every((n) => n.includes(id))).toBe(true);
+    await unrelated.abort(false);
+  });
+});
+
 describe('the old copy (single file)', () => {
   it('is replaced by default, refused with noClobber before anything is staged, moved with backupDir', async () => {
     const out = fresh();

@@ -66,10 +66,13 @@ describe('offerOf', () => {
   const base = { type: 'manifest', fileName: 'app', fileSha256: A } as unknown as Manifest;
   it('reads the identity, and digests a tree’s entries', () => {
     expect(offerOf(base)).toEqual({ fileName: 'app', sha256: A, entriesSha256: undefined, publisherId: undefined, publishedAt: undefined });
-    const tree = (mode: number) =>
-      offerOf({ ...base, entries: [{ path: 'x', kind: 'file', size: 0, mode, mtimeMs: 0, sha256: A }] } as unknown as Manifest).entriesSha256;
-    expect(tree(0o644)).toMatch(/^[0-9a-f]{64}$/);
-    expect(tree(0o755)).not.toBe(tree(0o644));
+    const tree = (mode: number, sha256?: string) =>
+      offerOf({ ...base, entries: [{ path: 'x', kind: 'file', size: 0, mode, mtimeMs: 0, ...(sha256 ? { sha256 } : {}) }] } as unknown as Manifest)
+        .entriesSha256;
+    expect(tree(0o644, A)).toMatch(/^[0-9a-f]{64}$/);
+    expect(tree(0o755, A)).not.toBe(tree(0o644, A));
+    // The files' digests are left out: a manifest whose digests follow (none in its entries) names the same tree.
+    expect(tree(0o644)).toBe(tree(0o644, A));
   });
 
   it('names the claimed publisher and time of a signed manifest', () => {

@@ -286,7 +286,21 @@ describe('receiver session: digests', () => {
     expect(q.rxEvents.filter((e) => e.type === 'digests').map((e) => e.type === 'digests' && e.digests.firstSegment)).toEqual([0, 1]);
   });
 
-  it("a tree's manifest waits for every digest (its entries carry each file's), even for a receiver that takes them later", () => {
+  it("a tree's manifest goes out before its digests to a receiver that takes a tree's later (treeDigestsFollow), entries without file digests", () => {
+    const digests = digestsOf(false);
+    const entries = [
+      { path: 'd', kind: 'dir' as const, size: 0, mode: 0o755, mtimeMs: 1 },
+      { path: 'd/f', kind: 'file' as const, size: 3000, mode: 0o644, mtimeMs: 2 },
+    ];
+    const p = new Pair({}, { file: { fileName: 'tree', layout, digests, entries } }).hello({ digestsFollow: true, treeDigestsFollow: true });
+    expect(p.s.state).toBe('manifest-sent');
+    p.flush();
+    const m = p.rxEvents.find((e) => e.type === 'manifest');
+    expect(m).toMatchObject({ manifest: { fileName: 'tree', digestsFollow: true, entries } });
+    expect(m?.type === 'manifest' && m.manifest.fileSha256).toBeUndefined();
+  });
+
+  it("a tree's manifest waits for every digest (its entries carry each file's) for a receiver that takes only a single file's later", () => {
     const digests = digestsOf(false);
     const entries = [
       { path: 'd', kind: 'dir' as const, size: 0, mode: 0o755, mtimeMs: 1 },

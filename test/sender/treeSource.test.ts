@@ -3,14 +3,15 @@
  * object with each file's digest in the same pass, and the manifest a receiver gets carries the
  * entries, passes the wire checks and, signed, covers them.
  */
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { chmod, mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
+import { decodeMessage, encodeMessage, validateMessage } from '../../control/messageCodec.js';
 import type { Manifest } from '../../control/messages.js';
 import { generatePublisherKeys, parsePrivateKey, parsePublicKey, verifyPublication } from '../../control/publication.js';
 import { manifestFor, signPublication } from '../../sender/manifest.js';
+import { FileDigests } from '../../sender/fileDigests.js';
 import { openSource, SourceFileError } from '../../sender/preparedFile.js';
 import { seededFile, tempDir } from '../e2e/helpers.js';
 
@@ -82,12 +83,24 @@ describe('openSource', () => {
     expect(verifyPublication({ ...got, entries: altered }, [parsePublicKey(keys.publicPem)]).ok).toBe(false);
   });
 
-  it("refuses a tree's manifest before its digests are known", async () => {
+  it("gives a tree's manifest before its digests are known with digestsFollow and entries without file digests, then with both", async () => {
     const dir = await release();
     const { file } = await openSource([join(dir, 'release')], { segmentSize: 16 * 1024 });
-    if (!file.digests.complete) expect(() => manifestFor(file, params)).toThrow(/needs every digest/);
+    // The hashing thread has not started yet when openSource returns.
+    expect(file.digests.complete).toBe(false);
+    const early = manifestFor(file, params);
+    expect(early).toMatchObject({ digestsFollow: true });
+    expect(early.fileSha256).toBeUndefined();
+    expect(early.entries!.some((e) => e.sha256 !== undefined)).toBe(false);
+    expect(validateMessage(early).ok).toBe(true);
     await file.digests.done;
-    expect(manifestFor(file, params).entries).toHaveLength(file.entries!.length);
+    const late = manifestFor(file, params);
+    expect(late.digestsFollow).toBeUndefined();
+    expect(late.entries).toHaveLength(file.entries!.length);
+    expect(late.entries!.filter((e) => e.kind === 'file').every((e) => /^[0-9a-f]{64}$/.test(e.sha256!))).toBe(true);
+    expect(() => signPublication({ ...file, digests: new FileDigests(1) }, 'raptorq', generateKeyPairSync('ed25519').privateKey, 1)).toThrow(
+      /signed manifest needs every digest/,
+    );
   });
 
   it('serves exactly one plain file as a single file (no entries), and anything else as a tree', async () => {
