@@ -4,8 +4,9 @@
  * one 40 MiB file, alternated, the median of `repeat` runs each; and --sync of a 1,000-file tree
  * with 1 % of the files changed, its datagrams against the full tree's in the same run. The
  * receiver is a process of its own (treeChild.ts), started and waiting before the clock starts;
- * wall time runs from the send() call (walking and hashing the source included: a tree's
- * manifest waits for its hashes, a single file's does not) to the receiver done; CPU is both
+ * wall time runs from the send() call (walking the source included; hashing runs beside the
+ * stream, for a tree as for a single file, since the receiver takes their digests later) to
+ * the receiver done; CPU is both
  * processes' (the sender's over that span, the receiver's whole run). The same pair is then run
  * again paced at a fixed 200 Mbit/s, where the link and not the two processes sharing the host's
  * cores is the limit, as between two machines on a LAN.
