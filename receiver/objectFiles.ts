@@ -7,7 +7,7 @@
  * `sync -f`) when there are many files: thousands of fsyncs cost seconds, one syncfs tens of ms.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, constants, fstatSync, ftruncateSync, fsyncSync, openSync, read, readSync, write, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, fsyncSync, futimesSync, openSync, read, readSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { toDiskError } from './diskError.js';
 
@@ -24,6 +24,12 @@ export interface ObjectFile {
    * never created, and writes into its range are dropped (they carry the same bytes).
    */
   readonly readOnly?: boolean;
+  /**
+   * The mode and mtime it ends with (a tree's file). Written whole by one write, it gets them at
+   * once through its descriptor and is closed (`settled`): nothing writes it again, and the
+   * commit then has 10,000 fewer path lookups to make for 10,000 small files.
+   */
+  readonly final?: { readonly mode: number; readonly mtimeMs: number };
 }
 
 /** Pieces at least this long go through the thread pool; shorter ones are written in place. */
@@ -51,6 +57,8 @@ export class ObjectFiles {
   private readonly nonEmpty: ObjectFile[];
   private readonly open = new Map<string, { fd: number; busy: number }>();
   private closed = false;
+  /** Files given their final mode and mtime by the write that filled them (ObjectFile.final). */
+  readonly settled = new Set<ObjectFile>();
   /** Asynchronous writes and reads under way: their descriptors stay open until they finish. */
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -102,13 +110,23 @@ export class ObjectFiles {
         waits.push(this.track(this.writeFully(fd, p, data).finally(() => this.release(p.file))));
         continue;
       }
+      let whole = false;
       try {
         let done = 0;
         while (done < p.length) done += writeSync(fd, data, p.from + done, p.length - done, p.at + done);
+        whole = p.at === 0 && p.length === p.file.size && settleable(p.file);
+        if (whole) {
+          fchmodSync(fd, p.file.final!.mode);
+          futimesSync(fd, p.file.final!.mtimeMs / 1000, p.file.final!.mtimeMs / 1000);
+        } else this.settled.delete(p.file); // written again: the commit settles it
       } catch (e) {
         throw toDiskError(e, 'writing', p.file.path);
       } finally {
         this.release(p.file);
+      }
+      if (whole) {
+        this.settled.add(p.file);
+        this.closeIdle(p.file);
       }
     }
     await Promise.all(waits);
@@ -231,6 +249,14 @@ export class ObjectFiles {
     return fd;
   }
 
+  /** Closes `file`'s descriptor now unless another operation uses it. */
+  private closeIdle(file: ObjectFile): void {
+    const h = this.open.get(file.path);
+    if (h === undefined || h.busy > 0) return;
+    this.open.delete(file.path);
+    closeSync(h.fd);
+  }
+
   private release(file: ObjectFile): void {
     const h = this.open.get(file.path);
     if (h !== undefined) h.busy--;
@@ -248,6 +274,15 @@ export class ObjectFiles {
       throw toDiskError(e, 'writing', p.file.path);
     }
   }
+}
+
+/**
+ * A file that may take its final mode while staged: one its owner can still read and write (a
+ * resumed run reopens staged files for reading and writing), in a staging directory only the
+ * owner can enter.
+ */
+function settleable(f: ObjectFile): boolean {
+  return f.final !== undefined && (f.final.mode & 0o600) === 0o600;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface Placement {
   readonly policy: OldCopyPolicy;
   /** Entry `i` is a file kept in place (--sync). */
   present(i: number): boolean;
+  /** Entry `i` is a staged file that already has its mode and mtime (ObjectFiles.settled). */
+  settled(i: number): boolean;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function placeEach(c: Placement): Promise<void> {
   // What a fresh directory brings is settled where it is staged, before the directory is renamed in.
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
-    if (e.kind === 'dir' || !inFresh(e.path)) continue;
+    if (e.kind === 'dir' || !inFresh(e.path) || c.settled(i)) continue;
     const path = join(staged, e.path);
     fsStep(path, () => (e.kind === 'file' ? settle(path, e) : makeLink(path, e)));
     if (i % SYNC_BATCH === SYNC_BATCH - 1) await yieldToLoop();
@@ -65,8 +67,8 @@ export async function placeEach(c: Placement): Promise<void> {
       }
       if (c.present(i)) return settle(target, e);
       const from = join(staged, e.path);
-      if (e.kind === 'file') settle(from, e);
-      else makeLink(from, e);
+      if (e.kind === 'symlink') makeLink(from, e);
+      else if (!c.settled(i)) settle(from, e);
       if (c.policy.backupDir !== undefined) backUp(target, e.path, c.policy.backupDir);
       renameSync(from, target);
       touched.add(dirname(target));
@@ -118,7 +120,7 @@ export async function swapIn(c: Placement): Promise<void> {
     const path = join(staged, e.path);
     // The whole tree is swapped in, so the files already in place are copied into it (a clone where the filesystem can).
     if (c.present(i)) fsStep(path, () => copyFileSync(join(out, e.path), path, constants.COPYFILE_FICLONE));
-    if (e.kind === 'file') fsStep(path, () => settle(path, e));
+    if (e.kind === 'file' && (c.present(i) || !c.settled(i))) fsStep(path, () => settle(path, e));
     else if (e.kind === 'symlink') fsStep(path, () => makeLink(path, e));
     if (i % SYNC_BATCH === SYNC_BATCH - 1) await yieldToLoop();
   }

@@ -83,6 +83,8 @@ export class TreeStaging extends StagingBase {
     state: StagingState | undefined,
     private readonly policy: TreePolicy,
     private readonly sync: TreeSync | undefined,
+    /** The entry index of each of the object's files. */
+    private readonly entryOf: ReadonlyMap<ObjectFile, number>,
   ) {
     super(finalPath, held, files, state);
   }
@@ -109,10 +111,14 @@ export class TreeStaging extends StagingBase {
     } catch (e) {
       throw toDiskError(e, 'creating the staging directory', places.stagingDir);
     }
-    const files = new ObjectFiles(objectFiles(tree, outDir, places.stagingDir, sync), layout.fileSize);
+    const parts = objectFiles(tree, outDir, places.stagingDir, sync);
+    const files = new ObjectFiles(parts, layout.fileSize);
     await files.createAll(claimed !== undefined, { lazySmall: true });
     const { held, state } = await resumeFrom(object, places.statePath, claimed, files);
-    return new TreeStaging(outDir, held, tree, places, files, state, policy, sync);
+    // The object's files in tree-file order (a subset's are the files not in place, in order).
+    const staged = sync?.subset ? tree.files.filter((f) => !sync.present.has(f.index)) : tree.files;
+    const entryOf = new Map(parts.map((p, i) => [p, staged[i]!.index]));
+    return new TreeStaging(outDir, held, tree, places, files, state, policy, sync, entryOf);
   }
 
   /** Is entry `index` a file already in place (--sync)? */
@@ -124,12 +130,15 @@ export class TreeStaging extends StagingBase {
     this.beginCommit();
     await this.files.syncAll();
     if (this.sync?.subset) await this.verifyFiles();
+    const settled = new Set<number>();
+    for (const f of this.files.settled) settled.add(this.entryOf.get(f)!);
     const placement: Placement = {
       entries: this.tree.entries,
       out: this.finalPath,
       staged: this.places.stagingDir,
       policy: this.policy,
       present: (i) => this.present(i),
+      settled: (i) => settled.has(i),
     };
     if (this.policy.atomicTree) await swapIn(placement);
     else await placeEach(placement);
@@ -165,7 +174,10 @@ export class TreeStaging extends StagingBase {
 
 /** The object's files: staged ones, and (--sync, shared stream) those already in place, read-only. */
 function objectFiles(tree: CheckedTree, outDir: string, stagingDir: string, sync: TreeSync | undefined): ObjectFile[] {
-  const staged = (f: TreeFile, offset: number): ObjectFile => ({ path: join(stagingDir, f.path), offset, size: f.size });
+  const staged = (f: TreeFile, offset: number): ObjectFile => {
+    const e = tree.entries[f.index]!;
+    return { path: join(stagingDir, f.path), offset, size: f.size, final: { mode: e.mode, mtimeMs: e.mtimeMs } };
+  };
   if (sync === undefined) return tree.files.map((f) => staged(f, f.offset));
   if (!sync.subset)
     return tree.files.map((f) =>

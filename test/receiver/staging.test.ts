@@ -236,6 +236,29 @@ function expectTreeIn(out: string, entries: readonly TreeEntry[], p: Packed): vo
 }
 
 describe('tree staging', () => {
+  it('a file filled by one write takes its mode and mtime at once; one its owner could not write, or filled in pieces, at the commit', async () => {
+    const out = fresh();
+    const entries = [file('a', 100), file('b', 100, 0o444), file('c', 6000, 0o640), file('d', 50, 0o755)];
+    const p = pack(entries, 0, 31);
+    const s = await openStaging(p.init(out));
+    await writeSegments(s, p);
+    const part = join(
+      out,
+      stagingNames(out).find((n) => n.endsWith('.part'))!,
+    );
+    const staged = (name: string) => statSync(join(part, name));
+    expect(staged('a').mode & 0o777).toBe(0o644);
+    expect(Math.round(staged('a').mtimeMs)).toBe(entries[0]!.mtimeMs);
+    expect(staged('d').mode & 0o777).toBe(0o755);
+    expect(staged('b').mode & 0o777).toBe(0o600); // 0444 while staged would lock a resumed run out
+    expect(staged('c').mode & 0o777).toBe(0o600); // two segments: not filled by one write
+    // Written again (the same bytes): its mtime moved, so the commit sets it again.
+    const { offset, data } = segmentOf(p, 0);
+    await s.write(offset, data);
+    await s.commit();
+    expectTreeIn(out, entries, p);
+  });
+
   it('writes object ranges across files, commits each into --out with modes, mtimes, empty dir and file, link', async () => {
     const out = fresh();
     const entries = sampleTree();
