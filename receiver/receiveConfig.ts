@@ -151,6 +151,11 @@ export interface ReceiveOptions {
    * @default false
    */
   sync?: boolean;
+  /**
+   * The manifest must come with every digest (a relay re-serves it as received): the Hello
+   * offers no digests that follow, so the sender waits for its hashes. @default false
+   */
+  digestsFirst?: boolean;
 }
 
 /** ReceiveOptions with every default applied; frozen. Optional fields are the ones whose absence means "off". */
@@ -173,6 +178,7 @@ export interface ReceiveConfig {
   readonly seed: number;
   readonly trust: { readonly publishers: readonly KeyObject[]; readonly statePath: string } | undefined;
   readonly key: { readonly name: string; readonly secret: Uint8Array } | undefined;
+  readonly digestsFirst: boolean;
   readonly tls: ReceiveOptions['tls'];
   readonly intakeLoss: IntakeLoss | undefined;
   /** ReceiveOptions.interface, resolved. */
@@ -256,6 +262,7 @@ export function resolveReceiveConfig(o: ReceiveOptions, interfaces: () => Interf
         ? undefined
         : Object.freeze({ publishers: Object.freeze([...o.trust.publishers]), statePath: o.trust.statePath ?? defaultTrustStatePath() }),
     key: o.key === undefined ? undefined : Object.freeze({ ...o.key }),
+    digestsFirst: o.digestsFirst ?? false,
     tls: o.tls === undefined ? undefined : Object.freeze({ ...o.tls }),
     intakeLoss: o.intakeLoss,
     interface: spec === undefined ? undefined : resolveInterface(spec, interfaces()),

@@ -27,7 +27,7 @@ export interface ReceiverKey {
 /**
  * The Hello this configuration says (`nonce`: Hello.auth's, for an enrolled receiver).
  * `resumeCandidate`: an earlier run may have left staging to resume, which needs the manifest's
- * digests up front, so digestsFollow is not offered.
+ * digests up front, so digestsFollow is not offered (nor with `digestsFirst`: a relay).
  */
 export function helloOf(c: ReceiveConfig, udpPort: number, nonce: Uint8Array, resumeCandidate = false): Hello {
   return {
@@ -43,7 +43,9 @@ export function helloOf(c: ReceiveConfig, udpPort: number, nonce: Uint8Array, re
     // before its digest is here (ReceiverCore), and a signed manifest always carries them.
     // Nor before it has read a pipe to its end: the object then grows as its digests come. Nor
     // before a tree is hashed, unless its files are compared by their digests (--sync).
-    ...(resumeCandidate ? {} : { digestsFollow: true as const, lengthFollows: true as const, ...(c.sync ? {} : { treeDigestsFollow: true as const }) }),
+    ...(resumeCandidate || c.digestsFirst
+      ? {}
+      : { digestsFollow: true as const, lengthFollows: true as const, ...(c.sync ? {} : { treeDigestsFollow: true as const }) }),
   };
 }
 

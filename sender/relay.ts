@@ -41,6 +41,8 @@ export async function relay(o: RelayOptions): Promise<SendSummary> {
       ...o.upstream,
       sources: o.sources ?? [],
       out: await o.cache.incoming(),
+      // Re-served as received: the manifest must carry every digest.
+      digestsFirst: true,
       ...(o.trust ? { trust: o.trust } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       logger: log,

@@ -98,12 +98,14 @@ describe("a tree's digests that follow the manifest", () => {
     expect((await server.done).completed).toBe(1);
   });
 
-  it('a receiver offers it unless it compares files by their digests (--sync) or may resume', () => {
+  it('a receiver offers it unless it compares files by their digests (--sync), may resume or relays', () => {
     const base = { host: '127.0.0.1', port: 1, out: '/tmp/x' };
     const nonce = new Uint8Array(32);
     expect(helloOf(resolveReceiveConfig(base), 5, nonce)).toMatchObject({ digestsFollow: true, treeDigestsFollow: true });
     expect(helloOf(resolveReceiveConfig({ ...base, sync: true }), 5, nonce)).toMatchObject({ digestsFollow: true });
     expect(helloOf(resolveReceiveConfig({ ...base, sync: true }), 5, nonce).treeDigestsFollow).toBeUndefined();
     expect(helloOf(resolveReceiveConfig(base), 5, nonce, true).treeDigestsFollow).toBeUndefined();
+    // A relay re-serves the manifest as received: it takes no digests that follow at all.
+    expect(helloOf(resolveReceiveConfig({ ...base, digestsFirst: true }), 5, nonce)).not.toHaveProperty('digestsFollow');
   });
 });
