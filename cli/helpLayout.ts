@@ -52,8 +52,32 @@ const EXPERIMENT: Groups = [
   OUTPUT,
 ];
 
-/** Each command's groups; a command not listed keeps commander's single list. */
-export const HELP_GROUPS: Readonly<Record<string, Groups>> = { send: SEND, receive: RECEIVE, relay: RELAY, experiment: EXPERIMENT };
+const DEMO: Groups = [['Basics:', ['--size', '--receivers', '--rate']], ['Testing:', ['--loss', '--seed']], OUTPUT];
+const KEYGEN: Groups = [['Basics:', ['--out', '--force']], OUTPUT];
+const ENROLL: Groups = [['Basics:', ['--name', '--keys']], OUTPUT];
+const BUNDLE: Groups = [
+  ['Basics:', ['--name', '--keys', '--out', '--rotate']],
+  ['What the receiver is given:', ['--trust', '--sender', '--out-default']],
+  OUTPUT,
+];
+const ENROLL_SERVER: Groups = [
+  ['Basics:', ['--host', '--port', '--keys', '--token-file']],
+  ['What each bundle is given:', ['--trust', '--sender', '--out-default']],
+  OUTPUT,
+];
+
+/** Each command's groups (a test checks every command has them, each option in one). */
+export const HELP_GROUPS: Readonly<Record<string, Groups>> = {
+  send: SEND,
+  receive: RECEIVE,
+  relay: RELAY,
+  experiment: EXPERIMENT,
+  demo: DEMO,
+  keygen: KEYGEN,
+  enroll: ENROLL,
+  bundle: BUNDLE,
+  'enroll-server': ENROLL_SERVER,
+};
 
 /** 2–4 examples per command, shown after its options. */
 export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {

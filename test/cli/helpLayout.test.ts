@@ -10,6 +10,10 @@ const command = (name: string) => program.commands.find((c) => c.name() === name
 const longFlags = (c: Command) => [...(c.options as Option[]).map((o) => o.long!), '--help'];
 
 describe('help layout', () => {
+  it('every command has its options grouped', () => {
+    expect(Object.keys(HELP_GROUPS).sort()).toEqual(program.commands.map((c) => c.name()).sort());
+  });
+
   it.each(Object.keys(HELP_GROUPS))('%s: every option sits in one named group, and every named flag exists', (name) => {
     const c = command(name);
     const named = HELP_GROUPS[name]!.flatMap(([, flags]) => flags);
