@@ -39,6 +39,12 @@ export interface NativeCrypto {
    * builds before it (receiver/datagramReader.ts checks).
    */
   recvBatch?(fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array): number;
+  /**
+   * Sends datagrams 0..count-1 (datagram i at buffer[i * slotBytes, + lengths[i])) on a connected
+   * non-blocking UDP descriptor (sendmmsg). Returns how many the kernel took, in order (0: its
+   * buffer is full), or -errno when the first failed. Absent from builds before it.
+   */
+  sendBatch?(fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array, count: number): number;
 }
 
 export interface NativeCryptoStatus {

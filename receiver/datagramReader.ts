@@ -28,6 +28,7 @@ import type { Socket } from 'node:dgram';
 import { readSync } from 'node:fs';
 import { constants } from 'node:os';
 import { loadNativeCrypto } from '../encoder/nativeCrypto.js';
+import { socketDescriptor } from '../util/socketDescriptor.js';
 
 export interface DatagramReader {
   readonly mode: 'batch' | 'descriptor' | 'events';
@@ -62,20 +63,6 @@ function errnoError(negative: number): Error {
   return e;
 }
 
-interface InternalHandle {
-  fd?: unknown;
-  recvStop?: unknown;
-}
-
-/** The bound socket's handle, if this Node exposes what the reader needs. */
-function internalHandle(socket: Socket): { fd: number; recvStop: () => number } | undefined {
-  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
-  const handle = state && (socket as unknown as Record<symbol, { handle?: InternalHandle } | undefined>)[state]?.handle;
-  if (!handle || typeof handle.fd !== 'number' || handle.fd < 0 || typeof handle.recvStop !== 'function') return undefined;
-  const recvStop = handle.recvStop as () => number;
-  return { fd: handle.fd, recvStop: () => recvStop.call(handle) };
-}
-
 /**
  * Starts delivering the datagrams of `socket` (bound already) to `onDatagram`. `onError` gets a
  * read error other than "nothing to read"; reading stops then.
@@ -86,7 +73,7 @@ export function readDatagrams(
   onError: (e: Error) => void,
   options: { preferEvents?: boolean; noBatch?: boolean } = {},
 ): DatagramReader {
-  const handle = options.preferEvents ? undefined : internalHandle(socket);
+  const handle = options.preferEvents ? undefined : socketDescriptor(socket);
   if (handle === undefined || handle.recvStop() !== 0) {
     const listener = (msg: Buffer) => onDatagram(msg);
     socket.on('message', listener);

@@ -1,7 +1,7 @@
 /*
  * fountcast's optional native module: per-datagram AES-256-GCM (aes256gcm.c) and truncated
  * HMAC-SHA256 (hmacSha256.c) with per-key state kept across datagrams, and batched datagram
- * reads (udpBatch.c, recvmmsg). Context-aware, so every
+ * I/O (udpBatch.c: recvmmsg, sendmmsg). Context-aware, so every
  * worker thread may load it.
  */
 #include "napiArgs.h"
