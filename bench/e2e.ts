@@ -46,6 +46,9 @@ export interface E2EResult {
   receptionOverhead: number;
   senderCpuSeconds: number;
   receiverCpuSeconds: number[];
+  /** Sender CPU ms per MiB per stream, and the busiest receiver's CPU ms per MiB (both whole processes). */
+  senderCpuMsPerMiB?: number;
+  receiverCpuMsPerMiB?: number;
   senderPeakRssMiB: number;
   receiverPeakRssMiB: number[];
   allIdentical: boolean;
@@ -68,7 +71,10 @@ const child = fileURLToPath(new URL('./e2eChild.js', import.meta.url));
 
 function spawnRole(args: string[], onMessage?: (m: ChildReport) => void, env?: NodeJS.ProcessEnv): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    const p = fork(child, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: env && { ...process.env, ...env } });
+    // FOUNTCAST_BENCH_CPU_PROF=DIR: every sender and receiver process writes a V8 CPU profile there.
+    const profDir = process.env.FOUNTCAST_BENCH_CPU_PROF;
+    const execArgv = profDir ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profDir}`] : undefined;
+    const p = fork(child, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: env && { ...process.env, ...env }, execArgv });
     let final: ChildReport | undefined;
     p.on('message', (m: ChildReport) => {
       if (m.type === 'done' || m.type === 'failed') final = m;
@@ -286,7 +292,8 @@ export async function runE2EBenchmarks(
         const blast = blasts[Math.floor((blasts.length - 1) / 2)]!;
         console.log(
           `bench=${flavour === 'plain' ? 'raw-dgram' : 'raw-lean'} receivers=${receivers} datagrams=${datagrams} bytes=${size} seconds=${blast.seconds.toFixed(3)} ` +
-            `worst_received=${(blast.worstReceivedFraction * 100).toFixed(1)}% goodput_mb_per_s=${blast.goodputMBps.toFixed(1)} runs=${blasts.length} runs_mb_per_s=${blasts.map((b) => b.goodputMBps.toFixed(1)).join('/')}`,
+            `worst_received=${(blast.worstReceivedFraction * 100).toFixed(1)}% goodput_mb_per_s=${blast.goodputMBps.toFixed(1)} runs=${blasts.length} runs_mb_per_s=${blasts.map((b) => b.goodputMBps.toFixed(1)).join('/')} ` +
+            `sender_cpu_ms_per_mib=${blast.senderCpuMsPerMiB.toFixed(2)} receiver_cpu_ms_per_mib=${blast.receiverCpuMsPerMiB.toFixed(2)}`,
         );
         return blast;
       };
@@ -302,11 +309,19 @@ export async function runE2EBenchmarks(
         report.transfers.push(r);
         const vsCeiling = r.goodputMBps / blast.goodputMBps;
         const vsCodec = r.goodputMBps / report.codecDecodeMBps[String(loss)]!;
+        // The issue's CPU figures: sender per stream (it serves `receivers` of them), the busiest receiver; beside the plain blast's.
+        const senderMsPerMiB = (r.senderCpuSeconds * 1e3) / receivers / sizeMiB;
+        const receiverMsPerMiB = (Math.max(...r.receiverCpuSeconds) * 1e3) / sizeMiB;
+        const cpu =
+          `sender_cpu_ms_per_mib=${senderMsPerMiB.toFixed(2)} receiver_cpu_ms_per_mib=${receiverMsPerMiB.toFixed(2)} ` +
+          `sender_cpu_vs_raw=${(senderMsPerMiB / blast.senderCpuMsPerMiB).toFixed(2)} receiver_cpu_vs_raw=${(receiverMsPerMiB / blast.receiverCpuMsPerMiB).toFixed(2)}`;
+        r.senderCpuMsPerMiB = senderMsPerMiB;
+        r.receiverCpuMsPerMiB = receiverMsPerMiB;
         const transfer = `transfer_s=${r.transferSeconds.toFixed(2)} transfer_mb_per_s=${r.transferGoodputMBps.toFixed(1)} transfer_vs_raw=${(r.transferGoodputMBps / blast.goodputMBps).toFixed(2)} transfer_vs_raw_lean=${(r.transferGoodputMBps / lean.goodputMBps).toFixed(2)} transfer_vs_codec_decode=${(r.transferGoodputMBps / report.codecDecodeMBps[String(loss)]!).toFixed(2)}`;
         console.log(
           `bench=e2e receivers=${receivers} loss=${loss} recovery=${recovery} rate=${opts.rateBits ?? 'default'} size_mib=${sizeMiB} runs=${r.goodputRunsMBps!.length} prepare_s=${r.prepareSeconds.toFixed(2)} wall_s=${r.wallSeconds.toFixed(2)} goodput_mb_per_s=${r.goodputMBps.toFixed(1)} ` +
             `vs_raw=${vsCeiling.toFixed(2)} vs_raw_lean=${(r.goodputMBps / lean.goodputMBps).toFixed(2)} vs_codec_decode=${vsCodec.toFixed(2)} ${transfer} overhead=${(r.receptionOverhead * 100).toFixed(2)}% ` +
-            `sender_cpu_s=${r.senderCpuSeconds.toFixed(2)} receiver_cpu_s=${r.receiverCpuSeconds.map((c) => c.toFixed(2)).join('/')} ` +
+            `sender_cpu_s=${r.senderCpuSeconds.toFixed(2)} receiver_cpu_s=${r.receiverCpuSeconds.map((c) => c.toFixed(2)).join('/')} ${cpu} ` +
             `sender_rss_mib=${r.senderPeakRssMiB.toFixed(0)} receiver_rss_mib=${Math.max(...r.receiverPeakRssMiB).toFixed(0)} identical=${r.allIdentical}`,
         );
       }

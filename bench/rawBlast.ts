@@ -24,6 +24,15 @@ export interface BlastResult {
   seconds: number;
   worstReceivedFraction: number;
   goodputMBps: number;
+  /**
+   * CPU seconds of the blast's sending (this process over the blast: its blaster threads, its
+   * otherwise idle main thread) and of each receiver process (whole life; start-up included).
+   */
+  senderCpuSeconds: number;
+  receiverCpuSeconds: number[];
+  /** CPU ms per MiB delivered: sender's per stream, the busiest receiver's. */
+  senderCpuMsPerMiB: number;
+  receiverCpuMsPerMiB: number;
 }
 
 /** Child role: count datagrams on a port until told to report. */
@@ -45,7 +54,8 @@ function receiverMain(flavour: BlastFlavour): void {
   });
   process.on('message', (msg: { type: string }) => {
     if (msg.type === 'report') {
-      process.send!({ type: 'report', count, bytes, last });
+      const cpu = process.cpuUsage();
+      process.send!({ type: 'report', count, bytes, last, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
       socket.close();
       process.disconnect();
     }
@@ -104,6 +114,7 @@ export async function runRawBlast(receivers: number, datagrams: number, size: nu
     ports.push(await new Promise<number>((r) => child.once('message', (m: { port: number }) => r(m.port))));
   }
   const start = performance.now() + performance.timeOrigin;
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     ports.map(
       (port) =>
@@ -114,12 +125,14 @@ export async function runRawBlast(receivers: number, datagrams: number, size: nu
         }),
     ),
   );
+  const cpuSent = process.cpuUsage(cpuBefore);
   await new Promise((r) => setTimeout(r, 300)); // let the kernel queues drain
+  type Report = { count: number; bytes: number; last: number; cpuSeconds: number };
   const reports = await Promise.all(
     children.map(
       (child) =>
-        new Promise<{ count: number; bytes: number; last: number }>((r) => {
-          child.once('message', (m: { count: number; bytes: number; last: number }) => r(m));
+        new Promise<Report>((r) => {
+          child.once('message', (m: Report) => r(m));
           child.send({ type: 'report' });
         }),
     ),
@@ -133,6 +146,10 @@ export async function runRawBlast(receivers: number, datagrams: number, size: nu
     seconds,
     worstReceivedFraction: Math.min(...reports.map((r) => r.count)) / datagrams,
     goodputMBps: worst / 1e6 / seconds,
+    senderCpuSeconds: (cpuSent.user + cpuSent.system) / 1e6,
+    receiverCpuSeconds: reports.map((r) => r.cpuSeconds),
+    senderCpuMsPerMiB: (cpuSent.user + cpuSent.system) / 1e3 / receivers / ((datagrams * size) / 2 ** 20),
+    receiverCpuMsPerMiB: Math.max(...reports.map((r) => (r.cpuSeconds * 1e3) / (r.bytes / 2 ** 20))),
   };
 }
 

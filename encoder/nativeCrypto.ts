@@ -32,6 +32,19 @@ export interface NativeCrypto {
   hmacSeal(context: NativeHmacContext, bytes: Uint8Array, end: number): void;
   /** The 16 bytes at end are that tag (constant-time comparison); false on bad arguments. */
   hmacCheck(context: NativeHmacContext, bytes: Uint8Array, end: number): boolean;
+  /**
+   * Reads up to min(lengths.length, buffer.length / slotBytes, 256) datagrams from a non-blocking
+   * UDP descriptor (recvmmsg): datagram i at buffer[i * slotBytes, + lengths[i]), a cut one's
+   * length reported as slotBytes + 1. Returns how many (0: none waiting) or -errno. Absent from
+   * builds before it (receiver/datagramReader.ts checks).
+   */
+  recvBatch?(fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array): number;
+  /**
+   * Sends datagrams 0..count-1 (datagram i at buffer[i * slotBytes, + lengths[i])) on a connected
+   * non-blocking UDP descriptor (sendmmsg). Returns how many the kernel took, in order (0: its
+   * buffer is full), or -errno when the first failed. Absent from builds before it.
+   */
+  sendBatch?(fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array, count: number): number;
 }
 
 export interface NativeCryptoStatus {

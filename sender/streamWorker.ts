@@ -12,7 +12,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { integrityFor, TagKind } from '../encoder/integrity.js';
 import { codecByName } from '../encoder/codecs.js';
 import { maxCombinedSymbols } from '../encoder/datagram.js';
+import { DatagramBatchPump, nativeSendBatch } from './datagramBatchPump.js';
 import { DatagramPump } from './datagramPump.js';
+import { socketDescriptor } from '../util/socketDescriptor.js';
 import { ObjectReader } from './objectReader.js';
 import { SpoolReader } from './spoolReader.js';
 import { segmentRange } from '../encoder/segmentLayout.js';
@@ -80,13 +82,17 @@ let done = false;
 // back as a send or socket error: transient, the control channel decides that receiver's fate.
 // A multicast or broadcast send has no peer to refuse it: only a full buffer is transient.
 const TRANSIENT = data.mode === 'unicast' ? /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOBUFS/ : /ENOBUFS/;
-const pump = new DatagramPump(socket, {
-  // Connected (connectStreamSocket): no per-send address handling.
-  send: (buf, callback) => (callback ? socket.send(buf, callback) : socket.send(buf)),
-  onError: (err) => {
+const pumpHooks = {
+  onError: (err: Error) => {
     if (!TRANSIENT.test(err.message)) finish('error', `UDP send failed: ${err.message}`);
   },
   onDrained: () => schedule(),
+};
+/** node:dgram sends; once the socket is connected, batched sendmmsg where the native module has it. */
+let pump: Pick<DatagramPump, 'pump' | 'idle' | 'close'> = new DatagramPump(socket, {
+  // Connected (connectStreamSocket): no per-send address handling.
+  send: (buf, callback) => (callback ? socket.send(buf, callback) : socket.send(buf)),
+  ...pumpHooks,
 });
 
 function ensureCore(): StreamCore | undefined {
@@ -169,6 +175,9 @@ port.on('message', (m: ToStreamWorker) => {
 try {
   // Its errors name what failed; the socket's later errors are handled from here on.
   await connectStreamSocket(socket, data.socket);
+  const sendBatch = nativeSendBatch();
+  const descriptor = sendBatch && socketDescriptor(socket);
+  if (sendBatch && descriptor) pump = new DatagramBatchPump(descriptor.fd, sendBatch, pumpHooks);
   socket.on('error', (e) => {
     if (!TRANSIENT.test(e.message)) finish('error', `UDP socket error: ${e.message}`);
   });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm ci` / `npm install` hook: builds the optional native crypto module (per-datagram
- * AES-256-GCM and HMAC-SHA256; encoder/native/*.c -> build/Release/fountcast_native.node) with
+ * `npm ci` / `npm install` hook: builds the optional native module (per-datagram
+ * AES-256-GCM and HMAC-SHA256, batched datagram I/O; encoder/native/*.c -> build/Release/fountcast_native.node) with
  * node-gyp.
  *
  * Optional by design: fountcast works without it (MAC and encrypted modes then use node:crypto,

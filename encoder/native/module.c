@@ -1,11 +1,13 @@
 /*
  * fountcast's optional native module: per-datagram AES-256-GCM (aes256gcm.c) and truncated
- * HMAC-SHA256 (hmacSha256.c) with per-key state kept across datagrams. Context-aware, so every
+ * HMAC-SHA256 (hmacSha256.c) with per-key state kept across datagrams, and batched datagram
+ * I/O (udpBatch.c: recvmmsg, sendmmsg). Context-aware, so every
  * worker thread may load it.
  */
 #include "napiArgs.h"
 
 NAPI_MODULE_INIT() {
-  if (fountcast_register_gcm(env, exports) != napi_ok || fountcast_register_hmac(env, exports) != napi_ok) return NULL;
+  if (fountcast_register_gcm(env, exports) != napi_ok || fountcast_register_hmac(env, exports) != napi_ok ||
+      fountcast_register_udp(env, exports) != napi_ok) return NULL;
   return exports;
 }

@@ -29,6 +29,27 @@ async function startSender(file: string, receivers: number, extra: Partial<Param
 }
 
 describe('unicast end to end over loopback', () => {
+  it('delivers with the node:dgram send path when the native module is off in the stream workers (FOUNTCAST_NATIVE=0: no sendmmsg)', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const file = join(t.dir, 'payload.bin');
+    const hash = await seededFile(file, 3 * (1 << 20) + 77, 43);
+    // Stream workers read the environment when they start (this process's own module is already loaded).
+    const before = process.env.FOUNTCAST_NATIVE;
+    process.env.FOUNTCAST_NATIVE = '0';
+    try {
+      const { port, done } = await startSender(file, 1);
+      const out = join(t.dir, 'r');
+      await mkdir(out);
+      const r = await receive({ host: '127.0.0.1', port, out, receiverId: 'r', simulateLoss: 0.05, seed: 3, logger: quiet, decodeWorkers: 1 });
+      expect(await sha256Of(r.path)).toBe(hash);
+      expect((await done).completed).toBe(1);
+    } finally {
+      if (before === undefined) delete process.env.FOUNTCAST_NATIVE;
+      else process.env.FOUNTCAST_NATIVE = before;
+    }
+  });
+
   it('delivers a multi-segment file byte-identical to 3 concurrent receivers at 10 % loss (fountain recovery: repair symbols, wasm on both ends)', async () => {
     const t = await tempDir();
     cleanup = t.cleanup;

@@ -1,6 +1,10 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
 import { BATCH, readDatagrams, type DatagramReader } from '../../receiver/datagramReader.js';
+
+// The batched (recvmmsg) reader runs where the native module is built; CI requires it.
+const batched = typeof loadNativeCrypto().module?.recvBatch === 'function';
 
 const open: Socket[] = [];
 afterEach(() => {
@@ -22,13 +26,13 @@ function datagram(i: number): Buffer {
   return Buffer.alloc(length, i & 0xff).fill(i >> 8, 0, 1);
 }
 
-async function deliver(preferEvents: boolean, count: number): Promise<{ reader: DatagramReader; got: Buffer[] }> {
+async function deliver(options: { preferEvents?: boolean; noBatch?: boolean }, count: number): Promise<{ reader: DatagramReader; got: Buffer[] }> {
   const { rx, tx } = await pair();
   const got: Buffer[] = [];
   let reader!: DatagramReader;
   const all = new Promise<void>((resolve, reject) => {
     // Copies: the descriptor reader hands out a view of one reused buffer.
-    reader = readDatagrams(rx, (d) => got.push(Buffer.from(d)) === count && resolve(), reject, { preferEvents });
+    reader = readDatagrams(rx, (d) => got.push(Buffer.from(d)) === count && resolve(), reject, options);
   });
   // Paced a little: the kernel's receive buffer may be as small as net.core.rmem_max allows.
   for (let i = 0; i < count; i++) {
@@ -40,9 +44,19 @@ async function deliver(preferEvents: boolean, count: number): Promise<{ reader: 
 }
 
 describe('readDatagrams', () => {
-  it('reads the socket descriptor on this Node, every datagram whole and in order, more than a batch of them', async () => {
+  it('reads the socket descriptor in batches (recvmmsg), every datagram whole and in order, more than a turn of them', async () => {
+    if (process.env.FOUNTCAST_REQUIRE_NATIVE === '1') expect(batched).toBe(true);
     const count = BATCH * 2 + 3;
-    const { reader, got } = await deliver(false, count);
+    const { reader, got } = await deliver({}, count);
+    expect(reader.mode).toBe(batched ? 'batch' : 'descriptor');
+    expect(got.map((d) => d.length)).toEqual(Array.from({ length: count }, (_, i) => datagram(i).length));
+    for (let i = 0; i < count; i++) expect(got[i]!.equals(datagram(i)), `datagram ${i}`).toBe(true);
+    reader.stop();
+  });
+
+  it('reads the socket descriptor a datagram per read without the native module, with the same result', async () => {
+    const count = BATCH * 2 + 3;
+    const { reader, got } = await deliver({ noBatch: true }, count);
     expect(reader.mode).toBe('descriptor');
     expect(got.map((d) => d.length)).toEqual(Array.from({ length: count }, (_, i) => datagram(i).length));
     for (let i = 0; i < count; i++) expect(got[i]!.equals(datagram(i)), `datagram ${i}`).toBe(true);
@@ -50,7 +64,7 @@ describe('readDatagrams', () => {
   });
 
   it('falls back to the message event, with the same result', async () => {
-    const { reader, got } = await deliver(true, 20);
+    const { reader, got } = await deliver({ preferEvents: true }, 20);
     expect(reader.mode).toBe('events');
     for (let i = 0; i < 20; i++) expect(got[i]!.equals(datagram(i))).toBe(true);
   });
