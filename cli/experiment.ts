@@ -26,6 +26,8 @@ export interface ExperimentCliOptions {
   duplicate?: string;
   decode?: string;
   rate?: string;
+  ltC?: string;
+  ltDelta?: string;
   real?: boolean;
   jobs?: string;
   out?: string;
@@ -48,6 +50,18 @@ function fraction(text: string, what: string): number {
   return v;
 }
 
+/** --lt-c and --lt-delta as numbers (validateConfig checks their ranges); none: the defaults. */
+function ltParameters(c: string | undefined, delta: string | undefined): ExperimentConfig['lt'] {
+  if (c === undefined && delta === undefined) return undefined;
+  const num = (t: string | undefined, what: string) => {
+    if (t === undefined) return undefined;
+    const v = Number(t);
+    if (t.trim() === '' || !Number.isFinite(v)) throw new UnitError(`${what} must be a number, not "${t}"`);
+    return v;
+  };
+  return { c: num(c, 'lt-c'), delta: num(delta, 'lt-delta') };
+}
+
 /** Merges file and command-line options (the command line wins) into a validated config. */
 export async function experimentConfig(o: ExperimentCliOptions): Promise<{ config: ExperimentConfig; out: string; jobs: number }> {
   const { isScheme, SCHEMES } = await import('../bench/research/schemes.js');
@@ -62,7 +76,7 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
     }
     if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new UnitError(`experiment config ${o.config} must be a JSON object`);
   }
-  const pick = (key: keyof typeof DEFAULTS | 'lossSpread' | 'reorder' | 'duplicate' | 'decode' | 'rate' | 'out'): string | undefined => {
+  const pick = (key: keyof typeof DEFAULTS | 'lossSpread' | 'reorder' | 'duplicate' | 'decode' | 'rate' | 'ltC' | 'ltDelta' | 'out'): string | undefined => {
     const cli = o[key];
     if (cli !== undefined) return cli;
     const v = file[key];
@@ -103,6 +117,7 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
     duplicate: optional('duplicate'),
     decode: pick('decode') as ExperimentConfig['decode'],
     rateBytesPerSecond: pick('rate') === undefined ? undefined : parseRate(pick('rate')!) / 8,
+    lt: ltParameters(pick('ltC'), pick('ltDelta')),
     mode: (o.real ?? file.real === true) ? 'real' : 'sim',
   };
   validateConfig(config);

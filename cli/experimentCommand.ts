@@ -13,8 +13,10 @@ export function registerExperiment(program: Command, ctx: RunContext): void {
       .option('--config <file>', 'JSON file with any of these options (camelCase keys); the command line wins')
       .option(
         '--schemes <list>',
-        'schemes: raptorq, lt, rs; arq (textbook selective repeat), arq-combined (XOR-combined resends), arq-product (combined, each resend twice at the end, as send --codec arq) (default raptorq,lt,rs,arq)',
+        'schemes: raptorq, rs; lt (non-systematic LT, peeling), lt-ge (lt with Gaussian elimination when peeling stalls), lt-systematic (sources, then LT repair, as send --codec lt); arq (textbook selective repeat), arq-combined (XOR-combined resends), arq-product (combined, each resend twice at the end, as send --codec arq) (default raptorq,lt,rs,arq)',
       )
+      .option('--lt-c <c>', 'LT robust soliton c (default 0.03)')
+      .option('--lt-delta <δ>', 'LT robust soliton δ (default 0.5)')
       .option('--loss <list>', 'independent (Bernoulli) loss rates, one configuration each (default 0,0.01,0.05,0.2)')
       .option('--burst <spec>', 'add a Gilbert–Elliott configuration gilbert:P,R[,lossGood,lossBad] (repeatable)', (v: string, prev: string[] = []) => [
         ...prev,
@@ -31,7 +33,7 @@ export function registerExperiment(program: Command, ctx: RunContext): void {
       .option('--duplicate <p>', 'probability a datagram is delivered twice (default 0)')
       .option(
         '--decode <mode>',
-        "real: decode every receiver's data; model: predict decode success from the symbols held (RaptorQ: RFC 6330 1 − 1/256^(h+1); LT/RS/ARQ: their decoders on 1-byte symbols) — for large runs; auto: real up to 20 receivers, model above; every row says which (default auto)",
+        "real: decode every receiver's data; model: predict decode success from the symbols held (RaptorQ: 1 − 1/256^(h+1), fitted to the real codec; LT/RS/ARQ: their decoders on 1-byte symbols) — for large runs; auto: real up to 20 receivers, model above; every row says which (default auto)",
       )
       .option('--rate <bits>', 'fixed stream pace in bit/s, e.g. 400M (default: simulated 1G; --real 200M, less for more than 2 receivers)')
       .option('--jobs <n>', 'simulate trials on this many threads; rows and trials.csv are the same for any value (default: one per core)')

@@ -44,6 +44,12 @@ export interface SegmentDecoder {
   /** Feed one validated symbol. Returns true once the segment is decoded. Duplicate ids are
    * ignored. Throws `CodecError` only for caller bugs (id/length out of range). */
   add(encodingSymbolId: number, data: Uint8Array): boolean;
+  /**
+   * Optional: decode what `add` could not by its cheap method, by a costlier one (LT with
+   * Gaussian elimination when peeling stalls). Called once per decode attempt, after its last
+   * symbol. Returns true once the segment is decoded.
+   */
+  settle?(): boolean;
   /** Number of distinct symbols accepted so far. */
   readonly received: number;
   /** The decoded segment (exactly transferLength bytes), once `add` returned true. */

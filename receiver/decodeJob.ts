@@ -114,7 +114,7 @@ export function allSourcePresent(job: DecodeJob): boolean {
   return true;
 }
 
-/** Feeds source symbols, then repair symbols, until the decoder completes. Frees it always. */
+/** Feeds source symbols, then repair symbols, until the decoder completes (settling at the end). Frees it always. */
 function decode(job: DecodeJob, codec: Codec, params: CodecParameters): Uint8Array | undefined {
   const t = job.symbolSize;
   const decoder: SegmentDecoder = codec.createDecoder(params);
@@ -126,7 +126,7 @@ function decode(job: DecodeJob, codec: Codec, params: CodecParameters): Uint8Arr
     for (let j = 0; j < job.repairIds.length; j++) {
       if (decoder.add(job.repairIds[j]!, job.repair.subarray(j * t, j * t + t))) return decoder.result();
     }
-    return undefined;
+    return decoder.settle?.() ? decoder.result() : undefined;
   } finally {
     decoder.free();
   }

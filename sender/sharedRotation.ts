@@ -25,6 +25,8 @@ export interface SharedRotationInit {
   segmentCount: number;
   window: number;
   carousel: boolean;
+  /** See SharedStreamInit.sendSource. */
+  sendSource: boolean;
   /** See SharedStreamInit.gatherMs. */
   gatherMs: number;
 }
@@ -95,7 +97,8 @@ export class SharedRotation {
     if (!seg) return undefined;
     seg.nextRepair = this.repairCursor.get(i) ?? 0;
     // Sources again only if nobody who needs it holds a symbol of it (they would be duplicates).
-    if (this.o.members.anyStarted(i, now)) seg.nextSource = seg.sourceSymbols;
+    // Never, on a non-systematic stream (SharedStreamInit.sendSource).
+    if (!this.o.sendSource || this.o.members.anyStarted(i, now)) seg.nextSource = seg.sourceSymbols;
     if (byMembers === undefined) {
       seg.carousel = true;
       this.carouselNext = (i + 1) % this.o.segmentCount;

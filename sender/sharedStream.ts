@@ -51,6 +51,12 @@ export interface SharedStreamInit extends StreamCoreInit {
    * without an extra IPv4 fragment (8 with the default symbol size)
    */
   combineMax?: number;
+  /**
+   * false: never send a segment's K source symbols, only repair, so the stream is a
+   * non-systematic fountain (the research harness's literature LT, bench/research/schemes.ts).
+   * @default true
+   */
+  sendSource?: boolean;
   /** @default true: see SendOptions.repeatFinalResends */
   repeatFinalResends?: boolean;
   /**
@@ -113,6 +119,7 @@ export class SharedStream implements StreamCore {
       segmentCount: init.layout.segmentCount,
       window,
       carousel: init.carousel ?? false,
+      sendSource: init.sendSource ?? true,
       gatherMs,
     });
     this.open = this.rotation.open;

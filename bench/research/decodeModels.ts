@@ -9,9 +9,10 @@
  *   approximation, not a figure of RFC 6330; it is checked against the real codec
  *   (RAPTORQ_MEASURED_FAILURES, docs/research.md): at h = 0 the measured rate agrees with 1/256,
  *   and at h ≥ 1 failures are too rare to measure here, so the model's figure is an assumption.
- * - lt, rs, arq: exact. Their own decoders run on 1-byte symbols: LT's peeling and RS's
- *   per-block MDS rule depend only on which ids arrived, never on the bytes, so the outcome is
- *   the real decoder's outcome at a fraction of the work.
+ * - lt, lt-ge, lt-systematic, rs, arq: exact. Their own decoders run on 1-byte symbols: LT's
+ *   peeling, its elimination over GF(2) (settled at the same attempts as a real receiver's) and
+ *   RS's per-block MDS rule depend only on which ids arrived, never on the bytes, so the outcome
+ *   is the real decoder's outcome at a fraction of the work.
  */
 import type { Codec, SegmentDecoder } from '../../encoder/codec.js';
 import type { SeededRandom } from '../../util/random.js';
@@ -66,6 +67,8 @@ class StructuralModel implements SegmentDecodeModel {
     if (!this.done) this.done = this.decoder.add(esi, ONE_BYTE);
   }
   attempt(): boolean {
+    // lt-ge's elimination runs once per attempt, after its last symbol, as in decodeJob.ts.
+    if (!this.done) this.done = this.decoder.settle?.() ?? false;
     return this.done;
   }
 }

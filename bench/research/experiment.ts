@@ -18,7 +18,7 @@ import { SeededRandom } from '../../util/random.js';
 import { Channel, describeLoss, lossModel, type LossSpec } from './lossModels.js';
 import { ModelReceiver } from './modelReceiver.js';
 import { SharedSimulation } from './multicastSim.js';
-import { isScheme, SCHEMES, schemeCodec, schemeRecovery, schemeResends, type SchemeName } from './schemes.js';
+import { isScheme, SCHEMES, schemeCodec, schemeIsSendable, schemeRecovery, schemeResends, schemeSendsSource, type SchemeName } from './schemes.js';
 import { summarize, type Summary } from './statistics.js';
 import { receiverLoss, receiverSeed, trialSeed, type DecodeMode, type ExperimentConfig, type TrialRow, type TrialTiming } from './trialTypes.js';
 
@@ -86,7 +86,7 @@ export function runTrial(
   const wall0 = performance.now();
   const seed = trialSeed(config.seed, trial);
   const data = new SeededRandom(seed).fill(new Uint8Array(config.sizeBytes));
-  const codec = schemeCodec(scheme);
+  const codec = schemeCodec(scheme, { lt: config.lt, graphSeed: seed });
   const spread = config.lossSpread ?? 0;
   const sim = new SharedSimulation({
     data,
@@ -100,6 +100,7 @@ export function runTrial(
     stream: {
       fixedRate: true,
       recovery: schemeRecovery(scheme),
+      sendSource: schemeSendsSource(scheme),
       combineMax: schemeResends(scheme).combineResends ? undefined : 1,
       repeatFinalResends: schemeResends(scheme).repeatFinalResends,
     },
@@ -259,6 +260,8 @@ export function validateConfig(c: ExperimentConfig): void {
     if (v !== undefined && !(v >= 0 && v <= 1)) bad(`${name} ${v} must be in [0, 1]`);
   if (c.rateBytesPerSecond !== undefined && !(c.rateBytesPerSecond > 0 && c.rateBytesPerSecond <= 10e9))
     bad(`rate ${c.rateBytesPerSecond} B/s must be in (0, 10 GB/s]`);
+  if (c.lt?.c !== undefined && !(c.lt.c > 0 && c.lt.c <= 10)) bad(`LT c = ${c.lt.c} must be in (0, 10]`);
+  if (c.lt?.delta !== undefined && !(c.lt.delta > 0 && c.lt.delta < 1)) bad(`LT δ = ${c.lt.delta} must be in (0, 1)`);
   if (c.mode !== undefined && c.mode !== 'sim' && c.mode !== 'real') bad(`mode "${c.mode}" must be sim or real`);
   if (c.mode === 'real') {
     // Real mode is a sanity check of the simulation on this machine, not a way to run big ones.
@@ -266,5 +269,8 @@ export function validateConfig(c: ExperimentConfig): void {
     if (c.sizeBytes > REAL_MAX_BYTES) bad(`--real moves at most ${REAL_MAX_BYTES >> 20} MiB per trial`);
     if (c.decode === 'model') bad('--real decodes for real; --decode model is for simulations');
     if (c.reorder || c.duplicate) bad('--real cannot reorder or duplicate datagrams (the kernel delivers them); drop --reorder/--duplicate');
+    for (const s of c.schemes)
+      if (!schemeIsSendable(s)) bad(`--real runs what send() can send; "${s}" is simulated only (lt-systematic is LT as send() sends it)`);
+    if (c.lt?.c !== undefined || c.lt?.delta !== undefined) bad('--real runs LT with its wire defaults; drop --lt-c/--lt-delta');
   }
 }

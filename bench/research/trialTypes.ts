@@ -4,7 +4,7 @@
  * trial runners import it rather than the experiment that dynamically imports them.
  */
 import type { LossSpec } from './lossModels.js';
-import type { SchemeName } from './schemes.js';
+import type { LtParameters, SchemeName } from './schemes.js';
 
 export interface ExperimentConfig {
   schemes: SchemeName[];
@@ -18,6 +18,8 @@ export interface ExperimentConfig {
   segmentSize?: number;
   trials: number;
   seed: number;
+  /** LT's robust soliton c and δ (lt, lt-ge, lt-systematic). @default c 0.03, δ 0.5 */
+  lt?: LtParameters;
   /** Simulated link rate, bytes/s (fixed pacing). @default 125e6 (1 Gbit/s) */
   rateBytesPerSecond?: number;
   /**
