@@ -29,6 +29,7 @@ export interface ExperimentCliOptions {
   ltC?: string;
   ltDelta?: string;
   real?: boolean;
+  validate?: boolean;
   jobs?: string;
   out?: string;
 }
@@ -125,7 +126,42 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
   return { config, out: pick('out') ?? `results/experiment-${new Date().toISOString().replace(/[:.]/g, '-')}`, jobs };
 }
 
+/** Runs the validation grid (validation.ts), prints its table; throws ValidationFailedError if a row fails. */
+async function validate(seed: number, log: Logger): Promise<import('../bench/research/validation.js').ValidationRow[]> {
+  const { runValidation, validationTable } = await import('../bench/research/validation.js');
+  log.info({ event: 'validation-start', seed }, `validation grid against closed forms, seed ${seed}`);
+  const rows = runValidation({ seed });
+  process.stdout.write(validationTable(rows) + '\n');
+  return rows;
+}
+
+/** ValidationFailedError (exit 1) when a row is outside its tolerance. */
+async function throwIfFailed(rows: { pass: boolean }[]): Promise<void> {
+  const failed = rows.filter((r) => !r.pass).length;
+  if (failed === 0) return;
+  const { ValidationFailedError } = await import('../bench/research/validation.js');
+  throw new ValidationFailedError(`validation: ${failed} of ${rows.length} rows outside their tolerance`);
+}
+
+/** `--validate`: the fixed grid alone (grid options are ignored), its files in --out if given; exit 1 if a row fails. */
+async function runValidateCli(o: ExperimentCliOptions, log: Logger): Promise<void> {
+  const seed = o.seed === undefined ? 1 : parseInteger(o.seed, 'seed', 0, 2 ** 32 - 1);
+  const rows = await validate(seed, log);
+  if (o.out !== undefined) {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { validationCsv } = await import('../bench/research/validation.js');
+    const { reproducingCommand, writeReportPage } = await import('../bench/research/reportPage.js');
+    await mkdir(o.out, { recursive: true });
+    await writeFile(join(o.out, 'validation.csv'), validationCsv(rows));
+    await writeReportPage(o.out, { command: reproducingCommand(process.argv.slice(2), seed, o.out), validation: rows, plots: [] });
+    log.info({ event: 'validation-done', out: o.out }, `validation.csv and report.md in ${o.out}/`);
+  }
+  await throwIfFailed(rows);
+}
+
 export async function runExperimentCli(o: ExperimentCliOptions, log: Logger): Promise<void> {
+  if (o.validate) return runValidateCli(o, log);
   const { config, out, jobs } = await experimentConfig(o);
   const { describeDecode, runExperimentAsync } = await import('../bench/research/experiment.js');
   const { summaryTable, writeResults } = await import('../bench/research/report.js');
@@ -141,9 +177,28 @@ export async function runExperimentCli(o: ExperimentCliOptions, log: Logger): Pr
     );
   const result = await runExperimentAsync(config, onTrial, { jobs });
   const { writePlots } = await import('../bench/research/plots.js');
-  const files = [...(await writeResults(out, result)), ...(await writePlots(out, result))];
+  const files = await writeResults(out, result); // makes `out`
+  const plots = await writePlots(out, result);
+  files.push(...plots);
   process.stdout.write(summaryTable(result) + '\n');
+  // Every report carries the validation table of this build, run with the experiment's seed.
+  const rows = await validate(config.seed, log);
+  const { validationCsv } = await import('../bench/research/validation.js');
+  const { reproducingCommand, writeReportPage } = await import('../bench/research/reportPage.js');
+  const { writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  await writeFile(join(out, 'validation.csv'), validationCsv(rows));
+  files.push(
+    join(out, 'validation.csv'),
+    await writeReportPage(out, {
+      command: reproducingCommand(process.argv.slice(2), config.seed, out),
+      result,
+      validation: rows,
+      plots: plots.filter((f) => f.endsWith('.png')),
+    }),
+  );
   const note =
     config.mode === 'real' ? 'real transfers: every number is wall-clock, not reproducible' : 'trials.csv is reproducible; timings.csv is wall-clock';
   log.info({ event: 'experiment-done', files }, `results in ${out}/ (${note})`);
+  await throwIfFailed(rows);
 }
