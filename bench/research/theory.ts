@@ -23,7 +23,9 @@ export function idealFountainSentPerK(k: number, p: number, n: number): number {
     cdf = Math.min(1, cdf + Math.exp(logPmf));
     const term = 1 - cdf ** n;
     sum += term;
-    if (term < 1e-13 && s > k / (1 - p)) break;
+    // Past the mean, stop once the terms vanish, or once the pmf does: then the cdf has stopped
+    // moving and its rounding (1 − 1e−16 or so, times n) would keep the terms from vanishing.
+    if (s > k / (1 - p) && (term < 1e-13 || logPmf < -40)) break;
     // P(S = s + 1) / P(S = s) = s / (s − K + 1) · p
     logPmf += Math.log(s / (s - k + 1)) + logP;
   }
