@@ -45,6 +45,8 @@ const DEFAULTS = {
   seed: '7',
 };
 
+const REAL_DEFAULT_SCHEMES = 'raptorq,lt-systematic,rs,arq';
+
 function fraction(text: string, what: string): number {
   const v = Number(text);
   if (!(v >= 0 && v <= 1)) throw new UnitError(`${what} must be in [0, 1], not "${text}"`);
@@ -89,7 +91,9 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '');
-  const schemes = list(pick('schemes')!);
+  const real = o.real ?? file.real === true;
+  // --real runs what send() can send: LT as it sends it (systematic) in the default list.
+  const schemes = list(o.schemes === undefined && file.schemes === undefined && real ? REAL_DEFAULT_SCHEMES : pick('schemes')!);
   for (const s of schemes) if (!isScheme(s)) throw new UnitError(`unknown scheme "${s}" (${SCHEMES.join(', ')})`);
   const bursts = o.burst ?? (Array.isArray(file.burst) ? (file.burst as unknown[]).map(String) : typeof file.burst === 'string' ? [file.burst] : []);
   const losses = [...list(pick('loss')!), ...bursts].map((t) => {
@@ -119,7 +123,7 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
     decode: pick('decode') as ExperimentConfig['decode'],
     rateBytesPerSecond: pick('rate') === undefined ? undefined : parseRate(pick('rate')!) / 8,
     lt: ltParameters(pick('ltC'), pick('ltDelta')),
-    mode: (o.real ?? file.real === true) ? 'real' : 'sim',
+    mode: real ? 'real' : 'sim',
   };
   validateConfig(config);
   const jobs = o.jobs === undefined ? availableParallelism() : parseInteger(o.jobs, 'jobs', 1, 256);

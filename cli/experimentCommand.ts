@@ -39,7 +39,7 @@ export function registerExperiment(program: Command, ctx: RunContext): void {
       .option('--jobs <n>', 'simulate trials on this many threads; rows and trials.csv are the same for any value (default: one per core)')
       .option(
         '--real',
-        'sanity check: run each trial as a real transfer (send + receive over loopback sockets, one broadcast stream to 127.255.255.255, the same seeded loss models at intake); wall-clock, not reproducible; at most 20 receivers',
+        'sanity check: run each trial as a real transfer (send + receive over loopback sockets, one broadcast stream to 127.255.255.255, the same seeded loss models at intake); wall-clock, not reproducible; at most 20 receivers; schemes send() can send (default raptorq,lt-systematic,rs,arq)',
       )
       .option(
         '--validate',

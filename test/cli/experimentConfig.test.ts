@@ -54,6 +54,7 @@ describe('fountcast experiment options', () => {
   it('--real: a sanity check bounded to what one machine can run, with its own pace', async () => {
     const { config } = await experimentConfig({ real: true, receivers: '1,20', rate: '100M' });
     expect(config.mode).toBe('real');
+    expect(config.schemes).toEqual(['raptorq', 'lt-systematic', 'rs', 'arq']); // what send() can send
     expect(config.rateBytesPerSecond).toBe(12.5e6);
     expect((await experimentConfig({})).config.mode).toBe('sim');
     await expect(experimentConfig({ real: true, receivers: '21' })).rejects.toThrow(/at most 20 receivers/);
