@@ -47,7 +47,7 @@ const RELAY: Groups = [
 const EXPERIMENT: Groups = [
   ['What to compare:', ['--config', '--schemes', '--size', '--symbol-size', '--segment-size', '--receivers', '--trials', '--seed', '--jobs', '--out']],
   ['Loss and the network:', ['--loss', '--burst', '--loss-spread', '--reorder', '--duplicate', '--rate', '--real']],
-  ['Decoding:', ['--decode']],
+  ['Codes and decoding:', ['--decode', '--lt-c', '--lt-delta']],
   ['Checking the harness:', ['--validate']],
   OUTPUT,
 ];
