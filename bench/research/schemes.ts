@@ -6,7 +6,7 @@
  * Constructions, parameters and references: docs/research.md.
  */
 import type { Codec } from '../../encoder/codec.js';
-import { codecByName, type CodecName } from '../../encoder/codecs.js';
+import { codecByName, WIRE_LT_OPTIONS, type CodecName } from '../../encoder/codecs.js';
 import { ltCodec } from '../../encoder/lt.js';
 import { compileRaptorQModule } from '../../encoder/raptorq.js';
 import type { RecoveryMode } from '../../sender/streamCore.js';
@@ -58,6 +58,13 @@ export function isScheme(name: string): name is SchemeName {
   return Object.hasOwn(SPECS, name);
 }
 
+function definedOnly(lt: LtParameters | undefined): LtParameters {
+  const out: LtParameters = {};
+  if (lt?.c !== undefined) out.c = lt.c;
+  if (lt?.delta !== undefined) out.delta = lt.delta;
+  return out;
+}
+
 /** The codec the scheme puts on the wire. */
 export function schemeCodecName(name: SchemeName): CodecName {
   return SPECS[name].codec;
@@ -69,7 +76,11 @@ export function schemeCodecName(name: SchemeName): CodecName {
  */
 export function schemeCodec(name: SchemeName, options: { lt?: LtParameters; graphSeed?: number } = {}): Codec {
   const spec: SchemeSpec = SPECS[name];
-  if (spec.codec === 'lt') return ltCodec({ ...options.lt, seed: options.graphSeed, gaussianElimination: spec.gaussianElimination ?? false });
+  if (spec.codec === 'lt') {
+    // lt-systematic is what send --codec lt sends: the wire's parameters unless told otherwise.
+    const defaults = spec.sendSource ? WIRE_LT_OPTIONS : {};
+    return ltCodec({ ...defaults, ...definedOnly(options.lt), seed: options.graphSeed, gaussianElimination: spec.gaussianElimination ?? false });
+  }
   return codecByName(spec.codec, compileRaptorQModule());
 }
 
