@@ -92,6 +92,7 @@ export function runTrial(
     data,
     codec,
     segmentSize: config.segmentSize ?? 4 << 20,
+    symbolSize: config.symbolSize,
     rateBytesPerSecond: config.rateBytesPerSecond ?? 125e6,
     seed,
     maxVirtualMs: config.maxVirtualMs ?? 600_000,

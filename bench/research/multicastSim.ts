@@ -38,6 +38,8 @@ export interface SharedSimOptions {
   data: Uint8Array;
   codec: Codec;
   segmentSize: number;
+  /** T, bytes per symbol. @default the product's (1392) */
+  symbolSize?: number;
   rateBytesPerSecond: number;
   seed: number;
   receivers: SharedSimReceiver[];
@@ -105,7 +107,7 @@ export class SharedSimulation {
 
   constructor(private readonly o: SharedSimOptions) {
     this.delay = o.oneWayDelayMs ?? 0.25;
-    this.layout = planSegments(o.data.length, { segmentSize: o.segmentSize });
+    this.layout = planSegments(o.data.length, { segmentSize: o.segmentSize, symbolSize: o.symbolSize });
     this.manifest = manifestOfBytes(o.data, this.layout, {
       sessionId: 0x5a5a,
       fileName: 'shared.bin',

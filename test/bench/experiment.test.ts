@@ -130,6 +130,26 @@ describe('research experiments', () => {
     expect(r.rows[0]!.decodeFailures).toBe(0);
   });
 
+  it('uses the configured symbol size: K follows T, and every receiver still completes', () => {
+    const run = (symbolSize: number) =>
+      runExperiment({
+        schemes: ['raptorq'],
+        losses: [parseLossSpec('0.05')],
+        receivers: [2],
+        sizeBytes: 100_000,
+        symbolSize,
+        trials: 1,
+        seed: 1,
+        decode: 'real',
+      }).rows[0]!;
+    const small = run(512);
+    const large = run(1392);
+    expect(small.sourceSymbols).toBe(Math.ceil(100_000 / 512));
+    expect(large.sourceSymbols).toBe(Math.ceil(100_000 / 1392));
+    expect(small.completed).toBe(2);
+    expect(large.completed).toBe(2);
+  });
+
   it('rejects bad configurations with a named error', () => {
     for (const bad of [{ schemes: [] }, { receivers: [0] }, { trials: 0 }, { sizeBytes: -1 }, { lossSpread: 2 }, { duplicate: -0.1 }]) {
       expect(() => validateConfig({ ...small, ...bad } as ExperimentConfig), JSON.stringify(bad)).toThrow(
