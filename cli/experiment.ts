@@ -29,6 +29,7 @@ export interface ExperimentCliOptions {
   ltC?: string;
   ltDelta?: string;
   real?: boolean;
+  kernelLoss?: boolean;
   validate?: boolean;
   jobs?: string;
   out?: string;
@@ -124,6 +125,7 @@ export async function experimentConfig(o: ExperimentCliOptions): Promise<{ confi
     rateBytesPerSecond: pick('rate') === undefined ? undefined : parseRate(pick('rate')!) / 8,
     lt: ltParameters(pick('ltC'), pick('ltDelta')),
     mode: real ? 'real' : 'sim',
+    realLoss: (o.kernelLoss ?? file.kernelLoss === true) ? 'kernel' : undefined,
   };
   validateConfig(config);
   const jobs = o.jobs === undefined ? availableParallelism() : parseInteger(o.jobs, 'jobs', 1, 256);
@@ -168,11 +170,12 @@ export async function runExperimentCli(o: ExperimentCliOptions, log: Logger): Pr
   if (o.validate) return runValidateCli(o, log);
   const { config, out, jobs } = await experimentConfig(o);
   const { describeDecode, runExperimentAsync } = await import('../bench/research/experiment.js');
+  const { describeMode } = await import('../bench/research/trialTypes.js');
   const { summaryTable, writeResults } = await import('../bench/research/report.js');
   const configs = config.schemes.length * config.losses.length * config.receivers.length;
   log.info(
     { event: 'experiment-start', configurations: configs, trials: config.trials, seed: config.seed, mode: config.mode },
-    `${configs} configurations × ${config.trials} trials, seed ${config.seed} (${config.mode === 'real' ? 'real transfers over loopback' : `simulated on ${jobs} thread(s)`}; decode: ${describeDecode(config)})`,
+    `${configs} configurations × ${config.trials} trials, seed ${config.seed} (${config.mode === 'real' ? describeMode(config) : `simulated on ${jobs} thread(s)`}; decode: ${describeDecode(config)})`,
   );
   const onTrial = (row: TrialRow, timing: TrialTiming) =>
     log.debug(

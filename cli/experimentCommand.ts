@@ -42,6 +42,10 @@ export function registerExperiment(program: Command, ctx: RunContext): void {
         'sanity check: run each trial as a real transfer (send + receive over loopback sockets, one broadcast stream to 127.255.255.255, the same seeded loss models at intake); wall-clock, not reproducible; at most 20 receivers; schemes send() can send (default raptorq,lt-systematic,rs,arq)',
       )
       .option(
+        '--kernel-loss',
+        'with --real: each receiver in a network namespace of its own on a virtual LAN (one process per host, a multicast stream), the loss dropped by nftables in its kernel instead of at intake; root, iproute2 and nftables; --loss rates only',
+      )
+      .option(
         '--validate',
         'run only the fixed validation grid (ideal fountain, selective repeat, Gilbert–Elliott, RS block failure) against closed forms; one row each with harness, theory, error, tolerance; exit 1 if any fails (default seed 1; files in --out if given)',
       )

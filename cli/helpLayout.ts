@@ -46,7 +46,7 @@ const RELAY: Groups = [
 
 const EXPERIMENT: Groups = [
   ['What to compare:', ['--config', '--schemes', '--size', '--symbol-size', '--segment-size', '--receivers', '--trials', '--seed', '--jobs', '--out']],
-  ['Loss and the network:', ['--loss', '--burst', '--loss-spread', '--reorder', '--duplicate', '--rate', '--real']],
+  ['Loss and the network:', ['--loss', '--burst', '--loss-spread', '--reorder', '--duplicate', '--rate', '--real', '--kernel-loss']],
   ['Codes and decoding:', ['--decode', '--lt-c', '--lt-delta']],
   ['Checking the harness:', ['--validate']],
   OUTPUT,

@@ -217,8 +217,8 @@ export async function runExperimentAsync(
   const tasks = configs.flatMap((c) => Array.from({ length: config.trials }, (_, trial) => ({ ...c, trial })));
   let done: { row: TrialRow; timing: TrialTiming }[];
   if (real) {
-    const { runRealTrial } = await import('./realTrial.js');
-    const run: AsyncTrialRunner = runRealTrial;
+    const run: AsyncTrialRunner =
+      config.realLoss === 'kernel' ? (await import('./kernelLossTrial.js')).runKernelLossTrial : (await import('./realTrial.js')).runRealTrial;
     done = [];
     for (const t of tasks) {
       const r = await run(config, t.scheme, t.loss, t.receivers, t.trial);
@@ -264,6 +264,11 @@ export function validateConfig(c: ExperimentConfig): void {
   if (c.lt?.c !== undefined && !(c.lt.c > 0 && c.lt.c <= 10)) bad(`LT c = ${c.lt.c} must be in (0, 10]`);
   if (c.lt?.delta !== undefined && !(c.lt.delta > 0 && c.lt.delta < 1)) bad(`LT δ = ${c.lt.delta} must be in (0, 1)`);
   if (c.mode !== undefined && c.mode !== 'sim' && c.mode !== 'real') bad(`mode "${c.mode}" must be sim or real`);
+  if (c.realLoss !== undefined && c.realLoss !== 'intake' && c.realLoss !== 'kernel') bad(`realLoss "${c.realLoss}" must be intake or kernel`);
+  if (c.realLoss === 'kernel') {
+    if (c.mode !== 'real') bad('--kernel-loss is a way to run --real; add --real');
+    if (c.losses.some((l) => l.kind !== 'bernoulli')) bad('--kernel-loss drops datagrams independently (nftables): give --loss rates, not --burst');
+  }
   if (c.mode === 'real') {
     // Real mode is a sanity check of the simulation on this machine, not a way to run big ones.
     if (c.receivers.some((n) => n > REAL_MAX_RECEIVERS)) bad(`--real runs at most ${REAL_MAX_RECEIVERS} receivers (in this process); simulate larger counts`);

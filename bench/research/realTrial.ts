@@ -112,50 +112,64 @@ export async function runRealTrial(
     const sent = await sending;
     const cpu = process.cpuUsage(cpu0);
     const done = outcomes.filter((o): o is { summary: ReceiveSummary; at: number } => o !== undefined);
-    const overheads = done.map((o) => o.summary.symbolsReceived / o.summary.symbolsNeeded - 1);
-    const completions = done.map((o) => o.at);
     const unsimulated = done.map(
       ({ summary: s }) => Math.max(0, s.datagramsLost - (s.drops['simulated-loss'] ?? 0)) / Math.max(1, s.datagramsLost + s.datagramsReceived),
     );
-    const symbolsSent = sent.sharedStream?.datagramsSent ?? NaN;
-    const symbolSize = config.symbolSize ?? 1392;
-    const layout = planSegments(config.sizeBytes, { segmentSize: config.segmentSize ?? 4 << 20, symbolSize });
-    let sourceSymbols = 0;
-    for (let i = 0; i < layout.segmentCount; i++) sourceSymbols += segmentRange(layout, i).sourceSymbols;
-    const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-    const lossName = describeLoss(loss);
-    return {
-      row: {
-        mode: 'real',
-        decode: 'real',
-        scheme,
-        loss: lossName,
-        receivers,
-        trial,
-        seed,
-        sourceSymbols,
-        symbolsSent,
-        bytesOnWire: sent.sharedStream?.bytesSent ?? NaN,
-        overheadMean: mean(overheads),
-        overheadMax: overheads.length ? Math.max(...overheads) : NaN,
-        decodeFailures: done.reduce((a, o) => a + o.summary.decodeFailures, 0),
-        completed: done.length,
-        completionMs: done.length === receivers ? Math.max(...completions) : NaN,
-        completionMeanMs: mean(completions),
-      },
-      timing: {
-        scheme,
-        loss: lossName,
-        receivers,
-        trial,
-        encodeMs: NaN,
-        decodeMs: NaN,
-        wallMs: performance.now() - wall0,
-        cpuMs: (cpu.user + cpu.system) / 1000,
-        unsimulatedLoss: mean(unsimulated),
-      },
-    };
+    return realTrialResult(
+      { config, scheme, loss, receivers, trial, seed },
+      done,
+      { datagramsSent: sent.sharedStream?.datagramsSent ?? NaN, bytesSent: sent.sharedStream?.bytesSent ?? NaN },
+      { wallMs: performance.now() - wall0, cpuMs: (cpu.user + cpu.system) / 1000, unsimulatedLoss: unsimulated },
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** What a real trial measured, as the experiment's row and timing (also kernelLossTrial.ts). */
+export function realTrialResult(
+  t: { config: ExperimentConfig; scheme: SchemeName; loss: LossSpec; receivers: number; trial: number; seed: number },
+  done: readonly { summary: Pick<ReceiveSummary, 'symbolsReceived' | 'symbolsNeeded' | 'decodeFailures'>; at: number }[],
+  sent: { datagramsSent: number; bytesSent: number },
+  measured: { wallMs: number; cpuMs: number; unsimulatedLoss: readonly number[] },
+): { row: TrialRow; timing: TrialTiming } {
+  const { config, scheme, receivers, trial, seed } = t;
+  const overheads = done.map((o) => o.summary.symbolsReceived / o.summary.symbolsNeeded - 1);
+  const completions = done.map((o) => o.at);
+  const layout = planSegments(config.sizeBytes, { segmentSize: config.segmentSize ?? 4 << 20, symbolSize: config.symbolSize ?? 1392 });
+  let sourceSymbols = 0;
+  for (let i = 0; i < layout.segmentCount; i++) sourceSymbols += segmentRange(layout, i).sourceSymbols;
+  const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  const lossName = describeLoss(t.loss);
+  return {
+    row: {
+      mode: 'real',
+      decode: 'real',
+      scheme,
+      loss: lossName,
+      receivers,
+      trial,
+      seed,
+      sourceSymbols,
+      symbolsSent: sent.datagramsSent,
+      bytesOnWire: sent.bytesSent,
+      overheadMean: mean(overheads),
+      overheadMax: overheads.length ? Math.max(...overheads) : NaN,
+      decodeFailures: done.reduce((a, o) => a + o.summary.decodeFailures, 0),
+      completed: done.length,
+      completionMs: done.length === receivers ? Math.max(...completions) : NaN,
+      completionMeanMs: mean(completions),
+    },
+    timing: {
+      scheme,
+      loss: lossName,
+      receivers,
+      trial,
+      encodeMs: NaN,
+      decodeMs: NaN,
+      wallMs: measured.wallMs,
+      cpuMs: measured.cpuMs,
+      unsimulatedLoss: mean(measured.unsimulatedLoss),
+    },
+  };
 }

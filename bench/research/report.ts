@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeDecode, type ExperimentResult, type TrialRow, type TrialTiming } from './experiment.js';
+import { describeMode } from './trialTypes.js';
 import type { Summary } from './statistics.js';
 
 const ROW_COLUMNS: (keyof TrialRow)[] = [
@@ -72,6 +73,6 @@ export function summaryTable(result: ExperimentResult): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const row = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  const mode = result.config.mode === 'real' ? 'real transfers over loopback (wall-clock ms, not reproducible)' : 'simulated (virtual ms)';
+  const mode = result.config.mode === 'real' ? `${describeMode(result.config)} (wall-clock ms, not reproducible)` : 'simulated (virtual ms)';
   return [`mode: ${mode}; decode: ${describeDecode(result.config)}`, row(head), row(widths.map((w) => '-'.repeat(w))), ...lines.map(row)].join('\n');
 }

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describeDecode, type ExperimentResult } from './experiment.js';
+import { describeMode } from './trialTypes.js';
 import { describeLoss } from './lossModels.js';
 import { summaryTable } from './report.js';
 import { validationTable, type ValidationRow } from './validation.js';
@@ -35,7 +36,7 @@ export function reportMarkdown(page: ReportPage): string {
   if (r) {
     const c = r.config;
     lines.push(
-      `Seed ${c.seed}; ${c.mode === 'real' ? 'real transfers over loopback (wall-clock, not reproducible)' : 'simulated on virtual time'}; decode: ${describeDecode(c)}.`,
+      `Seed ${c.seed}; ${describeMode(c)}${c.mode === 'real' ? ' (wall-clock, not reproducible)' : ''}; decode: ${describeDecode(c)}.`,
       `Schemes ${c.schemes.join(', ')}; loss ${c.losses.map(describeLoss).join(', ')}; receivers ${c.receivers.join(', ')}; ${c.sizeBytes} bytes; ${c.trials} trials each.`,
       '',
       '## Summary',

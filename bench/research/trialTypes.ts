@@ -51,6 +51,13 @@ export interface ExperimentConfig {
    * @default 'sim'
    */
   mode?: ExperimentMode;
+  /**
+   * Real mode only: where datagrams are lost. `intake`: at each receiver's intake, by the same
+   * seeded model the simulation uses (one process, loopback). `kernel`: by nftables in each
+   * receiver's own network namespace on a virtual LAN, one process per host
+   * (kernelLossTrial.ts; root, iproute2 and nftables; independent loss only). @default 'intake'
+   */
+  realLoss?: 'intake' | 'kernel';
 }
 
 export type DecodeMode = 'real' | 'model';
@@ -106,4 +113,12 @@ export function receiverSeed(trialSeed: number, i: number): number {
 export function receiverLoss(spec: LossSpec, spread: number, i: number, n: number): LossSpec {
   if (spec.kind !== 'bernoulli' || spread === 0 || n < 2) return spec;
   return { kind: 'bernoulli', loss: Math.min(1, spec.loss * (1 - spread + (2 * spread * i) / (n - 1))) };
+}
+
+/** How a configuration's trials ran, in words (reports and logs). */
+export function describeMode(c: Pick<ExperimentConfig, 'mode' | 'realLoss'>): string {
+  if (c.mode !== 'real') return 'simulated on virtual time';
+  return c.realLoss === 'kernel'
+    ? 'real transfers on a virtual LAN of network namespaces, loss dropped by nftables'
+    : 'real transfers over loopback, loss at intake';
 }
