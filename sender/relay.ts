@@ -41,6 +41,8 @@ export interface RelayOptions {
    * always served once complete). Off: store and forward. @default true
    */
   cutThrough?: boolean;
+  /** Keep trying to reach upstream for this long, as ReceiveOptions.waitForSenderMs (a relay further up may not listen yet). @default 0 */
+  waitForUpstreamMs?: number;
   signal?: AbortSignal;
   logger?: SendOptions['logger'];
   /**
@@ -98,6 +100,7 @@ export async function relay(o: RelayOptions): Promise<SendSummary> {
       out: await o.cache.incoming(),
       // Re-served as received: the manifest must carry every digest.
       digestsFirst: true,
+      ...(o.waitForUpstreamMs !== undefined ? { waitForSenderMs: o.waitForUpstreamMs } : {}),
       ...(o.trust ? { trust: o.trust } : {}),
       signal: stop.signal,
       logger: log,
