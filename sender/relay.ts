@@ -63,12 +63,15 @@ export async function relay(o: RelayOptions): Promise<SendSummary> {
   if (o.signal?.aborted) onAbort();
   let manifest: Manifest | undefined;
   let cut: { incoming: IncomingSegments; link: string; serving: Promise<SendSummary> } | undefined;
-  /** The serving side ended (done, or failed) before the fetch did. */
-  let servingEnded = false;
+  /** The serving side failed before the fetch ended. */
+  let servingFailed = false;
+  // Serving done (its receivers have everything) leaves the fetch to finish into the cache; a
+  // failure stops it.
   const serve = (source: RelaySource) =>
-    send({ ...o.serve, relay: source, signal: stop.signal, logger: log }).finally(() => {
-      servingEnded = true;
-      stop.abort(new Error('the relay stopped serving'));
+    send({ ...o.serve, relay: source, signal: stop.signal, logger: log }).catch((e: unknown) => {
+      servingFailed = true;
+      stop.abort(e);
+      throw e;
     });
 
   const startCutThrough = (partPath: string, held: BitSet) => {
@@ -119,9 +122,9 @@ export async function relay(o: RelayOptions): Promise<SendSummary> {
   } catch (e) {
     if (cut) {
       try {
-        // The serving side ended first (it failed, or its receivers were done): that is the
-        // outcome, the fetch was stopped by it. Otherwise the fetch's error is.
-        if (servingEnded) return await cut.serving;
+        // The serving side failed first and stopped the fetch: its error is the outcome.
+        // Otherwise the fetch's error is.
+        if (servingFailed) return await cut.serving;
         stop.abort(e);
         await cut.serving.catch(() => undefined);
         throw e;
