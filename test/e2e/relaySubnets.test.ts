@@ -109,6 +109,10 @@ describe.skipIf(skip !== undefined)(`a relay between two subnets${skip ? ` (skip
       '7070',
       '--segment-size',
       '512K',
+      // Paced, so that the relay's multicast stream serves segments while later ones arrive.
+      '--rate',
+      '40M',
+      '--fixed-rate',
       '--receivers',
       '1',
     ]);
@@ -129,6 +133,7 @@ describe.skipIf(skip !== undefined)(`a relay between two subnets${skip ? ` (skip
     ];
     const relay = run('relay', [
       ...relayArgs,
+      '-v',
       '--cache',
       cache,
       '--receivers',
@@ -166,6 +171,8 @@ describe.skipIf(skip !== undefined)(`a relay between two subnets${skip ? ` (skip
     for (const r of receivers) expect(await sha256Of(join(r.out, 'release.bin'))).toBe(hash);
     const relayEnd = await relay.done;
     expect(relayEnd.code, relayEnd.stderr).toBe(0);
+    // Cut-through: it served the publication on while it arrived.
+    expect(relayEnd.stderr).toContain('serving release.bin (3145728 bytes) while it arrives from 10.231.1.1:7070');
     expect((await publisher.done).code).toBe(0);
     // No private key reached the relay: not on its command line, not in its cache.
     expect(relayArgs.join(' ')).not.toMatch(/--sign|\.key/);
