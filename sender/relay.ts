@@ -83,9 +83,15 @@ export async function relay(o: RelayOptions): Promise<SendSummary> {
     }
     // Named by content beside the cache's entries (its listing ignores it); the staging's bytes
     // stay under this name when the staging is renamed into the cache.
-    const link = `${o.cache.dir}/${m.fileSha256!}.serving`;
-    rmSync(link, { force: true });
-    linkSync(partPath, link);
+    const link = o.cache.servingPath(m);
+    try {
+      rmSync(link, { force: true });
+      linkSync(partPath, link);
+    } catch (e) {
+      // No hard links here (some file systems): served once complete instead.
+      log.warn({ error: (e as Error).message }, `cannot link ${partPath} to ${link}: serving ${m.fileName} once all of it has arrived`);
+      return;
+    }
     const incoming = new IncomingSegments(link, held.size, held);
     o.onServing?.(m, 'cut-through');
     log.info({ held: incoming.count, segments: held.size }, `serving ${m.fileName} while it arrives (${incoming.count} of ${held.size} segments held)`);

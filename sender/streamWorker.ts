@@ -81,7 +81,7 @@ const socket = createSocket({ type: data.socket.type, sendBufferSize: 4 << 20 })
 // A piped object is read from its spool while it grows (spoolReader.ts), an object still
 // arriving from what is written of it so far: neither keeps the size and mtime it was opened with.
 const object = data.incoming
-  ? new SpoolReader(data.incoming.path)
+  ? new SpoolReader(data.incoming.path, 'the object arriving at')
   : data.mode === 'unicast' && data.spool
     ? new SpoolReader(data.spool.path)
     : new ObjectReader(data.parts);
