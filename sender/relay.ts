@@ -152,7 +152,7 @@ export async function relay(o: RelayOptions): Promise<SendSummary> {
   }
   try {
     if (cut) {
-      log.info({ sha256: served.manifest.fileSha256 }, `fetched ${served.manifest.fileName} whole; serving on from ${served.path}`);
+      log.info({ sha256: served.manifest.fileSha256 }, `fetched ${served.manifest.fileName} whole, kept in the cache as ${served.path}`);
       return await cut.serving;
     }
     o.onServing?.(served.manifest, from);
