@@ -8,7 +8,8 @@
  * full run), --security-only (open vs MAC vs encrypted goodput, one receiver; also part of a
  * full run; --security-rate BITS sets the sender's ceiling, 0 = none), --tree-only (10,000 files of
  * 4 KiB against one 40 MiB file, and --sync of a 1,000-file tree with 1 % changed; also part
- * of a full run).
+ * of a full run), --relay-only (a receiver behind a relay, cut-through and store and forward, against
+ * one on the publisher, paced at 80 Mbit/s; also part of a full run).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { runE2EBenchmarks, runSecurityBench } from './e2e.js';
 import { runMicroBenchmarks } from './micro.js';
 import { runResearchBench } from './schemeBench.js';
+import { runRelayBench } from './relayBench.js';
 import { runTreeBench } from './treeBench.js';
 import type { RecoveryMode } from '../sender/streamCore.js';
 
@@ -41,7 +43,7 @@ const results: Record<string, unknown> = {
   cores: cpus().length,
   quick,
 };
-const only = ['--micro-only', '--e2e-only', '--research-only', '--security-only', '--tree-only'].find((f) => args.includes(f));
+const only = ['--micro-only', '--e2e-only', '--research-only', '--security-only', '--tree-only', '--relay-only'].find((f) => args.includes(f));
 if (!only || only === '--micro-only') results.micro = await runMicroBenchmarks({ quick });
 if (!only || only === '--research-only') results.research = runResearchBench({ quick });
 // --rate BITS: the sender's ceiling in the end-to-end runs (default: send()'s 1 Gbit/s; 0 = none).
@@ -53,6 +55,7 @@ const securityRateArg = args.indexOf('--security-rate');
 const securityRate = securityRateArg >= 0 ? Number(args[securityRateArg + 1]) : undefined;
 if (!only || only === '--security-only') results.security = await runSecurityBench({ sizeMiB, repeat, rateBits: securityRate });
 if (!only || only === '--tree-only') results.tree = await runTreeBench({ repeat: repeat ?? 5 });
+if (!only || only === '--relay-only') results.relay = await runRelayBench({ repeat: repeat ?? 3, ...(quick ? { fileMiB: 16 } : {}) });
 
 const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bench', 'results');
 await mkdir(dir, { recursive: true });

@@ -37,9 +37,9 @@ const RECEIVE: Groups = [
 ];
 
 const RELAY: Groups = [
-  ['Basics:', ['--host', '--port', '--receivers']],
+  ['Basics:', ['--host', '--port', '--receivers', '--wait-for-upstream']],
   ['Multicast and broadcast (one shared stream):', ['--multicast', '--broadcast', '--broadcast-address', '--interface']],
-  ['Cache:', ['--cache', '--cache-size']],
+  ['Cache and forwarding:', ['--cache', '--cache-size', '--store-and-forward']],
   ['Security:', ['--trust', '--trust-state', '--source']],
   OUTPUT,
 ];

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { relay } from '../sender/relay.js';
 import { SEND_DEFAULTS } from '../sender/send.js';
-import { arg, int, logOptions, parseEndpoint, size } from './options.js';
+import { arg, duration, int, logOptions, parseEndpoint, size } from './options.js';
 import { openOutput, type RunContext } from './runContext.js';
 
 const keyFiles = () => import('../control/keyFiles.js');
@@ -35,6 +35,13 @@ export function registerRelay(program: Command, ctx: RunContext): void {
       .option('--interface <name|address>', 'the interface the downstream streams go out on')
       .option('--cache <dir>', 'where fetched publications are kept, by content (default: a directory under the temporary directory)')
       .option('--cache-size <bytes>', 'most bytes of publications kept in --cache, least recently used out (e.g. 20G)', size, DEFAULT_CACHE_SIZE)
+      .option(
+        '--wait-for-upstream <duration>',
+        'start before UPSTREAM: keep retrying while nothing listens there for this long (then serve from the cache, if it holds a publication)',
+        duration,
+        0,
+      )
+      .option('--store-and-forward', 'serve a publication only once all of it has arrived (default: each segment as soon as it is verified)')
       .option('--trust <pubfile>', "verify upstream's manifest against this publisher key too (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
       .option('--trust-state <file>', 'where --trust remembers accepted versions')
       .option(
@@ -62,6 +69,8 @@ export function registerRelay(program: Command, ctx: RunContext): void {
         upstream: up,
         sources,
         cache,
+        cutThrough: !o.storeAndForward,
+        waitForUpstreamMs: o.waitForUpstream,
         trust: o.trust
           ? { publishers: await Promise.all((o.trust as string[]).map(async (f) => (await keyFiles()).loadPublicKeyFile(f))), statePath: o.trustState }
           : undefined,
@@ -77,7 +86,12 @@ export function registerRelay(program: Command, ctx: RunContext): void {
         signal: controller.signal,
         logger: log,
         onServing: (m, from) =>
-          log.info({ sha256: m.fileSha256, from }, `serving ${m.fileName} (${m.fileSize} bytes) fetched from ${from === 'cache' ? 'the cache' : upstream}`),
+          log.info(
+            { sha256: m.fileSha256, from },
+            from === 'cut-through'
+              ? `serving ${m.fileName} (${m.fileSize} bytes) while it arrives from ${upstream}`
+              : `serving ${m.fileName} (${m.fileSize} bytes) fetched from ${from === 'cache' ? 'the cache' : upstream}`,
+          ),
       });
       if (ctx.interruptedBy !== undefined) ctx.interrupted(log, Boolean(o.json));
       else if (o.receivers !== undefined && summary.completed < o.receivers)

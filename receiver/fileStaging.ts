@@ -18,7 +18,8 @@ export class FileStaging extends StagingBase {
   private constructor(
     finalPath: string,
     held: BitSet,
-    private readonly partPath: string,
+    /** The file being written, renamed to finalPath by the commit. */
+    readonly partPath: string,
     files: ObjectFiles,
     state: StagingState | undefined,
     private readonly policy: OldCopyPolicy,

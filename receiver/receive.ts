@@ -20,6 +20,7 @@ import { connectToSender, controlFamily } from './connectSender.js';
 import { readDatagrams, type DatagramReader } from './datagramReader.js';
 import { DecodePool } from './decodePool.js';
 import { ReceiveError } from './errors.js';
+import { FileStaging } from './fileStaging.js';
 import { keepsStaging } from './interruption.js';
 import { readBackSha256 } from './objectDigest.js';
 import type { ObjectStaging } from './objectStaging.js';
@@ -275,6 +276,7 @@ class ReceiveRun {
         this.staging!.write(a.offset, a.data).then(
           () => {
             this.staging?.noteWritten(a.segmentIndex);
+            this.o.onSegmentStored?.(a.segmentIndex);
             this.input((s) => s.handleWriteDone(now(), a.segmentIndex));
             this.reportProgress();
           },
@@ -333,6 +335,7 @@ class ReceiveRun {
     const size = manifest.lengthFollows ? 'its length follows' : `${fileSize} bytes`;
     const into = staging.finalPath === STANDARD_OUTPUT ? 'standard output' : staging.finalPath;
     this.o.logger.info({ file: fileName, bytes: fileSize, segments, held, to: staging.finalPath }, `receiving ${what} (${size}) into ${into}${resumed}`);
+    if (staging instanceof FileStaging) this.o.onStaging?.({ partPath: staging.partPath, held: staging.held });
     this.input((s) => s.handleFileOpened(now(), staging.finalPath, held > 0 ? staging.held : undefined));
   }
 

@@ -19,6 +19,7 @@ import { STANDARD_OUTPUT } from './orderedStaging.js';
 import type { IntakeLoss } from './lossSimulator.js';
 import { defaultTrustStatePath } from './trustState.js';
 import { resolveInterface, systemInterfaceTable, type InterfaceTable, type NetInterface } from '../util/netInterface.js';
+import type { BitSet } from '../util/bitset.js';
 
 /** Segments buffered at once. */
 export const DEFAULT_WINDOW = 8;
@@ -123,6 +124,14 @@ export interface ReceiveOptions {
    */
   onProgress?: (doneBytes: number, totalBytes: number, storedBytes: number) => void;
   /**
+   * A single file's staging is open (not a tree's, nor standard output): the file being written
+   * (renamed into place at the end) and the segments it already holds (resume). With
+   * onSegmentStored, what a relay serves on while it still receives (cut-through).
+   */
+  onStaging?: (staging: { partPath: string; held: BitSet }) => void;
+  /** Segment `index` matched its digest and is written to the staging. */
+  onSegmentStored?: (index: number) => void;
+  /**
    * The interface to use, by name (`eth0`) or by one of its addresses: the control connection
    * and the unicast stream use its address (of the sender's family), a multicast group is
    * joined on it; a broadcast reaches the port on every interface, so there it is only checked.
@@ -192,6 +201,8 @@ export interface ReceiveConfig {
   readonly onManifest: ((manifest: Manifest) => void) | undefined;
   readonly onDataPort: ((port: number) => void) | undefined;
   readonly onProgress: ((doneBytes: number, totalBytes: number, storedBytes: number) => void) | undefined;
+  readonly onStaging: ReceiveOptions['onStaging'];
+  readonly onSegmentStored: ReceiveOptions['onSegmentStored'];
 }
 
 function integer(name: string, v: number, min: number, max: number): number {
@@ -275,5 +286,7 @@ export function resolveReceiveConfig(o: ReceiveOptions, interfaces: () => Interf
     onManifest: o.onManifest,
     onDataPort: o.onDataPort,
     onProgress: o.onProgress,
+    onStaging: o.onStaging,
+    onSegmentStored: o.onSegmentStored,
   });
 }

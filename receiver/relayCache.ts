@@ -7,6 +7,10 @@
  *                           restarted relay resumes from)
  *   DIR/<sha256>/           a complete publication: the file (or the tree's entries) as received
  *   DIR/<sha256>.json       its manifest and when it was last used
+ *   DIR/<sha256>.serving    while a relay serves a publication as it arrives (cut-through): a
+ *                           hard link to its staging, whose bytes it keeps naming when the
+ *                           staging is renamed into the cache; removed when serving ends (one
+ *                           left by a killed relay goes when that publication is served again)
  *
  * The eviction choice is pure (`planEvictions`, sizes and times in, keys out); the class does the
  * file work with an injected clock.
@@ -62,6 +66,11 @@ export class RelayCache {
   objectPath(m: Manifest): string {
     const base = join(this.dir, m.fileSha256!);
     return m.entries === undefined ? join(base, m.fileName) : base;
+  }
+
+  /** The link a publication is served through while it arrives (see the layout above). */
+  servingPath(m: Manifest): string {
+    return join(this.dir, `${m.fileSha256!}.serving`);
   }
 
   /** Moves a publication fetched into incoming() under its content address, then evicts. */

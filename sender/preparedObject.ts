@@ -26,6 +26,22 @@ export interface PreparedFile {
    * Whoever opened it removes the spool when done.
    */
   readonly spool?: Spool;
+  /**
+   * An object still arriving (a relay serving what it receives, cut-through): its digests are all
+   * known (the publisher's), its bytes are not all written yet. Streams read it from
+   * `incoming.path` and serve each segment once it is stored.
+   */
+  readonly incoming?: IncomingObject;
+}
+
+/** The segments of an object still arriving that are stored, and news of each one that follows. */
+export interface IncomingObject {
+  /** The file being written (no size or mtime is checked: it is being written). */
+  readonly path: string;
+  /** The segments stored so far, as a bitmap (BitSet.toBytes). */
+  stored(): Uint8Array;
+  /** Calls `cb` with each segment stored from now on; returns the unsubscribe. */
+  onStored(cb: (index: number) => void): () => void;
 }
 
 export interface PrepareOptions {

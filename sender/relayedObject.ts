@@ -12,10 +12,10 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../control/messages.js';
-import { planSegments } from '../encoder/segmentLayout.js';
+import { planSegments, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { FileDigests } from './fileDigests.js';
 import type { ObjectPart } from './objectReader.js';
-import type { PreparedFile } from './preparedObject.js';
+import type { IncomingObject, PreparedFile } from './preparedObject.js';
 import { SourceFileError } from './sourceFileError.js';
 
 /** What a relay re-serves: the manifest it received and where the receiver put the object. */
@@ -24,6 +24,11 @@ export interface RelaySource {
   readonly manifest: Manifest;
   /** The received file, or for a tree the directory its entries were written into (--out). */
   readonly path: string;
+  /**
+   * The object is still arriving (cut-through): `path` is the file being written, and only its
+   * stored segments are served, each as soon as it is. Single files only.
+   */
+  readonly incoming?: IncomingObject;
 }
 
 /** The received object as a PreparedFile whose digests are the manifest's (every one known). */
@@ -35,6 +40,10 @@ export async function openRelayedObject(source: RelaySource): Promise<PreparedFi
   const sha = Buffer.from(m.segmentSha256, 'base64');
   if (sha.length !== 32 * layout.segmentCount)
     throw new SourceFileError(`the manifest of ${m.fileName} has ${sha.length / 32} digests for ${layout.segmentCount} segments`);
+  if (source.incoming !== undefined) {
+    if (m.entries !== undefined) throw new SourceFileError(`${m.fileName} is a tree: only a single file is served while it arrives`);
+    return relayedFile(source, layout, sha, [{ path: source.incoming.path, size: m.fileSize, mtimeMs: 0 }]);
+  }
   const files =
     m.entries === undefined
       ? [{ path: source.path, size: m.fileSize }]
@@ -47,9 +56,14 @@ export async function openRelayedObject(source: RelaySource): Promise<PreparedFi
     if (st.size !== f.size) throw new SourceFileError(`cannot relay ${m.fileName}: ${f.path} has ${st.size} bytes, the manifest says ${f.size}`);
     parts.push({ path: f.path, size: f.size, mtimeMs: st.mtimeMs });
   }
+  return relayedFile(source, layout, sha, parts);
+}
+
+function relayedFile(source: RelaySource, layout: SegmentLayout, sha: Buffer, parts: ObjectPart[]): PreparedFile {
+  const m = source.manifest;
   const digests = new FileDigests(layout.segmentCount);
   digests.addSegments(0, sha);
-  digests.setFile(m.fileSha256);
+  digests.setFile(m.fileSha256!);
   return {
     path: source.path,
     fileName: m.fileName,
@@ -58,5 +72,6 @@ export async function openRelayedObject(source: RelaySource): Promise<PreparedFi
     mtimeMs: parts.reduce((newest, p) => Math.max(newest, p.mtimeMs), 0),
     parts,
     ...(m.entries !== undefined ? { entries: m.entries } : {}),
+    ...(source.incoming !== undefined ? { incoming: source.incoming } : {}),
   };
 }

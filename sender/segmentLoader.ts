@@ -6,6 +6,7 @@
  */
 import type { Codec, SegmentEncoder } from '../encoder/codec.js';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
+import type { BitSet } from '../util/bitset.js';
 import type { OpenSegment } from './openSegment.js';
 
 export interface SegmentLoaderInit {
@@ -15,6 +16,8 @@ export interface SegmentLoaderInit {
   ahead: number;
   /** Called with bytes nothing reads any more (see SenderStreamInit.onSegmentFreed). */
   onSegmentFreed?: (data: Uint8Array) => void;
+  /** The segments that can be read now (see StreamCoreInit.available). @default every segment */
+  available?: BitSet;
 }
 
 export class SegmentLoader {
@@ -30,6 +33,16 @@ export class SegmentLoader {
   /** A growing object's larger layout: the segments it had keep their ranges (they were full). */
   extend(layout: SegmentLayout): void {
     this.layout = layout;
+  }
+
+  /** Segment `index` can be read (every one unless the object is still arriving). */
+  isAvailable(index: number): boolean {
+    return this.init.available?.has(index) ?? true;
+  }
+
+  /** Segment `index` of an object still arriving can be read from now on. */
+  makeAvailable(index: number): void {
+    if (index >= 0 && index < (this.init.available?.size ?? 0)) this.init.available!.add(index);
   }
 
   /** Loaded or being read. */
@@ -49,11 +62,14 @@ export class SegmentLoader {
   /**
    * The segment the adapter should read next, if there is room beside `open` open segments:
    * `next` picks it (given which ones are already held) and it is then counted as requested.
+   * A pick that cannot be read yet (isAvailable) is not taken: the stream keeps its order and
+   * waits for it rather than serving later segments first.
    */
   poll(open: number, next: (held: (index: number) => boolean) => number | undefined): number | undefined {
     if (open + this.loaded.size + this.requested.size >= this.init.ahead) return undefined;
     const i = next((s) => this.holds(s));
-    if (i !== undefined) this.requested.add(i);
+    if (i === undefined || !this.isAvailable(i)) return undefined;
+    this.requested.add(i);
     return i;
   }
 

@@ -91,7 +91,13 @@ export class SharedStream implements StreamCore {
     this.emitter = DatagramEmitter.forStream(init, init.rateBytesPerSecond, this.stats);
     this.datagramBytes = this.emitter.datagramBytes;
     const window = init.window ?? 8;
-    this.loader = new SegmentLoader({ layout: init.layout, codec: init.codec, ahead: window + 2, onSegmentFreed: init.onSegmentFreed });
+    this.loader = new SegmentLoader({
+      layout: init.layout,
+      codec: init.codec,
+      ahead: window + 2,
+      onSegmentFreed: init.onSegmentFreed,
+      ...(init.available ? { available: init.available } : {}),
+    });
     this.horizonMs = init.inFlightHorizonMs ?? 50;
     this.stall = new StallGuard(init.stallTimeoutMs ?? 200, init.now);
     const floor = init.floorBytesPerSecond ?? rateFloorBytesPerSecond(init.rateBytesPerSecond);
@@ -229,6 +235,11 @@ export class SharedStream implements StreamCore {
   provideSegment(now: number, index: number, data: Uint8Array): void {
     this.now = now;
     this.loader.provide(index, data);
+  }
+
+  segmentAvailable(now: number, index: number): void {
+    this.now = now;
+    this.loader.makeAvailable(index);
   }
 
   pollTransmit(now: number, out?: Uint8Array): Uint8Array | undefined {

@@ -2,7 +2,8 @@
  * Reads a piped object's segments from its spool (streamSource.ts) while the spool still grows.
  * ObjectReader would refuse it (it checks that a file keeps the size and mtime it was announced
  * with); the spool is the sender's own private file, written only before a segment is
- * announced, so a read of an announced segment never meets bytes still being written.
+ * announced, so a read of an announced segment never meets bytes still being written. A relay's
+ * object still arriving (cut-through) is read the same way: only segments already stored are read.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { SourceFileError } from './sourceFileError.js';
@@ -11,7 +12,11 @@ export class SpoolReader {
   private handle: Promise<FileHandle> | undefined;
   private closed = false;
 
-  constructor(private readonly path: string) {}
+  /** `what` names the file in errors: the spool, or an object still arriving (a relay's). */
+  constructor(
+    private readonly path: string,
+    private readonly what = 'the spool',
+  ) {}
 
   /** Bytes [offset, offset + length), into `into` when it has exactly that length. */
   async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
@@ -22,11 +27,11 @@ export class SpoolReader {
     try {
       fh = await this.handle;
     } catch (e) {
-      throw new SourceFileError(`cannot read the spool ${this.path}: ${(e as Error).message}`);
+      throw new SourceFileError(`cannot read ${this.what} ${this.path}: ${(e as Error).message}`);
     }
     for (let got = 0; got < length;) {
       const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-      if (bytesRead === 0) throw new SourceFileError(`the spool ${this.path} ends before byte ${offset + length}, which was announced`);
+      if (bytesRead === 0) throw new SourceFileError(`${this.what} ${this.path} ends before byte ${offset + length}, which was announced`);
       got += bytesRead;
     }
     return buf;

@@ -66,6 +66,12 @@ export interface StreamCoreInit {
    * complete but waits for `extend`. Unicast only. @default false
    */
   growing?: boolean;
+  /**
+   * The segments the adapter can read now, when the object is still arriving (a relay serving
+   * what it receives, cut-through): the others are neither loaded nor opened until
+   * segmentAvailable names them; members simply wait longer for them. @default every segment
+   */
+  available?: BitSet;
 }
 
 export interface StreamStats {
@@ -135,6 +141,8 @@ export interface StreamCore {
   /** A segment whose bytes the adapter should read next. */
   pollSegmentLoad(): number | undefined;
   provideSegment(now: number, index: number, data: Uint8Array): void;
+  /** Segment `index` of an object still arriving (StreamCoreInit.available) can be read now. */
+  segmentAvailable(now: number, index: number): void;
   /**
    * A growing object (StreamCoreInit.growing) has more segments announced, each full but for the
    * last one of a `final` layout (the length is known: the stream finishes once its member has

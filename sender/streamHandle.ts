@@ -70,6 +70,11 @@ export class StreamHandle {
     this.send({ type: 'grow', layout, final });
   }
 
+  /** Segment `index` of an object still arriving can be read now (cut-through). */
+  available(index: number): void {
+    this.send({ type: 'available', index });
+  }
+
   onStats(cb: (s: StreamStats) => void): void {
     this.statsCb = cb;
   }

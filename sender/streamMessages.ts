@@ -35,6 +35,12 @@ interface CommonWorkerData {
    * message, so the worker's boot overlaps the receivers' own set-up. @default false
    */
   waitForStart?: boolean;
+  /**
+   * An object still arriving (a relay serving what it receives, cut-through): its bytes are read
+   * from `path` (no size or mtime check: it is being written), only the segments in `available`
+   * (a bitmap, as BitSet.toBytes) and those 'available' messages name later.
+   */
+  incoming?: { path: string; available: Uint8Array };
 }
 
 /** One receiver's stream to its own UDP port: a stream with one member. */
@@ -76,7 +82,9 @@ export type ToStreamWorker =
   | { type: 'progress'; id: string; progress: Progress }
   | { type: 'stop'; reason: string }
   /** A piped object's receiver was told of more segments (`final`: and of its length). Unicast only. */
-  | { type: 'grow'; layout: SegmentLayout; final: boolean };
+  | { type: 'grow'; layout: SegmentLayout; final: boolean }
+  /** Segment `index` of an object still arriving (CommonWorkerData.incoming) can be read now. */
+  | { type: 'available'; index: number };
 
 /** 'complete': a unicast stream's receiver has everything. */
 export type StreamFinishReason = 'complete' | 'stopped' | 'error';

@@ -55,6 +55,7 @@ export function openUnicastStream(config: SendConfig, file: PreparedFile, wasmMo
     ...(p.held ? { held: p.held } : {}),
     ...(p.growing ? { layout: p.growing.layout, spool: { path: file.spool!.path, final: p.growing.final } } : {}),
   });
+  followIncoming(file, handle);
   return {
     progress: (x) => handle.progress(UNICAST_MEMBER, x),
     grow: (o) => handle.grow(o.layout, o.final),
@@ -102,7 +103,7 @@ export function openSharedStream(
   p: SharedStreamParams,
 ): SharedStreamPort {
   const sh = config.shared;
-  return new StreamHandle({
+  const handle = new StreamHandle({
     mode: 'shared',
     ...commonWorkerData(config, file, wasmModule, p),
     carousel: sh.carousel,
@@ -112,6 +113,18 @@ export function openSharedStream(
     socket: sh.socket,
     waitForStart: true,
   });
+  followIncoming(file, handle);
+  return handle;
+}
+
+/**
+ * An object still arriving: the worker was given the segments stored so far (commonWorkerData,
+ * in the same turn, so none is missed between) and is told of each one stored after, until it ends.
+ */
+function followIncoming(file: PreparedFile, handle: StreamHandle): void {
+  if (!file.incoming) return;
+  const unsubscribe = file.incoming.onStored((i) => handle.available(i));
+  void handle.finished.then(unsubscribe);
 }
 
 /** What every stream worker is told, from the config and the session's keys. */
@@ -133,5 +146,6 @@ function commonWorkerData(
     codecName: config.codec,
     tagKind: p.tagKind,
     dataKey: p.dataKey,
+    ...(file.incoming ? { incoming: { path: file.incoming.path, available: file.incoming.stored() } } : {}),
   };
 }

@@ -50,6 +50,8 @@ function makeCore(now: number): StreamCore {
     recovery: data.recovery,
     now,
     onSegmentFreed,
+    // A copy: the core's set grows by segmentAvailable, this one by the messages before it existed.
+    ...(available ? { available: BitSet.fromBytes(data.layout.segmentCount, available.toBytes())! } : {}),
   };
   if (data.mode === 'unicast') {
     const growing = data.spool !== undefined && !data.spool.final;
@@ -69,12 +71,20 @@ function heldOf(bytes: Uint8Array | undefined): BitSet | undefined {
 }
 
 let core: StreamCore | undefined;
+/** An object still arriving (cut-through): the segments readable so far, kept from before the core exists. */
+const available = data.incoming ? BitSet.fromBytes(data.layout.segmentCount, data.incoming.available) : undefined;
+if (data.incoming && !available) throw new RangeError('the incoming bitmap does not fit the layout');
 let started = !data.waitForStart;
 /** Socket bound and connected (files open on the first read). */
 let ready = false;
 const socket = createSocket({ type: data.socket.type, sendBufferSize: 4 << 20 });
-// A piped object is read from its spool while it grows (spoolReader.ts).
-const object = data.mode === 'unicast' && data.spool ? new SpoolReader(data.spool.path) : new ObjectReader(data.parts);
+// A piped object is read from its spool while it grows (spoolReader.ts), an object still
+// arriving from what is written of it so far: neither keeps the size and mtime it was opened with.
+const object = data.incoming
+  ? new SpoolReader(data.incoming.path, 'the object arriving at')
+  : data.mode === 'unicast' && data.spool
+    ? new SpoolReader(data.spool.path)
+    : new ObjectReader(data.parts);
 let timer: NodeJS.Timeout | undefined;
 let scheduled = false;
 let done = false;
@@ -157,6 +167,7 @@ port.on('message', (m: ToStreamWorker) => {
   if (done) return;
   const now = performance.now();
   if (m.type === 'start') started = true;
+  if (m.type === 'available' && m.index >= 0 && m.index < data.layout.segmentCount) available?.add(m.index);
   const c = ensureCore();
   if (m.type === 'stop') {
     if (!c) return finish('stopped', m.reason); // before it ever sent
@@ -164,6 +175,7 @@ port.on('message', (m: ToStreamWorker) => {
   } else if (c && m.type === 'join') c.addMember(now, m.id, m.window, heldOf(m.held));
   else if (c && m.type === 'leave') c.removeMember(now, m.id);
   else if (c && m.type === 'progress') c.handleProgress(now, m.id, m.progress);
+  else if (c && m.type === 'available') c.segmentAvailable(now, m.index);
   else if (c && m.type === 'grow') {
     layout = m.layout;
     c.extend?.(now, m.layout, m.final);

@@ -79,7 +79,13 @@ export class UnicastStream implements StreamCore {
     this.now = init.now;
     this.rate = init.fixedRate ? undefined : new RateController({ rateBytesPerSecond: init.rateBytesPerSecond, now: init.now });
     this.emitter = DatagramEmitter.forStream(init, this.rate?.bytesPerSecond ?? init.rateBytesPerSecond, this.stats);
-    this.loader = new SegmentLoader({ layout: init.layout, codec: init.codec, ahead: init.window + 2, onSegmentFreed: init.onSegmentFreed });
+    this.loader = new SegmentLoader({
+      layout: init.layout,
+      codec: init.codec,
+      ahead: init.window + 2,
+      onSegmentFreed: init.onSegmentFreed,
+      ...(init.available ? { available: init.available } : {}),
+    });
     this.datagramBytes = this.emitter.datagramBytes;
     this.stall = new StallGuard(init.stallTimeoutMs ?? 200, init.now);
     this.inFlightHorizonMs = init.inFlightHorizonMs ?? 50;
@@ -143,8 +149,14 @@ export class UnicastStream implements StreamCore {
     const count = this.layout.segmentCount;
     return this.loader.poll(this.open.size, () => {
       while (this.nextToLoad < count && this.isComplete(this.nextToLoad)) this.nextToLoad++;
-      return this.nextToLoad < count ? this.nextToLoad++ : undefined;
+      // Not yet arrived (cut-through): wait for it, in order.
+      return this.nextToLoad < count && this.loader.isAvailable(this.nextToLoad) ? this.nextToLoad++ : undefined;
     });
+  }
+
+  segmentAvailable(now: number, index: number): void {
+    this.now = now;
+    this.loader.makeAvailable(index);
   }
 
   provideSegment(now: number, index: number, data: Uint8Array): void {

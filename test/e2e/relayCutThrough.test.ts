@@ -1,0 +1,82 @@
+/**
+ * Cut-through over 127.0.0.1: a publisher paced at a fixed rate serves one receiver directly and
+ * a relay; a receiver behind the relay gets each segment as soon as the relay has verified it,
+ * so it starts while the relay still receives (its first segment stored before the relay's
+ * last), and stores the identical file. How close its time comes to the direct receiver's is a
+ * speed figure: bench/relayBench.ts measures it.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generatePublisherKeys, parsePrivateKey, parsePublicKey } from '../../control/publication.js';
+import { receive } from '../../receiver/receive.js';
+import { RelayCache } from '../../receiver/relayCache.js';
+import { relay } from '../../sender/relay.js';
+import { quiet, seededFile, sendOnLoopback, sha256Of, tempDir } from './helpers.js';
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+const MiB = 1024 * 1024;
+
+describe('a relay serving while it receives (cut-through)', () => {
+  it('the receiver behind it stores its first segment before the relay has the last; identical file', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const file = join(t.dir, 'image.bin');
+    const hash = await seededFile(file, 16 * MiB, 2323);
+    const k = generatePublisherKeys();
+    const pub = parsePublicKey(k.publicPem);
+    const trust = (name: string) => ({ publishers: [pub], statePath: join(t.dir, `${name}.trust.json`) });
+    const publisher = await sendOnLoopback({
+      file,
+      receivers: 2,
+      segmentSize: MiB,
+      rateBitsPerSecond: 80e6,
+      fixedRate: true,
+      sign: { privateKey: parsePrivateKey(k.privatePem), publishedAt: 1_000 },
+    });
+
+    let relayLastStored = 0;
+    let relayPort!: (p: number) => void;
+    const listening = new Promise<number>((r) => (relayPort = r));
+    let from: string | undefined;
+    const relayed = relay({
+      upstream: { host: '127.0.0.1', port: publisher.port },
+      cache: new RelayCache(join(t.dir, 'cache'), 100 * MiB),
+      trust: trust('relay'),
+      logger: quiet,
+      serve: { host: '127.0.0.1', port: 0, receivers: 1, onListening: (a) => relayPort(a!.port) },
+      onServing: (_m, f) => (from = f),
+      onSegmentStored: () => (relayLastStored = performance.now()),
+    });
+    relayed.catch(() => undefined); // awaited below
+
+    const direct = join(t.dir, 'direct');
+    const behind = join(t.dir, 'behind');
+    await mkdir(direct);
+    await mkdir(behind);
+    const directDone = receive({ host: '127.0.0.1', port: publisher.port, out: direct, trust: trust('direct'), logger: quiet });
+    let firstBehind: number | undefined;
+    const behindDone = receive({
+      host: '127.0.0.1',
+      port: await listening,
+      out: behind,
+      trust: trust('behind'),
+      logger: quiet,
+      onSegmentStored: () => (firstBehind ??= performance.now()),
+    });
+    const [a, b] = await Promise.all([directDone, behindDone]);
+    expect(from).toBe('cut-through');
+    expect(firstBehind).toBeDefined();
+    expect(firstBehind!).toBeLessThan(relayLastStored);
+    expect(a.sha256).toBe(hash);
+    expect(b.sha256).toBe(hash);
+    expect(await sha256Of(join(behind, 'image.bin'))).toBe(hash);
+    expect(await publisher.done).toMatchObject({ completed: 2 });
+    expect(await relayed).toMatchObject({ completed: 1 });
+  }, 60_000);
+});
