@@ -63,6 +63,8 @@ import {
 
 export type DecodeResult = { readonly ok: true; readonly message: ControlMessage } | { readonly ok: false; readonly code: ErrorCode; readonly detail: string };
 
+/** The slowest Progress interval a sender may ask for (its receivers keep alive at twice it). */
+const MAX_PROGRESS_INTERVAL_MS = 10_000;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -200,6 +202,7 @@ function manifest(o: Obj): Manifest {
     tagKind,
     idleTimeoutMs,
     heartbeatIntervalMs,
+    ...(own(o, 'progressIntervalMs') === undefined ? {} : { progressIntervalMs: int(o, 'progressIntervalMs', 1, MAX_PROGRESS_INTERVAL_MS) }),
     ...(own(o, 'dataPlane') === undefined ? {} : { dataPlane: dataPlane(obj(own(o, 'dataPlane'), 'dataPlane')) }),
     ...(own(o, 'publication') === undefined ? {} : { publication: publication(obj(own(o, 'publication'), 'publication')) }),
     ...keyed(o, tagKind),

@@ -120,6 +120,12 @@ export interface Manifest {
   readonly idleTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   /**
+   * Report Progress at most this often while data flows (ms). A shared stream's sender sets it
+   * from the group's size so the group's reports stay bounded (sender/feedbackScaling.ts);
+   * absent, the receiver keeps its own interval (20 ms).
+   */
+  readonly progressIntervalMs?: number;
+  /**
    * Where the symbols come from when they are shared: absent, the sender streams to this
    * receiver's Hello.udpPort (unicast); otherwise the receiver binds `port` (address reuse, so
    * several receivers on one host work) and, for multicast, joins `group`.

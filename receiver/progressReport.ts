@@ -7,10 +7,17 @@ import { MAX_MISSING_LISTED, MAX_MISSING_PER_PROGRESS, type Progress, type Segme
 import type { BitSet } from '../util/bitset.js';
 import type { SegmentCollector } from './segmentCollector.js';
 
+/**
+ * What a report reads of a segment's collector: its counts and known losses. A SegmentCollector,
+ * or anything else that counts symbols the same way (the group load generator's receivers count
+ * without keeping the bytes: bench/groups/).
+ */
+export type CollectorCounts = Pick<SegmentCollector, 'received' | 'needed' | 'missingSource'>;
+
 /** An open segment as the report sees it. */
 export interface OpenSegmentView {
   readonly index: number;
-  readonly collector: SegmentCollector | undefined;
+  readonly collector: CollectorCounts | undefined;
   /** Symbols held when it decoded (it waits to be written). */
   readonly receivedAtDecode: number;
   readonly written: boolean;

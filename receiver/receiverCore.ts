@@ -160,6 +160,11 @@ export class ReceiverCore {
   }
 
   /** The object's layout: while a length follows, its segments announced so far. */
+  /** How often it reports while data flows (its own default, or a large group's sender's advice). */
+  get progressIntervalMs(): number {
+    return this.schedule.intervalMs;
+  }
+
   get layout(): SegmentLayout {
     return this._layout;
   }

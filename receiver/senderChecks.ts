@@ -5,6 +5,7 @@
  * connection means. Each refusal throws (or returns)
  * the typed error the run fails with.
  */
+import { DEFAULT_PROGRESS_INTERVAL_MS } from './progressSchedule.js';
 import type { KeyObject } from 'node:crypto';
 import { proofMatches, receiverProof, senderProof, sessionKey, unwrapDataKey } from '../control/auth.js';
 import { PROTOCOL_VERSION, type AuthResponse, type Challenge, type Hello, type Manifest } from '../control/messages.js';
@@ -150,6 +151,8 @@ export class ManifestTaking {
         integrity: this.integrity,
         window: c.window,
         now,
+        // A large group's sender asks for fewer reports; never more often than our own interval.
+        ...(manifest.progressIntervalMs !== undefined ? { progressIntervalMs: Math.max(DEFAULT_PROGRESS_INTERVAL_MS, manifest.progressIntervalMs) } : {}),
         lossSimulator: c.intakeLoss ?? (c.simulateLoss ? new LossSimulator(c.simulateLoss, c.seed) : undefined),
         ...(held ? { held } : {}),
       });

@@ -79,7 +79,7 @@ export class Connection {
     admission: Admission,
     /** A stream worker failed (StreamFinished.workerFailed): the server ends the session. */
     private readonly onWorkerFailed: (message: string) => void,
-    shared?: { session: SharedSession; keys: { sessionId: number; dataKey: Uint8Array } },
+    shared?: { session: SharedSession; keys: { sessionId: number; dataKey: Uint8Array; groupSize?: () => number } },
   ) {
     this.shared = shared?.session;
     this.log = deps.logger.child({ conn: id, peer: transport.label });

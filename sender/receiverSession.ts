@@ -6,6 +6,8 @@
  * heartbeats and the handshake/idle timers. No sockets, timers, clock or threads here: the
  * adapter (server.ts) moves bytes through a ControlChannel and runs the streams.
  */
+import { groupProgressIntervalMs } from './feedbackScaling.js';
+import { DEFAULT_PROGRESS_INTERVAL_MS } from '../receiver/progressSchedule.js';
 import { randomBytes, randomInt } from 'node:crypto';
 import { DATA_KEY_BYTES, newNonce } from '../control/auth.js';
 import type { ControlEvent } from '../control/connection.js';
@@ -51,8 +53,11 @@ export interface ReceiverSessionDeps {
   channelKey?: boolean;
   /** Asked once at a Hello the session would serve: true counts it as served (Admission.admit). */
   admit: () => boolean;
-  /** Present in multicast/broadcast mode: the one stream's session id and (keyed) datagram key. */
-  shared?: { sessionId: number; dataKey: Uint8Array };
+  /**
+   * Present in multicast/broadcast mode: the one stream's session id and (keyed) datagram key,
+   * and the group's expected size, which sets how often its receivers report.
+   */
+  shared?: { sessionId: number; dataKey: Uint8Array; groupSize?: () => number };
   /** Randomness (tests pass fixed values). @default node:crypto */
   random?: { sessionId(): number; dataKey(): Uint8Array; nonce(): Buffer };
 }
@@ -271,6 +276,7 @@ export class ReceiverSession {
       }),
       ...(a && this.dataKey ? { keyWrap: a.wrap(this.dataKey, sessionId) } : {}),
       ...(inChannel && this.dataKey ? { dataKey: Buffer.from(this.dataKey).toString('base64') } : {}),
+      ...this.progressAdvice(),
     };
     this.sessionId = sessionId;
     this.conn.acceptHello(manifest);
@@ -281,6 +287,14 @@ export class ReceiverSession {
       this.digestsSent = { segments: 0, file: false };
       this.followDigests();
     }
+  }
+
+  /** A shared stream's group beyond the receivers' own default: a slower report interval for each. */
+  private progressAdvice(): { progressIntervalMs?: number } {
+    const size = this.deps.shared?.groupSize?.();
+    if (size === undefined) return {};
+    const ms = groupProgressIntervalMs(size);
+    return ms > DEFAULT_PROGRESS_INTERVAL_MS ? { progressIntervalMs: ms } : {};
   }
 
   private tagKind(): number {

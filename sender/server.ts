@@ -242,6 +242,11 @@ export class SenderServer {
     };
   }
 
+  /** The shared stream's group as far as it is known: what the run waits for, or who is connected. */
+  private expectedGroup(): number {
+    return Math.max(this.config.receivers ?? 0, this.config.shared?.minReceivers ?? 0, this.connections.size + 1);
+  }
+
   private connect(id: string, stream: ByteStream, transport: Transport, config = this.config): Connection {
     const c = new Connection(
       config,
@@ -251,7 +256,7 @@ export class SenderServer {
       id,
       this.admission,
       (message) => this.fail(message),
-      this.shared && { session: this.shared, keys: this.sharedKeys },
+      this.shared && { session: this.shared, keys: { ...this.sharedKeys, groupSize: () => this.expectedGroup() } },
     );
     this.connections.set(id, c);
     return c;

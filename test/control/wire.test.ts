@@ -50,6 +50,8 @@ const samples: ControlMessage[] = [
   { type: 'hello', version: 2, receiverId: 'lab-pc-20', codecs: ['raptorq'], udpPort: 40003, window: 8, address: '10.0.0.20' },
   { type: 'hello', version: 2, receiverId: 'lab-pc-21', codecs: ['raptorq'], udpPort: 40004, window: 8, address: '2001:db8::21' },
   { ...manifest, tagKind: 2, dataKey: Buffer.alloc(32, 9).toString('base64') },
+  // A large group's sender asks each receiver for fewer reports.
+  { ...manifest, progressIntervalMs: 625 },
   { type: 'stop', outcome: 'done', reason: 'verified' },
   { type: 'stop', outcome: 'aborted' },
   { type: 'heartbeat' },
@@ -119,6 +121,9 @@ describe('message codec', () => {
     ['hello window 0', { type: 'hello', version: 2, receiverId: 'a', codecs: [], udpPort: 1, window: 0 }, 'bad-message'],
     ['hello 17 codecs', { type: 'hello', version: 2, receiverId: 'a', codecs: Array(17).fill('x'), udpPort: 1, window: 1 }, 'bad-message'],
     ['manifest path traversal', { ...manifest, fileName: '../../etc/passwd' }, 'bad-message'],
+    ['manifest progress interval 0', { ...manifest, progressIntervalMs: 0 }, 'bad-message'],
+    ['manifest progress interval an hour', { ...manifest, progressIntervalMs: 3_600_000 }, 'bad-message'],
+    ['manifest progress interval not a number', { ...manifest, progressIntervalMs: '20' }, 'bad-message'],
     ['manifest absolute path', { ...manifest, fileName: '/etc/passwd' }, 'bad-message'],
     ['manifest dot-dot', { ...manifest, fileName: '..' }, 'bad-message'],
     ['manifest huge file', { ...manifest, fileSize: 2 ** 53 }, 'bad-message'],

@@ -3,6 +3,7 @@
  * core (ReceiverConnection) over a fake duplex link: every transition of SESSION_TABLE,
  * including the timeouts, refusals, auth failures, Stops, aborts and stream failures.
  */
+import { GROUP_REPORTS_PER_SECOND, groupProgressIntervalMs } from '../../sender/feedbackScaling.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { receiverProof } from '../../control/auth.js';
 import type { ControlEvent } from '../../control/connection.js';
@@ -498,6 +499,28 @@ describe('receiver session: shared stream', () => {
     expect(p.types()).toEqual(['join-shared', 'progress', 'leave-shared']);
     p.streamEnd('stopped', undefined, 77);
     expect(p.summary).toMatchObject({ outcome: 'completed', datagramsSent: 77 });
+  });
+
+  it("asks a large group's receivers for fewer reports, and a small group's for none fewer", () => {
+    const manifestFor = (groupSize: number) =>
+      (
+        new Pair({ multicast: { group: '239.1.1.1', port: 7071 } }, { shared: { sessionId: 5, dataKey: new Uint8Array(32), groupSize: () => groupSize } })
+          .hello()
+          .rxEvents.find((e) => e.type === 'manifest') as Extract<ControlEvent, { type: 'manifest' }>
+      ).manifest;
+    expect(manifestFor(500).progressIntervalMs).toBe(625);
+    expect(manifestFor(64).progressIntervalMs).toBe(80);
+    expect(manifestFor(16).progressIntervalMs).toBeUndefined();
+  });
+});
+
+describe('feedback scaling', () => {
+  it("keeps the group's routine reports near 800 a second, between the receivers' 20 ms and 2 s", () => {
+    expect(groupProgressIntervalMs(1)).toBe(20);
+    expect(groupProgressIntervalMs(16)).toBe(20);
+    expect(groupProgressIntervalMs(17)).toBe(22);
+    for (const n of [64, 256, 500, 1000]) expect((n * 1000) / groupProgressIntervalMs(n)).toBeLessThanOrEqual(GROUP_REPORTS_PER_SECOND);
+    expect(groupProgressIntervalMs(1_000_000)).toBe(2_000);
   });
 });
 
