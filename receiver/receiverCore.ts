@@ -159,12 +159,12 @@ export class ReceiverCore {
     this.checkCompletion(init.now);
   }
 
-  /** The object's layout: while a length follows, its segments announced so far. */
   /** How often it reports while data flows (its own default, or a large group's sender's advice). */
   get progressIntervalMs(): number {
     return this.schedule.intervalMs;
   }
 
+  /** The object's layout: while a length follows, its segments announced so far. */
   get layout(): SegmentLayout {
     return this._layout;
   }
