@@ -15,9 +15,10 @@ import type { ByteStream } from '../control/byteStream.js';
 import type { DataPlane, Manifest } from '../control/messages.js';
 import { logTagImplementation, TagKind } from '../encoder/integrity.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
-import { interfaceAddress, ipv6MulticastInterface, type AddressFamily } from '../util/netInterface.js';
+import { interfaceAddress, type AddressFamily } from '../util/netInterface.js';
 import { connectToSender, controlFamily } from './connectSender.js';
 import { readDatagrams, type DatagramReader } from './datagramReader.js';
+import { openSharedSocket } from './sharedSocket.js';
 import { DecodePool } from './decodePool.js';
 import { ReceiveError } from './errors.js';
 import { FileStaging } from './fileStaging.js';
@@ -357,50 +358,18 @@ class ReceiveRun {
     });
   }
 
-  /**
-   * Binds the shared stream's port with address reuse (several receivers on one host) and joins
-   * the group. Datagrams of other sessions on that port fail the session check and are counted.
-   */
+  /** The shared stream's socket (sharedSocket.ts), read like the unicast one. */
   private async listenShared(plane: DataPlane): Promise<void> {
-    const v6 = plane.mode === 'multicast' && isIP(plane.group) === 6;
-    // Where to join (IPv4: the interface's address; IPv6: its index); throws InterfaceError.
-    const iface = this.o.interface;
-    const joinOn =
-      plane.mode === 'broadcast' || !iface
-        ? undefined
-        : v6
-          ? (interfaceAddress(iface, 'IPv6', `the IPv6 multicast group ${plane.group}`), ipv6MulticastInterface(iface))
-          : interfaceAddress(iface, 'IPv4', `the IPv4 multicast group ${plane.group}`).address;
-    // A broadcast reaches the port on every interface (a socket bound to an address would miss it): only checked.
-    if (plane.mode === 'broadcast' && iface) interfaceAddress(iface, 'IPv4', 'a broadcast stream (IPv4 only)');
-    const udp = createSocket({ type: v6 ? 'udp6' : 'udp4', reuseAddr: true, recvBufferSize: 8 << 20, ...(v6 ? { ipv6Only: true } : {}) });
+    const udp = await openSharedSocket(plane, this.o.interface, this.o.logger);
+    // Ended while it was being opened: cleanup has run already.
+    if (this.closed) {
+      udp.close();
+      return;
+    }
     this.sharedUdp = udp;
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(plane.port, () => {
-        udp.off('error', reject);
-        resolve();
-      });
-    }).catch((e: Error) => {
-      throw new ReceiveError(`cannot listen on the shared stream's port ${plane.port}: ${e.message}`);
-    });
     const sharedFailed = (e: Error) => this.input((s) => s.handleLocalFailure(now(), new ReceiveError(`shared stream socket error: ${e.message}`)));
     udp.on('error', sharedFailed);
     this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), sharedFailed));
-    if (plane.mode === 'multicast') {
-      try {
-        udp.addMembership(plane.group, joinOn);
-      } catch (e) {
-        const on = iface ? ` on ${iface.name}` : '';
-        throw new ReceiveError(`cannot join multicast group ${plane.group}${on}: ${(e as Error).message}`);
-      }
-    }
-    this.o.logger.info(
-      { dataPlane: plane },
-      plane.mode === 'multicast'
-        ? `joined multicast ${v6 ? `[${plane.group}]` : plane.group}:${plane.port}${iface ? ` on ${iface.name}` : ''}`
-        : `listening for broadcast on port ${plane.port}`,
-    );
   }
 
   /**
@@ -427,7 +396,6 @@ class ReceiveRun {
   }
 }
 
-/** The drop counters that counted something (a clean run's twenty zeros say nothing). */
 /**
  * The unicast stream's family: the connection's own over TCP/TLS; over a control stream of our
  * own (--stdio), the family of the address we gave in Hello (IPv4 when none: the sender then
@@ -438,6 +406,7 @@ function unicastFamily(control: ByteStream, address: string | undefined): Addres
   return address !== undefined && isIP(address) === 6 ? 'IPv6' : 'IPv4';
 }
 
+/** The drop counters that counted something (a clean run's twenty zeros say nothing). */
 function nonZero(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).filter(([, n]) => n !== 0));
 }
