@@ -36,6 +36,8 @@ export interface StagingInit {
   readonly policy: TreePolicy;
   /** --sync on a tree: the files already in place, and whether the object holds only the others (unicast). */
   readonly sync?: TreeSync;
+  /** A tree kept as its object, one file named after it (ReceiveOptions.packedTree). */
+  readonly packed?: boolean;
   /** Where `--out -` writes. @default process.stdout */
   readonly stdout?: NodeJS.WritableStream;
 }
@@ -61,7 +63,10 @@ export async function openStaging(init: StagingInit): Promise<ObjectStaging> {
   }
   if (manifest.lengthFollows === true) return openStreamedFile(resolveOutputPath(init.out, manifest.fileName).finalPath, policy);
   const known = manifest.fileSha256 !== undefined && init.segmentSha256 !== undefined;
-  if (manifest.entries !== undefined) {
+  // Packed, a tree's entries are still checked (a relay passes on no hostile manifest), then it
+  // is staged as the one file its object is.
+  if (manifest.entries !== undefined && init.packed === true) checkTree(manifest.entries, manifest.fileSize);
+  else if (manifest.entries !== undefined) {
     // A subset's digests come from the sender after the Request: no identity to resume by, a
     // random one, never resumed. A whole tree whose digests follow is staged under its layout's
     // identity and adopted later, as a single file is (below).

@@ -320,6 +320,7 @@ class ReceiveRun {
       policy: { noClobber: this.o.noClobber, backupDir: this.o.backupDir, atomicTree: this.o.atomicTree },
       ...(sync ? { sync } : {}),
       ...(this.o.stdout ? { stdout: this.o.stdout } : {}),
+      packed: this.o.packedTree,
     });
     if (this.closed || this.session.state === 'failed') {
       // Failed while the staging was being opened: cleanup may already have run.

@@ -129,6 +129,12 @@ export interface ReceiveOptions {
    * onSegmentStored, what a relay serves on while it still receives (cut-through).
    */
   onStaging?: (staging: { partPath: string; held: BitSet }) => void;
+  /**
+   * Keep a tree as its object, one file named after the tree under --out, instead of unpacking
+   * its entries: what a relay keeps and serves on (sender/relay.ts), so a tree too is served
+   * while it arrives. Not with sync. @default false
+   */
+  packedTree?: boolean;
   /** Segment `index` matched its digest and is written to the staging. */
   onSegmentStored?: (index: number) => void;
   /**
@@ -203,6 +209,7 @@ export interface ReceiveConfig {
   readonly onProgress: ((doneBytes: number, totalBytes: number, storedBytes: number) => void) | undefined;
   readonly onStaging: ReceiveOptions['onStaging'];
   readonly onSegmentStored: ReceiveOptions['onSegmentStored'];
+  readonly packedTree: boolean;
 }
 
 function integer(name: string, v: number, min: number, max: number): number {
@@ -245,6 +252,7 @@ export function resolveReceiveConfig(o: ReceiveOptions, interfaces: () => Interf
     throw new ReceiveOptionsError('backupDir must be a non-empty path');
   if (noClobber && o.backupDir !== undefined)
     throw new ReceiveOptionsError('noClobber and backupDir exclude each other: nothing is replaced, so nothing is backed up');
+  if (o.packedTree && o.sync) throw new ReceiveOptionsError('packedTree keeps a tree as one object: sync compares files in place, so not both');
   if (o.out === STANDARD_OUTPUT) {
     const clash = [o.sync && 'sync', o.atomicTree && 'atomicTree', o.backupDir !== undefined && 'backupDir', noClobber && 'noClobber'].filter(Boolean);
     if (clash.length > 0) throw new ReceiveOptionsError(`out '-' (standard output) stores no file: ${clash.join(', ')} cannot apply`);
@@ -288,5 +296,6 @@ export function resolveReceiveConfig(o: ReceiveOptions, interfaces: () => Interf
     onProgress: o.onProgress,
     onStaging: o.onStaging,
     onSegmentStored: o.onSegmentStored,
+    packedTree: flag('packedTree', o.packedTree),
   });
 }

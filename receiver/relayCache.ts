@@ -5,7 +5,8 @@
  *
  *   DIR/incoming/           the publication being fetched (receive's --out; its staging is what a
  *                           restarted relay resumes from)
- *   DIR/<sha256>/           a complete publication: the file (or the tree's entries) as received
+ *   DIR/<sha256>/           a complete publication: the file as received, or a tree's object
+ *                           packed in one file named after the tree (ReceiveOptions.packedTree)
  *   DIR/<sha256>.json       its manifest and when it was last used
  *   DIR/<sha256>.serving    while a relay serves a publication as it arrives (cut-through): a
  *                           hard link to its staging, whose bytes it keeps naming when the
@@ -62,10 +63,9 @@ export class RelayCache {
     return path;
   }
 
-  /** What a cached publication serves from: its file, or its tree's directory. */
+  /** What a cached publication serves from: its file, or its tree's object packed in one. */
   objectPath(m: Manifest): string {
-    const base = join(this.dir, m.fileSha256!);
-    return m.entries === undefined ? join(base, m.fileName) : base;
+    return join(this.dir, m.fileSha256!, m.fileName);
   }
 
   /** The link a publication is served through while it arrives (see the layout above). */

@@ -5,11 +5,12 @@
  * private key. Downstream receivers check both, so a relay can delay or withhold content, never
  * alter it unnoticed (docs/security.md).
  *
- * Cut-through: a single file is served from the moment its staging opens, each segment as soon
+ * Cut-through: a publication is served from the moment its staging opens, each segment as soon
  * as it matched the publisher's digest and is written (IncomingSegments), while later ones still
  * arrive; downstream receivers wait for those. The streams read it through a hard link beside the
  * cache (the staging is renamed into the cache when complete; the link keeps naming the same
- * bytes). A tree is served once complete (store and forward).
+ * bytes). A tree is fetched packed (its object in one file, ReceiveOptions.packedTree), so it is
+ * served the same way; its entries go downstream in the manifest, unchanged.
  *
  * A relay restarted while fetching resumes from the staging in its cache (and serves what it
  * holds at once); one that cannot reach upstream serves the publication it used last.
@@ -37,8 +38,8 @@ export interface RelayOptions {
   /** How to serve downstream: everything send() takes but what is served. */
   serve: Omit<SendOptions, 'file' | 'paths' | 'relay' | 'sign' | 'signal' | 'logger'>;
   /**
-   * Serve each segment as soon as it is stored, while later ones arrive (single files; a tree is
-   * always served once complete). Off: store and forward. @default true
+   * Serve each segment as soon as it is stored, while later ones arrive (a single file or a
+   * tree). Off: store and forward. @default true
    */
   cutThrough?: boolean;
   /** Keep trying to reach upstream for this long, as ReceiveOptions.waitForSenderMs (a relay further up may not listen yet). @default 0 */
@@ -95,12 +96,12 @@ export async function relay(o: RelayOptions): Promise<SendSummary> {
     const incoming = new IncomingSegments(link, held.size, held);
     o.onServing?.(m, 'cut-through');
     log.info({ held: incoming.count, segments: held.size }, `serving ${m.fileName} while it arrives (${incoming.count} of ${held.size} segments held)`);
-    cut = { incoming, link, serving: serve({ manifest: m, path: link, incoming }) };
+    cut = { incoming, link, serving: serve({ manifest: m, path: link, incoming, packed: true }) };
     // Its failure is reported by whoever awaits it (below); the fetch is stopped meanwhile.
     cut.serving.catch(() => undefined);
   };
 
-  let served: { manifest: Manifest; path: string };
+  let served: RelaySource;
   let from: 'upstream' | 'cache' = 'upstream';
   try {
     await receive({
@@ -108,6 +109,8 @@ export async function relay(o: RelayOptions): Promise<SendSummary> {
       sources: o.sources ?? [],
       out: await o.cache.incoming(),
       // Re-served as received: the manifest must carry every digest.
+      // A tree is kept as its object, in one file, so it too is served while it arrives.
+      packedTree: true,
       digestsFirst: true,
       ...(o.waitForUpstreamMs !== undefined ? { waitForSenderMs: o.waitForUpstreamMs } : {}),
       ...(o.trust ? { trust: o.trust } : {}),
@@ -124,7 +127,7 @@ export async function relay(o: RelayOptions): Promise<SendSummary> {
           }
         : { onSegmentStored: o.onSegmentStored }),
     });
-    served = { manifest: manifest!, path: await o.cache.commit(manifest!) };
+    served = { manifest: manifest!, path: await o.cache.commit(manifest!), packed: true };
   } catch (e) {
     if (cut) {
       try {
@@ -147,7 +150,7 @@ export async function relay(o: RelayOptions): Promise<SendSummary> {
     }
     log.warn({ upstream: `${o.upstream.host}:${o.upstream.port}` }, `${e.message}: serving ${last.manifest.fileName} from the cache`);
     await o.cache.touch(last.manifest);
-    served = { manifest: last.manifest, path: o.cache.objectPath(last.manifest) };
+    served = { manifest: last.manifest, path: o.cache.objectPath(last.manifest), packed: true };
     from = 'cache';
   }
   try {

@@ -22,11 +22,15 @@ import { SourceFileError } from './sourceFileError.js';
 export interface RelaySource {
   /** The manifest as received (its publication, digests and entries are served unchanged). */
   readonly manifest: Manifest;
-  /** The received file, or for a tree the directory its entries were written into (--out). */
+  /**
+   * The received file; for a tree, the directory its entries were written into (--out), or with
+   * `packed` the one file holding its object (ReceiveOptions.packedTree: what a relay keeps).
+   */
   readonly path: string;
+  readonly packed?: boolean;
   /**
    * The object is still arriving (cut-through): `path` is the file being written, and only its
-   * stored segments are served, each as soon as it is. Single files only.
+   * stored segments are served, each as soon as it is. A single file, or a tree kept packed.
    */
   readonly incoming?: IncomingObject;
 }
@@ -41,11 +45,11 @@ export async function openRelayedObject(source: RelaySource): Promise<PreparedFi
   if (sha.length !== 32 * layout.segmentCount)
     throw new SourceFileError(`the manifest of ${m.fileName} has ${sha.length / 32} digests for ${layout.segmentCount} segments`);
   if (source.incoming !== undefined) {
-    if (m.entries !== undefined) throw new SourceFileError(`${m.fileName} is a tree: only a single file is served while it arrives`);
+    if (m.entries !== undefined && source.packed !== true) throw new SourceFileError(`${m.fileName} is a tree: it is served while it arrives only kept packed`);
     return relayedFile(source, layout, sha, [{ path: source.incoming.path, size: m.fileSize, mtimeMs: 0 }]);
   }
   const files =
-    m.entries === undefined
+    m.entries === undefined || source.packed === true
       ? [{ path: source.path, size: m.fileSize }]
       : m.entries.filter((e) => e.kind === 'file').map((e) => ({ path: join(source.path, e.path), size: e.size }));
   const parts: ObjectPart[] = [];
