@@ -22,14 +22,19 @@ const RESEND_MAX_FRACTION = 0.25;
 /**
  * When resends beat repair (resendsPay), by how many members need the segment and their loss
  * estimates. Resending each id alone costs the union of the members' losses, so only small,
- * mildly lossy groups. Combined resends (resendQueue.ts) cost about the worst member's losses
- * while the group fits one combination, about what the fountain sends; with many lossy members
- * (their summed loss above 1) they cost clearly more than repair: hence that cap.
+ * mildly lossy groups. Combined resends (resendQueue.ts) serve at most one lost id per member
+ * each, up to combineMax members per datagram: they cost at least the worst member's losses and
+ * at least the summed losses over combineMax. Repair costs about the worst member's losses too,
+ * but every member that gets any decodes the segment (tens of ms of CPU per 4 MiB each, where a
+ * datagram costs microseconds), so resends pay while they cost at most `maxCostRatio` times the
+ * worst member's losses: 16 members at 5 % (0.8 / 8 = 2 × 5 %), 4 at 30 %; not 32 at 5 %.
  */
 const RESEND_ALONE = { maxMembers: 4, maxLoss: 0.1 };
 /** Bound on the second copies waiting per segment (finalPhase). */
 const MAX_REPEATS = 4096;
-const RESEND_COMBINED = { maxLoss: 0.3, maxSummedLoss: 1.0 };
+const RESEND_COMBINED = { maxLoss: 0.4, maxCostRatio: 2 };
+/** Below this worst loss (e.g. a lossless start), the comparison uses this instead. */
+const MIN_PLANNED_LOSS = 0.01;
 
 export class SharedSegment extends OpenSegment {
   /** Opened by the carousel: kept until its sources are out, whoever needs it. */
@@ -158,7 +163,7 @@ export class SharedRecovery {
     }
     seg.resendsPay =
       this.combineMax > 1
-        ? needers <= this.combineMax && worst <= RESEND_COMBINED.maxLoss && summed <= RESEND_COMBINED.maxSummedLoss
+        ? worst <= RESEND_COMBINED.maxLoss && summed / this.combineMax <= RESEND_COMBINED.maxCostRatio * Math.max(worst, MIN_PLANNED_LOSS)
         : needers <= RESEND_ALONE.maxMembers && worst <= RESEND_ALONE.maxLoss;
     return seg.resendsPay;
   }
