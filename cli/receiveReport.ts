@@ -93,6 +93,7 @@ export class ReceiveReport {
         sha256: s.sha256,
         datagramsReceived: s.datagramsReceived,
         datagramsLost: s.datagramsLost,
+        codecDecodes: s.codecDecodes,
         ...(s.upToDate ? { upToDate: true } : {}),
       });
       return;
