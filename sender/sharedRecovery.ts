@@ -27,12 +27,12 @@ const RESEND_MAX_FRACTION = 0.25;
  * at least the summed losses over combineMax. Repair costs about the worst member's losses too,
  * but every member that gets any decodes the segment (tens of ms of CPU per 4 MiB each, where a
  * datagram costs microseconds), so resends pay while they cost at most `maxCostRatio` times the
- * worst member's losses: 16 members at 5 % (0.8 / 8 = 2 × 5 %), 4 at 30 %; not 32 at 5 %.
+ * worst member's losses: up to 20 members at equal loss (20 p / 8 = 2.5 p), 4 at 30 %; not 32 at 5 %.
  */
 const RESEND_ALONE = { maxMembers: 4, maxLoss: 0.1 };
 /** Bound on the second copies waiting per segment (finalPhase). */
 const MAX_REPEATS = 4096;
-const RESEND_COMBINED = { maxLoss: 0.4, maxCostRatio: 2 };
+const RESEND_COMBINED = { maxLoss: 0.4, maxCostRatio: 2.5 };
 /** Below this worst loss (e.g. a lossless start), the comparison uses this instead. */
 const MIN_PLANNED_LOSS = 0.01;
 
