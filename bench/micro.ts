@@ -11,6 +11,7 @@
  *   as a sender that keeps streaming until Stop does), then free it.
  * - decode: decode from a pre-generated symbol set that went through seeded Bernoulli(p) loss,
  *   fed in stream order until the decoder finishes.
+ * Then the receiver's decode rate per CPU-second and through its worker pool (decodeRate.ts).
  */
 import Benchmark from 'benchmark';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import type { EncodedSymbol } from '../encoder/codec.js';
 import { datagramLength, parseDatagram, writeDatagram, type DatagramExpectations } from '../encoder/datagram.js';
 import { crc32Scheme } from '../encoder/integrity.js';
 import { decodeSegment, raptorqCodec } from '../encoder/raptorq.js';
+import { decodeRateResults, type DecodeRateResult } from './decodeRate.js';
 import { hashPairResults, type HashPairResult } from './hashPair.js';
 import { SeededRandom } from '../util/random.js';
 
@@ -239,10 +241,10 @@ function projectRoot(): string {
   }
 }
 
-export async function runMicroBenchmarks(opts: MicroOptions = {}): Promise<(MicroResult | HashPairResult)[]> {
+export async function runMicroBenchmarks(opts: MicroOptions = {}): Promise<(MicroResult | HashPairResult | DecodeRateResult)[]> {
   const quick = opts.quick ?? false;
   const log = opts.log ?? ((line: string) => console.log(line));
-  const results = [...smallOpResults(quick, log), ...hashPairResults(quick, log), ...codecResults(quick, log)];
+  const results = [...smallOpResults(quick, log), ...hashPairResults(quick, log), ...codecResults(quick, log), ...(await decodeRateResults(quick, log))];
   const file = opts.outFile ?? join(projectRoot(), 'bench', 'results', 'micro.json');
   mkdirSync(dirname(file), { recursive: true });
   const report = {

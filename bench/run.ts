@@ -9,13 +9,16 @@
  * full run; --security-rate BITS sets the sender's ceiling, 0 = none), --tree-only (10,000 files of
  * 4 KiB against one 40 MiB file, and --sync of a 1,000-file tree with 1 % changed; also part
  * of a full run), --relay-only (a receiver behind a relay, cut-through and store and forward, against
- * one on the publisher, paced at 80 Mbit/s; also part of a full run).
+ * one on the publisher, paced at 80 Mbit/s; also part of a full run), --decode-only (the receiver's
+ * RaptorQ decode rate per core and through its worker pool, bench/decodeRate.ts; also part of the
+ * micro-benchmarks).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runE2EBenchmarks, runSecurityBench } from './e2e.js';
+import { decodeRateResults } from './decodeRate.js';
 import { runMicroBenchmarks } from './micro.js';
 import { runResearchBench } from './schemeBench.js';
 import { runRelayBench } from './relayBench.js';
@@ -43,8 +46,9 @@ const results: Record<string, unknown> = {
   cores: cpus().length,
   quick,
 };
-const only = ['--micro-only', '--e2e-only', '--research-only', '--security-only', '--tree-only', '--relay-only'].find((f) => args.includes(f));
+const only = ['--micro-only', '--e2e-only', '--research-only', '--security-only', '--tree-only', '--relay-only', '--decode-only'].find((f) => args.includes(f));
 if (!only || only === '--micro-only') results.micro = await runMicroBenchmarks({ quick });
+if (only === '--decode-only') results.decodeRate = await decodeRateResults(quick, (line) => console.log(line));
 if (!only || only === '--research-only') results.research = runResearchBench({ quick });
 // --rate BITS: the sender's ceiling in the end-to-end runs (default: send()'s 1 Gbit/s; 0 = none).
 const rateArg = args.indexOf('--rate');

@@ -1,0 +1,132 @@
+/**
+ * Decode rate of a receiver that must decode: RaptorQ segments at 1 and 4 MiB with 10 % of their
+ * source symbols lost, run as the receiver runs them (receiver/decodeJob.ts: decode, then the
+ * segment's SHA-256). Reported per CPU-second (process user + system time, so "per core" holds
+ * on a shared host) for one thread, and, in the same run, through the receiver's DecodePool with
+ * one worker per core (wall-clock MB/s, and CPU-seconds of every thread). One line each, e.g.
+ *   decode_rate path=inline segment_mib=4 loss=0.10 mb_per_cpu_s=48.1 mb_per_s=47.9 segments=12
+ */
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { raptorqCodec } from '../encoder/raptorq.js';
+import { runDecodeJob, type DecodeJob } from '../receiver/decodeJob.js';
+import { DecodePool } from '../receiver/decodePool.js';
+import { SeededRandom } from '../util/random.js';
+
+export interface DecodeRateResult {
+  readonly subject: 'decode-rate';
+  /** "inline": one thread, the receiver's job code; "pool": DecodePool with `workers` workers. */
+  readonly path: 'inline' | 'pool';
+  readonly workers: number;
+  readonly segmentMiB: number;
+  readonly loss: number;
+  readonly segments: number;
+  /** Segment bytes (10^6) per CPU-second of the whole process. */
+  readonly mbPerCpuSecond: number;
+  /** Segment bytes (10^6) per wall-clock second. */
+  readonly mbPerSec: number;
+}
+
+const SYMBOL_SIZE = 1392;
+const MIB = 1024 * 1024;
+const LOSS = 0.1;
+
+/** A decode job as SegmentCollector builds it: sources that survived Bernoulli(loss), then repair. */
+function lossyJob(data: Uint8Array, loss: number, seed: number): DecodeJob {
+  const codec = raptorqCodec();
+  const params = { transferLength: data.length, symbolSize: SYMBOL_SIZE };
+  const encoder = codec.createEncoder(data, params);
+  const k = encoder.sourceSymbols;
+  const rng = new SeededRandom(seed);
+  const source = new Uint8Array(k * SYMBOL_SIZE);
+  const sourcePresent = new Uint8Array(k);
+  let have = 0;
+  for (let esi = 0; esi < k; esi++) {
+    if (rng.next() < loss) continue;
+    source.set(encoder.sourceSymbol(esi), esi * SYMBOL_SIZE);
+    sourcePresent[esi] = 1;
+    have++;
+  }
+  // As many repair symbols as arrive for a need of K + 4 (the collector submits at K or a bit more).
+  const ids: number[] = [];
+  const repairData: Uint8Array[] = [];
+  for (let n = 0; have + ids.length < k + 4; n++) {
+    if (rng.next() < loss) continue;
+    const s = encoder.repairSymbol(n);
+    ids.push(s.encodingSymbolId);
+    repairData.push(s.data.slice());
+  }
+  encoder.free();
+  const repair = new Uint8Array(ids.length * SYMBOL_SIZE);
+  repairData.forEach((d, j) => repair.set(d, j * SYMBOL_SIZE));
+  return {
+    segmentIndex: 0,
+    transferLength: data.length,
+    symbolSize: SYMBOL_SIZE,
+    sourceSymbols: k,
+    source,
+    sourcePresent,
+    repairIds: Uint32Array.from(ids),
+    repair,
+    expectedSha256: createHash('sha256').update(data).digest(),
+  };
+}
+
+function copyJob(job: DecodeJob): DecodeJob {
+  return { ...job, source: job.source.slice(), sourcePresent: job.sourcePresent.slice(), repairIds: job.repairIds.slice(), repair: job.repair.slice() };
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+export async function decodeRateResults(quick: boolean, log: (line: string) => void): Promise<DecodeRateResult[]> {
+  const codec = raptorqCodec();
+  const results: DecodeRateResult[] = [];
+  const minCpu = quick ? 0.3 : 2;
+  const workers = Math.max(1, availableParallelism());
+  for (const mib of [1, 4]) {
+    const data = new SeededRandom(7 * mib).fill(new Uint8Array(mib * MIB));
+    const job = lossyJob(data, LOSS, 100 + mib);
+    const check = runDecodeJob(job, codec);
+    if (check.type !== 'decoded') throw new Error(`decode-rate check failed at ${mib} MiB: ${check.type}`);
+
+    const cpu0 = cpuSeconds();
+    const wall0 = performance.now();
+    let n = 0;
+    while (cpuSeconds() - cpu0 < minCpu || n < 2) {
+      if (runDecodeJob(job, codec).type !== 'decoded') throw new Error('decode failed');
+      n++;
+    }
+    results.push(entry('inline', 1, mib, n, cpuSeconds() - cpu0, (performance.now() - wall0) / 1000));
+
+    const pool = new DecodePool({ size: workers });
+    try {
+      // Warm-up: every worker instantiated and decoding once.
+      await Promise.all(Array.from({ length: workers }, () => pool.submit(copyJob(job))));
+      const jobs = Array.from({ length: Math.max(workers * 2, n) }, () => copyJob(job));
+      const cpu1 = cpuSeconds();
+      const wall1 = performance.now();
+      const outcomes = await Promise.all(jobs.map((j) => pool.submit(j)));
+      const cpu = cpuSeconds() - cpu1;
+      const wall = (performance.now() - wall1) / 1000;
+      if (outcomes.some((o) => o.type !== 'decoded')) throw new Error('pool decode failed');
+      results.push(entry('pool', workers, mib, jobs.length, cpu, wall));
+    } finally {
+      await pool.close();
+    }
+  }
+  for (const r of results) {
+    log(
+      `decode_rate path=${r.path} workers=${r.workers} segment_mib=${r.segmentMiB} loss=${r.loss.toFixed(2)} ` +
+        `mb_per_cpu_s=${r.mbPerCpuSecond.toFixed(1)} mb_per_s=${r.mbPerSec.toFixed(1)} segments=${r.segments}`,
+    );
+  }
+  return results;
+}
+
+function entry(path: 'inline' | 'pool', workers: number, mib: number, segments: number, cpu: number, wall: number): DecodeRateResult {
+  const mb = (segments * mib * MIB) / 1e6;
+  return { subject: 'decode-rate', path, workers, segmentMiB: mib, loss: LOSS, segments, mbPerCpuSecond: mb / cpu, mbPerSec: mb / wall };
+}
