@@ -33,7 +33,10 @@ const RESEND_ALONE = { maxMembers: 4, maxLoss: 0.1 };
 /** Bound on the second copies waiting per segment (finalPhase). */
 const MAX_REPEATS = 4096;
 const RESEND_COMBINED = { maxLoss: 0.4, maxCostRatio: 2.5 };
-/** Below this worst loss (e.g. a lossless start), the comparison uses this instead. */
+/**
+ * Each member's loss counts as at least this in that comparison: before any estimate (or on a
+ * lossless start) a group of more than 20 still gets repair, as large groups did before.
+ */
 const MIN_PLANNED_LOSS = 0.01;
 
 export class SharedSegment extends OpenSegment {
@@ -158,7 +161,7 @@ export class SharedRecovery {
     for (const m of this.members.active(now)) {
       if (!m.needs(seg.index)) continue;
       needers++;
-      summed += m.lossEstimate;
+      summed += Math.max(m.lossEstimate, MIN_PLANNED_LOSS);
       worst = Math.max(worst, m.lossEstimate);
     }
     seg.resendsPay =

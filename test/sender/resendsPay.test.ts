@@ -35,12 +35,13 @@ describe('SharedRecovery.resendsPay (auto)', () => {
   it('resends for groups larger than one combination while the cost stays near the worst loss', () => {
     expect(resendsPay(Array(16).fill(0.05))).toBe(true); // 0.8 / 8 = 2 × 5 %, within 2.5 ×
     expect(resendsPay(Array(4).fill(0.3))).toBe(true); // 1.2 / 8 < 30 %
-    expect(resendsPay(Array(64).fill(0))).toBe(true); // lossless so far
+    expect(resendsPay(Array(16).fill(0))).toBe(true); // lossless so far: each counts as 1 %
   });
 
   it('repairs when the summed loss outgrows the combinations, or one member loses too much', () => {
     expect(resendsPay(Array(32).fill(0.05))).toBe(false); // 1.6 / 8 = 4 × 5 %
     expect(resendsPay([0.45, 0.01])).toBe(false);
+    expect(resendsPay(Array(64).fill(0))).toBe(false); // a large group before any estimate
     expect(resendsPay(Array(16).fill(0.05), 4)).toBe(false); // 0.8 / 4 = 4 × 5 %
   });
 });
