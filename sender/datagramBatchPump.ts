@@ -16,13 +16,21 @@ import { constants } from 'node:os';
 import { loadNativeCrypto } from '../encoder/nativeCrypto.js';
 import type { TransmitSource } from './datagramPump.js';
 
-export type SendBatch = (fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array, count: number) => number;
+export type SendBatch = (fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array, count: number, gso?: boolean) => number;
+
+/**
+ * What a send with UDP GSO fails with where the kernel or the device cannot segment (or the
+ * datagrams exceed the device's MTU): the pump then sends without GSO, losing nothing.
+ */
+const GSO_REFUSED = new Set([constants.errno.EIO, constants.errno.EINVAL, constants.errno.EOPNOTSUPP, constants.errno.ENOPROTOOPT]);
 
 export interface DatagramBatchPumpHooks {
   /** A datagram the kernel refused (dropped). */
   onError(err: Error): void;
   /** The kernel took what was held after a pause: pump again. */
   onDrained(): void;
+  /** GSO was refused (why): every later batch goes without it. */
+  onGsoOff?(why: string): void;
 }
 
 /** The native sendmmsg, where built and enabled (not with FOUNTCAST_NATIVE=0). */
@@ -55,11 +63,22 @@ export class DatagramBatchPump {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
+  /**
+   * `gso`: send runs of equal-length datagrams as one UDP GSO send each (udpBatch.c), one pass
+   * through the kernel's stack per run instead of per datagram; turned off for good at the first
+   * refusal.
+   */
   constructor(
     private readonly fd: number,
     private readonly sendBatch: SendBatch,
     private readonly hooks: DatagramBatchPumpHooks,
+    private gso = false,
   ) {}
+
+  /** Whether batches still go with UDP GSO. */
+  get segmenting(): boolean {
+    return this.gso;
+  }
 
   /** No datagram is still held (safe to close the socket). */
   get idle(): boolean {
@@ -108,7 +127,12 @@ export class DatagramBatchPump {
   /** Hands the held datagrams to the kernel; false (retry armed) when its buffer is full. */
   private flush(): boolean {
     while (this.count > 0) {
-      const sent = this.sendBatch(this.fd, this.slab!, this.slot, this.lengths, this.count);
+      const sent = this.sendBatch(this.fd, this.slab!, this.slot, this.lengths, this.count, this.gso);
+      if (sent < 0 && this.gso && GSO_REFUSED.has(-sent)) {
+        this.gso = false;
+        this.hooks.onGsoOff?.(errnoError(-sent).message);
+        continue;
+      }
       if (sent === 0) {
         this.timer = setTimeout(this.retry, DRAIN_POLL_MS);
         return false;

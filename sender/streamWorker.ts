@@ -189,7 +189,8 @@ try {
   await connectStreamSocket(socket, data.socket);
   const sendBatch = nativeSendBatch();
   const descriptor = sendBatch && socketDescriptor(socket);
-  if (sendBatch && descriptor) pump = new DatagramBatchPump(descriptor.fd, sendBatch, pumpHooks);
+  // UDP GSO unless FOUNTCAST_GSO=0 (the pump falls back by itself where the kernel refuses it).
+  if (sendBatch && descriptor) pump = new DatagramBatchPump(descriptor.fd, sendBatch, pumpHooks, process.env.FOUNTCAST_GSO !== '0');
   socket.on('error', (e) => {
     if (!TRANSIENT.test(e.message)) finish('error', `UDP socket error: ${e.message}`);
   });

@@ -23,6 +23,9 @@ pb_begin fountcast
 
 PB_SRC=$(pb_src "$PB_SIZE")
 pb_netns_up "$PB_N"
+# The wire carries datagrams: the sender's UDP GSO sends are cut into them at its device (as a
+# NIC does before transmitting), so each receiver's nftables rule drops datagrams, not bursts.
+ip -n "$PB_SNS" link set dev "$PB_IF" gso_max_segs 1
 
 unicast=0 tx_extra=()
 for a in "${PB_EXTRA[@]}"; do

@@ -129,6 +129,9 @@ export class NetnsLab {
     ip(['link', 'add', bridgePort, 'netns', this.bridge, 'type', 'veth', 'peer', 'name', LAB_INTERFACE, 'netns', ns]);
     ip(['-n', this.bridge, 'link', 'set', bridgePort, 'master', 'br0', 'up']);
     ip(['-n', ns, 'addr', 'add', `${address}/24`, 'brd', '+', 'dev', LAB_INTERFACE]);
+    // The wire carries datagrams: a GSO send is cut into them at the host's device, as a NIC
+    // does before transmitting, so each receiver's loss rule draws per datagram, not per burst.
+    ip(['-n', ns, 'link', 'set', 'dev', LAB_INTERFACE, 'gso_max_segs', '1']);
     ip(['-n', ns, 'link', 'set', LAB_INTERFACE, 'up']);
     ip(['-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', LAB_INTERFACE]);
   }

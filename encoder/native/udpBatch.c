@@ -2,7 +2,7 @@
  * Batched datagram I/O on a non-blocking UDP descriptor, a batch of datagrams per call in
  * fixed-size slots of one caller-owned buffer: recvmmsg(2) replaces an fs.readSync per datagram
  * (receiver/datagramReader.ts), sendmmsg(2) a node:dgram send per datagram on a connected socket
- * (sender/datagramBatchPump.ts). Every argument from JS is checked; the kernel's lengths are
+ * (sender/datagramBatchPump.ts), optionally as UDP GSO sends. Every argument from JS is checked; the kernel's lengths are
  * clamped to the slot, so a caller never sees a length past its buffer.
  */
 #define _GNU_SOURCE
@@ -10,9 +10,18 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include "napiArgs.h"
 
 #define MAX_BATCH 256
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+/* One GSO send: at most this many datagrams (the kernel's UDP_MAX_SEGMENTS is 64 or more) and
+ * this many payload bytes (an IPv4/IPv6 UDP packet's 65,507, rounded down). */
+#define MAX_GSO_SEGMENTS 64
+#define MAX_GSO_BYTES 65000
 
 static int uint32s_of(napi_env env, napi_value value, uint32_t **data, size_t *length) {
   bool is_typed = false;
@@ -71,13 +80,18 @@ static napi_value RecvBatch(napi_env env, napi_callback_info info) {
 }
 
 /*
- * sendBatch(fd, buffer, slotBytes, lengths, count) -> n >= 0 datagrams the kernel took, in order
- * (0: its send buffer is full), or -errno when the first one failed (the caller drops it and
- * goes on). Datagram i is buffer[i * slotBytes, + lengths[i]); the socket must be connected.
+ * sendBatch(fd, buffer, slotBytes, lengths, count[, gso]) -> n >= 0 datagrams the kernel took,
+ * in order (0: its send buffer is full), or -errno when the first one failed (the caller drops
+ * it and goes on). Datagram i is buffer[i * slotBytes, + lengths[i]); the socket must be
+ * connected. With gso, runs of equal-length datagrams (the last of a run may be shorter) go as
+ * one UDP GSO send each (UDP_SEGMENT: the kernel cuts the run into datagrams of that length, one
+ * pass through the stack for the run instead of one per datagram); a run of one goes plainly.
+ * A kernel or device without GSO fails the first send with EIO, EINVAL or EOPNOTSUPP: the caller
+ * then sends without it.
  */
 static napi_value SendBatch(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   int64_t fd, slot, count;
   uint8_t *buffer;
   size_t buffer_length, lengths_count;
@@ -85,7 +99,10 @@ static napi_value SendBatch(napi_env env, napi_callback_info info) {
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 || !int_of(env, argv[0], &fd) ||
       !bytes_of(env, argv[1], &buffer, &buffer_length) || !int_of(env, argv[2], &slot) || !uint32s_of(env, argv[3], &lengths, &lengths_count) ||
       !int_of(env, argv[4], &count))
-    return throw_error(env, "ERR_FOUNTCAST_NATIVE_UDP", "sendBatch(fd, buffer, slotBytes, lengths, count): bad arguments");
+    return throw_error(env, "ERR_FOUNTCAST_NATIVE_UDP", "sendBatch(fd, buffer, slotBytes, lengths, count[, gso]): bad arguments");
+  bool gso = false;
+  if (argc >= 6 && napi_get_value_bool(env, argv[5], &gso) != napi_ok)
+    return throw_error(env, "ERR_FOUNTCAST_NATIVE_UDP", "sendBatch: gso must be a boolean");
   if (fd < 0 || fd > 0x7fffffff || slot < 1 || slot > 0x7ffffffe || count < 0 || count > MAX_BATCH || (uint64_t)count > lengths_count ||
       (uint64_t)count * (uint64_t)slot > buffer_length)
     return throw_error(env, "ERR_FOUNTCAST_NATIVE_UDP", "sendBatch: descriptor, slot size or count out of range");
@@ -95,16 +112,52 @@ static napi_value SendBatch(napi_env env, napi_callback_info info) {
   if (count > 0) {
     struct mmsghdr msgs[MAX_BATCH];
     struct iovec iov[MAX_BATCH];
+    /* Datagrams in each message (a GSO run, or 1). */
+    int per_message[MAX_BATCH];
+    union {
+      char buf[CMSG_SPACE(sizeof(uint16_t))];
+      struct cmsghdr align;
+    } control[MAX_BATCH];
+    int messages = 0;
     memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)count);
     for (int64_t i = 0; i < count; i++) {
       iov[i].iov_base = buffer + (size_t)i * (size_t)slot;
       iov[i].iov_len = lengths[i];
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
     }
-    do result = sendmmsg((int)fd, msgs, (unsigned)count, MSG_DONTWAIT);
-    while (result < 0 && errno == EINTR);
-    if (result < 0) result = (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
+    for (int64_t i = 0; i < count;) {
+      int64_t j = i + 1;
+      uint32_t segment = lengths[i];
+      uint64_t bytes = segment;
+      if (gso && segment > 0) {
+        while (j < count && j - i < MAX_GSO_SEGMENTS && lengths[j] > 0 && lengths[j] <= segment && bytes + lengths[j] <= MAX_GSO_BYTES) {
+          bytes += lengths[j];
+          /* A shorter datagram can only end a run. */
+          if (lengths[j++] < segment) break;
+        }
+      }
+      struct msghdr *h = &msgs[messages].msg_hdr;
+      h->msg_iov = &iov[i];
+      h->msg_iovlen = (size_t)(j - i);
+      if (j - i > 1) {
+        memset(&control[messages], 0, sizeof(control[messages]));
+        h->msg_control = control[messages].buf;
+        h->msg_controllen = sizeof(control[messages].buf);
+        struct cmsghdr *c = CMSG_FIRSTHDR(h);
+        c->cmsg_level = IPPROTO_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        uint16_t size = (uint16_t)segment;
+        memcpy(CMSG_DATA(c), &size, sizeof(size));
+      }
+      per_message[messages++] = (int)(j - i);
+      i = j;
+    }
+    int sent;
+    do sent = sendmmsg((int)fd, msgs, (unsigned)messages, MSG_DONTWAIT);
+    while (sent < 0 && errno == EINTR);
+    if (sent < 0) result = (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
+    else
+      for (int m = 0; m < sent; m++) result += per_message[m];
   }
   napi_value out;
   napi_create_int32(env, result, &out);

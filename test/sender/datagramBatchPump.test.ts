@@ -146,3 +146,61 @@ describe.runIf(sendBatch)('sendBatch (native sendmmsg) on a real connected socke
     expect(call(fd, new Uint8Array(8), 4, lengths, 0)).toBe(0);
   });
 });
+
+describe.runIf(sendBatch)('sendBatch with UDP GSO on a real connected socket', () => {
+  it('delivers runs of equal datagrams, a shorter last, longer and empty ones between, each whole and in order', async () => {
+    const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+    const tx = createSocket('udp4');
+    open.push(rx, tx);
+    await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
+    await new Promise<void>((r) => tx.bind(0, '127.0.0.1', r));
+    await new Promise<void>((r) => tx.connect(rx.address().port, '127.0.0.1', r));
+    const fd = socketDescriptor(tx)!.fd;
+    // Runs of 1400, a shorter one ending a run, a longer one (a combined resend) starting
+    // another, an empty one alone, and more than a GSO send holds (64 x 1400 > 65,000 bytes).
+    const lengths = [...Array(50).fill(1400), 900, 1400, 1400, 1472, 1400, 0, ...Array(120).fill(1400), 77];
+    const slot = 2048;
+    const got: Buffer[] = [];
+    const all = new Promise<void>((r) => rx.on('message', (m) => got.push(m) === lengths.length && r()));
+    let offered = 0;
+    while (offered < lengths.length) {
+      const count = Math.min(256, lengths.length - offered);
+      const buffer = new Uint8Array(count * slot);
+      const l = new Uint32Array(count);
+      for (let i = 0; i < count; i++) {
+        l[i] = lengths[offered + i]!;
+        buffer.fill((offered + i) & 0xff, i * slot, i * slot + l[i]!);
+      }
+      const sent = sendBatch!(fd, buffer, slot, l, count, true);
+      expect(sent).toBe(count);
+      offered += count;
+    }
+    await Promise.race([all, new Promise((r) => setTimeout(r, 3000))]);
+    expect(got.map((d) => d.length)).toEqual(lengths);
+    for (const [i, d] of got.entries())
+      expect(
+        d.every((b) => b === (i & 0xff)),
+        `datagram ${i}`,
+      ).toBe(true);
+  });
+
+  it('falls back to plain sends for good when the kernel refuses GSO, dropping nothing', () => {
+    const calls: (boolean | undefined)[] = [];
+    const send: SendBatch = (_fd, _b, _s, _l, count, gso) => {
+      calls.push(gso);
+      return gso ? -22 : count; // EINVAL with GSO, as a device without it answers
+    };
+    let off: string | undefined;
+    const pump = new DatagramBatchPump(9, send, { onError: (e) => expect.fail(e.message), onDrained: () => undefined, onGsoOff: (why) => (off = why) }, true);
+    expect(
+      pump.pump(
+        0,
+        source(40, () => undefined),
+      ),
+    ).toBe(true);
+    expect(pump.segmenting).toBe(false);
+    expect(off).toMatch(/EINVAL/);
+    expect(calls[0]).toBe(true);
+    expect(calls.slice(1).every((g) => g === false)).toBe(true);
+  });
+});
