@@ -35,16 +35,20 @@ export interface NativeCrypto {
   /**
    * Reads up to min(lengths.length, buffer.length / slotBytes, 256) datagrams from a non-blocking
    * UDP descriptor (recvmmsg): datagram i at buffer[i * slotBytes, + lengths[i]), a cut one's
-   * length reported as slotBytes + 1. Returns how many (0: none waiting) or -errno. Absent from
-   * builds before it (receiver/datagramReader.ts checks).
+   * length reported as slotBytes + 1. Returns how many (0: none waiting) or -errno. With
+   * `segments` (UDP GRO on): segments[i] is the size of the datagrams message i coalesces, 0 for
+   * one datagram. Absent from builds before it (receiver/datagramReader.ts checks).
    */
-  recvBatch?(fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array): number;
+  recvBatch?(fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array, segments?: Uint32Array): number;
+  /** Turns UDP GRO on for a UDP descriptor: 0, or -errno. Absent from builds before it. */
+  enableUdpGro?(fd: number): number;
   /**
    * Sends datagrams 0..count-1 (datagram i at buffer[i * slotBytes, + lengths[i])) on a connected
    * non-blocking UDP descriptor (sendmmsg). Returns how many the kernel took, in order (0: its
-   * buffer is full), or -errno when the first failed. Absent from builds before it.
+   * buffer is full), or -errno when the first failed. With `gso`, runs of equal datagrams go as
+   * UDP GSO sends. Absent from builds before it.
    */
-  sendBatch?(fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array, count: number): number;
+  sendBatch?(fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array, count: number, gso?: boolean): number;
 }
 
 export interface NativeCryptoStatus {

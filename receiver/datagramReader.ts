@@ -21,6 +21,10 @@
  * recvmmsg, up to RECV_BATCH datagrams per call into slots of one reused buffer (`mode`
  * 'batch'): one JS-to-C++ crossing and one syscall per batch instead of per datagram. Without
  * it (or with FOUNTCAST_NATIVE=0, or `noBatch`) each datagram is one fs.readSync ('descriptor').
+ * The batch reader also turns UDP GRO on (unless FOUNTCAST_GRO=0): the kernel may then hand a
+ * run of equal datagrams as one message (a sender's GSO send, arriving whole on loopback and
+ * veth; datagrams a NIC coalesced), which is split here at the segment size the kernel reports,
+ * one pass through the kernel's receive path per run instead of per datagram.
  *
  * `onDatagram` gets a view of the reused buffer, valid only during the call: copy what you keep.
  */
@@ -32,6 +36,8 @@ import { socketDescriptor } from '../util/socketDescriptor.js';
 
 export interface DatagramReader {
   readonly mode: 'batch' | 'descriptor' | 'events';
+  /** The batch reader took UDP GRO (runs of datagrams as one message, split here). */
+  readonly gro?: boolean;
   /** Stops reading (call before closing the socket). */
   stop(): void;
 }
@@ -45,12 +51,19 @@ const BUFFER_BYTES = 65_536;
 /** Datagrams per recvmmsg call; each gets a whole BUFFER_BYTES slot, so none is ever cut (2 MiB). */
 export const RECV_BATCH = 32;
 
-type RecvBatch = (fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array) => number;
+type RecvBatch = (fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array, segments?: Uint32Array) => number;
 
 /** The native recvmmsg reader, where built and enabled. */
 function nativeRecvBatch(): RecvBatch | undefined {
   const m = loadNativeCrypto().module;
   return typeof m?.recvBatch === 'function' ? m.recvBatch.bind(m) : undefined;
+}
+
+/** Turns UDP GRO on for `fd` where the native module and the kernel have it (not with FOUNTCAST_GRO=0). */
+function enableGro(fd: number): boolean {
+  if (process.env.FOUNTCAST_GRO === '0') return false;
+  const m = loadNativeCrypto().module;
+  return typeof m?.enableUdpGro === 'function' && m.enableUdpGro(fd) === 0;
 }
 
 /** An errno as Node names it in its errors (the batch reader returns -errno). */
@@ -83,6 +96,8 @@ export function readDatagrams(
   const recvBatch = options.noBatch ? undefined : nativeRecvBatch();
   const buffer = Buffer.allocUnsafe(recvBatch ? BUFFER_BYTES * RECV_BATCH : BUFFER_BYTES);
   const lengths = new Uint32Array(RECV_BATCH);
+  // With GRO on, the size of the datagrams each message coalesces (0: one datagram).
+  const segments = recvBatch && enableGro(fd) ? new Uint32Array(RECV_BATCH) : undefined;
   let timer: NodeJS.Timeout | undefined;
   let immediate: NodeJS.Immediate | undefined;
   let stopped = false;
@@ -98,7 +113,7 @@ export function readDatagrams(
     };
     if (recvBatch) {
       for (let n = 0; n < BATCH;) {
-        const got = recvBatch(fd, buffer, BUFFER_BYTES, lengths);
+        const got = segments ? recvBatch(fd, buffer, BUFFER_BYTES, lengths, segments) : recvBatch(fd, buffer, BUFFER_BYTES, lengths);
         if (got < 0) {
           stopped = true;
           onError(errnoError(got));
@@ -108,7 +123,10 @@ export function readDatagrams(
         for (let i = 0; i < got; i++) {
           const at = i * BUFFER_BYTES;
           // A cut datagram (length BUFFER_BYTES + 1) cannot happen with whole-size slots; bounded anyway.
-          onDatagram(buffer.subarray(at, at + Math.min(lengths[i]!, BUFFER_BYTES)));
+          const end = at + Math.min(lengths[i]!, BUFFER_BYTES);
+          const segment = segments?.[i] ?? 0;
+          if (segment === 0) onDatagram(buffer.subarray(at, end));
+          else for (let from = at; from < end && !stopped; from += segment) onDatagram(buffer.subarray(from, Math.min(from + segment, end)));
           if (stopped) return;
         }
         n += got;
@@ -142,5 +160,5 @@ export function readDatagrams(
   // 'close' comes on the next tick, before any timer or immediate could drain again.
   socket.once('close', stop);
   drain();
-  return { mode: recvBatch ? 'batch' : 'descriptor', stop };
+  return { mode: recvBatch ? 'batch' : 'descriptor', gro: segments !== undefined, stop };
 }

@@ -1,0 +1,68 @@
+/**
+ * UDP GRO on the receiving socket: a sender's GSO sends (sender/datagramBatchPump.ts, native
+ * sendBatch) arrive on loopback as whole runs, which the reader (receiver/datagramReader.ts)
+ * splits at the segment size the kernel reports. Every datagram must come out whole, in order,
+ * with its own length: runs of equal ones, a shorter one ending a run, longer ones between.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
+import { readDatagrams } from '../../receiver/datagramReader.js';
+import { socketDescriptor } from '../../util/socketDescriptor.js';
+
+const native = loadNativeCrypto().module;
+const open: Socket[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+
+describe.runIf(native?.enableUdpGro && native.sendBatch)('UDP GRO on the reader', () => {
+  it('splits coalesced runs back into the datagrams the sender sent', async () => {
+    const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+    const tx = createSocket('udp4');
+    open.push(rx, tx);
+    await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
+    await new Promise<void>((r) => tx.bind(0, '127.0.0.1', r));
+    await new Promise<void>((r) => tx.connect(rx.address().port, '127.0.0.1', r));
+    const lengths = [...Array(40).fill(1400), 900, 1400, 1400, 1472, ...Array(90).fill(1400), 77, 1400];
+    const got: { length: number; first: number; uniform: boolean }[] = [];
+    const all = new Promise<void>((resolve) => {
+      const reader = readDatagrams(
+        rx,
+        (d) => {
+          got.push({ length: d.length, first: d[0]!, uniform: d.every((b) => b === d[0]) });
+          if (got.length === lengths.length) resolve();
+        },
+        (e) => expect.fail(e.message),
+      );
+      expect(reader).toMatchObject({ mode: 'batch', gro: true });
+    });
+    const slot = 2048;
+    const buffer = new Uint8Array(lengths.length * slot);
+    const l = new Uint32Array(lengths);
+    lengths.forEach((n, i) => buffer.fill(i & 0xff, i * slot, i * slot + n));
+    expect(native!.sendBatch!(socketDescriptor(tx)!.fd, buffer, slot, l, lengths.length, true)).toBe(lengths.length);
+    await Promise.race([all, new Promise((r) => setTimeout(r, 3000))]);
+    expect(got.map((g) => g.length)).toEqual(lengths);
+    expect(got.map((g) => g.first)).toEqual(lengths.map((_, i) => i & 0xff));
+    expect(got.every((g) => g.uniform)).toBe(true);
+  });
+
+  it('a socket without GRO (FOUNTCAST_GRO=0) gets the same datagrams one by one', async () => {
+    process.env.FOUNTCAST_GRO = '0';
+    try {
+      const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+      open.push(rx);
+      await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
+      const reader = readDatagrams(
+        rx,
+        () => undefined,
+        (e) => expect.fail(e.message),
+      );
+      expect(reader.gro).toBe(false);
+      reader.stop();
+    } finally {
+      delete process.env.FOUNTCAST_GRO;
+    }
+  });
+});
