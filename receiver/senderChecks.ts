@@ -5,7 +5,6 @@
  * connection means. Each refusal throws (or returns)
  * the typed error the run fails with.
  */
-import { DEFAULT_PROGRESS_INTERVAL_MS } from './progressSchedule.js';
 import type { KeyObject } from 'node:crypto';
 import { proofMatches, receiverProof, senderProof, sessionKey, unwrapDataKey } from '../control/auth.js';
 import { PROTOCOL_VERSION, type AuthResponse, type Challenge, type Hello, type Manifest } from '../control/messages.js';
@@ -16,6 +15,7 @@ import type { Codec } from '../encoder/codec.js';
 import type { BitSet } from '../util/bitset.js';
 import { ManifestRejectedError, ReceiveError, SenderAuthenticationError, UntrustedManifestError } from './errors.js';
 import { LossSimulator } from './lossSimulator.js';
+import { DEFAULT_PROGRESS_INTERVAL_MS } from './progressSchedule.js';
 import type { ReceiveConfig } from './receiveConfig.js';
 import { ReceiverCore } from './receiverCore.js';
 import type { TrustRecord } from './receiveStates.js';

@@ -6,8 +6,6 @@
  * heartbeats and the handshake/idle timers. No sockets, timers, clock or threads here: the
  * adapter (server.ts) moves bytes through a ControlChannel and runs the streams.
  */
-import { groupProgressIntervalMs } from './feedbackScaling.js';
-import { DEFAULT_PROGRESS_INTERVAL_MS } from '../receiver/progressSchedule.js';
 import { randomBytes, randomInt } from 'node:crypto';
 import { DATA_KEY_BYTES, newNonce } from '../control/auth.js';
 import type { ControlEvent } from '../control/connection.js';
@@ -16,8 +14,10 @@ import type { AuthResponse, Hello, Publication } from '../control/messages.js';
 import { SenderConnection } from '../control/senderConnection.js';
 import { TagKind } from '../encoder/integrity.js';
 import { layoutSoFar } from '../encoder/segmentLayout.js';
+import { DEFAULT_PROGRESS_INTERVAL_MS } from '../receiver/progressSchedule.js';
 import type { BitSet } from '../util/bitset.js';
 import { EnrolledHandshake } from './enrolledHandshake.js';
+import { groupProgressIntervalMs } from './feedbackScaling.js';
 import { heldOf, wantedOf, type Offered } from './requestChecks.js';
 import { manifestFor } from './manifest.js';
 import type { FileDigests } from './fileDigests.js';
