@@ -59,6 +59,28 @@ function nativeRecvBatch(): RecvBatch | undefined {
   return typeof m?.recvBatch === 'function' ? m.recvBatch.bind(m) : undefined;
 }
 
+/**
+ * One message of a GRO socket back into its datagrams: `length` bytes at `at`, cut every
+ * `segment` bytes (the last may be shorter; 0: the message is one datagram). No piece is empty
+ * (unless the message is: an empty datagram), none reaches outside the message; `stop` ends it
+ * early (the reader was stopped).
+ */
+export function splitCoalesced(
+  buffer: Uint8Array,
+  at: number,
+  length: number,
+  segment: number,
+  onDatagram: (bytes: Uint8Array) => void,
+  stop: () => boolean = () => false,
+): void {
+  const end = at + length;
+  if (segment <= 0 || segment >= length) {
+    onDatagram(buffer.subarray(at, end));
+    return;
+  }
+  for (let from = at; from < end && !stop(); from += segment) onDatagram(buffer.subarray(from, Math.min(from + segment, end)));
+}
+
 /** Turns UDP GRO on for `fd` where the native module and the kernel have it (not with FOUNTCAST_GRO=0). */
 function enableGro(fd: number): boolean {
   if (process.env.FOUNTCAST_GRO === '0') return false;
@@ -123,10 +145,7 @@ export function readDatagrams(
         for (let i = 0; i < got; i++) {
           const at = i * BUFFER_BYTES;
           // A cut datagram (length BUFFER_BYTES + 1) cannot happen with whole-size slots; bounded anyway.
-          const end = at + Math.min(lengths[i]!, BUFFER_BYTES);
-          const segment = segments?.[i] ?? 0;
-          if (segment === 0) onDatagram(buffer.subarray(at, end));
-          else for (let from = at; from < end && !stopped; from += segment) onDatagram(buffer.subarray(from, Math.min(from + segment, end)));
+          splitCoalesced(buffer, at, Math.min(lengths[i]!, BUFFER_BYTES), segments?.[i] ?? 0, onDatagram, () => stopped);
           if (stopped) return;
         }
         n += got;

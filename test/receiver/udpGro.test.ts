@@ -5,9 +5,10 @@
  * with its own length: runs of equal ones, a shorter one ending a run, longer ones between.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
-import { readDatagrams } from '../../receiver/datagramReader.js';
+import { readDatagrams, splitCoalesced } from '../../receiver/datagramReader.js';
 import { socketDescriptor } from '../../util/socketDescriptor.js';
 
 const native = loadNativeCrypto().module;
@@ -64,5 +65,42 @@ describe.runIf(native?.enableUdpGro && native.sendBatch)('UDP GRO on the reader'
     } finally {
       delete process.env.FOUNTCAST_GRO;
     }
+  });
+});
+
+describe('splitting a coalesced message', () => {
+  it('gives back exactly the message, cut every segment bytes, for any length and segment size the kernel may report', () => {
+    const buffer = new Uint8Array(4096 + 70_000);
+    fc.assert(
+      fc.property(fc.nat(4096), fc.nat(70_000), fc.nat(65_536), (at, length, segment) => {
+        const pieces: Uint8Array[] = [];
+        splitCoalesced(buffer, at, length, segment, (d) => pieces.push(d));
+        const split = segment > 0 && segment < length;
+        if (pieces.length !== (split ? Math.ceil(length / segment) : 1)) return false;
+        // Views of the message, in order, end to end, none empty unless the message is.
+        let next = at;
+        for (const [i, p] of pieces.entries()) {
+          if (p.buffer !== buffer.buffer || p.byteOffset !== next) return false;
+          if (split && p.length !== (i < pieces.length - 1 ? segment : length - segment * (pieces.length - 1))) return false;
+          if (length > 0 && p.length === 0) return false;
+          next += p.length;
+        }
+        return next === at + length;
+      }),
+      { seed: 25, numRuns: 20_000 },
+    );
+  });
+
+  it('stops between pieces when the reader is stopped', () => {
+    const pieces: number[] = [];
+    splitCoalesced(
+      new Uint8Array(100),
+      0,
+      100,
+      10,
+      (d) => pieces.push(d.length),
+      () => pieces.length >= 3,
+    );
+    expect(pieces).toEqual([10, 10, 10]);
   });
 });
