@@ -104,7 +104,8 @@ try {
   const tagKinds = {};
   let sniffer;
   if (cfg.multicast) {
-    sniffer = createSocket({ type: 'udp4', reuseAddr: true });
+    // A large buffer: a GSO send arrives as a burst, which a busy runner must not overflow.
+    sniffer = createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 8 << 20 });
     await new Promise((r) => sniffer.bind(cfg.multicast.port, r));
     sniffer.addMembership(cfg.multicast.group, '127.0.0.1');
     // Byte 4 of every datagram is its tag kind (encoder/datagram.ts): 1 CRC-32, 2 HMAC, 3 AES-GCM.
