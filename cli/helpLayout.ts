@@ -12,7 +12,7 @@ type Groups = readonly (readonly [heading: string, flags: readonly string[]])[];
 const OUTPUT = ['Output:', ['--verbose', '--json', '--events', '--log-level', '--help']] as const;
 
 const SEND: Groups = [
-  ['Basics:', ['--name', '--symlinks', '--host', '--port', '--receivers', '--give-up-after', '--max-receivers']],
+  ['Basics:', ['--name', '--symlinks', '--sha256', '--host', '--port', '--receivers', '--give-up-after', '--max-receivers']],
   [
     'Multicast and broadcast (one shared stream):',
     ['--multicast', '--broadcast', '--broadcast-address', '--interface', '--ttl', '--min-receivers', '--wait', '--carousel'],
@@ -26,7 +26,7 @@ const SEND: Groups = [
 ];
 
 const RECEIVE: Groups = [
-  ['Basics:', ['--out', '--id', '--interface', '--connect-timeout', '--on-complete']],
+  ['Basics:', ['--out', '--id', '--interface', '--connect-timeout', '--on-complete', '--sha256']],
   ['Over SSH or a command (control on stdin/stdout):', ['--stdio', '--address']],
   ['Security:', ['--trust', '--trust-state', '--source', '--key', '--tls-ca', '--tls-cert', '--tls-key', '--tls-servername']],
   ['The old copy and trees:', ['--no-clobber', '--backup', '--atomic-tree', '--sync']],

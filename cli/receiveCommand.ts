@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import type { KeyObject } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
+import type { StoredDigests } from '../receiver/receiveStates.js';
 import { ReceiveReport } from './receiveReport.js';
 import { runStandingReceiver } from './receiveDaemon.js';
 import { duration, int, logOptions, parseEndpoint, probability, tlsFiles } from './options.js';
@@ -18,15 +19,22 @@ export class OnCompleteError extends Error {
 /**
  * `--on-complete CMD`: the receiving user's command, run by /bin/sh with the stored file's path
  * as $1 and in FOUNTCAST_FILE, never interpolated into the command text (a file name is data,
- * whatever the sender called it).
+ * whatever the sender called it); the object's identity in FOUNTCAST_DIGEST and, when known, its
+ * plain SHA-256 in FOUNTCAST_SHA256.
  */
-async function runOnComplete(cmd: string, path: string, sha256: string, log: Logger, stdoutIsControl = false): Promise<void> {
+async function runOnComplete(cmd: string, path: string, digests: StoredDigests, log: Logger, stdoutIsControl = false): Promise<void> {
   log.info({ event: 'on-complete', cmd, path }, `running --on-complete for ${path}`);
   const code = await new Promise<number | string>((resolve) => {
     const p = spawn('/bin/sh', ['-c', cmd, 'fountcast-on-complete', path], {
       // Under --stdio our stdout is the control stream: the command's output goes to stderr.
       stdio: ['ignore', stdoutIsControl ? process.stderr : 'inherit', 'inherit'],
-      env: { ...process.env, FOUNTCAST_FILE: path, FOUNTCAST_SHA256: sha256 },
+      env: {
+        ...process.env,
+        FOUNTCAST_FILE: path,
+        FOUNTCAST_DIGEST: digests.objectDigest,
+        // Never a stale value from our own environment: set only when known.
+        FOUNTCAST_SHA256: digests.sha256 ?? '',
+      },
     });
     p.on('error', (e) => resolve(e.message));
     p.on('exit', (c, signal) => resolve(c ?? `signal ${signal}`));
@@ -107,7 +115,11 @@ export function configureReceive(command: Command, ctx: RunContext, embedded?: E
         .option('--tls-servername <name>', "name the sender's certificate must carry (default: the host given)")
         .option(
           '--on-complete <cmd>',
-          'run this shell command once the file is verified and in place, with the path as $1 and in FOUNTCAST_FILE (and FOUNTCAST_SHA256); its failure makes receive exit 1 (with --daemon: is logged). Chosen here only: nothing the sender sends is ever run',
+          'run this shell command once the file is verified and in place, with the path as $1 and in FOUNTCAST_FILE (its digest in FOUNTCAST_DIGEST; FOUNTCAST_SHA256 when known, see --sha256); its failure makes receive exit 1 (with --daemon: is logged). Chosen here only: nothing the sender sends is ever run',
+        )
+        .option(
+          '--sha256',
+          "also compute the file's plain SHA-256, as sha256sum prints it (in the summary and FOUNTCAST_SHA256), when the sender identifies it by its segment digests (hashes every byte a second time)",
         )
         .option('--no-clobber', 'refuse to replace a file (or link) that already exists; checked before any data is streamed')
         .option(
@@ -172,6 +184,7 @@ export function configureReceive(command: Command, ctx: RunContext, embedded?: E
         window: o.window,
         decodeWorkers: o.decodeWorkers,
         connectTimeoutMs: o.connectTimeout,
+        sha256: o.sha256 === true,
         simulateLoss: o.simulateLoss,
         seed: o.seed,
         interface: o.interface,
@@ -195,7 +208,7 @@ export function configureReceive(command: Command, ctx: RunContext, embedded?: E
         const onComplete = o.onComplete as string | undefined;
         return await runStandingReceiver(
           { ...options, pollIntervalMs: o.pollInterval, statePath: o.daemonState },
-          { ctx, log, json: Boolean(o.json), onComplete: onComplete ? (path, sha256, runLog) => runOnComplete(onComplete, path, sha256, runLog) : undefined },
+          { ctx, log, json: Boolean(o.json), onComplete: onComplete ? (path, digests, runLog) => runOnComplete(onComplete, path, digests, runLog) : undefined },
         );
       }
       const { receive } = await import('../receiver/receive.js');
@@ -206,7 +219,7 @@ export function configureReceive(command: Command, ctx: RunContext, embedded?: E
         onProgress: (done) => report!.progress(done),
       });
       report!.stored(summary);
-      if (o.onComplete) await runOnComplete(o.onComplete as string, summary.path, summary.sha256, log, Boolean(o.stdio));
+      if (o.onComplete) await runOnComplete(o.onComplete as string, summary.path, summary, log, Boolean(o.stdio));
     } catch (e) {
       if (report) report.failed(e, Boolean(o.json));
       else if (ctx.interruptedBy !== undefined && (e as Error)?.name === 'TransferAbortedError') ctx.interrupted(log, Boolean(o.json));

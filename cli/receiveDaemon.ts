@@ -5,6 +5,7 @@
  * at SIGTERM exit 0 (a service stopped as asked), at SIGINT 130 like an interrupted receive.
  */
 import type { Logger } from 'pino';
+import type { StoredDigests } from '../receiver/receiveStates.js';
 import type { PublicationEvent, StandingReceiveOptions } from '../receiver/standingReceiver.js';
 import type { RunContext } from './runContext.js';
 
@@ -12,11 +13,11 @@ export interface DaemonIo {
   readonly ctx: RunContext;
   readonly log: Logger;
   readonly json: boolean;
-  /** --on-complete for a stored publication's path and SHA-256 (logging to `log`); throws when the command fails. */
-  readonly onComplete?: (path: string, sha256: string, log: Logger) => Promise<void>;
+  /** --on-complete for a stored publication's path and digests (logging to `log`); throws when the command fails. */
+  readonly onComplete?: (path: string, digests: StoredDigests, log: Logger) => Promise<void>;
 }
 
-const short = (sha256: string) => sha256.slice(0, 16);
+const short = (digest: string) => digest.slice(0, 16);
 
 /** Runs until the options' signal aborts; throws only what ends the daemon before it starts (options, state file). */
 export async function runStandingReceiver(options: StandingReceiveOptions, io: DaemonIo): Promise<void> {
@@ -47,8 +48,8 @@ export async function runStandingReceiver(options: StandingReceiveOptions, io: D
         const level = lastUnchanged === e.sha256 ? 'debug' : 'info';
         lastUnchanged = e.sha256;
         log[level](
-          { event: 'unchanged', file: e.fileName, sha256: e.sha256 },
-          `${e.fileName} is already current (SHA-256 ${short(e.sha256)}…): declined, asking again every ${pollSeconds} s`,
+          { event: 'unchanged', file: e.fileName, digest: e.sha256 },
+          `${e.fileName} is already current (digest ${short(e.sha256)}…): declined, asking again every ${pollSeconds} s`,
         );
         return;
       }
@@ -56,12 +57,21 @@ export async function runStandingReceiver(options: StandingReceiveOptions, io: D
         const s = e.summary;
         const version = e.publishedAt === undefined ? '' : `, published ${new Date(e.publishedAt).toISOString()}`;
         log.info(
-          { event: 'publication-stored', file: e.fileName, path: s.path, bytes: s.bytes, seconds: s.seconds, sha256: s.sha256, publishedAt: e.publishedAt },
-          `stored ${e.fileName} at ${s.path}: ${s.bytes} bytes in ${s.seconds.toFixed(2)} s, SHA-256 ${short(s.sha256)}… verified${version}`,
+          {
+            event: 'publication-stored',
+            file: e.fileName,
+            path: s.path,
+            bytes: s.bytes,
+            seconds: s.seconds,
+            digest: s.objectDigest,
+            ...(s.sha256 !== undefined ? { sha256: s.sha256 } : {}),
+            publishedAt: e.publishedAt,
+          },
+          `stored ${e.fileName} at ${s.path}: ${s.bytes} bytes in ${s.seconds.toFixed(2)} s, digest ${short(s.objectDigest)}… verified${version}`,
         );
         if (io.onComplete) {
           try {
-            await io.onComplete(s.path, s.sha256, runLog);
+            await io.onComplete(s.path, s, runLog);
           } catch (err) {
             log.error({ event: 'on-complete-failed', path: s.path }, (err as Error).message);
           }

@@ -29,6 +29,10 @@ export function registerSend(program: Command, ctx: RunContext): void {
           .default(SEND_DEFAULTS.symlinks),
       )
       .option(
+        '--sha256',
+        'identify the object by its plain SHA-256, as sha256sum prints it, and receivers report it (hashes every byte twice at each end; default: the digest of its segment digests)',
+      )
+      .option(
         '--name <name>',
         "the publication's name: a tree's name in logs and replay state, or the name receivers give a single file (default: the first path's base name; stdin for -)",
       )
@@ -149,6 +153,7 @@ export function registerSend(program: Command, ctx: RunContext): void {
         ...(peers ? { peers, anonymous: Boolean(o.anonymous) } : {}),
         paths,
         symlinks: o.symlinks,
+        sha256: Boolean(o.sha256),
         name: o.name,
         host: o.host,
         port: o.port,

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { TagKind } from '../encoder/integrity.js';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import type { Manifest } from './messages.js';
+import { segmentsDigest } from './objectIdentity.js';
 
 export interface BytesManifestOptions {
   readonly sessionId: number;
@@ -19,6 +20,8 @@ export interface BytesManifestOptions {
   readonly idleTimeoutMs?: number;
   /** @default 1000 */
   readonly heartbeatIntervalMs?: number;
+  /** The identity is the plain SHA-256 (kind `bytes`), not the digest of the segment digests. @default false */
+  readonly sha256?: boolean;
 }
 
 export function manifestOfBytes(data: Uint8Array, layout: SegmentLayout, o: BytesManifestOptions): Manifest {
@@ -39,7 +42,8 @@ export function manifestOfBytes(data: Uint8Array, layout: SegmentLayout, o: Byte
     symbolSize: layout.symbolSize,
     codec: o.codec ?? 'raptorq',
     segmentSha256: hashes.toString('base64'),
-    fileSha256: createHash('sha256').update(data).digest('hex'),
+    fileSha256: o.sha256 ? createHash('sha256').update(data).digest('hex') : segmentsDigest(data.length, layout.segmentSize, hashes),
+    ...(o.sha256 ? {} : { fileDigest: 'segments' as const }),
     rateBytesPerSecond: o.rateBytesPerSecond ?? 0,
     tagKind: TagKind.Crc32,
     idleTimeoutMs: o.idleTimeoutMs ?? 5000,

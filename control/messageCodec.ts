@@ -197,6 +197,7 @@ function manifest(o: Obj): Manifest {
     symbolSize,
     codec: str(o, 'codec', MAX_CODEC_NAME_LENGTH, CODEC_NAME),
     ...manifestDigests(o, segmentCount),
+    ...(own(o, 'fileDigest') === undefined ? {} : { fileDigest: fileDigestKind(own(o, 'fileDigest')) }),
     ...lengthFollowsManifest(o, fileSize),
     rateBytesPerSecond: int(o, 'rateBytesPerSecond', 0, Number.MAX_SAFE_INTEGER),
     tagKind,
@@ -219,6 +220,12 @@ function manifestDigests(o: Obj, segmentCount: number): Pick<Manifest, 'segmentS
   if (own(o, 'publication') !== undefined)
     throw new RemoteProtocolError('bad-message', 'a signed manifest carries its hashes: digestsFollow is not allowed with a publication');
   return { digestsFollow: true };
+}
+
+/** Manifest.fileDigest: only `segments` is a kind; the plain SHA-256 is the field's absence. */
+function fileDigestKind(v: unknown): 'segments' {
+  if (v !== 'segments') throw new RemoteProtocolError('bad-message', 'fileDigest is "segments" or absent');
+  return v;
 }
 
 /** A manifest whose length follows: digests follow too, fileSize is 0, and it is one file, unsigned. */

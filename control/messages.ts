@@ -10,7 +10,7 @@
  *        Heartbeat both ways whenever a side has sent nothing for `heartbeatIntervalMs`.
  */
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Receiver ids and enrolled names: 1..64 of [A-Za-z0-9._-]. */
 export const RECEIVER_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -95,8 +95,14 @@ export interface Manifest {
    * digestsFollow is set.
    */
   readonly segmentSha256?: string;
-  /** SHA-256 of the whole file, hex. Absent exactly when digestsFollow is set. */
+  /**
+   * The object's identity, hex: with fileDigest `segments`, the SHA-256 over its length, segment
+   * size and segment digests (control/objectIdentity.ts); without, the SHA-256 of its bytes.
+   * Absent exactly when digestsFollow is set.
+   */
   readonly fileSha256?: string;
+  /** How fileSha256 is made: `segments` (hash each byte once); absent, the plain SHA-256 of the bytes. */
+  readonly fileDigest?: 'segments';
   /**
    * The hashes are still being computed and follow in Digests frames, in segment order, the
    * whole-file hash last. Only to a receiver whose Hello offered it (for a tree, treeDigestsFollow

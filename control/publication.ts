@@ -1,6 +1,6 @@
 /**
  * Signed manifests. A publisher signs, with its Ed25519 key, what defines the file — name,
- * size, segment layout, codec, every segment's and the whole file's SHA-256, a tree's entries —
+ * size, segment layout, codec, every segment's SHA-256 and the object's identity (and its kind), a tree's entries —
  * plus a publication time that serves as its version. Receivers that trust the key accept the manifest only if the
  * signature holds, so the hashes that decide what gets written come from the publisher, whoever
  * relays the stream. Per-session fields (session id, rate, timeouts, data plane, tag kind) are
@@ -22,6 +22,8 @@ const DOMAIN = 'fountcast-publication-v1\n';
  */
 export function publicationBytes(m: Manifest, publishedAt: number): Uint8Array {
   const fields: unknown[] = [m.fileName, m.fileSize, m.segmentSize, m.symbolSize, m.codec, m.segmentSha256, m.fileSha256, publishedAt];
+  // A string, never an array: it cannot be taken for the entries that may follow it.
+  if (m.fileDigest !== undefined) fields.push(m.fileDigest);
   if (m.entries !== undefined) fields.push(m.entries.map((e) => [e.path, e.kind, e.size, e.mode, e.mtimeMs, e.sha256 ?? null, e.target ?? null]));
   return Buffer.from(DOMAIN + JSON.stringify(fields), 'utf8');
 }

@@ -64,7 +64,12 @@ export class DigestBook {
     return this.known === this.count && this.lengthKnown;
   }
 
-  /** The whole object's SHA-256 (hex), once known. */
+  /** The known segment digests, 32 bytes each, in order (a view: do not modify). */
+  get segmentDigests(): Uint8Array {
+    return this.segmentSha256.subarray(0, 32 * this.known);
+  }
+
+  /** The object's identity (hex, Manifest.fileSha256), once known. */
   get expectedFileSha256(): string | undefined {
     return this.fileSha256;
   }

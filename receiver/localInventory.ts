@@ -1,6 +1,6 @@
 /**
  * --sync, the survey: which of a tree's files already sit at their place under the output
- * directory with exactly the manifest's content (same size, same SHA-256). Only a regular file
+ * directory with exactly the manifest's content (same size, same SHA-256 or object identity). Only a regular file
  * reached without passing through a symbolic link counts: a link in the way is the tree check's
  * business (it refuses to write through one), never a reason to trust what it points at.
  */
@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { open, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Manifest, TreeEntry } from '../control/messages.js';
+import { digestKindOf, segmentsDigest } from '../control/objectIdentity.js';
+import { readBackDigests } from './objectDigest.js';
 import { resolveOutputPath } from './outputPath.js';
 import { BitSet } from '../util/bitset.js';
 
@@ -38,15 +40,46 @@ export async function presentEntries(root: string, entries: readonly TreeEntry[]
   return present;
 }
 
-/** The single file of a plain manifest: is it at `path` with this size and SHA-256? */
-export async function fileMatches(path: string, size: number, sha256: string): Promise<boolean> {
+/**
+ * The single file of a plain manifest: is it at `path` with this size and identity? `identity`
+ * is the plain SHA-256, or with `segmentSize` the digest of its segment digests
+ * (control/objectIdentity.ts).
+ */
+export async function fileMatches(path: string, size: number, identity: string, segmentSize?: number): Promise<boolean> {
   let real: string;
   try {
     real = await realpath(path);
   } catch {
     return false;
   }
-  return real === path && (await hashIfSize(path, size, Buffer.allocUnsafe(READ_BYTES))) === sha256.toLowerCase();
+  if (real !== path) return false;
+  if (segmentSize === undefined) return (await hashIfSize(path, size, Buffer.allocUnsafe(READ_BYTES))) === identity.toLowerCase();
+  return (await segmentsIdentityIfSize(path, size, segmentSize)) === identity.toLowerCase();
+}
+
+/** The identity of kind `segments` of the regular file at `path` if it has `size` bytes, else undefined. */
+async function segmentsIdentityIfSize(path: string, size: number, segmentSize: number): Promise<string | undefined> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.size !== size) return undefined;
+    const buf = Buffer.allocUnsafe(READ_BYTES);
+    const read = async (offset: number, length: number) => {
+      const { bytesRead } = await fh.read(buf, 0, length, offset);
+      return buf.subarray(0, bytesRead);
+    };
+    const { segmentSha256 } = await readBackDigests(read, size, segmentSize, { segments: true, plain: false }, READ_BYTES);
+    return segmentsDigest(size, segmentSize, segmentSha256!);
+  } catch {
+    return undefined;
+  } finally {
+    await fh.close();
+  }
 }
 
 async function matches(rootReal: string, e: TreeEntry, buf: Buffer): Promise<boolean> {
@@ -93,5 +126,6 @@ async function hashIfSize(path: string, size: number, buf: Buffer): Promise<stri
 export async function surveyTargets(out: string, m: Manifest): Promise<{ present: BitSet } | { current: boolean; path: string }> {
   if (m.entries !== undefined) return { present: await presentEntries(resolve(out), m.entries) };
   const { finalPath } = resolveOutputPath(out, m.fileName);
-  return { current: await fileMatches(finalPath, m.fileSize, m.fileSha256!), path: finalPath };
+  const segmentSize = digestKindOf(m) === 'segments' ? m.segmentSize : undefined;
+  return { current: await fileMatches(finalPath, m.fileSize, m.fileSha256!, segmentSize), path: finalPath };
 }

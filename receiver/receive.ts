@@ -23,7 +23,7 @@ import { DecodePool } from './decodePool.js';
 import { ReceiveError } from './errors.js';
 import { FileStaging } from './fileStaging.js';
 import { keepsStaging } from './interruption.js';
-import { readBackSha256 } from './objectDigest.js';
+import { readBackDigests } from './objectDigest.js';
 import type { ObjectStaging } from './objectStaging.js';
 import { openStaging, STANDARD_OUTPUT } from './openStaging.js';
 import { OrderedStaging } from './orderedStaging.js';
@@ -285,8 +285,8 @@ class ReceiveRun {
         );
         return;
       case 'verify-object':
-        readBackSha256((offset, length) => this.staging!.read(offset, length), a.size).then(
-          (sha) => this.input((s) => s.handleObjectVerified(now(), sha)),
+        readBackDigests((offset, length) => this.staging!.read(offset, length), a.size, a.segmentSize, a.needs).then(
+          (answer) => this.input((s) => s.handleObjectVerified(now(), answer)),
           failed,
         );
         return;

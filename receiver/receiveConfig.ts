@@ -88,6 +88,11 @@ export interface ReceiveOptions {
    * udpcast's and UFTP's are. @default 0: the first refusal is final
    */
   waitForSenderMs?: number;
+  /**
+   * Compute the object's plain SHA-256 (ReceiveSummary.sha256) even when its identity is the
+   * digest of its segment digests, at the cost of hashing every byte a second time. @default false
+   */
+  sha256?: boolean;
   /** TEST/BENCH ONLY: fraction of datagrams dropped at intake (seeded). @default 0 */
   simulateLoss?: number;
   /** @default 1 */
@@ -189,6 +194,7 @@ export interface ReceiveConfig {
   readonly decodeInline: boolean;
   readonly connectTimeoutMs: number;
   readonly waitForSenderMs: number;
+  readonly sha256: boolean;
   readonly simulateLoss: number;
   readonly seed: number;
   readonly trust: { readonly publishers: readonly KeyObject[]; readonly statePath: string } | undefined;
@@ -274,6 +280,7 @@ export function resolveReceiveConfig(o: ReceiveOptions, interfaces: () => Interf
     decodeInline: o.decodeInline ?? false,
     connectTimeoutMs: milliseconds('connectTimeoutMs', o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 1),
     waitForSenderMs: milliseconds('waitForSenderMs', o.waitForSenderMs ?? DEFAULT_WAIT_FOR_SENDER_MS, 0),
+    sha256: o.sha256 === true,
     simulateLoss,
     seed: integer('seed', o.seed ?? DEFAULT_SEED, 0, 2 ** 32 - 1),
     trust:

@@ -21,6 +21,7 @@ import { codecByName, type CodecName } from '../encoder/codecs.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import type { BitSet } from '../util/bitset.js';
 import type { DecodeOutcome } from './decodeJob.js';
+import type { ObjectReadBack } from './objectHash.js';
 import { HashMismatchError, ManifestRejectedError, ReceiveError, TamperedSourceError, TransferAbortedError, UntrustedManifestError } from './errors.js';
 import type { ReceiveConfig } from './receiveConfig.js';
 import { ReceiverCore } from './receiverCore.js';
@@ -216,9 +217,9 @@ export class ReceiveSession extends ReceiveMachine {
     if (this.enter('write-done', now)) this._core!.handleWriteDone(now, segmentIndex);
   }
 
-  /** The answer to 'verify-object': the SHA-256 (hex) of the object as read back. */
-  handleObjectVerified(now: number, sha256hex: string): void {
-    if (this.enter('object-verified', now)) this._core!.handleObjectVerified(now, sha256hex);
+  /** The answer to 'verify-object': the digests it asked for of the object as read back. */
+  handleObjectVerified(now: number, answer: ObjectReadBack): void {
+    if (this.enter('object-verified', now)) this._core!.handleObjectVerified(now, answer);
   }
 
   /** A write failed (a DiskError: disk full, quota, I/O): the run fails and the sender is told. */
@@ -393,14 +394,15 @@ export class ReceiveSession extends ReceiveMachine {
     for (let job = core.pollDecodeJob(); job; job = core.pollDecodeJob())
       this.actions.push({ type: 'decode', job, fileHash: core.fileHashFor(job.segmentIndex) });
     for (let w = core.pollWrite(); w; w = core.pollWrite()) this.actions.push({ type: 'write', segmentIndex: w.segmentIndex, offset: w.offset, data: w.data });
-    if (core.pollObjectVerify()) this.actions.push({ type: 'verify-object', size: core.layout.fileSize });
+    if (core.pollObjectVerify())
+      this.actions.push({ type: 'verify-object', size: core.layout.fileSize, segmentSize: core.layout.segmentSize, needs: core.readBackNeeds });
     const progress = core.pollProgress(now);
     if (progress) this.conn!.sendProgress(progress);
     if (core.complete) {
       if (!core.fileHashMatches())
         return this.refuse(
-          new HashMismatchError(`whole-file SHA-256 of ${this._manifest!.fileName} does not match the manifest; nothing was written`),
-          'whole-file SHA-256 mismatch',
+          new HashMismatchError(`the object digest of ${this._manifest!.fileName} does not match the manifest; nothing was written`),
+          'object digest mismatch',
         );
       this.to('committing');
       this.actions.push({ type: 'commit', finalPath: this.finalPath, trust: this.taking!.trust });

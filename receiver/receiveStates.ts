@@ -18,6 +18,8 @@ import type { Codec } from '../encoder/codec.js';
 import type { CodecName } from '../encoder/codecs.js';
 import type { Hash } from 'node:crypto';
 import type { DecodeJob } from './decodeJob.js';
+import type { ReadBackNeeds } from './objectHash.js';
+import { digestKindOf } from '../control/objectIdentity.js';
 import type { ReceiverCore } from './receiverCore.js';
 import type { TreeSync } from './treeStaging.js';
 
@@ -121,7 +123,10 @@ export interface ReceiveSummary {
   path: string;
   bytes: number;
   seconds: number;
-  sha256: string;
+  /** The object's identity, verified (hex, Manifest.fileSha256; control/objectIdentity.ts). */
+  objectDigest: string;
+  /** The object's plain SHA-256 (hex), what sha256sum prints: when its identity is that, or receive --sha256 asked for it. */
+  sha256?: string;
   /** Distinct symbols received (accepted by decoders) over all segments. */
   symbolsReceived: number;
   /** Sum of K over all segments. */
@@ -141,13 +146,18 @@ export interface ReceiveSummary {
   upToDate?: true;
 }
 
+/** What --on-complete is told of a stored object: its identity and, when known, its plain SHA-256. */
+export type StoredDigests = Pick<ReceiveSummary, 'objectDigest' | 'sha256'>;
+
 /** --sync found the file already in place, identical: nothing was received. */
 export function upToDateSummary(m: Manifest, path: string): Omit<ReceiveSummary, 'codecDecodes'> {
   return {
     path,
     bytes: m.fileSize,
     seconds: 0,
-    sha256: m.fileSha256!,
+    objectDigest: m.fileSha256!,
+    // In place and compared by its identity (localInventory.ts): that is its SHA-256 only of kind bytes.
+    ...(digestKindOf(m) === 'bytes' ? { sha256: m.fileSha256! } : {}),
     symbolsReceived: 0,
     symbolsNeeded: 0,
     datagramsReceived: 0,
@@ -168,7 +178,8 @@ export function summaryOf(core: ReceiverCore, m: Manifest, path: string, seconds
     // The core's: a length that followed is not in the manifest.
     bytes: core.layout.fileSize,
     seconds,
-    sha256: core.announcedFileSha256!,
+    objectDigest: core.announcedFileSha256!,
+    ...(core.objectSha256 !== undefined ? { sha256: core.objectSha256 } : {}),
     symbolsReceived: s.symbolsReceived,
     symbolsNeeded: s.symbolsNeeded,
     datagramsReceived: s.datagramsReceived,
@@ -206,10 +217,10 @@ export type ReceiveAction =
   | { readonly type: 'write'; readonly segmentIndex: number; readonly offset: number; readonly data: Uint8Array }
   /**
    * Segments were held (resume) and every segment is written: read the whole object back
-   * (`size` bytes) and answer handleObjectVerified with its SHA-256; a failed read is a
-   * handleLocalFailure.
+   * (`size` bytes in `segmentSize` segments) and answer handleObjectVerified with the digests
+   * `needs` asks for (objectDigest.ts); a failed read is a handleLocalFailure.
    */
-  | { readonly type: 'verify-object'; readonly size: number }
+  | { readonly type: 'verify-object'; readonly size: number; readonly segmentSize: number; readonly needs: ReadBackNeeds }
   /** Record `trust` (if any), fsync and rename the file to `finalPath`; answer handleCommitted. */
   | { readonly type: 'commit'; readonly finalPath: string; readonly trust: { readonly statePath: string; readonly record: TrustRecord } | undefined }
   /** Stored and Stop(done) queued; `codecDecodes` is the adapter's to fill in (its pool knows). */

@@ -10,14 +10,16 @@
  * Window: symbols are taken only for segments in [completeBelow, completeBelow + window), where
  * completeBelow is the first segment not yet written; every buffer the receiver holds (collectors
  * and decoded-but-unwritten or not-yet-hashed data) belongs to such a segment, so memory is
- * bounded by `window` segments whatever the file size. Decoded segments are fed to the whole-file
- * SHA-256 in file order (out-of-order ones wait, inside the window), so the file is never re-read.
+ * bounded by `window` segments whatever the file size. The object's identity is derived from the
+ * segment digests every written segment was verified against; only when its plain SHA-256 is
+ * wanted are decoded segments fed to a running hash in file order (out-of-order ones wait,
+ * inside the window), so the file is never re-read (objectHash.ts).
  *
  * Held segments (resume): an earlier run wrote and re-verified them; they count as decoded and
  * written from the start (completeBelow moves over them, Progress lists them complete, intake
- * drops their symbols). Their bytes are not in memory, so no running hash can cover the file:
- * then the decoded segments are not hashed at all, and once every segment is written the core
- * asks for the whole object to be read back and hashed (pollObjectVerify / handleObjectVerified).
+ * drops their symbols). Their bytes are not in memory and an earlier run wrote them: once every
+ * segment is written the core asks for the whole object to be read back and hashed
+ * (pollObjectVerify / handleObjectVerified), so a staged file changed between runs is caught.
  *
  * Digests that follow (Manifest.digestsFollow): the sender started streaming while it still
  * hashed the file. A segment whose symbols are all in but whose digest has not come yet waits,
@@ -39,7 +41,8 @@ import type { IntegrityScheme } from '../encoder/integrity.js';
 import { layoutSoFar, segmentRange, totalSourceSymbols, type SegmentLayout } from '../encoder/segmentLayout.js';
 import type { DecodeJob, DecodeOutcome } from './decodeJob.js';
 import { DigestBook } from './digestBook.js';
-import { ObjectHash } from './objectHash.js';
+import { ObjectHash, type ObjectReadBack, type ReadBackNeeds } from './objectHash.js';
+import { digestKindOf, segmentsDigest } from '../control/objectIdentity.js';
 import { buildProgress } from './progressReport.js';
 import { DatagramIntake } from './intake.js';
 import type { IntakeLoss } from './lossSimulator.js';
@@ -75,6 +78,8 @@ export interface ReceiverCoreInit {
    * segment. Any held segment needs the manifest to carry its digests.
    */
   readonly held?: BitSet;
+  /** The object's plain SHA-256 too, when its identity is not that (receive --sha256). */
+  readonly sha256?: boolean;
 }
 
 export interface SegmentWrite {
@@ -109,9 +114,8 @@ export class ReceiverCore {
   private completeBelow = 0;
   /** Highest segment index any valid datagram carried: every earlier segment's sources were sent. */
   private highestSegmentSeen = -1;
-  /** Segments were held: the whole-object SHA-256 comes from a read-back, not a running hash. */
+  /** The object's identity (and plain SHA-256, when computed): from the digests, a running hash or a read-back. */
   private readonly objectHash: ObjectHash;
-  /** The read-back is due (every segment written) and not yet handed out. */
   private segmentsHeld = 0;
   private bytesHeld = 0;
 
@@ -155,7 +159,7 @@ export class ReceiverCore {
     const capacity = accepted.following ? Math.min(accepted.following.maxSegments, 1024) : segmentCount;
     this.decoded = new BitSet(capacity);
     this.written = new BitSet(capacity);
-    this.objectHash = new ObjectHash(this.takeHeld(init.held));
+    this.objectHash = new ObjectHash({ readBack: this.takeHeld(init.held), kind: digestKindOf(init.manifest), plain: init.sha256 });
     this.checkCompletion(init.now);
   }
 
@@ -196,18 +200,24 @@ export class ReceiverCore {
     return this.objectHash.pollVerify();
   }
 
-  /** The read-back's SHA-256 (hex) of the whole object (see pollObjectVerify). */
-  handleObjectVerified(now: number, sha256hex: string): void {
+  /** What the read-back asked for by pollObjectVerify computes. */
+  get readBackNeeds(): ReadBackNeeds {
+    return this.objectHash.readBackNeeds;
+  }
+
+  /** The read-back's digests of the whole object (see pollObjectVerify, readBackNeeds). */
+  handleObjectVerified(now: number, answer: ObjectReadBack): void {
     this.now = Math.max(this.now, now);
-    if (this.objectHash.handleVerified(this.completeBelow >= this.layout.segmentCount, sha256hex)) this.schedule.urgent(now);
+    const derive = (segmentSha256: Uint8Array) => segmentsDigest(this.layout.fileSize, this.layout.segmentSize, segmentSha256);
+    if (this.objectHash.handleVerified(this.completeBelow >= this.layout.segmentCount, answer, derive)) this.schedule.urgent(now);
   }
 
-  /** All segments written, the whole-file SHA-256 computed and the expected one known (see fileHashMatches). */
+  /** All segments written, the object's identity computed and the expected one known (see fileHashMatches). */
   get complete(): boolean {
-    return this.objectHash.sha256 !== undefined && this.digests.expectedFileSha256 !== undefined;
+    return this.objectHash.identity !== undefined && this.digests.expectedFileSha256 !== undefined;
   }
 
-  /** The whole file's SHA-256 the sender announced (hex), once known. */
+  /** The object's identity the sender announced (hex, Manifest.fileSha256), once known. */
   get announcedFileSha256(): string | undefined {
     return this.digests.expectedFileSha256;
   }
@@ -227,7 +237,7 @@ export class ReceiverCore {
    */
   handleDigests(now: number, d: Digests): string | undefined {
     this.now = Math.max(this.now, now);
-    const taken = this.digests.take(now, d, this.objectHash.sha256 !== undefined);
+    const taken = this.digests.take(now, d, this.objectHash.identity !== undefined);
     if ('problem' in taken) return taken.problem;
     if (this.lengthFollows) this.grow(now);
     // Segments that waited for these go back to the queue.
@@ -262,11 +272,11 @@ export class ReceiverCore {
 
   /** Only meaningful once complete. */
   fileHashMatches(): boolean {
-    return this.objectHash.sha256 !== undefined && this.objectHash.sha256 === this.digests.expectedFileSha256;
+    return this.objectHash.identity !== undefined && this.objectHash.identity === this.digests.expectedFileSha256;
   }
 
-  /** Hex SHA-256 of the received file, once complete. */
-  get fileSha256(): string | undefined {
+  /** The received object's plain SHA-256 (hex), once complete, when computed (its identity's kind, or init.sha256). */
+  get objectSha256(): string | undefined {
     return this.objectHash.sha256;
   }
 
@@ -464,7 +474,8 @@ export class ReceiverCore {
     // A length that follows: nothing is complete before the length has come.
     if (!this.digests.lengthKnown) return;
     const n = this.layout.segmentCount;
-    if (!this.objectHash.checkComplete(this.completeBelow >= n, n)) return;
+    const derive = () => segmentsDigest(this.layout.fileSize, this.layout.segmentSize, this.digests.segmentDigests);
+    if (!this.objectHash.checkComplete(this.completeBelow >= n, n, derive)) return;
     // Read-back mode asked for the read-back (handleObjectVerified gives the digest); otherwise the running hash is done.
     if (!this.objectHash.readBack) this.digests.objectHashed(now);
     this.schedule.urgent(now);

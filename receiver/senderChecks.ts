@@ -155,6 +155,7 @@ export class ManifestTaking {
         ...(manifest.progressIntervalMs !== undefined ? { progressIntervalMs: Math.max(DEFAULT_PROGRESS_INTERVAL_MS, manifest.progressIntervalMs) } : {}),
         lossSimulator: c.intakeLoss ?? (c.simulateLoss ? new LossSimulator(c.simulateLoss, c.seed) : undefined),
         ...(held ? { held } : {}),
+        sha256: c.sha256,
       });
     } catch (e) {
       throw e instanceof RangeError ? new ManifestRejectedError(e.message) : e;

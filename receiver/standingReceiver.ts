@@ -132,7 +132,7 @@ export async function* receiveForever(options: StandingReceiveOptions, seams: St
       const o = offer!;
       const stored: StoredPublication = {
         fileName: o.fileName,
-        sha256: summary.sha256,
+        sha256: summary.objectDigest,
         entriesSha256: o.entriesSha256,
         publisherId: trusted ? o.publisherId : undefined,
         publishedAt: trusted ? o.publishedAt : undefined,

@@ -22,7 +22,7 @@ export class StandingStateError extends Error {
 /** The last publication a standing receiver stored into one --out. */
 export interface StoredPublication {
   readonly fileName: string;
-  /** The whole object's SHA-256, hex (the manifest's fileSha256). */
+  /** The object's identity, hex (the manifest's fileSha256, of either kind). */
   readonly sha256: string;
   /** SHA-256 over the manifest's tree entries (offerIdentity), for a tree. */
   readonly entriesSha256?: string;

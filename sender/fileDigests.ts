@@ -1,6 +1,6 @@
 /**
- * The file's SHA-256 digests as they become known: every segment's, in order, then the whole
- * file's. The sender starts serving before hashing ends (receivers that offer digestsFollow get
+ * The file's SHA-256 digests as they become known: every segment's, in order, then the object's
+ * identity (control/objectIdentity.ts). The sender starts serving before hashing ends (receivers that offer digestsFollow get
  * a Manifest without hashes and the digests in Digests frames as they come), so this is a value
  * that grows, with listeners, rather than two fields filled before the server listens.
  *
@@ -12,6 +12,7 @@
  * Plain state, no I/O: the hashing adapter (preparedFile.ts, streamSource.ts) feeds it.
  */
 import { MAX_DIGESTS_PER_FRAME, type Digests } from '../control/messages.js';
+import type { FileDigestKind } from '../control/objectIdentity.js';
 
 export type DigestListener = () => void;
 
@@ -30,8 +31,14 @@ export class FileDigests {
   /** Resolves once every digest is known; rejects when hashing failed (or the file changed). */
   readonly done: Promise<void>;
 
-  /** `segmentCount` undefined: the length follows (a pipe), segments are added as they fill. */
-  constructor(segmentCount: number | undefined) {
+  /**
+   * `segmentCount` undefined: the length follows (a pipe), segments are added as they fill.
+   * `kind`: how the object's digest (setFile, end) was made (Manifest.fileDigest).
+   */
+  constructor(
+    segmentCount: number | undefined,
+    readonly kind: FileDigestKind = 'bytes',
+  ) {
     this.count = segmentCount;
     this.lengthFollows = segmentCount === undefined;
     this.digests = new Uint8Array(32 * (segmentCount ?? 64));
@@ -94,7 +101,7 @@ export class FileDigests {
     this._known += digests.length / 32;
   }
 
-  /** The whole file's digest: only after every segment's. */
+  /** The object's digest (of this.kind): only after every segment's. */
   setFile(hex: string): void {
     if (this._failure || this.complete) return;
     if (this.count === undefined) throw new RangeError('an object whose length follows ends with end(), not setFile()');

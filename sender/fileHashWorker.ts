@@ -1,6 +1,6 @@
 /**
  * Worker thread entry (adapter): hashes the object being served (objectHasher.ts: every
- * segment's, the whole object's and, for a tree, each file's SHA-256 from one read) while the
+ * segment's, the whole object's when asked and, for a tree, each file's SHA-256 from one read) while the
  * main thread already serves it (preparedFile.ts starts it). Segment digests are posted in
  * batches as they are done (the first at once, then every BATCH_MS) so Digests frames can go
  * out while the rest is hashed; the object's digest at the end.
@@ -16,6 +16,8 @@ export interface FileHashJob {
   readonly parts: readonly ObjectPart[];
   /** Each part's digest too (a tree). */
   readonly perPart: boolean;
+  /** The object's plain SHA-256 too (identity kind `bytes`). */
+  readonly whole: boolean;
   readonly layout: SegmentLayout;
 }
 
@@ -35,7 +37,7 @@ async function hash(job: FileHashJob, post: (r: FileHashReply) => void): Promise
   let lastPost = -Infinity;
   const reader = new ObjectReader(job.parts);
   try {
-    const hashes = await hashObject(reader, layout, job.perPart, (i, digest) => {
+    const hashes = await hashObject(reader, layout, job.perPart, job.whole, (i, digest) => {
       digests.set(digest, 32 * i);
       const now = performance.now();
       if (now - lastPost >= BATCH_MS || i === layout.segmentCount - 1) {

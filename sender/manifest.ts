@@ -38,6 +38,8 @@ export function manifestFor(file: Pick<PreparedFile, 'fileName' | 'layout' | 'di
     ...(d.complete
       ? { segmentSha256: Buffer.from(d.segmentSha256).toString('base64'), fileSha256: d.fileSha256! }
       : { digestsFollow: true as const, ...(lengthFollows ? { lengthFollows: true as const } : {}) }),
+    // Known before the digests: a receiver must know how to check the identity when it comes.
+    ...(d.kind === 'segments' ? { fileDigest: 'segments' as const } : {}),
     rateBytesPerSecond: p.rateBytesPerSecond,
     tagKind: p.tagKind,
     idleTimeoutMs: p.idleTimeoutMs,

@@ -1,5 +1,5 @@
 /**
- * One pass over the object: every segment's SHA-256, the whole object's, and each part's (a
+ * One pass over the object: every segment's SHA-256, the whole object's when asked, and each part's (a
  * tree's per-file digests, what --sync compares), from a single read of each segment into one
  * reused buffer (fresh 4 MiB buffers cost more in page faults than the reads themselves). The
  * hashing worker (fileHashWorker.ts) and the inline fallback (preparedFile.ts) both run it.
@@ -10,23 +10,25 @@ import { hashAlongside } from '../util/hashAlongside.js';
 import type { ObjectReader } from './objectReader.js';
 
 export interface ObjectHashes {
-  /** The whole object's SHA-256, hex. */
-  readonly sha256: string;
+  /** The whole object's SHA-256, hex; only when asked for (`whole`). */
+  readonly sha256: string | undefined;
   /** Each part's SHA-256, hex, in part order (empty without `perPart`). */
   readonly partSha256: readonly string[];
 }
 
 /**
  * Hashes the object `reader` reads; `onSegment` gets each segment's digest, in order. `perPart`:
- * each part's digest too (a tree; a single file's would only repeat the whole digest).
+ * each part's digest too (a tree; a single file's would only repeat the whole digest). `whole`:
+ * the object's plain SHA-256 too (an identity of kind `bytes`, control/objectIdentity.ts).
  */
 export async function hashObject(
   reader: ObjectReader,
   layout: SegmentLayout,
   perPart: boolean,
+  whole: boolean,
   onSegment: (index: number, digest: Buffer) => void,
 ): Promise<ObjectHashes> {
-  const whole = createHash('sha256');
+  const wholeHash = whole ? createHash('sha256') : undefined;
   const partSha256: string[] = new Array<string>(reader.parts.length);
   let open: { part: number; hash: Hash } | undefined;
   const buffer = Buffer.allocUnsafe(Math.min(layout.segmentSize, Math.max(1, layout.fileSize)));
@@ -34,12 +36,15 @@ export async function hashObject(
     const { offset, length } = segmentRange(layout, i);
     const data = await reader.read(offset, length, buffer.subarray(0, length));
     const segment = createHash('sha256');
-    if (!perPart) hashAlongside(data, segment, whole);
-    else {
+    if (!perPart) {
+      if (wholeHash) hashAlongside(data, segment, wholeHash);
+      else segment.update(data);
+    } else {
       for (const piece of reader.pieces(offset, length)) {
         if (open?.part !== piece.part) open = { part: piece.part, hash: createHash('sha256') };
         const bytes = data.subarray(piece.at, piece.at + piece.length);
-        hashAlongside(bytes, segment, whole, open.hash);
+        if (wholeHash) hashAlongside(bytes, segment, open.hash, wholeHash);
+        else hashAlongside(bytes, segment, open.hash);
         if (piece.partOffset + piece.length === reader.parts[piece.part]!.size) {
           partSha256[piece.part] = open.hash.digest('hex');
           open = undefined;
@@ -48,7 +53,8 @@ export async function hashObject(
     }
     onSegment(i, segment.digest());
   }
-  if (!perPart) return { sha256: whole.digest('hex'), partSha256: [] };
+  const sha256 = wholeHash?.digest('hex');
+  if (!perPart) return { sha256, partSha256: [] };
   // Empty files have no bytes in the object: no piece ever reached them.
   const empty = createHash('sha256').digest('hex');
   for (let p = 0; p < reader.parts.length; p++) {
@@ -56,5 +62,5 @@ export async function hashObject(
     if (reader.parts[p]!.size !== 0) throw new Error(`part ${p} was not hashed to its end`);
     partSha256[p] = empty;
   }
-  return { sha256: whole.digest('hex'), partSha256 };
+  return { sha256, partSha256 };
 }

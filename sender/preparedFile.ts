@@ -1,7 +1,7 @@
 /**
  * What is being served: one file, or a tree (sourceTree.ts) whose files, packed in entry order,
- * make the object; its segment layout, and SHA-256 of every segment, of the whole object and,
- * for a tree, of each file (node:crypto, about ten times @noble/hashes, since this runs over
+ * make the object; its segment layout, and SHA-256 of every segment, the object's identity
+ * (control/objectIdentity.ts) and, for a tree, of each file (node:crypto, about ten times @noble/hashes, since this runs over
  * every byte). The hashes are computed in the background on a worker thread (one read of each
  * segment feeds every digest, objectHasher.ts; the thread runs at a lower priority,
  * fileHashWorker.ts) while the server already serves: receivers that take digests later
@@ -16,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { treePathProblem } from '../control/messageCodec.js';
 import { planSegments, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { FileDigests } from './fileDigests.js';
+import { segmentsDigest } from '../control/objectIdentity.js';
 import type { BitSet } from '../util/bitset.js';
 import { hashObject, type ObjectHashes } from './objectHasher.js';
 import { ObjectReader, SMALL_PART_BYTES, type ObjectPart } from './objectReader.js';
@@ -27,7 +28,7 @@ import type { FileHashJob, FileHashReply } from './fileHashWorker.js';
 
 export { SourceFileError } from './sourceFileError.js';
 
-import type { PreparedFile, PrepareOptions } from './preparedObject.js';
+import { identityKind, type PreparedFile, type PrepareOptions } from './preparedObject.js';
 
 export type { PreparedFile, PrepareOptions } from './preparedObject.js';
 
@@ -102,7 +103,7 @@ export async function openSourceFile(path: string, options: PrepareOptions = {})
   } catch (e) {
     throw new SourceFileError(`cannot read ${path}: ${(e as Error).message}`);
   }
-  const digests = new FileDigests(layout.segmentCount);
+  const digests = new FileDigests(layout.segmentCount, identityKind(options));
   const parts = [{ path, size: info.size, mtimeMs: info.mtimeMs }];
   void hashInBackground(path, parts, false, layout, digests, () => undefined);
   return { path, fileName: options.fileName ?? basename(path), layout, digests, mtimeMs: info.mtimeMs, parts };
@@ -112,7 +113,7 @@ export async function openSourceFile(path: string, options: PrepareOptions = {})
 export function openSourceTree(tree: SourceTree, options: PrepareOptions & { fileName: string; path: string }): PreparedFile {
   const size = tree.parts.reduce((n, p) => n + p.size, 0);
   const layout = planSegments(size, { segmentSize: options.segmentSize, symbolSize: options.symbolSize });
-  const digests = new FileDigests(layout.segmentCount);
+  const digests = new FileDigests(layout.segmentCount, identityKind(options));
   let entries = tree.entries;
   const withDigests = (partSha256: readonly string[]) => {
     const hashed = [...tree.entries];
@@ -148,7 +149,7 @@ export function openSubset(file: PreparedFile, want: BitSet): PreparedFile {
   }
   const size = parts.reduce((n, p) => n + p.size, 0);
   const layout = planSegments(size, { segmentSize: file.layout.segmentSize, symbolSize: file.layout.symbolSize });
-  const digests = new FileDigests(layout.segmentCount);
+  const digests = new FileDigests(layout.segmentCount, file.digests.kind);
   void hashInBackground(file.path, parts, false, layout, digests, () => undefined);
   return { path: file.path, fileName: file.fileName, layout, digests, mtimeMs: file.mtimeMs, parts };
 }
@@ -167,7 +168,8 @@ async function hashInBackground(
   onParts: (partSha256: readonly string[]) => void,
 ): Promise<void> {
   try {
-    const hashes = await (hashWorker({ parts, perPart, layout }, digests) ?? hashInline(parts, perPart, layout, digests));
+    const whole = digests.kind === 'bytes';
+    const hashes = await (hashWorker({ parts, perPart, whole, layout }, digests) ?? hashInline(parts, perPart, whole, layout, digests));
     // Small files were checked by the read itself (ObjectReader.readSmall: fstat after reading),
     // and the stream checks them again at each read; a tree's 10,000 stats here cost more than
     // its hashing. Large ones are read in many pieces through a handle kept open: checked here.
@@ -182,17 +184,17 @@ async function hashInBackground(
       );
     }
     if (perPart) onParts(hashes.partSha256);
-    digests.setFile(hashes.sha256);
+    digests.setFile(whole ? hashes.sha256! : segmentsDigest(layout.fileSize, layout.segmentSize, digests.segmentSha256));
   } catch (e) {
     digests.fail(e instanceof SourceFileError ? e : new SourceFileError(`hashing ${what} failed: ${(e as Error).message}`));
   }
 }
 
 /** Every digest on this thread, one read buffer. */
-async function hashInline(parts: readonly ObjectPart[], perPart: boolean, layout: SegmentLayout, digests: FileDigests): Promise<ObjectHashes> {
+async function hashInline(parts: readonly ObjectPart[], perPart: boolean, whole: boolean, layout: SegmentLayout, digests: FileDigests): Promise<ObjectHashes> {
   const reader = new ObjectReader(parts);
   try {
-    return await hashObject(reader, layout, perPart, (i, d) => digests.addSegments(i, d));
+    return await hashObject(reader, layout, perPart, whole, (i, d) => digests.addSegments(i, d));
   } finally {
     await reader.close();
   }

@@ -2,6 +2,7 @@
  * The shapes of what is being served, shared by the sources that open it (preparedFile.ts for
  * files and trees, streamSource.ts for a pipe) and by everything that serves it.
  */
+import type { FileDigestKind } from '../control/objectIdentity.js';
 import type { TreeEntry } from '../control/messages.js';
 import type { SegmentLayout } from '../encoder/segmentLayout.js';
 import type { FileDigests } from './fileDigests.js';
@@ -49,6 +50,11 @@ export interface PrepareOptions {
   symbolSize?: number;
   /** Name announced in the manifest; defaults to the file's (or the first path's) base name. */
   fileName?: string;
+  /**
+   * The object's identity is its plain SHA-256 (what sha256sum prints), not the digest of its
+   * segment digests (control/objectIdentity.ts): every byte is hashed twice, at each end.
+   */
+  sha256?: boolean;
 }
 
 export interface Spool {
@@ -59,4 +65,9 @@ export interface Spool {
    * never ends) and removes the spool. Idempotent; never throws.
    */
   remove(): Promise<void>;
+}
+
+/** The identity an object gets: the digest of its segment digests unless the plain SHA-256 is asked for. */
+export function identityKind(options: Pick<PrepareOptions, 'sha256'>): FileDigestKind {
+  return options.sha256 ? 'bytes' : 'segments';
 }

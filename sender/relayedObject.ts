@@ -12,6 +12,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../control/messages.js';
+import { digestKindOf } from '../control/objectIdentity.js';
 import { planSegments, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { FileDigests } from './fileDigests.js';
 import type { ObjectPart } from './objectReader.js';
@@ -65,7 +66,7 @@ export async function openRelayedObject(source: RelaySource): Promise<PreparedFi
 
 function relayedFile(source: RelaySource, layout: SegmentLayout, sha: Buffer, parts: ObjectPart[]): PreparedFile {
   const m = source.manifest;
-  const digests = new FileDigests(layout.segmentCount);
+  const digests = new FileDigests(layout.segmentCount, digestKindOf(m));
   digests.addSegments(0, sha);
   digests.setFile(m.fileSha256!);
   return {

@@ -33,6 +33,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
         segmentSize: config.segmentSize,
         symbolSize: config.symbolSize,
         symlinks: config.symlinks,
+        sha256: config.sha256,
         ...(config.name !== undefined ? { fileName: config.name } : {}),
         ...(options.stdin ? { stdin: options.stdin } : {}),
       });

@@ -76,6 +76,8 @@ export interface SendConfig {
   /** A relayed object (SendOptions.relay): served under its publisher's manifest. */
   readonly relay?: RelaySource;
   readonly symlinks: SymlinkPolicy;
+  /** SendOptions.sha256: the object's identity is its plain SHA-256. */
+  readonly sha256: boolean;
   readonly name?: string;
   readonly host: string;
   readonly port: number;
@@ -143,6 +145,7 @@ export function resolveSendConfig(o: SendOptions, now: () => number = Date.now, 
   return Object.freeze({
     paths: sourcePaths(o),
     symlinks,
+    sha256: Boolean(o.sha256),
     ...(o.name !== undefined ? { name: publicationName(o.name) } : {}),
     host: o.host ?? d.host,
     port: count('port', o.port, 0, d.port),

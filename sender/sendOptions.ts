@@ -60,6 +60,12 @@ export interface SendOptions {
   /** A tree's symlinks: left out (`skip`) or stored as links that must stay inside the tree (`keep`). @default 'skip' */
   symlinks?: SymlinkPolicy;
   /**
+   * Identify the object by its plain SHA-256 (what sha256sum prints; receivers report it) rather
+   * than by the digest of its segment digests, at the cost of hashing every byte twice at each
+   * end (control/objectIdentity.ts). @default false
+   */
+  sha256?: boolean;
+  /**
    * Name of the publication: the file name receivers write for a single file, a tree's name (logs,
    * replay state) for a tree. @default the file's, or the first path's, base name
    */

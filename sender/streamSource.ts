@@ -25,7 +25,8 @@ import type { Readable } from 'node:stream';
 import { DEFAULT_SEGMENT_SIZE, DEFAULT_SYMBOL_SIZE, layoutSoFar, MAX_FILE_SIZE } from '../encoder/segmentLayout.js';
 import { hashAlongside } from '../util/hashAlongside.js';
 import { FileDigests } from './fileDigests.js';
-import type { PrepareOptions, PreparedFile, Spool } from './preparedObject.js';
+import { identityKind, type PrepareOptions, type PreparedFile, type Spool } from './preparedObject.js';
+import { segmentsDigest } from '../control/objectIdentity.js';
 import { SourceFileError } from './sourceFileError.js';
 
 /** The name receivers give a piped object when --name does not say. */
@@ -69,7 +70,7 @@ export async function openStreamSource(input: Readable, label: string, options: 
     await spool.remove();
     throw new SourceFileError(`cannot create the spool for ${label} in ${tmpdir()}: ${(e as Error).message}`);
   }
-  const digests = new FileDigests(undefined);
+  const digests = new FileDigests(undefined, identityKind(options));
   let mtimeMs = 0;
   void spoolInput(input, handle, digests, segmentSize, async () => {
     await handle.close();
@@ -104,7 +105,7 @@ export async function openStreamSource(input: Readable, label: string, options: 
  * spool file is complete) and the end announced. Rejects on a read or write failure.
  */
 async function spoolInput(input: Readable, handle: FileHandle, digests: FileDigests, segmentSize: number, closed: () => Promise<void>): Promise<void> {
-  const whole = createHash('sha256');
+  const whole = digests.kind === 'bytes' ? createHash('sha256') : undefined;
   const buffer = Buffer.allocUnsafe(segmentSize);
   let fill = 0;
   let offset = 0;
@@ -112,7 +113,8 @@ async function spoolInput(input: Readable, handle: FileHandle, digests: FileDige
   const flush = async (): Promise<Buffer> => {
     const data = buffer.subarray(0, fill);
     const own = createHash('sha256');
-    hashAlongside(data, own, whole);
+    if (whole) hashAlongside(data, own, whole);
+    else own.update(data);
     for (let done = 0; done < data.length;) done += (await handle.write(data, done, data.length - done, offset + done)).bytesWritten;
     offset += fill;
     fill = 0;
@@ -131,5 +133,9 @@ async function spoolInput(input: Readable, handle: FileHandle, digests: FileDige
   }
   const tail = fill > 0 ? await flush() : new Uint8Array(0);
   await closed();
-  digests.end(index, tail, offset, whole.digest('hex'));
+  const known = digests.segmentSha256;
+  const all = new Uint8Array(known.length + tail.length);
+  all.set(known);
+  all.set(tail, known.length);
+  digests.end(index, tail, offset, whole ? whole.digest('hex') : segmentsDigest(offset, segmentSize, all));
 }

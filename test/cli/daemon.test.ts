@@ -79,6 +79,8 @@ describe('receive --daemon', () => {
         '50ms',
         '--on-complete',
         hook,
+        // The plain SHA-256 for the hook (FOUNTCAST_SHA256) and the log.
+        '--sha256',
         '--json',
       ],
       t.dir,
@@ -105,7 +107,7 @@ describe('receive --daemon', () => {
     // The transfers' own lines stay below the daemon's: one line per publication.
     expect(daemon.lines.filter((l) => typeof l.msg === 'string' && /^receiving /.test(l.msg))).toEqual([]);
     // Remembered beside the trust state.
-    expect(await readFile(join(t.dir, 'state', 'standing-state.json'), 'utf8')).toContain(hash2);
+    expect(await readFile(join(t.dir, 'state', 'standing-state.json'), 'utf8')).toContain(stored[1]!.digest as string);
   }, 30_000);
 
   it('waits for a sender that is not there, and exits 130 on SIGINT like an interrupted receive', async () => {

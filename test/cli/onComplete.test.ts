@@ -58,17 +58,20 @@ describe('receive --on-complete', () => {
         out,
         '--json',
         '--on-complete',
-        'printf "%s|%s|%s" "$1" "$FOUNTCAST_FILE" "$FOUNTCAST_SHA256" > "$0.out"; cat "$1" >> "$0.out"',
+        'printf "%s|%s|%s|%s|" "$1" "$FOUNTCAST_FILE" "$FOUNTCAST_DIGEST" "$FOUNTCAST_SHA256" > "$0.out"; cat "$1" >> "$0.out"',
       ],
       t.dir,
     );
     expect(ok.code, ok.stderr).toBe(0);
     expect((await first.done).code).toBe(0);
-    const [arg, env, sha, content] = (await readFile(join(t.dir, 'fountcast-on-complete.out'), 'utf8')).split('|');
+    const [arg, env, digest, sha, content, rest] = (await readFile(join(t.dir, 'fountcast-on-complete.out'), 'utf8')).split('|');
     expect(arg).toBe(join(out, name));
     expect(env).toBe(arg);
-    expect(sha).toMatch(/^[0-9a-f]{64}hello fountcast\n$/);
-    expect(content).toBeUndefined();
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    // The plain SHA-256 only when known: the sender identified the file by its segment digests and no --sha256 asked for it.
+    expect(sha).toBe('');
+    expect(content).toBe('hello fountcast\n');
+    expect(rest).toBeUndefined();
     await expect(readFile(join(t.dir, 'pwned'))).rejects.toThrow();
 
     const second = await serve(t.dir, name);

@@ -6,7 +6,7 @@ import type { Hello, Manifest, Progress } from '../../control/messages.js';
 import { ReceiverConnection } from '../../control/receiverConnection.js';
 import { SenderConnection } from '../../control/senderConnection.js';
 
-const hello: Hello = { type: 'hello', version: 2, receiverId: 'r1', codecs: ['raptorq'], udpPort: 5000, window: 8 };
+const hello: Hello = { type: 'hello', version: 3, receiverId: 'r1', codecs: ['raptorq'], udpPort: 5000, window: 8 };
 const manifest: Manifest = {
   type: 'manifest',
   sessionId: 7,
@@ -196,9 +196,9 @@ describe('control protocol state machines', () => {
     p.r.start(0, { ...hello, version: 1 });
     p.pump();
     expect(p.sEvents.some((e) => e.type === 'hello')).toBe(false);
-    expect(closed(p.sEvents)?.reason).toMatch(/version mismatch: sender speaks 2, receiver 1/);
+    expect(closed(p.sEvents)?.reason).toMatch(/version mismatch: sender speaks 3, receiver 1/);
     expect(p.rEvents[0]).toMatchObject({ type: 'error', error: { code: 'version-mismatch' } });
-    expect(closed(p.rEvents)?.reason).toMatch(/^sender refused: protocol version mismatch: sender speaks 2, receiver 1/);
+    expect(closed(p.rEvents)?.reason).toMatch(/^sender refused: protocol version mismatch: sender speaks 3, receiver 1/);
   });
 
   it('answers a garbage frame with bad-message and closes', () => {

@@ -158,7 +158,7 @@ describe('enrolled receivers', () => {
         s.write(
           frame({
             type: 'hello',
-            version: 2,
+            version: 3,
             receiverId: 'x',
             codecs: ['raptorq'],
             udpPort: 9,

@@ -61,19 +61,25 @@ describe('receive as a standing receiver', () => {
     const events = watch(receiveForever({ host: '127.0.0.1', port: publications.port, out, trust, pollIntervalMs: 50, signal: daemon.signal, logger: quiet }));
 
     const v1 = await events.next('stored');
-    expect(v1).toMatchObject({ type: 'stored', fileName: 'app.bin', publishedAt: 1_000_000, summary: { sha256: hash1 } });
+    expect(v1).toMatchObject({
+      type: 'stored',
+      fileName: 'app.bin',
+      publishedAt: 1_000_000,
+      summary: { objectDigest: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
     expect(await sha256Of(join(out, 'app.bin'))).toBe(hash1);
     await first.done;
 
     const second = await serve('v2', 2_000_000);
     const v2 = await events.next('stored');
-    expect(v2).toMatchObject({ fileName: 'app.bin', publishedAt: 2_000_000, summary: { sha256: hash2 } });
+    expect(v2).toMatchObject({ fileName: 'app.bin', publishedAt: 2_000_000, summary: { objectDigest: expect.stringMatching(/^[0-9a-f]{64}$/) } });
     expect(await sha256Of(join(out, 'app.bin'))).toBe(hash2);
     await second.done;
 
     // The same version again: declined after the manifest, nothing received or written.
     const again = await serve('v2', 2_000_000);
-    expect(await events.next('unchanged')).toMatchObject({ fileName: 'app.bin', sha256: hash2 });
+    // Declined by the publication's identity (the standing state keeps it as `sha256`).
+    expect(await events.next('unchanged')).toMatchObject({ fileName: 'app.bin', sha256: (v2 as { summary: { objectDigest: string } }).summary.objectDigest });
     again.stop.abort();
     expect(await again.done).toMatchObject({ completed: 0 });
     expect(await readdir(out)).toEqual(['app.bin']);

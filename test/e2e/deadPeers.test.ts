@@ -98,7 +98,7 @@ describe('dead peers', () => {
       }
     });
     zombie.on('error', () => undefined);
-    zombie.write(frame({ type: 'hello', version: 2, receiverId: 'zombie', codecs: ['raptorq'], udpPort: 9, window: 4 }));
+    zombie.write(frame({ type: 'hello', version: 3, receiverId: 'zombie', codecs: ['raptorq'], udpPort: 9, window: 4 }));
     const start = performance.now();
     const end = await closedAt;
     expect(manifest).toBeDefined();

@@ -52,7 +52,7 @@ try {
     s.on('connect', () =>
       frame({
         type: 'hello',
-        version: 2,
+        version: 3,
         receiverId: 'mole',
         codecs: ['raptorq'],
         udpPort: 9,

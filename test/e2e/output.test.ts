@@ -32,7 +32,8 @@ describe('what a run prints', () => {
     expect(start).toEqual({ event: 'start', role: 'sender', name: 'f.bin', bytes: 8 << 20, address: '127.0.0.1', port: expect.any(Number) });
 
     const plain = spawnCli(['receive', `127.0.0.1:${String(start.port)}`, '--out', t.dir + '/plain']);
-    const piped = spawnCli(['receive', `127.0.0.1:${String(start.port)}`, '--out', '-', '--json']);
+    // --sha256: the plain SHA-256 reported too (the identity is the digest of the segment digests).
+    const piped = spawnCli(['receive', `127.0.0.1:${String(start.port)}`, '--out', '-', '--json', '--sha256']);
     const stdoutData: Buffer[] = [];
     piped.child.stdout!.removeAllListeners('data');
     piped.child.stdout!.on('data', (d: Buffer) => stdoutData.push(d));
@@ -51,7 +52,15 @@ describe('what a run prints', () => {
     expect(sha(Buffer.concat(stdoutData))).toBe(hash);
     const received = parse(piped.stderr());
     expect(received[0]).toMatchObject({ event: 'start', role: 'receiver', name: 'f.bin', bytes: 8 << 20, path: '-' });
-    expect(received.at(-1)).toMatchObject({ event: 'summary', role: 'receiver', exitCode: 0, bytes: 8 << 20, sha256: hash });
+    expect(received.at(-1)).toMatchObject({
+      event: 'summary',
+      role: 'receiver',
+      exitCode: 0,
+      bytes: 8 << 20,
+      sha256: hash,
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(received.at(-1)!.digest).not.toBe(hash);
     expect((received.at(-1)!.goodputBitsPerSecond as number) / 1e6).toBeGreaterThan(5);
     const progress = received.filter((e) => e.event === 'progress');
     expect(progress.length).toBeGreaterThan(0);

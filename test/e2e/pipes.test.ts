@@ -150,12 +150,14 @@ describe('pipes', () => {
       port,
       out,
       logger: quiet,
+      // The plain SHA-256 as well: a running hash over segments whose count grows with the digests.
+      sha256: true,
       onManifest: (m) => {
         manifest = m;
         stdin.end(data.subarray(2 * MiB));
       },
     });
-    expect(manifest).toMatchObject({ fileName: 'disk.img', fileSize: 0, lengthFollows: true });
+    expect(manifest).toMatchObject({ fileName: 'disk.img', fileSize: 0, lengthFollows: true, fileDigest: 'segments' });
     expect(summary).toMatchObject({ path: join(out, 'disk.img'), bytes: data.length, sha256: sha256(data) });
     expect(sha256(await readFile(summary.path))).toBe(sha256(data));
     expect(await readdir(out)).toEqual(['disk.img']);

@@ -38,11 +38,13 @@ describe('unicast end to end over loopback', () => {
     const before = process.env.FOUNTCAST_NATIVE;
     process.env.FOUNTCAST_NATIVE = '0';
     try {
-      const { port, done } = await startSender(file, 1);
+      // send --sha256: the identity is the plain SHA-256, which the receiver verifies and reports.
+      const { port, done } = await startSender(file, 1, { sha256: true });
       const out = join(t.dir, 'r');
       await mkdir(out);
       const r = await receive({ host: '127.0.0.1', port, out, receiverId: 'r', simulateLoss: 0.05, seed: 3, logger: quiet, decodeWorkers: 1 });
       expect(await sha256Of(r.path)).toBe(hash);
+      expect(r).toMatchObject({ objectDigest: hash, sha256: hash });
       expect((await done).completed).toBe(1);
     } finally {
       if (before === undefined) delete process.env.FOUNTCAST_NATIVE;

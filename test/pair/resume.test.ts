@@ -59,15 +59,15 @@ describe('pair: resume (Request.have)', () => {
     expect(p.readBacks).toBe(1);
   });
 
-  it('the read-back digest decides: a wrong one is a HashMismatchError, nothing committed, the sender told', () => {
+  it('the read-back digest decides: a staging changed between runs is a HashMismatchError, nothing committed, the sender told', () => {
     const p = new SessionPair(big({ held: EVEN }));
-    p.readBackDigest = '00'.repeat(32);
+    p.readBackCorrupt = true;
     p.connect().run();
     expect(p.rx.state).toBe('failed');
     expect(p.rx.error?.name).toBe('HashMismatchError');
     expect(p.disk.files.size).toBe(0);
     expect(p.readBacks).toBe(1);
-    expect(p.stops.toSender).toEqual({ outcome: 'aborted', reason: 'whole-file SHA-256 mismatch' });
+    expect(p.stops.toSender).toEqual({ outcome: 'aborted', reason: 'object digest mismatch' });
   });
 
   it('a receiver holding every segment: no datagram, the read-back, done', () => {

@@ -173,8 +173,8 @@ export class SessionPair {
   readonly disk = new FakeDisk();
   /** --trust: the replay state's verdict (undefined: not a replay). */
   replayProblem: string | undefined;
-  /** The read-back verify answers this digest instead of the temporary file's (a corrupted staging). */
-  readBackDigest: string | undefined;
+  /** The read-back verify reads the temporary file with its first byte flipped (a staging corrupted between runs). */
+  readBackCorrupt = false;
   /** Read-back verifies performed. */
   readBacks = 0;
 
@@ -502,7 +502,21 @@ export class SessionPair {
       case 'verify-object': {
         this.readBacks++;
         const t = disk.temp!;
-        return rx.handleObjectVerified(now, this.readBackDigest ?? createHash('sha256').update(t.bytes.subarray(0, a.size)).digest('hex'));
+        const bytes = Uint8Array.from(t.bytes.subarray(0, a.size));
+        if (this.readBackCorrupt) bytes[0]! ^= 1;
+        // What objectDigest.ts computes, synchronously: the pair runs without an event loop.
+        const segmentSha256 = new Uint8Array(32 * Math.ceil(a.size / a.segmentSize));
+        for (let s = 0, at = 0; at < a.size; s++, at += a.segmentSize)
+          segmentSha256.set(
+            createHash('sha256')
+              .update(bytes.subarray(at, Math.min(a.size, at + a.segmentSize)))
+              .digest(),
+            32 * s,
+          );
+        return rx.handleObjectVerified(now, {
+          ...(a.needs.segments ? { segmentSha256 } : {}),
+          ...(a.needs.plain ? { sha256: createHash('sha256').update(bytes).digest('hex') } : {}),
+        });
       }
       case 'commit': {
         const t = disk.temp!;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TreeEntry } from '../../control/messages.js';
 import { fileMatches, presentEntries } from '../../receiver/localInventory.js';
+import { segmentsDigest } from '../../control/objectIdentity.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const file = (path: string, content: string): TreeEntry => ({
@@ -54,5 +55,23 @@ describe('presentEntries', () => {
     expect(await fileMatches(join(root, 'f'), 7, sha('content'))).toBe(true);
     expect(await fileMatches(join(root, 'f'), 7, sha('contenT'))).toBe(false);
     expect(await fileMatches(join(root, 'g'), 7, sha('content'))).toBe(false);
+  });
+
+  it('fileMatches checks an identity of kind segments against the file cut in that segment size', async () => {
+    const bytes = Buffer.from('0123456789abcdefghij'); // 20 bytes: segments of 8, 8 and 4
+    await writeFile(join(root, 's'), bytes);
+    const digests = Buffer.concat(
+      [0, 8, 16].map((at) =>
+        createHash('sha256')
+          .update(bytes.subarray(at, at + 8))
+          .digest(),
+      ),
+    );
+    const identity = segmentsDigest(20, 8, digests);
+    expect(await fileMatches(join(root, 's'), 20, identity, 8)).toBe(true);
+    expect(await fileMatches(join(root, 's'), 20, identity, 16)).toBe(false);
+    expect(await fileMatches(join(root, 's'), 20, sha(bytes.toString()))).toBe(true);
+    await writeFile(join(root, 's'), '0123456789abcdefghiJ');
+    expect(await fileMatches(join(root, 's'), 20, identity, 8)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Digests, Manifest, Progress } from '../../control/messages.js';
+import { segmentsDigest } from '../../control/objectIdentity.js';
 import { crc32Scheme } from '../../encoder/integrity.js';
 import { raptorqCodec } from '../../encoder/raptorq.js';
 import { segmentRange } from '../../encoder/segmentLayout.js';
@@ -33,8 +34,17 @@ function setup(size: number, seed: number, init: Partial<ReceiverCoreInit> = {},
 }
 
 describe('ReceiverCore', () => {
-  it('receives a file without loss: every byte, hash verified, no codec needed beyond K symbols', () => {
-    const { data, sender, core, out } = setup(100_000, 1);
+  it.each([
+    ['identity of its segment digests: no plain SHA-256', {}, {}, false],
+    ['identity of its segment digests, the plain SHA-256 asked for (receive --sha256)', {}, { sha256: true }, true],
+    ['identity of kind bytes (send --sha256): the plain SHA-256 is the identity', { sha256: true }, {}, true],
+  ])('receives a file without loss: every byte, hash verified, no codec needed beyond K symbols; %s', (_, kind, init, plain) => {
+    const data = makeFile(100_000, 1);
+    const manifest = makeManifest(data, SEG, T, {}, kind);
+    const sender = new TestSender(data, SEG, T);
+    senders.push(sender);
+    const core = new ReceiverCore({ manifest, codec, integrity: crc32Scheme, window: 4, now: 0, ...init });
+    const out = new Uint8Array(data.length);
     expect(core.layout.segmentCount).toBe(4);
     let now = 0;
     for (let s = 0; s < 4; s++) {
@@ -43,7 +53,9 @@ describe('ReceiverCore', () => {
     }
     expect(core.complete).toBe(true);
     expect(core.fileHashMatches()).toBe(true);
-    expect(core.fileSha256).toBe(createHash('sha256').update(data).digest('hex'));
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    expect(core.objectSha256).toBe(plain ? sha256 : undefined);
+    expect(core.announcedFileSha256).toBe(kind.sha256 ? sha256 : segmentsDigest(data.length, SEG, Buffer.from(manifest.segmentSha256!, 'base64')));
     expect(Buffer.from(out).equals(data)).toBe(true);
     const st = core.stats;
     expect(st.symbolsReceived).toBe(st.symbolsNeeded);
@@ -195,14 +207,15 @@ describe('ReceiverCore', () => {
     expect(core.stats.sequence.duplicateSequences).toBe(1);
   });
 
-  it('hashes the whole file in order even when segments decode out of order', () => {
-    const { sender, core, out, data } = setup(100_000, 7);
+  it('hashes the whole file in order even when segments decode out of order (the plain SHA-256 asked for)', () => {
+    const { sender, core, out, data } = setup(100_000, 7, { sha256: true });
     for (const s of [3, 2, 1, 0]) {
       for (const d of sender.allSource(s)) core.handleDatagram(1, d);
       pump(core, 1, out);
       expect(core.complete).toBe(s === 0);
     }
     expect(core.fileHashMatches()).toBe(true);
+    expect(core.objectSha256).toBe(createHash('sha256').update(data).digest('hex'));
     expect(Buffer.from(out).equals(data)).toBe(true);
   });
 
@@ -252,7 +265,7 @@ describe('ReceiverCore', () => {
       expect(core.complete).toBe(false); // the whole-file digest has not come
       expect(core.handleDigests(4, frame(4, 4, true))).toBeUndefined();
       expect(core.complete && core.fileHashMatches()).toBe(true);
-      expect(core.announcedFileSha256).toBe(createHash('sha256').update(data).digest('hex'));
+      expect(core.announcedFileSha256).toBe(segmentsDigest(data.length, SEG, Buffer.from(makeManifest(data, SEG, T).segmentSha256!, 'base64')));
       expect(Buffer.from(out).equals(data)).toBe(true);
       expect(core.handleDigests(5, frame(4, 4))).toMatch(/after all digests/);
     });

@@ -16,8 +16,17 @@ export function makeFile(size: number, seed: number): Uint8Array {
   return new SeededRandom(seed).fill(new Uint8Array(size));
 }
 
-export function makeManifest(data: Uint8Array, segmentSize: number, symbolSize: number, over: Partial<Manifest> = {}): Manifest {
-  return { ...manifestOfBytes(data, planSegments(data.length, { segmentSize, symbolSize }), { sessionId: SESSION, fileName: 'file.bin' }), ...over };
+export function makeManifest(
+  data: Uint8Array,
+  segmentSize: number,
+  symbolSize: number,
+  over: Partial<Manifest> = {},
+  identity: { sha256?: boolean } = {},
+): Manifest {
+  return {
+    ...manifestOfBytes(data, planSegments(data.length, { segmentSize, symbolSize }), { sessionId: SESSION, fileName: 'file.bin', ...identity }),
+    ...over,
+  };
 }
 
 /** Emits real datagrams: source symbols of a segment, then fresh repair symbols. */

@@ -21,7 +21,7 @@ afterEach(async () => {
 const V1 = '1'.repeat(64);
 const V2 = '2'.repeat(64);
 const manifest = (sha: string, name = 'app.tar'): Manifest => ({ type: 'manifest', fileName: name, fileSha256: sha }) as unknown as Manifest;
-const summary = (sha: string, path: string): ReceiveSummary => ({ path, sha256: sha, bytes: 1 }) as unknown as ReceiveSummary;
+const summary = (sha: string, path: string): ReceiveSummary => ({ path, objectDigest: sha, bytes: 1 }) as unknown as ReceiveSummary;
 
 type Step = (o: ReceiveOptions) => Promise<ReceiveSummary>;
 /** A sender offering `m`: stores it unless the loop aborts the run from the manifest callback. */

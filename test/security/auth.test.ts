@@ -206,7 +206,7 @@ describe('challenge–response on the control state machines', () => {
   } as Manifest;
   const hello = {
     type: 'hello',
-    version: 2,
+    version: 3,
     receiverId: 'r',
     codecs: ['raptorq'],
     udpPort: 1,

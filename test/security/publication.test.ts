@@ -50,6 +50,8 @@ describe('signed manifests', () => {
       { codec: 'lt' },
       { segmentSha256: Buffer.alloc(32 * 3, 8).toString('base64') },
       { fileSha256: 'b'.repeat(64) },
+      // How the identity is made is signed too: a relay cannot switch its kind.
+      { fileDigest: 'segments' },
       { publication: { ...signed.publication!, publishedAt: signed.publication!.publishedAt + 1 } },
     ];
     for (const change of altered)

@@ -107,22 +107,27 @@ describe('hashObject', () => {
     const layout = planSegments(object.length, { segmentSize: 8192, symbolSize: 1024 });
     const segments: string[] = [];
     const r = new ObjectReader(parts);
-    const h = await hashObject(r, layout, true, (i, d) => segments.push(`${i}:${Buffer.from(d).toString('hex')}`));
-    await r.close();
+    const h = await hashObject(r, layout, true, true, (i, d) => segments.push(`${i}:${Buffer.from(d).toString('hex')}`));
     expect(h.sha256).toBe(hex(object));
     expect(h.partSha256).toEqual(await Promise.all(parts.map(async (p) => hex(await readFile(p.path)))));
     expect(segments).toEqual(Array.from({ length: layout.segmentCount }, (_, i) => `${i}:${hex(object.subarray(i * 8192, (i + 1) * 8192))}`));
     // A single file needs no per-part digest: the object's is the file's.
     const single = new ObjectReader([parts[8]!]);
-    const one = await hashObject(single, planSegments(parts[8]!.size, { segmentSize: 8192, symbolSize: 1024 }), false, () => undefined);
-    await single.close();
+    const one = await hashObject(single, planSegments(parts[8]!.size, { segmentSize: 8192, symbolSize: 1024 }), false, true, () => undefined);
     expect(one).toEqual({ sha256: hex(await readFile(parts[8]!.path)), partSha256: [] });
+    // Without the whole object's digest (an identity of kind segments): the same segments and parts, no sha256.
+    const again: string[] = [];
+    const h2 = await hashObject(r, layout, true, false, (i, d) => again.push(`${i}:${Buffer.from(d).toString('hex')}`));
+    expect(h2).toEqual({ sha256: undefined, partSha256: h.partSha256 });
+    expect(again).toEqual(segments);
+    await single.close();
+    await r.close();
   });
 
   it('hashes a tree of only empty files (no segments)', async () => {
     const { parts } = await files([0, 0], 6);
     const r = new ObjectReader(parts);
-    const h = await hashObject(r, planSegments(0, {}), true, () => undefined);
+    const h = await hashObject(r, planSegments(0, {}), true, true, () => undefined);
     expect(h.partSha256).toEqual([hex(new Uint8Array(0)), hex(new Uint8Array(0))]);
     expect(h.sha256).toBe(hex(new Uint8Array(0)));
   });

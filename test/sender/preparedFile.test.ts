@@ -3,6 +3,7 @@ import { utimesSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { segmentsDigest } from '../../control/objectIdentity.js';
 import { manifestFor } from '../../sender/manifest.js';
 import { openSourceFile, prepareFile, SourceFileError } from '../../sender/preparedFile.js';
 import { seededFile, tempDir } from '../e2e/helpers.js';
@@ -16,15 +17,20 @@ afterEach(async () => {
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
 describe('prepareFile', () => {
-  it('hashes every segment and the whole file (on a worker thread), the short last segment too', async () => {
+  it.each([
+    ['the digest of its segment digests', false],
+    ['its plain SHA-256 (send --sha256)', true],
+  ])('hashes every segment (on a worker thread), the short last segment too; the identity is %s', async (_, plain) => {
     const t = await tempDir();
     cleanup = t.cleanup;
     for (const size of [3 * (1 << 20) + 777, 1000, 0]) {
       const file = join(t.dir, `f${size}.bin`);
       const whole = await seededFile(file, size, size + 1);
-      const p = await prepareFile(file, { segmentSize: 1 << 20 });
+      const p = await prepareFile(file, { segmentSize: 1 << 20, sha256: plain });
       const data = await readFile(file);
-      expect(p.digests.fileSha256).toBe(whole);
+      const segments = Buffer.concat(Array.from({ length: Math.ceil(size / (1 << 20)) }, (_, i) => sha256(data.subarray(i << 20, (i + 1) << 20))));
+      expect(p.digests.kind).toBe(plain ? 'bytes' : 'segments');
+      expect(p.digests.fileSha256).toBe(plain ? whole : segmentsDigest(size, 1 << 20, segments));
       expect(p.digests.known).toBe(p.layout.segmentCount);
       expect(p.layout.segmentCount).toBe(Math.ceil(size / (1 << 20)));
       for (let i = 0; i < p.layout.segmentCount; i++) {
@@ -52,7 +58,7 @@ describe('prepareFile', () => {
     const t = await tempDir();
     cleanup = t.cleanup;
     const file = join(t.dir, 'big.bin');
-    const whole = await seededFile(file, 48 << 20, 9);
+    await seededFile(file, 48 << 20, 9);
     const f = await openSourceFile(file, { segmentSize: 1 << 20 });
     const params = { sessionId: 1, codec: 'raptorq', rateBytesPerSecond: 0, tagKind: 1, idleTimeoutMs: 5000, heartbeatIntervalMs: 1000 };
     // 48 MiB cannot be hashed between openSourceFile's return and this line.
@@ -60,11 +66,14 @@ describe('prepareFile', () => {
     const early = manifestFor(f, params);
     expect(early.digestsFollow).toBe(true);
     expect(early.segmentSha256).toBeUndefined();
+    // The receiver must know how the identity is made before it comes.
+    expect(early.fileDigest).toBe('segments');
     const seen: number[] = [];
     f.digests.subscribe(() => seen.push(f.digests.known));
     await f.digests.done;
     expect(seen.length).toBeGreaterThan(1);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    const whole = segmentsDigest(48 << 20, 1 << 20, f.digests.segmentSha256);
     expect(f.digests.fileSha256).toBe(whole);
     const frames = f.digests.framesSince(0, false);
     expect(frames).toHaveLength(1);
@@ -73,5 +82,6 @@ describe('prepareFile', () => {
     const late = manifestFor(f, params);
     expect(late.digestsFollow).toBeUndefined();
     expect(late.fileSha256).toBe(whole);
+    expect(late.fileDigest).toBe('segments');
   });
 });

@@ -7,6 +7,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { chmod, mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { segmentsDigest } from '../../control/objectIdentity.js';
 import { decodeMessage, encodeMessage, validateMessage } from '../../control/messageCodec.js';
 import type { Manifest } from '../../control/messages.js';
 import { generatePublisherKeys, parsePrivateKey, parsePublicKey, verifyPublication } from '../../control/publication.js';
@@ -53,7 +54,17 @@ describe('openSource', () => {
       expect(files).toHaveLength(43);
       const bytes = await Promise.all(files.map((e) => readFile(join(dir, e.path))));
       files.forEach((e, i) => expect(e.sha256, e.path).toBe(hex(bytes[i]!)));
-      expect(file.digests.fileSha256).toBe(hex(Buffer.concat(bytes)));
+      // The object's segment digests are those of the files packed in entry order, and its identity their digest.
+      const object = Buffer.concat(bytes);
+      const segments = Buffer.concat(
+        Array.from({ length: Math.ceil(object.length / segmentSize) }, (_, i) =>
+          createHash('sha256')
+            .update(object.subarray(i * segmentSize, (i + 1) * segmentSize))
+            .digest(),
+        ),
+      );
+      expect(Buffer.from(file.digests.segmentSha256).equals(segments)).toBe(true);
+      expect(file.digests.fileSha256).toBe(segmentsDigest(object.length, segmentSize, segments));
       expect(file.layout.fileSize).toBe(bytes.reduce((n, b) => n + b.length, 0));
       expect(file.parts.map((p) => p.path)).toEqual(files.map((e) => join(dir, e.path)));
       expect(file.fileName).toBe('release');

@@ -78,7 +78,7 @@ export class SimulatedTransfer {
   dataSent = 0;
   dataLost = 0;
   /** A pipe's digests as they fill (SimOptions.pipe), and what has been announced of them. */
-  private readonly pipe?: { digests: FileDigests; filled: number; announced: { segments: number; file: boolean } };
+  private readonly pipe?: { digests: FileDigests; filled: number; announced: { segments: number; file: boolean }; identity: string };
   private readonly fullLayout: SegmentLayout;
   forgedSent = 0;
   private readonly forger: SeededRandom;
@@ -99,14 +99,14 @@ export class SimulatedTransfer {
       heartbeatIntervalMs: o.heartbeatIntervalMs,
     });
     if (o.pipe) {
-      const { segmentSha256: _s, fileSha256: _f, ...rest } = this.manifest;
+      const { segmentSha256: _s, fileSha256: identity, ...rest } = this.manifest;
       this.manifest = { ...rest, fileSize: 0, digestsFollow: true, lengthFollows: true };
-      this.pipe = { digests: new FileDigests(undefined), filled: 0, announced: { segments: 0, file: false } };
+      this.pipe = { digests: new FileDigests(undefined, 'segments'), filled: 0, announced: { segments: 0, file: false }, identity: identity! };
     }
     this.sConn = new SenderConnection({ now: 0 });
     this.rConn = new ReceiverConnection({ now: 0 });
     const follows = o.pipe ? { digestsFollow: true as const, lengthFollows: true as const } : {};
-    this.rConn.start(0, { type: 'hello', version: 2, receiverId: 'sim', codecs: [o.codec.name], udpPort: 9, window: o.window ?? 8, ...follows });
+    this.rConn.start(0, { type: 'hello', version: 3, receiverId: 'sim', codecs: [o.codec.name], udpPort: 9, window: o.window ?? 8, ...follows });
   }
 
   /** The pipe's segments due by now fill (hashed as a reader would), the last with the end. */
@@ -122,10 +122,10 @@ export class SimulatedTransfer {
     };
     while (p.filled < n && (p.filled + 1) * this.o.pipe!.fillMs <= this.now) {
       const i = p.filled++;
-      if (i === n - 1) p.digests.end(i, hash(i), this.o.data.length, createHash('sha256').update(this.o.data).digest('hex'));
+      if (i === n - 1) p.digests.end(i, hash(i), this.o.data.length, p.identity);
       else p.digests.addSegments(i, hash(i));
     }
-    if (n === 0) p.digests.end(0, new Uint8Array(0), 0, createHash('sha256').digest('hex'));
+    if (n === 0) p.digests.end(0, new Uint8Array(0), 0, p.identity);
   }
 
   /** Digests frames for what filled since the last ones; then the stream may serve it (announced first). */
