@@ -4,7 +4,6 @@
  * reached without passing through a symbolic link counts: a link in the way is the tree check's
  * business (it refuses to write through one), never a reason to trust what it points at.
  */
-import { createHash } from 'node:crypto';
 import { open, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Manifest, TreeEntry } from '../control/messages.js';
@@ -53,33 +52,7 @@ export async function fileMatches(path: string, size: number, identity: string, 
     return false;
   }
   if (real !== path) return false;
-  if (segmentSize === undefined) return (await hashIfSize(path, size, Buffer.allocUnsafe(READ_BYTES))) === identity.toLowerCase();
-  return (await segmentsIdentityIfSize(path, size, segmentSize)) === identity.toLowerCase();
-}
-
-/** The identity of kind `segments` of the regular file at `path` if it has `size` bytes, else undefined. */
-async function segmentsIdentityIfSize(path: string, size: number, segmentSize: number): Promise<string | undefined> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile() || st.size !== size) return undefined;
-    const buf = Buffer.allocUnsafe(READ_BYTES);
-    const read = async (offset: number, length: number) => {
-      const { bytesRead } = await fh.read(buf, 0, length, offset);
-      return buf.subarray(0, bytesRead);
-    };
-    const { segmentSha256 } = await readBackDigests(read, size, segmentSize, { segments: true, plain: false }, READ_BYTES);
-    return segmentsDigest(size, segmentSize, segmentSha256!);
-  } catch {
-    return undefined;
-  } finally {
-    await fh.close();
-  }
+  return (await digestIfSize(path, size, Buffer.allocUnsafe(READ_BYTES), segmentSize)) === identity.toLowerCase();
 }
 
 async function matches(rootReal: string, e: TreeEntry, buf: Buffer): Promise<boolean> {
@@ -90,11 +63,14 @@ async function matches(rootReal: string, e: TreeEntry, buf: Buffer): Promise<boo
   } catch {
     return false;
   }
-  return (await hashIfSize(path, e.size, buf)) === e.sha256;
+  return (await digestIfSize(path, e.size, buf)) === e.sha256;
 }
 
-/** SHA-256 hex of the regular file at `path` if it has `size` bytes, else undefined. */
-async function hashIfSize(path: string, size: number, buf: Buffer): Promise<string | undefined> {
+/**
+ * The regular file at `path`, if it has `size` bytes: its plain SHA-256 (hex), or with
+ * `segmentSize` its identity of kind segments; undefined otherwise (or unreadable, or short).
+ */
+async function digestIfSize(path: string, size: number, buf: Buffer, segmentSize?: number): Promise<string | undefined> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -104,14 +80,10 @@ async function hashIfSize(path: string, size: number, buf: Buffer): Promise<stri
   try {
     const st = await fh.stat();
     if (!st.isFile() || st.size !== size) return undefined;
-    const h = createHash('sha256');
-    for (let at = 0; at < size;) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - at), at);
-      if (bytesRead === 0) return undefined;
-      h.update(buf.subarray(0, bytesRead));
-      at += bytesRead;
-    }
-    return h.digest('hex');
+    const read = async (offset: number, length: number) => buf.subarray(0, (await fh.read(buf, 0, length, offset)).bytesRead);
+    const needs = { segments: segmentSize !== undefined, plain: segmentSize === undefined };
+    const d = await readBackDigests(read, size, segmentSize ?? Math.max(1, size), needs, buf.length);
+    return segmentSize === undefined ? d.sha256 : segmentsDigest(size, segmentSize, d.segmentSha256!);
   } catch {
     return undefined;
   } finally {
