@@ -97,3 +97,22 @@ export function unicastAddressProblem(text: string): string | undefined {
   if (groups.every((g) => g === 0) || groups[0]! >> 8 === 0xff) return 'is not a unicast address';
   return undefined;
 }
+
+/** An optional `true` flag: absent or true, nothing else. */
+export function flag(o: Obj, k: string): boolean {
+  const v = own(o, k);
+  if (v !== undefined && v !== true) throw new RemoteProtocolError('bad-message', `${k} must be true or absent`);
+  return v === true;
+}
+
+/** Base64 of exactly `bytes` bytes: the exact length and padding, so the decoded length is exact too. */
+export function base64Of(o: Obj, k: string, bytes: number): string {
+  const v = own(o, k);
+  const padding = (3 - (bytes % 3)) % 3;
+  // BASE64 allows '=' only at the end, so counting the trailing ones is enough.
+  const trailing = typeof v === 'string' ? (v.endsWith('==') ? 2 : v.endsWith('=') ? 1 : 0) : -1;
+  if (typeof v !== 'string' || v.length !== Math.ceil(bytes / 3) * 4 || trailing !== padding || !BASE64.test(v)) {
+    throw new RemoteProtocolError('bad-message', `${k} must be base64 of exactly ${bytes} bytes`);
+  }
+  return v;
+}
