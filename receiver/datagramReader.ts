@@ -12,9 +12,11 @@
  * reader checks every piece it needs and otherwise falls back to the 'message' event; `mode`
  * says which one runs (a test pins the fast one on the Node this project supports). libuv's own
  * reading is stopped and the descriptor is drained up to BATCH datagrams per turn (other I/O
- * runs in between), then polled again after 1 ms, backing off to MAX_IDLE_MS while nothing
- * comes; the kernel's receive buffer (the 8 MiB receivers ask for, ~5,900 datagrams) holds what arrives
- * meanwhile. The source address is not read: nothing downstream uses it (the session id and
+ * runs in between), then polled again after 1 ms while the stream is busy (a drain found
+ * BUSY_MESSAGES or more), after QUIET_POLL_MS while it brought only a few (a paced stream: each
+ * wake-up costs about as much as the datagrams it reads, so fewer, fuller ones cost less), and
+ * backing off to MAX_IDLE_MS while nothing comes; the kernel's receive buffer (the 8 MiB
+ * receivers ask for, ~5,900 datagrams) holds what arrives meanwhile. The source address is not read: nothing downstream uses it (the session id and
  * the tag say whose a datagram is).
  *
  * Where the native module (encoder/native/udpBatch.c) is built, the descriptor is read with
@@ -46,6 +48,10 @@ export interface DatagramReader {
 export const BATCH = 256;
 const FIRST_IDLE_MS = 1;
 const MAX_IDLE_MS = 8;
+/** After a drain that found only a few messages: the next one waits this long (see the header). */
+const QUIET_POLL_MS = 4;
+/** Messages in one drain from which the stream counts as busy: polled again after FIRST_IDLE_MS. */
+const BUSY_MESSAGES = 32;
 /** Above the largest UDP payload over IPv4 or IPv6 (without jumbograms): nothing is ever truncated. */
 const BUFFER_BYTES = 65_536;
 /** Datagrams per recvmmsg call; each gets a whole BUFFER_BYTES slot, so none is ever cut (2 MiB). */
@@ -129,7 +135,8 @@ export function readDatagrams(
     immediate = undefined;
     if (stopped) return;
     const idle = (n: number): void => {
-      if (n > 0) idleMs = FIRST_IDLE_MS;
+      if (n >= BUSY_MESSAGES) idleMs = FIRST_IDLE_MS;
+      else if (n > 0) idleMs = Math.max(FIRST_IDLE_MS, QUIET_POLL_MS);
       else idleMs = Math.min(MAX_IDLE_MS, idleMs * 2);
       timer = setTimeout(drain, idleMs);
     };

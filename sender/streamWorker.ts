@@ -4,7 +4,7 @@
  * objectReader.ts), sends its datagrams on a connected
  * UDP socket (the receiver's port, or the multicast group / broadcast address, as planned by
  * streamSocket.ts), and sleeps until
- * the core's next deadline. The send loop is the DatagramPump. Members, reports and the stop come
+ * the core's next deadline (at least PACE_QUANTUM_MS while nothing is due). The send loop is the DatagramPump. Members, reports and the stop come
  * as messages from the main thread, which owns the control connections.
  */
 import { createSocket } from 'node:dgram';
@@ -123,6 +123,13 @@ function finish(reason: StreamFinishReason, message?: string): void {
   port.close();
 }
 
+/**
+ * Shortest sleep while nothing is due: a paced stream then sends this much of its rate per
+ * wake-up instead of a datagram or two each millisecond (each wake-up costs about as much as the
+ * sends it makes). The token bucket holds 8 ms of rate (tokenBucket.ts), so the rate is kept.
+ */
+const PACE_QUANTUM_MS = 4;
+
 function schedule(): void {
   if (scheduled || done || !ready || !started) return;
   scheduled = true;
@@ -154,7 +161,7 @@ function run(): void {
   if (at !== undefined) {
     const wait = at - performance.now();
     if (wait <= 0) schedule();
-    else timer = setTimeout(run, wait);
+    else timer = setTimeout(run, Math.max(wait, PACE_QUANTUM_MS));
   }
 }
 
