@@ -55,6 +55,7 @@ const EXPERIMENT: Groups = [
 const DEMO: Groups = [['Basics:', ['--size', '--receivers', '--rate']], ['Testing:', ['--loss', '--seed']], OUTPUT];
 const KEYGEN: Groups = [['Basics:', ['--out', '--force']], OUTPUT];
 const ENROLL: Groups = [['Basics:', ['--name', '--keys']], OUTPUT];
+const DIGEST: Groups = [['Basics:', ['--segment-size', '--sha256']], OUTPUT];
 const BUNDLE: Groups = [
   ['Basics:', ['--name', '--keys', '--out', '--rotate']],
   ['What the receiver is given:', ['--trust', '--sender', '--out-default']],
@@ -75,6 +76,7 @@ export const HELP_GROUPS: Readonly<Record<string, Groups>> = {
   demo: DEMO,
   keygen: KEYGEN,
   enroll: ENROLL,
+  digest: DIGEST,
   bundle: BUNDLE,
   'enroll-server': ENROLL_SERVER,
 };
@@ -100,6 +102,10 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   keygen: [
     'fountcast keygen --out publisher.key            # writes publisher.key and publisher.pub',
     'fountcast keygen --out publisher.key --force    # a new key in place of the old one',
+  ],
+  digest: [
+    "fountcast digest /srv/images/disk.img           # compare with the receiver summary's digest (FOUNTCAST_DIGEST)",
+    'fountcast digest --segment-size 4M disk.img     # a sender that ran with --segment-size 4M',
   ],
   enroll: [
     'fountcast enroll --name lab-pc-17 --keys ./receivers/   # then copy receivers/lab-pc-17.key to that machine',

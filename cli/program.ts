@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { PROTOCOL_VERSION } from '../control/messages.js';
 import { registerBundle, registerEnrollServer } from './bundleCommand.js';
 import { registerDemo } from './demoCommand.js';
+import { registerDigest } from './digestCommand.js';
 import { registerExperiment } from './experimentCommand.js';
 import { layOutHelp } from './helpLayout.js';
 import { registerEnroll, registerKeygen } from './keyCommands.js';
@@ -41,6 +42,7 @@ export function buildProgram(ctx: RunContext): Command {
   registerRelay(program, ctx);
   registerKeygen(program, ctx);
   registerEnroll(program, ctx);
+  registerDigest(program, ctx);
   registerBundle(program, ctx);
   registerEnrollServer(program, ctx);
   registerDemo(program, ctx);

@@ -93,8 +93,8 @@ async function serve(
   file.digests.done.then(
     () =>
       log.info(
-        { sha256: file.digests.fileSha256, ms: Math.round(performance.now() - hashingFrom) },
-        `hashed ${file.fileName}: SHA-256 ${file.digests.fileSha256}`,
+        { digest: file.digests.fileSha256, kind: file.digests.kind, ms: Math.round(performance.now() - hashingFrom) },
+        `hashed ${file.fileName}: ${file.digests.kind === 'bytes' ? 'SHA-256' : 'digest'} ${file.digests.fileSha256}`,
       ),
     (e: Error) => {
       // A hash still running when the run ended (stopped early) fails once its file goes: moot.
