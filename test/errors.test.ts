@@ -7,7 +7,7 @@ import * as api from '../index.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PRODUCT_FOLDERS = ['encoder', 'control', 'receiver', 'sender', 'util', 'cli'];
 /** Errors only the command line raises; the library never throws them, so index.ts leaves them out. */
-const CLI_ONLY = new Set(['OnCompleteError', 'UnitError', 'EventsTargetError', 'BundleError', 'EnrollServerError']);
+const CLI_ONLY = new Set(['OnCompleteError', 'UnitError', 'EventsTargetError', 'BundleError', 'EnrollServerError', 'DigestInputError']);
 
 type ErrorClass = new (...args: unknown[]) => Error;
 
