@@ -73,6 +73,10 @@ describe.runIf(recvBatch)('recvBatch (native recvmmsg)', () => {
       [fd, new Uint8Array(16), 0, lengths],
       [fd, new Uint8Array(16), -5, lengths],
       [fd, new Uint8Array(16), 2 ** 33, lengths],
+      // Not integers: napi would make NaN and ±Infinity descriptor 0 (stdin) and truncate 8.5.
+      [NaN, new Uint8Array(16), 8, lengths],
+      [-Infinity, new Uint8Array(16), 8, lengths],
+      [fd, new Uint8Array(16), 8.5, lengths],
     ];
     const call = recvBatch as unknown as (...a: unknown[]) => number;
     for (const args of bad)
