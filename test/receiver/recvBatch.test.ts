@@ -85,6 +85,7 @@ describe.runIf(recvBatch)('recvBatch (native recvmmsg)', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(recvBatch!(fd, new Uint8Array(7), 8, lengths)).toBe(0); // buffer smaller than a slot
     expect(recvBatch!(fd, new Uint8Array(16), 8, new Uint32Array(0))).toBe(0); // no length to report
+    expect(recvBatch!(fd, new Uint8Array(16), 8, new Uint32Array(0), undefined)).toBe(0); // segments left undefined: absent
     expect(recvBatch!(999_999, new Uint8Array(16), 8, lengths)).toBeLessThan(0); // -EBADF, no throw
     const { lengths: got } = await readAll(fd, 1, 8, 2); // still queued
     expect(got).toEqual([5]);

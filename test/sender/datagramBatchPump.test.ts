@@ -142,11 +142,12 @@ describe.runIf(sendBatch)('sendBatch (native sendmmsg) on a real connected socke
       [fd, new Uint8Array(8), 4, lengths, -1],
       [fd, new Uint8Array(8), 4, lengths, NaN], // not integers: no longer 0 and 1
       [fd, new Uint8Array(8), 4, lengths, 1.5],
-      [fd, new Uint8Array(8), 4, lengths, 2, undefined], // gso not a boolean
+      [fd, new Uint8Array(8), 4, lengths, 2, 1], // gso not a boolean
     ])
       expect(() => call(...args), JSON.stringify(args.map(String))).toThrow(expect.objectContaining({ code: 'ERR_FOUNTCAST_NATIVE_UDP' }));
     expect(call(999_999, new Uint8Array(8), 4, lengths, 2)).toBeLessThan(0); // -EBADF, no throw
     expect(call(fd, new Uint8Array(8), 4, lengths, 0)).toBe(0);
+    expect(call(fd, new Uint8Array(8), 4, lengths, 0, undefined)).toBe(0); // an optional gso left undefined is absent
   });
 });
 
