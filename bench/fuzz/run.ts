@@ -39,7 +39,7 @@ for (const [i, target] of FUZZ_TARGETS.entries()) {
   console.log(
     `fuzz=${target.name} runs=${r.numRuns} seed=${seed + i} accepted_share=${(census.accepted / (census.accepted + census.rejected)).toFixed(3)} seconds=${seconds.toFixed(1)} result=${ok ? 'pass' : 'FAIL'}`,
   );
-  if (!ok) console.log(fc.defaultReportMessage(r));
+  if (!ok) console.log(fc.defaultReportMessage(r), r.errorInstance);
   results.push({
     target: target.name,
     runs: r.numRuns,
@@ -66,7 +66,7 @@ for (const [i, target] of BATCH_FUZZ_TARGETS.entries()) {
   console.log(
     `fuzz=${target.name} runs=${r.numRuns} seed=${s} accepted_share=${(census.accepted / (census.accepted + census.rejected)).toFixed(3)} seconds=${seconds.toFixed(1)} result=${ok ? 'pass' : 'FAIL'}`,
   );
-  if (!ok) console.log(fc.defaultReportMessage(r));
+  if (!ok) console.log(fc.defaultReportMessage(r), r.errorInstance);
   results.push({
     target: target.name,
     runs: r.numRuns,
