@@ -4,16 +4,14 @@
  * a slot, empty length arrays, datagrams longer than their slot (cut, flagged, never written
  * past the slot), and seeded random batches of any length 0..65,507 read back byte for byte.
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
+import { closeLoopbackPairs, loopbackPair } from '../helpers/loopbackPair.js';
 
 const recvBatch = loadNativeCrypto().module?.recvBatch?.bind(loadNativeCrypto().module);
-const open: Socket[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
+afterEach(closeLoopbackPairs);
 
 /** The bound socket's descriptor (Node's internals, as receiver/datagramReader.ts reads them); libuv's reading stopped. */
 function descriptor(socket: Socket): number {
@@ -24,11 +22,7 @@ function descriptor(socket: Socket): number {
 }
 
 async function pair(): Promise<{ fd: number; tx: Socket }> {
-  const rx = createSocket('udp4');
-  const tx = createSocket('udp4');
-  open.push(rx, tx);
-  await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
-  await new Promise<void>((r) => tx.connect(rx.address().port, '127.0.0.1', r));
+  const { rx, tx } = await loopbackPair();
   return { fd: descriptor(rx), tx };
 }
 

@@ -4,28 +4,20 @@
  * splits at the segment size the kernel reports. Every datagram must come out whole, in order,
  * with its own length: runs of equal ones, a shorter one ending a run, longer ones between.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
 import { splitBatch, splitCoalesced } from '../../receiver/batchSplit.js';
 import { readDatagrams } from '../../receiver/datagramReader.js';
 import { socketDescriptor } from '../../util/socketDescriptor.js';
+import { closeLoopbackPairs, loopbackPair } from '../helpers/loopbackPair.js';
 
 const native = loadNativeCrypto().module;
-const open: Socket[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
+afterEach(closeLoopbackPairs);
 
 describe.runIf(native?.enableUdpGro && native.sendBatch)('UDP GRO on the reader', () => {
   it('splits coalesced runs back into the datagrams the sender sent', async () => {
-    const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
-    const tx = createSocket('udp4');
-    open.push(rx, tx);
-    await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
-    await new Promise<void>((r) => tx.bind(0, '127.0.0.1', r));
-    await new Promise<void>((r) => tx.connect(rx.address().port, '127.0.0.1', r));
+    const { rx, tx } = await loopbackPair({ recvBufferSize: 4 << 20, bindSender: true });
     const lengths = [...Array(40).fill(1400), 900, 1400, 1400, 1472, ...Array(90).fill(1400), 77, 1400];
     const got: { length: number; first: number; uniform: boolean }[] = [];
     const all = new Promise<void>((resolve) => {
@@ -53,9 +45,7 @@ describe.runIf(native?.enableUdpGro && native.sendBatch)('UDP GRO on the reader'
   it('a socket without GRO (FOUNTCAST_GRO=0) gets the same datagrams one by one', async () => {
     process.env.FOUNTCAST_GRO = '0';
     try {
-      const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
-      open.push(rx);
-      await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
+      const { rx } = await loopbackPair({ recvBufferSize: 4 << 20 });
       const reader = readDatagrams(
         rx,
         () => undefined,
