@@ -3,10 +3,10 @@
  * datagrams: message i sits in slot i of one buffer, `lengths[i]` bytes long (slotBytes + 1: cut
  * to the slot); with UDP GRO, `segments[i]` is the size of the datagrams the message coalesces.
  *
- * Pure, so that it can be fuzzed with lengths and counts no kernel reports (bench/fuzz/
- * batchTargets.ts). Whatever it is given it never throws, hands out only views inside their
- * message's slot, and never a datagram it cannot vouch for: a cut one is dropped (a GRO message
- * keeps the whole segments before the cut). A lost datagram is what the protocol repairs; a
+ * Pure, so that it can be fuzzed with lengths and counts no kernel reports
+ * (bench/fuzz/batchSplitTarget.ts). Whatever it is given it never throws, hands out only views
+ * inside their message's slot, and never a datagram it cannot vouch for: a cut one is dropped (a
+ * GRO message keeps the whole segments before the cut). A lost datagram is what the protocol repairs; a
  * wrong one would be passed on to the parser.
  */
 
