@@ -25,8 +25,9 @@
  * it (or with FOUNTCAST_NATIVE=0, or `noBatch`) each datagram is one fs.readSync ('descriptor').
  * The batch reader also turns UDP GRO on (unless FOUNTCAST_GRO=0): the kernel may then hand a
  * run of equal datagrams as one message (a sender's GSO send, arriving whole on loopback and
- * veth; datagrams a NIC coalesced), which is split here at the segment size the kernel reports,
- * one pass through the kernel's receive path per run instead of per datagram.
+ * veth; datagrams a NIC coalesced), which is split at the segment size the kernel reports
+ * (receiver/batchSplit.ts), one pass through the kernel's receive path per run instead of per
+ * datagram.
  *
  * `onDatagram` gets a view of the reused buffer, valid only during the call: copy what you keep.
  */
@@ -35,6 +36,7 @@ import { readSync } from 'node:fs';
 import { constants } from 'node:os';
 import { loadNativeCrypto } from '../encoder/nativeCrypto.js';
 import { socketDescriptor } from '../util/socketDescriptor.js';
+import { splitBatch } from './batchSplit.js';
 
 export interface DatagramReader {
   readonly mode: 'batch' | 'descriptor' | 'events';
@@ -63,28 +65,6 @@ type RecvBatch = (fd: number, buffer: Uint8Array, slotBytes: number, lengths: Ui
 function nativeRecvBatch(): RecvBatch | undefined {
   const m = loadNativeCrypto().module;
   return typeof m?.recvBatch === 'function' ? m.recvBatch.bind(m) : undefined;
-}
-
-/**
- * One message of a GRO socket back into its datagrams: `length` bytes at `at`, cut every
- * `segment` bytes (the last may be shorter; 0: the message is one datagram). No piece is empty
- * (unless the message is: an empty datagram), none reaches outside the message; `stop` ends it
- * early (the reader was stopped).
- */
-export function splitCoalesced(
-  buffer: Uint8Array,
-  at: number,
-  length: number,
-  segment: number,
-  onDatagram: (bytes: Uint8Array) => void,
-  stop: () => boolean = () => false,
-): void {
-  const end = at + length;
-  if (segment <= 0 || segment >= length) {
-    onDatagram(buffer.subarray(at, end));
-    return;
-  }
-  for (let from = at; from < end && !stop(); from += segment) onDatagram(buffer.subarray(from, Math.min(from + segment, end)));
 }
 
 /** Turns UDP GRO on for `fd` where the native module and the kernel have it (not with FOUNTCAST_GRO=0). */
@@ -149,12 +129,9 @@ export function readDatagrams(
           return;
         }
         if (got === 0) return idle(n);
-        for (let i = 0; i < got; i++) {
-          const at = i * BUFFER_BYTES;
-          // A cut datagram (length BUFFER_BYTES + 1) cannot happen with whole-size slots; bounded anyway.
-          splitCoalesced(buffer, at, Math.min(lengths[i]!, BUFFER_BYTES), segments?.[i] ?? 0, onDatagram, () => stopped);
-          if (stopped) return;
-        }
+        // A cut message (length BUFFER_BYTES + 1) cannot happen with whole-size slots; dropped anyway.
+        splitBatch(buffer, BUFFER_BYTES, lengths, segments, got, onDatagram, () => stopped);
+        if (stopped) return;
         n += got;
       }
     } else {

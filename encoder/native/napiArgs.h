@@ -25,10 +25,16 @@ static inline int bytes_of(napi_env env, napi_value value, uint8_t **data, size_
   return 1;
 }
 
+/*
+ * An integral JS number within ±2^53. NaN, ±Infinity and fractions are refused: napi_get_value_int64
+ * would make the first three 0 (descriptor 0, stdin, for a NaN fd) and truncate the last.
+ */
 static inline int int_of(napi_env env, napi_value value, int64_t *out) {
-  napi_valuetype t;
-  if (napi_typeof(env, value, &t) != napi_ok || t != napi_number) return 0;
-  return napi_get_value_int64(env, value, out) == napi_ok;
+  double d;
+  if (napi_get_value_double(env, value, &d) != napi_ok) return 0;
+  if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) || d != (double)(int64_t)d) return 0;
+  *out = (int64_t)d;
+  return 1;
 }
 
 /* The data of an external created with this type tag, or NULL (another value, another kind). */

@@ -26,6 +26,12 @@
 #define MAX_GSO_SEGMENTS 64
 #define MAX_GSO_BYTES 65000
 
+/* An optional argument passed as undefined counts as absent (as the TypeScript signature allows). */
+static int is_undefined(napi_env env, napi_value value) {
+  napi_valuetype t;
+  return napi_typeof(env, value, &t) == napi_ok && t == napi_undefined;
+}
+
 static int uint32s_of(napi_env env, napi_value value, uint32_t **data, size_t *length) {
   bool is_typed = false;
   if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
@@ -54,7 +60,7 @@ static napi_value RecvBatch(napi_env env, napi_callback_info info) {
   uint32_t *lengths, *segments = NULL;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 || !int_of(env, argv[0], &fd) ||
       !bytes_of(env, argv[1], &buffer, &buffer_length) || !int_of(env, argv[2], &slot) || !uint32s_of(env, argv[3], &lengths, &count) ||
-      (argc >= 5 && !uint32s_of(env, argv[4], &segments, &segments_count)))
+      (argc >= 5 && !is_undefined(env, argv[4]) && !uint32s_of(env, argv[4], &segments, &segments_count)))
     return throw_error(env, "ERR_FOUNTCAST_NATIVE_UDP", "recvBatch(fd, buffer, slotBytes, lengths[, segments]): bad arguments");
   if (segments != NULL && segments_count < count) count = segments_count;
   if (fd < 0 || fd > 0x7fffffff || slot < 1 || slot > 0x7ffffffe)
@@ -125,7 +131,7 @@ static napi_value SendBatch(napi_env env, napi_callback_info info) {
       !int_of(env, argv[4], &count))
     return throw_error(env, "ERR_FOUNTCAST_NATIVE_UDP", "sendBatch(fd, buffer, slotBytes, lengths, count[, gso]): bad arguments");
   bool gso = false;
-  if (argc >= 6 && napi_get_value_bool(env, argv[5], &gso) != napi_ok)
+  if (argc >= 6 && !is_undefined(env, argv[5]) && napi_get_value_bool(env, argv[5], &gso) != napi_ok)
     return throw_error(env, "ERR_FOUNTCAST_NATIVE_UDP", "sendBatch: gso must be a boolean");
   if (fd < 0 || fd > 0x7fffffff || slot < 1 || slot > 0x7ffffffe || count < 0 || count > MAX_BATCH || (uint64_t)count > lengths_count ||
       (uint64_t)count * (uint64_t)slot > buffer_length)

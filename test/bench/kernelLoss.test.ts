@@ -5,32 +5,13 @@
  * configuration the way test/bench/realExperiment.test.ts compares intake loss.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { cli, experimentArgs, experimentResults } from '../helpers/experimentCli.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const ARGS = [
-  'experiment',
-  '--schemes',
-  'raptorq,arq',
-  '--loss',
-  '0.1',
-  '--receivers',
-  '1,3',
-  '--size',
-  '1M',
-  '--segment-size',
-  '512K',
-  '--trials',
-  '1',
-  '--seed',
-  '5',
-  '--rate',
-  '100M',
-];
+const ARGS = experimentArgs(1);
 
 function missing(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root (ip netns needs it)';
@@ -48,15 +29,6 @@ const labNamespaces = () =>
     .split('\n')
     .filter((l) => /^fcx\d+-/.test(l));
 
-interface Row {
-  mode: string;
-  scheme: string;
-  receivers: number;
-  sourceSymbols: number;
-  symbolsSent: number;
-  completed: number;
-}
-
 const why = missing();
 
 describe.skipIf(why !== undefined)(`experiment --real --kernel-loss${why ? ` (skipped: ${why})` : ''}`, () => {
@@ -71,8 +43,7 @@ describe.skipIf(why !== undefined)(`experiment --real --kernel-loss${why ? ` (sk
       expect(real.status, real.stderr).toBe(0);
       const sim = spawnSync(process.execPath, [cli, ...ARGS, '--json', '--out', join(dir, 'sim')], { encoding: 'utf8', timeout: 120_000 });
       expect(sim.status, sim.stderr).toBe(0);
-      const load = async (d: string) =>
-        JSON.parse(await readFile(join(dir, d, 'results.json'), 'utf8')) as { rows: Row[]; timings: { unsimulatedLoss: number }[] };
+      const load = (d: string) => experimentResults(join(dir, d));
       const r = await load('real');
       const s = await load('sim');
       expect(r.rows).toHaveLength(4);

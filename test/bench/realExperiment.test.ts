@@ -7,46 +7,16 @@
  * seeded channels decide) match the simulation closely.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { cli, experimentArgs, experimentResults, type ExperimentRow } from '../helpers/experimentCli.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const ARGS = [
-  'experiment',
-  '--schemes',
-  'raptorq,arq',
-  '--loss',
-  '0.1',
-  '--receivers',
-  '1,3',
-  '--size',
-  '1M',
-  '--segment-size',
-  '512K',
-  '--trials',
-  '2',
-  '--seed',
-  '5',
-  '--rate',
-  '100M',
-  '--json',
-];
+const ARGS = [...experimentArgs(2), '--json'];
 
-interface Row {
-  mode: string;
-  scheme: string;
-  receivers: number;
-  sourceSymbols: number;
-  symbolsSent: number;
-  completed: number;
-}
-
-async function rows(dir: string): Promise<Row[]> {
-  const json = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as { rows: Row[]; timings: { unsimulatedLoss: number | null }[] };
-  return json.rows;
+async function rows(dir: string): Promise<ExperimentRow[]> {
+  return (await experimentResults(dir)).rows;
 }
 
 describe('experiment --real', () => {
@@ -67,7 +37,7 @@ describe('experiment --real', () => {
       expect(r).toHaveLength(8);
       expect(r.every((x) => x.mode === 'real')).toBe(true);
       expect(s.every((x) => x.mode === 'sim')).toBe(true);
-      const timings = (JSON.parse(await readFile(join(dir, 'real', 'results.json'), 'utf8')) as { timings: { unsimulatedLoss: number }[] }).timings;
+      const timings = (await experimentResults(join(dir, 'real'))).timings;
       expect(timings.every((t) => t.unsimulatedLoss < 0.02)).toBe(true);
       for (const [i, x] of r.entries()) {
         const y = s[i]!;

@@ -5,6 +5,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { generatePublisherKeys, parsePrivateKey, parsePublicKey } from '../../control/publication.js';
+import type { RelayCache } from '../../receiver/relayCache.js';
+import { relay, type RelayOptions } from '../../sender/relay.js';
 import { send, type SendOptions, type SendSummary } from '../../sender/send.js';
 import { SeededRandom } from '../../util/random.js';
 
@@ -50,6 +53,35 @@ export async function sendOnLoopback(options: Omit<SendOptions, 'host' | 'port' 
   );
   endedFirst.catch(() => undefined); // the caller awaits `done` itself
   return { port: await Promise.race([listening, endedFirst]), done };
+}
+
+/** A publisher's key pair, and trust stores (one per name, kept under `dir`) that know its key. */
+export function publisherTrust(dir: string): { privateKey: KeyObject; trust: (name: string) => NonNullable<RelayOptions['trust']> } {
+  const k = generatePublisherKeys();
+  const pub = parsePublicKey(k.publicPem);
+  return { privateKey: parsePrivateKey(k.privatePem), trust: (name) => ({ publishers: [pub], statePath: join(dir, `${name}.trust.json`) }) };
+}
+
+/**
+ * A relay on 127.0.0.1 fetching from the sender at `upstreamPort` and serving one receiver:
+ * `port` once it listens; `seen` how it serves (cut-through, upstream or cache) and when it
+ * stored its last segment so far (performance.now()); `done` its summary.
+ */
+export function relayOnLoopback(options: { upstreamPort: number; cache: RelayCache; trust: RelayOptions['trust'] }) {
+  const seen: { from?: 'upstream' | 'cut-through' | 'cache'; lastStored: number } = { lastStored: 0 };
+  let onPort!: (p: number) => void;
+  const port = new Promise<number>((r) => (onPort = r));
+  const done = relay({
+    upstream: { host: '127.0.0.1', port: options.upstreamPort },
+    cache: options.cache,
+    trust: options.trust,
+    logger: quiet,
+    serve: { host: '127.0.0.1', port: 0, receivers: 1, onListening: (a) => onPort(a!.port) },
+    onServing: (_m, f) => (seen.from = f),
+    onSegmentStored: () => (seen.lastStored = performance.now()),
+  });
+  done.catch(() => undefined); // the caller awaits `done` itself
+  return { port, seen, done };
 }
 
 /**

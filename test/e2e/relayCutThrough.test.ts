@@ -8,11 +8,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generatePublisherKeys, parsePrivateKey, parsePublicKey } from '../../control/publication.js';
 import { receive } from '../../receiver/receive.js';
 import { RelayCache } from '../../receiver/relayCache.js';
-import { relay } from '../../sender/relay.js';
-import { quiet, seededFile, sendOnLoopback, sha256Of, tempDir } from './helpers.js';
+import { publisherTrust, quiet, relayOnLoopback, seededFile, sendOnLoopback, sha256Of, tempDir } from './helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -28,32 +26,17 @@ describe('a relay serving while it receives (cut-through)', () => {
     cleanup = t.cleanup;
     const file = join(t.dir, 'image.bin');
     const hash = await seededFile(file, 16 * MiB, 2323);
-    const k = generatePublisherKeys();
-    const pub = parsePublicKey(k.publicPem);
-    const trust = (name: string) => ({ publishers: [pub], statePath: join(t.dir, `${name}.trust.json`) });
+    const { privateKey, trust } = publisherTrust(t.dir);
     const publisher = await sendOnLoopback({
       file,
       receivers: 2,
       segmentSize: MiB,
       rateBitsPerSecond: 80e6,
       fixedRate: true,
-      sign: { privateKey: parsePrivateKey(k.privatePem), publishedAt: 1_000 },
+      sign: { privateKey, publishedAt: 1_000 },
     });
 
-    let relayLastStored = 0;
-    let relayPort!: (p: number) => void;
-    const listening = new Promise<number>((r) => (relayPort = r));
-    let from: string | undefined;
-    const relayed = relay({
-      upstream: { host: '127.0.0.1', port: publisher.port },
-      cache: new RelayCache(join(t.dir, 'cache'), 100 * MiB),
-      trust: trust('relay'),
-      logger: quiet,
-      serve: { host: '127.0.0.1', port: 0, receivers: 1, onListening: (a) => relayPort(a!.port) },
-      onServing: (_m, f) => (from = f),
-      onSegmentStored: () => (relayLastStored = performance.now()),
-    });
-    relayed.catch(() => undefined); // awaited below
+    const relayed = relayOnLoopback({ upstreamPort: publisher.port, cache: new RelayCache(join(t.dir, 'cache'), 100 * MiB), trust: trust('relay') });
 
     const direct = join(t.dir, 'direct');
     const behind = join(t.dir, 'behind');
@@ -63,21 +46,21 @@ describe('a relay serving while it receives (cut-through)', () => {
     let firstBehind: number | undefined;
     const behindDone = receive({
       host: '127.0.0.1',
-      port: await listening,
+      port: await relayed.port,
       out: behind,
       trust: trust('behind'),
       logger: quiet,
       onSegmentStored: () => (firstBehind ??= performance.now()),
     });
     const [a, b] = await Promise.all([directDone, behindDone]);
-    expect(from).toBe('cut-through');
+    expect(relayed.seen.from).toBe('cut-through');
     expect(firstBehind).toBeDefined();
-    expect(firstBehind!).toBeLessThan(relayLastStored);
+    expect(firstBehind!).toBeLessThan(relayed.seen.lastStored);
     // One identity, the publisher's, whichever way the object came; each copy is checked below.
     expect(b.objectDigest).toBe(a.objectDigest);
     expect(await sha256Of(a.path)).toBe(hash);
     expect(await sha256Of(join(behind, 'image.bin'))).toBe(hash);
     expect(await publisher.done).toMatchObject({ completed: 2 });
-    expect(await relayed).toMatchObject({ completed: 1 });
+    expect(await relayed.done).toMatchObject({ completed: 1 });
   }, 60_000);
 });

@@ -6,12 +6,10 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generatePublisherKeys, parsePrivateKey, parsePublicKey } from '../../control/publication.js';
 import { receive } from '../../receiver/receive.js';
 import { RelayCache } from '../../receiver/relayCache.js';
-import { relay } from '../../sender/relay.js';
 import { SeededRandom } from '../../util/random.js';
-import { quiet, sendOnLoopback, tempDir } from './helpers.js';
+import { publisherTrust, quiet, relayOnLoopback, sendOnLoopback, tempDir } from './helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -46,45 +44,30 @@ describe('a tree through a relay', () => {
       for (let f = 0; f < 25; f++) await writeFile(join(src, `d${d}`, `f${f}.txt`), r.fill(new Uint8Array(1 + r.nextInt(20_000))));
     }
     await writeFile(join(src, 'big.bin'), r.fill(new Uint8Array(8 * MiB)), { mode: 0o755 });
-    const k = generatePublisherKeys();
-    const pub = parsePublicKey(k.publicPem);
-    const trust = (name: string) => ({ publishers: [pub], statePath: join(t.dir, `${name}.trust.json`) });
+    const { privateKey, trust } = publisherTrust(t.dir);
     const publisher = await sendOnLoopback({
       paths: [src],
       receivers: 1,
       segmentSize: MiB,
       rateBitsPerSecond: 60e6,
       fixedRate: true,
-      sign: { privateKey: parsePrivateKey(k.privatePem), publishedAt: 2_000 },
+      sign: { privateKey, publishedAt: 2_000 },
     });
-    let relayLastStored = 0;
-    let relayPort!: (p: number) => void;
-    const listening = new Promise<number>((res) => (relayPort = res));
-    let from: string | undefined;
     const cache = new RelayCache(join(t.dir, 'cache'), 100 * MiB);
-    const relayed = relay({
-      upstream: { host: '127.0.0.1', port: publisher.port },
-      cache,
-      trust: trust('relay'),
-      logger: quiet,
-      serve: { host: '127.0.0.1', port: 0, receivers: 1, onListening: (a) => relayPort(a!.port) },
-      onServing: (_m, f) => (from = f),
-      onSegmentStored: () => (relayLastStored = performance.now()),
-    });
-    relayed.catch(() => undefined); // awaited below
+    const relayed = relayOnLoopback({ upstreamPort: publisher.port, cache, trust: trust('relay') });
     const behind = join(t.dir, 'behind');
     await mkdir(behind);
     let firstBehind: number | undefined;
     const got = await receive({
       host: '127.0.0.1',
-      port: await listening,
+      port: await relayed.port,
       out: behind,
       trust: trust('behind'),
       logger: quiet,
       onSegmentStored: () => (firstBehind ??= performance.now()),
     });
-    expect(from).toBe('cut-through');
-    expect(firstBehind!).toBeLessThan(relayLastStored);
+    expect(relayed.seen.from).toBe('cut-through');
+    expect(firstBehind!).toBeLessThan(relayed.seen.lastStored);
     const want = await listing(src);
     const have = await listing(join(behind, 'release'));
     expect([...have.keys()].sort()).toEqual([...want.keys()].sort());
@@ -92,7 +75,7 @@ describe('a tree through a relay', () => {
       expect(have.get(p)!.bytes.equals(f.bytes), p).toBe(true);
       expect(have.get(p)!.mode, p).toBe(f.mode);
     }
-    expect(await relayed).toMatchObject({ completed: 1 });
+    expect(await relayed.done).toMatchObject({ completed: 1 });
     expect(await publisher.done).toMatchObject({ completed: 1 });
     // The cache holds the tree's object, one file of the tree's size, under its content address.
     const [entry] = await cache.list();

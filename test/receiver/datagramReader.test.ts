@@ -1,24 +1,14 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
 import { BATCH, readDatagrams, type DatagramReader } from '../../receiver/datagramReader.js';
+import { closeLoopbackPairs, loopbackPair } from '../helpers/loopbackPair.js';
 
 // The batched (recvmmsg) reader runs where the native module is built; CI requires it.
 const batched = typeof loadNativeCrypto().module?.recvBatch === 'function';
 
-const open: Socket[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
+afterEach(closeLoopbackPairs);
 
-async function pair(): Promise<{ rx: Socket; tx: Socket }> {
-  const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
-  const tx = createSocket('udp4');
-  open.push(rx, tx);
-  await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
-  await new Promise<void>((r) => tx.connect(rx.address().port, '127.0.0.1', r));
-  return { rx, tx };
-}
+const pair = () => loopbackPair({ recvBufferSize: 4 << 20 });
 
 /** Datagram i: its length and every byte derived from i. */
 function datagram(i: number): Buffer {
@@ -92,7 +82,6 @@ describe('readDatagrams', () => {
       () => seen.push(-1),
     );
     second.rx.close();
-    open.splice(open.indexOf(second.rx), 1);
     await new Promise((r) => setTimeout(r, 30));
     expect(seen).toEqual([]); // no read of a closed (or reused) descriptor, no error either
   });

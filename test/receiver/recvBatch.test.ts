@@ -4,16 +4,14 @@
  * a slot, empty length arrays, datagrams longer than their slot (cut, flagged, never written
  * past the slot), and seeded random batches of any length 0..65,507 read back byte for byte.
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
+import { closeLoopbackPairs, loopbackPair } from '../helpers/loopbackPair.js';
 
 const recvBatch = loadNativeCrypto().module?.recvBatch?.bind(loadNativeCrypto().module);
-const open: Socket[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
+afterEach(closeLoopbackPairs);
 
 /** The bound socket's descriptor (Node's internals, as receiver/datagramReader.ts reads them); libuv's reading stopped. */
 function descriptor(socket: Socket): number {
@@ -24,11 +22,7 @@ function descriptor(socket: Socket): number {
 }
 
 async function pair(): Promise<{ fd: number; tx: Socket }> {
-  const rx = createSocket('udp4');
-  const tx = createSocket('udp4');
-  open.push(rx, tx);
-  await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
-  await new Promise<void>((r) => tx.connect(rx.address().port, '127.0.0.1', r));
+  const { rx, tx } = await loopbackPair();
   return { fd: descriptor(rx), tx };
 }
 
@@ -73,6 +67,10 @@ describe.runIf(recvBatch)('recvBatch (native recvmmsg)', () => {
       [fd, new Uint8Array(16), 0, lengths],
       [fd, new Uint8Array(16), -5, lengths],
       [fd, new Uint8Array(16), 2 ** 33, lengths],
+      // Not integers: napi would make NaN and ±Infinity descriptor 0 (stdin) and truncate 8.5.
+      [NaN, new Uint8Array(16), 8, lengths],
+      [-Infinity, new Uint8Array(16), 8, lengths],
+      [fd, new Uint8Array(16), 8.5, lengths],
     ];
     const call = recvBatch as unknown as (...a: unknown[]) => number;
     for (const args of bad)
@@ -81,6 +79,7 @@ describe.runIf(recvBatch)('recvBatch (native recvmmsg)', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(recvBatch!(fd, new Uint8Array(7), 8, lengths)).toBe(0); // buffer smaller than a slot
     expect(recvBatch!(fd, new Uint8Array(16), 8, new Uint32Array(0))).toBe(0); // no length to report
+    expect(recvBatch!(fd, new Uint8Array(16), 8, new Uint32Array(0), undefined)).toBe(0); // segments left undefined: absent
     expect(recvBatch!(999_999, new Uint8Array(16), 8, lengths)).toBeLessThan(0); // -EBADF, no throw
     const { lengths: got } = await readAll(fd, 1, 8, 2); // still queued
     expect(got).toEqual([5]);

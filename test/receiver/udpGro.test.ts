@@ -4,27 +4,20 @@
  * splits at the segment size the kernel reports. Every datagram must come out whole, in order,
  * with its own length: runs of equal ones, a shorter one ending a run, longer ones between.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
-import { readDatagrams, splitCoalesced } from '../../receiver/datagramReader.js';
+import { splitBatch, splitCoalesced } from '../../receiver/batchSplit.js';
+import { readDatagrams } from '../../receiver/datagramReader.js';
 import { socketDescriptor } from '../../util/socketDescriptor.js';
+import { closeLoopbackPairs, loopbackPair } from '../helpers/loopbackPair.js';
 
 const native = loadNativeCrypto().module;
-const open: Socket[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
+afterEach(closeLoopbackPairs);
 
 describe.runIf(native?.enableUdpGro && native.sendBatch)('UDP GRO on the reader', () => {
   it('splits coalesced runs back into the datagrams the sender sent', async () => {
-    const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
-    const tx = createSocket('udp4');
-    open.push(rx, tx);
-    await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
-    await new Promise<void>((r) => tx.bind(0, '127.0.0.1', r));
-    await new Promise<void>((r) => tx.connect(rx.address().port, '127.0.0.1', r));
+    const { rx, tx } = await loopbackPair({ recvBufferSize: 4 << 20, bindSender: true });
     const lengths = [...Array(40).fill(1400), 900, 1400, 1400, 1472, ...Array(90).fill(1400), 77, 1400];
     const got: { length: number; first: number; uniform: boolean }[] = [];
     const all = new Promise<void>((resolve) => {
@@ -52,9 +45,7 @@ describe.runIf(native?.enableUdpGro && native.sendBatch)('UDP GRO on the reader'
   it('a socket without GRO (FOUNTCAST_GRO=0) gets the same datagrams one by one', async () => {
     process.env.FOUNTCAST_GRO = '0';
     try {
-      const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
-      open.push(rx);
-      await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
+      const { rx } = await loopbackPair({ recvBufferSize: 4 << 20 });
       const reader = readDatagrams(
         rx,
         () => undefined,
@@ -102,5 +93,51 @@ describe('splitting a coalesced message', () => {
       () => pieces.length >= 3,
     );
     expect(pieces).toEqual([10, 10, 10]);
+  });
+});
+
+describe('splitting a batch and hostile lengths', () => {
+  const collect = (run: (on: (d: Uint8Array) => void) => unknown) => {
+    const pieces: [number, number][] = [];
+    const result = run((d) => pieces.push([d.byteOffset, d.length]));
+    return { pieces, result };
+  };
+
+  it('refuses a message or segment size that is not a whole range of the buffer, handing out nothing', () => {
+    const buffer = new Uint8Array(100);
+    for (const [at, length, segment] of [
+      [90, 20, 0],
+      [-1, 5, 0],
+      [0, -5, 0],
+      [0, 10, -1],
+      [0, 10, NaN],
+      [0, 10.5, 2],
+      [Infinity, 0, 0],
+    ] as const)
+      expect(collect((on) => splitCoalesced(buffer, at, length, segment, on))).toEqual({ pieces: [], result: false });
+  });
+
+  it('drops a cut message, keeps the whole segments of a cut GRO message, and ignores counts past the arrays or slots', () => {
+    const buffer = new Uint8Array(4 * 10);
+    // Slot 0: 10 bytes; slot 1: cut plain datagram; slot 2: cut GRO message of 3-byte segments; slot 3: GRO of 4-byte ones.
+    const lengths = Uint32Array.of(10, 11, 11, 9);
+    const segments = Uint32Array.of(0, 0, 3, 4);
+    expect(collect((on) => splitBatch(buffer, 10, lengths, segments, 4, on))).toEqual({
+      pieces: [
+        [0, 10],
+        [20, 3],
+        [23, 3],
+        [26, 3],
+        [30, 4],
+        [34, 4],
+        [38, 1],
+      ],
+      result: 2,
+    });
+    // 6 claimed: 4 held; a buffer of 2.5 slots holds 2; no slot size, nothing.
+    expect(collect((on) => splitBatch(buffer, 10, lengths, segments, 6, on)).result).toBe(4);
+    expect(collect((on) => splitBatch(buffer.subarray(0, 25), 10, lengths, undefined, 4, on))).toEqual({ pieces: [[0, 10]], result: 3 });
+    expect(collect((on) => splitBatch(buffer, 0, lengths, undefined, 4, on))).toEqual({ pieces: [], result: 4 });
+    expect(collect((on) => splitBatch(buffer, 10, lengths, undefined, NaN, on))).toEqual({ pieces: [], result: 0 });
   });
 });

@@ -1,8 +1,8 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BATCH, DatagramBatchPump, nativeSendBatch, slotFor, type SendBatch } from '../../sender/datagramBatchPump.js';
 import type { TransmitSource } from '../../sender/datagramPump.js';
 import { socketDescriptor } from '../../util/socketDescriptor.js';
+import { closeLoopbackPairs, loopbackPair } from '../helpers/loopbackPair.js';
 
 /** A source with `n` datagrams due, datagram i 16 bytes of (i & 0xff); `own` ones in a buffer of the core's own, `len` bytes. */
 function source(n: number, own: (i: number) => number | undefined = () => undefined): TransmitSource {
@@ -100,20 +100,12 @@ describe('DatagramBatchPump', () => {
 });
 
 const sendBatch = nativeSendBatch();
-const open: Socket[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
+afterEach(closeLoopbackPairs);
 
 describe.runIf(sendBatch)('sendBatch (native sendmmsg) on a real connected socket', () => {
   it('delivers every datagram whole and in order, and rejects bad arguments with a typed error', async () => {
     if (process.env.FOUNTCAST_REQUIRE_NATIVE === '1') expect(sendBatch).toBeDefined();
-    const rx = createSocket('udp4');
-    const tx = createSocket('udp4');
-    open.push(rx, tx);
-    await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
-    await new Promise<void>((r) => tx.bind(0, '127.0.0.1', r));
-    await new Promise<void>((r) => tx.connect(rx.address().port, '127.0.0.1', r));
+    const { rx, tx } = await loopbackPair({ bindSender: true });
     const got: Buffer[] = [];
     const all = new Promise<void>((r) => rx.on('message', (m) => got.push(m) === 70 && r()));
     const fd = socketDescriptor(tx)!.fd;
@@ -140,21 +132,20 @@ describe.runIf(sendBatch)('sendBatch (native sendmmsg) on a real connected socke
       [fd, new Uint8Array(8), 0, lengths, 2],
       [-1, new Uint8Array(8), 4, lengths, 2],
       [fd, new Uint8Array(8), 4, lengths, -1],
+      [fd, new Uint8Array(8), 4, lengths, NaN], // not integers: no longer 0 and 1
+      [fd, new Uint8Array(8), 4, lengths, 1.5],
+      [fd, new Uint8Array(8), 4, lengths, 2, 1], // gso not a boolean
     ])
       expect(() => call(...args), JSON.stringify(args.map(String))).toThrow(expect.objectContaining({ code: 'ERR_FOUNTCAST_NATIVE_UDP' }));
     expect(call(999_999, new Uint8Array(8), 4, lengths, 2)).toBeLessThan(0); // -EBADF, no throw
     expect(call(fd, new Uint8Array(8), 4, lengths, 0)).toBe(0);
+    expect(call(fd, new Uint8Array(8), 4, lengths, 0, undefined)).toBe(0); // an optional gso left undefined is absent
   });
 });
 
 describe.runIf(sendBatch)('sendBatch with UDP GSO on a real connected socket', () => {
   it('delivers runs of equal datagrams, a shorter last, longer and empty ones between, each whole and in order', async () => {
-    const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
-    const tx = createSocket('udp4');
-    open.push(rx, tx);
-    await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
-    await new Promise<void>((r) => tx.bind(0, '127.0.0.1', r));
-    await new Promise<void>((r) => tx.connect(rx.address().port, '127.0.0.1', r));
+    const { rx, tx } = await loopbackPair({ recvBufferSize: 4 << 20, bindSender: true });
     const fd = socketDescriptor(tx)!.fd;
     // Runs of 1400, a shorter one ending a run, a longer one (a combined resend) starting
     // another, an empty one alone, and more than a GSO send holds (64 x 1400 > 65,000 bytes).
