@@ -34,7 +34,7 @@ function setup(size: number, seed: number, init: Partial<ReceiverCoreInit> = {},
 }
 
 describe('ReceiverCore', () => {
-  it.each([
+  it.each<[string, { sha256?: boolean }, Partial<ReceiverCoreInit>, boolean]>([
     ['identity of its segment digests: no plain SHA-256', {}, {}, false],
     ['identity of its segment digests, the plain SHA-256 asked for (receive --sha256)', {}, { sha256: true }, true],
     ['identity of kind bytes (send --sha256): the plain SHA-256 is the identity', { sha256: true }, {}, true],
