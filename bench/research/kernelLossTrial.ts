@@ -15,9 +15,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { SeededRandom } from '../../util/random.js';
+import { distPath } from '../../util/workerUrl.js';
 import { NetnsLab, LAB_INTERFACE } from './netnsLab.js';
 import type { ReceiverPeerJob, ReceiverPeerResult, SenderPeerJob, SenderPeerResult } from './netnsPeer.js';
 import { defaultRealRate, realTrialResult } from './realTrial.js';
@@ -25,7 +25,8 @@ import { schemeCodecName, schemeRecovery, schemeResends, type SchemeName } from 
 import { receiverLoss, trialSeed, type ExperimentConfig, type TrialRow, type TrialTiming } from './trialTypes.js';
 import type { LossSpec } from './lossModels.js';
 
-const PEER = fileURLToPath(new URL('./netnsPeer.js', import.meta.url));
+// Under dist/ whether this module runs from its own file or from the CLI's bundle (scripts/bundleCli.mjs).
+const PEER = distPath('bench/research/netnsPeer.js');
 const CONTROL_PORT = 7070;
 const DATA_PORT = 7071;
 const GROUP = '239.255.42.77';
