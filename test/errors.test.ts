@@ -11,7 +11,9 @@ const CLI_ONLY = new Set(['OnCompleteError', 'UnitError', 'EventsTargetError', '
 
 type ErrorClass = new (...args: unknown[]) => Error;
 
-const exportedErrors = Object.entries(api).filter((e): e is [string, ErrorClass] => typeof e[1] === 'function' && e[1].prototype instanceof Error);
+const exportedErrors = (Object.entries(api) as [string, unknown][]).filter(
+  (e): e is [string, ErrorClass] => typeof e[1] === 'function' && (e[1] as { prototype: unknown }).prototype instanceof Error,
+);
 
 /** Every `class X extends ...Error` declared in the product folders, with its body's first lines. */
 function declaredErrorClasses(): { name: string; file: string; body: string }[] {

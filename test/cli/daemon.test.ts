@@ -92,7 +92,7 @@ describe('receive --daemon', () => {
     await daemon.until(() => logged('publication-stored') === 2);
     await second.done;
     // The daemon logs its next line (the sender gone, or still offering v2) only after --on-complete returned.
-    await daemon.until(() => daemon.lines.findLastIndex((l) => l.event === 'publication-stored') < daemon.lines.length - 1);
+    await daemon.until(() => daemon.lines.map((l) => l.event).lastIndexOf('publication-stored') < daemon.lines.length - 1);
     daemon.process.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
 

@@ -284,7 +284,7 @@ describe('stricter message checks', () => {
     ['manifest unknown tag kind', { ...manifest, tagKind: 200 }, 'bad-message'],
     ['manifest heartbeat not below idle timeout', { ...manifest, heartbeatIntervalMs: 5000 }, 'bad-message'],
     ['manifest idle timeout below 100 ms', { ...manifest, idleTimeoutMs: 99, heartbeatIntervalMs: 10 }, 'bad-message'],
-    ['manifest hash list with wrong padding', { ...manifest, segmentSha256: `${manifest.segmentSha256.slice(0, -1)}=` }, 'bad-message'],
+    ['manifest hash list with wrong padding', { ...manifest, segmentSha256: `${manifest.segmentSha256!.slice(0, -1)}=` }, 'bad-message'],
     ['manifest file name with a newline', { ...manifest, fileName: 'a\nb.iso' }, 'bad-message'],
     ['manifest file name with a backslash', { ...manifest, fileName: '..\\x' }, 'bad-message'],
     ['manifest file name with DEL', { ...manifest, fileName: 'a\u007f' }, 'bad-message'],

@@ -36,7 +36,7 @@ async function serve(file: string, extra: Partial<SendOptions>) {
     logger: quiet,
     signal: stop.signal,
     segmentSize: 1 << 20,
-    onListening: (a) => onPort(a.port),
+    onListening: (a) => onPort(a!.port),
     ...extra,
   });
   return { port: await port, done, stop };

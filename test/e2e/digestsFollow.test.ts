@@ -48,7 +48,7 @@ describe('digests that follow the manifest', () => {
     await mkdir(out);
     const receiving = receive({
       host: '127.0.0.1',
-      port: server.address().port,
+      port: server.address()!.port,
       out: join(out, 'payload.bin'),
       logger: quiet,
       onManifest: (m) => (manifest = m),

@@ -46,7 +46,7 @@ export async function freeTcpPort(): Promise<number> {
 export async function sendOnLoopback(options: Omit<SendOptions, 'host' | 'port' | 'onListening'>): Promise<{ port: number; done: Promise<SendSummary> }> {
   let onPort!: (p: number) => void;
   const listening = new Promise<number>((r) => (onPort = r));
-  const done = send({ logger: quiet, ...options, host: '127.0.0.1', port: 0, onListening: (a) => onPort(a.port) });
+  const done = send({ logger: quiet, ...options, host: '127.0.0.1', port: 0, onListening: (a) => onPort(a!.port) });
   const endedFirst = done.then(
     () => Promise.reject(new Error('send() ended before it listened')),
     (e: Error) => Promise.reject(e),
@@ -104,7 +104,7 @@ export function signedPublications(dir: string, privateKey: KeyObject) {
         logger: quiet,
         signal: stop.signal,
         onListening: (a) => {
-          at.port = a.port;
+          at.port = a!.port;
           resolve({ done, stop });
         },
         ...extra,

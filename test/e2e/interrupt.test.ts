@@ -110,7 +110,7 @@ describe('interrupting a receiver', () => {
     const file = join(t.dir, 'slow.bin');
     await seededFile(file, 2 << 20, 22);
     const sender = spawnCli(['send', file, '--host', '127.0.0.1', '--port', '0', '--rate', '2M', '--fixed-rate'], { events: true });
-    const { port } = (await sender.next('start')) as { port: number };
+    const { port } = (await sender.next('start')) as unknown as { port: number };
     const out = join(t.dir, 'out');
     await mkdir(out);
     const receiver = spawnCli(['receive', `127.0.0.1:${port}`, '--out', out], { events: true });

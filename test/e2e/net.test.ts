@@ -163,7 +163,7 @@ describe('IPv6 and interfaces on the host loopback', () => {
     const hash = await seededFile(file, 2_000_000, 61);
     let onPort!: (p: number) => void;
     const listening = new Promise<number>((r) => (onPort = r));
-    const done = send({ file, host: '::1', port: 0, receivers: 1, interface: 'lo', logger: quiet, onListening: (a) => onPort(a.port) });
+    const done = send({ file, host: '::1', port: 0, receivers: 1, interface: 'lo', logger: quiet, onListening: (a) => onPort(a!.port) });
     const port = await listening;
     const got = await receive({ host: '::1', port, out: join(t.dir, 'got.bin'), interface: 'lo', logger: quiet });
     const summary = await done;

@@ -24,7 +24,7 @@ afterEach(async () => {
 async function startSender(file: string, receivers: number, extra: Partial<Parameters<typeof send>[0]> = {}) {
   let onPort!: (p: number) => void;
   const port = new Promise<number>((r) => (onPort = r));
-  const done = send({ file, host: '127.0.0.1', port: 0, receivers, segmentSize: 1 << 20, logger: quiet, onListening: (a) => onPort(a.port), ...extra });
+  const done = send({ file, host: '127.0.0.1', port: 0, receivers, segmentSize: 1 << 20, logger: quiet, onListening: (a) => onPort(a!.port), ...extra });
   return { port: await Promise.race([port, done.then(() => -1)]), done };
 }
 

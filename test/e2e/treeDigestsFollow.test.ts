@@ -64,7 +64,7 @@ describe("a tree's digests that follow the manifest", () => {
     let manifest: Manifest | undefined;
     let settled = false;
     const out = join(t.dir, 'out');
-    const receiving = receive({ host: '127.0.0.1', port: server.address().port, out, logger: quiet, onManifest: (m) => (manifest = m) });
+    const receiving = receive({ host: '127.0.0.1', port: server.address()!.port, out, logger: quiet, onManifest: (m) => (manifest = m) });
     void receiving.finally(() => (settled = true)).catch(() => undefined);
     // A few hundred KiB go in a few ms at an uncapped rate; half a second is ample for every datagram.
     await new Promise((r) => setTimeout(r, 500));

@@ -28,7 +28,7 @@ async function serveOnce(file: string, extra: Partial<SendOptions>) {
   const port = new Promise<number>((r) => (onPort = r));
   // A refused receiver does not count towards `receivers`: the test stops the sender then.
   const stop = new AbortController();
-  const done = send({ file, host: '127.0.0.1', port: 0, receivers: 1, logger: quiet, signal: stop.signal, onListening: (a) => onPort(a.port), ...extra });
+  const done = send({ file, host: '127.0.0.1', port: 0, receivers: 1, logger: quiet, signal: stop.signal, onListening: (a) => onPort(a!.port), ...extra });
   return { port: await port, done, stop };
 }
 

@@ -37,7 +37,7 @@ describe('BufferPool', () => {
   it('ignores a buffer that was transferred away (detached)', () => {
     const pool = new BufferPool();
     const x = pool.take(1000);
-    structuredClone(x.buffer, { transfer: [x.buffer] });
+    structuredClone(x.buffer, { transfer: [x.buffer as ArrayBuffer] });
     pool.give(x, 1000);
     expect(pool.idle).toBe(0);
   });

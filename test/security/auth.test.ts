@@ -7,7 +7,16 @@ import { ReceiverConnection } from '../../control/receiverConnection.js';
 import { SenderConnection } from '../../control/senderConnection.js';
 import type { Manifest } from '../../control/messages.js';
 import { datagramLength, parseDatagram, writeDatagram } from '../../encoder/datagram.js';
-import { aes256GcmScheme, crc32Scheme, HMAC_TAG_LENGTH, hmacSha256Scheme, integrityFor, IntegrityKeyError, TagKind } from '../../encoder/integrity.js';
+import {
+  aes256GcmScheme,
+  crc32Scheme,
+  HMAC_TAG_LENGTH,
+  hmacSha256Scheme,
+  integrityFor,
+  IntegrityKeyError,
+  TagKind,
+  type IntegrityScheme,
+} from '../../encoder/integrity.js';
 import { decodeMessage, encodeMessage } from '../../control/messageCodec.js';
 import { encodeFrame } from '../../control/framing.js';
 
@@ -103,7 +112,7 @@ describe.each([
 ])('datagram MAC (tag kind 2), %s', (_, native) => {
   const T = 64;
   const mac = hmacSha256Scheme(Buffer.alloc(32, 1), { native });
-  const expect_ = (integrity = mac) => ({ sessionId: 5, symbolSize: T, segmentCount: 2, encodingSymbolIdLimit: 1 << 24, integrity });
+  const expect_ = (integrity: IntegrityScheme = mac) => ({ sessionId: 5, symbolSize: T, segmentCount: 2, encodingSymbolIdLimit: 1 << 24, integrity });
   const d = new Uint8Array(datagramLength(T, mac));
   writeDatagram(d, { sessionId: 5, sequenceNumber: 1, segmentIndex: 1, encodingSymbolId: 3 }, new Uint8Array(T).fill(7), mac);
 

@@ -5,22 +5,14 @@ import type { PreparedFile } from '../../sender/preparedFile.js';
 import { resolveSendConfig, type SendOptions } from '../../sender/sendConfig.js';
 import { SharedSession } from '../../sender/sharedSession.js';
 import type { SharedStreamParams, SharedStreamPort } from '../../sender/streamPort.js';
+import { emptyStreamStats } from '../../sender/streamCore.js';
 
 /** A stand-in for the stream worker that records what the session tells it. */
 class FakeStream implements SharedStreamPort {
   readonly calls: string[] = [];
   /** Called with itself when the session starts it. */
   onStart?: (f: FakeStream) => void;
-  stats = {
-    datagramsSent: 0,
-    bytesSent: 0,
-    sourceSymbolsSent: 0,
-    repairSymbolsSent: 0,
-    segmentsOpened: 0,
-    stallBursts: 0,
-    sourceResends: 0,
-    rateBytesPerSecond: 0,
-  };
+  stats = emptyStreamStats();
   private resolve!: (f: { reason: 'stopped' | 'error'; message?: string }) => void;
   readonly finished = new Promise<{ reason: 'stopped' | 'error'; message?: string }>((r) => (this.resolve = r));
   constructor(readonly data: SharedStreamParams & { carousel: boolean }) {}

@@ -37,11 +37,17 @@ describe('a stream worker that fails', () => {
       const finished = new Promise<{ reason: 'error' | 'stopped'; message: string; stats: object; workerFailed?: boolean }>((r) => (end = r));
       ends.push((message) => end({ reason: 'error', message, stats: {}, workerFailed: true }));
       if (ends.length === 2) opened();
-      return { progress: () => undefined, stop: (reason) => end({ reason: 'stopped', message: reason, stats: {} }), onStats: () => undefined, finished };
+      return {
+        progress: () => undefined,
+        stop: (reason) => end({ reason: 'stopped', message: reason, stats: {} }),
+        onStats: () => undefined,
+        grow: () => undefined,
+        finished,
+      };
     };
     const config = resolveSendConfig({ file: path, host: '127.0.0.1', port: 0 });
     const server = await SenderServer.listen(config, { file, wasmModule: compileRaptorQModule(), logger: quiet, openUnicastStream: fake });
-    const { port } = server.address();
+    const { port } = server.address()!;
     const rx = (name: string) =>
       mkdir(join(t.dir, name)).then(() =>
         receive({ host: '127.0.0.1', port, out: join(t.dir, name), receiverId: name, logger: quiet }).then(

@@ -4,6 +4,7 @@ import { compileRaptorQModule, raptorqCodec } from '../../encoder/raptorq.js';
 import { planSegments, totalSourceSymbols } from '../../encoder/segmentLayout.js';
 import { SeededRandom } from '../../util/random.js';
 import { SharedSimulation, type SharedSimReceiver } from '../../bench/research/multicastSim.js';
+import type { ReceiverCore } from '../../receiver/receiverCore.js';
 
 const codec = raptorqCodec();
 const data = new SeededRandom(91).fill(new Uint8Array(6 * (1 << 20) + 4321));
@@ -20,7 +21,7 @@ function expectIntact(sim: SharedSimulation, ids?: string[]) {
     if (ids && !ids.includes(r.cfg.id)) continue;
     expect(r.completedAt, r.cfg.id).toBeDefined();
     expect(Buffer.compare(Buffer.from(r.output), Buffer.from(data)), r.cfg.id).toBe(0);
-    expect(r.core!.fileHashMatches(), r.cfg.id).toBe(true);
+    expect((r.core as ReceiverCore).fileHashMatches(), r.cfg.id).toBe(true);
   }
 }
 
@@ -91,7 +92,7 @@ describe('shared (multicast) stream on virtual time', () => {
     expect(c.datagramsSent).toBeLessThan(fountain.stream.stats.datagramsSent * 1.06);
     // Every receiver got its segments from sources: no RaptorQ decode with repair symbols.
     for (const r of combined.receivers) {
-      expect(r.core!.stats.drops['combined-not-source'], r.cfg.id).toBe(0);
+      expect((r.core as ReceiverCore).stats.drops['combined-not-source'], r.cfg.id).toBe(0);
       expect(r.core!.stats.symbolsReceived / r.core!.stats.symbolsNeeded, r.cfg.id).toBeLessThan(1.01);
     }
     expect(combined.receivers.reduce((n, r) => n + r.decodeMs, 0)).toBeLessThan(fountain.receivers.reduce((n, r) => n + r.decodeMs, 0) / 4);
