@@ -289,11 +289,11 @@ export class ReceiverSession {
     }
   }
 
-  /** A shared stream's group beyond the receivers' own default: a slower report interval for each. */
+  /** A shared stream's group beyond the receivers' own default, or its slow pace: a slower report interval for each. */
   private progressAdvice(): { progressIntervalMs?: number } {
     const size = this.deps.shared?.groupSize?.();
     if (size === undefined) return {};
-    const ms = groupProgressIntervalMs(size);
+    const ms = groupProgressIntervalMs(size, this.config.rateBytesPerSecond);
     return ms > DEFAULT_PROGRESS_INTERVAL_MS ? { progressIntervalMs: ms } : {};
   }
 

@@ -3,7 +3,7 @@
  * core (ReceiverConnection) over a fake duplex link: every transition of SESSION_TABLE,
  * including the timeouts, refusals, auth failures, Stops, aborts and stream failures.
  */
-import { GROUP_REPORTS_PER_SECOND, groupProgressIntervalMs } from '../../sender/feedbackScaling.js';
+import { GROUP_REPORTS_PER_SECOND, groupProgressIntervalMs, REPORT_DATAGRAMS } from '../../sender/feedbackScaling.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { receiverProof } from '../../control/auth.js';
 import type { ControlEvent } from '../../control/connection.js';
@@ -502,15 +502,20 @@ describe('receiver session: shared stream', () => {
   });
 
   it("asks a large group's receivers for fewer reports, and a small group's for none fewer", () => {
-    const manifestFor = (groupSize: number) =>
+    const manifestFor = (groupSize: number, rateBitsPerSecond?: number) =>
       (
-        new Pair({ multicast: { group: '239.1.1.1', port: 7071 } }, { shared: { sessionId: 5, dataKey: new Uint8Array(32), groupSize: () => groupSize } })
+        new Pair(
+          { multicast: { group: '239.1.1.1', port: 7071 }, ...(rateBitsPerSecond ? { rateBitsPerSecond } : {}) },
+          { shared: { sessionId: 5, dataKey: new Uint8Array(32), groupSize: () => groupSize } },
+        )
           .hello()
           .rxEvents.find((e) => e.type === 'manifest') as Extract<ControlEvent, { type: 'manifest' }>
       ).manifest;
     expect(manifestFor(500).progressIntervalMs).toBe(625);
     expect(manifestFor(64).progressIntervalMs).toBe(80);
     expect(manifestFor(16).progressIntervalMs).toBeUndefined();
+    // A stream paced at 47 Mbit/s: 256 datagrams between reports.
+    expect(manifestFor(16, 47e6).progressIntervalMs).toBe(62);
   });
 });
 
@@ -521,6 +526,19 @@ describe('feedback scaling', () => {
     expect(groupProgressIntervalMs(17)).toBe(22);
     for (const n of [64, 256, 500, 1000]) expect((n * 1000) / groupProgressIntervalMs(n)).toBeLessThanOrEqual(GROUP_REPORTS_PER_SECOND);
     expect(groupProgressIntervalMs(1_000_000)).toBe(2_000);
+  });
+
+  it('and slower on a slowly paced stream: REPORT_DATAGRAMS at the rate ceiling between reports, unchanged from 200 Mbit/s up', () => {
+    const mbit = (m: number) => (m * 1e6) / 8;
+    // 256 datagrams of 1420 bytes at 47 Mbit/s take 61.9 ms.
+    expect(groupProgressIntervalMs(16, mbit(47))).toBe(Math.ceil((REPORT_DATAGRAMS * 1420 * 1000) / mbit(47)));
+    expect(groupProgressIntervalMs(16, mbit(47))).toBe(62);
+    expect(groupProgressIntervalMs(16, mbit(200))).toBe(20);
+    expect(groupProgressIntervalMs(16, mbit(1000))).toBe(20);
+    expect(groupProgressIntervalMs(16, 0)).toBe(20); // no ceiling, no rate term
+    // The larger of the two terms, within the 2 s cap.
+    expect(groupProgressIntervalMs(500, mbit(47))).toBe(625);
+    expect(groupProgressIntervalMs(16, 1000)).toBe(2_000);
   });
 });
 
