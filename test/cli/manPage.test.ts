@@ -30,7 +30,7 @@ describe('man page', () => {
     expect(roff(".TH x\n'quote\na\\b --flag ’")).toBe("\\&.TH x\n\\&'quote\na\\eb \\-\\-flag \\[u2019]");
   });
 
-  it.skipIf(!groff)('renders with groff without a single warning', () => {
+  it.skipIf(!groff)(`renders with groff without a single warning${groff ? '' : ' (skipped: groff is not installed)'}`, () => {
     const r = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-z'], { input: page, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');

@@ -43,7 +43,7 @@ function appLock(tarball: string): object {
 
 describe('npm pack', () => {
   it.skipIf(!npm)(
-    'the packed tarball installs offline without dev dependencies and runs --help and a demo',
+    `the packed tarball installs offline without dev dependencies and runs --help and a demo${npm ? '' : ' (skipped: npm not found)'}`,
     async () => {
       const t = await tempDir();
       cleanup = t.cleanup;

@@ -74,7 +74,7 @@ async function setUp(size: number) {
 /** The receivers' lines as the sender relays them, prefixed with each host's name. */
 const relayed = (stderr: string, host: string, what: RegExp) => stderr.split('\n').some((l) => l.includes(`[${host}]`) && what.test(l));
 
-describe.skipIf(!SSHD)('send --to ssh:// through a real sshd', () => {
+describe.skipIf(!SSHD)(`send --to ssh:// through a real sshd${SSHD ? '' : ' (skipped: no sshd installed)'}`, () => {
   it('unicast: three hosts (one a forced command at 10 % loss) and a Subsystem get identical files; a host with a wrong key fails by name', async () => {
     const { dir, file, hash } = await setUp(5_000_000);
     const out = run({ dir, file, subsystem: true });
@@ -96,7 +96,7 @@ describe.skipIf(!SSHD)('send --to ssh:// through a real sshd', () => {
   }, 160_000);
 
   it.skipIf(!root)(
-    'multicast in a private network namespace: one MACed stream, every host identical',
+    `multicast in a private network namespace: one MACed stream, every host identical${root ? '' : ' (skipped: needs root)'}`,
     async () => {
       const { dir, file, hash } = await setUp(3_000_000);
       const out = run({ dir, file, multicast: { group: '239.255.42.7', port: 47077 } });
