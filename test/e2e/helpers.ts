@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { generatePublisherKeys, parsePrivateKey, parsePublicKey } from '../../control/publication.js';
+import { receive } from '../../receiver/receive.js';
+import type { ReceiveOptions } from '../../receiver/receiveConfig.js';
 import type { RelayCache } from '../../receiver/relayCache.js';
 import { relay, type RelayOptions } from '../../sender/relay.js';
 import { send, type SendOptions, type SendSummary } from '../../sender/send.js';
@@ -82,6 +84,13 @@ export function relayOnLoopback(options: { upstreamPort: number; cache: RelayCac
   });
   done.catch(() => undefined); // the caller awaits `done` itself
   return { port, seen, done };
+}
+
+/** A receiver behind a relay on 127.0.0.1, noting when it stored its first segment (to compare with the relay's last). */
+export function receiveBehindRelay(port: number, out: string, trust: ReceiveOptions['trust']) {
+  let firstStored: number | undefined;
+  const done = receive({ host: '127.0.0.1', port, out, trust, logger: quiet, onSegmentStored: () => (firstStored ??= performance.now()) });
+  return { done, firstStored: () => firstStored };
 }
 
 /**

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { receive } from '../../receiver/receive.js';
 import { RelayCache } from '../../receiver/relayCache.js';
-import { publisherTrust, quiet, relayOnLoopback, seededFile, sendOnLoopback, sha256Of, tempDir } from './helpers.js';
+import { publisherTrust, quiet, receiveBehindRelay, relayOnLoopback, seededFile, sendOnLoopback, sha256Of, tempDir } from './helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -43,19 +43,11 @@ describe('a relay serving while it receives (cut-through)', () => {
     await mkdir(direct);
     await mkdir(behind);
     const directDone = receive({ host: '127.0.0.1', port: publisher.port, out: direct, trust: trust('direct'), logger: quiet });
-    let firstBehind: number | undefined;
-    const behindDone = receive({
-      host: '127.0.0.1',
-      port: await relayed.port,
-      out: behind,
-      trust: trust('behind'),
-      logger: quiet,
-      onSegmentStored: () => (firstBehind ??= performance.now()),
-    });
-    const [a, b] = await Promise.all([directDone, behindDone]);
+    const receiver = receiveBehindRelay(await relayed.port, behind, trust('behind'));
+    const [a, b] = await Promise.all([directDone, receiver.done]);
     expect(relayed.seen.from).toBe('cut-through');
-    expect(firstBehind).toBeDefined();
-    expect(firstBehind!).toBeLessThan(relayed.seen.lastStored);
+    expect(receiver.firstStored()).toBeDefined();
+    expect(receiver.firstStored()!).toBeLessThan(relayed.seen.lastStored);
     // One identity, the publisher's, whichever way the object came; each copy is checked below.
     expect(b.objectDigest).toBe(a.objectDigest);
     expect(await sha256Of(a.path)).toBe(hash);

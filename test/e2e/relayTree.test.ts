@@ -6,10 +6,9 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { receive } from '../../receiver/receive.js';
 import { RelayCache } from '../../receiver/relayCache.js';
 import { SeededRandom } from '../../util/random.js';
-import { publisherTrust, quiet, relayOnLoopback, sendOnLoopback, tempDir } from './helpers.js';
+import { publisherTrust, receiveBehindRelay, relayOnLoopback, sendOnLoopback, tempDir } from './helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -57,17 +56,10 @@ describe('a tree through a relay', () => {
     const relayed = relayOnLoopback({ upstreamPort: publisher.port, cache, trust: trust('relay') });
     const behind = join(t.dir, 'behind');
     await mkdir(behind);
-    let firstBehind: number | undefined;
-    const got = await receive({
-      host: '127.0.0.1',
-      port: await relayed.port,
-      out: behind,
-      trust: trust('behind'),
-      logger: quiet,
-      onSegmentStored: () => (firstBehind ??= performance.now()),
-    });
+    const receiver = receiveBehindRelay(await relayed.port, behind, trust('behind'));
+    const got = await receiver.done;
     expect(relayed.seen.from).toBe('cut-through');
-    expect(firstBehind!).toBeLessThan(relayed.seen.lastStored);
+    expect(receiver.firstStored()!).toBeLessThan(relayed.seen.lastStored);
     const want = await listing(src);
     const have = await listing(join(behind, 'release'));
     expect([...have.keys()].sort()).toEqual([...want.keys()].sort());
