@@ -57,6 +57,18 @@ export interface SegmentDecoder {
   free(): void;
 }
 
+/** The symbols a receiver collected for one segment, as plain buffers (receiver/decodeJob.ts). */
+export interface SymbolBlock {
+  /** K*T bytes: source symbol i at [i*T, (i+1)*T), meaningful where sourcePresent[i] != 0. */
+  readonly source: Uint8Array;
+  /** At least K bytes, non-zero where source symbol i is present. */
+  readonly sourcePresent: Uint8Array;
+  /** Encoding symbol id of each repair symbol (all >= K), distinct. */
+  readonly repairIds: Uint32Array;
+  /** repairIds.length * T bytes, packed in the same order. */
+  readonly repair: Uint8Array;
+}
+
 export interface CodecParameters {
   /** Segment length in bytes (RFC 6330 F, the transfer length of this object). */
   readonly transferLength: number;
@@ -87,4 +99,11 @@ export interface Codec {
    * by 2 would re-decode from scratch dozens of times.
    */
   decodeRetryStep?(sourceSymbols: number): number;
+  /**
+   * Optional: one decode attempt over every collected symbol at once, instead of a decoder fed
+   * symbol by symbol (RaptorQ's native build, encoder/raptorqNative.ts). The block was validated
+   * by the caller. Returns the segment's transferLength bytes, or undefined when the symbols were
+   * not enough.
+   */
+  decodeBlock?(params: CodecParameters, block: SymbolBlock): Uint8Array | undefined;
 }

@@ -49,6 +49,22 @@ export interface NativeCrypto {
    * UDP GSO sends. Absent from builds before it.
    */
   sendBatch?(fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array, count: number, gso?: boolean): number;
+  /**
+   * Decodes one RaptorQ segment (one source block) into out[0, transferLength): 1 decoded, 0 the
+   * symbols were not enough, -1 the codec failed. Throws on arguments of the wrong shape. Absent
+   * when the module was built without Rust (encoder/raptorqNative.ts wraps it).
+   */
+  raptorqDecode?(
+    transferLength: number,
+    symbolSize: number,
+    subBlocks: number,
+    alignment: number,
+    source: Uint8Array,
+    sourcePresent: Uint8Array,
+    repairIds: Uint32Array,
+    repair: Uint8Array,
+    out: Uint8Array,
+  ): number;
 }
 
 export interface NativeCryptoStatus {

@@ -1,6 +1,6 @@
 /**
- * The RaptorQ `Codec` (npm raptorq 1.7.24, wasm). One segment = one RFC 6330 object with a single
- * source block. Loading: `raptorqCodec()` compiles and instantiates on first use; a worker thread
+ * The RaptorQ `Codec` (npm raptorq 1.7.24, wasm; whole decodes in native code where the install
+ * built it, encoder/raptorqNative.ts). One segment = one RFC 6330 object with a single source block. Loading: `raptorqCodec()` compiles and instantiates on first use; a worker thread
  * calls `loadRaptorQ(workerData.raptorqModule)` with the Module its parent got from
  * `compileRaptorQModule()`, which skips the recompile.
  */
@@ -8,6 +8,7 @@ import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder } from './co
 import { CodecError } from './errors.js';
 import { RaptorQSegmentDecoder } from './raptorqDecoder.js';
 import { RaptorQSegmentEncoder } from './raptorqEncoder.js';
+import { nativeRaptorQ } from './raptorqNative.js';
 import { RAPTORQ_ENCODING_SYMBOL_ID_LIMIT, raptorqObjectInformation, type RaptorQObjectInformation } from './raptorqParameters.js';
 import { compileRaptorQModule, initRaptorQWasm, type RaptorQWasmModule } from './raptorqWasm.js';
 import { MAX_SOURCE_SYMBOLS_PER_SEGMENT } from './segmentLayout.js';
@@ -71,8 +72,23 @@ export function segmentFromSourceBlock(block: Uint8Array, info: RaptorQObjectInf
   return out.subarray(0, info.transferLength);
 }
 
-/** Instantiates the wasm in this thread (once) and returns the codec. */
+let loaded: RaptorQCodec | undefined;
+
+/**
+ * Instantiates the wasm in this thread (once) and returns the codec: with `decodeBlock` when the
+ * native decoder is built and passed its check in this thread.
+ */
 export function loadRaptorQ(module?: RaptorQWasmModule): RaptorQCodec {
+  initRaptorQWasm(module ?? compileRaptorQModule());
+  if (loaded === undefined) {
+    const decode = nativeRaptorQ().decode;
+    loaded = decode === undefined ? codec : { ...codec, decodeBlock: (params, block) => decode(checkParams(params), block) };
+  }
+  return loaded;
+}
+
+/** The codec on the wasm alone (A/B measurements, and the fallback's tests). */
+export function wasmRaptorQ(module?: RaptorQWasmModule): RaptorQCodec {
   initRaptorQWasm(module ?? compileRaptorQModule());
   return codec;
 }

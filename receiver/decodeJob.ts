@@ -91,8 +91,8 @@ export function runDecodeJob(job: DecodeJob, codec: Codec, fileHashBefore?: Hash
   const params: CodecParameters = { transferLength: job.transferLength, symbolSize: job.symbolSize };
   let data: Uint8Array | undefined;
   try {
-    data =
-      allSourcePresent(job) && codec.segmentFromSourceSymbols !== undefined ? codec.segmentFromSourceSymbols(job.source, params) : decode(job, codec, params);
+    if (allSourcePresent(job) && codec.segmentFromSourceSymbols !== undefined) data = codec.segmentFromSourceSymbols(job.source, params);
+    else data = codec.decodeBlock !== undefined ? codec.decodeBlock(params, job) : decode(job, codec, params);
   } catch (e) {
     return { type: 'failed', segmentIndex, reason: `decoding segment ${segmentIndex} failed: ${(e as Error).message}`, buffers: jobBuffers(job) };
   }

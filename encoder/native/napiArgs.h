@@ -69,5 +69,6 @@ static inline napi_status define_functions(napi_env env, napi_value exports, con
 napi_status fountcast_register_gcm(napi_env env, napi_value exports);
 napi_status fountcast_register_hmac(napi_env env, napi_value exports);
 napi_status fountcast_register_udp(napi_env env, napi_value exports);
+napi_status fountcast_register_raptorq(napi_env env, napi_value exports);
 
 #endif

@@ -81,6 +81,9 @@ describe('DecodePool', () => {
       createDecoder: () => {
         throw new Error('no decoder here');
       },
+      decodeBlock: () => {
+        throw new Error('no decoder here');
+      },
     };
     const p = pool({ inline: true, codec: broken });
     const out = await p.submit(lossyJob(6, 2).job);

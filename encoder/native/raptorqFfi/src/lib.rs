@@ -1,0 +1,61 @@
+//! One call decodes one segment (a single RFC 6330 source block) from the symbols a receiver
+//! collected: the C side (../../raptorqDecode.c) has checked every length, count and id before
+//! calling, and a panic inside the crate is caught here and reported, never unwound into C.
+
+use raptorq::{EncodingPacket, ObjectTransmissionInformation, PayloadId, SourceBlockDecoder};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::slice;
+
+/// Decoded; `out` holds the segment's first `transfer_length` bytes.
+const DECODED: i32 = 1;
+/// The symbols were not enough (or left the system singular): collect more and call again.
+const NEED_MORE: i32 = 0;
+/// The crate panicked; `out` is untouched.
+const PANICKED: i32 = -1;
+
+/// # Safety
+/// `source` holds `source_symbols * symbol_size` bytes, `source_present` `source_symbols`,
+/// `repair_ids` `repair_count` ids (each in source_symbols..2^24), `repair` `repair_count *
+/// symbol_size` bytes and `out` at least `transfer_length` bytes; `symbol_size` is a multiple of
+/// `alignment`, and source_symbols = ceil(transfer_length / symbol_size) <= 56403.
+#[no_mangle]
+pub unsafe extern "C" fn fountcast_raptorq_decode(
+    transfer_length: u64,
+    symbol_size: u16,
+    sub_blocks: u16,
+    alignment: u8,
+    source_symbols: u32,
+    source: *const u8,
+    source_present: *const u8,
+    repair_count: u32,
+    repair_ids: *const u32,
+    repair: *const u8,
+    out: *mut u8,
+) -> i32 {
+    let t = symbol_size as usize;
+    let k = source_symbols as usize;
+    let r = repair_count as usize;
+    let source = slice::from_raw_parts(source, k * t);
+    let present = slice::from_raw_parts(source_present, k);
+    let ids = slice::from_raw_parts(repair_ids, r);
+    let repair = slice::from_raw_parts(repair, r * t);
+    let out = slice::from_raw_parts_mut(out, transfer_length as usize);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let config = ObjectTransmissionInformation::new(transfer_length, symbol_size, 1, sub_blocks, alignment);
+        let mut decoder = SourceBlockDecoder::new(0, &config, transfer_length);
+        let sources = (0..k)
+            .filter(|&i| present[i] != 0)
+            .map(|i| EncodingPacket::new(PayloadId::new(0, i as u32), source[i * t..(i + 1) * t].to_vec()));
+        let repairs = (0..r).map(|j| EncodingPacket::new(PayloadId::new(0, ids[j]), repair[j * t..(j + 1) * t].to_vec()));
+        decoder.decode(sources.chain(repairs))
+    }));
+    match result {
+        Ok(Some(block)) => {
+            let n = out.len();
+            out.copy_from_slice(&block[..n]);
+            DECODED
+        }
+        Ok(None) => NEED_MORE,
+        Err(_) => PANICKED,
+    }
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { SymbolBlock } from '../../encoder/codec.js';
+import { CodecError } from '../../encoder/errors.js';
+import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
+import { raptorqCodec, wasmRaptorQ } from '../../encoder/raptorq.js';
+import { nativeRaptorQ } from '../../encoder/raptorqNative.js';
+import { raptorqObjectInformation } from '../../encoder/raptorqParameters.js';
+import { runDecodeJob, type DecodeJob } from '../../receiver/decodeJob.js';
+import { createHash } from 'node:crypto';
+import { SeededRandom } from '../../util/random.js';
+
+const native = nativeRaptorQ().decode;
+const raw = loadNativeCrypto().module?.raptorqDecode;
+
+/** What a receiver collects: sources that survived Bernoulli(loss), then repair until K + extra. */
+function collect(data: Uint8Array, symbolSize: number, loss: number, extra: number, seed: number): SymbolBlock & { k: number } {
+  const params = { transferLength: data.length, symbolSize };
+  const encoder = wasmRaptorQ().createEncoder(data, params);
+  try {
+    const k = encoder.sourceSymbols;
+    const random = new SeededRandom(seed);
+    const source = new Uint8Array(k * symbolSize);
+    const sourcePresent = new Uint8Array(k);
+    let have = 0;
+    for (let esi = 0; esi < k; esi++) {
+      if (random.next() < loss) continue;
+      source.set(encoder.sourceSymbol(esi), esi * symbolSize);
+      sourcePresent[esi] = 1;
+      have++;
+    }
+    const ids: number[] = [];
+    const repair: number[] = [];
+    for (let n = 0; have + ids.length < k + extra; n++) {
+      if (random.next() < loss) continue;
+      const s = encoder.repairSymbol(n);
+      ids.push(s.encodingSymbolId);
+      repair.push(...s.data);
+    }
+    return { k, source, sourcePresent, repairIds: Uint32Array.from(ids), repair: Uint8Array.from(repair) };
+  } finally {
+    encoder.free();
+  }
+}
+
+function job(data: Uint8Array, symbolSize: number, block: SymbolBlock & { k: number }): DecodeJob {
+  return {
+    segmentIndex: 0,
+    transferLength: data.length,
+    symbolSize,
+    sourceSymbols: block.k,
+    ...block,
+    expectedSha256: createHash('sha256').update(data).digest(),
+  };
+}
+
+describe('RaptorQ: the native decoder', () => {
+  it('is built and in use where the install was told to require it (CI)', () => {
+    if (process.env.FOUNTCAST_REQUIRE_NATIVE === '1') {
+      expect(nativeRaptorQ().reason).toBeUndefined();
+      expect(raptorqCodec().decodeBlock).toBeTypeOf('function');
+    } else {
+      expect(raptorqCodec().decodeBlock === undefined).toBe(native === undefined);
+    }
+    expect(wasmRaptorQ().decodeBlock).toBeUndefined();
+  });
+
+  it.runIf(native)('decodes what the wasm encoder made, to the same bytes as the wasm decoder, at sizes from one byte to sub-blocked', () => {
+    const random = new SeededRandom(25);
+    const cases: [number, number, number][] = [
+      [1, 64, 0],
+      [63 * 64, 64, 0.2],
+      [4000, 64, 0.5],
+      [1_000_003, 1392, 0.1],
+      [4 * 1024 * 1024, 1392, 0.05],
+      [11 * 1024 * 1024 + 5, 1392, 0.02],
+    ];
+    for (const [size, t, loss] of cases) {
+      const data = random.fill(new Uint8Array(size));
+      const block = collect(data, t, loss, 3, size);
+      const params = { transferLength: size, symbolSize: t };
+      const out = native!(params, block);
+      expect(out, `F=${size}`).toBeDefined();
+      expect(Buffer.from(out!).equals(Buffer.from(data)), `F=${size}`).toBe(true);
+      if (size <= 4 * 1024 * 1024) {
+        const byWasm = runDecodeJob(job(data, t, block), wasmRaptorQ());
+        expect(byWasm.type).toBe('decoded');
+      }
+    }
+    expect(raptorqObjectInformation(11 * 1024 * 1024 + 5, 1392).subBlocks).toBeGreaterThan(1);
+  });
+
+  it.runIf(native)('answers "not enough" below K symbols, then decodes once the rest arrives', () => {
+    const data = new SeededRandom(3).fill(new Uint8Array(200_000));
+    const block = collect(data, 1392, 0.1, 0, 5);
+    const fewer = {
+      ...block,
+      repairIds: block.repairIds.subarray(0, block.repairIds.length - 1),
+      repair: block.repair.subarray(0, (block.repairIds.length - 1) * 1392),
+    };
+    expect(native!({ transferLength: data.length, symbolSize: 1392 }, fewer)).toBeUndefined();
+    const more = collect(data, 1392, 0.1, 4, 5);
+    expect(Buffer.from(native!({ transferLength: data.length, symbolSize: 1392 }, more)!).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it.runIf(native)('in a receiver decode job: decoded, or hash-mismatch when a symbol was altered', () => {
+    const data = new SeededRandom(8).fill(new Uint8Array(500_000));
+    const block = collect(data, 1392, 0.1, 3, 9);
+    expect(runDecodeJob(job(data, 1392, block), raptorqCodec()).type).toBe('decoded');
+    const altered = { ...block, repair: block.repair.slice() };
+    altered.repair[17] ^= 0x40;
+    expect(runDecodeJob(job(data, 1392, altered), raptorqCodec()).type).toBe('hash-mismatch');
+  });
+
+  it.runIf(native)('refuses a block of the wrong shape with a CodecError, before the crate sees it', () => {
+    const data = new SeededRandom(4).fill(new Uint8Array(10_000));
+    const block = collect(data, 64, 0.1, 2, 1);
+    const params = { transferLength: data.length, symbolSize: 64 };
+    const bad: SymbolBlock[] = [
+      { ...block, source: block.source.subarray(1) },
+      { ...block, sourcePresent: block.sourcePresent.subarray(1) },
+      { ...block, repair: block.repair.subarray(1) },
+      { ...block, repairIds: Uint32Array.from(block.repairIds, (id, j) => (j === 0 ? block.k - 1 : id)) },
+      { ...block, repairIds: Uint32Array.from(block.repairIds, (id, j) => (j === 0 ? 1 << 24 : id)) },
+      { ...block, repairIds: new Uint16Array(block.repairIds) as unknown as Uint32Array },
+    ];
+    for (const b of bad) expect(() => native!(params, b)).toThrow(CodecError);
+    // Parameters the crate would assert on never reach it.
+    for (const args of [
+      [NaN, 64, 1, 8],
+      [10_000.5, 64, 1, 8],
+      [0, 64, 1, 8],
+      [10_000, 60, 1, 8],
+      [10_000, 64, 0, 8],
+      [10_000, 64, 9, 8],
+      [10_000, 65536, 1, 8],
+      [64 * 56404, 64, 1, 8],
+    ] as const) {
+      const out = new Uint8Array(Math.max(1, Number.isFinite(args[0]) ? Math.ceil(args[0]) : 1));
+      expect(() => raw!(args[0], args[1], args[2], args[3], block.source, block.sourcePresent, block.repairIds, block.repair, out), String(args)).toThrow(
+        /raptorqDecode/,
+      );
+    }
+    // And a good call still works after all of them.
+    expect(Buffer.from(native!(params, block)!).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('FOUNTCAST_NATIVE_RAPTORQ=0 leaves decoding on the wasm, which decodes the same job', async () => {
+    vi.resetModules();
+    vi.stubEnv('FOUNTCAST_NATIVE_RAPTORQ', '0');
+    try {
+      const fresh = await import('../../encoder/raptorqNative.js');
+      expect(fresh.nativeRaptorQ()).toEqual({ decode: undefined, reason: 'disabled by FOUNTCAST_NATIVE_RAPTORQ=0' });
+      const { raptorqCodec: freshCodec } = await import('../../encoder/raptorq.js');
+      expect(freshCodec().decodeBlock).toBeUndefined();
+      const data = new SeededRandom(6).fill(new Uint8Array(300_000));
+      expect(runDecodeJob(job(data, 1392, collect(data, 1392, 0.1, 3, 2)), freshCodec()).type).toBe('decoded');
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
+});
