@@ -4,11 +4,11 @@
  * calls `loadRaptorQ(workerData.raptorqModule)` with the Module its parent got from
  * `compileRaptorQModule()`, which skips the recompile.
  */
-import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder } from './codec.js';
+import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder, SymbolBlock } from './codec.js';
 import { CodecError } from './errors.js';
 import { RaptorQSegmentDecoder } from './raptorqDecoder.js';
 import { RaptorQSegmentEncoder } from './raptorqEncoder.js';
-import { nativeRaptorQ } from './raptorqNative.js';
+import { nativeRaptorQ, nativeRaptorQBuilt } from './raptorqNative.js';
 import { RAPTORQ_ENCODING_SYMBOL_ID_LIMIT, raptorqObjectInformation, type RaptorQObjectInformation } from './raptorqParameters.js';
 import { compileRaptorQModule, initRaptorQWasm, type RaptorQWasmModule } from './raptorqWasm.js';
 import { MAX_SOURCE_SYMBOLS_PER_SEGMENT } from './segmentLayout.js';
@@ -72,19 +72,30 @@ export function segmentFromSourceBlock(block: Uint8Array, info: RaptorQObjectInf
   return out.subarray(0, info.transferLength);
 }
 
-let loaded: RaptorQCodec | undefined;
+/** With whole-block decodes in native code, checked at the first (encoder/raptorqNative.ts). */
+const withNative: RaptorQCodec = {
+  ...codec,
+  decodeBlock(params, block) {
+    const info = checkParams(params);
+    const native = nativeRaptorQ().decode;
+    return native !== undefined ? native(params, block) : decodeSegment(codec, info, blockSymbols(block, info.symbolSize));
+  },
+};
 
 /**
- * Instantiates the wasm in this thread (once) and returns the codec: with `decodeBlock` when the
- * native decoder is built and passed its check in this thread.
+ * Instantiates the wasm in this thread (once) and returns the codec: with `decodeBlock` where the
+ * native decoder is built (should it fail its check, `decodeBlock` feeds the wasm instead).
  */
 export function loadRaptorQ(module?: RaptorQWasmModule): RaptorQCodec {
   initRaptorQWasm(module ?? compileRaptorQModule());
-  if (loaded === undefined) {
-    const decode = nativeRaptorQ().decode;
-    loaded = decode === undefined ? codec : { ...codec, decodeBlock: (params, block) => decode(checkParams(params), block) };
+  return nativeRaptorQBuilt() ? withNative : codec;
+}
+
+function* blockSymbols(block: SymbolBlock, t: number): Iterable<EncodedSymbol> {
+  for (let i = 0; i < block.sourcePresent.length && (i + 1) * t <= block.source.length; i++) {
+    if (block.sourcePresent[i] !== 0) yield { encodingSymbolId: i, data: block.source.subarray(i * t, (i + 1) * t) };
   }
-  return loaded;
+  for (let j = 0; j < block.repairIds.length; j++) yield { encodingSymbolId: block.repairIds[j]!, data: block.repair.subarray(j * t, (j + 1) * t) };
 }
 
 /** The codec on the wasm alone (A/B measurements, and the fallback's tests). */

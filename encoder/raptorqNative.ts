@@ -4,8 +4,8 @@
  * toolchain (encoder/native/build.mjs). It decodes about 6x faster per core than the npm wasm
  * build, which has no SIMD for the symbol arithmetic (`npm run bench -- --decode-only` prints
  * both). Both are RFC 6330, so they decode the same symbols to the same bytes; a known-answer
- * check (symbols from the wasm encoder, decoded here) runs once per thread before first use, and
- * any disagreement leaves the wasm in use.
+ * check (symbols from the wasm encoder, decoded here) runs once per thread at the first decode,
+ * and any disagreement leaves the wasm in use.
  *
  * Only whole decodes go native (`Codec.decodeBlock`: a receiver's collected symbols, in one
  * call); encoding and the symbol-at-a-time decoder stay on the wasm.
@@ -15,9 +15,7 @@
 import type { CodecParameters, SymbolBlock } from './codec.js';
 import { CodecError } from './errors.js';
 import { loadNativeCrypto } from './nativeCrypto.js';
-import { RaptorQSegmentEncoder } from './raptorqEncoder.js';
 import { raptorqObjectInformation } from './raptorqParameters.js';
-import { initRaptorQWasm } from './raptorqWasm.js';
 import { SYMBOL_ALIGNMENT } from './segmentLayout.js';
 
 /** What the module's raptorqDecode returns. */
@@ -33,6 +31,14 @@ export interface NativeRaptorQStatus {
 }
 
 let status: NativeRaptorQStatus | undefined;
+
+/**
+ * Whether this build has the native decoder at all (no check, nothing run): the codec offers
+ * `decodeBlock` then, and its first call runs `nativeRaptorQ()`.
+ */
+export function nativeRaptorQBuilt(): boolean {
+  return process.env.FOUNTCAST_NATIVE_RAPTORQ !== '0' && loadNativeCrypto().module?.raptorqDecode !== undefined;
+}
 
 /** The native decoder of this thread, checked once; undefined (with a reason) when the wasm decodes. */
 export function nativeRaptorQ(): NativeRaptorQStatus {
@@ -70,8 +76,6 @@ function load(): NativeRaptorQStatus {
     throw new CodecError('native RaptorQ decoder failed (the crate panicked)');
   };
   try {
-    // The check encodes with the wasm: instantiate it here unless this thread already has.
-    initRaptorQWasm();
     return agreesWithWasm(decode) ? { decode } : { decode: undefined, reason: 'the native RaptorQ decoder disagrees with the wasm on a test segment' };
   } catch (e) {
     return { decode: undefined, reason: `the native RaptorQ decoder failed its check: ${(e as Error).message}` };
@@ -79,37 +83,26 @@ function load(): NativeRaptorQStatus {
 }
 
 /**
- * Known answer: a segment from the wasm encoder (T = 64, K = 63, K' = 69: repair ids must be
- * mapped past the padding alike), its first source symbols lost and repair symbols in their
- * place, must decode to its bytes.
+ * Known answer: a 200-byte segment at T = 64 (K = 4, K' = 10, so repair ids must be mapped past
+ * six padding symbols alike), source symbols 0 and 2 lost, repair symbols 4 and 5 as the wasm
+ * encoder (npm raptorq 1.7.24) makes them, which must decode to the segment's bytes. Embedded,
+ * so the check costs neither the wasm nor an encode.
  */
+const CHECK_REPAIR =
+  'e4486a98ba167a22b79fe81ff54287304be354be36415eb4527a902710a74d48ae44acdbad47f01b60d73f886295e2e79ceb8369de9621cb8532d8f087709a2d' +
+  '9983db8ed6cc7b1d8f9e523a0ebe66d62262d2e6c20ef0c4c8d9ed5d49f9cd69655137fb4773c3f501b1dc6c5830fc58ac605c68d880300446f6c2d31f7743f3';
+
 function agreesWithWasm(decode: NativeRaptorQDecode): boolean {
-  const params = { transferLength: 4000, symbolSize: 64 };
-  const info = raptorqObjectInformation(params.transferLength, params.symbolSize);
-  const data = new Uint8Array(params.transferLength);
-  for (let i = 0; i < data.length; i++) data[i] = (i * 131 + (i >>> 8) * 7) & 0xff;
-  const encoder = new RaptorQSegmentEncoder(data, info);
-  try {
-    const k = encoder.sourceSymbols;
-    const t = params.symbolSize;
-    const lost = 5;
-    const source = new Uint8Array(k * t);
-    const sourcePresent = new Uint8Array(k);
-    for (let esi = lost; esi < k; esi++) {
-      source.set(encoder.sourceSymbol(esi), esi * t);
-      sourcePresent[esi] = 1;
-    }
-    const repairCount = lost + 2;
-    const repairIds = new Uint32Array(repairCount);
-    const repair = new Uint8Array(repairCount * t);
-    for (let n = 0; n < repairCount; n++) {
-      const s = encoder.repairSymbol(n);
-      repairIds[n] = s.encodingSymbolId;
-      repair.set(s.data, n * t);
-    }
-    const out = decode(params, { source, sourcePresent, repairIds, repair });
-    return out !== undefined && out.length === data.length && out.every((b, i) => b === data[i]);
-  } finally {
-    encoder.free();
-  }
+  const f = 200;
+  const t = 64;
+  const data = new Uint8Array(f);
+  for (let i = 0; i < f; i++) data[i] = (i * 131 + (i >>> 3) * 7) & 0xff;
+  const source = new Uint8Array(4 * t);
+  source.set(data);
+  source.fill(0, 0, t);
+  source.fill(0, 2 * t, 3 * t);
+  const sourcePresent = Uint8Array.of(0, 1, 0, 1);
+  const block = { source, sourcePresent, repairIds: Uint32Array.of(4, 5), repair: Uint8Array.from(Buffer.from(CHECK_REPAIR, 'hex')) };
+  const out = decode({ transferLength: f, symbolSize: t }, block);
+  return out !== undefined && out.length === f && out.every((b, i) => b === data[i]);
 }

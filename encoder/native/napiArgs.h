@@ -70,5 +70,6 @@ napi_status fountcast_register_gcm(napi_env env, napi_value exports);
 napi_status fountcast_register_hmac(napi_env env, napi_value exports);
 napi_status fountcast_register_udp(napi_env env, napi_value exports);
 napi_status fountcast_register_raptorq(napi_env env, napi_value exports);
+napi_status fountcast_register_blake3(napi_env env, napi_value exports);
 
 #endif
