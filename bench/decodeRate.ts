@@ -9,13 +9,13 @@
  *   decode_rate path=inline codec=wasm segment_mib=4 loss=0.10 mb_per_cpu_s=48.1 mb_per_s=47.9 segments=12
  * then the native decoder's rate per CPU-second as a ratio of the wasm's measured beside it.
  */
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { Codec } from '../encoder/codec.js';
 import { raptorqCodec, wasmRaptorQ } from '../encoder/raptorq.js';
 import { runDecodeJob, type DecodeJob } from '../receiver/decodeJob.js';
 import { DecodePool } from '../receiver/decodePool.js';
 import { SeededRandom } from '../util/random.js';
+import { segmentDigest } from '../control/segmentHash.js';
 
 export interface DecodeRateResult {
   readonly subject: 'decode-rate';
@@ -74,7 +74,7 @@ function lossyJob(data: Uint8Array, loss: number, seed: number): DecodeJob {
     sourcePresent,
     repairIds: Uint32Array.from(ids),
     repair,
-    expectedSha256: createHash('sha256').update(data).digest(),
+    expectedDigest: segmentDigest(data),
   };
 }
 

@@ -22,6 +22,7 @@ import { segmentRange, planSegments } from '../encoder/segmentLayout.js';
 import type { RecoveryMode } from '../sender/streamCore.js';
 import { SeededRandom } from '../util/random.js';
 import { runRawBlast, type BlastFlavour, type BlastResult } from './rawBlast.js';
+import { segmentDigest, segmentHashImplementation } from '../control/segmentHash.js';
 
 export interface E2EResult {
   receivers: number;
@@ -219,17 +220,21 @@ export function codecDecodeRate(loss: number): number {
 
 /**
  * This host's speed at the per-byte work every transfer must do and the raw blasts do not:
- * SHA-256 (node:crypto, 4 MiB at a time: the sender hashes every byte twice, for the segment
- * digests and the whole-file digest, and so does every receiver) and the datagram tag (zlib.crc32
- * over one datagram: once at each end). They differ from host to host far more than the socket
+ * the segment digest (BLAKE3, control/segmentHash.ts, 4 MiB at a time: each end hashes every
+ * byte once), SHA-256 (node:crypto: only for `--sha256`, the plain identity) and the datagram
+ * tag (zlib.crc32 over one datagram: once at each end). They differ from host to host far more than the socket
  * paths do (SHA-256 by a factor of two between otherwise similar 2-core VMs), so they are
  * printed beside the ratios to make runs on different hosts comparable.
  */
-export function hostHashRates(): { sha256MBps: number; crc32MBps: number } {
+export function hostHashRates(): { segmentHashMBps: number; sha256MBps: number; crc32MBps: number } {
   const block = new SeededRandom(3).fill(new Uint8Array(4 << 20));
   createHash('sha256').update(block).digest(); // first-call set-up off the clock
-  let t0 = performance.now();
+  segmentDigest(block);
   const rounds = 24;
+  let t0 = performance.now();
+  for (let i = 0; i < rounds; i++) segmentDigest(block);
+  const segmentHashMBps = (block.length * rounds) / 1e6 / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
   for (let i = 0; i < rounds; i++) createHash('sha256').update(block).digest();
   const sha256MBps = (block.length * rounds) / 1e6 / ((performance.now() - t0) / 1000);
   const datagram = block.subarray(0, datagramLength(1392, crc32Scheme));
@@ -240,12 +245,12 @@ export function hostHashRates(): { sha256MBps: number; crc32MBps: number } {
   for (let i = 0; i < n; i++) x ^= crc32(datagram);
   const crc32MBps = (datagram.length * n) / 1e6 / ((performance.now() - t0) / 1000);
   if (x === 0.5) console.log(x); // keeps the loop's result live
-  return { sha256MBps, crc32MBps };
+  return { segmentHashMBps, sha256MBps, crc32MBps };
 }
 
 export interface E2EReport {
-  /** SHA-256 and CRC-32 rates of this host, measured in the same run (hostHashRates). */
-  hostHash: { sha256MBps: number; crc32MBps: number };
+  /** Segment-digest (BLAKE3), SHA-256 and CRC-32 rates of this host, measured in the same run (hostHashRates). */
+  hostHash: { segmentHashMBps: number; sha256MBps: number; crc32MBps: number };
   /** The plain node:dgram blast (the issue's ceiling), by receiver count. */
   ceiling: Record<string, BlastResult>;
   /** The lean blast: the socket paths fountcast itself uses (rawBlast.ts). */
@@ -275,7 +280,7 @@ export async function runE2EBenchmarks(
     const size = datagramLength(1392, crc32Scheme);
     const report: E2EReport = { hostHash: hostHashRates(), ceiling: {}, leanCeiling: {}, codecDecodeMBps: {}, transfers: [] };
     console.log(
-      `bench=host-hash sha256_mb_per_s=${report.hostHash.sha256MBps.toFixed(0)} crc32_mb_per_s=${report.hostHash.crc32MBps.toFixed(0)} (per-byte work both ends must do that the raw blasts do not)`,
+      `bench=host-hash blake3_mb_per_s=${report.hostHash.segmentHashMBps.toFixed(0)} (${segmentHashImplementation()}) sha256_mb_per_s=${report.hostHash.sha256MBps.toFixed(0)} crc32_mb_per_s=${report.hostHash.crc32MBps.toFixed(0)} (per-byte work both ends must do that the raw blasts do not)`,
     );
     for (const loss of opts.losses ?? [0, 0.05]) {
       const rate = codecDecodeRate(loss);

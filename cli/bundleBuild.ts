@@ -13,8 +13,9 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { newReceiverSecret, receiverKeyFingerprint, writeReceiverKey, loadPublicKeyFile } from '../control/keyFiles.js';
 import { RECEIVER_ID_PATTERN } from '../control/messages.js';
+import { nativeModulePath } from '../encoder/nativeCrypto.js';
 import { distPath } from '../util/workerUrl.js';
-import { BUNDLE_CONFIG_ASSET, BUNDLE_WASM_ASSET, type BundleConfig } from './bundleConfig.js';
+import { BUNDLE_CONFIG_ASSET, BUNDLE_NATIVE_ASSET, BUNDLE_WASM_ASSET, type BundleConfig } from './bundleConfig.js';
 import { parseEndpoint } from './options.js';
 import { packageVersion } from './packageVersion.js';
 
@@ -66,6 +67,7 @@ export async function buildBundle(init: BundleInit): Promise<BundleResult> {
   const entry = distPath('sea/receiver.cjs');
   const wasm = distPath(`sea/${BUNDLE_WASM_ASSET}`);
   if (!existsSync(entry) || !existsSync(wasm)) throw new BundleError(`${entry} is missing: run "npm run build"`);
+  const nativeModule = nativeModulePath();
   // Re-exported as SPKI: whatever the file held, only a public key goes in.
   const trust = await Promise.all(init.trust.map(async (f) => (await loadPublicKeyFile(f)).export({ type: 'spki', format: 'pem' }) as string));
 
@@ -89,7 +91,12 @@ export async function buildBundle(init: BundleInit): Promise<BundleResult> {
       main: entry,
       output: join(work, 'sea.blob'),
       disableExperimentalSEAWarning: true,
-      assets: { [BUNDLE_CONFIG_ASSET]: join(work, BUNDLE_CONFIG_ASSET), [BUNDLE_WASM_ASSET]: wasm },
+      assets: {
+        [BUNDLE_CONFIG_ASSET]: join(work, BUNDLE_CONFIG_ASSET),
+        [BUNDLE_WASM_ASSET]: wasm,
+        // Built by this install for this Node (the one the bundle is made of): same ABI.
+        ...(nativeModule === undefined ? {} : { [BUNDLE_NATIVE_ASSET]: nativeModule }),
+      },
     };
     await writeFile(join(work, 'sea-config.json'), JSON.stringify(seaConfig));
     await run(process.execPath, ['--experimental-sea-config', join(work, 'sea-config.json')], { cwd: work }).catch((e: Error & { stderr?: string }) => {

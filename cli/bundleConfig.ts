@@ -1,7 +1,8 @@
 /**
  * What a single-file bundle carries besides its code: one JSON asset with its receiver's name
  * and secret, the trusted publishers' public keys (SPKI PEM, re-exported so a private key given
- * by mistake is never embedded) and optional defaults; and the raptorq wasm as a second asset.
+ * by mistake is never embedded) and optional defaults; the raptorq wasm as a second asset; and,
+ * where the install built it, the native module as a third (BLAKE3, batched UDP, native decode).
  */
 import { KeyFileError, parsePublicKey } from '../control/publication.js';
 import { parseReceiverKey } from '../control/keyFiles.js';
@@ -9,6 +10,7 @@ import type { EmbeddedReceiver } from './receiveCommand.js';
 
 export const BUNDLE_CONFIG_ASSET = 'fountcast-receiver.json';
 export const BUNDLE_WASM_ASSET = 'raptorq_bg.wasm';
+export const BUNDLE_NATIVE_ASSET = 'fountcast_native.node';
 
 export interface BundleConfig {
   readonly format: 1;

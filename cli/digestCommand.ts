@@ -30,7 +30,7 @@ export async function digestFile(path: string, segmentSize: number, plain: boole
     const buffer = Buffer.allocUnsafe(Math.min(READ_BACK_CHUNK, Math.max(1, st.size)));
     const read = async (offset: number, length: number) => buffer.subarray(0, (await fh.read(buffer, 0, length, offset)).bytesRead);
     const d = await readBackDigests(read, st.size, segmentSize, { segments: !plain, plain }, buffer.length);
-    return plain ? d.sha256! : segmentsDigest(st.size, segmentSize, d.segmentSha256!);
+    return plain ? d.sha256! : segmentsDigest(st.size, segmentSize, d.segmentDigests!);
   } finally {
     await fh.close();
   }

@@ -8,6 +8,7 @@ import { TagKind } from '../encoder/integrity.js';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import type { Manifest } from './messages.js';
 import { segmentsDigest } from './objectIdentity.js';
+import { segmentDigest } from './segmentHash.js';
 
 export interface BytesManifestOptions {
   readonly sessionId: number;
@@ -28,10 +29,7 @@ export function manifestOfBytes(data: Uint8Array, layout: SegmentLayout, o: Byte
   const hashes = Buffer.alloc(32 * layout.segmentCount);
   for (let s = 0; s < layout.segmentCount; s++) {
     const r = segmentRange(layout, s);
-    createHash('sha256')
-      .update(data.subarray(r.offset, r.offset + r.length))
-      .digest()
-      .copy(hashes, 32 * s);
+    segmentDigest(data.subarray(r.offset, r.offset + r.length)).copy(hashes, 32 * s);
   }
   return {
     type: 'manifest',
@@ -41,7 +39,7 @@ export function manifestOfBytes(data: Uint8Array, layout: SegmentLayout, o: Byte
     segmentSize: layout.segmentSize,
     symbolSize: layout.symbolSize,
     codec: o.codec ?? 'raptorq',
-    segmentSha256: hashes.toString('base64'),
+    segmentDigests: hashes.toString('base64'),
     fileSha256: o.sha256 ? createHash('sha256').update(data).digest('hex') : segmentsDigest(data.length, layout.segmentSize, hashes),
     ...(o.sha256 ? {} : { fileDigest: 'segments' as const }),
     rateBytesPerSecond: o.rateBytesPerSecond ?? 0,

@@ -66,9 +66,9 @@ export function manifest(o: Obj): Manifest {
 }
 
 /** The hashes, or digestsFollow without them (and without a publication, which would cover them). */
-function manifestDigests(o: Obj, segmentCount: number): Pick<Manifest, 'segmentSha256' | 'fileSha256' | 'digestsFollow'> {
-  if (!flag(o, 'digestsFollow')) return { segmentSha256: base64Of(o, 'segmentSha256', 32 * segmentCount), fileSha256: str(o, 'fileSha256', 64, HEX_SHA256) };
-  if (own(o, 'segmentSha256') !== undefined || own(o, 'fileSha256') !== undefined)
+function manifestDigests(o: Obj, segmentCount: number): Pick<Manifest, 'segmentDigests' | 'fileSha256' | 'digestsFollow'> {
+  if (!flag(o, 'digestsFollow')) return { segmentDigests: base64Of(o, 'segmentDigests', 32 * segmentCount), fileSha256: str(o, 'fileSha256', 64, HEX_SHA256) };
+  if (own(o, 'segmentDigests') !== undefined || own(o, 'fileSha256') !== undefined)
     throw new RemoteProtocolError('bad-message', 'a manifest whose digests follow carries no hashes');
   if (own(o, 'publication') !== undefined)
     throw new RemoteProtocolError('bad-message', 'a signed manifest carries its hashes: digestsFollow is not allowed with a publication');

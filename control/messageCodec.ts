@@ -123,14 +123,14 @@ function helloAuth(o: Obj): HelloAuth {
 }
 
 function digests(o: Obj): Digests {
-  const v = own(o, 'segmentSha256');
+  const v = own(o, 'segmentDigests');
   // base64 of 32n bytes is ceil(32n / 3) * 4 characters, so n = floor(3 * length / 128); base64Of checks the rest.
   const count = typeof v === 'string' ? Math.floor((3 * v.length) / 128) : 0;
   if (count > MAX_DIGESTS_PER_FRAME) throw new RemoteProtocolError('bad-message', `a Digests frame carries at most ${MAX_DIGESTS_PER_FRAME} segment digests`);
   return {
     type: 'digests',
     firstSegment: int(o, 'firstSegment', 0, U32),
-    segmentSha256: base64Of(o, 'segmentSha256', 32 * count),
+    segmentDigests: base64Of(o, 'segmentDigests', 32 * count),
     ...(own(o, 'fileSha256') === undefined ? {} : { fileSha256: str(o, 'fileSha256', 64, HEX_SHA256) }),
     ...digestsLength(o),
   };

@@ -10,7 +10,7 @@
  *        Heartbeat both ways whenever a side has sent nothing for `heartbeatIntervalMs`.
  */
 
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Receiver ids and enrolled names: 1..64 of [A-Za-z0-9._-]. */
 export const RECEIVER_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -91,10 +91,10 @@ export interface Manifest {
   /** Codec of every segment; its parameters per segment follow from the layout (segmentLayout.ts). */
   readonly codec: string;
   /**
-   * SHA-256 of each segment, concatenated (32 bytes per segment), base64. Absent exactly when
-   * digestsFollow is set.
+   * BLAKE3-256 of each segment (control/segmentHash.ts), concatenated (32 bytes per segment),
+   * base64. Absent exactly when digestsFollow is set.
    */
-  readonly segmentSha256?: string;
+  readonly segmentDigests?: string;
   /**
    * The object's identity, hex: with fileDigest `segments`, the SHA-256 over its length, segment
    * size and segment digests (control/objectIdentity.ts); without, the SHA-256 of its bytes.
@@ -154,7 +154,7 @@ export interface Manifest {
   /**
    * A tree (several paths, or a directory): every entry, sorted by path (strictly increasing,
    * UTF-16 order), each entry's parent directories listed before it. The object the segments
-   * carry (fileSize, segmentSha256, fileSha256) is the files' bytes packed in entry order, so
+   * carry (fileSize, segmentDigests, fileSha256) is the files' bytes packed in entry order, so
    * many small files share segments. `fileName` names the publication (logs, replay state).
    * Absent: a single file named `fileName`. Signed with the rest when there is a publication.
    */
@@ -230,14 +230,14 @@ export interface Request {
 }
 
 /**
- * Sender -> receiver after a Manifest with digestsFollow: the next segments' SHA-256 digests.
+ * Sender -> receiver after a Manifest with digestsFollow: the next segments' digests (BLAKE3).
  * Frames are contiguous: firstSegment is the number of segment digests sent before.
  */
 export interface Digests {
   readonly type: 'digests';
   readonly firstSegment: number;
-  /** SHA-256 of segments firstSegment, firstSegment + 1, ... (32 bytes each, at most MAX_DIGESTS_PER_FRAME), base64. */
-  readonly segmentSha256: string;
+  /** Digests of segments firstSegment, firstSegment + 1, ... (32 bytes each, at most MAX_DIGESTS_PER_FRAME), base64. */
+  readonly segmentDigests: string;
   /** The whole file's SHA-256, hex: once, in the frame that carries the last segment's digest or after it. */
   readonly fileSha256?: string;
   /**

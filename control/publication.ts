@@ -1,6 +1,6 @@
 /**
  * Signed manifests. A publisher signs, with its Ed25519 key, what defines the file — name,
- * size, segment layout, codec, every segment's SHA-256 and the object's identity (and its kind), a tree's entries —
+ * size, segment layout, codec, every segment's digest and the object's identity (and its kind), a tree's entries —
  * plus a publication time that serves as its version. Receivers that trust the key accept the manifest only if the
  * signature holds, so the hashes that decide what gets written come from the publisher, whoever
  * relays the stream. Per-session fields (session id, rate, timeouts, data plane, tag kind) are
@@ -21,7 +21,7 @@ const DOMAIN = 'fountcast-publication-v1\n';
  * same with or without tree support and every field of every entry is covered.
  */
 export function publicationBytes(m: Manifest, publishedAt: number): Uint8Array {
-  const fields: unknown[] = [m.fileName, m.fileSize, m.segmentSize, m.symbolSize, m.codec, m.segmentSha256, m.fileSha256, publishedAt];
+  const fields: unknown[] = [m.fileName, m.fileSize, m.segmentSize, m.symbolSize, m.codec, m.segmentDigests, m.fileSha256, publishedAt];
   // A string, never an array: it cannot be taken for the entries that may follow it.
   if (m.fileDigest !== undefined) fields.push(m.fileDigest);
   if (m.entries !== undefined) fields.push(m.entries.map((e) => [e.path, e.kind, e.size, e.mode, e.mtimeMs, e.sha256 ?? null, e.target ?? null]));
@@ -99,7 +99,7 @@ export function verifyPublication(m: Manifest, trusted: readonly KeyObject[]): P
   if (p === undefined)
     return { ok: false, reason: 'unsigned', detail: 'the manifest is not signed, and this receiver accepts only signed manifests (--trust)' };
   // The codec refuses this pairing already; a signature must cover the hashes, never stand without them.
-  if (m.digestsFollow || m.segmentSha256 === undefined || m.fileSha256 === undefined)
+  if (m.digestsFollow || m.segmentDigests === undefined || m.fileSha256 === undefined)
     return { ok: false, reason: 'unsigned', detail: 'the signed manifest carries no hashes: its signature would cover nothing' };
   const raw = Buffer.from(p.publisher, 'base64');
   const id = publisherId(raw);

@@ -14,12 +14,12 @@
  * FOUNTCAST_NATIVE=0 disables it (A/B benchmarks, or a user who distrusts compiled code).
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 /** Per-key state inside the module (opaque; freed by the garbage collector). */
 export type NativeGcmContext = { readonly nativeGcmContext: unique symbol };
 export type NativeHmacContext = { readonly nativeHmacContext: unique symbol };
+export type NativeBlake3Hasher = { readonly nativeBlake3Hasher: unique symbol };
 
 export interface NativeCrypto {
   gcmCreate(key: Uint8Array): NativeGcmContext;
@@ -54,6 +54,12 @@ export interface NativeCrypto {
    * symbols were not enough, -1 the codec failed. Throws on arguments of the wrong shape. Absent
    * when the module was built without Rust (encoder/raptorqNative.ts wraps it).
    */
+  /** BLAKE3-256 of `bytes` into out[0, 32) (control/segmentHash.ts). Absent from builds before it. */
+  blake3Hash?(bytes: Uint8Array, out: Uint8Array): void;
+  blake3Create?(): NativeBlake3Hasher;
+  blake3Update?(hasher: NativeBlake3Hasher, bytes: Uint8Array): void;
+  /** The digest of everything given so far into out[0, 32). */
+  blake3Digest?(hasher: NativeBlake3Hasher, out: Uint8Array): void;
   raptorqDecode?(
     transferLength: number,
     symbolSize: number,
@@ -74,6 +80,26 @@ export interface NativeCryptoStatus {
 }
 
 const MODULE_FILE = 'build/Release/fountcast_native.node';
+/** Set by a single-file bundle, which carries the module as an asset (cli/bundleEntry.ts). */
+let providedPath: string | undefined;
+
+/** The built module's path, or undefined when this install has none. */
+export function nativeModulePath(): string | undefined {
+  // From encoder/ (sources under test) or dist/encoder/ (the build): the package root is one or
+  // two levels up.
+  const candidates = ['../', '../../'].map((up) => fileURLToPath(new URL(up + MODULE_FILE, import.meta.url)));
+  return candidates.find((p) => existsSync(p));
+}
+
+/**
+ * Loads the module from `path` now (a copy a single-file bundle wrote out of itself), for this
+ * thread: later loadNativeCrypto() calls return it. Call before anything uses the module.
+ */
+export function useNativeModuleAt(path: string): NativeCryptoStatus {
+  providedPath = path;
+  status = undefined;
+  return loadNativeCrypto();
+}
 const FUNCTIONS = ['gcmCreate', 'gcmSeal', 'gcmOpen', 'hmacCreate', 'hmacSeal', 'hmacCheck'] as const;
 let status: NativeCryptoStatus | undefined;
 
@@ -85,13 +111,13 @@ export function loadNativeCrypto(): NativeCryptoStatus {
 
 function load(): NativeCryptoStatus {
   if (process.env.FOUNTCAST_NATIVE === '0') return { module: undefined, reason: 'disabled by FOUNTCAST_NATIVE=0' };
-  // From encoder/ (sources under test) or dist/encoder/ (the build): the package root is one or
-  // two levels up.
-  const candidates = ['../', '../../'].map((up) => fileURLToPath(new URL(up + MODULE_FILE, import.meta.url)));
-  const path = candidates.find((p) => existsSync(p));
+  const path = providedPath ?? nativeModulePath();
   if (path === undefined) return { module: undefined, reason: `${MODULE_FILE} not built` };
   try {
-    const loaded = createRequire(import.meta.url)(path) as Record<string, unknown>;
+    // process.dlopen, not require: a single-file executable's require knows built-in modules only.
+    const holder = { exports: {} as Record<string, unknown> };
+    process.dlopen(holder, path);
+    const loaded = holder.exports;
     const missing = FUNCTIONS.filter((f) => typeof loaded[f] !== 'function');
     if (missing.length > 0) return { module: undefined, reason: `${path} lacks ${missing.join(', ')}` };
     return { module: loaded as unknown as NativeCrypto };

@@ -6,11 +6,10 @@
  * built by SegmentCollector; the shape is checked again anyway, because a wrong length reaching
  * the wasm decoder kills it, and a worker should answer "failed" rather than die.
  */
-// node:crypto, not @noble/hashes: this is the hot path (every byte of the file), and native
-// SHA-256 is an order of magnitude faster than the pure-JS one.
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { hashAlongside } from '../util/hashAlongside.js';
 import type { Codec, CodecParameters, SegmentDecoder } from '../encoder/codec.js';
+import { segmentHasher } from '../control/segmentHash.js';
 
 export interface DecodeJob {
   readonly segmentIndex: number;
@@ -28,8 +27,8 @@ export interface DecodeJob {
   readonly repairIds: Uint32Array;
   /** repairIds.length * T bytes, packed in the same order. */
   readonly repair: Uint8Array;
-  /** The manifest's SHA-256 of this segment (32 bytes). */
-  readonly expectedSha256: Uint8Array;
+  /** The manifest's digest of this segment (BLAKE3, 32 bytes; control/segmentHash.ts). */
+  readonly expectedDigest: Uint8Array;
 }
 
 /** A job's buffers coming back (after a worker round trip: new views of the same memory). */
@@ -42,7 +41,7 @@ export interface DecodeBuffers {
 
 export type DecodeOutcome =
   /**
-   * Decoded and its SHA-256 matched. `data` may be a view into the job's source buffer.
+   * Decoded and its digest matched. `data` may be a view into the job's source buffer.
    * `fileHashAfter`: the running whole-file hash the job was given, with `data` fed to it (only
    * on the calling thread; never from a worker).
    */
@@ -72,13 +71,13 @@ export function checkDecodeJob(job: DecodeJob, codec: Codec): string | undefined
     const id = job.repairIds[j]!;
     if (id < k || id >= codec.encodingSymbolIdLimit) return `repair symbol id ${id} outside ${k}..${codec.encodingSymbolIdLimit - 1}`;
   }
-  if (job.expectedSha256.length !== 32) return `expected SHA-256 has ${job.expectedSha256.length} bytes`;
+  if (job.expectedDigest.length !== 32) return `expected digest has ${job.expectedDigest.length} bytes`;
   return undefined;
 }
 
 /**
  * Decodes (or, with every source symbol present and a codec that offers the systematic shortcut,
- * just reassembles) the segment and verifies its SHA-256. Never throws for codec failures.
+ * just reassembles) the segment and verifies its digest. Never throws for codec failures.
  * `fileHashBefore`: the whole-file hash when this segment is the next it takes; the segment is
  * then hashed into a copy of it alongside its own digest (one read of the bytes from memory,
  * util/hashAlongside.ts), and the copy comes back in the outcome if the digest matched.
@@ -98,11 +97,11 @@ export function runDecodeJob(job: DecodeJob, codec: Codec, fileHashBefore?: Hash
   }
   if (data === undefined) return { type: 'need-more', segmentIndex, buffers: jobBuffers(job) };
   if (data.length !== job.transferLength) return { type: 'hash-mismatch', segmentIndex, buffers: jobBuffers(job) };
-  const segment = createHash('sha256');
+  const segment = segmentHasher();
   const fileHashAfter = fileHashBefore?.copy();
   if (fileHashAfter) hashAlongside(data, segment, fileHashAfter);
   else segment.update(data);
-  if (!segment.digest().equals(job.expectedSha256)) return { type: 'hash-mismatch', segmentIndex, buffers: jobBuffers(job) };
+  if (!segment.digest().equals(job.expectedDigest)) return { type: 'hash-mismatch', segmentIndex, buffers: jobBuffers(job) };
   return fileHashAfter ? { type: 'decoded', segmentIndex, data, fileHashAfter } : { type: 'decoded', segmentIndex, data };
 }
 

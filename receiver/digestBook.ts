@@ -21,7 +21,7 @@ export interface FollowingLength {
 
 export class DigestBook {
   /** 32 bytes per segment (capacity, while a length follows); those at `known` and above are not known yet. */
-  private segmentSha256: Uint8Array;
+  private digestBytes: Uint8Array;
   private known: number;
   private fileSha256: string | undefined;
   /** Segments of the object: grows with the digests while a length follows. */
@@ -35,11 +35,11 @@ export class DigestBook {
 
   constructor(
     segmentCount: number,
-    accepted: { readonly segmentSha256: Uint8Array; readonly fileSha256: string | undefined },
+    accepted: { readonly segmentDigests: Uint8Array; readonly fileSha256: string | undefined },
     private readonly following?: FollowingLength,
   ) {
     this.count = segmentCount;
-    this.segmentSha256 = accepted.segmentSha256;
+    this.digestBytes = accepted.segmentDigests;
     this.fileSha256 = accepted.fileSha256;
     this.known = accepted.fileSha256 === undefined ? 0 : segmentCount;
   }
@@ -66,7 +66,7 @@ export class DigestBook {
 
   /** The known segment digests, 32 bytes each, in order (a view: do not modify). */
   get segmentDigests(): Uint8Array {
-    return this.segmentSha256.subarray(0, 32 * this.known);
+    return this.digestBytes.subarray(0, 32 * this.known);
   }
 
   /** The object's identity (hex, Manifest.fileSha256), once known. */
@@ -76,7 +76,7 @@ export class DigestBook {
 
   /** Segment `s`'s digest, or undefined (and `s` noted as waiting for it) while it has not come. */
   digestFor(now: number, s: number): Uint8Array | undefined {
-    if (s < this.known) return this.segmentSha256.slice(32 * s, 32 * s + 32);
+    if (s < this.known) return this.digestBytes.slice(32 * s, 32 * s + 32);
     if (!this.awaiting.includes(s)) this.awaiting.push(s);
     this.waitSince ??= now;
     return undefined;
@@ -100,12 +100,12 @@ export class DigestBook {
   take(now: number, d: Digests, objectHashed: boolean): { problem: string } | { released: number[] } {
     if (this.known === this.count && this.fileSha256 !== undefined) return { problem: 'digests after all digests were known' };
     if (d.firstSegment !== this.known) return { problem: `digests from segment ${d.firstSegment}, expected ${this.known}` };
-    const bytes = Buffer.from(d.segmentSha256, 'base64');
+    const bytes = Buffer.from(d.segmentDigests, 'base64');
     const count = bytes.length / 32;
     if (!Number.isInteger(count)) return { problem: `digests of ${bytes.length} bytes are not whole 32-byte digests` };
     const problem = this.following === undefined ? this.fixedProblem(d, count) : this.grow(d, count, this.following);
     if (problem !== undefined) return { problem };
-    this.segmentSha256.set(bytes, 32 * this.known);
+    this.digestBytes.set(bytes, 32 * this.known);
     this.known += count;
     if (d.fileSha256 !== undefined) this.fileSha256 = d.fileSha256.toLowerCase();
     const released: number[] = [];
@@ -145,11 +145,11 @@ export class DigestBook {
         return `a length of ${size} bytes does not fit the ${n} segments announced (${this.known} of them full, ${f.segmentSize} bytes each)`;
       this._fileSize = size;
     }
-    if (32 * n > this.segmentSha256.length) {
+    if (32 * n > this.digestBytes.length) {
       // Doubling: copies stay linear in the number of segments.
-      const grown = new Uint8Array(Math.max(32 * n, 2 * this.segmentSha256.length));
-      grown.set(this.segmentSha256.subarray(0, 32 * this.known));
-      this.segmentSha256 = grown;
+      const grown = new Uint8Array(Math.max(32 * n, 2 * this.digestBytes.length));
+      grown.set(this.digestBytes.subarray(0, 32 * this.known));
+      this.digestBytes = grown;
     }
     this.count = n;
     return undefined;

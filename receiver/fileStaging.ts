@@ -39,7 +39,7 @@ export class FileStaging extends StagingBase {
     const { layout } = object;
     // Claims can be checked only against known digests; while they follow, nothing is held (and
     // the bytes already there stay: every segment is written again before the commit).
-    const verifiable = object.resumable && object.segmentSha256 !== undefined;
+    const verifiable = object.resumable && object.segmentDigests !== undefined;
     const claimed = verifiable ? await StagingState.load(statePath, object.id, layout.segmentCount) : undefined;
     // The file gets the mode the stored file will have (umask applies): it is renamed, not copied.
     const files = new ObjectFiles([{ path: partPath, offset: 0, size: layout.fileSize }], layout.fileSize, 0o644);

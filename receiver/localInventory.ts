@@ -83,7 +83,7 @@ async function digestIfSize(path: string, size: number, buf: Buffer, segmentSize
     const read = async (offset: number, length: number) => buf.subarray(0, (await fh.read(buf, 0, length, offset)).bytesRead);
     const needs = { segments: segmentSize !== undefined, plain: segmentSize === undefined };
     const d = await readBackDigests(read, size, segmentSize ?? Math.max(1, size), needs, buf.length);
-    return segmentSize === undefined ? d.sha256 : segmentsDigest(size, segmentSize, d.segmentSha256!);
+    return segmentSize === undefined ? d.sha256 : segmentsDigest(size, segmentSize, d.segmentDigests!);
   } catch {
     return undefined;
   } finally {

@@ -31,7 +31,7 @@ export interface ManifestLimits {
 export interface AcceptedManifest {
   readonly layout: SegmentLayout;
   /** 32 bytes per segment (zeros where a digest is still to follow). */
-  readonly segmentSha256: Uint8Array;
+  readonly segmentDigests: Uint8Array;
   /** Lower-case hex; undefined while the digests follow (Manifest.digestsFollow). */
   readonly fileSha256: string | undefined;
   /** Manifest.lengthFollows: how the length that follows is judged (the layout starts empty). */
@@ -89,28 +89,28 @@ export function checkManifest(manifest: Manifest, limits: ManifestLimits): Accep
     const maxSegments = Math.min(MAX_SEGMENT_COUNT, Math.ceil(maxFileSize / segmentSize));
     return {
       layout: { fileSize: 0, segmentSize, symbolSize, segmentCount: 0 },
-      segmentSha256: new Uint8Array(32 * Math.min(maxSegments, 1024)),
+      segmentDigests: new Uint8Array(32 * Math.min(maxSegments, 1024)),
       fileSha256: undefined,
       following: { segmentSize, maxSegments, maxFileSize },
     };
   }
   if (manifest.digestsFollow === true) {
-    if (manifest.segmentSha256 !== undefined || manifest.fileSha256 !== undefined) reject('a manifest whose digests follow carries no hashes');
-    return { layout: { fileSize, segmentSize, symbolSize, segmentCount }, segmentSha256: new Uint8Array(32 * segmentCount), fileSha256: undefined };
+    if (manifest.segmentDigests !== undefined || manifest.fileSha256 !== undefined) reject('a manifest whose digests follow carries no hashes');
+    return { layout: { fileSize, segmentSize, symbolSize, segmentCount }, segmentDigests: new Uint8Array(32 * segmentCount), fileSha256: undefined };
   }
   // Length first: the decoded size follows from it, so nothing is allocated for a wrong one.
-  const hashes = manifest.segmentSha256 ?? '';
+  const hashes = manifest.segmentDigests ?? '';
   const expectedChars = 4 * Math.ceil((32 * segmentCount) / 3);
   if (typeof hashes !== 'string' || hashes.length !== expectedChars || !BASE64.test(hashes)) {
     reject(`segment hashes must be ${32 * segmentCount} bytes of base64 (${expectedChars} characters)`);
   }
-  const segmentSha256 = new Uint8Array(Buffer.from(hashes, 'base64'));
-  if (segmentSha256.length !== 32 * segmentCount) reject(`segment hashes decode to ${segmentSha256.length} bytes, expected ${32 * segmentCount}`);
+  const segmentDigests = new Uint8Array(Buffer.from(hashes, 'base64'));
+  if (segmentDigests.length !== 32 * segmentCount) reject(`segment hashes decode to ${segmentDigests.length} bytes, expected ${32 * segmentCount}`);
   if (typeof manifest.fileSha256 !== 'string' || !SHA256_HEX.test(manifest.fileSha256)) reject('file SHA-256 is not 64 hex digits');
 
   return {
     layout: { fileSize, segmentSize, symbolSize, segmentCount },
-    segmentSha256,
+    segmentDigests,
     fileSha256: manifest.fileSha256!.toLowerCase(),
   };
 }

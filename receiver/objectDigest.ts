@@ -1,11 +1,12 @@
 /**
  * The object's digests read back from where it is staged (adapter helper): what a resumed run
  * verifies, since part of the object was written by an earlier run and never passed through this
- * one's memory. Each segment's SHA-256 (an identity of kind `segments`), the plain SHA-256, or
+ * one's memory. Each segment's BLAKE3 digest (an identity of kind `segments`), the plain SHA-256, or
  * both from one read, in bounded chunks, in order.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ObjectReadBack, ReadBackNeeds } from './objectHash.js';
+import { segmentHasher, type SegmentHasher } from '../control/segmentHash.js';
 
 /** Bytes read per call: large enough for sequential throughput, small enough to not matter. */
 export const READ_BACK_CHUNK = 4 * 1024 * 1024;
@@ -27,7 +28,7 @@ export async function readBackDigests(
   if (!Number.isSafeInteger(segmentSize) || segmentSize < 1) throw new RangeError(`segment size ${segmentSize}`);
   const whole = needs.plain ? createHash('sha256') : undefined;
   const segments = needs.segments ? new Uint8Array(32 * Math.ceil(size / segmentSize)) : undefined;
-  let segment: Hash | undefined;
+  let segment: SegmentHasher | undefined;
   for (let offset = 0; offset < size;) {
     const segmentEnd = Math.min(size, (Math.floor(offset / segmentSize) + 1) * segmentSize);
     const length = Math.min(chunk, segmentEnd - offset);
@@ -35,7 +36,7 @@ export async function readBackDigests(
     if (bytes.length !== length) throw new Error(`read back ${bytes.length} of ${length} bytes at offset ${offset}`);
     whole?.update(bytes);
     if (segments) {
-      segment ??= createHash('sha256');
+      segment ??= segmentHasher();
       segment.update(bytes);
     }
     offset += length;
@@ -44,5 +45,5 @@ export async function readBackDigests(
       segment = undefined;
     }
   }
-  return { ...(segments ? { segmentSha256: segments } : {}), ...(whole ? { sha256: whole.digest('hex') } : {}) };
+  return { ...(segments ? { segmentDigests: segments } : {}), ...(whole ? { sha256: whole.digest('hex') } : {}) };
 }

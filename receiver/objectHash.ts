@@ -28,7 +28,7 @@ export interface HashedSlot {
 
 /** What the read-back must compute (ReceiveAction 'verify-object'). */
 export interface ReadBackNeeds {
-  /** Each segment's SHA-256 (an identity of kind `segments`). */
+  /** Each segment's digest (an identity of kind `segments`). */
   readonly segments: boolean;
   /** The object's plain SHA-256. */
   readonly plain: boolean;
@@ -37,7 +37,7 @@ export interface ReadBackNeeds {
 /** The read-back's answer. */
 export interface ObjectReadBack {
   /** 32 bytes per segment, when asked for. */
-  readonly segmentSha256?: Uint8Array;
+  readonly segmentDigests?: Uint8Array;
   /** Hex, when asked for. */
   readonly sha256?: string;
 }
@@ -157,12 +157,12 @@ export class ObjectHash {
    * taken (read-back mode, every segment written, first answer). An answer without what
    * readBackNeeds asked for is the adapter's fault: thrown, since waiting for another would hang.
    */
-  handleVerified(allWritten: boolean, answer: ObjectReadBack, derive: (segmentSha256: Uint8Array) => string): boolean {
+  handleVerified(allWritten: boolean, answer: ObjectReadBack, derive: (segmentDigests: Uint8Array) => string): boolean {
     if (!this.readBack || this._identity !== undefined || !allWritten) return false;
-    if ((this.plain && answer.sha256 === undefined) || (this.kind === 'segments' && answer.segmentSha256 === undefined))
+    if ((this.plain && answer.sha256 === undefined) || (this.kind === 'segments' && answer.segmentDigests === undefined))
       throw new RangeError('the read-back lacks a digest it was asked for');
     if (this.plain) this._sha256 = answer.sha256!.toLowerCase();
-    this._identity = this.kind === 'bytes' ? this._sha256 : derive(answer.segmentSha256!);
+    this._identity = this.kind === 'bytes' ? this._sha256 : derive(answer.segmentDigests!);
     return true;
   }
 }

@@ -32,7 +32,7 @@ export interface StagingInit {
   readonly manifest: Manifest;
   readonly layout: SegmentLayout;
   /** The accepted segment digests (32 bytes each); undefined while they follow (no resume then). */
-  readonly segmentSha256: Uint8Array | undefined;
+  readonly segmentDigests: Uint8Array | undefined;
   readonly policy: TreePolicy;
   /** --sync on a tree: the files already in place, and whether the object holds only the others (unicast). */
   readonly sync?: TreeSync;
@@ -62,7 +62,7 @@ export async function openStaging(init: StagingInit): Promise<ObjectStaging> {
     return new OrderedStaging(STANDARD_OUTPUT, streamSink(init.stdout ?? process.stdout));
   }
   if (manifest.lengthFollows === true) return openStreamedFile(resolveOutputPath(init.out, manifest.fileName).finalPath, policy);
-  const known = manifest.fileSha256 !== undefined && init.segmentSha256 !== undefined;
+  const known = manifest.fileSha256 !== undefined && init.segmentDigests !== undefined;
   // Packed, a tree's entries are still checked (a relay passes on no hostile manifest), then it
   // is staged as the one file its object is.
   if (manifest.entries !== undefined && init.packed === true) checkTree(manifest.entries, manifest.fileSize);
@@ -76,7 +76,7 @@ export async function openStaging(init: StagingInit): Promise<ObjectStaging> {
     if (known && provisional !== undefined) adoptProvisionalTree(resolve(init.out), policy.atomicTree, provisional, contentId(manifest.fileSha256!));
     const object: StagedObject = {
       layout,
-      segmentSha256: subset ? undefined : init.segmentSha256,
+      segmentDigests: subset ? undefined : init.segmentDigests,
       id: subset ? randomBytes(16).toString('hex') : known ? contentId(manifest.fileSha256!) : provisional!,
       resumable: !subset,
     };
@@ -96,7 +96,7 @@ export async function openStaging(init: StagingInit): Promise<ObjectStaging> {
   if (known) adoptProvisional(finalPath, provisional, contentId(manifest.fileSha256!));
   const object: StagedObject = {
     layout,
-    segmentSha256: init.segmentSha256,
+    segmentDigests: init.segmentDigests,
     id: known ? contentId(manifest.fileSha256!) : provisional,
     resumable: true,
   };

@@ -268,7 +268,7 @@ class ReceiveRun {
             // Symbols that passed the datagram check but decode to other bytes than the manifest's
             // hash: corruption, or a forger who holds the datagram key (a group insider). The
             // segment starts over from fresh symbols; the file is never touched.
-            log.warn({ segment: outcome.segmentIndex }, `segment ${outcome.segmentIndex} failed its SHA-256: collecting it again from fresh symbols`);
+            log.warn({ segment: outcome.segmentIndex }, `segment ${outcome.segmentIndex} failed its digest check: collecting it again from fresh symbols`);
           }
           this.input((s) => s.handleDecodeOutcome(now(), outcome));
         }, failed);
@@ -316,7 +316,7 @@ class ReceiveRun {
       manifest,
       layout: this.session.core!.layout,
       // Accepted by the core already (length and encoding checked); absent while digests follow.
-      segmentSha256: manifest.segmentSha256 === undefined ? undefined : new Uint8Array(Buffer.from(manifest.segmentSha256, 'base64')),
+      segmentDigests: manifest.segmentDigests === undefined ? undefined : new Uint8Array(Buffer.from(manifest.segmentDigests, 'base64')),
       policy: { noClobber: this.o.noClobber, backupDir: this.o.backupDir, atomicTree: this.o.atomicTree },
       ...(sync ? { sync } : {}),
       ...(this.o.stdout ? { stdout: this.o.stdout } : {}),

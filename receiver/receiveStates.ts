@@ -140,7 +140,7 @@ export interface ReceiveSummary {
    * had every source symbol is only copied together, on the receiving thread). */
   codecDecodes: number;
   decodeFailures: number;
-  /** Segments whose decoded bytes failed the manifest's SHA-256 and were collected again. */
+  /** Segments whose decoded bytes failed the manifest's digest and were collected again. */
   hashMismatches: number;
   /** --sync: the target already held exactly this content; nothing was received or written. */
   upToDate?: true;

@@ -208,7 +208,7 @@ export class ReceiverCore {
   /** The read-back's digests of the whole object (see pollObjectVerify, readBackNeeds). */
   handleObjectVerified(now: number, answer: ObjectReadBack): void {
     this.now = Math.max(this.now, now);
-    const derive = (segmentSha256: Uint8Array) => segmentsDigest(this.layout.fileSize, this.layout.segmentSize, segmentSha256);
+    const derive = (segmentDigests: Uint8Array) => segmentsDigest(this.layout.fileSize, this.layout.segmentSize, segmentDigests);
     if (this.objectHash.handleVerified(this.completeBelow >= this.layout.segmentCount, answer, derive)) this.schedule.urgent(now);
   }
 

@@ -31,7 +31,7 @@ export interface SegmentCollectorInit {
    * 32 bytes; copied (the caller's array may be a view into a larger one). Absent when the
    * digest is not known yet: takeJob then needs it.
    */
-  readonly expectedSha256?: Uint8Array;
+  readonly expectedDigest?: Uint8Array;
   /** Exclusive bound on ESIs (the intake has checked it). @default 2^24 */
   readonly encodingSymbolIdLimit?: number;
   /** Repair symbols kept at most. @default K + floor(K / 2) + 64 */
@@ -59,7 +59,7 @@ export class SegmentCollector {
   readonly symbolSize: number;
   readonly sourceSymbols: number;
   readonly maxRepairSymbols: number;
-  private readonly expectedSha256: Uint8Array | undefined;
+  private readonly expectedDigest: Uint8Array | undefined;
   private readonly repairIdSpan: number;
 
   /** Undefined while a job holds it (or after release). */
@@ -101,7 +101,7 @@ export class SegmentCollector {
     this.sourceSymbols = k;
     this.maxRepairSymbols = init.maxRepairSymbols ?? defaultMaxRepairSymbols(k);
     this.retryStep = Math.max(1, Math.floor(init.retryStep ?? RETRY_EXTRA_SYMBOLS));
-    this.expectedSha256 = init.expectedSha256?.slice();
+    this.expectedDigest = init.expectedDigest?.slice();
     this.repairIdSpan = Math.max(0, (init.encodingSymbolIdLimit ?? 2 ** 24) - k);
     this.takeBuffer = init.takeBuffer ?? ((bytes) => new Uint8Array(bytes));
     this.source = this.takeBuffer(k * init.symbolSize);
@@ -223,10 +223,10 @@ export class SegmentCollector {
     return 'added';
   }
 
-  /** Hands the buffers to a decode job. Only when `ready`; `expectedSha256` when the init had none. */
-  takeJob(expectedSha256: Uint8Array | undefined = this.expectedSha256): DecodeJob {
+  /** Hands the buffers to a decode job. Only when `ready`; `expectedDigest` when the init had none. */
+  takeJob(expectedDigest: Uint8Array | undefined = this.expectedDigest): DecodeJob {
     if (!this.ready || this.source === undefined) throw new Error(`segment ${this.segmentIndex} is not ready to decode`);
-    if (expectedSha256 === undefined) throw new Error(`segment ${this.segmentIndex} has no expected SHA-256 yet`);
+    if (expectedDigest === undefined) throw new Error(`segment ${this.segmentIndex} has no expected digest yet`);
     this.ensureRepairBuffers(0);
     const job: DecodeJob = {
       segmentIndex: this.segmentIndex,
@@ -238,7 +238,7 @@ export class SegmentCollector {
       sourcePresent: this.present.slice(),
       repairIds: this.repairIds!.subarray(0, this.repairCount),
       repair: this.repair!.subarray(0, this.repairCount * this.symbolSize),
-      expectedSha256,
+      expectedDigest,
     };
     this.source = undefined;
     this.repairIds = undefined;

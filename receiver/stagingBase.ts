@@ -14,7 +14,7 @@ import { StagingState, verifyHeld } from './stagingState.js';
 export interface StagedObject {
   readonly layout: SegmentLayout;
   /** 32 bytes per segment; undefined while the digests follow (no resume then). */
-  readonly segmentSha256: Uint8Array | undefined;
+  readonly segmentDigests: Uint8Array | undefined;
   /** The content identity (32 hex), or a random one when the object cannot be resumed. */
   readonly id: string;
   /** The identity is the content's: its staging may be resumed and its state is kept. */
@@ -33,10 +33,10 @@ export async function resumeFrom(
 ): Promise<{ held: BitSet; state: StagingState | undefined }> {
   const { layout } = object;
   const held =
-    claimed !== undefined && object.segmentSha256 !== undefined
+    claimed !== undefined && object.segmentDigests !== undefined
       ? await verifyHeld(
           claimed,
-          object.segmentSha256,
+          object.segmentDigests,
           (i) => segmentRange(layout, i),
           (o, n) => files.read(o, n),
         )

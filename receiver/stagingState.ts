@@ -1,13 +1,13 @@
 /**
  * The resume state beside a staging area: the content identity and which segments were written.
  * It is a claim, not a proof: the data may not have reached the disk before a crash, so a later
- * run re-reads every claimed segment and keeps only those whose SHA-256 still matches
+ * run re-reads every claimed segment and keeps only those whose digest still matches
  * (verifyHeld). Writes are throttled (at most one per interval, and on flush) and replace the file
  * atomically (write a temporary file, rename it over), so a crash leaves the old or the new state.
  */
-import { createHash } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { BitSet } from '../util/bitset.js';
+import { segmentDigest } from '../control/segmentHash.js';
 
 /**
  * Most often the state file is rewritten while segments are being written: every segment the
@@ -110,11 +110,11 @@ export class StagingState {
 
 /**
  * Of the `claimed` segments, those whose staged bytes hash to the manifest's digest
- * (`segmentSha256`, 32 bytes per segment). A read that fails only drops that segment.
+ * (`segmentDigests`, 32 bytes per segment). A read that fails only drops that segment.
  */
 export async function verifyHeld(
   claimed: BitSet,
-  segmentSha256: Uint8Array,
+  segmentDigests: Uint8Array,
   rangeOf: (index: number) => { offset: number; length: number },
   read: (offset: number, length: number) => Promise<Uint8Array>,
 ): Promise<BitSet> {
@@ -124,8 +124,8 @@ export async function verifyHeld(
     const { offset, length } = rangeOf(i);
     const bytes = await read(offset, length).catch(() => undefined);
     if (bytes === undefined) continue;
-    const digest = createHash('sha256').update(bytes).digest();
-    if (digest.equals(segmentSha256.subarray(32 * i, 32 * i + 32))) held.add(i);
+    const digest = segmentDigest(bytes);
+    if (digest.equals(segmentDigests.subarray(32 * i, 32 * i + 32))) held.add(i);
   }
   return held;
 }

@@ -63,6 +63,6 @@ export function wantedBytes(entries: readonly TreeEntry[], want: BitSet): number
  * Digests frames (the sender hashes the subset when asked).
  */
 export function subsetManifest(m: Manifest, want: BitSet): Manifest {
-  const { segmentSha256: _s, fileSha256: _f, ...rest } = m;
+  const { segmentDigests: _s, fileSha256: _f, ...rest } = m;
   return { ...rest, fileSize: wantedBytes(m.entries ?? [], want), digestsFollow: true };
 }

@@ -1,5 +1,5 @@
 /**
- * The file's SHA-256 digests as they become known: every segment's, in order, then the object's
+ * The file's digests as they become known: every segment's (BLAKE3), in order, then the object's
  * identity (control/objectIdentity.ts). The sender starts serving before hashing ends (receivers that offer digestsFollow get
  * a Manifest without hashes and the digests in Digests frames as they come), so this is a value
  * that grows, with listeners, rather than two fields filled before the server listens.
@@ -57,7 +57,7 @@ export class FileDigests {
   }
 
   /** The known segment digests, 32 bytes each. */
-  get segmentSha256(): Uint8Array {
+  get segmentDigests(): Uint8Array {
     return this.digests.subarray(0, 32 * this._known);
   }
 
@@ -149,10 +149,10 @@ export class FileDigests {
     const frames: Digests[] = [];
     for (let first = sent; first < this._known; first += MAX_DIGESTS_PER_FRAME) {
       const end = Math.min(this._known, first + MAX_DIGESTS_PER_FRAME);
-      frames.push({ type: 'digests', firstSegment: first, segmentSha256: Buffer.from(this.digests.subarray(32 * first, 32 * end)).toString('base64') });
+      frames.push({ type: 'digests', firstSegment: first, segmentDigests: Buffer.from(this.digests.subarray(32 * first, 32 * end)).toString('base64') });
     }
     if (this._fileSha256 !== undefined && !fileSent) {
-      const last = frames.pop() ?? { type: 'digests' as const, firstSegment: this._known, segmentSha256: '' };
+      const last = frames.pop() ?? { type: 'digests' as const, firstSegment: this._known, segmentDigests: '' };
       frames.push({ ...last, fileSha256: this._fileSha256, ...(this._fileSize !== undefined ? { fileSize: this._fileSize } : {}) });
     }
     return frames;

@@ -36,7 +36,7 @@ export function manifestFor(file: Pick<PreparedFile, 'fileName' | 'layout' | 'di
     symbolSize: file.layout.symbolSize,
     codec: p.codec,
     ...(d.complete
-      ? { segmentSha256: Buffer.from(d.segmentSha256).toString('base64'), fileSha256: d.fileSha256! }
+      ? { segmentDigests: Buffer.from(d.segmentDigests).toString('base64'), fileSha256: d.fileSha256! }
       : { digestsFollow: true as const, ...(lengthFollows ? { lengthFollows: true as const } : {}) }),
     // Known before the digests: a receiver must know how to check the identity when it comes.
     ...(d.kind === 'segments' ? { fileDigest: 'segments' as const } : {}),

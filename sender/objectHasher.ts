@@ -1,5 +1,5 @@
 /**
- * One pass over the object: every segment's SHA-256, the whole object's when asked, and each part's (a
+ * One pass over the object: every segment's digest (BLAKE3), the whole object's SHA-256 when asked, and each part's (a
  * tree's per-file digests, what --sync compares), from a single read of each segment into one
  * reused buffer (fresh 4 MiB buffers cost more in page faults than the reads themselves). The
  * hashing worker (fileHashWorker.ts) and the inline fallback (preparedFile.ts) both run it.
@@ -8,6 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { segmentRange, type SegmentLayout } from '../encoder/segmentLayout.js';
 import { hashAlongside } from '../util/hashAlongside.js';
 import type { ObjectReader } from './objectReader.js';
+import { segmentHasher } from '../control/segmentHash.js';
 
 export interface ObjectHashes {
   /** The whole object's SHA-256, hex; only when asked for (`whole`). */
@@ -35,7 +36,7 @@ export async function hashObject(
   for (let i = 0; i < layout.segmentCount; i++) {
     const { offset, length } = segmentRange(layout, i);
     const data = await reader.read(offset, length, buffer.subarray(0, length));
-    const segment = createHash('sha256');
+    const segment = segmentHasher();
     if (!perPart) {
       if (wholeHash) hashAlongside(data, segment, wholeHash);
       else segment.update(data);

@@ -1,6 +1,6 @@
 /**
  * What is being served: one file, or a tree (sourceTree.ts) whose files, packed in entry order,
- * make the object; its segment layout, and SHA-256 of every segment, the object's identity
+ * make the object; its segment layout, and BLAKE3 digest of every segment, the object's identity
  * (control/objectIdentity.ts) and, for a tree, of each file (node:crypto, about ten times @noble/hashes, since this runs over
  * every byte). The hashes are computed in the background on a worker thread (one read of each
  * segment feeds every digest, objectHasher.ts; the thread runs at a lower priority,
@@ -184,7 +184,7 @@ async function hashInBackground(
       );
     }
     if (perPart) onParts(hashes.partSha256);
-    digests.setFile(whole ? hashes.sha256! : segmentsDigest(layout.fileSize, layout.segmentSize, digests.segmentSha256));
+    digests.setFile(whole ? hashes.sha256! : segmentsDigest(layout.fileSize, layout.segmentSize, digests.segmentDigests));
   } catch (e) {
     digests.fail(e instanceof SourceFileError ? e : new SourceFileError(`hashing ${what} failed: ${(e as Error).message}`));
   }

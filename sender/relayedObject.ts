@@ -39,10 +39,10 @@ export interface RelaySource {
 /** The received object as a PreparedFile whose digests are the manifest's (every one known). */
 export async function openRelayedObject(source: RelaySource): Promise<PreparedFile> {
   const m = source.manifest;
-  if (m.segmentSha256 === undefined || m.fileSha256 === undefined || m.lengthFollows)
+  if (m.segmentDigests === undefined || m.fileSha256 === undefined || m.lengthFollows)
     throw new SourceFileError(`the manifest of ${m.fileName} carries no digests: only a complete manifest can be relayed`);
   const layout = planSegments(m.fileSize, { segmentSize: m.segmentSize, symbolSize: m.symbolSize });
-  const sha = Buffer.from(m.segmentSha256, 'base64');
+  const sha = Buffer.from(m.segmentDigests, 'base64');
   if (sha.length !== 32 * layout.segmentCount)
     throw new SourceFileError(`the manifest of ${m.fileName} has ${sha.length / 32} digests for ${layout.segmentCount} segments`);
   if (source.incoming !== undefined) {

@@ -28,6 +28,7 @@ import { FileDigests } from './fileDigests.js';
 import { identityKind, type PrepareOptions, type PreparedFile, type Spool } from './preparedObject.js';
 import { segmentsDigest } from '../control/objectIdentity.js';
 import { SourceFileError } from './sourceFileError.js';
+import { segmentHasher } from '../control/segmentHash.js';
 
 /** The name receivers give a piped object when --name does not say. */
 export const DEFAULT_PIPE_NAME = 'stdin';
@@ -112,7 +113,7 @@ async function spoolInput(input: Readable, handle: FileHandle, digests: FileDige
   let index = 0;
   const flush = async (): Promise<Buffer> => {
     const data = buffer.subarray(0, fill);
-    const own = createHash('sha256');
+    const own = segmentHasher();
     if (whole) hashAlongside(data, own, whole);
     else own.update(data);
     for (let done = 0; done < data.length;) done += (await handle.write(data, done, data.length - done, offset + done)).bytesWritten;
@@ -133,7 +134,7 @@ async function spoolInput(input: Readable, handle: FileHandle, digests: FileDige
   }
   const tail = fill > 0 ? await flush() : new Uint8Array(0);
   await closed();
-  const known = digests.segmentSha256;
+  const known = digests.segmentDigests;
   const all = new Uint8Array(known.length + tail.length);
   all.set(known);
   all.set(tail, known.length);

@@ -183,7 +183,7 @@ export const SAMPLE_MANIFEST: Manifest = {
   segmentSize: 4 * 1024 * 1024,
   symbolSize: 1392,
   codec: 'raptorq',
-  segmentSha256: Buffer.alloc(32 * 3, 7).toString('base64'),
+  segmentDigests: Buffer.alloc(32 * 3, 7).toString('base64'),
   fileSha256: 'a'.repeat(64),
   rateBytesPerSecond: 50_000_000,
   tagKind: 1,
@@ -200,35 +200,35 @@ const manifestSample: Manifest = {
 const b64 = (n: number, fill: number) => Buffer.alloc(n, fill).toString('base64');
 
 const samples: ControlMessage[] = [
-  { type: 'hello', version: 3, receiverId: 'lab-pc-17', codecs: ['raptorq', 'lt'], udpPort: 40000, window: 8 },
-  { type: 'hello', version: 3, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8, auth: { name: 'lab-pc-17', nonce: b64(32, 1) } },
+  { type: 'hello', version: 4, receiverId: 'lab-pc-17', codecs: ['raptorq', 'lt'], udpPort: 40000, window: 8 },
+  { type: 'hello', version: 4, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8, auth: { name: 'lab-pc-17', nonce: b64(32, 1) } },
   { type: 'challenge', nonce: b64(32, 2), proof: b64(32, 3) },
   { type: 'auth-response', proof: b64(32, 4) },
   manifestSample,
   { ...manifestSample, tagKind: 2, keyWrap: { iv: b64(12, 5), sealed: b64(48, 6) } },
   // Over pipes (SSH): the receiver's own address, and the datagram key as it is.
-  { type: 'hello', version: 3, receiverId: 'lab-pc-20', codecs: ['raptorq'], udpPort: 40003, window: 8, address: '10.0.0.20' },
-  { type: 'hello', version: 3, receiverId: 'lab-pc-21', codecs: ['raptorq'], udpPort: 40004, window: 8, address: '2001:db8::21' },
+  { type: 'hello', version: 4, receiverId: 'lab-pc-20', codecs: ['raptorq'], udpPort: 40003, window: 8, address: '10.0.0.20' },
+  { type: 'hello', version: 4, receiverId: 'lab-pc-21', codecs: ['raptorq'], udpPort: 40004, window: 8, address: '2001:db8::21' },
   { ...manifestSample, tagKind: 3, dataKey: b64(32, 7) },
-  { ...SAMPLE_MANIFEST, segmentSha256: undefined, fileSha256: undefined, digestsFollow: true },
+  { ...SAMPLE_MANIFEST, segmentDigests: undefined, fileSha256: undefined, digestsFollow: true },
   {
     ...SAMPLE_MANIFEST,
     fileSize: 7,
-    segmentSha256: b64(32, 9),
+    segmentDigests: b64(32, 9),
     entries: [
       { path: 'd', kind: 'dir', size: 0, mode: 0o755, mtimeMs: 1 },
       { path: 'd/f', kind: 'file', size: 7, mode: 0o644, mtimeMs: 2, sha256: 'ef'.repeat(32) },
       { path: 'd/l', kind: 'symlink', size: 0, mode: 0o777, mtimeMs: 3, target: 'f' },
     ],
   },
-  { type: 'hello', version: 3, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
+  { type: 'hello', version: 4, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
   { type: 'request' },
-  { type: 'digests', firstSegment: 2, segmentSha256: b64(96, 7) },
-  { type: 'digests', firstSegment: 5, segmentSha256: b64(32, 8), fileSha256: 'ab'.repeat(32) },
+  { type: 'digests', firstSegment: 2, segmentDigests: b64(96, 7) },
+  { type: 'digests', firstSegment: 5, segmentDigests: b64(32, 8), fileSha256: 'ab'.repeat(32) },
   // A pipe: a receiver that takes a length that follows, such a manifest, and its end frame.
-  { type: 'hello', version: 3, receiverId: 'lab-pc-19', codecs: ['raptorq'], udpPort: 40002, window: 8, digestsFollow: true, lengthFollows: true },
-  { ...SAMPLE_MANIFEST, fileSize: 0, segmentSha256: undefined, fileSha256: undefined, digestsFollow: true, lengthFollows: true },
-  { type: 'digests', firstSegment: 6, segmentSha256: b64(32, 9), fileSha256: 'cd'.repeat(32), fileSize: 25_165_825 },
+  { type: 'hello', version: 4, receiverId: 'lab-pc-19', codecs: ['raptorq'], udpPort: 40002, window: 8, digestsFollow: true, lengthFollows: true },
+  { ...SAMPLE_MANIFEST, fileSize: 0, segmentDigests: undefined, fileSha256: undefined, digestsFollow: true, lengthFollows: true },
+  { type: 'digests', firstSegment: 6, segmentDigests: b64(32, 9), fileSha256: 'cd'.repeat(32), fileSize: 25_165_825 },
   {
     type: 'progress',
     completeBelow: 3,
@@ -312,8 +312,8 @@ const manifest: FuzzTarget<Record<string, unknown>> = {
     const segments = Math.ceil(m.fileSize / m.segmentSize);
     if (
       m.digestsFollow
-        ? m.segmentSha256 !== undefined || m.fileSha256 !== undefined || m.publication !== undefined
-        : Buffer.from(m.segmentSha256 ?? '', 'base64').length !== 32 * segments
+        ? m.segmentDigests !== undefined || m.fileSha256 !== undefined || m.publication !== undefined
+        : Buffer.from(m.segmentDigests ?? '', 'base64').length !== 32 * segments
     ) {
       throw new Error('segment hashes do not match the layout (or came with digestsFollow)');
     }

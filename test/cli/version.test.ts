@@ -15,7 +15,7 @@ describe('fountcast --version', () => {
     for (const flag of ['--version', '-V']) {
       out.length = 0;
       expect(await runCli(['node', 'fountcast', flag])).toBe(0);
-      expect(out.join('')).toBe(`${version} (wire protocol 3)\n`);
+      expect(out.join('')).toBe(`${version} (wire protocol 4)\n`);
     }
   });
 });

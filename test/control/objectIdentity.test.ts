@@ -12,7 +12,7 @@ describe('object identity of kind segments', () => {
   it('is SHA-256 over the domain, the length (u64 BE), the segment size (u32 BE) and the digests', () => {
     const d = digests(3, 1);
     // 625,000 bytes = 0x98968, 1 MiB = 0x100000: written out here, not by the code under test.
-    const head = Buffer.concat([Buffer.from('fountcast-object-v1\n'), Buffer.from([0, 0, 0, 0, 0, 0x09, 0x89, 0x68, 0, 0x10, 0, 0])]);
+    const head = Buffer.concat([Buffer.from('fountcast-object-v2\n'), Buffer.from([0, 0, 0, 0, 0, 0x09, 0x89, 0x68, 0, 0x10, 0, 0])]);
     const expected = createHash('sha256').update(head).update(d).digest('hex');
     expect(segmentsDigest(625_000, 1 << 20, d)).toBe(expected);
   });

@@ -6,7 +6,7 @@ import type { Hello, Manifest, Progress } from '../../control/messages.js';
 import { ReceiverConnection } from '../../control/receiverConnection.js';
 import { SenderConnection } from '../../control/senderConnection.js';
 
-const hello: Hello = { type: 'hello', version: 3, receiverId: 'r1', codecs: ['raptorq'], udpPort: 5000, window: 8 };
+const hello: Hello = { type: 'hello', version: 4, receiverId: 'r1', codecs: ['raptorq'], udpPort: 5000, window: 8 };
 const manifest: Manifest = {
   type: 'manifest',
   sessionId: 7,
@@ -15,7 +15,7 @@ const manifest: Manifest = {
   segmentSize: 1392,
   symbolSize: 1392,
   codec: 'raptorq',
-  segmentSha256: Buffer.alloc(32).toString('base64'),
+  segmentDigests: Buffer.alloc(32).toString('base64'),
   fileSha256: '0'.repeat(64),
   rateBytesPerSecond: 0,
   tagKind: 1,
@@ -120,12 +120,12 @@ describe('control protocol state machines', () => {
     p.s.acceptHello(manifest);
     p.pump();
     // The manifest carried its digests: without want, Digests would be a protocol error.
-    expect(() => p.s.sendDigests({ type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(32).toString('base64') })).toThrow(/sendDigests/);
+    expect(() => p.s.sendDigests({ type: 'digests', firstSegment: 0, segmentDigests: Buffer.alloc(32).toString('base64') })).toThrow(/sendDigests/);
     const want = Buffer.from([0b0000_0110]).toString('base64');
     p.r.request(undefined, want);
     p.pump();
     expect(p.sEvents.at(-1)).toEqual({ type: 'request', want });
-    const digests = { type: 'digests' as const, firstSegment: 0, segmentSha256: Buffer.alloc(32).toString('base64'), fileSha256: 'ab'.repeat(32) };
+    const digests = { type: 'digests' as const, firstSegment: 0, segmentDigests: Buffer.alloc(32).toString('base64'), fileSha256: 'ab'.repeat(32) };
     p.s.sendDigests(digests);
     p.pump();
     expect(p.rEvents.at(-1)).toEqual({ type: 'digests', digests });
@@ -196,9 +196,9 @@ describe('control protocol state machines', () => {
     p.r.start(0, { ...hello, version: 1 });
     p.pump();
     expect(p.sEvents.some((e) => e.type === 'hello')).toBe(false);
-    expect(closed(p.sEvents)?.reason).toMatch(/version mismatch: sender speaks 3, receiver 1/);
+    expect(closed(p.sEvents)?.reason).toMatch(/version mismatch: sender speaks 4, receiver 1/);
     expect(p.rEvents[0]).toMatchObject({ type: 'error', error: { code: 'version-mismatch' } });
-    expect(closed(p.rEvents)?.reason).toMatch(/^sender refused: protocol version mismatch: sender speaks 3, receiver 1/);
+    expect(closed(p.rEvents)?.reason).toMatch(/^sender refused: protocol version mismatch: sender speaks 4, receiver 1/);
   });
 
   it('answers a garbage frame with bad-message and closes', () => {
@@ -234,9 +234,9 @@ describe('control protocol state machines', () => {
   });
 
   it('carries Digests after a Manifest whose digests follow, before and after Request, and only then', () => {
-    const { segmentSha256: _s, fileSha256: _f, ...rest } = manifest;
+    const { segmentDigests: _s, fileSha256: _f, ...rest } = manifest;
     const deferred: Manifest = { ...rest, digestsFollow: true };
-    const digests = { type: 'digests' as const, firstSegment: 0, segmentSha256: Buffer.alloc(32, 3).toString('base64') };
+    const digests = { type: 'digests' as const, firstSegment: 0, segmentDigests: Buffer.alloc(32, 3).toString('base64') };
     const p = new Pair();
     p.r.start(0, { ...hello, digestsFollow: true });
     p.pump();
@@ -250,7 +250,7 @@ describe('control protocol state machines', () => {
     ]);
     p.r.request();
     p.pump();
-    const last = { ...digests, segmentSha256: '', firstSegment: 1, fileSha256: 'ab'.repeat(32) };
+    const last = { ...digests, segmentDigests: '', firstSegment: 1, fileSha256: 'ab'.repeat(32) };
     p.s.sendDigests(last);
     p.pump();
     expect(p.rEvents.at(-1)).toEqual({ type: 'digests', digests: last });

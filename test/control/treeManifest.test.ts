@@ -13,7 +13,7 @@ const ENTRIES: TreeEntry[] = [
   { path: 'notes.txt', kind: 'file', size: 0, mode: 0o644, mtimeMs: 1_700_000_000_002, sha256: sha('b') },
   { path: 'é/ü', kind: 'file', size: 5, mode: 0, mtimeMs: 3, sha256: sha('c') },
 ];
-const tree: Manifest = { ...SAMPLE_MANIFEST, fileName: 'release', fileSize: 15, segmentSha256: Buffer.alloc(32, 7).toString('base64'), entries: ENTRIES };
+const tree: Manifest = { ...SAMPLE_MANIFEST, fileName: 'release', fileSize: 15, segmentDigests: Buffer.alloc(32, 7).toString('base64'), entries: ENTRIES };
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 /** The manifest with entries replaced; fileSize follows their files unless given. */
@@ -23,7 +23,7 @@ function withEntries(entries: unknown[], fileSize?: number): Uint8Array {
     0,
   );
   const size = fileSize ?? total;
-  return json({ ...tree, entries, fileSize: size, segmentSha256: Buffer.alloc(size === 0 ? 0 : 32, 7).toString('base64') });
+  return json({ ...tree, entries, fileSize: size, segmentDigests: Buffer.alloc(size === 0 ? 0 : 32, 7).toString('base64') });
 }
 function refusal(bytes: Uint8Array): string {
   const r = decodeMessage(bytes);

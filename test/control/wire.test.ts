@@ -10,21 +10,21 @@ import { BitSet } from '../../util/bitset.js';
 const manifest: Manifest = SAMPLE_MANIFEST;
 
 const samples: ControlMessage[] = [
-  { type: 'hello', version: 3, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8 },
+  { type: 'hello', version: 4, receiverId: 'lab-pc-17', codecs: ['raptorq'], udpPort: 40000, window: 8 },
   manifest,
   { type: 'request' },
   { type: 'request', have: Buffer.from([0b1010_0101, 0x01]).toString('base64') },
   { type: 'request', want: Buffer.from([0b0000_0110]).toString('base64') },
-  { type: 'hello', version: 3, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
+  { type: 'hello', version: 4, receiverId: 'lab-pc-18', codecs: ['raptorq'], udpPort: 40001, window: 8, digestsFollow: true },
   { ...deferredManifest(), digestsFollow: true },
-  { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(64, 1).toString('base64') },
-  { type: 'digests', firstSegment: 2, segmentSha256: Buffer.alloc(32, 2).toString('base64'), fileSha256: 'cd'.repeat(32) },
-  { type: 'digests', firstSegment: 3, segmentSha256: '', fileSha256: 'cd'.repeat(32) },
+  { type: 'digests', firstSegment: 0, segmentDigests: Buffer.alloc(64, 1).toString('base64') },
+  { type: 'digests', firstSegment: 2, segmentDigests: Buffer.alloc(32, 2).toString('base64'), fileSha256: 'cd'.repeat(32) },
+  { type: 'digests', firstSegment: 3, segmentDigests: '', fileSha256: 'cd'.repeat(32) },
   // A pipe: the receiver takes a length that follows, the manifest says so, the last frame gives it.
-  { type: 'hello', version: 3, receiverId: 'lab-pc-19', codecs: ['raptorq'], udpPort: 40002, window: 8, digestsFollow: true, lengthFollows: true },
+  { type: 'hello', version: 4, receiverId: 'lab-pc-19', codecs: ['raptorq'], udpPort: 40002, window: 8, digestsFollow: true, lengthFollows: true },
   { ...deferredManifest(), fileSize: 0, digestsFollow: true, lengthFollows: true },
   // A tree served while it is hashed: the receiver takes it, its file entries carry no digest.
-  { type: 'hello', version: 3, receiverId: 'lab-pc-20', codecs: ['raptorq'], udpPort: 40003, window: 8, digestsFollow: true, treeDigestsFollow: true },
+  { type: 'hello', version: 4, receiverId: 'lab-pc-20', codecs: ['raptorq'], udpPort: 40003, window: 8, digestsFollow: true, treeDigestsFollow: true },
   {
     ...deferredManifest(),
     fileSize: 3,
@@ -34,8 +34,8 @@ const samples: ControlMessage[] = [
       { path: 'd/f', kind: 'file', size: 3, mode: 0o644, mtimeMs: 1 },
     ],
   },
-  { type: 'digests', firstSegment: 7, segmentSha256: Buffer.alloc(32, 3).toString('base64'), fileSha256: 'ef'.repeat(32), fileSize: 29_360_129 },
-  { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'ef'.repeat(32), fileSize: 0 },
+  { type: 'digests', firstSegment: 7, segmentDigests: Buffer.alloc(32, 3).toString('base64'), fileSha256: 'ef'.repeat(32), fileSize: 29_360_129 },
+  { type: 'digests', firstSegment: 0, segmentDigests: '', fileSha256: 'ef'.repeat(32), fileSize: 0 },
   {
     type: 'progress',
     completeBelow: 3,
@@ -47,8 +47,8 @@ const samples: ControlMessage[] = [
   },
   { type: 'progress', completeBelow: 0, completeAbove: [], open: [], highestSequence: 9, datagramsReceived: 9, datagramsLost: 0, heldMs: 17 },
   // Over pipes (SSH): the receiver says where its datagrams go; the key comes in the manifest.
-  { type: 'hello', version: 3, receiverId: 'lab-pc-20', codecs: ['raptorq'], udpPort: 40003, window: 8, address: '10.0.0.20' },
-  { type: 'hello', version: 3, receiverId: 'lab-pc-21', codecs: ['raptorq'], udpPort: 40004, window: 8, address: '2001:db8::21' },
+  { type: 'hello', version: 4, receiverId: 'lab-pc-20', codecs: ['raptorq'], udpPort: 40003, window: 8, address: '10.0.0.20' },
+  { type: 'hello', version: 4, receiverId: 'lab-pc-21', codecs: ['raptorq'], udpPort: 40004, window: 8, address: '2001:db8::21' },
   { ...manifest, tagKind: 2, dataKey: Buffer.alloc(32, 9).toString('base64') },
   // A large group's sender asks each receiver for fewer reports.
   { ...manifest, progressIntervalMs: 625 },
@@ -60,8 +60,8 @@ const samples: ControlMessage[] = [
   { type: 'error', code: 'version-mismatch', message: 'sender 1, receiver 2' },
 ];
 
-function deferredManifest(): Omit<Manifest, 'segmentSha256' | 'fileSha256'> {
-  const { segmentSha256: _s, fileSha256: _f, ...rest } = SAMPLE_MANIFEST;
+function deferredManifest(): Omit<Manifest, 'segmentDigests' | 'fileSha256'> {
+  const { segmentDigests: _s, fileSha256: _f, ...rest } = SAMPLE_MANIFEST;
   return rest;
 }
 
@@ -118,10 +118,10 @@ describe('message codec', () => {
   const bad: [string, unknown, string][] = [
     ['not an object', [1, 2], 'bad-message'],
     ['unknown type', { type: 'exec', cmd: 'rm -rf /' }, 'unexpected-message'],
-    ['hello without port', { type: 'hello', version: 3, receiverId: 'a', codecs: [], window: 8 }, 'bad-message'],
-    ['hello bad id', { type: 'hello', version: 3, receiverId: 'a b', codecs: [], udpPort: 1, window: 8 }, 'bad-message'],
-    ['hello window 0', { type: 'hello', version: 3, receiverId: 'a', codecs: [], udpPort: 1, window: 0 }, 'bad-message'],
-    ['hello 17 codecs', { type: 'hello', version: 3, receiverId: 'a', codecs: Array(17).fill('x'), udpPort: 1, window: 1 }, 'bad-message'],
+    ['hello without port', { type: 'hello', version: 4, receiverId: 'a', codecs: [], window: 8 }, 'bad-message'],
+    ['hello bad id', { type: 'hello', version: 4, receiverId: 'a b', codecs: [], udpPort: 1, window: 8 }, 'bad-message'],
+    ['hello window 0', { type: 'hello', version: 4, receiverId: 'a', codecs: [], udpPort: 1, window: 0 }, 'bad-message'],
+    ['hello 17 codecs', { type: 'hello', version: 4, receiverId: 'a', codecs: Array(17).fill('x'), udpPort: 1, window: 1 }, 'bad-message'],
     ['manifest path traversal', { ...manifest, fileName: '../../etc/passwd' }, 'bad-message'],
     ['manifest progress interval 0', { ...manifest, progressIntervalMs: 0 }, 'bad-message'],
     ['manifest progress interval an hour', { ...manifest, progressIntervalMs: 3_600_000 }, 'bad-message'],
@@ -133,7 +133,7 @@ describe('message codec', () => {
     ['manifest fractional size', { ...manifest, fileSize: 1.5 }, 'bad-message'],
     ['manifest symbol size not /8', { ...manifest, symbolSize: 1391 }, 'bad-message'],
     ['manifest K over 56403', { ...manifest, segmentSize: 56404 * 1392 }, 'bad-message'],
-    ['manifest hash list short', { ...manifest, segmentSha256: Buffer.alloc(64).toString('base64') }, 'bad-message'],
+    ['manifest hash list short', { ...manifest, segmentDigests: Buffer.alloc(64).toString('base64') }, 'bad-message'],
     ['manifest file hash not hex', { ...manifest, fileSha256: 'z'.repeat(64) }, 'bad-message'],
     ['manifest fileDigest bytes (the plain SHA-256 is its absence)', { ...manifest, fileDigest: 'bytes' }, 'bad-message'],
     ['manifest fileDigest not a string', { ...manifest, fileDigest: true }, 'bad-message'],
@@ -171,7 +171,7 @@ describe('message codec', () => {
     ['stop bad outcome', { type: 'stop', outcome: 'maybe' }, 'bad-message'],
     ['stop long reason', { type: 'stop', outcome: 'done', reason: 'x'.repeat(513) }, 'bad-message'],
     ['error unknown code', { type: 'error', code: 'teapot', message: '' }, 'bad-message'],
-    ['hello digestsFollow not true', { type: 'hello', version: 3, receiverId: 'a', codecs: [], udpPort: 1, window: 1, digestsFollow: 1 }, 'bad-message'],
+    ['hello digestsFollow not true', { type: 'hello', version: 4, receiverId: 'a', codecs: [], udpPort: 1, window: 1, digestsFollow: 1 }, 'bad-message'],
     ['manifest digestsFollow with hashes', { ...manifest, digestsFollow: true }, 'bad-message'],
     [
       'manifest digestsFollow with a publication',
@@ -183,9 +183,9 @@ describe('message codec', () => {
       'bad-message',
     ],
     ['manifest without hashes or digestsFollow', deferredManifest(), 'bad-message'],
-    ['digests not a whole number of hashes', { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(33).toString('base64') }, 'bad-message'],
-    ['digests over the per-frame cap', { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(32 * 8193).toString('base64') }, 'bad-message'],
-    ['digests negative first segment', { type: 'digests', firstSegment: -1, segmentSha256: '' }, 'bad-message'],
+    ['digests not a whole number of hashes', { type: 'digests', firstSegment: 0, segmentDigests: Buffer.alloc(33).toString('base64') }, 'bad-message'],
+    ['digests over the per-frame cap', { type: 'digests', firstSegment: 0, segmentDigests: Buffer.alloc(32 * 8193).toString('base64') }, 'bad-message'],
+    ['digests negative first segment', { type: 'digests', firstSegment: -1, segmentDigests: '' }, 'bad-message'],
     ['request have not a string', { type: 'request', have: 7 }, 'bad-message'],
     ['request have empty', { type: 'request', have: '' }, 'bad-message'],
     ['request have not base64', { type: 'request', have: 'ab!d' }, 'bad-message'],
@@ -196,17 +196,17 @@ describe('message codec', () => {
     ['request with have and want', { type: 'request', have: 'AQ==', want: 'AQ==' }, 'bad-message'],
     [
       'hello lengthFollows without digestsFollow',
-      { type: 'hello', version: 3, receiverId: 'a', codecs: [], udpPort: 1, window: 1, lengthFollows: true },
+      { type: 'hello', version: 4, receiverId: 'a', codecs: [], udpPort: 1, window: 1, lengthFollows: true },
       'bad-message',
     ],
     [
       'hello lengthFollows not true',
-      { type: 'hello', version: 3, receiverId: 'a', codecs: [], udpPort: 1, window: 1, digestsFollow: true, lengthFollows: 'yes' },
+      { type: 'hello', version: 4, receiverId: 'a', codecs: [], udpPort: 1, window: 1, digestsFollow: true, lengthFollows: 'yes' },
       'bad-message',
     ],
     [
       'hello treeDigestsFollow without digestsFollow',
-      { type: 'hello', version: 3, receiverId: 'a', codecs: [], udpPort: 1, window: 1, treeDigestsFollow: true },
+      { type: 'hello', version: 4, receiverId: 'a', codecs: [], udpPort: 1, window: 1, treeDigestsFollow: true },
       'bad-message',
     ],
     [
@@ -231,11 +231,11 @@ describe('message codec', () => {
       { ...deferredManifest(), fileSize: 0, digestsFollow: true, lengthFollows: true, entries: [{ path: 'a', kind: 'dir', size: 0, mode: 0o755, mtimeMs: 0 }] },
       'bad-message',
     ],
-    ['digests fileSize without the file hash', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSize: 5 }, 'bad-message'],
-    ['digests fileSize negative', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'ab'.repeat(32), fileSize: -1 }, 'bad-message'],
-    ['digests fileSize not whole', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'ab'.repeat(32), fileSize: 1.5 }, 'bad-message'],
-    ['digests fileSize over 2^50', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'ab'.repeat(32), fileSize: 2 ** 50 + 1 }, 'bad-message'],
-    ['digests file hash not hex', { type: 'digests', firstSegment: 0, segmentSha256: '', fileSha256: 'x'.repeat(64) }, 'bad-message'],
+    ['digests fileSize without the file hash', { type: 'digests', firstSegment: 0, segmentDigests: '', fileSize: 5 }, 'bad-message'],
+    ['digests fileSize negative', { type: 'digests', firstSegment: 0, segmentDigests: '', fileSha256: 'ab'.repeat(32), fileSize: -1 }, 'bad-message'],
+    ['digests fileSize not whole', { type: 'digests', firstSegment: 0, segmentDigests: '', fileSha256: 'ab'.repeat(32), fileSize: 1.5 }, 'bad-message'],
+    ['digests fileSize over 2^50', { type: 'digests', firstSegment: 0, segmentDigests: '', fileSha256: 'ab'.repeat(32), fileSize: 2 ** 50 + 1 }, 'bad-message'],
+    ['digests file hash not hex', { type: 'digests', firstSegment: 0, segmentDigests: '', fileSha256: 'x'.repeat(64) }, 'bad-message'],
   ];
   it.each(bad)('rejects %s', (_name, value, code) => {
     const r = decodeMessage(encodeJson(value));
@@ -284,7 +284,7 @@ describe('stricter message checks', () => {
     ['manifest unknown tag kind', { ...manifest, tagKind: 200 }, 'bad-message'],
     ['manifest heartbeat not below idle timeout', { ...manifest, heartbeatIntervalMs: 5000 }, 'bad-message'],
     ['manifest idle timeout below 100 ms', { ...manifest, idleTimeoutMs: 99, heartbeatIntervalMs: 10 }, 'bad-message'],
-    ['manifest hash list with wrong padding', { ...manifest, segmentSha256: `${manifest.segmentSha256!.slice(0, -1)}=` }, 'bad-message'],
+    ['manifest hash list with wrong padding', { ...manifest, segmentDigests: `${manifest.segmentDigests!.slice(0, -1)}=` }, 'bad-message'],
     ['manifest file name with a newline', { ...manifest, fileName: 'a\nb.iso' }, 'bad-message'],
     ['manifest file name with a backslash', { ...manifest, fileName: '..\\x' }, 'bad-message'],
     ['manifest file name with DEL', { ...manifest, fileName: 'a\u007f' }, 'bad-message'],

@@ -158,7 +158,7 @@ describe('enrolled receivers', () => {
         s.write(
           frame({
             type: 'hello',
-            version: 3,
+            version: 4,
             receiverId: 'x',
             codecs: ['raptorq'],
             udpPort: 9,
@@ -201,7 +201,7 @@ describe('enrolled receivers', () => {
             segmentSize: 1 << 20,
             symbolSize: 1392,
             codec: 'raptorq',
-            segmentSha256: Buffer.alloc(32).toString('base64'),
+            segmentDigests: Buffer.alloc(32).toString('base64'),
             fileSha256: '0'.repeat(64),
             rateBytesPerSecond: 0,
             tagKind: 1,

@@ -98,7 +98,7 @@ describe('dead peers', () => {
       }
     });
     zombie.on('error', () => undefined);
-    zombie.write(frame({ type: 'hello', version: 3, receiverId: 'zombie', codecs: ['raptorq'], udpPort: 9, window: 4 }));
+    zombie.write(frame({ type: 'hello', version: 4, receiverId: 'zombie', codecs: ['raptorq'], udpPort: 9, window: 4 }));
     const start = performance.now();
     const end = await closedAt;
     expect(manifest).toBeDefined();
@@ -171,7 +171,7 @@ describe('dead peers', () => {
       fileName: 'tree',
       fileSize,
       entries,
-      segmentSha256: Buffer.alloc(32 * Math.ceil(fileSize / (1 << 20))).toString('base64'),
+      segmentDigests: Buffer.alloc(32 * Math.ceil(fileSize / (1 << 20))).toString('base64'),
     });
     const out = join(t.dir, 'out');
     await mkdir(out);
@@ -183,9 +183,9 @@ describe('dead peers', () => {
   });
 
   it('refuses digests that do not follow on from the manifest, leaving no file', async () => {
-    const deferred = { segmentSha256: undefined, fileSha256: undefined, digestsFollow: true };
+    const deferred = { segmentDigests: undefined, fileSha256: undefined, digestsFollow: true };
     const cases: [ControlMessage[], RegExp][] = [
-      [[{ type: 'digests', firstSegment: 1, segmentSha256: Buffer.alloc(32).toString('base64') }], /digests from segment 1, expected 0/],
+      [[{ type: 'digests', firstSegment: 1, segmentDigests: Buffer.alloc(32).toString('base64') }], /digests from segment 1, expected 0/],
       // No Digests frame is held any more: the core exists as soon as a manifest whose digests
       // follow is accepted (such a manifest is never signed, so no replay check comes between).
     ];
@@ -218,7 +218,7 @@ async function fakeSender(over: Record<string, unknown>, after: ControlMessage[]
             fileName: 'ghost.bin',
             fileSize: 10_000,
             segmentSize: 1 << 20,
-            segmentSha256: Buffer.alloc(32).toString('base64'),
+            segmentDigests: Buffer.alloc(32).toString('base64'),
             idleTimeoutMs: 500,
             heartbeatIntervalMs: 100,
             ...over,

@@ -3,7 +3,6 @@
  * by the test (a FileDigests fed by hand), so the receiver gets a Manifest without hashes, takes
  * the whole stream, and must neither finish nor write the file until the digests come.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, utimesSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { SourceFileError } from '../../sender/preparedFile.js';
 import { resolveSendConfig, send } from '../../sender/send.js';
 import { SenderServer } from '../../sender/server.js';
 import { quiet, seededFile, tempDir } from './helpers.js';
+import { segmentDigest } from '../../control/segmentHash.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -25,7 +25,6 @@ afterEach(async () => {
 });
 
 const MiB = 1 << 20;
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
 describe('digests that follow the manifest', () => {
   it('a receiver takes the stream before the hashes exist, and stores the file only once they came', async () => {
@@ -57,14 +56,14 @@ describe('digests that follow the manifest', () => {
     // 3 MiB go in a few ms at an uncapped rate; half a second is ample for every datagram.
     await new Promise((r) => setTimeout(r, 500));
     expect(manifest?.digestsFollow).toBe(true);
-    expect(manifest?.segmentSha256).toBeUndefined();
+    expect(manifest?.segmentDigests).toBeUndefined();
     expect(settled).toBe(false);
     expect(existsSync(join(out, 'payload.bin'))).toBe(false);
 
-    digests.addSegments(0, Buffer.concat([sha256(data.subarray(0, MiB)), sha256(data.subarray(MiB, 2 * MiB))]));
+    digests.addSegments(0, Buffer.concat([segmentDigest(data.subarray(0, MiB)), segmentDigest(data.subarray(MiB, 2 * MiB))]));
     await new Promise((r) => setTimeout(r, 100));
     expect(settled).toBe(false); // two digests of four, and no file digest
-    digests.addSegments(2, Buffer.concat([sha256(data.subarray(2 * MiB, 3 * MiB)), sha256(data.subarray(3 * MiB))]));
+    digests.addSegments(2, Buffer.concat([segmentDigest(data.subarray(2 * MiB, 3 * MiB)), segmentDigest(data.subarray(3 * MiB))]));
     digests.setFile(whole);
     const r = await receiving;
     expect(r.sha256).toBe(whole);

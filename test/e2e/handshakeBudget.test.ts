@@ -36,7 +36,7 @@ function helloOnly(port: number, i: number): Promise<Socket> {
         if (m?.ok && m.message.type === 'manifest') resolve(s);
       }
     });
-    s.write(frame({ type: 'hello', version: 3, receiverId: `h${i}`, codecs: ['raptorq'], udpPort: 9, window: 64 }));
+    s.write(frame({ type: 'hello', version: 4, receiverId: `h${i}`, codecs: ['raptorq'], udpPort: 9, window: 64 }));
   });
 }
 

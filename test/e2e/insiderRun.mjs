@@ -52,7 +52,7 @@ try {
     s.on('connect', () =>
       frame({
         type: 'hello',
-        version: 3,
+        version: 4,
         receiverId: 'mole',
         codecs: ['raptorq'],
         udpPort: 9,

@@ -36,7 +36,7 @@ function client(port: number, udpPort: number, id: string) {
       }
     });
   });
-  socket.write(frame({ type: 'hello', version: 3, receiverId: id, codecs: ['raptorq'], udpPort, window: 4 }));
+  socket.write(frame({ type: 'hello', version: 4, receiverId: id, codecs: ['raptorq'], udpPort, window: 4 }));
   return { socket, manifest, closed };
 }
 

@@ -20,14 +20,13 @@ import { resolveSendConfig } from '../../sender/send.js';
 import { SenderServer } from '../../sender/server.js';
 import { walkSourceTree } from '../../sender/sourceTree.js';
 import { quiet, seededFile, tempDir } from './helpers.js';
+import { segmentDigest } from '../../control/segmentHash.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await cleanup?.();
   cleanup = undefined;
 });
-
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
 /** Every regular file below `dir` that holds at least one byte. */
 function filesWithBytes(dir: string): string[] {
@@ -78,7 +77,7 @@ describe("a tree's digests that follow the manifest", () => {
 
     const segment = (i: number) => {
       const { offset, length } = segmentRange(layout, i);
-      return sha256(object.subarray(offset, offset + length));
+      return segmentDigest(object.subarray(offset, offset + length));
     };
     digests.addSegments(0, segment(0));
     await new Promise((r) => setTimeout(r, 100));

@@ -6,8 +6,8 @@ import { raptorqCodec, wasmRaptorQ } from '../../encoder/raptorq.js';
 import { nativeRaptorQ } from '../../encoder/raptorqNative.js';
 import { raptorqObjectInformation } from '../../encoder/raptorqParameters.js';
 import { runDecodeJob, type DecodeJob } from '../../receiver/decodeJob.js';
-import { createHash } from 'node:crypto';
 import { SeededRandom } from '../../util/random.js';
+import { segmentDigest } from '../../control/segmentHash.js';
 
 const native = nativeRaptorQ().decode;
 const raw = loadNativeCrypto().module?.raptorqDecode;
@@ -49,7 +49,7 @@ function job(data: Uint8Array, symbolSize: number, block: SymbolBlock & { k: num
     symbolSize,
     sourceSymbols: block.k,
     ...block,
-    expectedSha256: createHash('sha256').update(data).digest(),
+    expectedDigest: segmentDigest(data),
   };
 }
 

@@ -43,6 +43,7 @@ import type { StreamCore } from '../../sender/streamCore.js';
 import { UnicastStream } from '../../sender/unicastStream.js';
 import { BitSet } from '../../util/bitset.js';
 import { SeededRandom } from '../../util/random.js';
+import { segmentDigest } from '../../control/segmentHash.js';
 
 // ---- coverage of both tables, over every pair built in this process ----
 
@@ -342,12 +343,7 @@ export class SessionPair {
       const out = new Uint8Array(32 * (segments - from));
       for (let i = from; i < segments; i++) {
         const r = segmentRange(this.layout, i);
-        out.set(
-          createHash('sha256')
-            .update(this.data.subarray(r.offset, r.offset + r.length))
-            .digest(),
-          32 * (i - from),
-        );
+        out.set(segmentDigest(this.data.subarray(r.offset, r.offset + r.length)), 32 * (i - from));
       }
       this.digests.addSegments(from, out);
     }
@@ -505,16 +501,11 @@ export class SessionPair {
         const bytes = Uint8Array.from(t.bytes.subarray(0, a.size));
         if (this.readBackCorrupt) bytes[0]! ^= 1;
         // What objectDigest.ts computes, synchronously: the pair runs without an event loop.
-        const segmentSha256 = new Uint8Array(32 * Math.ceil(a.size / a.segmentSize));
+        const segmentDigests = new Uint8Array(32 * Math.ceil(a.size / a.segmentSize));
         for (let s = 0, at = 0; at < a.size; s++, at += a.segmentSize)
-          segmentSha256.set(
-            createHash('sha256')
-              .update(bytes.subarray(at, Math.min(a.size, at + a.segmentSize)))
-              .digest(),
-            32 * s,
-          );
+          segmentDigests.set(segmentDigest(bytes.subarray(at, Math.min(a.size, at + a.segmentSize))), 32 * s);
         return rx.handleObjectVerified(now, {
-          ...(a.needs.segments ? { segmentSha256 } : {}),
+          ...(a.needs.segments ? { segmentDigests } : {}),
           ...(a.needs.plain ? { sha256: createHash('sha256').update(bytes).digest('hex') } : {}),
         });
       }

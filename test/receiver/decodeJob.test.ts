@@ -5,8 +5,9 @@ import { raptorqCodec } from '../../encoder/raptorq.js';
 import { raptorqObjectInformation } from '../../encoder/raptorqParameters.js';
 import { runDecodeJob, type DecodeJob } from '../../receiver/decodeJob.js';
 import { SeededRandom } from '../../util/random.js';
+import { segmentDigest } from '../../control/segmentHash.js';
 
-const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
+const digestOf = (b: Uint8Array) => new Uint8Array(segmentDigest(b));
 
 /** A codec that must not be used for decoding: proves the fast path, counts frees. */
 function fakeCodec(decoder?: () => SegmentDecoder): Codec & { created: number } {
@@ -31,7 +32,7 @@ function fakeCodec(decoder?: () => SegmentDecoder): Codec & { created: number } 
 }
 
 /** Builds a job from the chosen source ESIs and repair indices of a real RaptorQ encoding. */
-function raptorqJob(data: Uint8Array, T: number, keepSource: (esi: number) => boolean, repairCount: number, expected = sha256(data)) {
+function raptorqJob(data: Uint8Array, T: number, keepSource: (esi: number) => boolean, repairCount: number, expected = digestOf(data)) {
   const codec = raptorqCodec();
   const enc = codec.createEncoder(data, { transferLength: data.length, symbolSize: T });
   const k = enc.sourceSymbols;
@@ -62,7 +63,7 @@ function raptorqJob(data: Uint8Array, T: number, keepSource: (esi: number) => bo
     sourcePresent,
     repairIds,
     repair,
-    expectedSha256: expected,
+    expectedDigest: expected,
   };
   return { job, k, codec };
 }
@@ -83,7 +84,7 @@ describe('runDecodeJob', () => {
       sourcePresent: new Uint8Array(k).fill(1),
       repairIds: new Uint32Array(0),
       repair: new Uint8Array(0),
-      expectedSha256: sha256(data),
+      expectedDigest: digestOf(data),
     };
     const codec = fakeCodec();
     const out = runDecodeJob(job, codec);
@@ -112,7 +113,7 @@ describe('runDecodeJob', () => {
       sourcePresent: new Uint8Array(k).fill(1),
       repairIds: new Uint32Array(0),
       repair: new Uint8Array(0),
-      expectedSha256: sha256(data),
+      expectedDigest: digestOf(data),
     };
     const running = createHash('sha256').update(before);
     const out = runDecodeJob(job, fakeCodec(), running);
@@ -163,7 +164,7 @@ describe('runDecodeJob', () => {
 
   it('detects a hash mismatch after a real decode', () => {
     const data = new SeededRandom(6).fill(new Uint8Array(20_000));
-    const wrong = sha256(data);
+    const wrong = digestOf(data);
     wrong[0]! ^= 0xff;
     const { job, codec } = raptorqJob(data, 256, (i) => i !== 4, 5, wrong);
     expect(runDecodeJob(job, codec).type).toBe('hash-mismatch');
@@ -214,7 +215,7 @@ describe('runDecodeJob', () => {
       sourcePresent: new Uint8Array([1, 0]),
       repairIds: new Uint32Array([5]),
       repair: new Uint8Array(8),
-      expectedSha256: sha256(new Uint8Array(10)),
+      expectedDigest: digestOf(new Uint8Array(10)),
     };
     const failed = runDecodeJob(job, codec);
     expect(failed).toMatchObject({ type: 'failed', segmentIndex: 9 });
@@ -238,7 +239,7 @@ describe('runDecodeJob', () => {
       sourcePresent: new Uint8Array(2),
       repairIds: new Uint32Array([2]),
       repair: new Uint8Array(8),
-      expectedSha256: new Uint8Array(32),
+      expectedDigest: new Uint8Array(32),
     };
     const bad: Partial<DecodeJob>[] = [
       { source: new Uint8Array(15) },
@@ -247,7 +248,7 @@ describe('runDecodeJob', () => {
       { repair: new Uint8Array(7) },
       { sourceSymbols: 3 },
       { sourcePresent: new Uint8Array(1) },
-      { expectedSha256: new Uint8Array(31) },
+      { expectedDigest: new Uint8Array(31) },
     ];
     for (const b of bad) {
       const out = runDecodeJob({ ...base, ...b }, codec);

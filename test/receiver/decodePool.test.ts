@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import type { DecodeJob } from '../../receiver/decodeJob.js';
 import { DecodePool, defaultDecodePoolSize } from '../../receiver/decodePool.js';
 import { DecodeWorkerError } from '../../receiver/errors.js';
 import { SeededRandom } from '../../util/random.js';
+import { segmentDigest } from '../../control/segmentHash.js';
 
 const pools: DecodePool[] = [];
 afterEach(async () => {
@@ -38,8 +38,8 @@ function lossyJob(segmentIndex: number, seed: number, size = 40_000, T = 512): {
     repair.set(s.data, r * T);
   }
   enc.free();
-  const expectedSha256 = new Uint8Array(createHash('sha256').update(data).digest());
-  return { job: { segmentIndex, transferLength: size, symbolSize: T, sourceSymbols: k, source, sourcePresent, repairIds, repair, expectedSha256 }, data };
+  const expectedDigest = new Uint8Array(segmentDigest(data));
+  return { job: { segmentIndex, transferLength: size, symbolSize: T, sourceSymbols: k, source, sourcePresent, repairIds, repair, expectedDigest }, data };
 }
 
 /** A worker script as a data: URL (no build needed). */

@@ -23,17 +23,17 @@ afterEach(() => {
 function piped(size: number, seed: number, init: Partial<ConstructorParameters<typeof ReceiverCore>[0]> = {}) {
   const data = makeFile(size, seed);
   const full = makeManifest(data, SEG, T);
-  const { segmentSha256: _s, fileSha256: _f, ...rest } = full;
+  const { segmentDigests: _s, fileSha256: _f, ...rest } = full;
   const manifest: Manifest = { ...rest, fileSize: 0, digestsFollow: true, lengthFollows: true };
   const sender = new TestSender(data, SEG, T);
   senders.push(sender);
   const core = new ReceiverCore({ manifest, codec, integrity: crc32Scheme, window: 4, now: 0, ...init });
-  const hashes = Buffer.from(full.segmentSha256!, 'base64');
+  const hashes = Buffer.from(full.segmentDigests!, 'base64');
   /** Digests of segments [first, end); `last`: the end frame (the length and the object's digest). */
   const frame = (first: number, end: number, last = false): Digests => ({
     type: 'digests',
     firstSegment: first,
-    segmentSha256: hashes.subarray(32 * first, 32 * end).toString('base64'),
+    segmentDigests: hashes.subarray(32 * first, 32 * end).toString('base64'),
     ...(last ? { fileSha256: full.fileSha256!, fileSize: size } : {}),
   });
   return { data, core, sender, frame, out: new Uint8Array(size), segments: sender.layout.segmentCount };
@@ -125,16 +125,16 @@ describe('receiver core: a length that follows', () => {
   it('a length in Digests after a manifest that gave it is refused', () => {
     const data = makeFile(40_000, 37);
     const full = makeManifest(data, SEG, T);
-    const { segmentSha256: _s, fileSha256: _f, ...rest } = full;
+    const { segmentDigests: _s, fileSha256: _f, ...rest } = full;
     const core = new ReceiverCore({ manifest: { ...rest, digestsFollow: true }, codec, integrity: crc32Scheme, window: 4, now: 0 });
-    const frame: Digests = { type: 'digests', firstSegment: 0, segmentSha256: full.segmentSha256!, fileSha256: full.fileSha256!, fileSize: 40_000 };
+    const frame: Digests = { type: 'digests', firstSegment: 0, segmentDigests: full.segmentDigests!, fileSha256: full.fileSha256!, fileSize: 40_000 };
     expect(core.handleDigests(1, frame)).toMatch(/a length in Digests after a manifest that gave it/);
   });
 
   it('a manifest whose length follows with a size, or its digests, is refused before anything is allocated', () => {
     const data = makeFile(40_000, 38);
     const full = makeManifest(data, SEG, T);
-    const { segmentSha256: _s, fileSha256: _f, ...rest } = full;
+    const { segmentDigests: _s, fileSha256: _f, ...rest } = full;
     const make = (m: Manifest) => () => new ReceiverCore({ manifest: m, codec, integrity: crc32Scheme, window: 4, now: 0 });
     expect(make({ ...rest, digestsFollow: true, lengthFollows: true })).toThrow(ManifestRejectedError);
     expect(make({ ...full, fileSize: 0, lengthFollows: true })).toThrow(ManifestRejectedError);

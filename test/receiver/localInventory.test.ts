@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TreeEntry } from '../../control/messages.js';
 import { fileMatches, presentEntries } from '../../receiver/localInventory.js';
 import { segmentsDigest } from '../../control/objectIdentity.js';
+import { segmentDigest } from '../../control/segmentHash.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const file = (path: string, content: string): TreeEntry => ({
@@ -60,13 +61,7 @@ describe('presentEntries', () => {
   it('fileMatches checks an identity of kind segments against the file cut in that segment size', async () => {
     const bytes = Buffer.from('0123456789abcdefghij'); // 20 bytes: segments of 8, 8 and 4
     await writeFile(join(root, 's'), bytes);
-    const digests = Buffer.concat(
-      [0, 8, 16].map((at) =>
-        createHash('sha256')
-          .update(bytes.subarray(at, at + 8))
-          .digest(),
-      ),
-    );
+    const digests = Buffer.concat([0, 8, 16].map((at) => segmentDigest(bytes.subarray(at, at + 8))));
     const identity = segmentsDigest(20, 8, digests);
     expect(await fileMatches(join(root, 's'), 20, identity, 8)).toBe(true);
     expect(await fileMatches(join(root, 's'), 20, identity, 16)).toBe(false);

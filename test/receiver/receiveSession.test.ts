@@ -195,11 +195,11 @@ describe('ReceiveSession: the whole run', () => {
 
   it('digests that follow: data waits for them, then completes', () => {
     const full = makeManifest(DATA, SEGMENT, SYMBOL, { idleTimeoutMs: 500, heartbeatIntervalMs: 100 });
-    const { segmentSha256, fileSha256, ...rest } = full;
+    const { segmentDigests, fileSha256, ...rest } = full;
     const p = new Pair({ ...rest, digestsFollow: true }).connect();
     p.sendAll();
     expect(p.state).toBe('receiving');
-    p.sender.sendDigests({ type: 'digests', firstSegment: 0, segmentSha256: segmentSha256!, fileSha256 });
+    p.sender.sendDigests({ type: 'digests', firstSegment: 0, segmentDigests: segmentDigests!, fileSha256 });
     p.flush();
     expect(p.state).toBe('done');
   });
@@ -403,7 +403,7 @@ describe('ReceiveSession: failures and the error each one is', () => {
   });
 
   it('receiving → failed: digests that never come end the run after the wait limit', () => {
-    const { segmentSha256: _s, fileSha256: _f, ...rest } = makeManifest(DATA, SEGMENT, SYMBOL, { idleTimeoutMs: 500, heartbeatIntervalMs: 100 });
+    const { segmentDigests: _s, fileSha256: _f, ...rest } = makeManifest(DATA, SEGMENT, SYMBOL, { idleTimeoutMs: 500, heartbeatIntervalMs: 100 });
     const p = new Pair({ ...rest, digestsFollow: true }).connect();
     p.sendAll();
     p.advance(29_900, 100);

@@ -55,7 +55,7 @@ describe('ReceiverCore', () => {
     expect(core.fileHashMatches()).toBe(true);
     const sha256 = createHash('sha256').update(data).digest('hex');
     expect(core.objectSha256).toBe(plain ? sha256 : undefined);
-    expect(core.announcedFileSha256).toBe(kind.sha256 ? sha256 : segmentsDigest(data.length, SEG, Buffer.from(manifest.segmentSha256!, 'base64')));
+    expect(core.announcedFileSha256).toBe(kind.sha256 ? sha256 : segmentsDigest(data.length, SEG, Buffer.from(manifest.segmentDigests!, 'base64')));
     expect(Buffer.from(out).equals(data)).toBe(true);
     const st = core.stats;
     expect(st.symbolsReceived).toBe(st.symbolsNeeded);
@@ -236,16 +236,16 @@ describe('ReceiverCore', () => {
     function deferred(size: number, seed: number) {
       const data = makeFile(size, seed);
       const full = makeManifest(data, SEG, T);
-      const { segmentSha256: _s, fileSha256: _f, ...rest } = full;
+      const { segmentDigests: _s, fileSha256: _f, ...rest } = full;
       const manifest: Manifest = { ...rest, digestsFollow: true };
       const sender = new TestSender(data, SEG, T);
       senders.push(sender);
       const core = new ReceiverCore({ manifest, codec, integrity: crc32Scheme, window: 4, now: 0 });
-      const hashes = Buffer.from(full.segmentSha256!, 'base64');
+      const hashes = Buffer.from(full.segmentDigests!, 'base64');
       const frame = (first: number, end: number, file = false): Digests => ({
         type: 'digests',
         firstSegment: first,
-        segmentSha256: hashes.subarray(32 * first, 32 * end).toString('base64'),
+        segmentDigests: hashes.subarray(32 * first, 32 * end).toString('base64'),
         ...(file ? { fileSha256: full.fileSha256! } : {}),
       });
       return { data, core, sender, frame, out: new Uint8Array(size) };
@@ -265,7 +265,7 @@ describe('ReceiverCore', () => {
       expect(core.complete).toBe(false); // the whole-file digest has not come
       expect(core.handleDigests(4, frame(4, 4, true))).toBeUndefined();
       expect(core.complete && core.fileHashMatches()).toBe(true);
-      expect(core.announcedFileSha256).toBe(segmentsDigest(data.length, SEG, Buffer.from(makeManifest(data, SEG, T).segmentSha256!, 'base64')));
+      expect(core.announcedFileSha256).toBe(segmentsDigest(data.length, SEG, Buffer.from(makeManifest(data, SEG, T).segmentDigests!, 'base64')));
       expect(Buffer.from(out).equals(data)).toBe(true);
       expect(core.handleDigests(5, frame(4, 4))).toMatch(/after all digests/);
     });
@@ -294,7 +294,7 @@ describe('ReceiverCore', () => {
       const { core, sender, frame, out } = deferred(60_000, 22);
       for (const d of sender.allSource(0)) core.handleDatagram(1, d);
       const bad = frame(0, 1);
-      const wrong: Digests = { ...bad, segmentSha256: Buffer.alloc(32, 7).toString('base64') };
+      const wrong: Digests = { ...bad, segmentDigests: Buffer.alloc(32, 7).toString('base64') };
       expect(core.handleDigests(1, wrong)).toBeUndefined();
       pump(core, 1, out);
       expect(core.stats.hashMismatches).toBe(1);
@@ -304,7 +304,7 @@ describe('ReceiverCore', () => {
     it('refuses digests out of order, past the last segment, or a file digest too early', () => {
       const { core, frame } = deferred(100_000, 23);
       expect(core.handleDigests(1, frame(1, 2))).toMatch(/expected 0/);
-      expect(core.handleDigests(1, { type: 'digests', firstSegment: 0, segmentSha256: Buffer.alloc(32 * 5).toString('base64') })).toMatch(/run past/);
+      expect(core.handleDigests(1, { type: 'digests', firstSegment: 0, segmentDigests: Buffer.alloc(32 * 5).toString('base64') })).toMatch(/run past/);
       expect(core.handleDigests(1, frame(0, 3, true))).toMatch(/before the last segment/);
       expect(core.handleDigests(1, frame(0, 4, true))).toBeUndefined();
     });
@@ -430,8 +430,8 @@ describe('ReceiverCore manifest checks (before allocating)', () => {
     ['symbol size too big', { symbolSize: 70_000, segmentSize: 70_000 }],
     ['segment smaller than a symbol', { segmentSize: 32 }],
     ['K over one source block', { segmentSize: 64 * 56_404 }],
-    ['segment hashes too short', { segmentSha256: good.segmentSha256!.slice(0, -4) }],
-    ['segment hashes not base64', { segmentSha256: '!'.repeat(good.segmentSha256!.length) }],
+    ['segment hashes too short', { segmentDigests: good.segmentDigests!.slice(0, -4) }],
+    ['segment hashes not base64', { segmentDigests: '!'.repeat(good.segmentDigests!.length) }],
     ['file hash not hex', { fileSha256: 'z'.repeat(64) }],
     ['tag kind mismatch', { tagKind: 2 }],
     ['session id not u32', { sessionId: -1 }],

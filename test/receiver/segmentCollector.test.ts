@@ -17,7 +17,7 @@ function collector(k: number, extra: Partial<SegmentCollectorInit> = {}): Segmen
     transferLength: k * T - 3,
     symbolSize: T,
     sourceSymbols: k,
-    expectedSha256: new Uint8Array(32).fill(0xaa),
+    expectedDigest: new Uint8Array(32).fill(0xaa),
     ...extra,
   });
 }
@@ -203,12 +203,12 @@ describe('SegmentCollector', () => {
 
   it('keeps its own copy of the expected hash', () => {
     const hash = new Uint8Array(64).fill(1);
-    const c = collector(1, { expectedSha256: hash.subarray(32, 64) });
+    const c = collector(1, { expectedDigest: hash.subarray(32, 64) });
     hash.fill(2);
     c.add(0, sym(0));
     const job = c.takeJob();
-    expect([...job.expectedSha256]).toEqual(new Array(32).fill(1));
-    expect(job.expectedSha256.buffer.byteLength).toBe(32);
+    expect([...job.expectedDigest]).toEqual(new Array(32).fill(1));
+    expect(job.expectedDigest.buffer.byteLength).toBe(32);
   });
 
   it('recovers the one missing source symbol of a combined resend by XOR, and no other', () => {

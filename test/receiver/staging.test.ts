@@ -106,8 +106,8 @@ describe('single-file staging', () => {
     const p = pack(undefined, 5 * 4096 - 100, 5);
     const following = {
       ...p.init(out),
-      segmentSha256: undefined,
-      manifest: { ...p.init(out).manifest, fileSha256: undefined, segmentSha256: undefined, digestsFollow: true as const },
+      segmentDigests: undefined,
+      manifest: { ...p.init(out).manifest, fileSha256: undefined, segmentDigests: undefined, digestsFollow: true as const },
     };
     const s = await openStaging(following);
     expect(s.held.count()).toBe(0);
@@ -135,8 +135,8 @@ describe('a tree whose digests follow', () => {
     expect(p.layout.segmentCount).toBeGreaterThan(3);
     const following = (q: Packed) => ({
       ...q.init(out),
-      segmentSha256: undefined,
-      manifest: { ...q.init(out).manifest, fileSha256: undefined, segmentSha256: undefined, digestsFollow: true as const },
+      segmentDigests: undefined,
+      manifest: { ...q.init(out).manifest, fileSha256: undefined, segmentDigests: undefined, digestsFollow: true as const },
     });
     const s = await openStaging(following(p));
     expect(s.held.count()).toBe(0);
@@ -436,7 +436,7 @@ describe('tree staging with --sync (files already in place are kept)', () => {
       const subset = Buffer.concat(wanted.map((e) => p.fileBytes.get(e.path)!));
       if (corrupt) subset[subset.length - 1]! ^= 1;
       const layout = planSegments(subset.length, { segmentSize: 4096, symbolSize: 512 });
-      const s = await openStaging({ ...p.init(out), manifest, layout, segmentSha256: undefined, sync: { present, subset: true } });
+      const s = await openStaging({ ...p.init(out), manifest, layout, segmentDigests: undefined, sync: { present, subset: true } });
       expect(s.held.count()).toBe(0);
       for (let i = 0; i < layout.segmentCount; i++) {
         const { offset, length } = segmentRange(layout, i);

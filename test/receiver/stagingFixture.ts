@@ -4,6 +4,7 @@ import type { Manifest, TreeEntry } from '../../control/messages.js';
 import { planSegments, segmentRange, type SegmentLayout } from '../../encoder/segmentLayout.js';
 import type { StagingInit, StagingPolicy } from '../../receiver/openStaging.js';
 import { SeededRandom } from '../../util/random.js';
+import { segmentDigest } from '../../control/segmentHash.js';
 
 export const DEFAULT_POLICY: StagingPolicy = { noClobber: false, backupDir: undefined, atomicTree: false };
 
@@ -35,7 +36,7 @@ export function pack(entries: readonly TreeEntry[] | undefined, singleSize: numb
   const digests = Buffer.alloc(32 * layout.segmentCount);
   for (let i = 0; i < layout.segmentCount; i++) {
     const { offset, length } = segmentRange(layout, i);
-    sha(bytes.subarray(offset, offset + length)).copy(digests, 32 * i);
+    segmentDigest(bytes.subarray(offset, offset + length)).copy(digests, 32 * i);
   }
   const manifest = {
     type: 'manifest',
@@ -45,7 +46,7 @@ export function pack(entries: readonly TreeEntry[] | undefined, singleSize: numb
     segmentSize: layout.segmentSize,
     symbolSize: layout.symbolSize,
     codec: 'raptorq',
-    segmentSha256: digests.toString('base64'),
+    segmentDigests: digests.toString('base64'),
     fileSha256: sha(bytes).toString('hex'),
     rateBytesPerSecond: 0,
     tagKind: 0,
@@ -57,7 +58,7 @@ export function pack(entries: readonly TreeEntry[] | undefined, singleSize: numb
     bytes,
     layout,
     fileBytes,
-    init: (out, policy = {}) => ({ out, manifest, layout, segmentSha256: new Uint8Array(digests), policy: { ...DEFAULT_POLICY, ...policy } }),
+    init: (out, policy = {}) => ({ out, manifest, layout, segmentDigests: new Uint8Array(digests), policy: { ...DEFAULT_POLICY, ...policy } }),
   };
 }
 

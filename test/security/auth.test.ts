@@ -169,7 +169,7 @@ describe('datagram tag kinds', () => {
       segmentSize: 1392,
       symbolSize: 1392,
       codec: 'raptorq',
-      segmentSha256: Buffer.alloc(32).toString('base64'),
+      segmentDigests: Buffer.alloc(32).toString('base64'),
       fileSha256: '0'.repeat(64),
       rateBytesPerSecond: 0,
       idleTimeoutMs: 5000,
@@ -206,7 +206,7 @@ describe('challenge–response on the control state machines', () => {
     segmentSize: 1392,
     symbolSize: 1392,
     codec: 'raptorq',
-    segmentSha256: Buffer.alloc(32).toString('base64'),
+    segmentDigests: Buffer.alloc(32).toString('base64'),
     fileSha256: '0'.repeat(64),
     rateBytesPerSecond: 0,
     tagKind: 1,
@@ -215,7 +215,7 @@ describe('challenge–response on the control state machines', () => {
   } as Manifest;
   const hello = {
     type: 'hello',
-    version: 3,
+    version: 4,
     receiverId: 'r',
     codecs: ['raptorq'],
     udpPort: 1,

@@ -48,7 +48,7 @@ describe('signed manifests', () => {
       { segmentSize: 2 * 1024 * 1024 },
       { symbolSize: 1400 },
       { codec: 'lt' },
-      { segmentSha256: Buffer.alloc(32 * 3, 8).toString('base64') },
+      { segmentDigests: Buffer.alloc(32 * 3, 8).toString('base64') },
       { fileSha256: 'b'.repeat(64) },
       // How the identity is made is signed too: a relay cannot switch its kind.
       { fileDigest: 'segments' },
@@ -93,7 +93,7 @@ describe('signed manifests', () => {
     // Signatures made before trees existed still verify: the single-file bytes are unchanged.
     const m = manifest;
     expect(Buffer.from(publicationBytes(m, 42)).toString()).toBe(
-      'fountcast-publication-v1\n' + JSON.stringify([m.fileName, m.fileSize, m.segmentSize, m.symbolSize, m.codec, m.segmentSha256, m.fileSha256, 42]),
+      'fountcast-publication-v1\n' + JSON.stringify([m.fileName, m.fileSize, m.segmentSize, m.symbolSize, m.codec, m.segmentDigests, m.fileSha256, 42]),
     );
   });
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { utimesSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,14 +6,13 @@ import { segmentsDigest } from '../../control/objectIdentity.js';
 import { manifestFor } from '../../sender/manifest.js';
 import { openSourceFile, prepareFile, SourceFileError } from '../../sender/preparedFile.js';
 import { seededFile, tempDir } from '../e2e/helpers.js';
+import { segmentDigest } from '../../control/segmentHash.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await cleanup?.();
   cleanup = undefined;
 });
-
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
 describe('prepareFile', () => {
   it.each([
@@ -28,14 +26,14 @@ describe('prepareFile', () => {
       const whole = await seededFile(file, size, size + 1);
       const p = await prepareFile(file, { segmentSize: 1 << 20, sha256: plain });
       const data = await readFile(file);
-      const segments = Buffer.concat(Array.from({ length: Math.ceil(size / (1 << 20)) }, (_, i) => sha256(data.subarray(i << 20, (i + 1) << 20))));
+      const segments = Buffer.concat(Array.from({ length: Math.ceil(size / (1 << 20)) }, (_, i) => segmentDigest(data.subarray(i << 20, (i + 1) << 20))));
       expect(p.digests.kind).toBe(plain ? 'bytes' : 'segments');
       expect(p.digests.fileSha256).toBe(plain ? whole : segmentsDigest(size, 1 << 20, segments));
       expect(p.digests.known).toBe(p.layout.segmentCount);
       expect(p.layout.segmentCount).toBe(Math.ceil(size / (1 << 20)));
       for (let i = 0; i < p.layout.segmentCount; i++) {
         expect(
-          Buffer.from(p.digests.segmentSha256.subarray(32 * i, 32 * i + 32)).equals(sha256(data.subarray(i << 20, (i + 1) << 20))),
+          Buffer.from(p.digests.segmentDigests.subarray(32 * i, 32 * i + 32)).equals(segmentDigest(data.subarray(i << 20, (i + 1) << 20))),
           `segment ${i} of ${size}`,
         ).toBe(true);
       }
@@ -65,7 +63,7 @@ describe('prepareFile', () => {
     expect(f.digests.complete).toBe(false);
     const early = manifestFor(f, params);
     expect(early.digestsFollow).toBe(true);
-    expect(early.segmentSha256).toBeUndefined();
+    expect(early.segmentDigests).toBeUndefined();
     // The receiver must know how the identity is made before it comes.
     expect(early.fileDigest).toBe('segments');
     const seen: number[] = [];
@@ -73,12 +71,12 @@ describe('prepareFile', () => {
     await f.digests.done;
     expect(seen.length).toBeGreaterThan(1);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
-    const whole = segmentsDigest(48 << 20, 1 << 20, f.digests.segmentSha256);
+    const whole = segmentsDigest(48 << 20, 1 << 20, f.digests.segmentDigests);
     expect(f.digests.fileSha256).toBe(whole);
     const frames = f.digests.framesSince(0, false);
     expect(frames).toHaveLength(1);
     expect(frames[0]).toMatchObject({ firstSegment: 0, fileSha256: whole });
-    expect(Buffer.from(frames[0]!.segmentSha256, 'base64').length).toBe(48 * 32);
+    expect(Buffer.from(frames[0]!.segmentDigests, 'base64').length).toBe(48 * 32);
     const late = manifestFor(f, params);
     expect(late.digestsFollow).toBeUndefined();
     expect(late.fileSha256).toBe(whole);

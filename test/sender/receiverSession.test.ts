@@ -85,7 +85,7 @@ class Pair {
   }
 
   hello(over: Partial<Hello> = {}): this {
-    this.rx.start(this.now, { type: 'hello', version: 3, receiverId: 'r1', codecs: ['raptorq'], udpPort: 9000, window: 4, ...over });
+    this.rx.start(this.now, { type: 'hello', version: 4, receiverId: 'r1', codecs: ['raptorq'], udpPort: 9000, window: 4, ...over });
     return this.flush();
   }
 
@@ -423,7 +423,7 @@ describe('receiver session: enrolled receivers', () => {
     const p = new Pair({ receiverKeys: async () => SECRET });
     // Answer the lookup later, by hand.
     (p as unknown as { keys: object }).keys = {};
-    p.rx.start(p.now, { type: 'hello', version: 3, receiverId: 'r1', codecs: ['raptorq'], udpPort: 9000, window: 4, auth });
+    p.rx.start(p.now, { type: 'hello', version: 4, receiverId: 'r1', codecs: ['raptorq'], udpPort: 9000, window: 4, auth });
     const rx = p.rx.pollTransmit()!;
     p.s.handleBytes(p.now, rx);
     expect(p.s.state).toBe('authenticating');

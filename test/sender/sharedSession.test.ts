@@ -41,7 +41,7 @@ const file = {
   path: '/nonexistent',
   fileName: 'f',
   layout: planSegments(1000),
-  segmentSha256: new Uint8Array(32),
+  segmentDigests: new Uint8Array(32),
   fileSha256: '0'.repeat(64),
 } as unknown as PreparedFile;
 

@@ -3,7 +3,6 @@
  * one before the end; the spool holds exactly the input; the end gives the length and the
  * object's digest; a failing input fails the digests; the spool goes away when removed.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -14,10 +13,10 @@ import { SourceFileError } from '../../sender/sourceFileError.js';
 import { openStreamSource } from '../../sender/streamSource.js';
 import { openSource } from '../../sender/preparedFile.js';
 import { SeededRandom } from '../../util/random.js';
+import { segmentDigest } from '../../control/segmentHash.js';
 
 const SEG = 4096;
 const T = 64;
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
 /** `data` as a stream of uneven chunks (1 byte to 3 segments). */
 function chunked(data: Uint8Array, seed: number): Readable {
@@ -53,10 +52,10 @@ describe('streamSource: a pipe spooled and announced as it fills', () => {
     const n = Math.ceil(size / SEG);
     expect(file.layout).toEqual({ fileSize: size, segmentSize: SEG, symbolSize: T, segmentCount: n });
     expect(file.digests.fileSize).toBe(size);
-    const expected = Buffer.concat(Array.from({ length: n }, (_, i) => sha(data.subarray(i * SEG, Math.min(size, (i + 1) * SEG)))));
+    const expected = Buffer.concat(Array.from({ length: n }, (_, i) => segmentDigest(data.subarray(i * SEG, Math.min(size, (i + 1) * SEG)))));
     const identity = segmentsDigest(size, SEG, expected);
     expect(file.digests.fileSha256).toBe(identity);
-    expect(Buffer.from(file.digests.segmentSha256).equals(expected)).toBe(true);
+    expect(Buffer.from(file.digests.segmentDigests).equals(expected)).toBe(true);
     // The last Digests frame carries the length beside the object's digest.
     expect(file.digests.framesSince(0, false).at(-1)).toMatchObject({ fileSha256: identity, fileSize: size });
     // Complete: an ordinary file from here on.

@@ -10,7 +10,6 @@ import { ReceiverConnection } from '../../control/receiverConnection.js';
 import { SenderConnection } from '../../control/senderConnection.js';
 import type { Codec } from '../../encoder/codec.js';
 import { crc32Scheme } from '../../encoder/integrity.js';
-import { createHash } from 'node:crypto';
 import { layoutSoFar, planSegments, segmentRange, type SegmentLayout } from '../../encoder/segmentLayout.js';
 import { FileDigests } from '../../sender/fileDigests.js';
 import { runDecodeJob } from '../../receiver/decodeJob.js';
@@ -19,6 +18,7 @@ import type { RecoveryMode } from '../../sender/streamCore.js';
 import { UnicastStream } from '../../sender/unicastStream.js';
 import { SeededRandom } from '../../util/random.js';
 import { manifestOfBytes } from '../../control/bytesManifest.js';
+import { segmentDigest } from '../../control/segmentHash.js';
 
 export interface SimOptions {
   data: Uint8Array;
@@ -99,14 +99,14 @@ export class SimulatedTransfer {
       heartbeatIntervalMs: o.heartbeatIntervalMs,
     });
     if (o.pipe) {
-      const { segmentSha256: _s, fileSha256: identity, ...rest } = this.manifest;
+      const { segmentDigests: _s, fileSha256: identity, ...rest } = this.manifest;
       this.manifest = { ...rest, fileSize: 0, digestsFollow: true, lengthFollows: true };
       this.pipe = { digests: new FileDigests(undefined, 'segments'), filled: 0, announced: { segments: 0, file: false }, identity: identity! };
     }
     this.sConn = new SenderConnection({ now: 0 });
     this.rConn = new ReceiverConnection({ now: 0 });
     const follows = o.pipe ? { digestsFollow: true as const, lengthFollows: true as const } : {};
-    this.rConn.start(0, { type: 'hello', version: 3, receiverId: 'sim', codecs: [o.codec.name], udpPort: 9, window: o.window ?? 8, ...follows });
+    this.rConn.start(0, { type: 'hello', version: 4, receiverId: 'sim', codecs: [o.codec.name], udpPort: 9, window: o.window ?? 8, ...follows });
   }
 
   /** The pipe's segments due by now fill (hashed as a reader would), the last with the end. */
@@ -116,9 +116,7 @@ export class SimulatedTransfer {
     const n = this.fullLayout.segmentCount;
     const hash = (i: number) => {
       const r = segmentRange(this.fullLayout, i);
-      return createHash('sha256')
-        .update(this.o.data.subarray(r.offset, r.offset + r.length))
-        .digest();
+      return segmentDigest(this.o.data.subarray(r.offset, r.offset + r.length));
     };
     while (p.filled < n && (p.filled + 1) * this.o.pipe!.fillMs <= this.now) {
       const i = p.filled++;
