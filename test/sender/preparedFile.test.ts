@@ -18,7 +18,7 @@ describe('prepareFile', () => {
   it.each([
     ['the digest of its segment digests', false],
     ['its plain SHA-256 (send --sha256)', true],
-  ])('hashes every segment (on a worker thread), the short last segment too; the identity is %s', async (_, plain) => {
+  ])('hashes every segment (on a worker thread when SHA-256 is asked for too, on this one for native BLAKE3 alone), the short last segment too; the identity is %s', async (_, plain) => {
     const t = await tempDir();
     cleanup = t.cleanup;
     for (const size of [3 * (1 << 20) + 777, 1000, 0]) {
