@@ -10,7 +10,7 @@
         "encoder/native/aes256gcm.c",
         "encoder/native/hmacSha256.c",
         "encoder/native/udpBatch.c",
-        "encoder/native/raptorqDecode.c",
+        "encoder/native/raptorqCodec.c",
         "encoder/native/blake3Hash.c",
         "encoder/native/blake3/blake3.c",
         "encoder/native/blake3/blake3_dispatch.c",

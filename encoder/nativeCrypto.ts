@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 export type NativeGcmContext = { readonly nativeGcmContext: unique symbol };
 export type NativeHmacContext = { readonly nativeHmacContext: unique symbol };
 export type NativeBlake3Hasher = { readonly nativeBlake3Hasher: unique symbol };
+export type NativeRaptorQEncoder = { readonly nativeRaptorQEncoder: unique symbol };
 
 export interface NativeCrypto {
   gcmCreate(key: Uint8Array): NativeGcmContext;
@@ -60,6 +61,12 @@ export interface NativeCrypto {
   blake3Update?(hasher: NativeBlake3Hasher, bytes: Uint8Array): void;
   /** The digest of everything given so far into out[0, 32). */
   blake3Digest?(hasher: NativeBlake3Hasher, out: Uint8Array): void;
+  /** A segment's RaptorQ encoder (its intermediate symbols, outside the JS heap; encoder/raptorqNative.ts). */
+  raptorqEncoderCreate?(transferLength: number, symbolSize: number, subBlocks: number, alignment: number, data: Uint8Array): NativeRaptorQEncoder;
+  /** Repair symbols first.. (ESI K + first + i), count * T bytes into out: 1, or -1 (the codec failed). */
+  raptorqEncoderRepair?(encoder: NativeRaptorQEncoder, first: number, count: number, out: Uint8Array): number;
+  /** Releases the encoder's memory now (idempotent). */
+  raptorqEncoderFree?(encoder: NativeRaptorQEncoder): void;
   raptorqDecode?(
     transferLength: number,
     symbolSize: number,

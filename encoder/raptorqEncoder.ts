@@ -1,5 +1,6 @@
 /**
- * RaptorQ segment encoder over the wasm build.
+ * RaptorQ segment encoder over the wasm build, or native code where the install built it
+ * (encoder/raptorqNative.ts: the same repair symbols, from any ESI in one call).
  *
  * Source symbols never touch wasm: the code is systematic, so they come straight from the data
  * (re-arranged only when the crate sub-blocks, see raptorqParameters.ts). The wasm Encoder is
@@ -24,6 +25,7 @@
 import { Encoder } from 'raptorq/raptorq.js';
 import type { EncodedSymbol, SegmentEncoder } from './codec.js';
 import { CodecError } from './errors.js';
+import { nativeRaptorQEncoder, type NativeRaptorQEncoder } from './raptorqNative.js';
 import { RAPTORQ_ENCODING_SYMBOL_ID_LIMIT, sourceSymbolBlock, type RaptorQObjectInformation } from './raptorqParameters.js';
 
 /** Repair bytes (T + 4 per symbol) of one window: W = this / (T + 4), at least K. */
@@ -62,6 +64,8 @@ export class RaptorQSegmentEncoder implements SegmentEncoder {
   private sourceBlock: Uint8Array | undefined;
   private paddedLast: Uint8Array | undefined;
   private wasm: Encoder | undefined;
+  /** The native encoder once made; null when this build has none (the wasm encodes). */
+  private native: NativeRaptorQEncoder | null | undefined;
   /** pool[i] is window offset poolStart + i (the same symbol in every pass). */
   private pool: EncodedSymbol[] = [];
   private poolStart = 0;
@@ -156,6 +160,8 @@ export class RaptorQSegmentEncoder implements SegmentEncoder {
     this.freed = true;
     this.wasm?.free();
     this.wasm = undefined;
+    this.native?.free();
+    this.native = undefined;
     this.pool = [];
     this.sourceBlock = undefined;
     this.paddedLast = undefined;
@@ -174,6 +180,18 @@ export class RaptorQSegmentEncoder implements SegmentEncoder {
     const passStart = pass * w;
     const released = this.releasedBelow <= passStart ? 0 : Math.min(w, this.releasedBelow - passStart);
     const keepFrom = Math.max(target - p, Math.min(offset, released));
+    if (this.native === undefined) this.native = nativeRaptorQEncoder(this.data, this.info) ?? null;
+    if (this.native !== null) {
+      const t = this.symbolSize;
+      const count = target - keepFrom;
+      const bytes = new Uint8Array(count * t);
+      this.native.repair(keepFrom, count, bytes);
+      const pool: EncodedSymbol[] = new Array(count);
+      for (let i = 0; i < count; i++) pool[i] = { encodingSymbolId: this.firstRepairId + keepFrom + i, data: bytes.subarray(i * t, (i + 1) * t) };
+      this.pool = pool;
+      this.poolStart = keepFrom;
+      return;
+    }
     let packets: Uint8Array[];
     try {
       this.wasm ??= Encoder.with_defaults(this.data, this.symbolSize);

@@ -7,15 +7,17 @@
  * check (symbols from the wasm encoder, decoded here) runs once per thread at the first decode,
  * and any disagreement leaves the wasm in use.
  *
- * Only whole decodes go native (`Codec.decodeBlock`: a receiver's collected symbols, in one
- * call); encoding and the symbol-at-a-time decoder stay on the wasm.
+ * Whole decodes go native (`Codec.decodeBlock`: a receiver's collected symbols, in one call), and
+ * so do repair symbols (`nativeRaptorQEncoder`: one encoder per segment, any ESI in one call,
+ * where the wasm regenerates every source symbol per call); the symbol-at-a-time decoder stays on
+ * the wasm. The encoder is checked the same way: it must make the embedded repair symbols.
  *
- * FOUNTCAST_NATIVE_RAPTORQ=0 (or FOUNTCAST_NATIVE=0) keeps decoding on the wasm.
+ * FOUNTCAST_NATIVE_RAPTORQ=0 (or FOUNTCAST_NATIVE=0) keeps both on the wasm.
  */
 import type { CodecParameters, SymbolBlock } from './codec.js';
 import { CodecError } from './errors.js';
-import { loadNativeCrypto } from './nativeCrypto.js';
-import { raptorqObjectInformation } from './raptorqParameters.js';
+import { loadNativeCrypto, type NativeCrypto } from './nativeCrypto.js';
+import { raptorqObjectInformation, type RaptorQObjectInformation } from './raptorqParameters.js';
 import { SYMBOL_ALIGNMENT } from './segmentLayout.js';
 
 /** What the module's raptorqDecode returns. */
@@ -105,4 +107,72 @@ function agreesWithWasm(decode: NativeRaptorQDecode): boolean {
   const block = { source, sourcePresent, repairIds: Uint32Array.of(4, 5), repair: Uint8Array.from(Buffer.from(CHECK_REPAIR, 'hex')) };
   const out = decode({ transferLength: f, symbolSize: t }, block);
   return out !== undefined && out.length === f && out.every((b, i) => b === data[i]);
+}
+
+/** Repair symbols of one segment from native code; free() releases its memory at once. */
+export interface NativeRaptorQEncoder {
+  /** Repair symbols first, first + 1, ... (ESI K + first + i), `count` * T bytes into `out`. */
+  repair(first: number, count: number, out: Uint8Array): void;
+  free(): void;
+}
+
+type EncoderFunctions = Required<Pick<NativeCrypto, 'raptorqEncoderCreate' | 'raptorqEncoderRepair' | 'raptorqEncoderFree'>>;
+
+let encoderFunctions: EncoderFunctions | null | undefined;
+
+function nativeEncoderFunctions(): EncoderFunctions | null {
+  if (encoderFunctions === undefined) {
+    encoderFunctions = null;
+    const m = nativeRaptorQBuilt() ? loadNativeCrypto().module : undefined;
+    if (m?.raptorqEncoderCreate && m.raptorqEncoderRepair && m.raptorqEncoderFree) {
+      const f = m as EncoderFunctions;
+      try {
+        if (encoderAgreesWithWasm(f)) encoderFunctions = f;
+      } catch {
+        // a failed check leaves the wasm in use
+      }
+    }
+  }
+  return encoderFunctions;
+}
+
+/** A native encoder for this segment, or undefined (the wasm encodes) where there is none. */
+export function nativeRaptorQEncoder(data: Uint8Array, info: RaptorQObjectInformation): NativeRaptorQEncoder | undefined {
+  const f = nativeEncoderFunctions();
+  return f === null ? undefined : makeEncoder(f, data, info);
+}
+
+function makeEncoder(f: EncoderFunctions, data: Uint8Array, info: RaptorQObjectInformation): NativeRaptorQEncoder {
+  let handle: ReturnType<EncoderFunctions['raptorqEncoderCreate']>;
+  try {
+    handle = f.raptorqEncoderCreate(info.transferLength, info.symbolSize, info.subBlocks, SYMBOL_ALIGNMENT, data);
+  } catch (cause) {
+    throw new CodecError(`native RaptorQ encoder refused segment of ${info.transferLength} bytes: ${(cause as Error).message}`, { cause });
+  }
+  return {
+    repair(first, count, out) {
+      let status: number;
+      try {
+        status = f.raptorqEncoderRepair(handle, first, count, out);
+      } catch (cause) {
+        throw new CodecError(`native RaptorQ encoder refused repair ${first}+${count}: ${(cause as Error).message}`, { cause });
+      }
+      if (status !== 1) throw new CodecError('native RaptorQ encoder failed (the crate panicked)');
+    },
+    free: () => f.raptorqEncoderFree(handle),
+  };
+}
+
+/** The check vector's segment, encoded natively, gives its repair symbols 0 and 1. */
+function encoderAgreesWithWasm(f: EncoderFunctions): boolean {
+  const data = new Uint8Array(200);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 131 + (i >>> 3) * 7) & 0xff;
+  const encoder = makeEncoder(f, data, raptorqObjectInformation(200, 64));
+  try {
+    const out = new Uint8Array(128);
+    encoder.repair(0, 2, out);
+    return Buffer.from(out).equals(Buffer.from(CHECK_REPAIR, 'hex'));
+  } finally {
+    encoder.free();
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * Fuzz target `raptorq-native`: the native RaptorQ decoder (encoder/native/raptorqDecode.c over
+ * Fuzz target `raptorq-native`: the native RaptorQ decoder (encoder/native/raptorqCodec.c over
  * the vendored crate) with symbols a receiver could hand it, and some it never should: losses
  * up to more than K, duplicate and altered symbols, repair ids at and past the edges, buffers
  * a byte short, and parameters no manifest carries (NaN, fractions, T not a multiple of the

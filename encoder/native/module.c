@@ -2,7 +2,7 @@
  * fountcast's optional native module: per-datagram AES-256-GCM (aes256gcm.c) and truncated
  * HMAC-SHA256 (hmacSha256.c) with per-key state kept across datagrams, and batched datagram
  * I/O (udpBatch.c: recvmmsg, sendmmsg), BLAKE3 segment digests (blake3Hash.c) and, when built
- * with Rust, RaptorQ decoding (raptorqDecode.c). Context-aware, so every worker thread may load it.
+ * with Rust, RaptorQ coding (raptorqCodec.c). Context-aware, so every worker thread may load it.
  */
 #include "napiArgs.h"
 

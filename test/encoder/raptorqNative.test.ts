@@ -2,8 +2,9 @@ import { describe, expect, it, vi } from 'vitest';
 import type { SymbolBlock } from '../../encoder/codec.js';
 import { CodecError } from '../../encoder/errors.js';
 import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
-import { raptorqCodec, wasmRaptorQ } from '../../encoder/raptorq.js';
-import { nativeRaptorQ } from '../../encoder/raptorqNative.js';
+import { raptorqCodec, RaptorQSegmentEncoder, wasmRaptorQ } from '../../encoder/raptorq.js';
+import { nativeRaptorQ, nativeRaptorQEncoder } from '../../encoder/raptorqNative.js';
+import { Encoder } from 'raptorq/raptorq.js';
 import { raptorqObjectInformation } from '../../encoder/raptorqParameters.js';
 import { runDecodeJob, type DecodeJob } from '../../receiver/decodeJob.js';
 import { SeededRandom } from '../../util/random.js';
@@ -144,12 +145,87 @@ describe('RaptorQ: the native decoder', () => {
     expect(Buffer.from(native!(params, block)!).equals(Buffer.from(data))).toBe(true);
   });
 
+  it.runIf(native)('encodes the same repair symbols as the wasm, from any ESI, at sizes from one byte to sub-blocked', () => {
+    const random = new SeededRandom(52);
+    for (const [size, t] of [
+      [1, 64],
+      [4000, 64],
+      [1_000_003, 1392],
+      [11 * 1024 * 1024 + 5, 1392],
+    ] as const) {
+      const data = random.fill(new Uint8Array(size));
+      const info = raptorqObjectInformation(size, t);
+      const k = info.sourceSymbols;
+      const r = 40;
+      wasmRaptorQ(); // instantiates the wasm for the direct Encoder below
+      const wasm = Encoder.with_defaults(data, t);
+      const packets = wasm.encode(r);
+      wasm.free();
+      const encoder = nativeRaptorQEncoder(data, info)!;
+      try {
+        const all = new Uint8Array(r * t);
+        encoder.repair(0, r, all);
+        for (let i = 0; i < r; i++)
+          expect(Buffer.from(all.subarray(i * t, (i + 1) * t)).equals(Buffer.from(packets[k + i]!.subarray(4))), `F=${size} r=${i}`).toBe(true);
+        // From any ESI in one call: the same symbols.
+        const some = new Uint8Array(3 * t);
+        encoder.repair(17, 3, some);
+        expect(Buffer.from(some).equals(Buffer.from(all.subarray(17 * t, 20 * t)))).toBe(true);
+      } finally {
+        encoder.free();
+      }
+    }
+  });
+
+  it.runIf(native)("the codec's encoder hands out native repair symbols that decode, across pool refills and window passes", () => {
+    const data = new SeededRandom(21).fill(new Uint8Array(300_000));
+    const params = { transferLength: data.length, symbolSize: 1392 };
+    const info = raptorqObjectInformation(data.length, 1392);
+    const encoder = new RaptorQSegmentEncoder(data, info, { repairWindow: 300, repairPoolLimit: 16 });
+    const k = encoder.sourceSymbols;
+    try {
+      const ids: number[] = [];
+      const repair: number[] = [];
+      for (let n = 0; n < 700; n++) {
+        const s = encoder.repairSymbol(n);
+        expect(s.encodingSymbolId).toBe(k + (n % 300));
+        if (n >= 600) continue;
+        if (n < 300 && ids.length < k + 2) {
+          ids.push(s.encodingSymbolId);
+          repair.push(...s.data);
+        }
+        encoder.releaseRepairBelow(n);
+      }
+      expect(encoder.repairSymbol(650).data).toEqual(encoder.repairSymbol(350).data);
+      // Repair only (no source at all): still decodes to the segment's bytes.
+      const block = { source: new Uint8Array(k * 1392), sourcePresent: new Uint8Array(k), repairIds: Uint32Array.from(ids), repair: Uint8Array.from(repair) };
+      const out = runDecodeJob(job(data, 1392, { ...block, k }), wasmRaptorQ());
+      expect(out.type).toBe('decoded');
+      expect(native!(params, block)).toEqual(data);
+    } finally {
+      encoder.free();
+    }
+  });
+
+  it.runIf(native)('the native encoder refuses what is not a repair request, with a CodecError', () => {
+    const data = new SeededRandom(2).fill(new Uint8Array(10_000));
+    const info = raptorqObjectInformation(data.length, 64);
+    const encoder = nativeRaptorQEncoder(data, info)!;
+    expect(() => encoder.repair((1 << 24) - info.sourceSymbols, 1, new Uint8Array(64))).toThrow(CodecError);
+    expect(() => encoder.repair(-1, 1, new Uint8Array(64))).toThrow(CodecError);
+    expect(() => encoder.repair(0, 2, new Uint8Array(127))).toThrow(CodecError);
+    encoder.free();
+    encoder.free();
+    expect(() => encoder.repair(0, 1, new Uint8Array(64))).toThrow(/freed/);
+  });
+
   it('FOUNTCAST_NATIVE_RAPTORQ=0 leaves decoding on the wasm, which decodes the same job', async () => {
     vi.resetModules();
     vi.stubEnv('FOUNTCAST_NATIVE_RAPTORQ', '0');
     try {
       const fresh = await import('../../encoder/raptorqNative.js');
       expect(fresh.nativeRaptorQ()).toEqual({ decode: undefined, reason: 'disabled by FOUNTCAST_NATIVE_RAPTORQ=0' });
+      expect(fresh.nativeRaptorQEncoder(new Uint8Array(100), raptorqObjectInformation(100, 64))).toBeUndefined();
       const { raptorqCodec: freshCodec } = await import('../../encoder/raptorq.js');
       expect(freshCodec().decodeBlock).toBeUndefined();
       const data = new SeededRandom(6).fill(new Uint8Array(300_000));
