@@ -14,8 +14,9 @@
  * of letting node-gyp fetch a header tarball.
  *
  * FOUNTCAST_SKIP_NATIVE=1 skips the build; FOUNTCAST_SKIP_NATIVE_RAPTORQ=1 only the Rust part.
- * FOUNTCAST_REQUIRE_NATIVE=1 makes a failed build, the Rust part included, fail the install (CI
- * sets it, so a broken module cannot slip through as a silent fallback).
+ * FOUNTCAST_REQUIRE_NATIVE=1 makes a failed build fail the install, and
+ * FOUNTCAST_REQUIRE_NATIVE_RAPTORQ=1 a missing or failed Rust part (CI sets both where it has
+ * Rust, so a broken module cannot slip through as a silent fallback).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const required = process.env.FOUNTCAST_REQUIRE_NATIVE === '1';
+const raptorqRequired = process.env.FOUNTCAST_REQUIRE_NATIVE_RAPTORQ === '1';
 
 function skip(why) {
   if (required) {
@@ -57,20 +59,20 @@ const run = spawnSync(command, [...args, 'configure', 'build', `--nodedir=${pref
 if (run.error) skip(`node-gyp did not run: ${run.error.message}`);
 if (run.status !== 0) skip(`node-gyp exited with ${run.status ?? run.signal}`);
 if (!existsSync(join(root, 'build', 'Release', 'fountcast_native.node'))) skip('node-gyp left no build/Release/fountcast_native.node');
-console.log(`fountcast: built the native module (AES-256-GCM, HMAC-SHA256, batched UDP${raptorqLib === undefined ? '' : ', RaptorQ decoding'})`);
+console.log(`fountcast: built the native module (BLAKE3, AES-256-GCM, HMAC-SHA256, batched UDP${raptorqLib === undefined ? '' : ', RaptorQ'})`);
 
 /** The static library's path, or undefined (with a warning) when there is no usable Rust toolchain. */
 function buildRaptorQ() {
   const without = (why) => {
-    if (required) {
-      console.error(`fountcast: the native RaptorQ decoder is required (FOUNTCAST_REQUIRE_NATIVE=1) but ${why}`);
+    if (raptorqRequired) {
+      console.error(`fountcast: the native RaptorQ codec is required (FOUNTCAST_REQUIRE_NATIVE_RAPTORQ=1) but ${why}`);
       process.exit(1);
     }
-    console.warn(`fountcast: native RaptorQ decoder not built (${why}); receivers decode with the wasm codec`);
+    console.warn(`fountcast: native RaptorQ codec not built (${why}); RaptorQ runs on the wasm`);
     return undefined;
   };
   if (process.env.FOUNTCAST_SKIP_NATIVE_RAPTORQ === '1') {
-    console.warn('fountcast: native RaptorQ decoder skipped (FOUNTCAST_SKIP_NATIVE_RAPTORQ=1)');
+    console.warn('fountcast: native RaptorQ codec skipped (FOUNTCAST_SKIP_NATIVE_RAPTORQ=1)');
     return undefined;
   }
   // rustup installs into ~/.cargo/bin, which a non-login shell (npm's, CI's) may not have on PATH.

@@ -54,9 +54,9 @@ function job(data: Uint8Array, symbolSize: number, block: SymbolBlock & { k: num
   };
 }
 
-describe('RaptorQ: the native decoder', () => {
-  it('is built and in use where the install was told to require it (CI)', () => {
-    if (process.env.FOUNTCAST_REQUIRE_NATIVE === '1') {
+describe('RaptorQ in native code (where the install had Rust 1.85+; otherwise these skip)', () => {
+  it('is built and in use where the install was told to require it (CI with Rust)', () => {
+    if (process.env.FOUNTCAST_REQUIRE_NATIVE_RAPTORQ === '1') {
       expect(nativeRaptorQ().reason).toBeUndefined();
       expect(raptorqCodec().decodeBlock).toBeTypeOf('function');
     } else {
