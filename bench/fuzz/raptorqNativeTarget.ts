@@ -6,7 +6,9 @@
  * alignment, more sub-blocks than sub-symbols, K over one block). Each case must end in the
  * segment's exact bytes (when the symbols were unaltered and enough), "not enough", or a typed
  * refusal (CodecError / ERR_FOUNTCAST_NATIVE_RAPTORQ): never a panic, a crash, or a byte written
- * outside `out`.
+ * outside `out`. The native encoder gets the same hostile parameters, and repair requests at and
+ * past the ESI space's end, with short output buffers and after free: the symbols the decoder
+ * takes, or a typed refusal.
  */
 import fc from 'fast-check';
 import { CodecError } from '../../encoder/errors.js';
@@ -42,6 +44,7 @@ const input = fc.record({
     'short-repair',
     'long-repair',
     'raw-parameters',
+    'encoder',
   ),
   /** For raw-parameters: which argument goes wrong. */
   hostile: fc.constantFrom<[number, number | undefined]>(
@@ -138,6 +141,7 @@ export const raptorqNative: Target<Case> = {
     if (c.mutation === 'long-repair' || (c.mutation === 'short-repair' && repair.length > 0)) expectRefusal = true;
     const block = { source, sourcePresent, repairIds: Uint32Array.from(ids), repair: repairView };
 
+    if (c.mutation === 'encoder') return encoderCase(c, data, info.subBlocks, random);
     if (c.mutation === 'raw-parameters') {
       const args: unknown[] = [c.size, t, info.subBlocks, SYMBOL_ALIGNMENT];
       const [at, value] = c.hostile;
@@ -177,3 +181,50 @@ export const raptorqNative: Target<Case> = {
     return 'accepted';
   },
 };
+
+/** The native encoder under hostile arguments: a typed refusal, or its symbols written within `out` and nowhere else. */
+function encoderCase(c: Case, data: Uint8Array, subBlocks: number, random: SeededRandom): 'accepted' | 'rejected' {
+  const m = loadNativeCrypto().module;
+  if (!m?.raptorqEncoderCreate || !m.raptorqEncoderRepair || !m.raptorqEncoderFree) fail('no native RaptorQ encoder in the module');
+  const t = c.symbolSize;
+  const k = Math.ceil(c.size / t);
+  const refused = (e: unknown) => {
+    if ((e as { code?: string }).code !== 'ERR_FOUNTCAST_NATIVE_RAPTORQ') fail(`encoder threw ${(e as Error).name}: ${(e as Error).message}`);
+    return 'rejected' as const;
+  };
+  const args: unknown[] = [c.size, t, subBlocks, SYMBOL_ALIGNMENT, data];
+  const [at, value] = c.hostile;
+  const hostile = random.next() < 0.3;
+  if (hostile) args[at] = value;
+  let encoder: ReturnType<NonNullable<typeof m.raptorqEncoderCreate>>;
+  try {
+    encoder = (m.raptorqEncoderCreate as (...a: unknown[]) => typeof encoder)(...args);
+  } catch (e) {
+    return refused(e);
+  }
+  try {
+    // A first id anywhere, near the end of the ESI space half the time; counts that cross it.
+    const first = random.next() < 0.5 ? Math.floor(random.next() * 4 * k) : ESI_LIMIT - k - Math.floor(random.next() * 4);
+    const count = Math.floor(random.next() * 6);
+    const short = count > 0 && random.next() < 0.2 ? 1 : 0;
+    const backing = new Uint8Array(count * t + 2 * GUARD).fill(0x5a);
+    const out = backing.subarray(GUARD, GUARD + Math.max(0, count * t - short));
+    const freed = random.next() < 0.1;
+    if (freed) m.raptorqEncoderFree(encoder);
+    let status: number;
+    try {
+      status = m.raptorqEncoderRepair(encoder, first, count, out);
+    } catch (e) {
+      return refused(e);
+    }
+    if (status !== 1) fail(`encoder repair ${first}+${count} returned ${status}`);
+    for (let i = 0; i < GUARD; i++) {
+      if (backing[i] !== 0x5a || backing[GUARD + count * t + i] !== 0x5a) fail(`encoder repair ${first}+${count} wrote outside out`);
+    }
+    // Hostile parameters may be harmless ones (an alignment that divides T): those may be taken.
+    if (freed || first + count > ESI_LIMIT - k || short) fail(`encoder took a request it should refuse (${first}+${count}, short ${short}, freed ${freed})`);
+    return 'accepted';
+  } finally {
+    m.raptorqEncoderFree(encoder);
+  }
+}
