@@ -29,7 +29,6 @@ import type { FileHashJob, FileHashReply } from './fileHashWorker.js';
 export { SourceFileError } from './sourceFileError.js';
 
 import { identityKind, type PreparedFile, type PrepareOptions } from './preparedObject.js';
-import { segmentHashImplementation } from '../control/segmentHash.js';
 
 export type { PreparedFile, PrepareOptions } from './preparedObject.js';
 
@@ -157,8 +156,7 @@ export function openSubset(file: PreparedFile, want: BitSet): PreparedFile {
 
 /**
  * Feeds `digests` and settles it (after `onParts` got each part's digest, for a tree). A worker
- * hashes when the work is heavy (SHA-256 too, or BLAKE3 in JavaScript); otherwise, without the
- * worker script, or with a single segment, this thread does. A write during
+ * hashes; without the worker script (or with a single segment) this thread does. A write during
  * hashing could pair hashes of different contents: a small part is checked as it is read, a large one again at the end.
  */
 async function hashInBackground(
@@ -208,10 +206,6 @@ async function hashInline(parts: readonly ObjectPart[], perPart: boolean, whole:
  */
 function hashWorker(job: FileHashJob, digests: FileDigests): Promise<ObjectHashes> | undefined {
   if (job.layout.segmentCount < 2) return undefined; // one segment: not worth a thread
-  // Native BLAKE3 alone (~0.1 ms of CPU per MiB, in 4 MiB steps between reads) costs this thread
-  // less than a worker's start-up (~30 ms); SHA-256 over every byte (a plain identity, a tree's
-  // files) or BLAKE3 in JavaScript would hold the event loop for whole segments.
-  if (!job.whole && !job.perPart && segmentHashImplementation() === 'native') return undefined;
   let worker: Worker;
   try {
     worker = new Worker(workerScriptUrl('sender/fileHashWorker'), { workerData: job });
