@@ -18,30 +18,27 @@ describe('prepareFile', () => {
   it.each([
     ['the digest of its segment digests', false],
     ['its plain SHA-256 (send --sha256)', true],
-  ])(
-    'hashes every segment (on a worker thread when SHA-256 is asked for too, on this one for native BLAKE3 alone), the short last segment too; the identity is %s',
-    async (_, plain) => {
-      const t = await tempDir();
-      cleanup = t.cleanup;
-      for (const size of [3 * (1 << 20) + 777, 1000, 0]) {
-        const file = join(t.dir, `f${size}.bin`);
-        const whole = await seededFile(file, size, size + 1);
-        const p = await prepareFile(file, { segmentSize: 1 << 20, sha256: plain });
-        const data = await readFile(file);
-        const segments = Buffer.concat(Array.from({ length: Math.ceil(size / (1 << 20)) }, (_, i) => segmentDigest(data.subarray(i << 20, (i + 1) << 20))));
-        expect(p.digests.kind).toBe(plain ? 'bytes' : 'segments');
-        expect(p.digests.fileSha256).toBe(plain ? whole : segmentsDigest(size, 1 << 20, segments));
-        expect(p.digests.known).toBe(p.layout.segmentCount);
-        expect(p.layout.segmentCount).toBe(Math.ceil(size / (1 << 20)));
-        for (let i = 0; i < p.layout.segmentCount; i++) {
-          expect(
-            Buffer.from(p.digests.segmentDigests.subarray(32 * i, 32 * i + 32)).equals(segmentDigest(data.subarray(i << 20, (i + 1) << 20))),
-            `segment ${i} of ${size}`,
-          ).toBe(true);
-        }
+  ])('hashes every segment (on a worker thread), the short last segment too; the identity is %s', async (_, plain) => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    for (const size of [3 * (1 << 20) + 777, 1000, 0]) {
+      const file = join(t.dir, `f${size}.bin`);
+      const whole = await seededFile(file, size, size + 1);
+      const p = await prepareFile(file, { segmentSize: 1 << 20, sha256: plain });
+      const data = await readFile(file);
+      const segments = Buffer.concat(Array.from({ length: Math.ceil(size / (1 << 20)) }, (_, i) => segmentDigest(data.subarray(i << 20, (i + 1) << 20))));
+      expect(p.digests.kind).toBe(plain ? 'bytes' : 'segments');
+      expect(p.digests.fileSha256).toBe(plain ? whole : segmentsDigest(size, 1 << 20, segments));
+      expect(p.digests.known).toBe(p.layout.segmentCount);
+      expect(p.layout.segmentCount).toBe(Math.ceil(size / (1 << 20)));
+      for (let i = 0; i < p.layout.segmentCount; i++) {
+        expect(
+          Buffer.from(p.digests.segmentDigests.subarray(32 * i, 32 * i + 32)).equals(segmentDigest(data.subarray(i << 20, (i + 1) << 20))),
+          `segment ${i} of ${size}`,
+        ).toBe(true);
       }
-    },
-  );
+    }
+  });
 
   it('refuses a file written to while it was being hashed', async () => {
     const t = await tempDir();
