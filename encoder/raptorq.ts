@@ -1,7 +1,8 @@
 /**
- * The RaptorQ `Codec` (npm raptorq 1.7.24, wasm; whole decodes in native code where the install
- * built it, encoder/raptorqNative.ts). One segment = one RFC 6330 object with a single source block. Loading: `raptorqCodec()` compiles and instantiates on first use; a worker thread
- * calls `loadRaptorQ(workerData.raptorqModule)` with the Module its parent got from
+ * The RaptorQ `Codec` (npm raptorq 1.7.24, wasm; whole decodes and repair symbols in native code
+ * where the install built it, encoder/raptorqNative.ts). One segment = one RFC 6330 object with a
+ * single source block. Loading: `raptorqCodec()` compiles and instantiates on first use; a worker
+ * thread calls `loadRaptorQ(workerData.raptorqModule)` with the Module its parent got from
  * `compileRaptorQModule()`, which skips the recompile.
  */
 import type { Codec, CodecParameters, EncodedSymbol, SegmentDecoder, SymbolBlock } from './codec.js';
