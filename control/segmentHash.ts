@@ -41,9 +41,22 @@ function agrees(m: NativeBlake3): boolean {
   return Buffer.from(out).equals(Buffer.from(blake3(input)));
 }
 
-/** Which implementation hashes segments in this thread (bench lines, `fountcast --version` style reports). */
+/** Which implementation hashes segments in this thread (bench lines, the start-up warning below). */
 export function segmentHashImplementation(): 'native' | 'javascript' {
   return nativeBlake3() ? 'native' : 'javascript';
+}
+
+/**
+ * One warning at start-up when segments are hashed in JavaScript: that caps a transfer near the
+ * hash's ~70 MB/s at each end, which an admin should hear about rather than guess.
+ */
+export function warnIfSlowSegmentHash(log: { warn(obj: object, msg: string): void }): void {
+  if (segmentHashImplementation() === 'native') return;
+  const reason = process.env.FOUNTCAST_NATIVE_BLAKE3 === '0' ? 'FOUNTCAST_NATIVE_BLAKE3=0' : (loadNativeCrypto().reason ?? 'the native module has no BLAKE3');
+  log.warn(
+    { segmentHash: 'javascript', reason },
+    'segment digests (BLAKE3) are computed in JavaScript, ~70 MB/s: install with a C compiler to build the native module',
+  );
 }
 
 /** The digest of one whole segment. */

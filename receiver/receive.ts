@@ -35,6 +35,7 @@ import { resolveReceiveConfig, type ReceiveConfig, type ReceiveOptions } from '.
 import { ReceiveSession } from './receiveSession.js';
 import type { ReceiveAction, ReceiveSummary } from './receiveStates.js';
 import { TrustState } from './trustState.js';
+import { warnIfSlowSegmentHash } from '../control/segmentHash.js';
 
 export { ReceiveError };
 export type { ReceiveOptions, ReceiveSummary };
@@ -250,6 +251,7 @@ class ReceiveRun {
         return;
       case 'start-decoders':
         if (a.tagKind !== TagKind.Crc32) logTagImplementation(log, a.tagKind);
+        warnIfSlowSegmentHash(log);
         // Complete-source segments are only hashed, here; workers start with the first real decode.
         this.pool = this.o.decodeInline
           ? new DecodePool({ inline: true, codec: a.codec })

@@ -14,6 +14,7 @@ import type { SkippedPath } from './sourceTree.js';
 import { SEND_PROGRESS_INTERVAL_MS } from './sendProgress.js';
 import { SenderServer, type SendSummary } from './server.js';
 import { resolveSendConfig, type SendConfig, type SendOptions } from './sendConfig.js';
+import { warnIfSlowSegmentHash } from '../control/segmentHash.js';
 
 export type { SendSummary, ReceiverSummary } from './server.js';
 export { SEND_PROGRESS_INTERVAL_MS, type SendProgress, type ReceiverProgress, type ServedObject } from './sendProgress.js';
@@ -89,6 +90,7 @@ async function serve(
   if (address) log.info(address, `listening on ${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`);
   else log.info({ receivers: config.peers?.length }, `reaching ${config.peers?.length} receiver(s) over their own control streams`);
   if (config.receiverKeys || config.channelKeys) logTagImplementation(log, config.encrypt ? TagKind.Aes256Gcm : TagKind.HmacSha256_128);
+  warnIfSlowSegmentHash(log);
   let ended = false;
   file.digests.done.then(
     () =>

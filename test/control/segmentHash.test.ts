@@ -1,6 +1,6 @@
 import { blake3 } from '@noble/hashes/blake3.js';
 import { describe, expect, it, vi } from 'vitest';
-import { segmentDigest, segmentHasher, segmentHashImplementation, SEGMENT_DIGEST_BYTES } from '../../control/segmentHash.js';
+import { segmentDigest, segmentHasher, segmentHashImplementation, SEGMENT_DIGEST_BYTES, warnIfSlowSegmentHash } from '../../control/segmentHash.js';
 import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
 import { SeededRandom } from '../../util/random.js';
 
@@ -10,6 +10,12 @@ describe('segment digests (BLAKE3-256)', () => {
   it('run natively where the install was told to build the module (CI)', () => {
     if (process.env.FOUNTCAST_REQUIRE_NATIVE === '1') expect(segmentHashImplementation()).toBe('native');
     else expect(segmentHashImplementation()).toBe(native?.blake3Hash ? 'native' : 'javascript');
+  });
+
+  it.runIf(native?.blake3Hash)('with the native module, no start-up warning (skipped without the native module)', () => {
+    const warned: string[] = [];
+    warnIfSlowSegmentHash({ warn: (_, m) => warned.push(m) });
+    expect(warned).toEqual([]);
   });
 
   it('match the BLAKE3 reference: the empty input, and inputs around its 1 KiB chunks and SIMD widths', () => {
@@ -58,6 +64,10 @@ describe('segment digests (BLAKE3-256)', () => {
       const data = new SeededRandom(9).fill(new Uint8Array(70_000));
       expect(fresh.segmentDigest(data).equals(segmentDigest(data))).toBe(true);
       expect(fresh.segmentHasher().update(data.subarray(0, 5)).update(data.subarray(5)).digest().equals(segmentDigest(data))).toBe(true);
+      // And the start-up warning says so, with the reason.
+      const warned: [object, string][] = [];
+      fresh.warnIfSlowSegmentHash({ warn: (o, m) => warned.push([o, m]) });
+      expect(warned).toEqual([[{ segmentHash: 'javascript', reason: 'FOUNTCAST_NATIVE_BLAKE3=0' }, expect.stringContaining('~70 MB/s')]]);
     } finally {
       vi.unstubAllEnvs();
       vi.resetModules();
