@@ -9,20 +9,18 @@
  */
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datagramLength } from '../encoder/datagram.js';
-import { crc32Scheme, gcmImplementation, macImplementation } from '../encoder/integrity.js';
-import { raptorqCodec } from '../encoder/raptorq.js';
-import { segmentRange, planSegments } from '../encoder/segmentLayout.js';
+import { crc32Scheme } from '../encoder/integrity.js';
 import type { RecoveryMode } from '../sender/streamCore.js';
 import { SeededRandom } from '../util/random.js';
+import { codecDecodeRate, hostHashRates } from './hostRates.js';
 import { runRawBlast, type BlastFlavour, type BlastResult } from './rawBlast.js';
-import { segmentDigest, segmentHashImplementation } from '../control/segmentHash.js';
+import { segmentHashImplementation } from '../control/segmentHash.js';
 
 export interface E2EResult {
   receivers: number;
@@ -100,7 +98,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function sha256(path: string): Promise<string> {
+export async function sha256(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const c of createReadStream(path)) h.update(c as Buffer);
   return h.digest('hex');
@@ -192,62 +190,6 @@ export async function runTransfer(
   };
 }
 
-/** Standalone decode rate (MB/s) of the codec at `loss`, for 4 MiB segments, T=1392. */
-export function codecDecodeRate(loss: number): number {
-  const codec = raptorqCodec();
-  const layout = planSegments(4 << 20);
-  const range = segmentRange(layout, 0);
-  const data = new SeededRandom(5).fill(new Uint8Array(range.length));
-  const enc = codec.createEncoder(data, { transferLength: range.length, symbolSize: layout.symbolSize });
-  const rnd = new SeededRandom(9);
-  const symbols: { encodingSymbolId: number; data: Uint8Array }[] = [];
-  for (let esi = 0; esi < range.sourceSymbols; esi++) if (rnd.next() >= loss) symbols.push({ encodingSymbolId: esi, data: enc.sourceSymbol(esi).slice() });
-  for (let n = 0; symbols.length < range.sourceSymbols + 4; n++) {
-    const s = enc.repairSymbol(n);
-    if (rnd.next() >= loss) symbols.push({ encodingSymbolId: s.encodingSymbolId, data: s.data.slice() });
-  }
-  enc.free();
-  const rounds = 5;
-  const t0 = performance.now();
-  for (let i = 0; i < rounds; i++) {
-    const dec = codec.createDecoder({ transferLength: range.length, symbolSize: layout.symbolSize });
-    for (const s of symbols) if (dec.add(s.encodingSymbolId, s.data)) break;
-    if (!dec.result()) throw new Error('benchmark decode failed');
-    dec.free();
-  }
-  return (range.length * rounds) / 1e6 / ((performance.now() - t0) / 1000);
-}
-
-/**
- * This host's speed at the per-byte work every transfer must do and the raw blasts do not:
- * the segment digest (BLAKE3, control/segmentHash.ts, 4 MiB at a time: each end hashes every
- * byte once), SHA-256 (node:crypto: only for `--sha256`, the plain identity) and the datagram
- * tag (zlib.crc32 over one datagram: once at each end). They differ from host to host far more than the socket
- * paths do (SHA-256 by a factor of two between otherwise similar 2-core VMs), so they are
- * printed beside the ratios to make runs on different hosts comparable.
- */
-export function hostHashRates(): { segmentHashMBps: number; sha256MBps: number; crc32MBps: number } {
-  const block = new SeededRandom(3).fill(new Uint8Array(4 << 20));
-  createHash('sha256').update(block).digest(); // first-call set-up off the clock
-  segmentDigest(block);
-  const rounds = 24;
-  let t0 = performance.now();
-  for (let i = 0; i < rounds; i++) segmentDigest(block);
-  const segmentHashMBps = (block.length * rounds) / 1e6 / ((performance.now() - t0) / 1000);
-  t0 = performance.now();
-  for (let i = 0; i < rounds; i++) createHash('sha256').update(block).digest();
-  const sha256MBps = (block.length * rounds) / 1e6 / ((performance.now() - t0) / 1000);
-  const datagram = block.subarray(0, datagramLength(1392, crc32Scheme));
-  let x = 0;
-  for (let i = 0; i < 10_000; i++) x ^= crc32(datagram);
-  const n = 200_000;
-  t0 = performance.now();
-  for (let i = 0; i < n; i++) x ^= crc32(datagram);
-  const crc32MBps = (datagram.length * n) / 1e6 / ((performance.now() - t0) / 1000);
-  if (x === 0.5) console.log(x); // keeps the loop's result live
-  return { segmentHashMBps, sha256MBps, crc32MBps };
-}
-
 export interface E2EReport {
   /** Segment-digest (BLAKE3), SHA-256 and CRC-32 rates of this host, measured in the same run (hostHashRates). */
   hostHash: { segmentHashMBps: number; sha256MBps: number; crc32MBps: number };
@@ -332,86 +274,6 @@ export async function runE2EBenchmarks(
       }
     }
     return report;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-export interface SecurityBenchResult {
-  /** open, mac, encrypt, or encrypt-node-crypto (encrypted with the native module turned off). */
-  mode: string;
-  /** MAC and encrypted modes: the implementation(s) the sender and receiver processes ran. */
-  implementation?: string;
-  /** Sender rate ceiling, bits/s (undefined: the default 1 Gbit/s; 0: none). */
-  rateBits?: number;
-  goodputMBps: number;
-  goodputRunsMBps: number[];
-  vsOpen: number;
-  senderCpuSeconds: number;
-  receiverCpuSeconds: number;
-  allIdentical: boolean;
-}
-
-/**
- * Open vs MAC vs encrypted goodput, one receiver, lossless, `repeat` rounds of the modes
- * interleaved (so drift on a shared machine hits all alike); medians compared. Where the native
- * crypto module is in use, MAC and encrypted modes also run without it (FOUNTCAST_NATIVE=0 in
- * both processes): the node:crypto baselines, in the same run.
- */
-export async function runSecurityBench(opts: { sizeMiB?: number; repeat?: number; rateBits?: number } = {}): Promise<SecurityBenchResult[]> {
-  const sizeMiB = opts.sizeMiB ?? 256;
-  const repeat = opts.repeat ?? 3;
-  const dir = await mkdtemp('/dev/shm/fountcast-bench-');
-  try {
-    const file = await makeFile(dir, sizeMiB);
-    const sourceHash = await sha256(file);
-    const keysDir = join(dir, 'receivers');
-    const { enroll } = await import('../control/keyFiles.js');
-    const keyFiles = [await enroll('bench-rx', keysDir)];
-    const nodeCrypto = { FOUNTCAST_NATIVE: '0' };
-    const variants: { mode: string; security: SecurityMode; env?: NodeJS.ProcessEnv }[] = [
-      { mode: 'open', security: 'open' },
-      { mode: 'mac', security: 'mac' },
-      ...(macImplementation().implementation === 'native' ? [{ mode: 'mac-node-crypto', security: 'mac' as const, env: nodeCrypto }] : []),
-      { mode: 'encrypt', security: 'encrypt' },
-      ...(gcmImplementation().implementation === 'native' ? [{ mode: 'encrypt-node-crypto', security: 'encrypt' as const, env: nodeCrypto }] : []),
-    ];
-    const modes = variants.map((v) => v.mode);
-    const runs = new Map<string, E2EResult[]>(modes.map((m) => [m, []]));
-    for (let i = 0; i < repeat; i++) {
-      for (const v of variants) {
-        runs.get(v.mode)!.push(
-          await runTransfer(file, dir, sizeMiB, 1, 0, sourceHash, 'auto', {
-            security: { mode: v.security, keysDir, keyFiles },
-            rateBits: opts.rateBits,
-            env: v.env,
-          }),
-        );
-      }
-    }
-    const median = (rs: E2EResult[]) => [...rs].sort((a, b) => a.goodputMBps - b.goodputMBps)[Math.floor((rs.length - 1) / 2)]!;
-    const open = median(runs.get('open')!).goodputMBps;
-    return variants.map(({ mode, security }) => {
-      const rs = runs.get(mode)!;
-      const m = median(rs);
-      const implementation = security === 'open' ? undefined : [...new Set(rs.flatMap((x) => x.crypto.map((c) => c[security] ?? '?')))].join('+');
-      const r: SecurityBenchResult = {
-        mode,
-        implementation,
-        rateBits: opts.rateBits,
-        goodputMBps: m.goodputMBps,
-        goodputRunsMBps: rs.map((x) => x.goodputMBps),
-        vsOpen: m.goodputMBps / open,
-        senderCpuSeconds: m.senderCpuSeconds,
-        receiverCpuSeconds: m.receiverCpuSeconds[0]!,
-        allIdentical: rs.every((x) => x.allIdentical),
-      };
-      console.log(
-        `bench=security mode=${mode}${implementation ? ` crypto=${implementation}` : ''} size_mib=${sizeMiB} rate=${opts.rateBits === undefined ? 'default' : opts.rateBits} runs=${rs.length} goodput_mb_per_s=${m.goodputMBps.toFixed(1)} vs_open=${r.vsOpen.toFixed(2)} ` +
-          `runs_mb_per_s=${rs.map((x) => x.goodputMBps.toFixed(1)).join('/')} sender_cpu_s=${m.senderCpuSeconds.toFixed(2)} receiver_cpu_s=${r.receiverCpuSeconds.toFixed(2)} identical=${r.allIdentical}`,
-      );
-      return r;
-    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
