@@ -15,6 +15,7 @@ import { raptorqCodec, wasmRaptorQ } from '../encoder/raptorq.js';
 import { runDecodeJob, type DecodeJob } from '../receiver/decodeJob.js';
 import { DecodePool } from '../receiver/decodePool.js';
 import { SeededRandom } from '../util/random.js';
+import { collectSymbols } from './collectSymbols.js';
 import { segmentDigest } from '../control/segmentHash.js';
 
 export interface DecodeRateResult {
@@ -37,45 +38,13 @@ const SYMBOL_SIZE = 1392;
 const MIB = 1024 * 1024;
 const LOSS = 0.1;
 
-/** A decode job as SegmentCollector builds it: sources that survived Bernoulli(loss), then repair. */
+/** A decode job as SegmentCollector builds it: sources that survived Bernoulli(loss), then repair up to K + 4. */
 function lossyJob(data: Uint8Array, loss: number, seed: number): DecodeJob {
-  const codec = raptorqCodec();
-  const params = { transferLength: data.length, symbolSize: SYMBOL_SIZE };
-  const encoder = codec.createEncoder(data, params);
-  const k = encoder.sourceSymbols;
-  const rng = new SeededRandom(seed);
-  const source = new Uint8Array(k * SYMBOL_SIZE);
-  const sourcePresent = new Uint8Array(k);
-  let have = 0;
-  for (let esi = 0; esi < k; esi++) {
-    if (rng.next() < loss) continue;
-    source.set(encoder.sourceSymbol(esi), esi * SYMBOL_SIZE);
-    sourcePresent[esi] = 1;
-    have++;
-  }
+  const encoder = raptorqCodec().createEncoder(data, { transferLength: data.length, symbolSize: SYMBOL_SIZE });
   // As many repair symbols as arrive for a need of K + 4 (the collector submits at K or a bit more).
-  const ids: number[] = [];
-  const repairData: Uint8Array[] = [];
-  for (let n = 0; have + ids.length < k + 4; n++) {
-    if (rng.next() < loss) continue;
-    const s = encoder.repairSymbol(n);
-    ids.push(s.encodingSymbolId);
-    repairData.push(s.data.slice());
-  }
+  const { k, ...block } = collectSymbols(encoder, SYMBOL_SIZE, loss, 4, new SeededRandom(seed));
   encoder.free();
-  const repair = new Uint8Array(ids.length * SYMBOL_SIZE);
-  repairData.forEach((d, j) => repair.set(d, j * SYMBOL_SIZE));
-  return {
-    segmentIndex: 0,
-    transferLength: data.length,
-    symbolSize: SYMBOL_SIZE,
-    sourceSymbols: k,
-    source,
-    sourcePresent,
-    repairIds: Uint32Array.from(ids),
-    repair,
-    expectedDigest: segmentDigest(data),
-  };
+  return { segmentIndex: 0, transferLength: data.length, symbolSize: SYMBOL_SIZE, sourceSymbols: k, ...block, expectedDigest: segmentDigest(data) };
 }
 
 function copyJob(job: DecodeJob): DecodeJob {

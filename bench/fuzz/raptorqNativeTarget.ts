@@ -18,6 +18,7 @@ import { nativeRaptorQ } from '../../encoder/raptorqNative.js';
 import { raptorqObjectInformation } from '../../encoder/raptorqParameters.js';
 import { SYMBOL_ALIGNMENT } from '../../encoder/segmentLayout.js';
 import { SeededRandom } from '../../util/random.js';
+import { collectSymbols, type CollectedSymbols } from '../collectSymbols.js';
 import { fail, type Of, type Target } from './asyncTarget.js';
 
 const GUARD = 16;
@@ -79,27 +80,16 @@ export const raptorqNative: Target<Case> = {
     const info = raptorqObjectInformation(c.size, t);
     const k = info.sourceSymbols;
     const encoder = wasmRaptorQ().createEncoder(data, { transferLength: c.size, symbolSize: t });
-    let source = new Uint8Array(k * t);
-    let sourcePresent = new Uint8Array(k);
-    const ids: number[] = [];
-    const repairSymbols: Uint8Array[] = [];
+    let collected: CollectedSymbols;
     try {
-      let have = 0;
-      for (let esi = 0; esi < k; esi++) {
-        if (random.next() < c.loss) continue;
-        source.set(encoder.sourceSymbol(esi), esi * t);
-        sourcePresent[esi] = 1;
-        have++;
-      }
-      for (let n = 0; have + ids.length < k + c.extra && n < 4 * k + 20; n++) {
-        if (random.next() < c.loss) continue;
-        const s = encoder.repairSymbol(n);
-        ids.push(s.encodingSymbolId);
-        repairSymbols.push(s.data.slice());
-      }
+      collected = collectSymbols(encoder, t, c.loss, c.extra, random, 4 * k + 20);
     } finally {
       encoder.free();
     }
+    let { source, sourcePresent } = collected;
+    const ids = Array.from(collected.repairIds);
+    // One array per repair symbol, so the mutations below can alter, add and duplicate them.
+    const repairSymbols = ids.map((_, j) => collected.repair.slice(j * t, (j + 1) * t));
     let altered = false;
     let expectRefusal = false;
     const pick = (n: number) => Math.floor(random.next() * n);

@@ -8,36 +8,18 @@ import { Encoder } from 'raptorq/raptorq.js';
 import { raptorqObjectInformation } from '../../encoder/raptorqParameters.js';
 import { runDecodeJob, type DecodeJob } from '../../receiver/decodeJob.js';
 import { SeededRandom } from '../../util/random.js';
+import { collectSymbols, type CollectedSymbols } from '../../bench/collectSymbols.js';
 import { segmentDigest } from '../../control/segmentHash.js';
 
 const native = nativeRaptorQ().decode;
 const raw = loadNativeCrypto().module?.raptorqDecode;
 
 /** What a receiver collects: sources that survived Bernoulli(loss), then repair until K + extra. */
-function collect(data: Uint8Array, symbolSize: number, loss: number, extra: number, seed: number): SymbolBlock & { k: number } {
-  const params = { transferLength: data.length, symbolSize };
-  const encoder = wasmRaptorQ().createEncoder(data, params);
+/** What a receiver collects from the wasm encoder's symbols (bench/collectSymbols.ts). */
+function collect(data: Uint8Array, symbolSize: number, loss: number, extra: number, seed: number): CollectedSymbols {
+  const encoder = wasmRaptorQ().createEncoder(data, { transferLength: data.length, symbolSize });
   try {
-    const k = encoder.sourceSymbols;
-    const random = new SeededRandom(seed);
-    const source = new Uint8Array(k * symbolSize);
-    const sourcePresent = new Uint8Array(k);
-    let have = 0;
-    for (let esi = 0; esi < k; esi++) {
-      if (random.next() < loss) continue;
-      source.set(encoder.sourceSymbol(esi), esi * symbolSize);
-      sourcePresent[esi] = 1;
-      have++;
-    }
-    const ids: number[] = [];
-    const repair: number[] = [];
-    for (let n = 0; have + ids.length < k + extra; n++) {
-      if (random.next() < loss) continue;
-      const s = encoder.repairSymbol(n);
-      ids.push(s.encodingSymbolId);
-      repair.push(...s.data);
-    }
-    return { k, source, sourcePresent, repairIds: Uint32Array.from(ids), repair: Uint8Array.from(repair) };
+    return collectSymbols(encoder, symbolSize, loss, extra, new SeededRandom(seed));
   } finally {
     encoder.free();
   }
