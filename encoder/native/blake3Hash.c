@@ -57,13 +57,7 @@ static napi_value Create(napi_env env, napi_callback_info info) {
   blake3_hasher *h = malloc(sizeof(blake3_hasher));
   if (h == NULL) return throw_error(env, CODE, "out of memory");
   blake3_hasher_init(h);
-  napi_value result;
-  if (napi_create_external(env, h, finalize_hasher, NULL, &result) != napi_ok) {
-    free(h);
-    return throw_error(env, CODE, "cannot wrap the hasher");
-  }
-  if (napi_type_tag_object(env, result, &BLAKE3_HASHER_TAG) != napi_ok) return throw_error(env, CODE, "cannot tag the hasher");
-  return result;
+  return new_tagged_external(env, h, finalize_hasher, &BLAKE3_HASHER_TAG, CODE);
 }
 
 static napi_value Update(napi_env env, napi_callback_info info) {

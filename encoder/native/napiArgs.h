@@ -48,6 +48,21 @@ static inline void *tagged_external(napi_env env, napi_value value, const napi_t
   return data;
 }
 
+/*
+ * `data` wrapped in an external tagged with `tag` (read back with tagged_external); NULL with an
+ * exception pending if that fails, and then `finalize` has already released `data`.
+ */
+static inline napi_value new_tagged_external(napi_env env, void *data, napi_finalize finalize, const napi_type_tag *tag, const char *code) {
+  napi_value result;
+  if (napi_create_external(env, data, finalize, NULL, &result) != napi_ok) {
+    finalize(env, data, NULL);
+    return throw_error(env, code, "cannot wrap the native state");
+  }
+  /* From here the finalizer owns data. */
+  if (napi_type_tag_object(env, result, tag) != napi_ok) return throw_error(env, code, "cannot tag the native state");
+  return result;
+}
+
 /* A JS boolean (module functions that answer yes or no). */
 static inline napi_value boolean_of(napi_env env, int value) {
   napi_value result = NULL;

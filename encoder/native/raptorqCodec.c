@@ -140,13 +140,7 @@ static napi_value EncoderCreate(napi_env env, napi_callback_info info) {
   h->external_bytes = 2 * (int64_t)h->source_symbols * t;
   int64_t unused;
   napi_adjust_external_memory(env, h->external_bytes, &unused);
-  napi_value result;
-  if (napi_create_external(env, h, finalize_encoder, NULL, &result) != napi_ok) {
-    finalize_encoder(env, h, NULL);
-    return throw_error(env, CODE, "cannot wrap the encoder");
-  }
-  if (napi_type_tag_object(env, result, &ENCODER_TAG) != napi_ok) return throw_error(env, CODE, "cannot tag the encoder");
-  return result;
+  return new_tagged_external(env, h, finalize_encoder, &ENCODER_TAG, CODE);
 }
 
 /* raptorqEncoderRepair(encoder, first, count, out) -> 1, or -1 (the codec failed): repair symbols first.. (ESI K + first + i) into out. */
