@@ -25,7 +25,7 @@
  * tag over everything before it. c is implied by the length (24 + 3(c-1) + T + L), so no count
  * byte sits where an encrypted stream's ciphertext begins.
  */
-import type { IntegrityScheme } from './integrityScheme.js';
+import { TagKind, type IntegrityScheme } from './integrityScheme.js';
 
 export const DATAGRAM_MAGIC = 0xfc57;
 export const DATAGRAM_VERSION = 1;
@@ -166,8 +166,13 @@ function writeFrame(out: Uint8Array, header: SymbolHeader, type: number, symbolA
   return end + integrity.tagLength;
 }
 
-/** Validates everything before the symbol may reach a decoder. Never throws. */
-export function parseDatagram(bytes: Uint8Array, expect: DatagramExpectations): DatagramVerdict {
+/**
+ * Validates everything before the symbol may reach a decoder. Never throws. `crcChecked`: the
+ * reader already found a CRC-32 tag right over these very bytes (the last four the CRC-32 of the
+ * rest, encoder/crc32Tags.ts); it stands in for the tag check only on a CRC-32 stream, where the
+ * length check has put the tag at the end.
+ */
+export function parseDatagram(bytes: Uint8Array, expect: DatagramExpectations, crcChecked = false): DatagramVerdict {
   if (bytes.length < HEADER_LENGTH) return reject('too-short');
   if (((bytes[0]! << 8) | bytes[1]!) !== DATAGRAM_MAGIC) return reject('bad-magic');
   if (bytes[2] !== DATAGRAM_VERSION) return reject('bad-version');
@@ -184,7 +189,8 @@ export function parseDatagram(bytes: Uint8Array, expect: DatagramExpectations): 
   if (extra > 3 * (MAX_COMBINED_SYMBOLS - 1)) return reject('bad-combination');
   const symbolAt = HEADER_LENGTH + extra;
   if (readU32(bytes, 8) !== expect.sessionId) return reject('wrong-session');
-  if (!expect.integrity.check(bytes, symbolAt + t)) return reject('bad-tag');
+  const tagChecked = crcChecked && expect.integrity.kind === TagKind.Crc32;
+  if (!tagChecked && !expect.integrity.check(bytes, symbolAt + t)) return reject('bad-tag');
   const segmentIndex = readU32(bytes, 16);
   if (segmentIndex >= expect.segmentCount) return reject('segment-out-of-range');
   if (bytes[20] !== 0) return reject('bad-source-block');

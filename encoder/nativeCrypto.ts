@@ -61,6 +61,12 @@ export interface NativeCrypto {
   blake3Update?(hasher: NativeBlake3Hasher, bytes: Uint8Array): void;
   /** The digest of everything given so far into out[0, 32). */
   blake3Digest?(hasher: NativeBlake3Hasher, out: Uint8Array): void;
+  /** node:zlib's crc32(bytes), computed in the module (encoder/crc32Tags.ts). Absent from builds before it. */
+  crc32?(bytes: Uint8Array): number;
+  /** Writes the CRC-32 tag (last four bytes) of datagrams from..to-1 of a slab; throws on shapes that do not fit. */
+  sealCrc32Tags?(buffer: Uint8Array, slotBytes: number, lengths: Uint32Array, from: number, to: number): number;
+  /** verdicts[i] = 1 when datagram i names tag kind `kind` (byte 4) and its CRC-32 tag is right, else 0. */
+  checkCrc32Tags?(buffer: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number, kind: number, verdicts: Uint8Array): void;
   /** A segment's RaptorQ encoder (its intermediate symbols, outside the JS heap; encoder/raptorqNative.ts). */
   raptorqEncoderCreate?(transferLength: number, symbolSize: number, subBlocks: number, alignment: number, data: Uint8Array): NativeRaptorQEncoder;
   /** Repair symbols first.. (ESI K + first + i), count * T bytes into out: 1, or -1 (the codec failed). */

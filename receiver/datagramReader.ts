@@ -29,11 +29,16 @@
  * (receiver/batchSplit.ts), one pass through the kernel's receive path per run instead of per
  * datagram.
  *
+ * Where the module checks CRC-32 tags (encoder/crc32Tags.ts), each batch's datagrams are checked
+ * in one call before they are handed on, up to CHECK_BATCH at a time: `crcChecked` says the
+ * datagram names CRC-32 and its tag is right, so the parser need not check it again.
+ *
  * `onDatagram` gets a view of the reused buffer, valid only during the call: copy what you keep.
  */
 import type { Socket } from 'node:dgram';
 import { readSync } from 'node:fs';
 import { constants } from 'node:os';
+import { nativeTagChecker, type TagChecker } from '../encoder/crc32Tags.js';
 import { loadNativeCrypto } from '../encoder/nativeCrypto.js';
 import { socketDescriptor } from '../util/socketDescriptor.js';
 import { splitBatch } from './batchSplit.js';
@@ -58,6 +63,11 @@ const BUSY_MESSAGES = 32;
 const BUFFER_BYTES = 65_536;
 /** Datagrams per recvmmsg call; each gets a whole BUFFER_BYTES slot, so none is ever cut (2 MiB). */
 export const RECV_BATCH = 32;
+/** Datagrams whose tags are checked in one call (a GRO batch may split into more: checked in turns). */
+const CHECK_BATCH = 256;
+
+/** `crcChecked`: the reader found its CRC-32 tag right (see the header). */
+export type OnDatagram = (bytes: Uint8Array, crcChecked?: boolean) => void;
 
 type RecvBatch = (fd: number, buffer: Uint8Array, slotBytes: number, lengths: Uint32Array, segments?: Uint32Array) => number;
 
@@ -90,7 +100,7 @@ function errnoError(negative: number): Error {
  */
 export function readDatagrams(
   socket: Socket,
-  onDatagram: (bytes: Uint8Array) => void,
+  onDatagram: OnDatagram,
   onError: (e: Error) => void,
   options: { preferEvents?: boolean; noBatch?: boolean } = {},
 ): DatagramReader {
@@ -106,6 +116,8 @@ export function readDatagrams(
   const lengths = new Uint32Array(RECV_BATCH);
   // With GRO on, the size of the datagrams each message coalesces (0: one datagram).
   const segments = recvBatch && enableGro(fd) ? new Uint32Array(RECV_BATCH) : undefined;
+  const checker = recvBatch && nativeTagChecker();
+  const checked = checker ? new CheckedDelivery(buffer, checker, onDatagram, () => stopped) : undefined;
   let timer: NodeJS.Timeout | undefined;
   let immediate: NodeJS.Immediate | undefined;
   let stopped = false;
@@ -130,7 +142,8 @@ export function readDatagrams(
         }
         if (got === 0) return idle(n);
         // A cut message (length BUFFER_BYTES + 1) cannot happen with whole-size slots; dropped anyway.
-        splitBatch(buffer, BUFFER_BYTES, lengths, segments, got, onDatagram, () => stopped);
+        splitBatch(buffer, BUFFER_BYTES, lengths, segments, got, checked ? checked.add : onDatagram, () => stopped);
+        checked?.flush();
         if (stopped) return;
         n += got;
       }
@@ -164,4 +177,35 @@ export function readDatagrams(
   socket.once('close', stop);
   drain();
   return { mode: recvBatch ? 'batch' : 'descriptor', gro: segments !== undefined, stop };
+}
+
+/** Collects a batch's datagrams (views of `buffer`), checks their tags in one call, hands them on in order. */
+class CheckedDelivery {
+  private readonly views: Uint8Array[] = [];
+  private readonly offsets = new Uint32Array(CHECK_BATCH);
+  private readonly lengths = new Uint32Array(CHECK_BATCH);
+  private readonly verdicts = new Uint8Array(CHECK_BATCH);
+
+  constructor(
+    private readonly buffer: Uint8Array,
+    private readonly check: TagChecker,
+    private readonly onDatagram: OnDatagram,
+    private readonly stopped: () => boolean,
+  ) {}
+
+  readonly add = (view: Uint8Array): void => {
+    const i = this.views.length;
+    this.offsets[i] = view.byteOffset - this.buffer.byteOffset;
+    this.lengths[i] = view.length;
+    this.views.push(view);
+    if (i + 1 === CHECK_BATCH) this.flush();
+  };
+
+  flush(): void {
+    const n = this.views.length;
+    if (n === 0) return;
+    this.check(this.buffer, this.offsets, this.lengths, n, this.verdicts);
+    for (let i = 0; i < n && !this.stopped(); i++) this.onDatagram(this.views[i]!, this.verdicts[i] === 1);
+    this.views.length = 0;
+  }
 }

@@ -206,9 +206,12 @@ export class DatagramIntake {
 
   constructor(private readonly expect: DatagramExpectations) {}
 
-  /** Parses and counts; the accepted datagram, or undefined when it was dropped (and counted). */
-  accept(bytes: Uint8Array): AcceptedDatagram | undefined {
-    const verdict = parseDatagram(bytes, this.expect);
+  /**
+   * Parses and counts; the accepted datagram, or undefined when it was dropped (and counted).
+   * `crcChecked`: the reader found its CRC-32 tag right (parseDatagram then skips that check).
+   */
+  accept(bytes: Uint8Array, crcChecked?: boolean): AcceptedDatagram | undefined {
+    const verdict = parseDatagram(bytes, this.expect, crcChecked);
     if (!verdict.ok) {
       this.drops[verdict.reason]++;
       return undefined;

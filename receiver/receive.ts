@@ -167,7 +167,7 @@ class ReceiveRun {
     udp.on('error', udpFailed);
     const local = this.o.interface && interfaceAddress(this.o.interface, family, this.o.control ? 'the control stream' : `the sender ${this.o.host}`);
     await new Promise<void>((r) => udp.bind(0, local?.bindAddress, r));
-    this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), udpFailed));
+    this.readers.push(readDatagrams(udp, (d, crcChecked) => this.onDatagram(d, crcChecked), udpFailed));
     this.o.onDataPort?.(udp.address().port);
     return udp;
   }
@@ -185,9 +185,9 @@ class ReceiveRun {
   }
 
   /** `msg` is the reader's reused buffer: the core copies what it keeps. Serviced in batches. */
-  private onDatagram(msg: Uint8Array): void {
+  private onDatagram(msg: Uint8Array, crcChecked?: boolean): void {
     if (this.closed) return;
-    this.session.handleDatagram(now(), msg);
+    this.session.handleDatagram(now(), msg, crcChecked);
     if (this.driveScheduled) return;
     this.driveScheduled = true;
     setImmediate(() => {
@@ -372,7 +372,7 @@ class ReceiveRun {
     this.sharedUdp = udp;
     const sharedFailed = (e: Error) => this.input((s) => s.handleLocalFailure(now(), new ReceiveError(`shared stream socket error: ${e.message}`)));
     udp.on('error', sharedFailed);
-    this.readers.push(readDatagrams(udp, (d) => this.onDatagram(d), sharedFailed));
+    this.readers.push(readDatagrams(udp, (d, crcChecked) => this.onDatagram(d, crcChecked), sharedFailed));
   }
 
   /**

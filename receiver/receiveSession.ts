@@ -193,11 +193,14 @@ export class ReceiveSession extends ReceiveMachine {
     this.request();
   }
 
-  /** One datagram off a socket (the core copies what it keeps). Serviced at the next poll. */
-  handleDatagram(now: number, bytes: Uint8Array): void {
+  /**
+   * One datagram off a socket (the core copies what it keeps). Serviced at the next poll.
+   * `crcChecked`: its reader found its CRC-32 tag right (receiver/datagramReader.ts).
+   */
+  handleDatagram(now: number, bytes: Uint8Array, crcChecked?: boolean): void {
     if (!this.enter('datagram', now)) return;
     if (this._state === 'committing') return;
-    this._core?.handleDatagram(now, bytes);
+    this._core?.handleDatagram(now, bytes, crcChecked);
   }
 
   handleDecodeOutcome(now: number, outcome: DecodeOutcome): void {

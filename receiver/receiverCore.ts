@@ -280,15 +280,15 @@ export class ReceiverCore {
     return this.objectHash.sha256;
   }
 
-  /** One datagram off the socket. Never throws on network input: drops are counted. */
-  handleDatagram(now: number, bytes: Uint8Array): void {
+  /** One datagram off the socket (`crcChecked`: see DatagramIntake.accept). Never throws on network input: drops are counted. */
+  handleDatagram(now: number, bytes: Uint8Array, crcChecked?: boolean): void {
     this.now = Math.max(this.now, now);
     if (this.lossSimulator?.drop()) {
       this.intake.countDrop('simulated-loss');
       return;
     }
     const before = this.intake.sequence.highestSequence;
-    const d = this.intake.accept(bytes);
+    const d = this.intake.accept(bytes, crcChecked);
     if (this.intake.sequence.highestSequence !== before || this.highestArrivedAt === undefined) this.highestArrivedAt = now;
     if (d === undefined) return;
     this.schedule.noteData(now);

@@ -21,6 +21,7 @@ import { randomFillSync } from 'node:crypto';
 import { manifestOfBytes } from '../control/bytesManifest.js';
 import type { Codec } from '../encoder/codec.js';
 import { datagramLength, writeCombinedDatagram, writeDatagram } from '../encoder/datagram.js';
+import { nativeTagChecker } from '../encoder/crc32Tags.js';
 import { integrityFor, TagKind } from '../encoder/integrity.js';
 import { DEFAULT_SYMBOL_SIZE, planSegments, segmentRange } from '../encoder/segmentLayout.js';
 import { xorInto } from '../encoder/sourceBlock.js';
@@ -61,13 +62,20 @@ export function warmUpReceivePath(codec: Codec, segments = WARM_UP_SEGMENTS): Wa
     const core = new ReceiverCore({ manifest, codec, integrity, window: 8, now });
     // As the socket reader delivers them: views of one reused Buffer.
     const socketBuffer = Buffer.allocUnsafe(65_536);
+    // And with their tags checked as the reader checks them, where the module does.
+    const check = nativeTagChecker();
+    const at = new Uint32Array(1);
+    const lengthOf = new Uint32Array(1);
+    const verdict = new Uint8Array(1);
     const out = new Uint8Array(datagramLength(DEFAULT_SYMBOL_SIZE, integrity, 2));
     const symbol = new Uint8Array(DEFAULT_SYMBOL_SIZE);
     let sequenceNumber = 0;
     const deliver = (length: number): void => {
       socketBuffer.set(out.subarray(0, length));
       now += 0.06; // ~190 Mbit/s
-      core.handleDatagram(now, socketBuffer.subarray(0, length));
+      lengthOf[0] = length;
+      check?.(socketBuffer, at, lengthOf, 1, verdict);
+      core.handleDatagram(now, socketBuffer.subarray(0, length), check ? verdict[0] === 1 : undefined);
       datagrams++;
     };
     const sourceSymbol = (s: number, esi: number): Uint8Array => {

@@ -13,6 +13,7 @@
  * whether it is transient. The socket must be connected.
  */
 import { constants } from 'node:os';
+import type { SlotSealer } from '../encoder/crc32Tags.js';
 import { loadNativeCrypto } from '../encoder/nativeCrypto.js';
 import type { TransmitSource } from './datagramPump.js';
 
@@ -60,19 +61,23 @@ export class DatagramBatchPump {
   private readonly lengths = new Uint32Array(BATCH);
   /** Datagrams filled in the slab, not yet taken by the kernel. */
   private count = 0;
+  /** Of those, how many (from the front) `seal` has tagged. */
+  private sealed = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
   /**
    * `gso`: send runs of equal-length datagrams as one UDP GSO send each (udpBatch.c), one pass
    * through the kernel's stack per run instead of per datagram; turned off for good at the first
-   * refusal.
+   * refusal. `seal`: the datagrams come without their tags (encoder/crc32Tags.ts,
+   * crc32Unsealed), which it writes a batch at a time just before the kernel takes them.
    */
   constructor(
     private readonly fd: number,
     private readonly sendBatch: SendBatch,
     private readonly hooks: DatagramBatchPumpHooks,
     private gso = false,
+    private readonly seal?: SlotSealer,
   ) {}
 
   /** Whether batches still go with UDP GSO. */
@@ -126,6 +131,10 @@ export class DatagramBatchPump {
 
   /** Hands the held datagrams to the kernel; false (retry armed) when its buffer is full. */
   private flush(): boolean {
+    if (this.seal && this.sealed < this.count) {
+      this.seal(this.slab!, this.slot, this.lengths, this.sealed, this.count);
+      this.sealed = this.count;
+    }
     while (this.count > 0) {
       const sent = this.sendBatch(this.fd, this.slab!, this.slot, this.lengths, this.count, this.gso);
       if (sent < 0 && this.gso && GSO_REFUSED.has(-sent)) {
@@ -152,6 +161,7 @@ export class DatagramBatchPump {
       this.lengths.copyWithin(0, n, this.count);
     }
     this.count = rest;
+    this.sealed = Math.max(0, this.sealed - n);
   }
 
   private readonly retry = (): void => {

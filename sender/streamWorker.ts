@@ -10,6 +10,7 @@
 import { createSocket } from 'node:dgram';
 import { parentPort, workerData } from 'node:worker_threads';
 import { integrityFor, TagKind } from '../encoder/integrity.js';
+import { crc32Unsealed, sealCrc32Datagram, slotSealer } from '../encoder/crc32Tags.js';
 import { codecByName } from '../encoder/codecs.js';
 import { maxCombinedSymbols } from '../encoder/datagram.js';
 import { DatagramBatchPump, nativeSendBatch } from './datagramBatchPump.js';
@@ -33,7 +34,11 @@ const priority = followPacingPriority(data.rateBytesPerSecond > 0, data.streamNi
 const post = (m: FromStreamWorker) => port.postMessage(m);
 
 const codec = codecByName(data.codecName ?? 'raptorq', data.wasmModule);
-const integrity = integrityFor(data.tagKind ?? TagKind.Crc32, data.dataKey);
+const tagKind = data.tagKind ?? TagKind.Crc32;
+// CRC-32 tags are written by the pump as the kernel takes each batch (encoder/crc32Tags.ts):
+// the core leaves them out, and every datagram it makes goes through the pump.
+const sealsOnSend = tagKind === TagKind.Crc32;
+const integrity = sealsOnSend ? crc32Unsealed : integrityFor(tagKind, data.dataKey);
 // Segment reads reuse the buffers of segments whose encoders are freed (see BufferPool).
 const buffers = new BufferPool();
 const onSegmentFreed = (bytes: Uint8Array) => buffers.give(bytes, bytes.length);
@@ -101,7 +106,10 @@ const pumpHooks = {
 /** node:dgram sends; once the socket is connected, batched sendmmsg where the native module has it. */
 let pump: Pick<DatagramPump, 'pump' | 'idle' | 'close'> = new DatagramPump(socket, {
   // Connected (connectStreamSocket): no per-send address handling.
-  send: (buf, callback) => (callback ? socket.send(buf, callback) : socket.send(buf)),
+  send: (buf, callback) => {
+    if (sealsOnSend) sealCrc32Datagram(buf);
+    return callback ? socket.send(buf, callback) : socket.send(buf);
+  },
   ...pumpHooks,
 });
 
@@ -197,7 +205,9 @@ try {
   const sendBatch = nativeSendBatch();
   const descriptor = sendBatch && socketDescriptor(socket);
   // UDP GSO unless FOUNTCAST_GSO=0 (the pump falls back by itself where the kernel refuses it).
-  if (sendBatch && descriptor) pump = new DatagramBatchPump(descriptor.fd, sendBatch, pumpHooks, process.env.FOUNTCAST_GSO !== '0');
+  if (sendBatch && descriptor) {
+    pump = new DatagramBatchPump(descriptor.fd, sendBatch, pumpHooks, process.env.FOUNTCAST_GSO !== '0', sealsOnSend ? slotSealer() : undefined);
+  }
   socket.on('error', (e) => {
     if (!TRANSIENT.test(e.message)) finish('error', `UDP socket error: ${e.message}`);
   });

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BATCH_FUZZ_TARGETS, closeBatchTargets } from '../../bench/fuzz/batchTargets.js';
 
-const RUNS: Record<string, number> = { 'batch-split': 2000, 'loopback-batch': 60, 'native-args': 400, 'raptorq-native': 400 };
+const RUNS: Record<string, number> = { 'batch-split': 2000, 'loopback-batch': 60, 'native-args': 400, 'raptorq-native': 400, 'crc-tags': 3000 };
 
 afterAll(closeBatchTargets);
 

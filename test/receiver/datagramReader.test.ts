@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { sealCrc32Datagram } from '../../encoder/crc32Tags.js';
+import { TagKind } from '../../encoder/integrity.js';
 import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
 import { BATCH, readDatagrams, type DatagramReader } from '../../receiver/datagramReader.js';
 import { closeLoopbackPairs, loopbackPair } from '../helpers/loopbackPair.js';
@@ -57,6 +59,32 @@ describe('readDatagrams', () => {
     const { reader, got } = await deliver({ preferEvents: true }, 20);
     expect(reader.mode).toBe('events');
     for (let i = 0; i < 20; i++) expect(got[i]!.equals(datagram(i))).toBe(true);
+  });
+
+  it.runIf(batched)('marks the datagrams whose CRC-32 tag it found right, in order, and no others (skipped without the native module)', async () => {
+    const { rx, tx } = await pair();
+    // Datagram i: 60 bytes naming CRC-32, sealed; every third corrupted after sealing, every fifth naming another kind.
+    const count = 100;
+    const sent = Array.from({ length: count }, (_, i) => {
+      const d = Buffer.alloc(60, i);
+      d[4] = i % 5 === 4 ? TagKind.Aes256Gcm : TagKind.Crc32;
+      sealCrc32Datagram(d);
+      if (i % 3 === 2) d[20]! ^= 1;
+      return d;
+    });
+    const got: [number, boolean | undefined][] = [];
+    const reader = readDatagrams(
+      rx,
+      (d, crcChecked) => got.push([d[0]!, crcChecked]),
+      (e) => expect.fail(e.message),
+    );
+    for (let i = 0; i < count; i++) {
+      tx.send(sent[i]!);
+      if (i % 16 === 15) await new Promise((r) => setTimeout(r, 3));
+    }
+    await until(() => got.length === count);
+    reader.stop();
+    expect(got).toEqual(sent.map((_, i) => [i, i % 3 !== 2 && i % 5 !== 4]));
   });
 
   it('delivers nothing after stop, and stops by itself when the socket closes', async () => {

@@ -1,4 +1,6 @@
+import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { slotSealer, type SlotSealer } from '../../encoder/crc32Tags.js';
 import { BATCH, DatagramBatchPump, nativeSendBatch, slotFor, type SendBatch } from '../../sender/datagramBatchPump.js';
 import type { TransmitSource } from '../../sender/datagramPump.js';
 import { socketDescriptor } from '../../util/socketDescriptor.js';
@@ -87,6 +89,38 @@ describe('DatagramBatchPump', () => {
     expect(h.wire[1]).toEqual(Array(9).fill(1));
     expect(h.wire[2]).toEqual(Array(slot).fill(3));
     expect(h.errors.map((e) => e.message)).toEqual([expect.stringMatching(new RegExp(`${slot + 1}-byte datagram exceeds`))]);
+  });
+
+  it('with a sealer, tags every datagram once, just before the kernel first sees it, through partial sends and retries', () => {
+    // Call 0 takes 10, call 1 finds the buffer full, call 2 refuses the first, the rest take all.
+    const k = kernel((c, count) => (c === 0 ? 10 : c === 1 ? 0 : c === 2 ? -1 : count));
+    let sealed = 0;
+    const seal = slotSealer();
+    const counting: SlotSealer = (buffer, slot, lengths, from, to) => {
+      sealed += to - from;
+      seal(buffer, slot, lengths, from, to);
+    };
+    const errors: Error[] = [];
+    const pump = new DatagramBatchPump(3, k.send, { onError: (e) => errors.push(e), onDrained: () => undefined }, false, counting);
+    expect(
+      pump.pump(
+        0,
+        source(BATCH + 4, (i) => (i === 5 ? 24 : undefined)),
+      ),
+    ).toBe(false);
+    vi.advanceTimersByTime(5);
+    expect(pump.pump(0, source(BATCH * 2))).toBe(true);
+    expect(errors).toHaveLength(1);
+    // The first source's last 4 were never polled (the pump paused at its first full batch).
+    const total = BATCH * 3;
+    expect(sealed).toBe(total);
+    expect(k.wire).toHaveLength(total - 1);
+    for (const d of k.wire) {
+      const bytes = Uint8Array.from(d);
+      const tag = Buffer.from(bytes.subarray(-4)).readUInt32BE(0);
+      expect(tag).toBe(crc32(bytes.subarray(0, -4)));
+    }
+    expect(k.wire.some((d) => d.length === 24)).toBe(true);
   });
 
   it('stops retrying once closed', () => {
