@@ -5,4 +5,7 @@
  */
 import { runCli } from './cli/program.js';
 
-process.exitCode = await runCli(process.argv);
+// No top-level await: the build bundles this entry as a classic script (scripts/bundleCli.mjs).
+void runCli(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,22 +1,9 @@
 // Prebundles the single-file receiver (cli/bundleEntry.ts) into dist/sea/receiver.cjs with esbuild,
 // and copies the raptorq wasm beside it: `fountcast bundle` then needs no bundler at run time.
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
-
-// logger.ts loads pino-pretty lazily through createRequire, which a bundler cannot follow: the
-// bundle uses the plain require, so pino-pretty is bundled too.
-const lazyRequire = {
-  name: 'lazy-require',
-  setup(b) {
-    b.onLoad({ filter: /cli[\\/]logger\.ts$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      const line = 'const require = createRequire(import.meta.url);';
-      if (!text.includes(line)) throw new Error(`${args.path} no longer has "${line}": update scripts/buildSea.mjs`);
-      return { contents: text.replace(line, ''), loader: 'ts' };
-    });
-  },
-};
+import { lazyRequire } from './lazyRequirePlugin.mjs';
 
 mkdirSync('dist/sea', { recursive: true });
 await build({

@@ -1,31 +1,59 @@
-// Bundles the command line and the worker threads it starts into dist/ with esbuild, over tsc's
-// output for those entry files: one file and a few shared chunks (dist/chunks/) to load instead
-// of ~150 modules to resolve, read and compile, which was about a quarter of a receiver's CPU on
-// a small file (start-up is paid by every receiver of every update). Dynamic imports stay lazy
-// (code splitting); packages stay external (node_modules); the library (dist/index.js and what
-// it imports) stays tsc's one module per file.
-import { chmodSync, rmSync } from 'node:fs';
+// Bundles the command line and the worker threads it starts into single classic scripts with
+// esbuild, over tsc's output for those entry files: dist/cli.cjs, dist/sender/streamWorker.cjs,
+// dist/sender/fileHashWorker.cjs, dist/receiver/decodeWorker.cjs, packages included. Each entry's
+// usual path (dist/cli.js, the package's bin; dist/sender/streamWorker.js, what workerUrl.ts
+// starts) becomes a stub that runs its bundle with V8's code cache for it (util/bundleLoader.ts;
+// the caches are made afterwards by scripts/codeCache.mjs). One script instead of ~150 modules,
+// or ES-module chunks, to resolve, link and compile: start-up is paid by every receiver of every
+// update. The library (dist/index.js and what it imports) stays tsc's one module per file.
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { lazyRequire } from './lazyRequirePlugin.mjs';
+
+// entry (under dist/, no extension) -> source. `up`: from the bundle's directory to dist/.
+const entries = [
+  { name: 'cli', source: 'cli.ts', up: '.' },
+  { name: 'sender/streamWorker', source: 'sender/streamWorker.ts', up: '..' },
+  { name: 'sender/fileHashWorker', source: 'sender/fileHashWorker.ts', up: '..' },
+  { name: 'receiver/decodeWorker', source: 'receiver/decodeWorker.ts', up: '..' },
+];
 
 rmSync('dist/chunks', { recursive: true, force: true });
-await build({
-  entryPoints: {
-    cli: 'cli.ts',
-    'sender/streamWorker': 'sender/streamWorker.ts',
-    'sender/fileHashWorker': 'sender/fileHashWorker.ts',
-    'receiver/decodeWorker': 'receiver/decodeWorker.ts',
-  },
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  outdir: 'dist',
-  chunkNames: 'chunks/[name]-[hash]',
-  // The entry keeps its shebang (cli.ts has one); nothing else is added.
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+for (const e of entries) {
+  rmSync(`dist/${e.name}.cjs.cache`, { force: true });
+  await build({
+    entryPoints: [e.source],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    outfile: `dist/${e.name}.cjs`,
+    // The sources find files beside them through import.meta.url (the native module, package.json,
+    // the worker scripts, the codec's wasm), from dist/<dir>/: every bundle answers as if it were
+    // dist/util/bundle.js.
+    define: { 'import.meta.url': '__fountcastModuleUrl' },
+    banner: {
+      js: `const __fountcastModuleUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, ${JSON.stringify(e.up)}, "util", "bundle.js")).href;`,
+    },
+    // Reached only by `fountcast experiment` plots and `fountcast bundle`: imported from
+    // node_modules when used, as they are large and most runs never need them.
+    external: ['vega', 'vega-lite', '@resvg/resvg-js', 'esbuild', 'postject'],
+    supported: { 'dynamic-import': true },
+    plugins: [lazyRequire],
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  // A script has no shebang line (cli.ts's): the stub below carries it.
+  const out = `dist/${e.name}.cjs`;
+  const text = readFileSync(out, 'utf8');
+  if (text.startsWith('#!')) writeFileSync(out, text.slice(text.indexOf('\n')));
+  const stub = `dist/${e.name}.js`;
+  const loader = e.up === '.' ? './util/bundleLoader.js' : '../util/bundleLoader.js';
+  const shebang = e.name === 'cli' ? '#!/usr/bin/env node\n' : '';
+  writeFileSync(
+    stub,
+    `${shebang}// Runs ${e.name}.cjs, the bundle of ${e.source} (scripts/bundleCli.mjs).\nimport { runBundle } from '${loader}';\n\nrunBundle(new URL('./${e.name.split('/').pop()}.cjs', import.meta.url));\n`,
+  );
+}
 // The package's bin, run directly where it is installed.
 chmodSync('dist/cli.js', 0o755);

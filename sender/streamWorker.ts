@@ -199,7 +199,8 @@ port.on('message', (m: ToStreamWorker) => {
   schedule();
 });
 
-try {
+/** Connects the socket, picks the pump, and starts; no top-level await (the build bundles this entry as a classic script). */
+async function open(): Promise<void> {
   // Its errors name what failed; the socket's later errors are handled from here on.
   await connectStreamSocket(socket, data.socket);
   const sendBatch = nativeSendBatch();
@@ -213,6 +214,5 @@ try {
   });
   ready = true;
   schedule();
-} catch (e) {
-  finish('error', (e as Error).message);
 }
+open().catch((e: Error) => finish('error', e.message));
