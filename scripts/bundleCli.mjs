@@ -35,10 +35,13 @@ for (const e of entries) {
     banner: {
       js: `const __fountcastModuleUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, ${JSON.stringify(e.up)}, "util", "bundle.js")).href;`,
     },
-    // Reached only by `fountcast experiment` plots and `fountcast bundle`: imported from
+    // Reached only by `fountcast experiment` plots and `fountcast bundle`: required from
     // node_modules when used, as they are large and most runs never need them.
     external: ['vega', 'vega-lite', '@resvg/resvg-js', 'esbuild', 'postject'],
-    supported: { 'dynamic-import': true },
+    // import() becomes require(): a function V8 restores from a code cache has no dynamic-import
+    // callback in Node 20 ("A dynamic import callback was not specified"), whatever the script's
+    // options said. Every package left out above can be required.
+    supported: { 'dynamic-import': false },
     plugins: [lazyRequire],
     legalComments: 'none',
     logLevel: 'warning',
@@ -47,6 +50,7 @@ for (const e of entries) {
   const out = `dist/${e.name}.cjs`;
   const text = readFileSync(out, 'utf8');
   if (text.startsWith('#!')) writeFileSync(out, text.slice(text.indexOf('\n')));
+  if (text.includes('import(')) throw new Error(`${out} has an import(): it would fail once restored from the code cache (see supported above)`);
   const stub = `dist/${e.name}.js`;
   const loader = e.up === '.' ? './util/bundleLoader.js' : '../util/bundleLoader.js';
   const shebang = e.name === 'cli' ? '#!/usr/bin/env node\n' : '';

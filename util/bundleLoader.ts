@@ -19,7 +19,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { constants, Script } from 'node:vm';
+import { Script } from 'node:vm';
 
 /** What a run used, for tests and `--version`-style reports. */
 export interface BundleRun {
@@ -49,12 +49,9 @@ export function runBundle(url: URL): void {
   const file = fileURLToPath(url);
   const cacheFile = `${file}.cache`;
   const cachedData = readCache(cacheFile);
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), {
-    filename: file,
-    cachedData,
-    // Packages the bundle leaves out (the research plots' renderers) are imported as usual.
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // No importModuleDynamically: Node 20 loses it for functions restored from the cache, so the
+  // bundles hold no import() (scripts/bundleCli.mjs makes them require()).
+  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
   last = { file, cached: cachedData !== undefined && !script.cachedDataRejected };
   if (process.env.FOUNTCAST_WRITE_CODE_CACHE === '1') {
     // After the run, so that the functions it compiled are in the cache too; replaced whole.
