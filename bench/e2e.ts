@@ -140,7 +140,7 @@ export async function runTransfer(
   );
   // The receivers are up first and wait for the sender, as the ceiling's receivers are before
   // its clock starts (and as the peers race starts them): their process start-up is not the
-  // transfer's. They get 0.2 + 0.05 N s after reporting ready (their warm-up while waiting).
+  // transfer's. They get 0.2 + 0.05 N s after reporting ready.
   let ready = 0;
   let allReady!: () => void;
   const receiversReady = new Promise<void>((r) => (allReady = r));

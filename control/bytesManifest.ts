@@ -1,7 +1,7 @@
 /**
  * The manifest of bytes held in memory, laid out as `layout`, with every digest computed:
- * CRC-tagged datagrams. For transfers that never touch a file: the receiver's warm-up
- * (receiver/warmUp.ts), the research simulations and tests.
+ * CRC-tagged datagrams. For transfers that never touch a file: the research simulations and
+ * tests.
  */
 import { createHash } from 'node:crypto';
 import { TagKind } from '../encoder/integrity.js';

@@ -12,20 +12,19 @@ import { interfaceAddress, type AddressFamily } from '../util/netInterface.js';
 import { compileRaptorQModule } from '../encoder/raptorq.js';
 import { ReceiveError } from './errors.js';
 import type { ReceiveConfig } from './receiveConfig.js';
-import { warmUpReceivePath } from './warmUp.js';
 
 /**
  * While it waits for the sender anyway, a receiver compiles the codec's wasm (memoized, and
  * slowest when many receivers take their manifests at once, which is when a shared stream
- * waits for the last of them) and warms its receive path up (warmUp.ts), once per process. A
- * failure here is left for when the manifest needs the codec, which reports it.
+ * waits for the last of them), once per process. A failure here is left for when the manifest
+ * needs the codec, which reports it.
  */
 let preparedWhileWaiting = false;
 function prepareWhileWaiting(): void {
   if (preparedWhileWaiting) return;
   preparedWhileWaiting = true;
   try {
-    warmUpReceivePath(codecByName('raptorq', compileRaptorQModule()));
+    codecByName('raptorq', compileRaptorQModule());
   } catch {
     // reported when the manifest needs the codec
   }
