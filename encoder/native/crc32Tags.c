@@ -87,16 +87,6 @@ static uint32_t get_u32be(const uint8_t *p) {
   return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
 }
 
-static int uint32s_arg(napi_env env, napi_value value, uint32_t **data, size_t *length) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  napi_typedarray_type type;
-  void *raw = NULL;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok || type != napi_uint32_array) return 0;
-  *data = (uint32_t *)raw;
-  return 1;
-}
-
 /* crc32(bytes) -> the CRC-32 of bytes, as node:zlib's crc32(bytes) gives it. */
 static napi_value Crc32(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -124,7 +114,7 @@ static napi_value SealCrc32Tags(napi_env env, napi_callback_info info) {
   uint32_t *lengths;
   int64_t slot, from, to;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 || !bytes_of(env, argv[0], &buffer, &buffer_length) ||
-      !int_of(env, argv[1], &slot) || !uint32s_arg(env, argv[2], &lengths, &count) || !int_of(env, argv[3], &from) || !int_of(env, argv[4], &to))
+      !int_of(env, argv[1], &slot) || !uint32s_of(env, argv[2], &lengths, &count) || !int_of(env, argv[3], &from) || !int_of(env, argv[4], &to))
     return throw_error(env, "ERR_FOUNTCAST_NATIVE_CRC", "sealCrc32Tags(buffer, slotBytes, lengths, from, to): bad arguments");
   /* Divided, not multiplied: a huge slot times a long lengths array must not wrap around. */
   if (slot < 4 || slot > 0x7fffffff || from < 0 || to < from || (uint64_t)to > count || (uint64_t)to > buffer_length / (uint64_t)slot)
@@ -155,7 +145,7 @@ static napi_value CheckCrc32Tags(napi_env env, napi_callback_info info) {
   uint32_t *offsets, *lengths;
   int64_t count, kind;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6 || !bytes_of(env, argv[0], &buffer, &buffer_length) ||
-      !uint32s_arg(env, argv[1], &offsets, &offsets_count) || !uint32s_arg(env, argv[2], &lengths, &lengths_count) ||
+      !uint32s_of(env, argv[1], &offsets, &offsets_count) || !uint32s_of(env, argv[2], &lengths, &lengths_count) ||
       !int_of(env, argv[3], &count) || !int_of(env, argv[4], &kind) || !bytes_of(env, argv[5], &verdicts, &verdicts_count))
     return throw_error(env, "ERR_FOUNTCAST_NATIVE_CRC", "checkCrc32Tags(buffer, offsets, lengths, count, kind, verdicts): bad arguments");
   if (count < 0 || (uint64_t)count > offsets_count || (uint64_t)count > lengths_count || (uint64_t)count > verdicts_count || kind < 0 || kind > 255)

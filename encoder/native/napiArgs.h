@@ -25,6 +25,17 @@ static inline int bytes_of(napi_env env, napi_value value, uint8_t **data, size_
   return 1;
 }
 
+/* A Uint32Array argument: its elements and count, or 0 when it is something else. */
+static inline int uint32s_of(napi_env env, napi_value value, uint32_t **data, size_t *length) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  napi_typedarray_type type;
+  void *raw = NULL;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok || type != napi_uint32_array) return 0;
+  *data = (uint32_t *)raw;
+  return 1;
+}
+
 /*
  * An integral JS number within ±2^53. NaN, ±Infinity and fractions are refused: napi_get_value_int64
  * would make the first three 0 (descriptor 0, stdin, for a NaN fd) and truncate the last.

@@ -25,16 +25,6 @@ extern int32_t fountcast_raptorq_decode(uint64_t transfer_length, uint16_t symbo
 #define MAX_SOURCE_SYMBOLS 56403
 #define ESI_LIMIT (1u << 24)
 
-static int uint32s_of(napi_env env, napi_value value, uint32_t **data, size_t *length) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  napi_typedarray_type type;
-  void *raw = NULL;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok || type != napi_uint32_array) return 0;
-  *data = (uint32_t *)raw;
-  return 1;
-}
-
 /*
  * raptorqDecode(transferLength, symbolSize, subBlocks, alignment, source, sourcePresent, repairIds,
  * repair, out) -> 1 decoded into out[0, transferLength), 0 the symbols were not enough, -1 the

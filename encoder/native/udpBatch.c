@@ -32,17 +32,6 @@ static int is_undefined(napi_env env, napi_value value) {
   return napi_typeof(env, value, &t) == napi_ok && t == napi_undefined;
 }
 
-static int uint32s_of(napi_env env, napi_value value, uint32_t **data, size_t *length) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  napi_typedarray_type type;
-  void *raw = NULL;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok) return 0;
-  if (type != napi_uint32_array) return 0;
-  *data = (uint32_t *)raw;
-  return 1;
-}
-
 /*
  * recvBatch(fd, buffer, slotBytes, lengths[, segments]) -> n >= 0 messages read (0: none
  * waiting), or -errno. Message i is at buffer[i * slotBytes, i * slotBytes + lengths[i]); one
