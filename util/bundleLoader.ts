@@ -51,7 +51,13 @@ export function runBundle(url: URL): void {
   const cachedData = readCache(cacheFile);
   // No importModuleDynamically: Node 20 loses it for functions restored from the cache, so the
   // bundles hold no import() (scripts/bundleCli.mjs makes them require()).
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): run "npm run build"`);
+  }
+  const script = new Script(Module.wrap(source), { filename: file, cachedData });
   last = { file, cached: cachedData !== undefined && !script.cachedDataRejected };
   if (process.env.FOUNTCAST_WRITE_CODE_CACHE === '1') {
     // After the run, so that the functions it compiled are in the cache too; replaced whole.

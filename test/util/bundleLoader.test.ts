@@ -78,6 +78,14 @@ describe('runBundle: a bundle run with its V8 code cache', () => {
     expect(run(b)).toEqual({ out: PRINTED, cached: false });
   });
 
+  it('says what to do when the bundle is missing', () => {
+    const file = join(tempDir(), 'run.mjs');
+    writeFileSync(file, `const m = await import(${JSON.stringify(loader)}); m.runBundle(new URL('file:///nonexistent/fc.cjs'));`);
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('/nonexistent/fc.cjs cannot be read (ENOENT): run "npm run build"');
+  });
+
   it('the build made the command line’s cache, and the command line takes it', () => {
     expect(existsSync(join(dist, 'cli.cjs.cache'))).toBe(true);
     expect(existsSync(join(dist, 'sender/streamWorker.cjs.cache'))).toBe(true);
