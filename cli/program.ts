@@ -54,7 +54,22 @@ export function buildProgram(ctx: RunContext): Command {
   return program;
 }
 
+/**
+ * A reader of our standard output or error that went away (`fountcast send --help | head`, a
+ * closed events consumer) makes the next write fail with EPIPE, an 'error' event that would end
+ * the process with a stack trace. Those writes are lost and the run goes on (a `receive --out -`
+ * sink watches its own errors, receiver/orderedStaging.ts); any other error is still thrown.
+ */
+function ignoreClosedReaders(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
+}
+
 export async function runCli(argv: string[]): Promise<number> {
+  ignoreClosedReaders();
   const ctx = new RunContext();
   const program = buildProgram(ctx);
   return runProgram(program, ctx, argv);

@@ -29,6 +29,18 @@ describe('usage errors', () => {
     expect(events).toEqual([{ event: 'error', kind: 'usage', message: expect.stringMatching(/needs a unit/), exitCode: 2 }]);
   });
 
+  it('help into a pipe whose reader has gone (| head -1): no stack trace, exit 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [cli, 'receive', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // The reader takes nothing and goes away at once, as `head -1` does after its line.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('help shows defaults in human units and the exit codes', () => {
     const send = run('send', '--help');
     expect(send.status).toBe(0);
