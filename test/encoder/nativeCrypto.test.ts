@@ -28,7 +28,7 @@ describe('datagram crypto: native module against node:crypto', () => {
     }
   });
 
-  it.runIf(native)('what one seals the other opens, at every body length around the AES block', () => {
+  it.runIf(native)('what one seals the other opens, at every body length around the AES block (skipped without the native module)', () => {
     const random = new SeededRandom(11);
     const key = random.fill(new Uint8Array(32));
     const byNative = aes256GcmScheme(key, { native: true });
@@ -52,7 +52,7 @@ describe('datagram crypto: native module against node:crypto', () => {
     }
   });
 
-  it.runIf(native)('rejects every single flipped bit and leaves the datagram as it came', () => {
+  it.runIf(native)('rejects every single flipped bit and leaves the datagram as it came (skipped without the native module)', () => {
     const random = new SeededRandom(12);
     const key = new Uint8Array(32).fill(9);
     const scheme = aes256GcmScheme(key, { native: true });
@@ -83,7 +83,7 @@ describe('datagram crypto: native module against node:crypto', () => {
     expect(nonces.map((n) => n.readBigUInt64BE(4))).toEqual([0n, 1n, 2n]);
   });
 
-  it.runIf(native)('the raw GCM functions refuse misuse without touching memory outside the buffer', () => {
+  it.runIf(native)('the raw GCM functions refuse misuse without touching memory outside the buffer (skipped without the native module)', () => {
     const m = native as NativeCrypto;
     expect(() => m.gcmCreate(new Uint8Array(31))).toThrow(/32-byte/);
     expect(() => m.gcmCreate('k'.repeat(32) as unknown as Uint8Array)).toThrow(/32-byte/);
@@ -106,7 +106,7 @@ describe('datagram crypto: native module against node:crypto', () => {
 });
 
 describe('native HMAC-SHA256', () => {
-  it.runIf(native)('the raw HMAC functions refuse misuse, and contexts of the two kinds are not interchangeable', () => {
+  it.runIf(native)('the raw HMAC functions refuse misuse, and contexts of the two kinds are not interchangeable (skipped without the native module)', () => {
     const m = native as NativeCrypto;
     expect(() => m.hmacCreate(new Uint8Array(15))).toThrow(/at least 16 bytes/);
     const context = m.hmacCreate(new Uint8Array(32).fill(1));
@@ -127,7 +127,7 @@ describe('native HMAC-SHA256', () => {
     expect(m.gcmOpen(context as unknown as NativeGcmContext, gcmBytes, 24, 34)).toBe(false);
   });
 
-  it.runIf(native)('tags as node:crypto does, and the scheme reports native', () => {
+  it.runIf(native)('tags as node:crypto does, and the scheme reports native (skipped without the native module)', () => {
     const random = new SeededRandom(15);
     const key = random.fill(new Uint8Array(32));
     const byNative = hmacSha256Scheme(key, { native: true });

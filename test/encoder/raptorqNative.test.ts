@@ -47,32 +47,35 @@ describe('RaptorQ in native code (where the install had Rust 1.85+; otherwise th
     expect(wasmRaptorQ().decodeBlock).toBeUndefined();
   });
 
-  it.runIf(native)('decodes what the wasm encoder made, to the same bytes as the wasm decoder, at sizes from one byte to sub-blocked', () => {
-    const random = new SeededRandom(25);
-    const cases: [number, number, number][] = [
-      [1, 64, 0],
-      [63 * 64, 64, 0.2],
-      [4000, 64, 0.5],
-      [1_000_003, 1392, 0.1],
-      [4 * 1024 * 1024, 1392, 0.05],
-      [11 * 1024 * 1024 + 5, 1392, 0.02],
-    ];
-    for (const [size, t, loss] of cases) {
-      const data = random.fill(new Uint8Array(size));
-      const block = collect(data, t, loss, 3, size);
-      const params = { transferLength: size, symbolSize: t };
-      const out = native!(params, block);
-      expect(out, `F=${size}`).toBeDefined();
-      expect(Buffer.from(out!).equals(Buffer.from(data)), `F=${size}`).toBe(true);
-      if (size <= 4 * 1024 * 1024) {
-        const byWasm = runDecodeJob(job(data, t, block), wasmRaptorQ());
-        expect(byWasm.type).toBe('decoded');
+  it.runIf(native)(
+    'decodes what the wasm encoder made, to the same bytes as the wasm decoder, at sizes from one byte to sub-blocked (skipped without the native module built with Rust)',
+    () => {
+      const random = new SeededRandom(25);
+      const cases: [number, number, number][] = [
+        [1, 64, 0],
+        [63 * 64, 64, 0.2],
+        [4000, 64, 0.5],
+        [1_000_003, 1392, 0.1],
+        [4 * 1024 * 1024, 1392, 0.05],
+        [11 * 1024 * 1024 + 5, 1392, 0.02],
+      ];
+      for (const [size, t, loss] of cases) {
+        const data = random.fill(new Uint8Array(size));
+        const block = collect(data, t, loss, 3, size);
+        const params = { transferLength: size, symbolSize: t };
+        const out = native!(params, block);
+        expect(out, `F=${size}`).toBeDefined();
+        expect(Buffer.from(out!).equals(Buffer.from(data)), `F=${size}`).toBe(true);
+        if (size <= 4 * 1024 * 1024) {
+          const byWasm = runDecodeJob(job(data, t, block), wasmRaptorQ());
+          expect(byWasm.type).toBe('decoded');
+        }
       }
-    }
-    expect(raptorqObjectInformation(11 * 1024 * 1024 + 5, 1392).subBlocks).toBeGreaterThan(1);
-  });
+      expect(raptorqObjectInformation(11 * 1024 * 1024 + 5, 1392).subBlocks).toBeGreaterThan(1);
+    },
+  );
 
-  it.runIf(native)('answers "not enough" below K symbols, then decodes once the rest arrives', () => {
+  it.runIf(native)('answers "not enough" below K symbols, then decodes once the rest arrives (skipped without the native module built with Rust)', () => {
     const data = new SeededRandom(3).fill(new Uint8Array(200_000));
     const block = collect(data, 1392, 0.1, 0, 5);
     const fewer = {
@@ -85,7 +88,7 @@ describe('RaptorQ in native code (where the install had Rust 1.85+; otherwise th
     expect(Buffer.from(native!({ transferLength: data.length, symbolSize: 1392 }, more)!).equals(Buffer.from(data))).toBe(true);
   });
 
-  it.runIf(native)('in a receiver decode job: decoded, or hash-mismatch when a symbol was altered', () => {
+  it.runIf(native)('in a receiver decode job: decoded, or hash-mismatch when a symbol was altered (skipped without the native module built with Rust)', () => {
     const data = new SeededRandom(8).fill(new Uint8Array(500_000));
     const block = collect(data, 1392, 0.1, 3, 9);
     expect(runDecodeJob(job(data, 1392, block), raptorqCodec()).type).toBe('decoded');
@@ -94,7 +97,7 @@ describe('RaptorQ in native code (where the install had Rust 1.85+; otherwise th
     expect(runDecodeJob(job(data, 1392, altered), raptorqCodec()).type).toBe('hash-mismatch');
   });
 
-  it.runIf(native)('refuses a block of the wrong shape with a CodecError, before the crate sees it', () => {
+  it.runIf(native)('refuses a block of the wrong shape with a CodecError, before the crate sees it (skipped without the native module built with Rust)', () => {
     const data = new SeededRandom(4).fill(new Uint8Array(10_000));
     const block = collect(data, 64, 0.1, 2, 1);
     const params = { transferLength: data.length, symbolSize: 64 };
@@ -127,69 +130,75 @@ describe('RaptorQ in native code (where the install had Rust 1.85+; otherwise th
     expect(Buffer.from(native!(params, block)!).equals(Buffer.from(data))).toBe(true);
   });
 
-  it.runIf(native)('encodes the same repair symbols as the wasm, from any ESI, at sizes from one byte to sub-blocked', () => {
-    const random = new SeededRandom(52);
-    for (const [size, t] of [
-      [1, 64],
-      [4000, 64],
-      [1_000_003, 1392],
-      [11 * 1024 * 1024 + 5, 1392],
-    ] as const) {
-      const data = random.fill(new Uint8Array(size));
-      const info = raptorqObjectInformation(size, t);
-      const k = info.sourceSymbols;
-      const r = 40;
-      wasmRaptorQ(); // instantiates the wasm for the direct Encoder below
-      const wasm = Encoder.with_defaults(data, t);
-      const packets = wasm.encode(r);
-      wasm.free();
-      const encoder = nativeRaptorQEncoder(data, info)!;
+  it.runIf(native)(
+    'encodes the same repair symbols as the wasm, from any ESI, at sizes from one byte to sub-blocked (skipped without the native module built with Rust)',
+    () => {
+      const random = new SeededRandom(52);
+      for (const [size, t] of [
+        [1, 64],
+        [4000, 64],
+        [1_000_003, 1392],
+        [11 * 1024 * 1024 + 5, 1392],
+      ] as const) {
+        const data = random.fill(new Uint8Array(size));
+        const info = raptorqObjectInformation(size, t);
+        const k = info.sourceSymbols;
+        const r = 40;
+        wasmRaptorQ(); // instantiates the wasm for the direct Encoder below
+        const wasm = Encoder.with_defaults(data, t);
+        const packets = wasm.encode(r);
+        wasm.free();
+        const encoder = nativeRaptorQEncoder(data, info)!;
+        try {
+          const all = new Uint8Array(r * t);
+          encoder.repair(0, r, all);
+          for (let i = 0; i < r; i++)
+            expect(Buffer.from(all.subarray(i * t, (i + 1) * t)).equals(Buffer.from(packets[k + i]!.subarray(4))), `F=${size} r=${i}`).toBe(true);
+          // From any ESI in one call: the same symbols.
+          const some = new Uint8Array(3 * t);
+          encoder.repair(17, 3, some);
+          expect(Buffer.from(some).equals(Buffer.from(all.subarray(17 * t, 20 * t)))).toBe(true);
+        } finally {
+          encoder.free();
+        }
+      }
+    },
+  );
+
+  it.runIf(native)(
+    "the codec's encoder hands out native repair symbols that decode, across pool refills and window passes (skipped without the native module built with Rust)",
+    () => {
+      const data = new SeededRandom(21).fill(new Uint8Array(300_000));
+      const params = { transferLength: data.length, symbolSize: 1392 };
+      const info = raptorqObjectInformation(data.length, 1392);
+      const encoder = new RaptorQSegmentEncoder(data, info, { repairWindow: 300, repairPoolLimit: 16 });
+      const k = encoder.sourceSymbols;
       try {
-        const all = new Uint8Array(r * t);
-        encoder.repair(0, r, all);
-        for (let i = 0; i < r; i++)
-          expect(Buffer.from(all.subarray(i * t, (i + 1) * t)).equals(Buffer.from(packets[k + i]!.subarray(4))), `F=${size} r=${i}`).toBe(true);
-        // From any ESI in one call: the same symbols.
-        const some = new Uint8Array(3 * t);
-        encoder.repair(17, 3, some);
-        expect(Buffer.from(some).equals(Buffer.from(all.subarray(17 * t, 20 * t)))).toBe(true);
+        const ids: number[] = [];
+        const repair: number[] = [];
+        for (let n = 0; n < 700; n++) {
+          const s = encoder.repairSymbol(n);
+          expect(s.encodingSymbolId).toBe(k + (n % 300));
+          if (n >= 600) continue;
+          if (n < 300 && ids.length < k + 2) {
+            ids.push(s.encodingSymbolId);
+            repair.push(...s.data);
+          }
+          encoder.releaseRepairBelow(n);
+        }
+        expect(encoder.repairSymbol(650).data).toEqual(encoder.repairSymbol(350).data);
+        // Repair only (no source at all): still decodes to the segment's bytes.
+        const block = { source: new Uint8Array(k * 1392), sourcePresent: new Uint8Array(k), repairIds: Uint32Array.from(ids), repair: Uint8Array.from(repair) };
+        const out = runDecodeJob(job(data, 1392, { ...block, k }), wasmRaptorQ());
+        expect(out.type).toBe('decoded');
+        expect(native!(params, block)).toEqual(data);
       } finally {
         encoder.free();
       }
-    }
-  });
+    },
+  );
 
-  it.runIf(native)("the codec's encoder hands out native repair symbols that decode, across pool refills and window passes", () => {
-    const data = new SeededRandom(21).fill(new Uint8Array(300_000));
-    const params = { transferLength: data.length, symbolSize: 1392 };
-    const info = raptorqObjectInformation(data.length, 1392);
-    const encoder = new RaptorQSegmentEncoder(data, info, { repairWindow: 300, repairPoolLimit: 16 });
-    const k = encoder.sourceSymbols;
-    try {
-      const ids: number[] = [];
-      const repair: number[] = [];
-      for (let n = 0; n < 700; n++) {
-        const s = encoder.repairSymbol(n);
-        expect(s.encodingSymbolId).toBe(k + (n % 300));
-        if (n >= 600) continue;
-        if (n < 300 && ids.length < k + 2) {
-          ids.push(s.encodingSymbolId);
-          repair.push(...s.data);
-        }
-        encoder.releaseRepairBelow(n);
-      }
-      expect(encoder.repairSymbol(650).data).toEqual(encoder.repairSymbol(350).data);
-      // Repair only (no source at all): still decodes to the segment's bytes.
-      const block = { source: new Uint8Array(k * 1392), sourcePresent: new Uint8Array(k), repairIds: Uint32Array.from(ids), repair: Uint8Array.from(repair) };
-      const out = runDecodeJob(job(data, 1392, { ...block, k }), wasmRaptorQ());
-      expect(out.type).toBe('decoded');
-      expect(native!(params, block)).toEqual(data);
-    } finally {
-      encoder.free();
-    }
-  });
-
-  it.runIf(native)('the native encoder refuses what is not a repair request, with a CodecError', () => {
+  it.runIf(native)('the native encoder refuses what is not a repair request, with a CodecError (skipped without the native module built with Rust)', () => {
     const data = new SeededRandom(2).fill(new Uint8Array(10_000));
     const info = raptorqObjectInformation(data.length, 64);
     const encoder = nativeRaptorQEncoder(data, info)!;

@@ -84,7 +84,7 @@ function ourDecode(size: number, symbols: { esi: number; data: Uint8Array }[]): 
 
 const same = (a: Uint8Array | undefined, b: Uint8Array) => a !== undefined && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 
-describe.runIf('path' in tool)('RaptorQ symbols are RFC 6330 (interop with liblcrq)', () => {
+describe.runIf('path' in tool)(`RaptorQ symbols are RFC 6330 (interop with liblcrq)${'why' in tool ? ` (skipped: ${tool.why})` : ''}`, () => {
   const path = (tool as { path: string }).path;
 
   it.each(SIZES)('%i bytes: liblcrq decodes our source and repair symbols', (size) => {

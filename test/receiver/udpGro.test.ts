@@ -15,7 +15,7 @@ import { closeLoopbackPairs, loopbackPair } from '../helpers/loopbackPair.js';
 const native = loadNativeCrypto().module;
 afterEach(closeLoopbackPairs);
 
-describe.runIf(native?.enableUdpGro && native.sendBatch)('UDP GRO on the reader', () => {
+describe.runIf(native?.enableUdpGro && native.sendBatch)('UDP GRO on the reader (skipped without the native module)', () => {
   it('splits coalesced runs back into the datagrams the sender sent', async () => {
     const { rx, tx } = await loopbackPair({ recvBufferSize: 4 << 20, bindSender: true });
     const lengths = [...Array(40).fill(1400), 900, 1400, 1400, 1472, ...Array(90).fill(1400), 77, 1400];

@@ -136,7 +136,7 @@ describe('DatagramBatchPump', () => {
 const sendBatch = nativeSendBatch();
 afterEach(closeLoopbackPairs);
 
-describe.runIf(sendBatch)('sendBatch (native sendmmsg) on a real connected socket', () => {
+describe.runIf(sendBatch)('sendBatch (native sendmmsg) on a real connected socket (skipped without the native module)', () => {
   it('delivers every datagram whole and in order, and rejects bad arguments with a typed error', async () => {
     if (process.env.FOUNTCAST_REQUIRE_NATIVE === '1') expect(sendBatch).toBeDefined();
     const { rx, tx } = await loopbackPair({ bindSender: true });
@@ -177,7 +177,7 @@ describe.runIf(sendBatch)('sendBatch (native sendmmsg) on a real connected socke
   });
 });
 
-describe.runIf(sendBatch)('sendBatch with UDP GSO on a real connected socket', () => {
+describe.runIf(sendBatch)('sendBatch with UDP GSO on a real connected socket (skipped without the native module)', () => {
   it('delivers runs of equal datagrams, a shorter last, longer and empty ones between, each whole and in order', async () => {
     const { rx, tx } = await loopbackPair({ recvBufferSize: 4 << 20, bindSender: true });
     const fd = socketDescriptor(tx)!.fd;

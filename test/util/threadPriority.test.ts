@@ -43,7 +43,7 @@ describe('adjustThreadNice', () => {
   const built = fileURLToPath(new URL('../../dist/util/threadPriority.js', import.meta.url));
   // In a child process, so this test's own thread keeps its priority. Lowering a priority (a
   // positive nice) is always permitted.
-  it.runIf(process.platform === 'linux')("adjusts the calling thread's nice value, not the process's", () => {
+  it.runIf(process.platform === 'linux')("adjusts the calling thread's nice value, not the process's (skipped off Linux)", () => {
     expect(existsSync(built), 'dist/ is built by npm ci (prepare); run npm run build').toBe(true);
     const script = `
       import { readFileSync } from 'node:fs';
@@ -75,7 +75,7 @@ describe('adjustThreadNice', () => {
 
   // Raising needs root or CAP_SYS_NICE (CI runs as root); otherwise the follower is refused.
   it.runIf(process.platform === 'linux')(
-    'followPacingPriority raises a paced thread, returns it after sustained saturation, raises it again once it sleeps',
+    'followPacingPriority raises a paced thread, returns it after sustained saturation, raises it again once it sleeps (skipped off Linux)',
     () => {
       const script = `
       import { followPacingPriority, SATURATED_INTERVALS } from ${JSON.stringify(built)};
