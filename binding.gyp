@@ -12,6 +12,7 @@
         "encoder/native/udpBatch.c",
         "encoder/native/raptorqCodec.c",
         "encoder/native/blake3Hash.c",
+        "encoder/native/blake3File.c",
         "encoder/native/crc32Tags.c",
         "encoder/native/blake3/blake3.c",
         "encoder/native/blake3/blake3_dispatch.c",

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 export type NativeGcmContext = { readonly nativeGcmContext: unique symbol };
 export type NativeHmacContext = { readonly nativeHmacContext: unique symbol };
 export type NativeBlake3Hasher = { readonly nativeBlake3Hasher: unique symbol };
+export type NativeFileHash = { readonly nativeFileHash: unique symbol };
 export type NativeRaptorQEncoder = { readonly nativeRaptorQEncoder: unique symbol };
 
 export interface NativeCrypto {
@@ -61,6 +62,21 @@ export interface NativeCrypto {
   blake3Update?(hasher: NativeBlake3Hasher, bytes: Uint8Array): void;
   /** The digest of everything given so far into out[0, 32). */
   blake3Digest?(hasher: NativeBlake3Hasher, out: Uint8Array): void;
+  /**
+   * Hashes bytes [offset, offset + length) of `fd` in segments of `segmentSize` on a thread of its
+   * own (encoder/native/blake3File.c): onEvent(0, first, digests), then onEvent(1, segments, null),
+   * or onEvent(2, errno, message) (errno 0: the file ended early). Throws on bad arguments.
+   */
+  blake3HashFile?(
+    fd: number,
+    offset: number,
+    length: number,
+    segmentSize: number,
+    nice: number,
+    onEvent: (kind: 0 | 1 | 2, value: number, payload: Uint8Array | string | null) => void,
+  ): NativeFileHash;
+  /** Stops a blake3HashFile: no event follows. */
+  blake3HashFileCancel?(handle: NativeFileHash): void;
   /** node:zlib's crc32(bytes), computed in the module (encoder/crc32Tags.ts). Absent from builds before it. */
   crc32?(bytes: Uint8Array): number;
   /** Writes the CRC-32 tag (last four bytes) of datagrams from..to-1 of a slab; throws on shapes that do not fit. */

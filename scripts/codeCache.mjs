@@ -9,14 +9,20 @@ import { existsSync } from 'node:fs';
 // The decode workers start only where a receiver must decode, which the demo's combined resends
 // spare it: their bundle usually compiles as it loads (a decode runs for milliseconds).
 const bundles = ['cli', 'sender/streamWorker', 'sender/fileHashWorker'];
-try {
-  execFileSync(process.execPath, ['dist/cli.js', 'demo', '--size', '6M', '--json', '--log-level', 'error'], {
-    env: { ...process.env, FOUNTCAST_WRITE_CODE_CACHE: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-    timeout: 120_000,
-  });
-} catch (e) {
-  console.warn(`code caches not made (the demo transfer failed: ${e.stderr?.toString().trim() || e.message}): the bundles compile as they load`);
+// A single file is hashed on a native thread where the module is built (sender/nativeFileHash.ts):
+// a first run without it makes the hashing worker's cache (trees, --sha256), the second the
+// others, as a plain send runs.
+for (const env of [{ FOUNTCAST_NATIVE_FILE_HASH: '0' }, {}]) {
+  try {
+    execFileSync(process.execPath, ['dist/cli.js', 'demo', '--size', '6M', '--json', '--log-level', 'error'], {
+      env: { ...process.env, ...env, FOUNTCAST_WRITE_CODE_CACHE: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 120_000,
+    });
+  } catch (e) {
+    console.warn(`code caches not made (the demo transfer failed: ${e.stderr?.toString().trim() || e.message}): the bundles compile as they load`);
+    break;
+  }
 }
 const made = bundles.filter((b) => existsSync(`dist/${b}.cjs.cache`));
 const missing = bundles.filter((b) => !made.includes(b));

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SegmentLayout } from '../encoder/segmentLayout.js';
-import { adjustThreadNice } from '../util/threadPriority.js';
+import { adjustThreadNice, HASH_NICE } from '../util/threadPriority.js';
 import { hashObject, type ObjectHashes } from './objectHasher.js';
 import { ObjectReader, type ObjectPart } from './objectReader.js';
 import { SourceFileError } from './sourceFileError.js';
@@ -51,14 +51,6 @@ async function hash(job: FileHashJob, post: (r: FileHashReply) => void): Promise
     await reader.close();
   }
 }
-
-/**
- * Nice adjustment of the hashing thread, relative to the sender's own. It runs beside the
- * stream (and, on a test bed, beside the receivers) and only needs to stay ahead of it: at a
- * lower priority it hashes more slowly but yields the CPU to the stream and to local receivers,
- * and still finishes well ahead of the stream.
- */
-const HASH_NICE = 10;
 
 if (parentPort) {
   const port = parentPort;

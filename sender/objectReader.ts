@@ -184,7 +184,7 @@ export class ObjectReader {
     let slot = this.slots.get(part);
     if (slot)
       this.slots.delete(part); // re-inserted below as the most recently used
-    else slot = { handle: this.openChecked(this.parts[part]!), users: 0 };
+    else slot = { handle: openPart(this.parts[part]!), users: 0 };
     this.slots.set(part, slot);
     slot.users++;
     this.evict();
@@ -210,24 +210,25 @@ export class ObjectReader {
       void slot.handle.then((fh) => fh.close()).catch(() => undefined);
     }
   }
+}
 
-  private async openChecked(p: ObjectPart): Promise<FileHandle> {
-    let fh: FileHandle;
-    try {
-      fh = await open(p.path, 'r');
-    } catch (e) {
-      throw new SourceFileError(`cannot read ${p.path}: ${(e as Error).message}`);
-    }
-    const st = await fh.stat().catch(async (e: Error) => {
-      await fh.close().catch(() => undefined);
-      throw new SourceFileError(`cannot read ${p.path}: ${e.message}`);
-    });
-    if (st.size !== p.size || st.mtimeMs !== p.mtimeMs) {
-      await fh.close().catch(() => undefined);
-      throw changedError(p, st.size);
-    }
-    return fh;
+/** `p` opened for reading, once it is checked to have the size and mtime announced. */
+export async function openPart(p: ObjectPart): Promise<FileHandle> {
+  let fh: FileHandle;
+  try {
+    fh = await open(p.path, 'r');
+  } catch (e) {
+    throw new SourceFileError(`cannot read ${p.path}: ${(e as Error).message}`);
   }
+  const st = await fh.stat().catch(async (e: Error) => {
+    await fh.close().catch(() => undefined);
+    throw new SourceFileError(`cannot read ${p.path}: ${e.message}`);
+  });
+  if (st.size !== p.size || st.mtimeMs !== p.mtimeMs) {
+    await fh.close().catch(() => undefined);
+    throw changedError(p, st.size);
+  }
+  return fh;
 }
 
 function changedError(p: ObjectPart, size: number): SourceFileError {

@@ -2,9 +2,9 @@
  * What is being served: one file, or a tree (sourceTree.ts) whose files, packed in entry order,
  * make the object; its segment layout, and BLAKE3 digest of every segment, the object's identity
  * (control/objectIdentity.ts) and, for a tree, of each file (node:crypto, about ten times @noble/hashes, since this runs over
- * every byte). The hashes are computed in the background on a worker thread (one read of each
- * segment feeds every digest, objectHasher.ts; the thread runs at a lower priority,
- * fileHashWorker.ts) while the server already serves: receivers that take digests later
+ * every byte). The hashes are computed in the background, at a lower priority, on a thread of
+ * the native module for a single file (nativeFileHash.ts), else on a worker thread (one read of
+ * each segment feeds every digest, objectHasher.ts, fileHashWorker.ts) while the server already serves: receivers that take digests later
  * (Hello.digestsFollow) get them as Digests frames, so the first datagram does not wait for the
  * last byte to be hashed. A tree's manifest carries each file's digest, so it waits for them.
  * Memory stays at one read buffer.
@@ -19,6 +19,7 @@ import { FileDigests } from './fileDigests.js';
 import { segmentsDigest } from '../control/objectIdentity.js';
 import type { BitSet } from '../util/bitset.js';
 import { hashObject, type ObjectHashes } from './objectHasher.js';
+import { hashFileNatively } from './nativeFileHash.js';
 import { ObjectReader, SMALL_PART_BYTES, type ObjectPart } from './objectReader.js';
 import { SourceFileError } from './sourceFileError.js';
 import { openStreamSource } from './streamSource.js';
@@ -155,9 +156,10 @@ export function openSubset(file: PreparedFile, want: BitSet): PreparedFile {
 }
 
 /**
- * Feeds `digests` and settles it (after `onParts` got each part's digest, for a tree). A worker
- * hashes; without the worker script (or with a single segment) this thread does. A write during
- * hashing could pair hashes of different contents: a small part is checked as it is read, a large one again at the end.
+ * Feeds `digests` and settles it (after `onParts` got each part's digest, for a tree). A native
+ * thread hashes a single file (nativeFileHash.ts), a worker anything else; without either (or
+ * with a single segment) this thread does. A write during hashing could pair hashes of
+ * different contents: a small part is checked as it is read, a large one again at the end.
  */
 async function hashInBackground(
   what: string,
@@ -169,11 +171,13 @@ async function hashInBackground(
 ): Promise<void> {
   try {
     const whole = digests.kind === 'bytes';
-    const hashes = await (hashWorker({ parts, perPart, whole, layout }, digests) ?? hashInline(parts, perPart, whole, layout, digests));
+    const native = !perPart && !whole && parts.length === 1 && layout.segmentCount > 1 ? hashFileNatively(parts[0]!, layout, digests) : undefined;
+    const hashes = await (native ?? hashWorker({ parts, perPart, whole, layout }, digests) ?? hashInline(parts, perPart, whole, layout, digests));
     // Small files were checked by the read itself (ObjectReader.readSmall: fstat after reading),
     // and the stream checks them again at each read; a tree's 10,000 stats here cost more than
-    // its hashing. Large ones are read in many pieces through a handle kept open: checked here.
-    const large = parts.filter((p) => p.size > SMALL_PART_BYTES);
+    // its hashing. Large ones are read in many pieces through a handle kept open, and the native
+    // thread checks nothing itself: checked here.
+    const large = native ? parts : parts.filter((p) => p.size > SMALL_PART_BYTES);
     for (let i = 0; i < large.length; i += 64) {
       await Promise.all(
         large.slice(i, i + 64).map(async (p) => {

@@ -59,6 +59,13 @@ export function adjustThreadNice(delta: number): boolean {
 
 /** Nice adjustment a pacing stream thread asks for (when permitted). */
 export const PACING_NICE = -5;
+/**
+ * Nice adjustment of the sender's hashing thread (the worker, or the native one), relative to the
+ * sender's own. It runs beside the stream (and, on a test bed, beside the receivers) and only
+ * needs to stay ahead of it: at a lower priority it hashes more slowly but yields the CPU to the
+ * stream and to local receivers, and still finishes well ahead of the stream.
+ */
+export const HASH_NICE = 10;
 /** Event-loop utilization at or above which a stream thread counts as saturated... */
 export const SATURATED_UTILIZATION = 0.95;
 /**

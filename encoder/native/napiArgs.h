@@ -97,6 +97,7 @@ napi_status fountcast_register_hmac(napi_env env, napi_value exports);
 napi_status fountcast_register_udp(napi_env env, napi_value exports);
 napi_status fountcast_register_raptorq(napi_env env, napi_value exports);
 napi_status fountcast_register_blake3(napi_env env, napi_value exports);
+napi_status fountcast_register_blake3_file(napi_env env, napi_value exports);
 napi_status fountcast_register_crc32(napi_env env, napi_value exports);
 
 #endif

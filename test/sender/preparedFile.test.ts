@@ -16,11 +16,16 @@ afterEach(async () => {
 
 describe('prepareFile', () => {
   it.each([
-    ['the digest of its segment digests', false],
-    ['its plain SHA-256 (send --sha256)', true],
-  ])('hashes every segment (on a worker thread), the short last segment too; the identity is %s', async (_, plain) => {
+    ['the digest of its segment digests (native thread, where built)', false, false],
+    ['the digest of its segment digests (hashing worker)', false, true],
+    ['its plain SHA-256 (send --sha256, hashing worker)', true, false],
+  ])('hashes every segment, the short last segment too; the identity is %s', async (_, plain, workerOnly) => {
     const t = await tempDir();
-    cleanup = t.cleanup;
+    cleanup = async () => {
+      delete process.env.FOUNTCAST_NATIVE_FILE_HASH;
+      await t.cleanup();
+    };
+    if (workerOnly) process.env.FOUNTCAST_NATIVE_FILE_HASH = '0';
     for (const size of [3 * (1 << 20) + 777, 1000, 0]) {
       const file = join(t.dir, `f${size}.bin`);
       const whole = await seededFile(file, size, size + 1);
@@ -45,10 +50,16 @@ describe('prepareFile', () => {
     cleanup = t.cleanup;
     const file = join(t.dir, 'growing.bin');
     await seededFile(file, 64 << 20, 3);
-    const preparing = prepareFile(file);
-    await new Promise((r) => setTimeout(r, 5)); // the first stat is done, hashing 64 MiB is not
-    utimesSync(file, new Date(), new Date(Date.now() + 60_000));
-    await expect(preparing).rejects.toThrow(SourceFileError);
+    const f = await openSourceFile(file, { segmentSize: 1 << 20 });
+    // At the first digests: the file was described and opened, the check after hashing is to come.
+    let touched = false;
+    f.digests.subscribe(() => {
+      if (touched) return;
+      touched = true;
+      utimesSync(file, new Date(), new Date(Date.now() + 60_000));
+    });
+    await expect(f.digests.done).rejects.toThrow(SourceFileError);
+    expect(touched).toBe(true);
     await expect(prepareFile(file)).resolves.toMatchObject({ fileName: 'growing.bin' });
   });
 
