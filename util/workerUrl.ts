@@ -16,9 +16,12 @@ function projectRoot(): string {
 
 /**
  * URL of the compiled worker script for `modulePath`, a path relative to the project root
- * without extension (e.g. "sender/streamWorker").
+ * without extension (e.g. "sender/streamWorker"): the CommonJS stub of its bundle where the build
+ * made one (scripts/bundleCli.mjs: no ES-module loader to start in the worker), else tsc's module.
  */
 export function workerScriptUrl(modulePath: string): URL {
+  const stub = join(projectRoot(), 'dist', `${modulePath}.start.cjs`);
+  if (existsSync(stub)) return pathToFileURL(stub);
   const file = join(projectRoot(), 'dist', `${modulePath}.js`);
   if (!existsSync(file)) {
     throw new Error(`worker script ${relative(process.cwd(), file)} is missing: run "npm run build"`);

@@ -18,7 +18,9 @@ PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
 pb_unpriv "$@"
 pb_parse_common "$@"
 pb_require node
-[ -f "$ROOT/dist/cli.js" ] || pb_die "build first: npm ci (or npm run build) in $ROOT"
+# The package's bin, what `fountcast` runs where it is installed.
+CLI=$ROOT/dist/cli.start.cjs
+[ -f "$CLI" ] || pb_die "build first: npm ci (or npm run build) in $ROOT"
 pb_begin fountcast
 
 PB_SRC=$(pb_src "$PB_SIZE")
@@ -49,14 +51,14 @@ for ((i = 1; i <= PB_N; i++)); do
 	pb_loss "$(pb_rns "$i")" "$PB_LOSS"
 	mkdir -p "$PB_RUN/r$i"
 	outs+=("$PB_RUN/r$i/$(basename "$PB_SRC")")
-	pb_start "recv$i" "$(pb_rns "$i")" node ${FC_NODE_ARGS:-} "$ROOT/dist/cli.js" receive "$PB_SIP:7070" --wait-for-sender 60s --out "$PB_RUN/r$i/" --interface "$(pb_rip "$i")" --json --log-level ${FC_RLOG:-warn}
+	pb_start "recv$i" "$(pb_rns "$i")" node ${FC_NODE_ARGS:-} "$CLI" receive "$PB_SIP:7070" --wait-for-sender 60s --out "$PB_RUN/r$i/" --interface "$(pb_rip "$i")" --json --log-level ${FC_RLOG:-warn}
 	rpids+=("$PB_LAST_PID")
 done
 # The peers' scripts give their receivers 0.5 s; Node takes ~0.1 s of CPU each to boot, so N
 # of them on a 2-core machine get 0.3 + 0.1 N s to be retrying before the clock starts.
 sleep "$(awk -v n="$PB_N" 'BEGIN { printf "%.2f", 0.3 + 0.1 * n }')"
 pb_mark_start
-pb_start sender "$PB_SNS" node ${FC_NODE_ARGS:-} "$ROOT/dist/cli.js" send "$PB_SRC" "${tx_opts[@]}" "${tx_extra[@]}"
+pb_start sender "$PB_SNS" node ${FC_NODE_ARGS:-} "$CLI" send "$PB_SRC" "${tx_opts[@]}" "${tx_extra[@]}"
 spid=$PB_LAST_PID
 pb_wait_all "$PB_LIMIT" "$spid" "${rpids[@]}" || echo "timeout after ${PB_LIMIT}s" >&2
 pb_mark_end

@@ -94,4 +94,23 @@ describe('runBundle: a bundle run with its V8 code cache', () => {
     expect(r.out).toMatch(/^\d+\.\d+\.\d+ \(wire protocol \d+\)/);
     expect(r.cached).toBe(true);
   });
+
+  it('the package’s bin is the CommonJS stub, and it and the usual path both run the command line', () => {
+    const pkg = JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(pkg.bin.fountcast).toBe('dist/cli.start.cjs');
+    for (const entry of ['cli.start.cjs', 'cli.js']) {
+      const r = spawnSync(process.execPath, [join(dist, entry), '--version'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^\d+\.\d+\.\d+ \(wire protocol \d+\)/);
+    }
+    // Started as CommonJS, the process never loads the ES-module loader's module jobs; the ES stub does.
+    const probe = join(tempDir(), 'probe.cjs');
+    writeFileSync(probe, `process.on('exit', () => console.error('ESM ' + process.moduleLoadList.includes('NativeModule internal/modules/esm/module_job')));`);
+    const esm = (entry: string): string | undefined =>
+      spawnSync(process.execPath, ['-r', probe, join(dist, entry), '--version'], { encoding: 'utf8' })
+        .stderr.split('\n')
+        .find((l) => l.startsWith('ESM '));
+    expect(esm('cli.start.cjs')).toBe('ESM false');
+    expect(esm('cli.js')).toBe('ESM true');
+  });
 });
