@@ -40,7 +40,7 @@
 #define BATCH_NS 8000000LL
 
 typedef struct {
-  atomic_int refs; /* the thread and the JS handle */
+  atomic_int refs; /* the thread, the JS handle and the thread-safe function (its queued calls read the job) */
   atomic_int cancelled;
   int fd;
   int64_t offset, length, segment_size;
@@ -223,6 +223,13 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
   release_job(data);
 }
 
+/* Once the thread-safe function is gone: no call_js can read the job any more. */
+static void finalize_tsfn(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  release_job(data);
+}
+
 static napi_value HashFile(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
@@ -246,11 +253,11 @@ static napi_value HashFile(napi_env env, napi_callback_info info) {
   job->length = length;
   job->segment_size = segment_size;
   job->nice = (int)nice;
-  atomic_init(&job->refs, 2);
+  atomic_init(&job->refs, 3);
   atomic_init(&job->cancelled, 0);
   napi_value name;
   napi_create_string_utf8(env, "fountcast.blake3HashFile", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, argv[5], NULL, name, 0, 1, NULL, NULL, job, call_js, &job->tsfn) != napi_ok) {
+  if (napi_create_threadsafe_function(env, argv[5], NULL, name, 0, 1, job, finalize_tsfn, job, call_js, &job->tsfn) != napi_ok) {
     close(own);
     free(job);
     return throw_error(env, CODE, "blake3HashFile: cannot make the callback");
@@ -262,9 +269,11 @@ static napi_value HashFile(napi_env env, napi_callback_info info) {
   int started = pthread_create(&thread, &attr, run, job);
   pthread_attr_destroy(&attr);
   if (started != 0) {
-    napi_release_threadsafe_function(job->tsfn, napi_tsfn_abort);
     close(own);
-    free(job);
+    /* The function's finalizer releases its reference; the thread's and the handle's go here. */
+    napi_release_threadsafe_function(job->tsfn, napi_tsfn_abort);
+    release_job(job);
+    release_job(job);
     return throw_error(env, CODE, "blake3HashFile: cannot start a thread");
   }
   return new_tagged_external(env, job, finalize_handle, &FILE_HASH_TAG, CODE);

@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { segmentDigest } from '../../control/segmentHash.js';
-import { loadNativeCrypto, type NativeCrypto } from '../../encoder/nativeCrypto.js';
+import { loadNativeCrypto, nativeModulePath, type NativeCrypto } from '../../encoder/nativeCrypto.js';
 import { planSegments } from '../../encoder/segmentLayout.js';
 import { FileDigests } from '../../sender/fileDigests.js';
 import { hashFileNatively } from '../../sender/nativeFileHash.js';
@@ -112,6 +113,37 @@ describe('hashing a file on a native thread (skipped without the native module)'
     const uncancelled = await events(native!, path, 0, 4 << 20, 1 << 16);
     expect(uncancelled.at(-1)).toEqual([1, 64, null]);
     expect(cancelled).toEqual([]);
+  });
+});
+
+describe('hashing threads and the garbage collector (skipped without the native module)', () => {
+  it.runIf(has)('300 jobs, handles dropped, a third cancelled, under constant collection: each other one ends once, and the process exits', async () => {
+    const { path } = await fileOf(1 << 20, 11);
+    const script = `
+      const n = require(${JSON.stringify(nativeModulePath())});
+      const { openSync, closeSync } = require('node:fs');
+      let ended = 0, cancelledEvents = 0;
+      for (let i = 0; i < 300; i++) {
+        const fd = openSync(${JSON.stringify(path)}, 'r');
+        const cancel = i % 3 === 0;
+        const h = n.blake3HashFile(fd, 0, 1 << 20, 4096, 0, (kind) => {
+          if (cancel) cancelledEvents++;
+          else if (kind !== 0) ended++;
+        });
+        if (cancel) n.blake3HashFileCancel(h);
+        closeSync(fd);
+        if (i % 10 === 0) gc();
+      }
+      const t = setInterval(gc, 1);
+      const w = setInterval(() => {
+        if (ended < 200) return;
+        clearInterval(t);
+        clearInterval(w);
+        setTimeout(() => console.log(JSON.stringify({ ended, cancelledEvents })), 20);
+      }, 2);`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ended: 200, cancelledEvents: 0 });
   });
 });
 
