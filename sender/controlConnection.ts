@@ -77,8 +77,11 @@ export class Connection {
     private readonly transport: Transport,
     readonly id: string,
     admission: Admission,
-    /** A stream worker failed (StreamFinished.workerFailed): the server ends the session. */
-    private readonly onWorkerFailed: (message: string) => void,
+    /**
+     * A stream failed in a way no other stream would escape (StreamFinished.workerFailed, or
+     * sourceChanged: the file is no longer as announced): the server ends the session.
+     */
+    private readonly onSessionFailed: (message: string) => void,
     shared?: { session: SharedSession; keys: { sessionId: number; dataKey: Uint8Array; groupSize?: () => number } },
   ) {
     this.shared = shared?.session;
@@ -149,7 +152,8 @@ export class Connection {
         void stream.finished.then((end) => {
           this.streamStats = { ...this.streamStats, ...end.stats };
           this.channel.act((s) => s.handleStreamEnd(performance.now(), end));
-          if (end.workerFailed) this.onWorkerFailed(`a stream worker failed: ${end.message ?? 'no reason given'}`);
+          if (end.workerFailed) this.onSessionFailed(`a stream worker failed: ${end.message ?? 'no reason given'}`);
+          else if (end.sourceChanged) this.onSessionFailed(end.message ?? 'the file is no longer as announced');
         });
         return;
       }

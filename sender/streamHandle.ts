@@ -12,6 +12,8 @@ export interface StreamFinished {
   stats: StreamStats;
   /** The worker itself failed (could not start, crashed, exited): no stream can be trusted to run. */
   workerFailed?: boolean;
+  /** The object is no longer as announced (changed, shorter, unreadable): no stream can serve it. */
+  sourceChanged?: boolean;
 }
 
 export class StreamHandle {
@@ -38,7 +40,7 @@ export class StreamHandle {
       if (m.type === 'drop') return this.onDrop?.(m.id, m.reason);
       this.stats = m.stats;
       if (m.type === 'stats') this.statsCb?.(m.stats);
-      else this.end({ reason: m.reason, message: m.message, stats: m.stats });
+      else this.end({ reason: m.reason, message: m.message, stats: m.stats, ...(m.sourceChanged ? { sourceChanged: true } : {}) });
     });
     this.worker.on('error', (e) => this.end({ reason: 'error', message: `${what} worker crashed: ${e.message}`, stats: this.stats, workerFailed: true }));
     this.worker.on('exit', (code) => this.end({ reason: 'error', message: `${what} worker exited with code ${code}`, stats: this.stats, workerFailed: true }));

@@ -92,4 +92,5 @@ export type StreamFinishReason = 'complete' | 'stopped' | 'error';
 export type FromStreamWorker =
   | { type: 'stats'; stats: StreamStats }
   | { type: 'drop'; id: string; reason: string }
-  | { type: 'finished'; reason: StreamFinishReason; message?: string; stats: StreamStats };
+  /** `sourceChanged`: reading the object failed because it is no longer as announced (SourceFileError). */
+  | { type: 'finished'; reason: StreamFinishReason; message?: string; stats: StreamStats; sourceChanged?: boolean };

@@ -20,8 +20,8 @@ export interface StreamPort {
   stop(reason: string): void;
   /** The stream's counts, about every 250 ms. */
   onStats(cb: (s: StreamStats) => void): void;
-  /** `workerFailed`: the worker itself failed (see StreamFinished): the sender cannot serve anyone. */
-  readonly finished: Promise<StreamEnd & { workerFailed?: boolean }>;
+  /** `workerFailed` (the worker itself failed) or `sourceChanged` (see StreamFinished): the sender cannot serve anyone. */
+  readonly finished: Promise<StreamEnd & { workerFailed?: boolean; sourceChanged?: boolean }>;
 }
 
 /** A unicast stream's one member: the receiver at its destination. */

@@ -17,6 +17,7 @@ import { DatagramBatchPump, nativeSendBatch } from './datagramBatchPump.js';
 import { DatagramPump } from './datagramPump.js';
 import { socketDescriptor } from '../util/socketDescriptor.js';
 import { ObjectReader } from './objectReader.js';
+import { SourceFileError } from './sourceFileError.js';
 import { SpoolReader } from './spoolReader.js';
 import { segmentRange } from '../encoder/segmentLayout.js';
 import { BitSet } from '../util/bitset.js';
@@ -118,14 +119,14 @@ function ensureCore(): StreamCore | undefined {
   return core;
 }
 
-function finish(reason: StreamFinishReason, message?: string): void {
+function finish(reason: StreamFinishReason, message?: string, sourceChanged = false): void {
   if (done) return;
   done = true;
   clearTimeout(timer);
   clearInterval(statsTimer);
   pump.close();
   if (core && !core.finished) core.stop(performance.now(), message ?? reason);
-  post({ type: 'finished', reason, message, stats: core?.stats ?? emptyStreamStats() });
+  post({ type: 'finished', reason, message, stats: core?.stats ?? emptyStreamStats(), ...(sourceChanged ? { sourceChanged } : {}) });
   socket.close();
   void object.close().catch(() => undefined);
   port.close();
@@ -157,7 +158,7 @@ function run(): void {
   const c = ensureCore();
   if (done || !ready || !c) return;
   for (let i = c.pollSegmentLoad(); i !== undefined; i = c.pollSegmentLoad()) {
-    load(i).then(schedule, (e: Error) => finish('error', `reading segment ${i}: ${e.message}`));
+    load(i).then(schedule, (e: Error) => finish('error', `reading segment ${i}: ${e.message}`, e instanceof SourceFileError));
   }
   if (!pump.pump(performance.now(), c)) return; // paused on a full socket queue: onDrained reschedules
   if (c.finished) {

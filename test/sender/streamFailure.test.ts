@@ -3,7 +3,7 @@
  * connected receiver is told why, the listener closes, and the server reports the failure that
  * send() rejects with.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileRaptorQModule } from '../../encoder/raptorq.js';
@@ -69,5 +69,34 @@ describe('a stream worker that fails', () => {
     ]);
     const late = await receive({ host: '127.0.0.1', port, out: t.dir, logger: quiet }).catch((e: Error) => e.message);
     expect(late).toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe('a file that changes after it was hashed', () => {
+  it('ends the session at the first read that finds it (a real stream worker): the receiver told why, the server failed with it', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const path = join(t.dir, 'payload.bin');
+    await seededFile(path, 3 << 20, 72);
+    const { file } = await openSource([path], { segmentSize: 1 << 20, symbolSize: 1392 });
+    await file.digests.done;
+    await truncate(path, 1 << 20);
+    const config = resolveSendConfig({ file: path, host: '127.0.0.1', port: 0 });
+    const server = await SenderServer.listen(config, { file, wasmModule: compileRaptorQModule(), logger: quiet });
+    const { port } = server.address()!;
+    await mkdir(join(t.dir, 'r'));
+    const received = receive({ host: '127.0.0.1', port, out: join(t.dir, 'r'), logger: quiet }).then(
+      () => 'stored',
+      (e: Error) => e.message,
+    );
+    // Before, the session went on waiting for a receiver it could never serve.
+    const summary = await server.done;
+    const why = `${path} changed while it was being served (${1 << 20} bytes, not the ${3 << 20} announced): serve it once it is complete`;
+    expect(server.failure?.name).toBe('StreamFailedError');
+    expect(server.failure?.message).toBe(`reading segment 0: ${why}`);
+    expect(summary.reason).toBe(server.failure!.message);
+    expect(await received).toBe(`sender stopped the transfer: sender stream failed: reading segment 0: ${why}`);
+    // Nothing under the file's name (a staging part may stay, for a resume once the file is whole).
+    expect(await readdir(join(t.dir, 'r'))).not.toContain('payload.bin');
   });
 });
