@@ -27,6 +27,8 @@ export class FileDigests {
   private _fileSha256: string | undefined;
   private _failure: Error | undefined;
   private readonly listeners = new Set<DigestListener>();
+  /** What computes the digests, stopped by stop() (a hashing thread, a worker). */
+  private readonly stoppers = new Set<() => void>();
   private settle!: { resolve: () => void; reject: (e: Error) => void };
   /** Resolves once every digest is known; rejects when hashing failed (or the file changed). */
   readonly done: Promise<void>;
@@ -133,6 +135,24 @@ export class FileDigests {
     this._failure = e;
     this.notify();
     this.settle.reject(e);
+  }
+
+  /**
+   * The run that needed the digests ended before they were all known (an interrupted sender, a
+   * failed session): whatever still computes them stops, and they fail with `reason`. Without
+   * it a sender interrupted while hashing a large file on a slow disk would wait for the end of
+   * the hashing to exit. Nothing when complete or failed already.
+   */
+  stop(reason: string): void {
+    if (this._failure || this.complete) return;
+    for (const s of [...this.stoppers]) s();
+    this.fail(new Error(reason));
+  }
+
+  /** `stopper` runs on stop(); the returned function removes it (once hashing has ended). */
+  onStop(stopper: () => void): () => void {
+    this.stoppers.add(stopper);
+    return () => this.stoppers.delete(stopper);
   }
 
   /** Called on every change (new digests, completion, failure) until the returned function removes it. */

@@ -30,6 +30,7 @@ export function hashFileNatively(part: ObjectPart, layout: SegmentLayout, digest
       new Promise<ObjectHashes>((resolve, reject) => {
         const fail = (e: Error): void => {
           cancel(handle);
+          unstop();
           reject(e);
         };
         // The thread reads its own copy of the descriptor: ours closes at once (also on a throw).
@@ -40,13 +41,17 @@ export function hashFileNatively(part: ObjectPart, layout: SegmentLayout, digest
         } finally {
           closed();
         }
+        const unstop = digests.onStop(() => fail(new Error('stopped')));
+        if (digests.failure !== undefined) fail(digests.failure); // stopped while the file was opened
         function onEvent(kind: 0 | 1 | 2, value: number, payload: Uint8Array | string | null): void {
           try {
             if (kind === 0) digests.addSegments(value, payload as Uint8Array);
             else if (kind === 1) {
               if (digests.known !== layout.segmentCount) throw new Error(`the hashing thread ended after ${digests.known} of ${layout.segmentCount} segments`);
+              unstop();
               resolve({ sha256: undefined, partSha256: [] });
             } else {
+              unstop();
               const why = value === 0 ? `it is shorter than the ${part.size} bytes announced` : String(payload);
               reject(new SourceFileError(`cannot read ${part.path}: ${why}`));
             }

@@ -216,7 +216,9 @@ function hashWorker(job: FileHashJob, digests: FileDigests): Promise<ObjectHashe
   } catch {
     return undefined;
   }
+  const unstop = digests.onStop(() => void worker.terminate());
   return new Promise<ObjectHashes>((resolve, reject) => {
+    worker.once('exit', unstop);
     worker.on('message', (reply: FileHashReply) => {
       try {
         if (reply.type === 'segments') digests.addSegments(reply.first, reply.digests);

@@ -41,6 +41,8 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   try {
     return await serve(options, config, file, skipped, log, hashingFrom);
   } finally {
+    // Hashing still running (the run was interrupted, or failed): it stops, the process can exit.
+    file.digests.stop('the sender stopped before the file was hashed');
     await file.spool?.remove();
   }
 }

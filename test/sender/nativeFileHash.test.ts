@@ -168,6 +168,24 @@ describe('hashFileNatively (skipped without the native module)', () => {
     expect(hashFileNatively(part, longer, new FileDigests(3, 'segments'))).toBeUndefined();
   });
 
+  it.runIf(has)('stops the thread on FileDigests.stop: the promise rejects, no digest is taken after', async () => {
+    const { path, data } = await fileOf(16 << 20, 13);
+    const layout = planSegments(data.length, { segmentSize: 1 << 16 });
+    const digests = new FileDigests(layout.segmentCount, 'segments');
+    const hashing = hashFileNatively(partOf(path), layout, digests)!;
+    let at = -1;
+    digests.subscribe(() => {
+      if (at >= 0) return;
+      at = digests.known;
+      digests.stop('stopped by the test');
+    });
+    await expect(hashing).rejects.toThrow('stopped');
+    await expect(digests.done).rejects.toThrow('stopped by the test');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(at).toBeGreaterThan(0);
+    expect(digests.known).toBe(at);
+  });
+
   it('is not taken with FOUNTCAST_NATIVE_FILE_HASH=0 (the hashing worker is)', async () => {
     const { path, data } = await fileOf(2 << 20, 10);
     process.env.FOUNTCAST_NATIVE_FILE_HASH = '0';

@@ -63,6 +63,34 @@ describe('prepareFile', () => {
     await expect(prepareFile(file)).resolves.toMatchObject({ fileName: 'growing.bin' });
   });
 
+  it.each([
+    ['native thread, where built', false],
+    ['hashing worker', true],
+  ])('stops hashing when the run ends first (%s): the digests fail with the reason, and no more come', async (_, workerOnly) => {
+    const t = await tempDir();
+    cleanup = async () => {
+      delete process.env.FOUNTCAST_NATIVE_FILE_HASH;
+      await t.cleanup();
+    };
+    if (workerOnly) process.env.FOUNTCAST_NATIVE_FILE_HASH = '0';
+    const file = join(t.dir, 'big.bin');
+    await seededFile(file, 64 << 20, 12);
+    const f = await openSourceFile(file, { segmentSize: 1 << 18 });
+    let known = -1;
+    f.digests.subscribe(() => {
+      if (known >= 0 || f.digests.known === 0) return;
+      known = f.digests.known;
+      f.digests.stop('the run ended');
+    });
+    await expect(f.digests.done).rejects.toThrow('the run ended');
+    expect(known).toBeGreaterThan(0);
+    expect(known).toBeLessThan(256);
+    // Whatever was in flight is dropped: the digests stay where the stop found them.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(f.digests.known).toBe(known);
+    expect(f.digests.complete).toBe(false);
+  });
+
   it('serves before the digests are known: they grow in segment order, the file digest last, and the manifest says they follow', async () => {
     const t = await tempDir();
     cleanup = t.cleanup;
