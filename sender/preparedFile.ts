@@ -1,13 +1,14 @@
 /**
  * What is being served: one file, or a tree (sourceTree.ts) whose files, packed in entry order,
  * make the object; its segment layout, and BLAKE3 digest of every segment, the object's identity
- * (control/objectIdentity.ts) and, for a tree, of each file (node:crypto, about ten times @noble/hashes, since this runs over
- * every byte). The hashes are computed in the background, at a lower priority, on a thread of
- * the native module for a single file (nativeFileHash.ts), else on a worker thread (one read of
- * each segment feeds every digest, objectHasher.ts, fileHashWorker.ts) while the server already serves: receivers that take digests later
+ * (control/objectIdentity.ts) and, for a tree, of each file (node:crypto, about ten times
+ * @noble/hashes, since this runs over every byte). The hashes are computed in the background,
+ * at a lower priority, on a thread of the native module for a single file (nativeFileHash.ts),
+ * else on a worker thread (one read of each segment feeds every digest, objectHasher.ts,
+ * fileHashWorker.ts), while the server already serves: receivers that take digests later
  * (Hello.digestsFollow) get them as Digests frames, so the first datagram does not wait for the
  * last byte to be hashed. A tree's manifest carries each file's digest, so it waits for them.
- * Memory stays at one read buffer.
+ * Memory stays at one read buffer. A run that ends first stops the hashing (FileDigests.stop).
  */
 import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
