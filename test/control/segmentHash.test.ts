@@ -1,6 +1,14 @@
 import { blake3 } from '@noble/hashes/blake3.js';
 import { describe, expect, it, vi } from 'vitest';
-import { segmentDigest, segmentHasher, segmentHashImplementation, SEGMENT_DIGEST_BYTES, warnIfSlowSegmentHash } from '../../control/segmentHash.js';
+import {
+  KNOWN_INPUT_BLAKE3,
+  knownInput,
+  segmentDigest,
+  segmentHasher,
+  segmentHashImplementation,
+  SEGMENT_DIGEST_BYTES,
+  warnIfSlowSegmentHash,
+} from '../../control/segmentHash.js';
 import { loadNativeCrypto } from '../../encoder/nativeCrypto.js';
 import { SeededRandom } from '../../util/random.js';
 
@@ -16,6 +24,11 @@ describe('segment digests (BLAKE3-256)', () => {
     const warned: string[] = [];
     warnIfSlowSegmentHash({ warn: (_, m) => warned.push(m) });
     expect(warned).toEqual([]);
+  });
+
+  it('the known answer the native module is checked against at load is the JavaScript BLAKE3 of the known input', () => {
+    expect(Buffer.from(blake3(knownInput())).toString('hex')).toBe(KNOWN_INPUT_BLAKE3);
+    expect(knownInput().length).toBe(3000);
   });
 
   it('match the BLAKE3 reference: the empty input, and inputs around its 1 KiB chunks and SIMD widths', () => {
