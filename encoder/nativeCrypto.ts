@@ -65,7 +65,8 @@ export interface NativeCrypto {
   /**
    * Hashes bytes [offset, offset + length) of `fd` in segments of `segmentSize` on a thread of its
    * own (encoder/native/blake3File.c): onEvent(0, first, digests), then onEvent(1, segments, null),
-   * or onEvent(2, errno, message) (errno 0: the file ended early). Throws on bad arguments.
+   * or onEvent(2, errno, message) (errno 0: the file ended early; a read error has its errno and an
+   * empty message). Throws on bad arguments.
    */
   blake3HashFile?(
     fd: number,

@@ -6,6 +6,7 @@
  * plain SHA-256 (`--sha256`) or per-file digests (a tree), with the native BLAKE3 that passed its
  * check (control/segmentHash.ts). FOUNTCAST_NATIVE_FILE_HASH=0 keeps the worker.
  */
+import { getSystemErrorName } from 'node:util';
 import { loadNativeCrypto } from '../encoder/nativeCrypto.js';
 import type { SegmentLayout } from '../encoder/segmentLayout.js';
 import { segmentHashImplementation } from '../control/segmentHash.js';
@@ -52,7 +53,7 @@ export function hashFileNatively(part: ObjectPart, layout: SegmentLayout, digest
               resolve({ sha256: undefined, partSha256: [] });
             } else {
               unstop();
-              const why = value === 0 ? `it is shorter than the ${part.size} bytes announced` : String(payload);
+              const why = value === 0 ? `it is shorter than the ${part.size} bytes announced` : payload || systemErrorName(value);
               reject(new SourceFileError(`cannot read ${part.path}: ${why}`));
             }
           } catch (e) {
@@ -61,4 +62,13 @@ export function hashFileNatively(part: ObjectPart, layout: SegmentLayout, digest
         }
       }),
   );
+}
+
+/** `EIO` for errno 5, say (Node names system errors by their negated numbers). */
+function systemErrorName(errno: number): string {
+  try {
+    return getSystemErrorName(-errno);
+  } catch {
+    return `errno ${errno}`;
+  }
 }

@@ -11,7 +11,8 @@
  * segments of segmentSize (the last may be shorter) and calls, on the calling thread's loop:
  *   onEvent(0, first, digests): digests (32 bytes each) of segments first, first + 1, ...
  *   onEvent(1, count, null): every segment hashed (after all of its digests)
- *   onEvent(2, errno, message): the read failed (errno 0: the file ended early); nothing follows.
+ *   onEvent(2, errno, message): the read failed (errno 0: the file ended early; a read error
+ *   comes with its errno and an empty message); nothing follows.
  * Digests come in batches, the first at once and then at most every BATCH_NS. The thread raises
  * its own nice value by `nice` (0..19; Linux, where a thread has its own). A pending call keeps
  * the loop alive, as a worker would. blake3HashFileCancel(handle) stops it within one read:
@@ -135,7 +136,8 @@ static void *run(void *arg) {
       size_t want = (size_t)(end - at < PIECE ? end - at : PIECE);
       int r = read_fully(job->fd, piece, want, at);
       if (r != 0) {
-        post_error(job, r < 0 ? -r : 0, r < 0 ? strerror(-r) : "the file ended before the length announced");
+        /* The errno alone: strerror is not thread-safe; the JS side names it. */
+        post_error(job, r < 0 ? -r : 0, r < 0 ? "" : "the file ended before the length announced");
         goto done;
       }
       blake3_hasher_update(&h, piece, want);

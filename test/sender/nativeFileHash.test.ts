@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { segmentDigest } from '../../control/segmentHash.js';
@@ -83,6 +84,13 @@ describe('hashing a file on a native thread (skipped without the native module)'
     const got = await events(native!, path, 0, 300_005, 100_000);
     expect(got.at(-1)).toEqual([2, 0, 'the file ended before the length announced']);
     expect(got.filter(([kind]) => kind === 0).reduce((n, [, , d]) => n + (d as Uint8Array).length / 32, 0)).toBeLessThan(3);
+  });
+
+  it.runIf(has)('reports a read error by its errno, with nothing after it (a directory: EISDIR)', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const got = await events(native!, t.dir, 0, 100_000, 50_000);
+    expect(got).toEqual([[2, osConstants.errno.EISDIR, '']]);
   });
 
   it.runIf(has)('refuses bad arguments with a typed error, before starting anything', () => {
@@ -184,6 +192,16 @@ describe('hashFileNatively (skipped without the native module)', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(at).toBeGreaterThan(0);
     expect(digests.known).toBe(at);
+  });
+
+  it.runIf(has)('names a read error in its SourceFileError (a directory where the file was: EISDIR)', async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const part = partOf(t.dir);
+    const layout = planSegments(part.size, { segmentSize: 1024, symbolSize: 64 });
+    const hashing = hashFileNatively(part, layout, new FileDigests(layout.segmentCount, 'segments'));
+    await expect(hashing).rejects.toThrow(SourceFileError);
+    await expect(hashing).rejects.toThrow(`cannot read ${t.dir}: EISDIR`);
   });
 
   it('is not taken with FOUNTCAST_NATIVE_FILE_HASH=0 (the hashing worker is)', async () => {
