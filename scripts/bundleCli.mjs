@@ -2,8 +2,9 @@
 // esbuild, over tsc's output for those entry files: dist/cli.cjs, dist/sender/streamWorker.cjs,
 // dist/sender/fileHashWorker.cjs, dist/receiver/decodeWorker.cjs, packages included. Each entry
 // gets a CommonJS stub, dist/<entry>.start.cjs (the package's bin, what workerUrl.ts starts), and
-// its usual path (dist/cli.js) becomes an ES-module stub; both run the bundle with V8's code cache for it (util/bundleLoader.ts;
-// the caches are made afterwards by scripts/codeCache.mjs). One script instead of ~150 modules,
+// its usual path (dist/cli.js) becomes an ES-module stub; both run the bundle with V8's code
+// cache for it (util/bundleLoader.ts; the caches are made afterwards by scripts/codeCache.mjs).
+// One script instead of ~150 modules,
 // or ES-module chunks, to resolve, link and compile: start-up is paid by every receiver of every
 // update. The library (dist/index.js and what it imports) stays tsc's one module per file.
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * One file's segment digests on a thread of the native module (encoder/native/blake3File.c)
- * instead of the hashing worker (fileHashWorker.ts): no isolate to start (~25 ms of CPU per send,
+ * instead of the hashing worker (fileHashWorker.ts): no isolate to start (~30 ms of CPU per send,
  * more than hashing 100 MiB), the file read in L2-sized pieces, at the worker's priority
  * (HASH_NICE). Taken only where the worker would compute nothing else: a single file, without a
  * plain SHA-256 (`--sha256`) or per-file digests (a tree), with the native BLAKE3 that passed its
